@@ -1,0 +1,15 @@
+/**
+ * @pancode/core: the domain vocabulary of PanCode Cluster (runs, statuses, patches, task messages, error codes).
+ *
+ * ```ts
+ * import { PanCodeError, isTerminalStatus } from "@pancode/core";
+ * if (!isTerminalStatus(run.status)) throw new PanCodeError("INVALID_ARGUMENT", `run ${run.id} is still running`);
+ * ```
+ */
+export { DIGEST_PREFIX, EMPTY_DIGEST, isDigest, sha256Digest } from "./digest.js";
+export { ErrorCode, isPanCodeError, PanCodeError, type PanCodeErrorOptions, toError } from "./errors.js";
+export { PatchFile, PatchFileStatus, PatchSummary } from "./patch.js";
+export { NetworkPolicy, ResolvedAgent, Run, RunSpec, SandboxLimits, WorkspaceRef } from "./run.js";
+export { RunEvent, RunEventKind } from "./run-event.js";
+export { isTerminalStatus, RunStatus, TERMINAL_STATUSES } from "./run-status.js";
+export { TaskMessage } from "./task-message.js";

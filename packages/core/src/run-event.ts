@@ -1,0 +1,19 @@
+import { z } from "zod";
+
+/**
+ * Kinds of run events. `stdout`/`stderr` carry raw output text; `status` marks a lifecycle transition; `log` is a
+ * worker-side note (workspace prepared, patch uploaded). Agent runtimes add normalised kinds later.
+ */
+export const RunEventKind = z.enum(["status", "stdout", "stderr", "log"]);
+export type RunEventKind = z.infer<typeof RunEventKind>;
+
+/** One event of a run, ordered by `seq` within the run. */
+export const RunEvent = z.object({
+  runId: z.string(),
+  seq: z.number().int().nonnegative(),
+  attempt: z.number().int().nonnegative(),
+  at: z.string(),
+  kind: RunEventKind,
+  text: z.string().default(""),
+});
+export type RunEvent = z.infer<typeof RunEvent>;
