@@ -1,0 +1,92 @@
+import { hostname, userInfo } from "node:os";
+import type { Command } from "commander";
+import { connect } from "../connection.js";
+import { EXIT, UsageError } from "../exit-codes.js";
+import { formatMergeReport, type MergeBackResult, mergeBack } from "../merge-back.js";
+import { formatCost, formatDuration, printJson, runJson } from "../output.js";
+import { waitForRun } from "../wait.js";
+import { uploadWorkspace } from "../workspace-upload.js";
+
+interface DispatchOptions {
+  agent?: string;
+  isolate?: boolean;
+  wait?: boolean;
+  json?: boolean;
+  mode?: string;
+  model?: string;
+}
+
+/** `submitter` recorded on runs: who dispatched from where. */
+export function submitterName(): string {
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch (_err) {
+    // Containers without a passwd entry: keep "unknown".
+  }
+  return `${user}@${hostname()}`;
+}
+
+/** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
+export async function dispatchCommand(task: string, options: DispatchOptions): Promise<number> {
+  if (task.trim() === "") throw new UsageError("the task is empty: say what the agent should do, e.g. pancode dispatch \"npm test\" --agent shell");
+  const api = connect();
+  try {
+    const workspace = await uploadWorkspace(api, process.cwd());
+    const answer = await api.dispatch({
+      task,
+      agent: options.agent ?? "",
+      isolate: Boolean(options.isolate),
+      workspace: workspace.ref,
+      mode: options.mode ?? process.env.PANCODE_MODE ?? "build",
+      model: options.model ?? "",
+      submitter: submitterName(),
+    });
+    const run = answer.run;
+    if (!run) throw new UsageError("the coordinator answered without a run");
+    for (const warning of answer.warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (!options.wait) {
+      if (options.json) printJson(runJson(run));
+      else process.stdout.write(`dispatched run ${run.id} (agent ${run.agent}); follow it with: pancode logs ${run.id.slice(0, 8)} --follow\n`);
+      return EXIT.ok;
+    }
+    const final = await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
+    let merge: MergeBackResult | undefined;
+    if (final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
+      merge = await mergeBack(api, final, process.cwd());
+    }
+    if (options.json) {
+      printJson({
+        ...runJson(final),
+        merge: merge ? { outcome: merge.report.outcome, files: merge.report.files, savedPatch: merge.savedPatch || null } : null,
+      });
+    } else {
+      process.stdout.write(
+        `run ${final.id} ${final.status}${final.error ? `: ${final.error}` : ""} (${formatDuration(final.durationMs >= 0 ? final.durationMs : null)}, ${formatCost(final.costUsd)})\n`,
+      );
+      if (merge) process.stdout.write(`${formatMergeReport(merge)}\n`);
+      else if (final.isolate && final.patch && final.patch.bytes > 0) {
+        process.stdout.write(`isolated: review with pancode diff ${final.id.slice(0, 8)}, merge with pancode apply ${final.id.slice(0, 8)}\n`);
+      }
+    }
+    if (merge?.report.outcome === "conflict") return EXIT.conflict;
+    return final.status === "done" ? EXIT.ok : EXIT.runFailed;
+  } finally {
+    api.close();
+  }
+}
+
+/** Registers `pancode dispatch`. */
+export function registerDispatch(program: Command, run: (code: Promise<number>) => void): void {
+  program
+    .command("dispatch")
+    .description("run a task on the cluster over your exact working state")
+    .argument("<task>", "what the agent should do (for the shell agent: a shell command)")
+    .option("-a, --agent <name>", "agent to run (default: the cluster's default agent, dev)")
+    .option("--isolate", "do not touch the working tree; review with diff, merge with apply")
+    .option("-w, --wait", "follow the run, then merge its patch into the working tree")
+    .option("--mode <mode>", "session mode: plan | build | review (default PANCODE_MODE or build)")
+    .option("--model <provider/id>", "model override for this dispatch")
+    .option("--json", "print one JSON document")
+    .action((task: string, options: DispatchOptions) => run(dispatchCommand(task, options)));
+}

@@ -1,0 +1,83 @@
+import type { Command } from "commander";
+import { connect } from "../connection.js";
+import { EXIT, UsageError } from "../exit-codes.js";
+import { formatCost, formatDuration, printJson, runJson, shortId, table } from "../output.js";
+
+/** `pancode runs [N]`: the last N runs (default 20), newest first. */
+export async function runsCommand(count: string | undefined, options: { json?: boolean }): Promise<number> {
+  const limit = count === undefined ? 20 : Number(count);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`N must be a whole number from 1 to 1000, got "${count}"`);
+  const api = connect();
+  try {
+    const runs = await api.listRuns(limit);
+    if (options.json) {
+      printJson({ runs: runs.map(runJson) });
+      return EXIT.ok;
+    }
+    if (runs.length === 0) {
+      process.stdout.write("no runs yet\n");
+      return EXIT.ok;
+    }
+    const rows = runs.map((r) => [
+      shortId(r.id),
+      r.agent,
+      r.status,
+      r.model || "-",
+      formatDuration(r.durationMs >= 0 ? r.durationMs : null),
+      formatCost(r.costUsd),
+      r.task.replace(/\s+/g, " ").slice(0, 48),
+    ]);
+    process.stdout.write(`${table(["RUN", "AGENT", "STATUS", "MODEL", "DURATION", "COST", "TASK"], rows)}\n`);
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+/** `pancode show <run>`: everything about one run. */
+export async function showCommand(id: string, options: { json?: boolean }): Promise<number> {
+  const api = connect();
+  try {
+    const run = runJson(await api.getRun(id));
+    if (options.json) {
+      printJson(run);
+      return EXIT.ok;
+    }
+    const lines = [
+      `run       ${run.runId}`,
+      `status    ${run.status}${run.error ? ` (${run.error})` : ""}`,
+      `agent     ${run.agent}${run.model ? ` (${run.model})` : ""}`,
+      `task      ${run.task}`,
+      `worker    ${run.workerId || "-"} (attempt ${run.attempt})`,
+      `exit code ${run.exitCode ?? "-"}`,
+      `created   ${run.createdAt}`,
+      `duration  ${formatDuration(run.durationMs)}`,
+      `cost      ${formatCost(run.costUsd)}`,
+      `isolate   ${run.isolate}`,
+      `receipt   ${run.receiptId || "-"}`,
+      `patch     ${run.patch ? `${run.patch.bytes} bytes, ${run.patch.files.length} file(s) ${run.patch.digest}` : "-"}`,
+      ...(run.patch?.files ?? []).map((f) => `            ${f.status} ${f.oldPath ? `${f.oldPath} -> ` : ""}${f.path}${f.binary ? " (binary)" : ""}`),
+    ];
+    if (run.outputTail) lines.push("output (tail):", run.outputTail.trimEnd());
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+/** Registers `pancode runs` and `pancode show`. */
+export function registerRuns(program: Command, run: (code: Promise<number>) => void): void {
+  program
+    .command("runs")
+    .description("list recent runs: id, agent, status, model, duration, cost")
+    .argument("[N]", "how many (default 20)")
+    .option("--json", "print one JSON document")
+    .action((count: string | undefined, options: { json?: boolean }) => run(runsCommand(count, options)));
+  program
+    .command("show")
+    .description("show one run (full id or unique prefix)")
+    .argument("<run>", "run id or prefix")
+    .option("--json", "print one JSON document")
+    .action((id: string, options: { json?: boolean }) => run(showCommand(id, options)));
+}

@@ -1,0 +1,67 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
+import { z } from "zod";
+
+/**
+ * Environment of the coordinator, parsed once by main.ts (or by `pancode up`). Every variable documents its unit
+ * and why its default was chosen.
+ */
+const CoordinatorEnv = z.object({
+  /** host:port of the gRPC server. Loopback by default: exposing it is a deliberate choice (compose sets 0.0.0.0). */
+  PANCODE_LISTEN: z.string().default("127.0.0.1:7400"),
+  /** Postgres URL. Unset: embedded PGlite under the data dir, same migrations. */
+  DATABASE_URL: OptionalStringEnv,
+  /** NATS URL with JetStream. Unset: the in-process bus (single machine only). */
+  NATS_URL: OptionalStringEnv,
+  /** State directory: blobs, embedded database, generated tokens. */
+  PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
+  /** Bearer token of clients. Unset: read or create `<data dir>/client.token`. */
+  PANCODE_TOKEN: OptionalStringEnv,
+  /** Bearer token of workers. Unset: read or create `<data dir>/worker.token`. */
+  PANCODE_WORKER_TOKEN: OptionalStringEnv,
+  /** TLS certificate and key (PEM paths). Both unset: plaintext, fine on loopback or inside a private network. */
+  PANCODE_TLS_CERT: OptionalStringEnv,
+  PANCODE_TLS_KEY: OptionalStringEnv,
+  /** Image of agents that do not name one. Built offline by deploy/images/build-images.sh. */
+  PANCODE_AGENT_IMAGE: z.string().default("pancode/agent:dev"),
+  /** Agent used when a dispatch names none (the seed's default). */
+  PANCODE_DEFAULT_AGENT: z.string().default("dev"),
+  /** Largest workspace part (bundle or uncommitted state) accepted, in bytes. 512 MiB covers large monorepos. */
+  PANCODE_MAX_WORKSPACE_BYTES: PositiveIntEnv.default(512 * 1024 * 1024),
+  /** How long a run's lease lives without a worker heartbeat, in ms. 30 s tolerates GC pauses and slow links. */
+  PANCODE_LEASE_MS: PositiveIntEnv.default(30_000),
+  /** Interval of worker heartbeats the coordinator asks for, in ms (a third of the lease). */
+  PANCODE_HEARTBEAT_MS: PositiveIntEnv.default(10_000),
+  /** Attempts of one run before a lost worker ends it `error` (redelivery beyond that would loop). */
+  PANCODE_MAX_ATTEMPTS: PositiveIntEnv.default(3),
+  /** Bus ack wait, in ms: a delivery without progress for this long goes to another worker. */
+  PANCODE_ACK_WAIT_MS: PositiveIntEnv.default(30_000),
+  /** On drain, how long running runs may finish before they are interrupted, in ms. */
+  PANCODE_DRAIN_GRACE_MS: PositiveIntEnv.default(30_000),
+  PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
+});
+
+/** The coordinator's configuration, grouped so each component receives only its slice. */
+export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
+  dataDir: env.PANCODE_DATA_DIR,
+  logLevel: env.PANCODE_LOG_LEVEL,
+  grpc: { listen: env.PANCODE_LISTEN, tls: { certPath: env.PANCODE_TLS_CERT, keyPath: env.PANCODE_TLS_KEY } },
+  auth: { clientToken: env.PANCODE_TOKEN, workerToken: env.PANCODE_WORKER_TOKEN },
+  db: { url: env.DATABASE_URL },
+  bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_ATTEMPTS + 2 },
+  agents: { defaultImage: env.PANCODE_AGENT_IMAGE, defaultAgent: env.PANCODE_DEFAULT_AGENT },
+  runs: {
+    maxWorkspaceBytes: env.PANCODE_MAX_WORKSPACE_BYTES,
+    leaseMs: env.PANCODE_LEASE_MS,
+    heartbeatMs: env.PANCODE_HEARTBEAT_MS,
+    maxAttempts: env.PANCODE_MAX_ATTEMPTS,
+    drainGraceMs: env.PANCODE_DRAIN_GRACE_MS,
+  },
+}));
+export type CoordinatorConfig = z.infer<typeof CoordinatorConfig>;
+
+/** Parses the coordinator's environment; throws ConfigError listing every problem. */
+export function loadCoordinatorConfig(env: Record<string, string | undefined>): CoordinatorConfig {
+  return parseConfig(CoordinatorConfig, env);
+}

@@ -1,0 +1,181 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { Server } from "@grpc/grpc-js";
+import { createAgentRegistry } from "@pancode/agents";
+import { createInProcessBus, createJetStreamBus, type TaskBus } from "@pancode/bus";
+import { openDatabase } from "@pancode/db";
+import { ClientServiceService, serverCredentials, WorkerServiceService } from "@pancode/proto";
+import type { Logger } from "@pancode/telemetry";
+import { BlobStore } from "./blob-store.js";
+import type { CoordinatorConfig } from "./config.js";
+import { createClientService } from "./grpc/client-service.js";
+import { hardenService } from "./grpc/status.js";
+import { createWorkerService } from "./grpc/worker-service.js";
+import { DispatchService } from "./services/dispatch-service.js";
+import { RunLifecycle } from "./services/run-lifecycle.js";
+import { RunNotifier } from "./services/run-notifier.js";
+import { RunQueries } from "./services/run-queries.js";
+import { WorkerDirectory } from "./services/worker-directory.js";
+import { CLIENT_TOKEN_FILE, resolveToken, WORKER_TOKEN_FILE } from "./tokens.js";
+
+/** Version reported to clients and workers. */
+export const COORDINATOR_VERSION = "0.1.0";
+
+/**
+ * Transport ceiling of the server, above the per-message limit our hardened deserializers enforce, so that
+ * oversized requests get a clear INVALID_ARGUMENT from us rather than a transport error.
+ */
+const SERVER_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** A running coordinator. */
+export interface Coordinator {
+  /** host:port it listens on (the real port when 0 was asked for). */
+  address: string;
+  clientToken: string;
+  workerToken: string;
+  bus: TaskBus;
+  /** Stops admissions, lets active runs finish for up to `graceMs`, interrupts the rest. */
+  drain(graceMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startCoordinator}. */
+export interface StartCoordinatorOptions {
+  config: CoordinatorConfig;
+  logger: Logger;
+  /** A bus shared with in-process workers (`pancode up`); otherwise built from the config. */
+  bus?: TaskBus;
+}
+
+/** Composition root of the coordinator: database, bus, blob store, services and the gRPC server. */
+export async function startCoordinator(options: StartCoordinatorOptions): Promise<Coordinator> {
+  const { config, logger } = options;
+  await mkdir(config.dataDir, { recursive: true });
+  const clientToken = await resolveToken(config.auth.clientToken, config.dataDir, CLIENT_TOKEN_FILE);
+  const workerToken = await resolveToken(config.auth.workerToken, config.dataDir, WORKER_TOKEN_FILE);
+  const db = await openDatabase(
+    config.db.url ? { url: config.db.url, logger } : { dataDir: join(config.dataDir, "pglite"), logger },
+  );
+  const busOptions = { ackWaitMs: config.bus.ackWaitMs, maxDeliver: config.bus.maxDeliver, logger };
+  const bus =
+    options.bus ??
+    (config.bus.natsUrl ? await createJetStreamBus({ ...busOptions, url: config.bus.natsUrl }) : createInProcessBus(busOptions));
+  const blobs = new BlobStore(join(config.dataDir, "blobs"));
+  const notifier = new RunNotifier();
+  const agents = createAgentRegistry({ defaultImage: config.agents.defaultImage });
+  const workers = new WorkerDirectory({ db, logger: logger.child({ component: "workers" }), heartbeatMs: config.runs.heartbeatMs });
+  const lifecycle = new RunLifecycle({
+    db,
+    bus,
+    blobs,
+    notifier,
+    logger: logger.child({ component: "lifecycle" }),
+    leaseMs: config.runs.leaseMs,
+    maxAttempts: config.runs.maxAttempts,
+  });
+  let draining = false;
+  const dispatch = new DispatchService({
+    db,
+    bus,
+    blobs,
+    agents,
+    workers,
+    notifier,
+    logger: logger.child({ component: "dispatch" }),
+    defaultAgent: config.agents.defaultAgent,
+    isDraining: () => draining,
+  });
+  const runs = new RunQueries({ db, blobs, notifier });
+
+  const server = new Server({
+    "grpc.max_receive_message_length": SERVER_MAX_FRAME_BYTES,
+    "grpc.max_send_message_length": SERVER_MAX_FRAME_BYTES,
+  });
+  server.addService(
+    hardenService(ClientServiceService),
+    createClientService({
+      token: clientToken,
+      logger,
+      db,
+      blobs,
+      dispatch,
+      runs,
+      agents,
+      workers,
+      maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
+      info: () => ({
+        version: COORDINATOR_VERSION,
+        draining,
+        bus: bus.kind,
+        database: config.db.url ? "postgres" : "pglite",
+      }),
+    }),
+  );
+  server.addService(
+    hardenService(WorkerServiceService),
+    createWorkerService({
+      token: workerToken,
+      logger,
+      lifecycle,
+      workers,
+      heartbeatMs: config.runs.heartbeatMs,
+      leaseMs: config.runs.leaseMs,
+      maxPatchBytes: config.runs.maxWorkspaceBytes,
+    }),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(config.grpc.listen, serverCredentials(config.grpc.tls), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+  const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(":"));
+  const address = `${host === "0.0.0.0" || host === "" ? "127.0.0.1" : host}:${port}`;
+
+  // The reaper runs often enough that a lost worker is noticed within about a quarter lease after expiry.
+  const reaper = setInterval(
+    () => {
+      Promise.all([lifecycle.reapExpiredLeases(), workers.sweep()]).catch((err: unknown) =>
+        logger.error("reaper failed", { error: err as Error }),
+      );
+    },
+    Math.max(200, Math.min(1000, config.runs.leaseMs / 4)),
+  );
+  reaper.unref();
+  logger.info("coordinator listening", { address, bus: bus.kind, database: config.db.url ? "postgres" : "pglite" });
+
+  let closed = false;
+  return {
+    address,
+    clientToken,
+    workerToken,
+    bus,
+    async drain(graceMs = config.runs.drainGraceMs) {
+      draining = true;
+      logger.info("draining", { graceMs });
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && (await lifecycle.activeRuns()).length > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      for (const run of await lifecycle.activeRuns()) {
+        await lifecycle.finish(run.id, "interrupted", "the coordinator shut down before the run finished");
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(reaper);
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      if (!options.bus) await bus.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { PanCodeError, PatchFile } from "@pancode/core";
+import type { WorkerSandbox } from "@pancode/db";
+import {
+  type BlobRef,
+  type CompleteRunRequest,
+  downloadChunks,
+  type RunLease,
+  type UploadPatchRequest,
+  type WorkerServiceServer,
+} from "@pancode/proto";
+import type { Logger } from "@pancode/telemetry";
+import type { Lease, RunLifecycle } from "../services/run-lifecycle.js";
+import type { WorkerDirectory } from "../services/worker-directory.js";
+import { receiveBlob } from "./client-service.js";
+import { clientStream, type HandlerContext, serverStream, unary } from "./handlers.js";
+import type { Implementation } from "./status.js";
+
+/** Dependencies of the worker-facing service. */
+export interface WorkerServiceDeps {
+  token: string;
+  logger: Logger;
+  lifecycle: RunLifecycle;
+  workers: WorkerDirectory;
+  heartbeatMs: number;
+  leaseMs: number;
+  maxPatchBytes: number;
+}
+
+function leaseOf(lease: RunLease | undefined): Lease {
+  if (!lease || !lease.runId || !lease.leaseToken || lease.attempt < 1) {
+    throw new PanCodeError("INVALID_ARGUMENT", "a run lease (run id, attempt, lease token) is required");
+  }
+  return { runId: lease.runId, attempt: lease.attempt, leaseToken: lease.leaseToken };
+}
+
+function parseDate(value: string, field: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new PanCodeError("INVALID_ARGUMENT", `${field} is not a timestamp: "${value}"`);
+  return date;
+}
+
+function completionOf(req: CompleteRunRequest) {
+  return {
+    lease: leaseOf(req.lease),
+    status: req.status,
+    exitCode: req.hasExitCode ? req.exitCode : null,
+    error: req.error,
+    outputTail: req.outputTail,
+    finishedAt: req.finishedAt ? parseDate(req.finishedAt, "finishedAt") : new Date(),
+    costUsd: Math.max(0, req.costUsd),
+    patch: req.patch
+      ? {
+          digest: req.patch.digest,
+          bytes: req.patch.bytes,
+          files: req.patch.files.map((f) =>
+            PatchFile.parse({ path: f.path, status: f.status, oldPath: f.oldPath || undefined, binary: f.binary }),
+          ),
+        }
+      : null,
+    imageDigest: req.imageDigest,
+  };
+}
+
+/** Builds the WorkerService implementation. */
+export function createWorkerService(deps: WorkerServiceDeps): Implementation {
+  const hc: HandlerContext = { token: deps.token, who: "worker", logger: deps.logger };
+  const service: WorkerServiceServer = {
+    register: unary(hc, "Register", async (req) => {
+      if (!req.workerId) throw new PanCodeError("INVALID_ARGUMENT", "workerId is required");
+      const sandbox: WorkerSandbox = req.sandbox === "process" ? "process" : "docker";
+      await deps.workers.register({
+        id: req.workerId,
+        pool: req.pool || "default",
+        sandbox,
+        capacity: req.capacity,
+        version: req.version,
+        runtimes: req.runtimes,
+      });
+      return { heartbeatIntervalMs: deps.heartbeatMs, leaseMs: deps.leaseMs };
+    }),
+    heartbeat: unary(hc, "Heartbeat", async (req) => {
+      const known = await deps.workers.heartbeat(req.workerId, req.activeRunIds.length);
+      if (!known) throw new PanCodeError("NOT_FOUND", `worker ${req.workerId} is not registered; register again`);
+      return { cancelRunIds: await deps.lifecycle.heartbeat(req.workerId, req.activeRunIds) };
+    }),
+    claimRun: unary(hc, "ClaimRun", async (req) => {
+      const result = await deps.lifecycle.claim(req.runId, req.workerId);
+      if ("skip" in result) return { spec: undefined, skipReason: result.skip };
+      const s = result.spec;
+      return {
+        skipReason: "",
+        spec: {
+          lease: { runId: s.runId, attempt: s.attempt, leaseToken: s.leaseToken },
+          task: s.task,
+          agent: s.agent,
+          workspace: s.workspace,
+          traceparent: s.traceparent,
+        },
+      };
+    }),
+    fetchBlob: serverStream(hc, "FetchBlob", async function* (req) {
+      const data = await deps.lifecycle.readWorkspaceBlob(leaseOf(req.lease), req.digest);
+      yield* downloadChunks(data, req.digest);
+    }),
+    reportEvents: unary(hc, "ReportEvents", async (req) => {
+      const events = req.events.map((e) => ({ at: parseDate(e.at, "event.at"), kind: e.kind, text: e.text }));
+      return { stale: await deps.lifecycle.report(leaseOf(req.lease), events) };
+    }),
+    uploadPatch: clientStream(hc, "UploadPatch", async (messages: AsyncIterable<UploadPatchRequest>): Promise<BlobRef> => {
+      let lease: Lease | undefined;
+      async function* blobMessages() {
+        for await (const m of messages) {
+          lease ??= leaseOf(m.lease);
+          yield { header: m.header, data: m.data };
+        }
+      }
+      const blob = await receiveBlob(blobMessages(), { maxBytes: deps.maxPatchBytes, kinds: new Set(["patch"]) });
+      if (!lease) throw new PanCodeError("INVALID_ARGUMENT", "patch upload without a lease");
+      await deps.lifecycle.storePatch(lease, blob.digest, blob.data);
+      return { digest: blob.digest, size: blob.data.length };
+    }),
+    completeRun: unary(hc, "CompleteRun", async (req) => deps.lifecycle.complete(completionOf(req))),
+  };
+  return service as unknown as Implementation;
+}

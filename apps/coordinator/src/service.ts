@@ -1,0 +1,33 @@
+import { ConfigError } from "@pancode/config";
+import { createJsonLogger, startTelemetry } from "@pancode/telemetry";
+import { loadCoordinatorConfig } from "./config.js";
+import { startCoordinator } from "./coordinator.js";
+
+/**
+ * Runs the coordinator as a long-lived service configured from `env` (used by main.ts and `pancode coordinator`):
+ * SIGTERM or SIGINT drains (no new admissions, running runs get the grace period) and exits 0.
+ */
+export async function runCoordinatorService(env: Record<string, string | undefined>): Promise<void> {
+  let config: ReturnType<typeof loadCoordinatorConfig>;
+  try {
+    config = loadCoordinatorConfig(env);
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  const telemetry = await startTelemetry({ serviceName: "pancode-coordinator", env });
+  const logger = createJsonLogger({ level: config.logLevel }).child({ component: "coordinator" });
+  const coordinator = await startCoordinator({ config, logger });
+  process.stderr.write(`pancode coordinator listening on ${coordinator.address}\n`);
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await coordinator.drain();
+    await coordinator.close();
+    await telemetry.shutdown();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop());
+  process.on("SIGINT", () => void stop());
+}

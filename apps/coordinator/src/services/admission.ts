@@ -1,0 +1,63 @@
+import { PanCodeError, type ResolvedAgent } from "@pancode/core";
+
+/** A dispatch as it reaches admission, already decoded from the wire. */
+export interface DispatchInput {
+  task: string;
+  agent: string;
+  isolate: boolean;
+  mode: string;
+  model: string;
+  submitter: string;
+  workspace: { repoId: string; baseCommit: string; bundleDigest: string; stateDigest: string; stateTree: string };
+}
+
+/** Longest task text accepted (64 KiB): a prompt, not a payload. Files travel in the workspace. */
+export const MAX_TASK_BYTES = 64 * 1024;
+
+/** Session modes of the seed. Plan forbids dispatch; Review admits only read-only agents. */
+export const MODES = ["plan", "build", "review"] as const;
+
+/** Gate 1, mode: no dispatch in Plan mode. */
+export function checkMode(input: DispatchInput): void {
+  const mode = input.mode || "build";
+  if (!(MODES as readonly string[]).includes(mode)) {
+    throw new PanCodeError("INVALID_ARGUMENT", `unknown mode "${mode}"; use one of: ${MODES.join(", ")}`);
+  }
+  if (mode === "plan") {
+    throw new PanCodeError("INVALID_ARGUMENT", "Dispatch blocked: dispatch is disabled in Plan mode (use --mode build)");
+  }
+}
+
+/** Gate 2, mutation: Review mode admits only read-only agents. */
+export function checkMutation(input: DispatchInput, agent: ResolvedAgent): void {
+  if ((input.mode || "build") === "review" && !agent.readonly) {
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      `Dispatch blocked: agent "${agent.name}" is not read-only, and Review mode only allows read-only agents`,
+    );
+  }
+}
+
+/** Gate 5, task validation: something to do, of a sane size. */
+export function checkTask(input: DispatchInput): void {
+  if (input.task.trim() === "") {
+    throw new PanCodeError("EMPTY_TASK", "Dispatch blocked: the task is empty; say what the agent should do");
+  }
+  if (Buffer.byteLength(input.task) > MAX_TASK_BYTES) {
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      `task is ${Buffer.byteLength(input.task)} bytes, over the limit of ${MAX_TASK_BYTES}; put large inputs in files of the workspace`,
+    );
+  }
+}
+
+/** Shape checks of the workspace reference (existence of its blobs is checked by the dispatch service). */
+export function checkWorkspaceShape(input: DispatchInput): void {
+  const w = input.workspace;
+  if (!w.repoId || !/^[0-9a-f]{40}$/.test(w.baseCommit) || !/^[0-9a-f]{40}$/.test(w.stateTree)) {
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      "workspace reference is incomplete: repoId, a 40-hex baseCommit and a 40-hex stateTree are required",
+    );
+  }
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import type { AgentRegistry } from "@pancode/agents";
+import type { TaskBus } from "@pancode/bus";
+import { EMPTY_DIGEST, PanCodeError, type ResolvedAgent } from "@pancode/core";
+import type { Database, RunRow } from "@pancode/db";
+import type { Logger } from "@pancode/telemetry";
+import type { BlobStore } from "../blob-store.js";
+import { checkMode, checkMutation, checkTask, checkWorkspaceShape, type DispatchInput } from "./admission.js";
+import type { RunNotifier } from "./run-notifier.js";
+import type { WorkerDirectory } from "./worker-directory.js";
+
+/** The pool every run goes to until routing by capability splits them (a subject per pool on the bus). */
+export const DEFAULT_POOL = "default";
+
+/** Dependencies of {@link DispatchService}. */
+export interface DispatchServiceDeps {
+  db: Database;
+  bus: TaskBus;
+  blobs: BlobStore;
+  agents: AgentRegistry;
+  workers: WorkerDirectory;
+  notifier: RunNotifier;
+  logger: Logger;
+  defaultAgent: string;
+  isDraining: () => boolean;
+}
+
+/**
+ * Admits a dispatch through the gates in the seed's order, records the run as `pending`, and publishes it on the
+ * bus. A refused dispatch leaves nothing behind.
+ */
+export class DispatchService {
+  constructor(private readonly deps: DispatchServiceDeps) {}
+
+  async dispatch(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
+    const agentName = input.agent || this.deps.defaultAgent;
+    checkMode(input);
+    // The mutation gate needs the agent's read-only flag; an unknown agent is reported by gate 9 below.
+    const known = this.deps.agents.list().find((a) => a.name === agentName);
+    if (known) checkMutation(input, this.deps.agents.resolve(agentName));
+    if (this.deps.isDraining()) {
+      throw new PanCodeError("DRAINING", "Dispatch blocked: the coordinator is draining and admits no new runs", {
+        retryable: true,
+      });
+    }
+    checkTask(input);
+    checkWorkspaceShape(input);
+    const agent = this.deps.agents.resolve(agentName);
+    await this.checkRouting(agent);
+    const bundleDigest = await this.checkWorkspaceBlobs(input);
+
+    const run = await this.deps.db.insertRun({
+      id: randomUUID(),
+      agent: agent.name,
+      model: input.model || agent.model,
+      task: input.task,
+      isolate: input.isolate,
+      pool: DEFAULT_POOL,
+      repoId: input.workspace.repoId,
+      baseCommit: input.workspace.baseCommit,
+      bundleDigest,
+      stateDigest: input.workspace.stateDigest || EMPTY_DIGEST,
+      stateTree: input.workspace.stateTree,
+      submitter: input.submitter,
+      spec: { agent, mode: input.mode || "build" },
+      traceparent,
+    });
+    const { seq } = await this.deps.bus.publishTask(
+      { v: 1, runId: run.id, pool: run.pool, enqueuedAt: new Date().toISOString() },
+      traceparent ? { traceparent } : {},
+    );
+    await this.deps.db.setBusSeq(run.id, seq);
+    this.deps.logger.info("run admitted", { runId: run.id, agent: agent.name, pool: run.pool });
+    this.deps.notifier.notify(run.id);
+    return { run, warnings: [] };
+  }
+
+  /** Gate 10: a live worker must serve the pool and the agent's runtime, or the run would wait forever. */
+  private async checkRouting(agent: ResolvedAgent): Promise<void> {
+    const live = await this.deps.workers.liveWorkers(DEFAULT_POOL, agent.runtime);
+    if (live.length === 0) {
+      throw new PanCodeError(
+        "NO_WORKER",
+        `Dispatch blocked: no live worker in pool "${DEFAULT_POOL}" serves runtime "${agent.runtime}" (start one with \`pancode worker\`)`,
+      );
+    }
+  }
+
+  /** The workspace's blobs must be on the coordinator; returns the bundle that holds the base commit. */
+  private async checkWorkspaceBlobs(input: DispatchInput): Promise<string> {
+    const w = input.workspace;
+    const state = w.stateDigest || EMPTY_DIGEST;
+    if (!(await this.deps.blobs.has(state))) {
+      throw new PanCodeError("INVALID_ARGUMENT", `uncommitted state ${state} was not uploaded; upload it before dispatching`);
+    }
+    if (w.bundleDigest) {
+      if (!(await this.deps.blobs.has(w.bundleDigest))) {
+        throw new PanCodeError("INVALID_ARGUMENT", `bundle ${w.bundleDigest} was not uploaded; upload it before dispatching`);
+      }
+      await this.deps.db.recordCommit(w.repoId, w.baseCommit, w.bundleDigest);
+      return w.bundleDigest;
+    }
+    const known = await this.deps.db.findCommit(w.repoId, w.baseCommit);
+    if (!known) {
+      throw new PanCodeError(
+        "INVALID_ARGUMENT",
+        `the coordinator does not have commit ${w.baseCommit} of repository ${w.repoId}; send a bundle with it`,
+      );
+    }
+    return known.bundleDigest;
+  }
+}

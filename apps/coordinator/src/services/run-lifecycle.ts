@@ -1,0 +1,214 @@
+import { randomUUID } from "node:crypto";
+import type { TaskBus } from "@pancode/bus";
+import { EMPTY_DIGEST, isTerminalStatus, PanCodeError, RunStatus, type RunSpec } from "@pancode/core";
+import type { Database, RunRow } from "@pancode/db";
+import type { Logger } from "@pancode/telemetry";
+import type { BlobStore } from "../blob-store.js";
+import { writeReceipt } from "./receipt-writer.js";
+import type { RunNotifier } from "./run-notifier.js";
+
+/** The lease a worker presents for everything it does on one attempt of a run. */
+export interface Lease {
+  runId: string;
+  attempt: number;
+  leaseToken: string;
+}
+
+/** A worker's final report of one attempt. */
+export interface Completion {
+  lease: Lease;
+  status: string;
+  exitCode: number | null;
+  error: string;
+  outputTail: string;
+  finishedAt: Date;
+  costUsd: number;
+  patch: { digest: string; bytes: number; files: RunRow["patchFiles"] } | null;
+  imageDigest: string;
+}
+
+/** Dependencies of {@link RunLifecycle}. */
+export interface RunLifecycleDeps {
+  db: Database;
+  bus: TaskBus;
+  blobs: BlobStore;
+  notifier: RunNotifier;
+  logger: Logger;
+  leaseMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * Owns every state transition after admission: claims (new attempts), progress, completion, interruption and the
+ * reaper of lost attempts. Results are committed only for the current attempt and lease token, so a worker that was
+ * presumed dead and comes back late can never overwrite a newer attempt.
+ */
+export class RunLifecycle {
+  constructor(private readonly deps: RunLifecycleDeps) {}
+
+  /** Starts a new attempt for a delivered task, or says why the worker must drop it. */
+  async claim(runId: string, workerId: string): Promise<{ spec: RunSpec } | { skip: string }> {
+    const run = await this.deps.db.getRun(runId);
+    if (!run) return { skip: `run ${runId} does not exist` };
+    if (isTerminalStatus(run.status)) return { skip: `run ${runId} already ended ${run.status}` };
+    const leaseAlive = run.leaseExpiresAt !== null && run.leaseExpiresAt.getTime() > Date.now();
+    if (run.status === "running" && leaseAlive && run.workerId !== workerId) {
+      return { skip: `run ${runId} is running on worker ${run.workerId} (attempt ${run.attempt})` };
+    }
+    if (run.attempt >= this.deps.maxAttempts) {
+      await this.finish(run.id, "error", `gave up after ${run.attempt} attempts: every worker that took it was lost`);
+      return { skip: `run ${runId} used all ${this.deps.maxAttempts} attempts` };
+    }
+    const leaseToken = randomUUID();
+    const claimed = await this.deps.db.claimRun({ runId, workerId, leaseToken, leaseMs: this.deps.leaseMs });
+    if (!claimed.ok) return { skip: `run ${runId} cannot be claimed: ${claimed.reason}` };
+    const row = claimed.run;
+    await this.deps.db.appendEvents(row.id, row.attempt, [
+      { at: new Date(), kind: "status", text: `running: attempt ${row.attempt} on worker ${workerId}` },
+    ]);
+    this.deps.notifier.notify(row.id);
+    this.deps.logger.info("run claimed", { runId: row.id, workerId, attempt: row.attempt });
+    return {
+      spec: {
+        runId: row.id,
+        attempt: row.attempt,
+        leaseToken,
+        task: row.task,
+        agent: row.spec.agent,
+        workspace: {
+          repoId: row.repoId,
+          baseCommit: row.baseCommit,
+          bundleDigest: row.bundleDigest,
+          stateDigest: row.stateDigest,
+          stateTree: row.stateTree,
+        },
+        traceparent: row.traceparent,
+      },
+    };
+  }
+
+  /** Throws STALE_ATTEMPT / RUN_FINISHED / NOT_FOUND unless `lease` is the run's current attempt. */
+  async requireLease(lease: Lease): Promise<void> {
+    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken);
+    if (check === "ok") return;
+    const code = check === "stale" ? "STALE_ATTEMPT" : check === "finished" ? "RUN_FINISHED" : "NOT_FOUND";
+    throw new PanCodeError(code, `attempt ${lease.attempt} of run ${lease.runId} is no longer current (${check})`);
+  }
+
+  /** Appends progress events; returns true when the attempt is stale and the worker must stop. */
+  async report(lease: Lease, events: { at: Date; kind: string; text: string }[]): Promise<boolean> {
+    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken);
+    if (check !== "ok") return true;
+    if (events.length > 0) {
+      await this.deps.db.appendEvents(lease.runId, lease.attempt, events);
+      this.deps.notifier.notify(lease.runId);
+    }
+    return false;
+  }
+
+  /** A blob the worker may read for this attempt: only the run's own workspace parts. */
+  async readWorkspaceBlob(lease: Lease, digest: string): Promise<Buffer> {
+    await this.requireLease(lease);
+    const run = await this.deps.db.getRun(lease.runId);
+    if (!run || (digest !== run.bundleDigest && digest !== run.stateDigest)) {
+      throw new PanCodeError("NOT_FOUND", `blob ${digest} is not part of the workspace of run ${lease.runId}`);
+    }
+    return this.deps.blobs.get(digest);
+  }
+
+  /** Stores a verified patch of the current attempt. */
+  async storePatch(lease: Lease, digest: string, data: Buffer): Promise<void> {
+    await this.requireLease(lease);
+    await this.deps.blobs.put(digest, data);
+    await this.deps.db.putBlob(digest, data.length, "patch");
+  }
+
+  /** Commits the result of an attempt exactly once; a stale or repeated completion is refused and changes nothing. */
+  async complete(c: Completion): Promise<{ accepted: boolean; reason: string; receiptId: string }> {
+    const status = RunStatus.safeParse(c.status);
+    if (!status.success || !isTerminalStatus(status.data)) {
+      throw new PanCodeError("INVALID_ARGUMENT", `completion status must be terminal, got "${c.status}"`);
+    }
+    if (c.patch && c.patch.digest !== EMPTY_DIGEST && !(await this.deps.blobs.has(c.patch.digest))) {
+      throw new PanCodeError("INVALID_ARGUMENT", `patch ${c.patch.digest} was not uploaded before completion`);
+    }
+    const result = await this.deps.db.completeRun({
+      runId: c.lease.runId,
+      attempt: c.lease.attempt,
+      leaseToken: c.lease.leaseToken,
+      status: status.data,
+      exitCode: c.exitCode,
+      error: c.error,
+      outputTail: c.outputTail,
+      finishedAt: c.finishedAt,
+      costUsd: c.costUsd,
+      patch: c.patch,
+    });
+    if (!result.ok) {
+      this.deps.logger.warn("completion refused", { runId: c.lease.runId, attempt: c.lease.attempt, reason: result.reason });
+      return { accepted: false, reason: result.reason, receiptId: "" };
+    }
+    const receiptId = await this.afterTerminal(result.run, c.imageDigest);
+    this.deps.logger.info("run finished", { runId: result.run.id, status: result.run.status, attempt: c.lease.attempt });
+    return { accepted: true, reason: "", receiptId };
+  }
+
+  /** Coordinator-side terminal transition (interrupt, give up). No-op when the run already ended. */
+  async finish(runId: string, status: "interrupted" | "error", reason: string): Promise<RunRow | undefined> {
+    const run = await this.deps.db.finishRun({ runId, status, error: reason, onlyIf: ["pending", "running"] });
+    if (!run) return undefined;
+    if (run.busSeq !== null) await this.deps.bus.removeQueuedTask(run.busSeq);
+    await this.deps.bus.publishControl({ type: "cancel", runId, reason });
+    await this.afterTerminal(run, "");
+    this.deps.logger.info("run ended by coordinator", { runId, status, reason });
+    return run;
+  }
+
+  private async afterTerminal(run: RunRow, imageDigest: string): Promise<string> {
+    const receiptId = await writeReceipt(this.deps.db, run, { imageDigest });
+    const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
+    await this.deps.db.appendEvents(run.id, run.attempt, [{ at: new Date(), kind: "status", text: `${run.status}${detail}` }]);
+    this.deps.notifier.notify(run.id);
+    return receiptId;
+  }
+
+  /** Extends the leases of a worker's active runs; returns the ids it must stop (ended, or taken over). */
+  async heartbeat(workerId: string, activeRunIds: string[]): Promise<string[]> {
+    if (activeRunIds.length === 0) return [];
+    await this.deps.db.renewLeases({ workerId, runIds: activeRunIds, leaseMs: this.deps.leaseMs });
+    const cancel: string[] = [];
+    for (const id of activeRunIds) {
+      const run = await this.deps.db.getRun(id);
+      if (!run || isTerminalStatus(run.status) || run.workerId !== workerId) cancel.push(id);
+    }
+    return cancel;
+  }
+
+  /**
+   * Reaper: an attempt whose lease expired belongs to a lost worker. With attempts left the run goes back to
+   * `pending` (the bus redelivers the unacked message to another worker); otherwise it ends `error` with the reason.
+   */
+  async reapExpiredLeases(): Promise<void> {
+    for (const run of await this.deps.db.findExpiredLeases(new Date())) {
+      if (run.attempt >= this.deps.maxAttempts) {
+        await this.finish(
+          run.id,
+          "error",
+          `worker ${run.workerId} was lost (no heartbeat) and all ${this.deps.maxAttempts} attempts are used`,
+        );
+      } else if (await this.deps.db.requeueRun(run.id, run.attempt)) {
+        await this.deps.db.appendEvents(run.id, run.attempt, [
+          { at: new Date(), kind: "status", text: `pending: worker ${run.workerId} was lost; waiting for redelivery` },
+        ]);
+        this.deps.notifier.notify(run.id);
+        this.deps.logger.warn("run requeued after lost worker", { runId: run.id, workerId: run.workerId });
+      }
+    }
+  }
+
+  /** Runs still pending or running (drain waits for them). */
+  async activeRuns(): Promise<RunRow[]> {
+    const runs = await this.deps.db.listRuns({ limit: 1000 });
+    return runs.filter((r) => !isTerminalStatus(r.status));
+  }
+}

@@ -1,0 +1,74 @@
+import { EMPTY_DIGEST, isTerminalStatus, PanCodeError } from "@pancode/core";
+import type { Database, EventRow, RunRow } from "@pancode/db";
+import type { BlobStore } from "../blob-store.js";
+import type { RunNotifier } from "./run-notifier.js";
+
+/** What a watch stream yields: new events, and the run itself whenever its status changed. */
+export type WatchItem = { event: EventRow } | { run: RunRow };
+
+/** How long a follow-watch sleeps between database reads when nothing notifies it (missed wake-ups, other nodes). */
+const WATCH_POLL_MS = 1000;
+
+/** Read side of runs for clients: lookups by id or unique prefix, listings, event streams, patches. */
+export class RunQueries {
+  constructor(private readonly deps: { db: Database; blobs: BlobStore; notifier: RunNotifier }) {}
+
+  /** Finds a run by full id or unique prefix (at least 4 characters), with errors that say what to type. */
+  async resolve(idOrPrefix: string): Promise<RunRow> {
+    const id = idOrPrefix.trim();
+    if (!id) throw new PanCodeError("INVALID_ARGUMENT", "a run id is required");
+    const exact = await this.deps.db.getRun(id);
+    if (exact) return exact;
+    if (id.length < 4) throw new PanCodeError("INVALID_ARGUMENT", `run id prefix "${id}" is too short; give at least 4 characters`);
+    const matches = await this.deps.db.findRunsByPrefix(id, 2);
+    if (matches.length === 0) throw new PanCodeError("NOT_FOUND", `no run with id or prefix "${id}" (see pancode runs)`);
+    if (matches.length > 1) throw new PanCodeError("INVALID_ARGUMENT", `run id prefix "${id}" is ambiguous; give more characters`);
+    return matches[0] as RunRow;
+  }
+
+  list(limit: number): Promise<RunRow[]> {
+    return this.deps.db.listRuns({ limit: Math.min(Math.max(limit || 20, 1), 1000) });
+  }
+
+  /** The run's patch bytes (empty when it changed nothing); FAILED until the run ended. */
+  async patch(idOrPrefix: string): Promise<{ run: RunRow; data: Buffer }> {
+    const run = await this.resolve(idOrPrefix);
+    if (!isTerminalStatus(run.status)) {
+      throw new PanCodeError("INVALID_ARGUMENT", `run ${run.id} is still ${run.status}; its patch exists once it ends`);
+    }
+    const digest = run.patchDigest || EMPTY_DIGEST;
+    return { run, data: await this.deps.blobs.get(digest) };
+  }
+
+  /**
+   * Streams events after `afterSeq`, plus a run snapshot first and on every status change. With `follow`, keeps
+   * going until the run is final and every event was delivered.
+   */
+  async *watch(idOrPrefix: string, afterSeq: number, follow: boolean, signal: AbortSignal): AsyncGenerator<WatchItem> {
+    let run = await this.resolve(idOrPrefix);
+    let lastStatus = run.status;
+    yield { run };
+    let seq = afterSeq;
+    while (!signal.aborted) {
+      const events = await this.deps.db.listEvents(run.id, seq, 500);
+      for (const event of events) {
+        seq = event.seq;
+        yield { event };
+      }
+      if (events.length === 500) continue;
+      run = (await this.deps.db.getRun(run.id)) ?? run;
+      if (run.status !== lastStatus) {
+        lastStatus = run.status;
+        yield { run };
+      }
+      if (!follow) return;
+      if (isTerminalStatus(run.status)) {
+        // A final read: events appended together with the terminal status are delivered before the stream ends.
+        const tail = await this.deps.db.listEvents(run.id, seq, 500);
+        for (const event of tail) yield { event };
+        return;
+      }
+      await this.deps.notifier.wait(run.id, WATCH_POLL_MS, signal);
+    }
+  }
+}

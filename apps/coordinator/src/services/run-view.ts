@@ -1,0 +1,43 @@
+import type { RunRow } from "@pancode/db";
+import type { RunInfo } from "@pancode/proto";
+
+/** The client-facing view of a stored run. */
+export function toRunInfo(row: RunRow): RunInfo {
+  const durationMs =
+    row.startedAt && row.finishedAt ? Math.max(0, row.finishedAt.getTime() - row.startedAt.getTime()) : -1;
+  return {
+    id: row.id,
+    status: row.status,
+    agent: row.agent,
+    model: row.model,
+    task: row.task,
+    isolate: row.isolate,
+    pool: row.pool,
+    workerId: row.workerId,
+    attempt: row.attempt,
+    hasExitCode: row.exitCode !== null,
+    exitCode: row.exitCode ?? 0,
+    error: row.error,
+    outputTail: row.outputTail,
+    createdAt: row.createdAt.toISOString(),
+    startedAt: row.startedAt?.toISOString() ?? "",
+    finishedAt: row.finishedAt?.toISOString() ?? "",
+    durationMs,
+    costUsd: row.costUsd,
+    patch: row.patchDigest
+      ? {
+          digest: row.patchDigest,
+          bytes: row.patchBytes,
+          files: row.patchFiles.map((f) => ({ path: f.path, status: f.status, oldPath: f.oldPath ?? "", binary: f.binary })),
+        }
+      : undefined,
+    receiptId: row.receiptId,
+    workspace: {
+      repoId: row.repoId,
+      baseCommit: row.baseCommit,
+      bundleDigest: row.bundleDigest,
+      stateDigest: row.stateDigest,
+      stateTree: row.stateTree,
+    },
+  };
+}

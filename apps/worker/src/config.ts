@@ -1,0 +1,54 @@
+import { homedir, hostname } from "node:os";
+import { join } from "node:path";
+import { OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
+import { z } from "zod";
+
+/** Environment of a worker node, parsed once by main.ts (or by `pancode up` for embedded workers). */
+const WorkerEnv = z.object({
+  /** Coordinator address (host:port). */
+  PANCODE_COORDINATOR: z.string().default("127.0.0.1:7400"),
+  /** Worker bearer token. Unset: read `<data dir>/worker.token` (a local `pancode up` cluster writes it). */
+  PANCODE_WORKER_TOKEN: OptionalStringEnv,
+  /** CA certificate (PEM path) to reach a coordinator over TLS; empty = plaintext. */
+  PANCODE_TLS_CA: OptionalStringEnv,
+  /** Stable id of this worker. Default: host name + pid, unique per process. */
+  PANCODE_WORKER_ID: z.string().default(`${hostname()}-${process.pid}`),
+  /** Runs executed at once. 4 keeps a 2-core node busy without thrashing on `npm test`-sized tasks. */
+  PANCODE_WORKER_CONCURRENCY: PositiveIntEnv.default(4),
+  /** Pool (bus subject) this worker serves. */
+  PANCODE_POOL: z.string().regex(/^[a-z0-9-]+$/).default("default"),
+  /** Sandbox: docker (one container per run) or process (plain subprocess; no isolation, for machines without Docker). */
+  PANCODE_SANDBOX: z.enum(["docker", "process"]).default("docker"),
+  /** Docker engine socket. */
+  PANCODE_DOCKER_SOCKET: z.string().default("/var/run/docker.sock"),
+  /** Network for agents that need egress: host serves machines where bridge networks are not allowed. */
+  PANCODE_AGENT_NETWORK: z.enum(["", "bridge", "host"]).default(""),
+  /** NATS URL with JetStream; unset = in-process bus (only inside `pancode up`). */
+  NATS_URL: OptionalStringEnv,
+  /** Bus ack wait in ms; the worker signals progress at a third of it. Must match the coordinator's. */
+  PANCODE_ACK_WAIT_MS: PositiveIntEnv.default(30_000),
+  /** Where mirrors and worktrees live. */
+  PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
+  /** How often buffered output is sent to the coordinator, in ms: live enough for `logs --follow`, cheap enough. */
+  PANCODE_EVENT_FLUSH_MS: PositiveIntEnv.default(200),
+  PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
+});
+
+/** A worker's configuration, grouped by the component that uses each slice. */
+export const WorkerConfig = WorkerEnv.transform((env) => ({
+  id: env.PANCODE_WORKER_ID,
+  pool: env.PANCODE_POOL,
+  concurrency: env.PANCODE_WORKER_CONCURRENCY,
+  dataDir: env.PANCODE_DATA_DIR,
+  logLevel: env.PANCODE_LOG_LEVEL,
+  coordinator: { address: env.PANCODE_COORDINATOR, token: env.PANCODE_WORKER_TOKEN, caPath: env.PANCODE_TLS_CA },
+  sandbox: { kind: env.PANCODE_SANDBOX, socketPath: env.PANCODE_DOCKER_SOCKET, agentNetwork: env.PANCODE_AGENT_NETWORK },
+  bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS },
+  events: { flushMs: env.PANCODE_EVENT_FLUSH_MS },
+}));
+export type WorkerConfig = z.infer<typeof WorkerConfig>;
+
+/** Parses a worker's environment; throws ConfigError listing every problem. */
+export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  return parseConfig(WorkerConfig, env);
+}

@@ -1,0 +1,12 @@
+/**
+ * @pancode/worker: a worker node. `main.ts` runs it as a service; `pancode up` embeds workers next to the
+ * coordinator on one machine.
+ *
+ * ```ts
+ * const worker = await startWorker({ config: loadWorkerConfig(process.env), logger });
+ * await worker.stop(30_000);
+ * ```
+ */
+export { loadWorkerConfig, WorkerConfig } from "./config.js";
+export { runWorkerService } from "./service.js";
+export { type StartWorkerOptions, startWorker, type Worker, WORKER_VERSION } from "./worker.js";

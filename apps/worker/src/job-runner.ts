@@ -1,0 +1,144 @@
+import { context, propagation } from "@opentelemetry/api";
+import type { TaskDelivery } from "@pancode/bus";
+import { isPanCodeError, ResolvedAgent, type RunSpec } from "@pancode/core";
+import type { RunSpecMessage, WorkerApi } from "@pancode/proto";
+import type { Logger } from "@pancode/telemetry";
+import { withSpan } from "@pancode/telemetry";
+import { EventReporter } from "./event-reporter.js";
+import { type ExecutionDeps, executeRun, type RunOutcome, type StopReason } from "./run-execution.js";
+
+/** An attempt this worker is executing. */
+interface ActiveRun {
+  abort: AbortController;
+  stop: StopReason | undefined;
+}
+
+/** Options of {@link JobRunner}. */
+export interface JobRunnerOptions extends ExecutionDeps {
+  api: WorkerApi;
+  flushMs: number;
+  ackWaitMs: number;
+}
+
+function specFromMessage(message: RunSpecMessage): RunSpec {
+  const lease = message.lease;
+  if (!lease || !message.agent || !message.workspace) throw new Error("claim answer is missing lease, agent or workspace");
+  return {
+    runId: lease.runId,
+    attempt: lease.attempt,
+    leaseToken: lease.leaseToken,
+    task: message.task,
+    agent: ResolvedAgent.parse({ ...message.agent, network: message.agent.network || "none" }),
+    workspace: message.workspace,
+    traceparent: message.traceparent,
+  };
+}
+
+/**
+ * Turns bus deliveries into executed runs: claim (new attempt) -> execute -> complete -> ack. The message is kept
+ * alive while the run lasts; it is acked only once the coordinator holds the result, so a worker that dies mid-run
+ * leaves the message to be redelivered to another worker.
+ */
+export class JobRunner {
+  private readonly active = new Map<string, ActiveRun>();
+
+  constructor(private readonly options: JobRunnerOptions) {}
+
+  activeRunIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Stops a run this worker executes (user stop, superseded attempt, drain). */
+  stop(runId: string, reason: StopReason): void {
+    const run = this.active.get(runId);
+    if (!run || run.stop) return;
+    run.stop = reason;
+    run.abort.abort(reason);
+  }
+
+  async handle(delivery: TaskDelivery): Promise<void> {
+    const { runId } = delivery.task;
+    const log = this.options.logger.child({ runId });
+    // A redelivery of a run this very worker still executes: the original delivery acks it when done.
+    if (this.active.has(runId)) return;
+    const keepalive = setInterval(() => void delivery.working().catch(() => {}), Math.max(200, this.options.ackWaitMs / 3));
+    keepalive.unref();
+    try {
+      const claim = await this.options.api.claimRun({
+        runId,
+        workerId: this.options.workerId,
+        deliveryCount: delivery.deliveryCount,
+      });
+      if (!claim.spec) {
+        log.info("task skipped", { reason: claim.skipReason });
+        await delivery.ack();
+        return;
+      }
+      const spec = specFromMessage(claim.spec);
+      const parent = propagation.extract(context.active(), { traceparent: spec.traceparent || delivery.headers.traceparent });
+      await context.with(parent, () =>
+        withSpan("pancode.run", { "pancode.run_id": runId, "pancode.attempt": spec.attempt }, () => this.runAttempt(spec, log)),
+      );
+      await delivery.ack();
+    } catch (err) {
+      // The coordinator could not be reached or refused us: let the bus redeliver later (lease expiry covers the rest).
+      log.error("delivery failed; will be redelivered", { error: err as Error });
+      await delivery.nak(1000).catch(() => {});
+    } finally {
+      clearInterval(keepalive);
+    }
+  }
+
+  private async runAttempt(spec: RunSpec, log: Logger): Promise<void> {
+    const active: ActiveRun = { abort: new AbortController(), stop: undefined };
+    this.active.set(spec.runId, active);
+    const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
+    const reporter = new EventReporter({
+      api: this.options.api,
+      lease,
+      flushMs: this.options.flushMs,
+      logger: log,
+      onStale: () => this.stop(spec.runId, "stale"),
+    });
+    const timeout = setTimeout(() => this.stop(spec.runId, "timeout"), spec.agent.timeoutMs);
+    let outcome: RunOutcome;
+    try {
+      outcome = await executeRun(this.options, spec, reporter, {
+        signal: active.abort.signal,
+        reason: () => active.stop,
+      });
+    } catch (err) {
+      // Preparation or sandbox failure: the run ends `error` with the reason, never stays running.
+      const message = isPanCodeError(err) ? err.message : `worker failure: ${(err as Error).message}`;
+      log.error("run failed on worker", { error: err as Error });
+      reporter.note(message);
+      const now = new Date();
+      outcome = { status: "error", exitCode: null, error: message, startedAt: now, finishedAt: now, patch: null, imageDigest: "" };
+    } finally {
+      clearTimeout(timeout);
+      this.active.delete(spec.runId);
+    }
+    await reporter.close();
+    const answer = await this.options.api.completeRun({
+      lease,
+      status: outcome.status,
+      hasExitCode: outcome.exitCode !== null,
+      exitCode: outcome.exitCode ?? 0,
+      error: outcome.error,
+      outputTail: reporter.outputTail(),
+      startedAt: outcome.startedAt.toISOString(),
+      finishedAt: outcome.finishedAt.toISOString(),
+      costUsd: 0,
+      patch: outcome.patch
+        ? {
+            digest: outcome.patch.digest,
+            bytes: outcome.patch.bytes,
+            files: outcome.patch.files.map((f) => ({ path: f.path, status: f.status, oldPath: f.oldPath ?? "", binary: f.binary })),
+          }
+        : undefined,
+      imageDigest: outcome.imageDigest,
+    });
+    if (answer.accepted) log.info("run completed", { status: outcome.status, attempt: spec.attempt });
+    else log.warn("completion not accepted", { reason: answer.reason, attempt: spec.attempt });
+  }
+}

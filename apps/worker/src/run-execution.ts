@@ -1,0 +1,128 @@
+import { getRuntime } from "@pancode/agents";
+import { EMPTY_DIGEST, type NetworkPolicy, type PatchFile, type RunSpec, type RunStatus, sha256Digest } from "@pancode/core";
+import type { PreparedWorktree, WorkspaceCache } from "@pancode/git";
+import type { WorkerApi } from "@pancode/proto";
+import type { ContainerRuntime } from "@pancode/sandbox";
+import type { Logger } from "@pancode/telemetry";
+import { withSpan } from "@pancode/telemetry";
+import type { EventReporter } from "./event-reporter.js";
+
+/** Why a run was stopped before its command ended by itself. */
+export type StopReason = "timeout" | "cancelled" | "stale";
+
+/** The outcome of one attempt, ready to be reported with CompleteRun. */
+export interface RunOutcome {
+  status: RunStatus;
+  exitCode: number | null;
+  error: string;
+  startedAt: Date;
+  finishedAt: Date;
+  patch: { digest: string; bytes: number; files: PatchFile[] } | null;
+  imageDigest: string;
+}
+
+/** Dependencies of {@link executeRun}. */
+export interface ExecutionDeps {
+  api: WorkerApi;
+  cache: WorkspaceCache;
+  sandbox: ContainerRuntime;
+  logger: Logger;
+  workerId: string;
+  agentNetwork: "" | "bridge" | "host";
+}
+
+/** Network a run's sandbox gets: none stays none; agents that need egress may be redirected to host networking. */
+function networkFor(policy: NetworkPolicy, override: ExecutionDeps["agentNetwork"]): NetworkPolicy {
+  return policy === "none" || override === "" ? policy : override;
+}
+
+/** Materialises the run's exact starting state: base commit from the mirror (bundle fetched if needed) plus the
+ * submitted uncommitted delta. */
+async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLease): Promise<PreparedWorktree> {
+  const w = spec.workspace;
+  if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
+    const bundle = await deps.api.fetchBlob(lease, w.bundleDigest);
+    await deps.cache.importBundle(w.repoId, bundle);
+  }
+  const statePatch = w.stateDigest === EMPTY_DIGEST ? Buffer.alloc(0) : await deps.api.fetchBlob(lease, w.stateDigest);
+  return deps.cache.createWorktree({ repoId: w.repoId, baseCommit: w.baseCommit, statePatch, runId: spec.runId });
+}
+
+type RunLease = { runId: string; attempt: number; leaseToken: string };
+
+function statusOf(exitCode: number, stop: StopReason | undefined): RunStatus {
+  if (stop === "timeout") return "timeout";
+  if (stop) return "interrupted";
+  return exitCode === 0 ? "done" : "error";
+}
+
+/**
+ * Executes one attempt: workspace, sandboxed command, delta patch, upload. The worktree is always removed, and the
+ * sandbox always removes its container, whatever happens.
+ */
+export async function executeRun(
+  deps: ExecutionDeps,
+  spec: RunSpec,
+  reporter: EventReporter,
+  stop: { signal: AbortSignal; reason: () => StopReason | undefined },
+): Promise<RunOutcome> {
+  const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
+  const startedAt = new Date();
+  const attrs = { "pancode.run_id": spec.runId, "pancode.attempt": spec.attempt, "pancode.worker_id": deps.workerId };
+  const imageDigest = await deps.sandbox.imageDigest(spec.agent.image);
+  const worktree = await withSpan("pancode.workspace.prepare", attrs, () => prepareWorkspace(deps, spec, lease));
+  try {
+    reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
+    const invocation = getRuntime(spec.agent.runtime).buildInvocation({ task: spec.task, agent: spec.agent });
+    const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
+      deps.sandbox.run(
+        {
+          runId: spec.runId,
+          image: spec.agent.image,
+          argv: invocation.argv,
+          env: { ...invocation.env, PANCODE_RUN_ID: spec.runId, ...(spec.traceparent ? { TRACEPARENT: spec.traceparent } : {}) },
+          workspacePath: worktree.path,
+          readonly: spec.agent.readonly,
+          limits: spec.agent.limits,
+          network: networkFor(spec.agent.network, deps.agentNetwork),
+          labels: { "pancode.attempt": String(spec.attempt) },
+        },
+        { onOutput: (stream, text) => reporter.output(stream, text) },
+        stop.signal,
+      ),
+    );
+    const reason = stop.reason();
+    const status = statusOf(result.exitCode, reason);
+    const error =
+      status === "done"
+        ? ""
+        : reason === "timeout"
+          ? `timed out after ${spec.agent.timeoutMs} ms`
+          : reason
+            ? `stopped (${reason})`
+            : result.oomKilled
+              ? `killed: out of memory (limit ${spec.agent.limits.memoryMb} MiB)`
+              : `exit code ${result.exitCode}`;
+    const patch = status === "interrupted" || spec.agent.readonly ? null : await uploadPatch(deps, worktree, lease, attrs);
+    return { status, exitCode: reason ? null : result.exitCode, error, startedAt, finishedAt: result.finishedAt, patch, imageDigest };
+  } finally {
+    await deps.cache.removeWorktree(worktree).catch((err: unknown) =>
+      deps.logger.warn("worktree removal failed", { runId: spec.runId, error: err as Error }),
+    );
+  }
+}
+
+async function uploadPatch(
+  deps: ExecutionDeps,
+  worktree: PreparedWorktree,
+  lease: RunLease,
+  attrs: Record<string, string | number>,
+): Promise<RunOutcome["patch"]> {
+  return withSpan("pancode.patch.upload", attrs, async (span) => {
+    const { patch, files } = await deps.cache.computePatch(worktree);
+    span.setAttribute("pancode.patch_bytes", patch.length);
+    if (patch.length === 0) return { digest: EMPTY_DIGEST, bytes: 0, files: [] };
+    const ref = await deps.api.uploadPatch(lease, patch);
+    return { digest: ref.digest || sha256Digest(patch), bytes: patch.length, files };
+  });
+}

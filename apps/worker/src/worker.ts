@@ -1,0 +1,144 @@
+import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { runtimeNames } from "@pancode/agents";
+import { createInProcessBus, createJetStreamBus, type TaskBus, type TaskSubscription } from "@pancode/bus";
+import { PanCodeError } from "@pancode/core";
+import { WorkspaceCache } from "@pancode/git";
+import { clientCredentials, createWorkerApi } from "@pancode/proto";
+import { type ContainerRuntime, createDockerRuntime, createProcessRuntime } from "@pancode/sandbox";
+import type { Logger } from "@pancode/telemetry";
+import type { WorkerConfig } from "./config.js";
+import { startHeartbeat } from "./heartbeat.js";
+import { JobRunner } from "./job-runner.js";
+import { reapDeadWorktrees } from "./worktree-reaper.js";
+
+/** Version a worker reports when it registers. */
+export const WORKER_VERSION = "0.1.0";
+
+/** A running worker node. */
+export interface Worker {
+  id: string;
+  sandbox: ContainerRuntime["kind"];
+  /** Stops pulling work, interrupts what runs after `graceMs`, and disconnects. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Options of {@link startWorker}. */
+export interface StartWorkerOptions {
+  config: WorkerConfig;
+  logger: Logger;
+  /** The in-process bus of an embedded cluster (`pancode up`); otherwise built from the config. */
+  bus?: TaskBus;
+}
+
+async function workerToken(config: WorkerConfig): Promise<string> {
+  if (config.coordinator.token) return config.coordinator.token;
+  try {
+    return (await readFile(join(config.dataDir, "worker.token"), "utf8")).trim();
+  } catch (err) {
+    throw new PanCodeError(
+      "UNAUTHENTICATED",
+      `no worker token: set PANCODE_WORKER_TOKEN, or PANCODE_DATA_DIR to a data dir holding worker.token`,
+      { cause: err },
+    );
+  }
+}
+
+function createSandbox(config: WorkerConfig, logger: Logger): ContainerRuntime {
+  if (config.sandbox.kind === "process") return createProcessRuntime({ logger });
+  return createDockerRuntime({
+    socketPath: config.sandbox.socketPath,
+    owner: { workerId: config.id, host: hostname(), pid: process.pid },
+    logger,
+  });
+}
+
+/** Composition root of a worker: sandbox, workspace cache, coordinator client, bus subscription, heartbeats. */
+export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const logger = options.logger.child({ workerId: config.id });
+  const sandbox = createSandbox(config, logger.child({ component: "sandbox" }));
+  await sandbox.ping();
+  if (sandbox.kind === "process") {
+    logger.warn("SANDBOX=process: runs execute as plain subprocesses without container isolation", { sandbox: "process" });
+  }
+  const reapedContainers = await sandbox.reapOrphans();
+  const cacheRoot = join(config.dataDir, "cache");
+  const reapedWorktrees = await reapDeadWorktrees(cacheRoot, logger);
+  const cache = new WorkspaceCache({
+    cacheDir: join(cacheRoot, "mirrors"),
+    worktreeRoot: join(cacheRoot, "worktrees", `${hostname()}-${process.pid}-${config.id.replace(/[^A-Za-z0-9_.-]/g, "_")}`),
+    logger: logger.child({ component: "git" }),
+  });
+  const api = createWorkerApi({
+    address: config.coordinator.address,
+    token: await workerToken(config),
+    credentials: clientCredentials({ tls: false, caPath: config.coordinator.caPath }),
+  });
+  const register = async () =>
+    api.register({
+      workerId: config.id,
+      pool: config.pool,
+      sandbox: sandbox.kind,
+      capacity: config.concurrency,
+      version: WORKER_VERSION,
+      runtimes: runtimeNames(),
+    });
+  const registration = await register();
+  const bus =
+    options.bus ??
+    (config.bus.natsUrl
+      ? await createJetStreamBus({ url: config.bus.natsUrl, ackWaitMs: config.bus.ackWaitMs, logger })
+      : createInProcessBus({ ackWaitMs: config.bus.ackWaitMs, logger }));
+  const runner = new JobRunner({
+    api,
+    cache,
+    sandbox,
+    logger: logger.child({ component: "job-runner" }),
+    workerId: config.id,
+    agentNetwork: config.sandbox.agentNetwork,
+    flushMs: config.events.flushMs,
+    ackWaitMs: config.bus.ackWaitMs,
+  });
+  const heartbeat = startHeartbeat({
+    api,
+    workerId: config.id,
+    intervalMs: registration.heartbeatIntervalMs,
+    activeRunIds: () => runner.activeRunIds(),
+    onCancel: (runId) => runner.stop(runId, "cancelled"),
+    reregister: async () => void (await register()),
+    logger,
+  });
+  const control: TaskSubscription = await bus.subscribeControl((message) => {
+    if (message.type === "cancel") runner.stop(message.runId, "cancelled");
+  });
+  const tasks = await bus.consumeTasks(config.pool, (delivery) => runner.handle(delivery), {
+    maxInFlight: config.concurrency,
+  });
+  logger.info("worker started", {
+    sandbox: sandbox.kind,
+    pool: config.pool,
+    concurrency: config.concurrency,
+    coordinator: config.coordinator.address,
+    reapedContainers,
+    reapedWorktrees,
+  });
+
+  return {
+    id: config.id,
+    sandbox: sandbox.kind,
+    async stop(graceMs = 0) {
+      await tasks.stop().catch(() => {});
+      const deadline = Date.now() + graceMs;
+      while (runner.activeRunIds().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      for (const runId of runner.activeRunIds()) runner.stop(runId, "cancelled");
+      while (runner.activeRunIds().length > 0) await new Promise((r) => setTimeout(r, 50));
+      heartbeat.stop();
+      await control.stop().catch(() => {});
+      if (!options.bus) await bus.close();
+      api.close();
+      logger.info("worker stopped");
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { type ChannelCredentials, Metadata } from "@grpc/grpc-js";
+import { sha256Digest } from "@pancode/core";
+import { chunksOf, collectBlob, MAX_BLOB_BYTES, MAX_MESSAGE_BYTES } from "./blob-stream.js";
+import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
+import { bearerMetadata } from "./credentials.js";
+import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
+import {
+  type AgentInfo,
+  ClientServiceClient,
+  type ClusterInfoResponse,
+  type DispatchRequest,
+  type DispatchResponse,
+  type Receipt,
+  type UploadBlobRequest,
+  type WatchRunRequest,
+  type WatchRunResponse,
+} from "./gen/pancode/v1/coordinator.js";
+import { injectTraceContext } from "./trace-metadata.js";
+
+/** Options of {@link createClientApi}. */
+export interface ClientApiOptions {
+  address: string;
+  token: string;
+  credentials: ChannelCredentials;
+  /** @default 30_000 */
+  deadlineMs?: number;
+}
+
+/** Promise-based client of the coordinator's ClientService. Every error is a PanCodeError. */
+export interface ClientApi {
+  readonly address: string;
+  uploadBlob(kind: string, data: Uint8Array): Promise<BlobRef>;
+  hasCommit(repoId: string, commit: string): Promise<boolean>;
+  dispatch(request: DispatchRequest): Promise<DispatchResponse>;
+  getRun(runId: string): Promise<RunInfo>;
+  listRuns(limit: number): Promise<RunInfo[]>;
+  watchRun(request: WatchRunRequest, signal?: AbortSignal): AsyncGenerator<WatchRunResponse>;
+  fetchPatch(runId: string): Promise<Buffer>;
+  getReceipt(id: string): Promise<Receipt>;
+  listAgents(): Promise<AgentInfo[]>;
+  clusterInfo(): Promise<ClusterInfoResponse>;
+  close(): void;
+}
+
+/** Channel options shared by clients and servers: large enough for one chunk, small enough to refuse abuse. */
+export const CHANNEL_OPTIONS = {
+  "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+  "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+} as const;
+
+/** Creates a client of the coordinator's ClientService. */
+export function createClientApi(options: ClientApiOptions): ClientApi {
+  const client = new ClientServiceClient(options.address, options.credentials, CHANNEL_OPTIONS);
+  const ctx: CallContext = {
+    address: options.address,
+    deadlineMs: options.deadlineMs ?? 30_000,
+    metadata: () => injectTraceContext(options.token ? bearerMetadata(options.token) : new Metadata()),
+  };
+  return {
+    address: options.address,
+    uploadBlob(kind, data) {
+      const header = { digest: sha256Digest(data), size: data.length, kind };
+      const messages: UploadBlobRequest[] = [{ header, data: Buffer.alloc(0) }];
+      for (const chunk of chunksOf(data)) messages.push({ header: undefined, data: chunk });
+      return uploadCall(ctx, (md, opts, cb) => client.uploadBlob(md, opts, cb), messages);
+    },
+    async hasCommit(repoId, commit) {
+      const res = await unaryCall(ctx, client.hasCommit.bind(client), { repoId, commit });
+      return res.present;
+    },
+    dispatch: (request) => unaryCall(ctx, client.dispatch.bind(client), request),
+    getRun: (runId) => unaryCall(ctx, client.getRun.bind(client), { runId }),
+    async listRuns(limit) {
+      return (await unaryCall(ctx, client.listRuns.bind(client), { limit })).runs;
+    },
+    watchRun(request, signal) {
+      return readStream(ctx, client.watchRun(request, ctx.metadata()), signal);
+    },
+    async fetchPatch(runId) {
+      return collectBlob(readStream(ctx, client.fetchPatch({ runId }, ctx.metadata())), MAX_BLOB_BYTES);
+    },
+    getReceipt: (id) => unaryCall(ctx, client.getReceipt.bind(client), { id }),
+    async listAgents() {
+      return (await unaryCall(ctx, client.listAgents.bind(client), {})).agents;
+    },
+    clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * @pancode/telemetry: the JSON logger every component gets injected, and the only owner of the OpenTelemetry SDK.
+ *
+ * ```ts
+ * const logger = createJsonLogger({ level: "info" }).child({ component: "coordinator" });
+ * const otel = await startTelemetry({ serviceName: "pancode-coordinator", env: process.env });
+ * await withSpan("admission", { "pancode.agent": agent }, async () => admit(request));
+ * ```
+ */
+export { createJsonLogger, type JsonLoggerOptions, type Logger, type LogLevel, type LogMeta, noopLogger } from "./logger.js";
+export { startTelemetry, type TelemetryHandle, type TelemetryOptions } from "./otel.js";
+export { currentTraceparent, withSpan } from "./tracing.js";
