@@ -1,0 +1,31 @@
+/**
+ * @pancode/db: the coordinator's Postgres store (runs, events, receipts, blobs, commits, workers). The only package
+ * that talks to drizzle-orm, pg and PGlite. Migrations are committed under packages/db/drizzle and applied at open.
+ *
+ * ```ts
+ * import { openDatabase } from "@pancode/db";
+ * const db = await openDatabase({ url: "postgres://pancode@127.0.0.1:5432/pancode", logger });
+ * // or, embedded: await openDatabase({ dataDir: "/var/lib/pancode/db" })
+ * const claim = await db.claimRun({ runId, workerId, leaseToken, leaseMs: 30_000 });
+ * if (claim.ok) startAttempt(claim.run.attempt, claim.run.leaseToken);
+ * await db.close();
+ * ```
+ */
+export type { Database } from "./database.js";
+export type { DbLogger } from "./logger.js";
+export { MIGRATIONS_FOLDER } from "./migrate.js";
+export { type OpenDatabaseOptions, openDatabase } from "./open-database.js";
+export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
+export type { NewEvent } from "./queries/events.js";
+export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
+export type { NewReceipt } from "./queries/receipts.js";
+export type {
+  EventRow,
+  NewRun,
+  ReceiptRow,
+  RunRow,
+  StoredRunSpec,
+  WorkerRegistration,
+  WorkerRow,
+  WorkerSandbox,
+} from "./rows.js";

@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import type { PatchSummary } from "@pancode/core";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import type { Database } from "./database.js";
+import { dbTargets, newRun } from "./fixtures/targets.js";
+
+const LEASE_MS = 30_000;
+
+describe.each(dbTargets())("run lifecycle on $name", (target) => {
+  let db: Database;
+  beforeAll(() => target.setup());
+  afterAll(() => target.teardown());
+  beforeEach(async () => {
+    db = await target.open();
+  });
+  afterEach(() => db.close());
+
+  const claim = (runId: string, workerId: string, now?: Date) =>
+    db.claimRun({ runId, workerId, leaseToken: `tok-${randomUUID()}`, leaseMs: LEASE_MS, now });
+
+  const result = (runId: string, attempt: number, leaseToken: string, patch: PatchSummary | null = null) => ({
+    runId,
+    attempt,
+    leaseToken,
+    status: "done" as const,
+    exitCode: 0,
+    error: "",
+    outputTail: `attempt ${attempt}`,
+    finishedAt: new Date(),
+    costUsd: 0.012345,
+    patch,
+  });
+
+  test("claimRun twice supersedes attempt 1: its token is stale and changes nothing, attempt 2 completes", async () => {
+    const run = await db.insertRun(newRun());
+    expect(run).toMatchObject({ status: "pending", attempt: 0, workerId: "", leaseExpiresAt: null });
+
+    const first = await claim(run.id, "w1");
+    if (!first.ok) throw new Error("first claim failed");
+    expect(first.run).toMatchObject({ status: "running", attempt: 1, workerId: "w1" });
+    const second = await claim(run.id, "w2");
+    if (!second.ok) throw new Error("second claim failed");
+    expect(second.run).toMatchObject({ status: "running", attempt: 2, workerId: "w2" });
+    expect(second.run.startedAt).toEqual(first.run.startedAt);
+
+    expect(await db.checkLease(run.id, 1, first.run.leaseToken)).toBe("stale");
+    expect(await db.checkLease(run.id, 2, second.run.leaseToken)).toBe("ok");
+    const stale = await db.completeRun(result(run.id, 1, first.run.leaseToken));
+    expect(stale).toEqual({ ok: false, reason: "stale" });
+    // The attempt number alone is not enough: the token is the secret.
+    expect(await db.checkLease(run.id, 2, "guessed")).toBe("stale");
+    expect(await db.completeRun(result(run.id, 2, "guessed"))).toEqual({ ok: false, reason: "stale" });
+    expect(await db.getRun(run.id)).toEqual(second.run);
+
+    const patch = {
+      digest: `sha256:${"d".repeat(64)}`,
+      bytes: 123,
+      files: [{ path: "a.txt", status: "added" as const, binary: false }],
+    };
+    const done = await db.completeRun(result(run.id, 2, second.run.leaseToken, patch));
+    if (!done.ok) throw new Error(`attempt 2 did not complete: ${done.reason}`);
+    expect(done.run).toMatchObject({
+      status: "done",
+      attempt: 2,
+      exitCode: 0,
+      outputTail: "attempt 2",
+      costUsd: 0.012345,
+      patchDigest: patch.digest,
+      patchBytes: 123,
+      patchFiles: patch.files,
+      leaseExpiresAt: null,
+      leaseToken: "",
+    });
+    expect(done.run.finishedAt).toBeInstanceOf(Date);
+    expect(await db.getRun(run.id)).toEqual(done.run);
+  });
+
+  test("completeRun twice: the second report is 'finished'; claims and leases of a finished run are refused", async () => {
+    const run = await db.insertRun(newRun());
+    const claimed = await claim(run.id, "w1");
+    if (!claimed.ok) throw new Error("claim failed");
+    const report = result(run.id, 1, claimed.run.leaseToken);
+    expect((await db.completeRun(report)).ok).toBe(true);
+    expect(await db.completeRun(report)).toEqual({ ok: false, reason: "finished" });
+    expect(await claim(run.id, "w2")).toEqual({ ok: false, reason: "finished" });
+    expect(await db.checkLease(run.id, 1, claimed.run.leaseToken)).toBe("finished");
+  });
+
+  test("unknown runs: claim, complete and checkLease say not_found", async () => {
+    const id = randomUUID();
+    expect(await claim(id, "w1")).toEqual({ ok: false, reason: "not_found" });
+    expect(await db.completeRun(result(id, 1, "t"))).toEqual({ ok: false, reason: "not_found" });
+    expect(await db.checkLease(id, 1, "t")).toBe("not_found");
+  });
+
+  test("completeRun rejects a non-terminal status", async () => {
+    const run = await db.insertRun(newRun());
+    await expect(db.completeRun({ ...result(run.id, 1, "t"), status: "running" })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+  });
+
+  test("concurrent completeRun: of two attempts only the live one wins; of duplicate reports exactly one", async () => {
+    const run = await db.insertRun(newRun());
+    const a1 = await claim(run.id, "w1");
+    const a2 = await claim(run.id, "w2");
+    if (!a1.ok || !a2.ok) throw new Error("claims failed");
+    const outcomes = await Promise.all([
+      db.completeRun(result(run.id, 1, a1.run.leaseToken)),
+      db.completeRun(result(run.id, 2, a2.run.leaseToken)),
+    ]);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect(outcomes[1]?.ok).toBe(true);
+
+    const other = await db.insertRun(newRun());
+    const c = await claim(other.id, "w1");
+    if (!c.ok) throw new Error("claim failed");
+    const dupes = await Promise.all(
+      Array.from({ length: 5 }, () => db.completeRun(result(other.id, 1, c.run.leaseToken))),
+    );
+    expect(dupes.filter((o) => o.ok)).toHaveLength(1);
+    expect(dupes.filter((o) => !o.ok && o.reason === "finished")).toHaveLength(4);
+  });
+
+  test("finishRun changes the status only when the current status is in onlyIf", async () => {
+    const run = await db.insertRun(newRun());
+    const refused = await db.finishRun({ runId: run.id, status: "interrupted", error: "lost", onlyIf: ["running"] });
+    expect(refused).toBeUndefined();
+    expect((await db.getRun(run.id))?.status).toBe("pending");
+
+    const cancelled = await db.finishRun({
+      runId: run.id,
+      status: "interrupted",
+      error: "cancelled",
+      onlyIf: ["pending"],
+    });
+    expect(cancelled).toMatchObject({ status: "interrupted", error: "cancelled" });
+    expect(cancelled?.finishedAt).toBeInstanceOf(Date);
+    await expect(
+      db.finishRun({ runId: run.id, status: "error", error: "x", onlyIf: ["interrupted"] }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(
+      await db.finishRun({ runId: randomUUID(), status: "error", error: "x", onlyIf: ["pending"] }),
+    ).toBeUndefined();
+  });
+
+  test("findExpiredLeases finds lost runs; requeueRun only while the attempt is current; renewLeases extends", async () => {
+    const t0 = new Date("2030-01-01T00:00:00Z");
+    const lost = await db.insertRun(newRun());
+    const kept = await db.insertRun(newRun());
+    const c1 = await claim(lost.id, "w1", t0);
+    const c2 = await claim(kept.id, "w1", t0);
+    if (!c1.ok || !c2.ok) throw new Error("claims failed");
+    expect(c1.run.leaseExpiresAt).toEqual(new Date(t0.getTime() + LEASE_MS));
+
+    const later = new Date(t0.getTime() + 20_000);
+    expect(await db.renewLeases({ workerId: "w1", runIds: [kept.id], leaseMs: LEASE_MS, now: later })).toBe(1);
+    expect(await db.renewLeases({ workerId: "other", runIds: [lost.id], leaseMs: LEASE_MS, now: later })).toBe(0);
+    expect(await db.renewLeases({ workerId: "w1", runIds: [], leaseMs: LEASE_MS })).toBe(0);
+
+    const ids = async (now: Date) =>
+      (await db.findExpiredLeases(now)).map((r) => r.id).filter((id) => id === lost.id || id === kept.id);
+    expect(await ids(new Date(t0.getTime() + LEASE_MS - 1))).toEqual([]);
+    expect(await ids(new Date(t0.getTime() + LEASE_MS + 1))).toEqual([lost.id]);
+
+    expect(await db.requeueRun(lost.id, 0)).toBe(false);
+    expect(await db.requeueRun(lost.id, 1)).toBe(true);
+    expect(await db.requeueRun(lost.id, 1)).toBe(false);
+    const requeued = await db.getRun(lost.id);
+    expect(requeued).toMatchObject({
+      status: "pending",
+      workerId: "",
+      leaseToken: "",
+      leaseExpiresAt: null,
+      attempt: 1,
+    });
+    expect(requeued?.startedAt).toEqual(c1.run.startedAt);
+    expect(await db.checkLease(lost.id, 1, c1.run.leaseToken)).toBe("stale");
+
+    const again = await claim(lost.id, "w2");
+    expect(again.ok && again.run.attempt).toBe(2);
+  });
+});

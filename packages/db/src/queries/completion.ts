@@ -1,0 +1,132 @@
+import { isTerminalStatus, PanCodeError, type PatchSummary, type RunStatus } from "@pancode/core";
+import { and, eq, inArray, lt } from "drizzle-orm";
+import type { DbHandle } from "../handle.js";
+import type { RunRow } from "../rows.js";
+import { runs } from "../schema/index.js";
+import { toRunRow } from "./mappers.js";
+
+/** Options of {@link completeRun}: the worker's final report of one attempt. */
+export interface CompleteRunOptions {
+  runId: string;
+  attempt: number;
+  leaseToken: string;
+  /** A terminal status. */
+  status: RunStatus;
+  exitCode: number | null;
+  error: string;
+  outputTail: string;
+  finishedAt: Date;
+  costUsd: number;
+  /** The result patch, or null when the run produced none. */
+  patch: PatchSummary | null;
+}
+
+/** Result of {@link completeRun}. */
+export type CompleteRunResult = { ok: true; run: RunRow } | { ok: false; reason: "stale" | "finished" | "not_found" };
+
+/**
+ * Ends the run with the worker's result, only if `attempt` and `leaseToken` still name the live running attempt.
+ * One conditional UPDATE decides, so of any number of concurrent reports exactly one commits.
+ */
+export async function completeRun(db: DbHandle, options: CompleteRunOptions): Promise<CompleteRunResult> {
+  assertTerminal(options.status, options.runId);
+  return db.transaction(async (tx) => {
+    const [done] = await tx
+      .update(runs)
+      .set({
+        status: options.status,
+        exitCode: options.exitCode,
+        error: options.error,
+        outputTail: options.outputTail,
+        finishedAt: options.finishedAt,
+        costUsd: options.costUsd,
+        patchDigest: options.patch?.digest ?? "",
+        patchBytes: options.patch?.bytes ?? 0,
+        patchFiles: options.patch?.files ?? [],
+        leaseToken: "",
+        leaseExpiresAt: null,
+      })
+      .where(
+        and(
+          eq(runs.id, options.runId),
+          eq(runs.attempt, options.attempt),
+          eq(runs.leaseToken, options.leaseToken),
+          eq(runs.status, "running"),
+        ),
+      )
+      .returning();
+    if (done) return { ok: true as const, run: toRunRow(done) };
+    const [row] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, options.runId));
+    const reason = !row ? "not_found" : isTerminalStatus(row.status) ? "finished" : "stale";
+    return { ok: false as const, reason };
+  });
+}
+
+/** Options of {@link finishRun}: a coordinator-side terminal transition. */
+export interface FinishRunOptions {
+  runId: string;
+  /** A terminal status. */
+  status: RunStatus;
+  error: string;
+  /** Non-terminal statuses the run must be in for the transition to happen. */
+  onlyIf: RunStatus[];
+  /** @default new Date() */
+  finishedAt?: Date;
+}
+
+/**
+ * Ends a run from the coordinator (cancel of a pending run, reaper ending a lost one) when its current status is
+ * one of `onlyIf`. Returns the updated row, or undefined when the run was not in such a status (or does not exist).
+ */
+export async function finishRun(db: DbHandle, options: FinishRunOptions): Promise<RunRow | undefined> {
+  assertTerminal(options.status, options.runId);
+  const leaving = options.onlyIf.find(isTerminalStatus);
+  if (leaving !== undefined) {
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      `finishRun ${options.runId}: a run never leaves terminal status ${leaving}`,
+    );
+  }
+  if (options.onlyIf.length === 0) return undefined;
+  const [row] = await db
+    .update(runs)
+    .set({
+      status: options.status,
+      error: options.error,
+      finishedAt: options.finishedAt ?? new Date(),
+      leaseToken: "",
+      leaseExpiresAt: null,
+    })
+    .where(and(eq(runs.id, options.runId), inArray(runs.status, options.onlyIf)))
+    .returning();
+  return row ? toRunRow(row) : undefined;
+}
+
+/**
+ * Puts a running run whose lease was lost back to 'pending' (no worker, no lease), only while `attempt` is still
+ * the current one. Returns whether it did; false means a newer attempt or a result got there first.
+ */
+export async function requeueRun(db: DbHandle, runId: string, attempt: number): Promise<boolean> {
+  const updated = await db
+    .update(runs)
+    .set({ status: "pending", workerId: "", leaseToken: "", leaseExpiresAt: null })
+    .where(and(eq(runs.id, runId), eq(runs.attempt, attempt), eq(runs.status, "running")))
+    .returning({ id: runs.id });
+  return updated.length > 0;
+}
+
+/** Running runs whose lease expired before `now`, oldest lease first. */
+export async function findExpiredLeases(db: DbHandle, now: Date): Promise<RunRow[]> {
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)))
+    .orderBy(runs.leaseExpiresAt);
+  return rows.map(toRunRow);
+}
+
+function assertTerminal(status: RunStatus, runId: string): void {
+  if (!isTerminalStatus(status)) {
+    throw new PanCodeError("INVALID_ARGUMENT", `run ${runId} cannot finish with non-terminal status ${status}`);
+  }
+}

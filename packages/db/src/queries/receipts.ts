@@ -1,0 +1,45 @@
+import { PanCodeError } from "@pancode/core";
+import { eq, or } from "drizzle-orm";
+import type { DbHandle } from "../handle.js";
+import type { ReceiptRow } from "../rows.js";
+import { receipts, runs } from "../schema/index.js";
+import { toReceiptRow } from "./mappers.js";
+
+/** A receipt to store for a run. */
+export interface NewReceipt {
+  id: string;
+  contentHash: string;
+  /** Canonical JSON, stored verbatim. */
+  body: string;
+}
+
+/**
+ * Stores the run's receipt and points `runs.receipt_id` at it, in one transaction. Storing the same receipt again
+ * is a no-op (retries are safe); a different receipt for a run that already has one is ALREADY_EXISTS, and an
+ * unknown run is NOT_FOUND.
+ */
+export async function setReceipt(db: DbHandle, runId: string, receipt: NewReceipt): Promise<void> {
+  await db.transaction(async (tx) => {
+    // Locks the run row first, so two concurrent setReceipt calls for one run serialise here.
+    const [run] = await tx.select({ id: runs.id }).from(runs).where(eq(runs.id, runId)).for("update");
+    if (!run) throw new PanCodeError("NOT_FOUND", `run not found: ${runId}`);
+    const [existing] = await tx.select().from(receipts).where(eq(receipts.runId, runId));
+    if (existing) {
+      if (existing.id === receipt.id && existing.contentHash === receipt.contentHash) return;
+      throw new PanCodeError("ALREADY_EXISTS", `run ${runId} already has receipt ${existing.id}`);
+    }
+    await tx.insert(receipts).values({ ...receipt, runId });
+    await tx.update(runs).set({ receiptId: receipt.id }).where(eq(runs.id, runId));
+  });
+}
+
+/** The receipt with this id, or else the receipt of the run with this id. */
+export async function getReceipt(db: DbHandle, idOrRunId: string): Promise<ReceiptRow | undefined> {
+  const rows = await db
+    .select()
+    .from(receipts)
+    .where(or(eq(receipts.id, idOrRunId), eq(receipts.runId, idOrRunId)));
+  // A receipt id and some run id could coincide; the receipt id wins.
+  const row = rows.find((r) => r.id === idOrRunId) ?? rows[0];
+  return row ? toReceiptRow(row) : undefined;
+}

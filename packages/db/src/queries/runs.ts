@@ -1,0 +1,58 @@
+import { PanCodeError } from "@pancode/core";
+import { desc, eq, like } from "drizzle-orm";
+import type { DbHandle } from "../handle.js";
+import type { NewRun, RunRow } from "../rows.js";
+import { runs } from "../schema/index.js";
+import { isUniqueViolation } from "./db-errors.js";
+import { toRunRow } from "./mappers.js";
+
+/** Inserts a new run; throws ALREADY_EXISTS when the id is taken. */
+export async function insertRun(db: DbHandle, row: NewRun): Promise<RunRow> {
+  try {
+    const [inserted] = await db.insert(runs).values(row).returning();
+    if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
+    return toRunRow(inserted);
+  } catch (err) {
+    if (isUniqueViolation(err))
+      throw new PanCodeError("ALREADY_EXISTS", `run already exists: ${row.id}`, { cause: err });
+    throw err;
+  }
+}
+
+/** The run with this exact id, or undefined. */
+export async function getRun(db: DbHandle, id: string): Promise<RunRow | undefined> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  return row ? toRunRow(row) : undefined;
+}
+
+/**
+ * Runs whose id starts with `prefix` (short ids typed by users), newest first. The caller decides what an ambiguous
+ * prefix means; ask for 2 to detect one.
+ */
+export async function findRunsByPrefix(db: DbHandle, prefix: string, limit = 10): Promise<RunRow[]> {
+  if (prefix === "") return [];
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(like(runs.id, `${escapeLike(prefix)}%`))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(limit);
+  return rows.map(toRunRow);
+}
+
+/** The newest runs first (ties broken by id, which is time ordered). */
+export async function listRuns(db: DbHandle, options: { limit: number }): Promise<RunRow[]> {
+  const rows = await db.select().from(runs).orderBy(desc(runs.createdAt), desc(runs.id)).limit(options.limit);
+  return rows.map(toRunRow);
+}
+
+/** Records the JetStream sequence of the run's task message; throws NOT_FOUND for an unknown run. */
+export async function setBusSeq(db: DbHandle, runId: string, seq: number): Promise<void> {
+  const updated = await db.update(runs).set({ busSeq: seq }).where(eq(runs.id, runId)).returning({ id: runs.id });
+  if (updated.length === 0) throw new PanCodeError("NOT_FOUND", `run not found: ${runId}`);
+}
+
+// LIKE treats % and _ as wildcards and \ as the escape; a typed prefix must match literally.
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

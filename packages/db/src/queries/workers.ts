@@ -1,0 +1,53 @@
+import { and, asc, eq, lt } from "drizzle-orm";
+import type { DbHandle } from "../handle.js";
+import type { WorkerRegistration, WorkerRow } from "../rows.js";
+import { workers } from "../schema/index.js";
+import { toWorkerRow } from "./mappers.js";
+
+/** Registers a worker, or registers it again (status back to 'up', fields replaced, registration time renewed). */
+export async function upsertWorker(db: DbHandle, w: WorkerRegistration): Promise<void> {
+  const at = w.at ?? new Date();
+  const fields = {
+    pool: w.pool,
+    sandbox: w.sandbox,
+    capacity: w.capacity,
+    active: w.active ?? 0,
+    version: w.version,
+    registeredAt: at,
+    lastHeartbeatAt: at,
+    status: "up" as const,
+  };
+  await db
+    .insert(workers)
+    .values({ id: w.id, ...fields })
+    .onConflictDoUpdate({ target: workers.id, set: fields });
+}
+
+/**
+ * Records a heartbeat of an 'up' worker. Returns false when the worker is unknown or was marked gone: it must
+ * register again (its runs may have been requeued meanwhile).
+ */
+export async function heartbeatWorker(db: DbHandle, id: string, active: number, at: Date): Promise<boolean> {
+  const updated = await db
+    .update(workers)
+    .set({ active, lastHeartbeatAt: at })
+    .where(and(eq(workers.id, id), eq(workers.status, "up")))
+    .returning({ id: workers.id });
+  return updated.length > 0;
+}
+
+/** All known workers, 'up' and 'gone', by id. */
+export async function listWorkers(db: DbHandle): Promise<WorkerRow[]> {
+  const rows = await db.select().from(workers).orderBy(asc(workers.id));
+  return rows.map(toWorkerRow);
+}
+
+/** Marks 'up' workers whose last heartbeat is before `staleBefore` as 'gone' and returns them. */
+export async function markWorkersGone(db: DbHandle, staleBefore: Date): Promise<WorkerRow[]> {
+  const rows = await db
+    .update(workers)
+    .set({ status: "gone" })
+    .where(and(eq(workers.status, "up"), lt(workers.lastHeartbeatAt, staleBefore)))
+    .returning();
+  return rows.map(toWorkerRow);
+}

@@ -1,0 +1,124 @@
+import type { PatchFile, ResolvedAgent, RunStatus } from "@pancode/core";
+
+/**
+ * What the coordinator stores in `runs.spec` to rebuild the RunSpec of every attempt: the resolved agent plus any
+ * further fields it needs (kept open so adding one needs no migration).
+ */
+export interface StoredRunSpec {
+  agent: ResolvedAgent;
+  [key: string]: unknown;
+}
+
+/** A row of `runs`. Timestamps are Dates; cost and byte counts are numbers. */
+export interface RunRow {
+  id: string;
+  status: RunStatus;
+  agent: string;
+  model: string;
+  task: string;
+  isolate: boolean;
+  pool: string;
+  repoId: string;
+  baseCommit: string;
+  bundleDigest: string;
+  stateDigest: string;
+  stateTree: string;
+  /** '' until claimed, and again after a requeue. */
+  workerId: string;
+  /** 0 until the first claim; incremented by every claim. */
+  attempt: number;
+  /** Secret of the current attempt; '' before the first claim and after the run ends. */
+  leaseToken: string;
+  leaseExpiresAt: Date | null;
+  exitCode: number | null;
+  error: string;
+  outputTail: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  costUsd: number;
+  /** '' when the run produced no patch; an empty patch still has a digest. */
+  patchDigest: string;
+  patchBytes: number;
+  patchFiles: PatchFile[];
+  /** '' until the receipt is stored. */
+  receiptId: string;
+  /** JetStream sequence of the task message; null until published. */
+  busSeq: number | null;
+  submitter: string;
+  spec: StoredRunSpec;
+  traceparent: string;
+  /** Highest event seq of the run (0 before the first event). */
+  eventSeq: number;
+}
+
+/** Fields of a new run. Everything the coordinator does not know at submit time is filled in later. */
+export interface NewRun {
+  id: string;
+  agent: string;
+  model: string;
+  task: string;
+  isolate: boolean;
+  pool: string;
+  repoId: string;
+  baseCommit: string;
+  bundleDigest: string;
+  stateDigest: string;
+  stateTree: string;
+  submitter: string;
+  spec: StoredRunSpec;
+  traceparent: string;
+  /** @default "pending" */
+  status?: RunStatus;
+  /** @default the database's now() */
+  createdAt?: Date;
+}
+
+/** A row of `run_events`. `seq` is 1-based, gap-free and increasing per run. */
+export interface EventRow {
+  id: number;
+  runId: string;
+  attempt: number;
+  seq: number;
+  at: Date;
+  kind: string;
+  text: string;
+}
+
+/** A row of `receipts`; `body` is the canonical JSON exactly as hashed. */
+export interface ReceiptRow {
+  id: string;
+  runId: string;
+  contentHash: string;
+  body: string;
+  createdAt: Date;
+}
+
+/** How a worker isolates runs. */
+export type WorkerSandbox = "docker" | "process";
+
+/** A row of `workers`. */
+export interface WorkerRow {
+  id: string;
+  pool: string;
+  sandbox: WorkerSandbox;
+  capacity: number;
+  active: number;
+  version: string;
+  registeredAt: Date;
+  lastHeartbeatAt: Date;
+  status: "up" | "gone";
+}
+
+/** What a worker announces when it registers (or registers again after being marked gone). */
+export interface WorkerRegistration {
+  id: string;
+  pool: string;
+  sandbox: WorkerSandbox;
+  capacity: number;
+  version: string;
+  /** Runs already in flight (non-zero when a worker re-registers after a partition). @default 0 */
+  active?: number;
+  /** Registration time; also counts as the first heartbeat. @default new Date() */
+  at?: Date;
+}

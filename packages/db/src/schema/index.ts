@@ -1,0 +1,7 @@
+/** The drizzle schema of PanCode: drizzle-kit reads this file (drizzle.config.ts) to generate migrations. */
+export { blobs } from "./blobs.js";
+export { receipts } from "./receipts.js";
+export { repoCommits } from "./repo-commits.js";
+export { runEvents } from "./run-events.js";
+export { runs } from "./runs.js";
+export { workers } from "./workers.js";

@@ -1,0 +1,78 @@
+import type { PatchFile, RunStatus } from "@pancode/core";
+import { sql } from "drizzle-orm";
+import { bigint, boolean, check, index, integer, jsonb, numeric, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import type { StoredRunSpec } from "../rows.js";
+
+/**
+ * One row per submitted run. The coordinator is the only writer of `status`; every status change is a conditional
+ * UPDATE (see src/queries/leases.ts), so a stale attempt can never overwrite a newer one.
+ */
+export const runs = pgTable(
+  "runs",
+  {
+    /** Run id (uuid v7: time ordered, so it doubles as a tie-breaker for `created_at`). */
+    id: text("id").primaryKey(),
+    /** RunStatus. pending -> running -> one terminal status; running -> pending only on a lost lease (requeue). */
+    status: text("status").$type<RunStatus>().notNull().default("pending"),
+    agent: text("agent").notNull(),
+    model: text("model").notNull().default(""),
+    task: text("task").notNull(),
+    isolate: boolean("isolate").notNull().default(false),
+    pool: text("pool").notNull().default(""),
+    repoId: text("repo_id").notNull(),
+    baseCommit: text("base_commit").notNull(),
+    bundleDigest: text("bundle_digest").notNull().default(""),
+    stateDigest: text("state_digest").notNull().default(""),
+    stateTree: text("state_tree").notNull(),
+    /** Worker of the current attempt; '' until the first claim and again after a requeue. */
+    workerId: text("worker_id").notNull().default(""),
+    /** 0 until the first claim; every claim increments it, so the highest attempt is the only live one. */
+    attempt: integer("attempt").notNull().default(0),
+    /** Secret of the current attempt; a worker must present it with `attempt`. Cleared when the run ends. */
+    leaseToken: text("lease_token").notNull().default(""),
+    /** Set only while status = 'running'; past this instant the reaper may requeue or end the run. */
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true, mode: "date" }),
+    /** Exit code of the agent process; null until the run ends (and when it never started). */
+    exitCode: integer("exit_code"),
+    error: text("error").notNull().default(""),
+    /** Last few KiB of the agent output, for `pancode status` without reading the event log. */
+    outputTail: text("output_tail").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** Time of the first claim; later claims (redeliveries) keep it. */
+    startedAt: timestamp("started_at", { withTimezone: true, mode: "date" }),
+    /** Set exactly when status becomes terminal. */
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    /** Spent model cost in USD; numeric so that sums over many runs stay exact. */
+    costUsd: numeric("cost_usd", { precision: 12, scale: 6, mode: "number" }).notNull().default(0),
+    /** Digest of the result patch in the blob store; '' when the run produced no patch (an empty patch has a digest). */
+    patchDigest: text("patch_digest").notNull().default(""),
+    patchBytes: bigint("patch_bytes", { mode: "number" }).notNull().default(0),
+    patchFiles: jsonb("patch_files").$type<PatchFile[]>().notNull().default([]),
+    /** Id of the run's receipt; '' until the receipt row exists (set in the same tx as the receipts insert). */
+    receiptId: text("receipt_id").notNull().default(""),
+    /** JetStream sequence of the task message; null until published. */
+    busSeq: bigint("bus_seq", { mode: "number" }),
+    submitter: text("submitter").notNull().default(""),
+    /** The resolved agent and whatever else the coordinator needs to rebuild the RunSpec for every attempt. */
+    spec: jsonb("spec").$type<StoredRunSpec>().notNull(),
+    /** W3C traceparent of the submit call, so worker spans join the submitter's trace. */
+    traceparent: text("traceparent").notNull().default(""),
+    /** Highest run_events.seq of this run; bumped in the same tx as the event insert (the per-run row lock orders seqs). */
+    eventSeq: integer("event_seq").notNull().default(0),
+  },
+  (t) => [
+    index("runs_status_idx").on(t.status),
+    index("runs_created_at_idx").on(t.createdAt.desc()),
+    // text_pattern_ops lets `id LIKE 'abc%'` (short ids typed by users) use an index under any collation.
+    index("runs_id_prefix_idx").using("btree", t.id.op("text_pattern_ops")),
+    // Partial index for the reaper: only running rows carry a lease.
+    index("runs_lease_expires_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
+    check(
+      "runs_status_check",
+      sql`${t.status} in ('pending', 'running', 'done', 'error', 'timeout', 'interrupted', 'budget_exceeded')`,
+    ),
+    check("runs_attempt_check", sql`${t.attempt} >= 0`),
+    // A running row always carries a lease, so the reaper can find every lost run.
+    check("runs_running_lease_check", sql`${t.status} <> 'running' or ${t.leaseExpiresAt} is not null`),
+  ],
+);

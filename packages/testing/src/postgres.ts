@@ -1,0 +1,188 @@
+import { execFile, spawnSync } from "node:child_process";
+import { accessSync, constants, realpathSync } from "node:fs";
+import { chown, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { PanCodeError } from "@pancode/core";
+
+const execFileAsync = promisify(execFile);
+
+/** A Postgres server for tests. */
+export interface PostgresServer {
+  /** Superuser URL of the server's `postgres` database, e.g. postgres://postgres@127.0.0.1:54321/postgres. */
+  url: string;
+  /** Stops the server and deletes its data (no-op for a server reused via PANCODE_TEST_DATABASE_URL). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private Postgres for a test run: `initdb` in a temp dir, `pg_ctl start` on a free 127.0.0.1 port with
+ * its unix socket in that dir, durability switched off for speed. When PANCODE_TEST_DATABASE_URL is set, that
+ * server is reused instead. Postgres refuses to run as root, so as root the binaries run as user `postgres`.
+ * Throws UNAVAILABLE, naming what is missing, when the binaries or the user are not there.
+ */
+export async function startPostgres(): Promise<PostgresServer> {
+  const reuse = process.env.PANCODE_TEST_DATABASE_URL;
+  if (reuse) return { url: reuse, stop: async () => {} };
+
+  const bin = findPostgresBin();
+  const dir = await mkdtemp(join(tmpdir(), "pancode-pg-"));
+  const dataDir = join(dir, "data");
+  const asUser = process.getuid?.() === 0 ? await postgresUser(dir) : undefined;
+  const run = (cmd: string, args: string[]) => runAs(asUser, join(bin, cmd), args);
+  try {
+    await run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+    const port = await startOnFreePort(run, dataDir, dir);
+    const stopSync = () => {
+      spawnAsSync(asUser, join(bin, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate"]);
+    };
+    // A test process that dies without calling stop() must not leave a server behind.
+    process.once("exit", stopSync);
+    let stopped: Promise<void> | undefined;
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      stop: () => {
+        stopped ??= (async () => {
+          process.removeListener("exit", stopSync);
+          await run("pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w"]);
+          await rm(dir, { recursive: true, force: true });
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * Creates a uniquely named database on the server at `baseUrl` (optionally a copy of `template`) and returns its
+ * URL, so each test works on an empty database of its own. Uses `psql`.
+ */
+export async function freshDatabaseUrl(baseUrl: string, options: { template?: string } = {}): Promise<string> {
+  const name = `pancode_test_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const template = options.template ? ` TEMPLATE "${options.template.replace(/"/g, '""')}"` : "";
+  const psql = findPsql();
+  try {
+    await execFileAsync(psql, [
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-d",
+      baseUrl,
+      "-c",
+      `CREATE DATABASE "${name}"${template}`,
+    ]);
+  } catch (err) {
+    const detail = ((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
+    throw new PanCodeError("UNAVAILABLE", `cannot create test database ${name}: ${detail}`, { cause: err });
+  }
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+// Each try picks a port that was free a moment ago; another process may take it in between, so retry.
+async function startOnFreePort(run: (cmd: string, args: string[]) => Promise<string>, dataDir: string, dir: string) {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    try {
+      await run("pg_ctl", ["start", "-D", dataDir, "-w", "-t", "60", "-l", join(dir, "postgres.log"), "-o", opts]);
+      return port;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw new PanCodeError("UNAVAILABLE", `postgres did not start; see ${join(dir, "postgres.log")}`, {
+    cause: lastError,
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** As root: hands `dir` to the `postgres` user and returns its name; throws when that user does not exist. */
+async function postgresUser(dir: string): Promise<string> {
+  const id = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
+  const gid = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" });
+  if (id.status !== 0 || gid.status !== 0) {
+    throw new PanCodeError("UNAVAILABLE", "running as root but there is no 'postgres' user to run Postgres as");
+  }
+  await chown(dir, Number(id.stdout.trim()), Number(gid.stdout.trim()));
+  return "postgres";
+}
+
+async function runAs(user: string | undefined, cmd: string, args: string[]): Promise<string> {
+  const [file, argv] = user ? ["runuser", ["-u", user, "--", cmd, ...args]] : [cmd, args];
+  try {
+    const { stdout } = await execFileAsync(file, argv, { timeout: 120_000 });
+    return stdout;
+  } catch (err) {
+    // stderr says why Postgres failed; without any (e.g. runuser missing) the spawn error does.
+    const detail = ((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
+    throw new PanCodeError("UNAVAILABLE", `${cmd} ${args[0] ?? ""} failed: ${detail}`, { cause: err });
+  }
+}
+
+function spawnAsSync(user: string | undefined, cmd: string, args: string[]): void {
+  const [file, argv] = user ? ["runuser", ["-u", user, "--", cmd, ...args]] : [cmd, args];
+  spawnSync(file, argv, { stdio: "ignore", timeout: 10_000 });
+}
+
+/** The bin dir holding initdb, pg_ctl and postgres (PATH first, then Debian's /usr/lib/postgresql/<v>/bin). */
+function findPostgresBin(): string {
+  const initdb = findOnPath("initdb") ?? findOnPath("initdb", debianBinDirs());
+  if (!initdb) {
+    throw new PanCodeError(
+      "UNAVAILABLE",
+      "Postgres binaries not found (initdb, pg_ctl, postgres on PATH): install postgresql or set PANCODE_TEST_DATABASE_URL",
+    );
+  }
+  // /usr/local/bin/initdb may be a symlink into the real bin dir, where pg_ctl and postgres live too.
+  const bin = dirname(realpathSync(initdb));
+  for (const tool of ["pg_ctl", "postgres"]) {
+    if (!findOnPath(tool, [bin])) throw new PanCodeError("UNAVAILABLE", `Postgres binary ${tool} not found in ${bin}`);
+  }
+  return bin;
+}
+
+function findPsql(): string {
+  const initdb = findOnPath("initdb");
+  const nextToServer = initdb ? findOnPath("psql", [dirname(realpathSync(initdb))]) : undefined;
+  const psql = nextToServer ?? findOnPath("psql") ?? findOnPath("psql", debianBinDirs());
+  if (!psql) throw new PanCodeError("UNAVAILABLE", "psql not found on PATH: install the postgresql client");
+  return psql;
+}
+
+function debianBinDirs(): string[] {
+  return ["17", "16", "15", "14", "13"].map((v) => `/usr/lib/postgresql/${v}/bin`);
+}
+
+function findOnPath(name: string, dirs = (process.env.PATH ?? "").split(delimiter)): string | undefined {
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch (_err) {
+      // Not in this dir; keep looking.
+    }
+  }
+  return undefined;
+}
