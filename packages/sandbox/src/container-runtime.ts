@@ -1,0 +1,69 @@
+import type { NetworkPolicy, SandboxLimits } from "@pancode/core";
+
+/** One command to run in a fresh sandbox on a prepared worktree. */
+export interface SandboxRunSpec {
+  /** Run id; written as the `pancode.run-id` label and used in the container name. */
+  runId: string;
+  /** Image to start, e.g. `pancode/agent:dev`. Never pulled: it must exist locally. */
+  image: string;
+  /** Command and arguments, e.g. `["sh", "-c", task]`. Executed directly, not through a shell. */
+  argv: string[];
+  /** Environment of the command. Nothing of the worker's own environment leaks in besides PATH/HOME/LANG. */
+  env: Record<string, string>;
+  /**
+   * Absolute host path of the worktree; mounted at `/workspace`, which is the command's working directory.
+   * Docker runtime, root worker, writable mount: the tree is chowned to the sandbox user for the run and back to
+   * its previous owner afterwards. A read-only worktree is not chowned and must be readable by that user.
+   */
+  workspacePath: string;
+  /** Mount the worktree read-only (review/plan agents). */
+  readonly: boolean;
+  /** Memory, CPU and process limits. */
+  limits: SandboxLimits;
+  /** Container network. */
+  network: NetworkPolicy;
+  /** Extra labels; PanCode's own `pancode.*` labels win on conflict. */
+  labels?: Record<string, string>;
+}
+
+/** Callbacks invoked while a sandbox runs. */
+export interface SandboxHooks {
+  /**
+   * Receives output as it arrives, already decoded as UTF-8 (a multi-byte character split across chunks is
+   * delivered whole). A throwing hook is logged and ignored so it cannot wedge the run.
+   */
+  onOutput(stream: "stdout" | "stderr", text: string): void;
+}
+
+/** How a sandboxed command ended. Non-zero exits are data, not exceptions. */
+export interface SandboxResult {
+  /** Exit status of the command; 128+signal when killed (137 after SIGKILL); -1 when aborted before start. */
+  exitCode: number;
+  /** True when the kernel OOM killer ended the sandbox (memory limit reached). */
+  oomKilled: boolean;
+  /** True when the caller's AbortSignal fired before the command finished on its own. */
+  aborted: boolean;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/**
+ * Port to whatever isolates one agent run: a Docker container per run today, maybe a k8s pod later. Workers
+ * depend on this interface only; tests may swap in fakes.
+ */
+export interface ContainerRuntime {
+  readonly kind: "docker" | "process";
+  /**
+   * Runs `spec.argv` to completion and streams its output to `hooks`. When `signal` aborts, the command gets
+   * SIGTERM, then SIGKILL about 2 s later, and the result has `aborted: true`. The sandbox is always removed
+   * afterwards, also when this throws. Throws `PanCodeError` (`SANDBOX_FAILED`, `UNAVAILABLE`) only when the
+   * sandbox itself could not be prepared or started.
+   */
+  run(spec: SandboxRunSpec, hooks: SandboxHooks, signal: AbortSignal): Promise<SandboxResult>;
+  /** Removes sandboxes left behind by dead owners on this host; returns how many were removed. */
+  reapOrphans(): Promise<number>;
+  /** Content id (`sha256:...`) of `image`, for receipts. Throws `SANDBOX_FAILED` when the image is missing. */
+  imageDigest(image: string): Promise<string>;
+  /** Resolves when the runtime can start sandboxes; throws `UNAVAILABLE` otherwise. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,60 @@
+import type Docker from "dockerode";
+import type { Logger } from "../logger.js";
+import { dockerStatus, wrapDockerError } from "./docker-errors.js";
+import { LABELS } from "./labels.js";
+
+/** Inputs of {@link reapOrphanContainers}. */
+export interface ReapOptions {
+  docker: Docker;
+  socketPath: string;
+  /** Only containers whose `pancode.owner-host` equals this are considered: other hosts' pids mean nothing here. */
+  host: string;
+  logger: Logger;
+}
+
+/**
+ * Removes PanCode containers whose owning process on this host is gone (a worker that crashed or was killed
+ * mid-run). Returns how many were removed. A container another process removes concurrently is not an error.
+ */
+export async function reapOrphanContainers({ docker, socketPath, host, logger }: ReapOptions): Promise<number> {
+  const listed = await docker
+    .listContainers({ all: true, filters: { label: [`${LABELS.managed}=true`, `${LABELS.ownerHost}=${host}`] } })
+    .catch((err: unknown) => {
+      throw wrapDockerError(err, "list pancode containers", socketPath);
+    });
+  let removed = 0;
+  for (const info of listed) {
+    const pid = Number(info.Labels[LABELS.ownerPid]);
+    const runId = info.Labels[LABELS.runId];
+    if (!Number.isInteger(pid) || pid <= 0) {
+      logger.warn("container has no valid owner pid, left alone", { containerId: info.Id, runId });
+      continue;
+    }
+    if (isProcessAlive(pid)) continue;
+    try {
+      await docker.getContainer(info.Id).remove({ force: true, v: true });
+      removed += 1;
+      logger.info("reaped orphan container", { containerId: info.Id, runId, ownerPid: pid });
+    } catch (err) {
+      // 404: already gone (another reaper or the owner's own cleanup won the race); 409: removal in progress.
+      const status = dockerStatus(err);
+      if (status === 404 || status === 409) continue;
+      throw wrapDockerError(err, `remove orphan container ${info.Id}`, socketPath);
+    }
+  }
+  logger.info("orphan reaping done", { host, candidates: listed.length, removed });
+  return removed;
+}
+
+/**
+ * True when a process with `pid` exists in our pid namespace. EPERM means it exists but belongs to someone
+ * else, which still makes it alive.
+ */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
