@@ -1,0 +1,232 @@
+import { type Consumer, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { isPanCodeError, PanCodeError, type TaskMessage } from "@pancode/core";
+import { encodeTask } from "./codec.js";
+import type { ControlMessage } from "./control-message.js";
+import { publishNatsControl, subscribeNatsControl } from "./jetstream-control.js";
+import { startDeadLetterSweeper } from "./jetstream-dead-letter.js";
+import { type PullSubscription, startPullSubscription } from "./jetstream-subscription.js";
+import { connectNats, isConsumerNotFound, isNoMessage, safeUrl } from "./nats-connection.js";
+import { toNatsHeaders } from "./nats-headers.js";
+import { assertMaxInFlight, resolveBusOptions } from "./options.js";
+import {
+  DEFAULT_STREAM_NAME,
+  ensurePoolConsumer,
+  ensureTaskStream,
+  poolConsumerSpec,
+  taskStreamSpec,
+} from "./streams.js";
+import {
+  assertPoolName,
+  assertSubjectPrefix,
+  controlSubject,
+  DEFAULT_SUBJECT_PREFIX,
+  poolConsumerName,
+  poolFromTaskSubject,
+  taskSubject,
+} from "./subjects.js";
+import { parseOutgoingTask } from "./task-validation.js";
+import { withTraceContext } from "./trace-context.js";
+import type {
+  BusHeaders,
+  BusOptions,
+  ConsumeTasksOptions,
+  PublishResult,
+  ResolvedBusOptions,
+  TaskBus,
+  TaskHandler,
+  TaskSubscription,
+} from "./types.js";
+
+/** Options of {@link createJetStreamBus}. */
+export interface JetStreamBusOptions extends BusOptions {
+  /** NATS server URL, e.g. `nats://127.0.0.1:4222` (the NATS_URL of the deployment). */
+  url: string;
+  /** Task stream name. @default "PANCODE_TASKS" */
+  streamName?: string;
+  /**
+   * First subject token(s): tasks on `<prefix>.tasks.<pool>`, control on `<prefix>.control`. Two streams may not
+   * capture the same subjects, so a second stream on one server (tests, a second cluster) needs its own prefix.
+   * @default "pancode"
+   */
+  subjectPrefix?: string;
+  /** Token for NATS token auth. */
+  token?: string;
+  /** Connection name shown in NATS monitoring. @default "pancode-bus" */
+  connectionName?: string;
+}
+
+/**
+ * Connects to NATS and returns the JetStream task bus. Ensures the task stream exists with the right config (safe
+ * when several processes start at once). Fails with UNAVAILABLE (retryable) when NATS or JetStream is unreachable.
+ *
+ * @example
+ * ```ts
+ * const bus = await createJetStreamBus({ url: config.nats.url, ackWaitMs: 30_000, logger });
+ * ```
+ */
+export async function createJetStreamBus(options: JetStreamBusOptions): Promise<TaskBus> {
+  const resolved = resolveBusOptions(options);
+  const stream = options.streamName ?? DEFAULT_STREAM_NAME;
+  const prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
+  assertSubjectPrefix(prefix);
+  const nc = await connectNats({ ...options, connectionName: options.connectionName ?? "pancode-bus" });
+  let jsm: JetStreamManager;
+  try {
+    jsm = await jetstreamManager(nc);
+    await ensureTaskStream(jsm, taskStreamSpec(stream, prefix));
+  } catch (err) {
+    await nc.close();
+    if (isPanCodeError(err)) throw err;
+    throw new PanCodeError("UNAVAILABLE", `JetStream is not usable at ${safeUrl(options.url)} (stream ${stream})`, {
+      cause: err,
+      retryable: true,
+    });
+  }
+  return new JetStreamBus(nc, jsm, { stream, prefix, options: resolved });
+}
+
+interface BusConfig {
+  stream: string;
+  prefix: string;
+  options: ResolvedBusOptions;
+}
+
+class JetStreamBus implements TaskBus {
+  readonly kind = "jetstream" as const;
+  private readonly js: JetStreamClient;
+  private readonly pulls = new Set<PullSubscription>();
+  private sweeper: Subscription | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly config: BusConfig,
+  ) {
+    this.js = jsm.jetstream();
+  }
+
+  async publishTask(input: TaskMessage, headers?: BusHeaders): Promise<PublishResult> {
+    const task = parseOutgoingTask(input);
+    const { stream, prefix } = this.config;
+    const natsHeaders = toNatsHeaders(withTraceContext(headers));
+    try {
+      const ack = await this.js.publish(taskSubject(prefix, task.pool), encodeTask(task), {
+        msgID: task.runId,
+        expect: { streamName: stream },
+        ...(natsHeaders === undefined ? {} : { headers: natsHeaders }),
+      });
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      throw new PanCodeError("UNAVAILABLE", `cannot publish task for run ${task.runId} to stream ${stream}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async removeQueuedTask(seq: number): Promise<boolean> {
+    const { stream, prefix } = this.config;
+    try {
+      const stored = await this.jsm.streams.getMessage(stream, { seq });
+      if (stored === null) return false;
+      const pool = poolFromTaskSubject(prefix, stored.subject);
+      // Delivered at least once (in flight, or waiting for redelivery): not "queued" any more. A worker may still
+      // pull it between this check and the delete; the coordinator's claim of the run settles that race.
+      if (pool !== undefined && (await this.deliveredUpTo(pool)) >= seq) return false;
+      return await this.jsm.streams.deleteMessage(stream, seq, false);
+    } catch (err) {
+      // Deleted between the lookup and the delete (acked, or removed by someone else): it is gone either way.
+      if (isNoMessage(err)) return false;
+      throw new PanCodeError("UNAVAILABLE", `cannot remove task seq ${seq} from stream ${stream}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async consumeTasks(
+    pool: string,
+    handler: TaskHandler,
+    { maxInFlight }: ConsumeTasksOptions,
+  ): Promise<TaskSubscription> {
+    assertPoolName(pool);
+    assertMaxInFlight(pool, maxInFlight);
+    const { stream, prefix, options } = this.config;
+    if (this.closed) throw new PanCodeError("UNAVAILABLE", `JetStream bus is closed (consume pool ${pool})`);
+    let consumer: Consumer;
+    try {
+      await ensurePoolConsumer(this.jsm, stream, poolConsumerSpec(prefix, pool, options), true);
+      consumer = await this.js.consumers.get(stream, poolConsumerName(pool));
+    } catch (err) {
+      if (isPanCodeError(err)) throw err;
+      throw new PanCodeError("UNAVAILABLE", `cannot open consumer for pool ${pool} on stream ${stream}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+    this.sweeper ??= startDeadLetterSweeper(this.nc, this.jsm, stream, options);
+    const pull = startPullSubscription({ nc: this.nc, consumer, pool, maxInFlight, handler, options });
+    this.pulls.add(pull);
+    return {
+      stop: async () => {
+        this.pulls.delete(pull);
+        await pull.stop();
+      },
+    };
+  }
+
+  async publishControl(message: ControlMessage): Promise<void> {
+    await publishNatsControl(this.nc, controlSubject(this.config.prefix), message);
+  }
+
+  async subscribeControl(handler: (message: ControlMessage) => void): Promise<TaskSubscription> {
+    if (this.closed) throw new PanCodeError("UNAVAILABLE", "JetStream bus is closed (subscribe control)");
+    return subscribeNatsControl(this.nc, controlSubject(this.config.prefix), handler, this.config.options.logger);
+  }
+
+  async queueDepth(pool: string): Promise<number> {
+    assertPoolName(pool);
+    const { stream, prefix } = this.config;
+    try {
+      const info = await this.jsm.consumers.info(stream, poolConsumerName(pool));
+      return info.num_pending;
+    } catch (consumerErr) {
+      if (!isConsumerNotFound(consumerErr)) {
+        throw new PanCodeError("UNAVAILABLE", `cannot read queue depth of pool ${pool}`, {
+          cause: consumerErr,
+          retryable: true,
+        });
+      }
+      // No worker has consumed this pool yet: every stored message on its subject is undelivered.
+      const subject = taskSubject(prefix, pool);
+      const info = await this.jsm.streams.info(stream, { subjects_filter: subject });
+      return info.state.subjects?.[subject] ?? 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const pull of this.pulls) pull.halt();
+    this.pulls.clear();
+    try {
+      await this.nc.drain();
+    } catch (_err) {
+      // Already closed or the server is gone: nothing is left to flush.
+      await this.nc.close();
+    }
+  }
+
+  /** Highest stream sequence the pool's consumer has delivered; 0 when the consumer does not exist yet. */
+  private async deliveredUpTo(pool: string): Promise<number> {
+    try {
+      const info = await this.jsm.consumers.info(this.config.stream, poolConsumerName(pool));
+      return info.delivered.stream_seq;
+    } catch (err) {
+      if (isConsumerNotFound(err)) return 0;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { PanCodeError } from "@pancode/core";
+
+/** How to reach NATS. */
+export interface NatsConnectOptions {
+  url: string;
+  token?: string;
+  /** Shown in NATS monitoring. */
+  connectionName: string;
+}
+
+/** Opens the bus's one NATS connection; UNAVAILABLE (retryable) when the server cannot be reached. */
+export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: options.url,
+      name: options.connectionName,
+      // A worker or coordinator outlives NATS restarts: keep reconnecting instead of dying after 10 tries.
+      maxReconnectAttempts: -1,
+      ...(options.token === undefined ? {} : { token: options.token }),
+    });
+  } catch (err) {
+    throw new PanCodeError("UNAVAILABLE", `cannot connect to NATS at ${safeUrl(options.url)}`, {
+      cause: err,
+      retryable: true,
+    });
+  }
+}
+
+/** Strips credentials from a URL before it goes into an error message. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch (_err) {
+    // Not a URL (e.g. "host:port"): strip anything that looks like userinfo all the same.
+    return url.replace(/\/\/[^@/]*@/, "//");
+  }
+}
+
+// JetStream API error codes: 10014 consumer not found, 10037 no message found, 10057 message delete failed.
+function apiErrorCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** True for the JetStream API error "consumer not found". */
+export function isConsumerNotFound(err: unknown): boolean {
+  return apiErrorCode(err) === 10014;
+}
+
+/** True for the JetStream API errors meaning the stream message is not there (any more). */
+export function isNoMessage(err: unknown): boolean {
+  const code = apiErrorCode(err);
+  return code === 10037 || code === 10057;
+}

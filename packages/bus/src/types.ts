@@ -1,0 +1,111 @@
+import type { TaskMessage } from "@pancode/core";
+import type { ControlMessage } from "./control-message.js";
+import type { BusLogger } from "./logger.js";
+
+/** Message headers carried next to a task (e.g. `traceparent`). Carried as NATS headers by the JetStream adapter. */
+export interface BusHeaders {
+  [key: string]: string;
+}
+
+/**
+ * One delivery of a task to a handler. The handler settles it exactly once: `ack` when the run's result is committed,
+ * `nak` to have it redelivered, `term` to drop it. Settling twice is a no-op.
+ */
+export interface TaskDelivery {
+  readonly task: TaskMessage;
+  readonly headers: BusHeaders;
+  /** 1 on first delivery, 2 on the first redelivery, and so on. */
+  readonly deliveryCount: number;
+  /** The message is done; it is removed from the queue. */
+  ack(): Promise<void>;
+  /** Redeliver the message, after `delayMs` if given (to any subscription of the pool). */
+  nak(delayMs?: number): Promise<void>;
+  /** Drop the message for good; it is never redelivered. */
+  term(): Promise<void>;
+  /** Still working: restarts the ack-wait timer so a long run is not redelivered. */
+  working(): Promise<void>;
+}
+
+/** A running consumer (tasks or control messages). */
+export interface TaskSubscription {
+  /**
+   * Stops pulling new messages and resolves once in-flight handlers have returned. Messages they left unsettled are
+   * redelivered after the ack wait, as if the worker had disappeared.
+   */
+  stop(): Promise<void>;
+}
+
+/** Handles one task delivery. Throwing naks the message with a delay (see {@link BusOptions.retryDelayMs}). */
+export type TaskHandler = (delivery: TaskDelivery) => Promise<void>;
+
+/** Options of {@link TaskBus.consumeTasks}. */
+export interface ConsumeTasksOptions {
+  /** Most handlers of this subscription running at once; also the most messages it holds unacked. */
+  maxInFlight: number;
+}
+
+/** Outcome of {@link TaskBus.publishTask}. */
+export interface PublishResult {
+  /** Queue sequence of the message; pass it to {@link TaskBus.removeQueuedTask}. */
+  seq: number;
+  /** True when a message with the same runId was already published within the dedupe window. */
+  duplicate: boolean;
+}
+
+/**
+ * The task bus port: a work queue per pool plus a broadcast channel for control messages. Implemented by the NATS
+ * JetStream adapter ({@link createJetStreamBus}) and the in-process adapter ({@link createInProcessBus}) with the
+ * same semantics, which the shared contract suite checks.
+ */
+export interface TaskBus {
+  readonly kind: "jetstream" | "in-process";
+  /**
+   * Queues a task on its pool. The message id is `task.runId`, so a retried publish within the dedupe window is not
+   * queued twice (`duplicate: true`, same `seq`). Payloads are validated by consumers, not here.
+   */
+  publishTask(task: TaskMessage, headers?: BusHeaders): Promise<PublishResult>;
+  /**
+   * Removes a task that no worker has received yet (cancellation of a queued run). False when it is gone or was
+   * already delivered; the caller then cancels the run through {@link TaskBus.publishControl}.
+   */
+  removeQueuedTask(seq: number): Promise<boolean>;
+  /**
+   * Starts pulling tasks of `pool`. At most `maxInFlight` handlers run at once; subscriptions of the same pool (in
+   * this or other processes) share the work, each message going to exactly one of them at a time.
+   */
+  consumeTasks(pool: string, handler: TaskHandler, options: ConsumeTasksOptions): Promise<TaskSubscription>;
+  /** Broadcasts a control message to every current control subscriber. */
+  publishControl(message: ControlMessage): Promise<void>;
+  /** Receives every control message published after this resolves. A throwing handler is logged and ignored. */
+  subscribeControl(handler: (message: ControlMessage) => void): Promise<TaskSubscription>;
+  /** Tasks of `pool` not delivered yet (redeliveries waiting are not counted). For metrics and tests. */
+  queueDepth(pool: string): Promise<number>;
+  /**
+   * Stops every subscription from pulling and releases the connection. It does not wait for running handlers (call
+   * `stop()` on subscriptions first for a graceful drain); what they leave unacked is redelivered after the ack wait.
+   */
+  close(): Promise<void>;
+}
+
+/** Options shared by both adapters. */
+export interface BusOptions {
+  /** How long a delivery may go without ack or `working()` before it is redelivered. @default 30_000 */
+  ackWaitMs?: number;
+  /**
+   * Deliveries after which a message is dropped (the coordinator's reaper then ends the run `error`). On the last
+   * delivery a throwing handler terminates the message instead of naking it. @default 3
+   */
+  maxDeliver?: number;
+  /** Delay before redelivering a message whose handler threw. @default 5_000 */
+  retryDelayMs?: number;
+  /** Receives warnings about malformed messages, dropped tasks and pull failures. @default silent */
+  logger?: BusLogger;
+}
+
+/** {@link BusOptions} with every default applied. */
+export interface ResolvedBusOptions {
+  ackWaitMs: number;
+  maxDeliver: number;
+  retryDelayMs: number;
+  logger: BusLogger;
+}
