@@ -1,0 +1,126 @@
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, readFile, rm, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { createRepo, type FixtureRepo, makeTempDir, readModes, readTree, writeFiles } from "@pancode/testing/git";
+import { afterEach, describe, expect, it } from "vitest";
+import { createTestWorker, dispatchTo, type TestWorker, without } from "./fixtures/workspace.js";
+import { findRepoRoot } from "./repo-root.js";
+import { snapshotWorkspace } from "./snapshot.js";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function repoWith(files: Record<string, string | Buffer>): Promise<FixtureRepo> {
+  const repo = await createRepo({ files });
+  cleanups.push(repo.cleanup);
+  return repo;
+}
+
+async function worker(): Promise<TestWorker> {
+  const w = await createTestWorker();
+  cleanups.push(w.cleanup);
+  return w;
+}
+
+const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+describe("snapshotWorkspace", () => {
+  it("materialises staged, unstaged and untracked changes byte for byte on a worker that only has the bundle", async () => {
+    const repo = await repoWith({
+      ".gitignore": "*.log\nbuild/\n",
+      "staged.txt": "one\n",
+      "unstaged.txt": "two\n",
+      "both.txt": "v1\n",
+      "doomed.txt": "bye\n",
+      "script.sh": "#!/bin/sh\necho hi\n",
+    });
+    await writeFiles(repo.dir, { "staged.txt": "one, staged\n", "both.txt": "v2 staged\n" });
+    await repo.git("add", "staged.txt", "both.txt");
+    await writeFiles(repo.dir, {
+      "unstaged.txt": "two, unstaged\n",
+      "both.txt": "v3 working\n",
+      "new/deep/untracked.txt": "fresh\n",
+      "blob.bin": randomBytes(4096),
+      "debug.log": "ignored\n",
+      "build/out.js": "ignored too\n",
+    });
+    await unlink(join(repo.dir, "doomed.txt"));
+    await chmod(join(repo.dir, "script.sh"), 0o755);
+    const headBefore = await repo.git("rev-parse", "HEAD");
+    const statusBefore = await repo.git("status", "--porcelain");
+    const indexBefore = sha(await readFile(join(repo.dir, ".git", "index")));
+
+    const w = await worker();
+    const { snapshot, worktree } = await dispatchTo(w, repo.dir, "run-snap");
+
+    expect(snapshot.baseCommit).toBe(headBefore);
+    expect(snapshot.repoId).toBe(await repo.git("rev-list", "--max-parents=0", "HEAD"));
+    expect(snapshot.bytes).toBe(snapshot.statePatch.length);
+    expect(snapshot.bytes).toBeGreaterThan(0);
+    const developer = without(await readTree(repo.dir), "debug.log", "build/out.js");
+    expect(await readTree(worktree.path)).toEqual(developer);
+    expect((await readModes(worktree.path)).get("script.sh")).toBe("100755");
+    // The user's HEAD, index and status are untouched; the state is pinned by a ref.
+    expect(await repo.git("rev-parse", "HEAD")).toBe(headBefore);
+    expect(await repo.git("status", "--porcelain")).toBe(statusBefore);
+    expect(sha(await readFile(join(repo.dir, ".git", "index")))).toBe(indexBefore);
+    expect(await repo.git("rev-parse", `refs/pancode/state/${snapshot.stateTree}^{tree}`)).toBe(snapshot.stateTree);
+  });
+
+  it("gives an empty patch and HEAD's tree for a clean checkout", async () => {
+    const repo = await repoWith({ "a.txt": "a\n" });
+    const snapshot = await snapshotWorkspace(repo.dir);
+    expect(snapshot.statePatch.length).toBe(0);
+    expect(snapshot.bytes).toBe(0);
+    expect(snapshot.stateTree).toBe(await repo.git("rev-parse", "HEAD^{tree}"));
+  });
+
+  it("still works when the user's index has unresolved merge conflicts", async () => {
+    const repo = await repoWith({ "f.txt": "base\n" });
+    await repo.git("checkout", "--quiet", "-b", "side");
+    await writeFiles(repo.dir, { "f.txt": "side\n" });
+    await repo.git("commit", "--quiet", "-am", "side");
+    await repo.git("checkout", "--quiet", "main");
+    await writeFiles(repo.dir, { "f.txt": "main\n" });
+    await repo.git("commit", "--quiet", "-am", "main");
+    await expect(repo.git("merge", "side")).rejects.toThrow();
+    const w = await worker();
+    const { worktree } = await dispatchTo(w, repo.dir, "run-conflicted");
+    expect(await readTree(worktree.path)).toEqual(await readTree(repo.dir));
+  });
+
+  it("sees a same-size edit made right after staging (stat cache of the seeded index is not trusted blindly)", async () => {
+    const repo = await repoWith({ "a.txt": "aaaa\n" });
+    for (const content of ["bbbb\n", "cccc\n", "dddd\n"]) {
+      await repo.git("add", "a.txt");
+      await writeFiles(repo.dir, { "a.txt": content });
+      const snapshot = await snapshotWorkspace(repo.dir);
+      const blob = await repo.git("rev-parse", `${snapshot.stateTree}:a.txt`);
+      expect(await repo.git("cat-file", "blob", blob)).toBe(content.trim());
+    }
+  });
+
+  it("rejects a directory outside any repository with NOT_A_GIT_REPO", async () => {
+    const dir = await makeTempDir("plain");
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await expect(findRepoRoot(dir)).rejects.toMatchObject({ code: "NOT_A_GIT_REPO" });
+    await expect(findRepoRoot(join(dir, "missing"))).rejects.toMatchObject({ code: "NOT_A_GIT_REPO" });
+  });
+
+  it("finds the checkout root from a subdirectory", async () => {
+    const repo = await repoWith({ "src/deep/a.txt": "a\n" });
+    expect(await findRepoRoot(join(repo.dir, "src", "deep"))).toBe(await repo.git("rev-parse", "--show-toplevel"));
+  });
+
+  it("explains that a repository without commits cannot be dispatched", async () => {
+    const repo = await createRepo();
+    cleanups.push(repo.cleanup);
+    await writeFiles(repo.dir, { "a.txt": "a\n" });
+    await expect(snapshotWorkspace(repo.dir)).rejects.toMatchObject({
+      code: "NOT_A_GIT_REPO",
+      message: expect.stringContaining("has no commits yet"),
+    });
+  });
+});

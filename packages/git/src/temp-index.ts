@@ -1,0 +1,67 @@
+import { copyFile, mkdtemp, rm, stat, utimes } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type GitTarget, git, withEnv } from "./git-runner.js";
+
+/**
+ * Runs `fn` with the path of a fresh index file in a private temp dir, removed afterwards. Every tree this package
+ * computes goes through such an index, so the user's real `.git/index` (their staging area) is never written.
+ */
+export async function withTempIndex<T>(fn: (indexFile: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "pancode-index-"));
+  try {
+    return await fn(join(dir, "index"));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Inputs of {@link captureWorkingTree}. */
+export interface CaptureTreeOptions {
+  /** The checkout or worktree whose files are captured (cwd = its root). */
+  target: GitTarget;
+  /** The tree the temp index starts from (HEAD's tree, or a run's baseline). */
+  baseTree: string;
+  /**
+   * An existing index of the same work tree whose cached file stats may be reused, so unchanged files are not
+   * re-hashed. It is only copied, never written. Optional: without it every file is hashed.
+   */
+  seedIndex?: string;
+}
+
+/**
+ * Writes the tree of everything in the work tree that git would track after `git add -A` on top of `baseTree`:
+ * staged, unstaged and untracked files, minus ignored ones. Blobs land in the object database; the index used
+ * is a throwaway copy. Returns the tree id.
+ */
+export async function captureWorkingTree(options: CaptureTreeOptions): Promise<string> {
+  const { baseTree, seedIndex } = options;
+  return withTempIndex(async (indexFile) => {
+    const target = withEnv(options.target, { GIT_INDEX_FILE: indexFile });
+    const seeded = seedIndex !== undefined && (await seedFromIndex(target, seedIndex, indexFile, baseTree));
+    if (!seeded) await git(target, ["read-tree", baseTree]);
+    await git(target, ["add", "-A"]);
+    return git(target, ["write-tree"]);
+  });
+}
+
+/**
+ * Copies `seedIndex` and resets its content to `baseTree` with `read-tree -m`, which keeps the stat data of
+ * entries whose content matches. Returns false (leaving no file behind) when the seed is missing or unusable,
+ * e.g. an index with unresolved merge conflicts.
+ */
+async function seedFromIndex(target: GitTarget, seedIndex: string, indexFile: string, baseTree: string) {
+  try {
+    const seedStat = await stat(seedIndex);
+    await copyFile(seedIndex, indexFile);
+    // Keep the original mtime: git's racy-clean detection compares file mtimes against the index's own mtime, and a
+    // fresh mtime on the copy would make recently modified files look clean.
+    await utimes(indexFile, seedStat.atime, seedStat.mtime);
+    await git(target, ["read-tree", "-m", baseTree]);
+    return true;
+  } catch (_err) {
+    // A missing or conflicted seed only costs speed: fall back to hashing every file from a plain read-tree.
+    await rm(indexFile, { force: true });
+    return false;
+  }
+}
