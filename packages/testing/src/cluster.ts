@@ -1,0 +1,215 @@
+/**
+ * A real cluster of separate processes for end-to-end tests and benchmarks: the built coordinator and worker
+ * services (apps/*\/dist/main.js) against real NATS JetStream and real Postgres, and a runner for the real CLI.
+ *
+ * ```ts
+ * const cluster = await startCluster({ workers: 2 });
+ * const result = await cluster.cli(["dispatch", "true", "--agent", "shell", "--wait"], { cwd: repo.dir });
+ * await cluster.stop();
+ * ```
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensureTestImages } from "./docker.js";
+import { type NatsServer, startNats } from "./nats.js";
+import { freshDatabaseUrl, type PostgresServer, startPostgres } from "./postgres.js";
+
+/** Root of the repository (this file lives in packages/testing/src). */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+const COORDINATOR_MAIN = join(REPO_ROOT, "apps/coordinator/dist/main.js");
+const WORKER_MAIN = join(REPO_ROOT, "apps/worker/dist/main.js");
+const CLI_BIN = join(REPO_ROOT, "apps/cli/bin/pancode.js");
+
+/** Options of {@link startCluster}. */
+export interface ClusterOptions {
+  /** Worker processes to start. @default 1 */
+  workers?: number;
+  /** Use real Postgres (else the coordinator's embedded PGlite). @default true */
+  postgres?: boolean;
+  /** Extra environment for the coordinator. */
+  coordinatorEnv?: Record<string, string>;
+  /** Extra environment for every worker. */
+  workerEnv?: Record<string, string>;
+}
+
+/** Output of one CLI invocation. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A started worker process. */
+export interface WorkerProcess {
+  id: string;
+  process: ChildProcess;
+  logs: () => string;
+}
+
+/** A running cluster. */
+export interface Cluster {
+  address: string;
+  clientToken: string;
+  workerToken: string;
+  natsUrl: string;
+  databaseUrl: string;
+  workers: WorkerProcess[];
+  coordinatorLogs: () => string;
+  /** Environment a CLI needs to reach this cluster. */
+  clientEnv: Record<string, string>;
+  cli(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
+  startWorker(id?: string, env?: Record<string, string>): Promise<WorkerProcess>;
+  stop(): Promise<void>;
+}
+
+function requireBuilt(): void {
+  for (const path of [COORDINATOR_MAIN, WORKER_MAIN, join(REPO_ROOT, "apps/cli/dist/main.js")]) {
+    if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` before the e2e tests`);
+  }
+}
+
+/** Spawns a node service and resolves once a line of its stderr matches `ready`. */
+function spawnService(
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<{ child: ChildProcess; match: RegExpMatchArray; logs: () => string }> {
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    child.stderr?.on("data", (d: Buffer) => {
+      output += d.toString();
+      const match = output.match(ready);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match, logs: () => output });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+/** Stops a child process by PID: SIGTERM, then SIGKILL after `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts NATS, Postgres (optional), the coordinator and N workers as separate processes. */
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  requireBuilt();
+  await ensureTestImages();
+  const dataRoot = await mkdtemp(join(tmpdir(), "pancode-cluster-"));
+  const clientToken = randomBytes(16).toString("hex");
+  const workerToken = randomBytes(16).toString("hex");
+  const nats: NatsServer = await startNats();
+  let postgres: PostgresServer | undefined;
+  let databaseUrl = "";
+  if (options.postgres ?? true) {
+    postgres = await startPostgres();
+    databaseUrl = await freshDatabaseUrl(postgres.url);
+  }
+  const coordinator = await spawnService(
+    COORDINATOR_MAIN,
+    {
+      PANCODE_LISTEN: "127.0.0.1:0",
+      PANCODE_DATA_DIR: join(dataRoot, "coordinator"),
+      PANCODE_TOKEN: clientToken,
+      PANCODE_WORKER_TOKEN: workerToken,
+      NATS_URL: nats.url,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      PANCODE_HEARTBEAT_MS: "500",
+      PANCODE_LEASE_MS: "3000",
+      PANCODE_ACK_WAIT_MS: "3000",
+      PANCODE_LOG_LEVEL: "debug",
+      ...options.coordinatorEnv,
+    },
+    /listening on (\S+)/,
+  );
+  const address = coordinator.match[1] as string;
+  const workers: WorkerProcess[] = [];
+  let nextWorker = 1;
+  const startWorker = async (id = `w${nextWorker++}`, env: Record<string, string> = {}): Promise<WorkerProcess> => {
+    const started = await spawnService(
+      WORKER_MAIN,
+      {
+        PANCODE_COORDINATOR: address,
+        PANCODE_WORKER_TOKEN: workerToken,
+        PANCODE_WORKER_ID: id,
+        PANCODE_DATA_DIR: join(dataRoot, `worker-${id}`),
+        NATS_URL: nats.url,
+        PANCODE_ACK_WAIT_MS: "3000",
+        PANCODE_LOG_LEVEL: "debug",
+        ...options.workerEnv,
+        ...env,
+      },
+      /started \(sandbox/,
+    );
+    const worker = { id, process: started.child, logs: started.logs };
+    workers.push(worker);
+    return worker;
+  };
+  for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
+  const clientEnv = { PANCODE_COORDINATOR: address, PANCODE_TOKEN: clientToken };
+  return {
+    address,
+    clientToken,
+    workerToken,
+    natsUrl: nats.url,
+    databaseUrl,
+    workers,
+    coordinatorLogs: coordinator.logs,
+    clientEnv,
+    startWorker,
+    cli: (args, cliOptions) => runCli(args, { ...cliOptions, env: { ...clientEnv, ...cliOptions.env } }),
+    async stop() {
+      await Promise.all(workers.map((w) => stopProcess(w.process)));
+      await stopProcess(coordinator.child);
+      await nats.stop();
+      await postgres?.stop();
+      await rm(dataRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the real `pancode` CLI and collects its output and exit code. */
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, PANCODE_DATA_DIR: join(options.cwd, ".no-local-cluster"), ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`pancode ${args.join(" ")} timed out:\n${stdout}\n${stderr}`));
+    }, options.timeoutMs ?? 120_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Makes this machine able to run PanCode Cluster and its tests, idempotently: Debian packages (Docker engine,
+# NATS, Postgres, protoc, debootstrap), a running Docker engine, and the offline base + agent images.
+# Needs root for what is missing; does nothing when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v nats-server >/dev/null || need+=(nats-server)
+command -v protoc >/dev/null || need+=(protobuf-compiler)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+{ command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || need+=(postgresql)
+if [ "${#need[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing packages: ${need[*]} (install them as root: apt-get install -y ${need[*]})" >&2
+    exit 1
+  fi
+  echo "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# The Docker engine does not start by itself here. No bridge: containers use network none (or host), and no
+# private-range address is ever created.
+if ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "the Docker engine is not running and only root can start it" >&2
+    exit 1
+  fi
+  echo "starting the Docker engine"
+  nohup dockerd --bridge=none --iptables=false --ip-forward=false >/tmp/pancode-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not come up; see /tmp/pancode-dockerd.log" >&2; exit 1; }
+fi
+
+bash deploy/images/build-images.sh
