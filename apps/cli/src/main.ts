@@ -1,4 +1,6 @@
+import { startTelemetry, type TelemetryHandle, withSpan } from "@pancode/telemetry";
 import { Command } from "commander";
+import type { CommandRunner } from "./command-runner.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerApply } from "./commands/apply.js";
 import { registerDispatch } from "./commands/dispatch.js";
@@ -7,16 +9,25 @@ import { registerRuns } from "./commands/runs.js";
 import { registerServices } from "./commands/up.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
+// The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
+// metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
+let telemetry: TelemetryHandle | undefined;
+
+async function exit(code: number): Promise<never> {
+  await telemetry?.shutdown().catch(() => {});
+  process.exit(code);
+}
+
 // Errors end here: one line naming what failed (never a stack trace), and the documented exit code.
 function fail(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`pancode: ${message}\n`);
-  process.exit(exitCodeFor(err));
+  void exit(exitCodeFor(err));
 }
 
-function run(code: Promise<number>): void {
-  code.then((value) => process.exit(value), fail);
-}
+const run: CommandRunner = (name, command) => {
+  withSpan(`pancode ${name}`, { "pancode.command": name }, command).then((code) => exit(code), fail);
+};
 
 const program = new Command("pancode")
   .description("PanCode Cluster: dispatch coding agents to worker nodes, each run in its own container")
@@ -33,4 +44,11 @@ registerApply(program, run);
 registerAgents(program, run);
 registerServices(program, fail);
 
-program.parseAsync(process.argv).catch(fail);
+// Service commands start their own telemetry (with their own service name).
+const serviceCommand = ["up", "coordinator", "worker"].includes(process.argv[2] ?? "");
+(serviceCommand ? Promise.resolve(undefined) : startTelemetry({ serviceName: "pancode-cli", env: process.env }))
+  .then((handle) => {
+    telemetry = handle;
+    return program.parseAsync(process.argv);
+  })
+  .catch(fail);

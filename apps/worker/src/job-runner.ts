@@ -3,7 +3,7 @@ import type { TaskDelivery } from "@pancode/bus";
 import { isPanCodeError, ResolvedAgent, type RunSpec } from "@pancode/core";
 import type { RunSpecMessage, WorkerApi } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
-import { withSpan } from "@pancode/telemetry";
+import { recordSpan, withSpan } from "@pancode/telemetry";
 import { EventReporter } from "./event-reporter.js";
 import { type ExecutionDeps, executeRun, type RunOutcome, type StopReason } from "./run-execution.js";
 
@@ -76,9 +76,9 @@ export class JobRunner {
       }
       const spec = specFromMessage(claim.spec);
       const parent = propagation.extract(context.active(), { traceparent: spec.traceparent || delivery.headers.traceparent });
-      await context.with(parent, () =>
-        withSpan("pancode.run", { "pancode.run_id": runId, "pancode.attempt": spec.attempt }, () => this.runAttempt(spec, log)),
-      );
+      const attrs = { "pancode.run_id": runId, "pancode.attempt": spec.attempt, "pancode.worker_id": this.options.workerId };
+      recordSpan("pancode.queue.wait", { start: new Date(delivery.task.enqueuedAt), end: new Date() }, attrs, parent);
+      await context.with(parent, () => withSpan("pancode.run", attrs, () => this.runAttempt(spec, log)));
       await delivery.ack();
     } catch (err) {
       // The coordinator could not be reached or refused us: let the bus redeliver later (lease expiry covers the rest).

@@ -4,7 +4,7 @@ import type { PreparedWorktree, WorkspaceCache } from "@pancode/git";
 import type { WorkerApi } from "@pancode/proto";
 import type { ContainerRuntime } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
-import { withSpan } from "@pancode/telemetry";
+import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import type { EventReporter } from "./event-reporter.js";
 
 /** Why a run was stopped before its command ended by itself. */
@@ -50,6 +50,10 @@ async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLe
 
 type RunLease = { runId: string; attempt: number; leaseToken: string };
 
+function traceEnv(env: Record<string, string>, traceparent: string): Record<string, string> {
+  return traceparent ? { ...env, TRACEPARENT: traceparent } : env;
+}
+
 function statusOf(exitCode: number, stop: StopReason | undefined): RunStatus {
   if (stop === "timeout") return "timeout";
   if (stop) return "interrupted";
@@ -75,12 +79,13 @@ export async function executeRun(
     reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
     const invocation = getRuntime(spec.agent.runtime).buildInvocation({ task: spec.task, agent: spec.agent });
     const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
+      // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
       deps.sandbox.run(
         {
           runId: spec.runId,
           image: spec.agent.image,
           argv: invocation.argv,
-          env: { ...invocation.env, PANCODE_RUN_ID: spec.runId, ...(spec.traceparent ? { TRACEPARENT: spec.traceparent } : {}) },
+          env: traceEnv({ ...invocation.env, PANCODE_RUN_ID: spec.runId }, currentTraceparent() || spec.traceparent),
           workspacePath: worktree.path,
           readonly: spec.agent.readonly,
           limits: spec.agent.limits,

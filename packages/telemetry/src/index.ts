@@ -9,4 +9,4 @@
  */
 export { createJsonLogger, type JsonLoggerOptions, type Logger, type LogLevel, type LogMeta, noopLogger } from "./logger.js";
 export { startTelemetry, type TelemetryHandle, type TelemetryOptions } from "./otel.js";
-export { currentTraceparent, withSpan } from "./tracing.js";
+export { currentTraceparent, recordSpan, withSpan } from "./tracing.js";

@@ -31,3 +31,13 @@ export function currentTraceparent(ctx: Context = context.active()): string {
   if (!span || !trace.isSpanContextValid(span)) return "";
   return `00-${span.traceId}-${span.spanId}-0${(span.traceFlags & 1).toString(16)}`;
 }
+
+/** Records a span that already happened (e.g. the time a run waited in the queue), as a child of `parent`. */
+export function recordSpan(
+  name: string,
+  times: { start: Date; end: Date },
+  attributes: Attributes,
+  parent: Context = context.active(),
+): void {
+  tracer().startSpan(name, { attributes, startTime: times.start }, parent).end(times.end);
+}

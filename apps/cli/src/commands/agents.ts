@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { printJson, table } from "../output.js";
@@ -27,16 +28,16 @@ export async function agentsCommand(name: string | undefined, options: { json?: 
 }
 
 /** Registers `pancode agents`. */
-export function registerAgents(program: Command, run: (code: Promise<number>) => void): void {
+export function registerAgents(program: Command, run: CommandRunner): void {
   const agents = program
     .command("agents")
     .description("list the agents the cluster can run")
     .option("--json", "print one JSON document")
-    .action((options: { json?: boolean }) => run(agentsCommand(undefined, options)));
+    .action((options: { json?: boolean }) => run("agents", () => agentsCommand(undefined, options)));
   agents
     .command("show")
     .description("show one agent")
     .argument("<name>")
     .option("--json", "print one JSON document")
-    .action((name: string, options: { json?: boolean }) => run(agentsCommand(name, options)));
+    .action((name: string, options: { json?: boolean }) => run("agents", () => agentsCommand(name, options)));
 }

@@ -1,5 +1,6 @@
 import { isTerminalStatus, RunStatus } from "@pancode/core";
 import type { Command } from "commander";
+import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatMergeReport, mergeBack } from "../merge-back.js";
@@ -27,11 +28,11 @@ export async function applyCommand(id: string, options: { json?: boolean }): Pro
 }
 
 /** Registers `pancode apply`. */
-export function registerApply(program: Command, run: (code: Promise<number>) => void): void {
+export function registerApply(program: Command, run: CommandRunner): void {
   program
     .command("apply")
     .description("merge a finished run's patch into your working tree (3-way; nothing changes on conflict)")
     .argument("<run>", "run id or prefix")
     .option("--json", "print one JSON document")
-    .action((id: string, options: { json?: boolean }) => run(applyCommand(id, options)));
+    .action((id: string, options: { json?: boolean }) => run("apply", () => applyCommand(id, options)));
 }

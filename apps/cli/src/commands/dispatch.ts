@@ -1,5 +1,6 @@
 import { hostname, userInfo } from "node:os";
 import type { Command } from "commander";
+import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatMergeReport, type MergeBackResult, mergeBack } from "../merge-back.js";
@@ -77,7 +78,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
 }
 
 /** Registers `pancode dispatch`. */
-export function registerDispatch(program: Command, run: (code: Promise<number>) => void): void {
+export function registerDispatch(program: Command, run: CommandRunner): void {
   program
     .command("dispatch")
     .description("run a task on the cluster over your exact working state")
@@ -88,5 +89,5 @@ export function registerDispatch(program: Command, run: (code: Promise<number>) 
     .option("--mode <mode>", "session mode: plan | build | review (default PANCODE_MODE or build)")
     .option("--model <provider/id>", "model override for this dispatch")
     .option("--json", "print one JSON document")
-    .action((task: string, options: DispatchOptions) => run(dispatchCommand(task, options)));
+    .action((task: string, options: DispatchOptions) => run("dispatch", () => dispatchCommand(task, options)));
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT } from "../exit-codes.js";
 import { printJson } from "../output.js";
@@ -45,18 +46,18 @@ export async function diffCommand(id: string, options: { json?: boolean }): Prom
 }
 
 /** Registers `pancode logs` and `pancode diff`. */
-export function registerLogs(program: Command, run: (code: Promise<number>) => void): void {
+export function registerLogs(program: Command, run: CommandRunner): void {
   program
     .command("logs")
     .description("print a run's output")
     .argument("<run>", "run id or prefix")
     .option("-f, --follow", "keep streaming until the run ends")
     .option("--json", "print one JSON document")
-    .action((id: string, options: { follow?: boolean; json?: boolean }) => run(logsCommand(id, options)));
+    .action((id: string, options: { follow?: boolean; json?: boolean }) => run("logs", () => logsCommand(id, options)));
   program
     .command("diff")
     .description("print a run's delta patch")
     .argument("<run>", "run id or prefix")
     .option("--json", "print one JSON document")
-    .action((id: string, options: { json?: boolean }) => run(diffCommand(id, options)));
+    .action((id: string, options: { json?: boolean }) => run("diff", () => diffCommand(id, options)));
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatCost, formatDuration, printJson, runJson, shortId, table } from "../output.js";
@@ -67,17 +68,17 @@ export async function showCommand(id: string, options: { json?: boolean }): Prom
 }
 
 /** Registers `pancode runs` and `pancode show`. */
-export function registerRuns(program: Command, run: (code: Promise<number>) => void): void {
+export function registerRuns(program: Command, run: CommandRunner): void {
   program
     .command("runs")
     .description("list recent runs: id, agent, status, model, duration, cost")
     .argument("[N]", "how many (default 20)")
     .option("--json", "print one JSON document")
-    .action((count: string | undefined, options: { json?: boolean }) => run(runsCommand(count, options)));
+    .action((count: string | undefined, options: { json?: boolean }) => run("runs", () => runsCommand(count, options)));
   program
     .command("show")
     .description("show one run (full id or unique prefix)")
     .argument("<run>", "run id or prefix")
     .option("--json", "print one JSON document")
-    .action((id: string, options: { json?: boolean }) => run(showCommand(id, options)));
+    .action((id: string, options: { json?: boolean }) => run("show", () => showCommand(id, options)));
 }
