@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sha256Digest } from "@pancode/core";
+import { REPO_ROOT, runCli, stopProcess } from "@pancode/testing/cluster";
+import { ensureTestImages } from "@pancode/testing/docker";
+import { createRepo } from "@pancode/testing/git";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// `pancode up`: the whole cluster in one process on its embedded defaults (PGlite, in-process bus, Docker), found
+// by the local CLI through the shared data dir (no PANCODE_TOKEN needed).
+
+const CLI = join(REPO_ROOT, "apps/cli/bin/pancode.js");
+let up: ChildProcess;
+let upOutput = "";
+let dataDir: string;
+let env: Record<string, string>;
+
+/** Starts `pancode up` on `dataDir` and resolves with the process, its growing output and its address. */
+async function startUp(): Promise<{ child: ChildProcess; output: () => string; address: string }> {
+  const clean = { ...process.env };
+  for (const key of ["DATABASE_URL", "NATS_URL", "PANCODE_TOKEN", "PANCODE_COORDINATOR"]) delete clean[key];
+  const child = spawn(process.execPath, [CLI, "up", "--port", "0", "--data-dir", dataDir, "--workers", "2"], {
+    env: { ...clean, PANCODE_DRAIN_GRACE_MS: "1500", PANCODE_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!/cluster up at (\S+)/.test(output)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`pancode up did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, output: () => output, address: /cluster up at (\S+)/.exec(output)?.[1] as string };
+}
+
+beforeAll(async () => {
+  await ensureTestImages();
+  dataDir = await mkdtemp(join(tmpdir(), "pancode-up-"));
+  const started = await startUp();
+  up = started.child;
+  upOutput = started.output();
+  up.stdout?.on("data", (d: Buffer) => (upOutput += d.toString()));
+  env = { PANCODE_DATA_DIR: dataDir, PANCODE_COORDINATOR: started.address, PANCODE_TOKEN: "" };
+});
+
+afterAll(async () => {
+  if (up) await stopProcess(up);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("pancode up", () => {
+  it("says where it listens and which sandbox it uses", () => {
+    expect(upOutput).toMatch(/sandbox: docker/);
+    expect(upOutput).toMatch(/workers: 2, database: pglite, bus: in-process/);
+  });
+
+  it("carries a 50 MB binary patch back through the chunked gRPC streams", async () => {
+    const repo = await createRepo({ files: { "a.txt": "a\n" } });
+    // Deterministic pseudo-random bytes (incompressible), generated the same way here and in the container.
+    const generator =
+      "const b=Buffer.alloc(50*1024*1024);let x=7;for(let i=0;i<b.length;i++){x=(Math.imul(x,1103515245)+12345)>>>0;b[i]=x>>>24}require('fs').writeFileSync('big.bin',b)";
+    const result = await runCli(["dispatch", `node -e "${generator}"`, "--agent", "shell", "--wait", "--json"], {
+      cwd: repo.dir,
+      env,
+      timeoutMs: 240_000,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const run = JSON.parse(result.stdout);
+    expect(run.patch.bytes).toBeGreaterThan(50 * 1024 * 1024);
+    expect(run.merge.outcome).toBe("clean");
+    const expected = Buffer.alloc(50 * 1024 * 1024);
+    let x = 7;
+    for (let i = 0; i < expected.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      expected[i] = x >>> 24;
+    }
+    expect((await stat(join(repo.dir, "big.bin"))).size).toBe(expected.length);
+    expect(sha256Digest(await readFile(join(repo.dir, "big.bin")))).toBe(sha256Digest(expected));
+    await repo.cleanup();
+  });
+
+  it("drains on SIGTERM: no new admissions, the running run is interrupted after the grace period, clean exit", async () => {
+    const repo = await createRepo({ files: { "a.txt": "a\n" } });
+    const dispatched = await runCli(["dispatch", "sleep 60", "--agent", "shell", "--json"], { cwd: repo.dir, env });
+    const runId = JSON.parse(dispatched.stdout).runId as string;
+    await expect
+      .poll(async () => JSON.parse((await runCli(["show", runId, "--json"], { cwd: repo.dir, env })).stdout).status, { timeout: 30_000 })
+      .toBe("running");
+    const exited = new Promise<number | null>((resolve) => up.once("exit", (code) => resolve(code)));
+    up.kill("SIGTERM");
+    // While draining, admissions are refused.
+    await expect.poll(() => upOutput, { timeout: 5_000 }).toMatch(/draining/);
+    const refused = await runCli(["dispatch", "true", "--agent", "shell"], { cwd: repo.dir, env });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/draining|unreachable/);
+    expect(await exited).toBe(0);
+    expect(upOutput).toMatch(/stopped/);
+
+    // The embedded database persisted under the data dir: a new `up` shows the run interrupted, not running.
+    const again = await startUp();
+    up = again.child;
+    const shown = await runCli(["show", runId, "--json"], { cwd: repo.dir, env: { ...env, PANCODE_COORDINATOR: again.address } });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ status: "interrupted", error: expect.stringMatching(/shut down/) });
+    await repo.cleanup();
+  });
+});
