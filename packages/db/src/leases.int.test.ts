@@ -6,6 +6,9 @@ import { dbTargets, newRun } from "./fixtures/targets.js";
 
 const LEASE_MS = 30_000;
 
+/** A clock just past every lease granted now. */
+const afterLease = () => new Date(Date.now() + LEASE_MS + 1000);
+
 describe.each(dbTargets())("run lifecycle on $name", (target) => {
   let db: Database;
   beforeAll(() => target.setup());
@@ -38,7 +41,10 @@ describe.each(dbTargets())("run lifecycle on $name", (target) => {
     const first = await claim(run.id, "w1");
     if (!first.ok) throw new Error("first claim failed");
     expect(first.run).toMatchObject({ status: "running", attempt: 1, workerId: "w1" });
-    const second = await claim(run.id, "w2");
+    // While attempt 1's lease is alive, a duplicate delivery cannot take the run over.
+    expect(await claim(run.id, "w2")).toEqual({ ok: false, reason: "busy" });
+    // Once the lease expired (worker lost), the next claim supersedes attempt 1.
+    const second = await claim(run.id, "w2", afterLease());
     if (!second.ok) throw new Error("second claim failed");
     expect(second.run).toMatchObject({ status: "running", attempt: 2, workerId: "w2" });
     expect(second.run.startedAt).toEqual(first.run.startedAt);
@@ -75,6 +81,21 @@ describe.each(dbTargets())("run lifecycle on $name", (target) => {
     expect(await db.getRun(run.id)).toEqual(done.run);
   });
 
+  test("claimRun refuses a run whose attempts are used up ('exhausted')", async () => {
+    const run = await db.insertRun(newRun());
+    const first = await db.claimRun({ runId: run.id, workerId: "w1", leaseToken: "t1", leaseMs: LEASE_MS, maxAttempts: 1 });
+    expect(first.ok).toBe(true);
+    const again = await db.claimRun({
+      runId: run.id,
+      workerId: "w2",
+      leaseToken: "t2",
+      leaseMs: LEASE_MS,
+      maxAttempts: 1,
+      now: afterLease(),
+    });
+    expect(again).toEqual({ ok: false, reason: "exhausted" });
+  });
+
   test("completeRun twice: the second report is 'finished'; claims and leases of a finished run are refused", async () => {
     const run = await db.insertRun(newRun());
     const claimed = await claim(run.id, "w1");
@@ -103,7 +124,7 @@ describe.each(dbTargets())("run lifecycle on $name", (target) => {
   test("concurrent completeRun: of two attempts only the live one wins; of duplicate reports exactly one", async () => {
     const run = await db.insertRun(newRun());
     const a1 = await claim(run.id, "w1");
-    const a2 = await claim(run.id, "w2");
+    const a2 = await claim(run.id, "w2", afterLease());
     if (!a1.ok || !a2.ok) throw new Error("claims failed");
     const outcomes = await Promise.all([
       db.completeRun(result(run.id, 1, a1.run.leaseToken)),

@@ -48,20 +48,20 @@ export class RunLifecycle {
 
   /** Starts a new attempt for a delivered task, or says why the worker must drop it. */
   async claim(runId: string, workerId: string): Promise<{ spec: RunSpec } | { skip: string }> {
-    const run = await this.deps.db.getRun(runId);
-    if (!run) return { skip: `run ${runId} does not exist` };
-    if (isTerminalStatus(run.status)) return { skip: `run ${runId} already ended ${run.status}` };
-    const leaseAlive = run.leaseExpiresAt !== null && run.leaseExpiresAt.getTime() > Date.now();
-    if (run.status === "running" && leaseAlive && run.workerId !== workerId) {
-      return { skip: `run ${runId} is running on worker ${run.workerId} (attempt ${run.attempt})` };
-    }
-    if (run.attempt >= this.deps.maxAttempts) {
-      await this.finish(run.id, "error", `gave up after ${run.attempt} attempts: every worker that took it was lost`);
-      return { skip: `run ${runId} used all ${this.deps.maxAttempts} attempts` };
-    }
     const leaseToken = randomUUID();
-    const claimed = await this.deps.db.claimRun({ runId, workerId, leaseToken, leaseMs: this.deps.leaseMs });
-    if (!claimed.ok) return { skip: `run ${runId} cannot be claimed: ${claimed.reason}` };
+    const claimed = await this.deps.db.claimRun({
+      runId,
+      workerId,
+      leaseToken,
+      leaseMs: this.deps.leaseMs,
+      maxAttempts: this.deps.maxAttempts,
+    });
+    if (!claimed.ok) {
+      if (claimed.reason === "exhausted") {
+        await this.finish(runId, "error", `gave up after ${this.deps.maxAttempts} attempts: every worker that took it was lost`);
+      }
+      return { skip: `run ${runId} was not claimed: ${claimed.reason}` };
+    }
     const row = claimed.run;
     await this.deps.db.appendEvents(row.id, row.attempt, [
       { at: new Date(), kind: "status", text: `running: attempt ${row.attempt} on worker ${workerId}` },

@@ -1,5 +1,5 @@
 import { isTerminalStatus } from "@pancode/core";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
@@ -15,15 +15,20 @@ export interface ClaimRunOptions {
   leaseMs: number;
   /** Clock of the claim. @default new Date() */
   now?: Date;
+  /** Refuse the claim ("exhausted") when this many attempts were already made. @default unlimited */
+  maxAttempts?: number;
 }
 
 /** Result of {@link claimRun}. */
-export type ClaimRunResult = { ok: true; run: RunRow } | { ok: false; reason: "not_found" | "finished" };
+export type ClaimRunResult =
+  | { ok: true; run: RunRow }
+  | { ok: false; reason: "not_found" | "finished" | "busy" | "exhausted" };
 
 /**
- * Starts a new attempt of a run that is not terminal: status 'running', attempt + 1, new worker, token and lease;
- * `started_at` keeps its first value. A redelivered message claimed by another worker thus supersedes the old
- * attempt, whose token stops working at once.
+ * Starts a new attempt of a run that is pending, or running under a lease that has expired (its worker is lost):
+ * status 'running', attempt + 1, new worker, token and lease; `started_at` keeps its first value. One conditional
+ * UPDATE, so of two simultaneous deliveries exactly one wins ("busy" for the other), and a superseded attempt's
+ * token stops working at once.
  */
 export async function claimRun(db: DbHandle, options: ClaimRunOptions): Promise<ClaimRunResult> {
   const now = options.now ?? new Date();
@@ -38,11 +43,28 @@ export async function claimRun(db: DbHandle, options: ClaimRunOptions): Promise<
         leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
         startedAt: sql`coalesce(${runs.startedAt}, ${now.toISOString()}::timestamptz)`,
       })
-      .where(and(eq(runs.id, options.runId), inArray(runs.status, ["pending", "running"])))
+      .where(
+        and(
+          eq(runs.id, options.runId),
+          or(
+            eq(runs.status, "pending"),
+            and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)),
+          ),
+          options.maxAttempts === undefined ? undefined : lt(runs.attempt, options.maxAttempts),
+        ),
+      )
       .returning();
     if (claimed) return { ok: true as const, run: toRunRow(claimed) };
-    const [existing] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, options.runId));
-    return { ok: false as const, reason: existing ? ("finished" as const) : ("not_found" as const) };
+    const [existing] = await tx
+      .select({ status: runs.status, attempt: runs.attempt })
+      .from(runs)
+      .where(eq(runs.id, options.runId));
+    if (!existing) return { ok: false as const, reason: "not_found" as const };
+    if (isTerminalStatus(existing.status)) return { ok: false as const, reason: "finished" as const };
+    if (options.maxAttempts !== undefined && existing.attempt >= options.maxAttempts) {
+      return { ok: false as const, reason: "exhausted" as const };
+    }
+    return { ok: false as const, reason: "busy" as const };
   });
 }
 
