@@ -37,6 +37,11 @@ const CoordinatorEnv = z.object({
   PANCODE_MAX_ATTEMPTS: PositiveIntEnv.default(3),
   /** Bus ack wait, in ms: a delivery without progress for this long goes to another worker. */
   PANCODE_ACK_WAIT_MS: PositiveIntEnv.default(30_000),
+  /**
+   * Deliveries of one bus message before the bus gives up on it. Above the attempt cap because a delivery that finds
+   * its run busy elsewhere is retried without starting an attempt. Must match the workers'.
+   */
+  PANCODE_MAX_DELIVER: PositiveIntEnv.default(10),
   /** On drain, how long running runs may finish before they are interrupted, in ms. */
   PANCODE_DRAIN_GRACE_MS: PositiveIntEnv.default(30_000),
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
@@ -49,7 +54,7 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   grpc: { listen: env.PANCODE_LISTEN, tls: { certPath: env.PANCODE_TLS_CERT, keyPath: env.PANCODE_TLS_KEY } },
   auth: { clientToken: env.PANCODE_TOKEN, workerToken: env.PANCODE_WORKER_TOKEN },
   db: { url: env.DATABASE_URL },
-  bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_ATTEMPTS + 2 },
+  bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
   agents: { defaultImage: env.PANCODE_AGENT_IMAGE, defaultAgent: env.PANCODE_DEFAULT_AGENT },
   runs: {
     maxWorkspaceBytes: env.PANCODE_MAX_WORKSPACE_BYTES,

@@ -16,7 +16,10 @@ const WorkerEnv = z.object({
   /** Runs executed at once. 4 keeps a 2-core node busy without thrashing on `npm test`-sized tasks. */
   PANCODE_WORKER_CONCURRENCY: PositiveIntEnv.default(4),
   /** Pool (bus subject) this worker serves. */
-  PANCODE_POOL: z.string().regex(/^[a-z0-9-]+$/).default("default"),
+  PANCODE_POOL: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default("default"),
   /** Sandbox: docker (one container per run) or process (plain subprocess; no isolation, for machines without Docker). */
   PANCODE_SANDBOX: z.enum(["docker", "process"]).default("docker"),
   /** Docker engine socket. */
@@ -27,6 +30,8 @@ const WorkerEnv = z.object({
   NATS_URL: OptionalStringEnv,
   /** Bus ack wait in ms; the worker signals progress at a third of it. Must match the coordinator's. */
   PANCODE_ACK_WAIT_MS: PositiveIntEnv.default(30_000),
+  /** Deliveries of one bus message before the bus gives up on it; must match the coordinator's. */
+  PANCODE_MAX_DELIVER: PositiveIntEnv.default(10),
   /** Where mirrors and worktrees live. */
   PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
   /** How often buffered output is sent to the coordinator, in ms: live enough for `logs --follow`, cheap enough. */
@@ -42,8 +47,12 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
   dataDir: env.PANCODE_DATA_DIR,
   logLevel: env.PANCODE_LOG_LEVEL,
   coordinator: { address: env.PANCODE_COORDINATOR, token: env.PANCODE_WORKER_TOKEN, caPath: env.PANCODE_TLS_CA },
-  sandbox: { kind: env.PANCODE_SANDBOX, socketPath: env.PANCODE_DOCKER_SOCKET, agentNetwork: env.PANCODE_AGENT_NETWORK },
-  bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS },
+  sandbox: {
+    kind: env.PANCODE_SANDBOX,
+    socketPath: env.PANCODE_DOCKER_SOCKET,
+    agentNetwork: env.PANCODE_AGENT_NETWORK,
+  },
+  bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
   events: { flushMs: env.PANCODE_EVENT_FLUSH_MS },
 }));
 export type WorkerConfig = z.infer<typeof WorkerConfig>;

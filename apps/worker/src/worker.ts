@@ -11,7 +11,7 @@ import type { Logger } from "@pancode/telemetry";
 import type { WorkerConfig } from "./config.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { JobRunner } from "./job-runner.js";
-import { reapDeadWorktrees } from "./worktree-reaper.js";
+import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
 
 /** Version a worker reports when it registers. */
 export const WORKER_VERSION = "0.1.0";
@@ -61,14 +61,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   const sandbox = createSandbox(config, logger.child({ component: "sandbox" }));
   await sandbox.ping();
   if (sandbox.kind === "process") {
-    logger.warn("SANDBOX=process: runs execute as plain subprocesses without container isolation", { sandbox: "process" });
+    logger.warn("SANDBOX=process: runs execute as plain subprocesses without container isolation", {
+      sandbox: "process",
+    });
   }
   const reapedContainers = await sandbox.reapOrphans();
   const cacheRoot = join(config.dataDir, "cache");
   const reapedWorktrees = await reapDeadWorktrees(cacheRoot, logger);
   const cache = new WorkspaceCache({
     cacheDir: join(cacheRoot, "mirrors"),
-    worktreeRoot: join(cacheRoot, "worktrees", `${hostname()}-${process.pid}-${config.id.replace(/[^A-Za-z0-9_.-]/g, "_")}`),
+    worktreeRoot: await claimWorktreeRoot(cacheRoot, config.id),
     logger: logger.child({ component: "git" }),
   });
   const api = createWorkerApi({
@@ -89,8 +91,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   const bus =
     options.bus ??
     (config.bus.natsUrl
-      ? await createJetStreamBus({ url: config.bus.natsUrl, ackWaitMs: config.bus.ackWaitMs, logger })
-      : createInProcessBus({ ackWaitMs: config.bus.ackWaitMs, logger }));
+      ? await createJetStreamBus({ url: config.bus.natsUrl, ...config.bus, logger })
+      : createInProcessBus({ ...config.bus, logger }));
   const runner = new JobRunner({
     api,
     cache,

@@ -35,7 +35,8 @@ function leaseOf(lease: RunLease | undefined): Lease {
 
 function parseDate(value: string, field: string): Date {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new PanCodeError("INVALID_ARGUMENT", `${field} is not a timestamp: "${value}"`);
+  if (Number.isNaN(date.getTime()))
+    throw new PanCodeError("INVALID_ARGUMENT", `${field} is not a timestamp: "${value}"`);
   return date;
 }
 
@@ -85,10 +86,11 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
     }),
     claimRun: unary(hc, "ClaimRun", async (req) => {
       const result = await deps.lifecycle.claim(req.runId, req.workerId);
-      if ("skip" in result) return { spec: undefined, skipReason: result.skip };
+      if ("skip" in result) return { spec: undefined, skipReason: result.skip, retryAfterMs: result.retryAfterMs };
       const s = result.spec;
       return {
         skipReason: "",
+        retryAfterMs: 0,
         spec: {
           lease: { runId: s.runId, attempt: s.attempt, leaseToken: s.leaseToken },
           task: s.task,
@@ -106,19 +108,23 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
       const events = req.events.map((e) => ({ at: parseDate(e.at, "event.at"), kind: e.kind, text: e.text }));
       return { stale: await deps.lifecycle.report(leaseOf(req.lease), events) };
     }),
-    uploadPatch: clientStream(hc, "UploadPatch", async (messages: AsyncIterable<UploadPatchRequest>): Promise<BlobRef> => {
-      let lease: Lease | undefined;
-      async function* blobMessages() {
-        for await (const m of messages) {
-          lease ??= leaseOf(m.lease);
-          yield { header: m.header, data: m.data };
+    uploadPatch: clientStream(
+      hc,
+      "UploadPatch",
+      async (messages: AsyncIterable<UploadPatchRequest>): Promise<BlobRef> => {
+        let lease: Lease | undefined;
+        async function* blobMessages() {
+          for await (const m of messages) {
+            lease ??= leaseOf(m.lease);
+            yield { header: m.header, data: m.data };
+          }
         }
-      }
-      const blob = await receiveBlob(blobMessages(), { maxBytes: deps.maxPatchBytes, kinds: new Set(["patch"]) });
-      if (!lease) throw new PanCodeError("INVALID_ARGUMENT", "patch upload without a lease");
-      await deps.lifecycle.storePatch(lease, blob.digest, blob.data);
-      return { digest: blob.digest, size: blob.data.length };
-    }),
+        const blob = await receiveBlob(blobMessages(), { maxBytes: deps.maxPatchBytes, kinds: new Set(["patch"]) });
+        if (!lease) throw new PanCodeError("INVALID_ARGUMENT", "patch upload without a lease");
+        await deps.lifecycle.storePatch(lease, blob.digest, blob.data);
+        return { digest: blob.digest, size: blob.data.length };
+      },
+    ),
     completeRun: unary(hc, "CompleteRun", async (req) => deps.lifecycle.complete(completionOf(req))),
   };
   return service as unknown as Implementation;

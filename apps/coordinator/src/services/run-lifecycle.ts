@@ -47,7 +47,7 @@ export class RunLifecycle {
   constructor(private readonly deps: RunLifecycleDeps) {}
 
   /** Starts a new attempt for a delivered task, or says why the worker must drop it. */
-  async claim(runId: string, workerId: string): Promise<{ spec: RunSpec } | { skip: string }> {
+  async claim(runId: string, workerId: string): Promise<{ spec: RunSpec } | { skip: string; retryAfterMs: number }> {
     const leaseToken = randomUUID();
     const claimed = await this.deps.db.claimRun({
       runId,
@@ -58,9 +58,16 @@ export class RunLifecycle {
     });
     if (!claimed.ok) {
       if (claimed.reason === "exhausted") {
-        await this.finish(runId, "error", `gave up after ${this.deps.maxAttempts} attempts: every worker that took it was lost`);
+        await this.finish(
+          runId,
+          "error",
+          `gave up after ${this.deps.maxAttempts} attempts: every worker that took it was lost`,
+        );
       }
-      return { skip: `run ${runId} was not claimed: ${claimed.reason}` };
+      // "busy": another attempt's lease is still alive. The delivery may be an early redelivery of a run whose
+      // worker just died, so it must come back after the lease could have expired, never be dropped.
+      const retryAfterMs = claimed.reason === "busy" ? this.deps.leaseMs : 0;
+      return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs };
     }
     const row = claimed.run;
     await this.deps.db.appendEvents(row.id, row.attempt, [
@@ -145,11 +152,19 @@ export class RunLifecycle {
       patch: c.patch,
     });
     if (!result.ok) {
-      this.deps.logger.warn("completion refused", { runId: c.lease.runId, attempt: c.lease.attempt, reason: result.reason });
+      this.deps.logger.warn("completion refused", {
+        runId: c.lease.runId,
+        attempt: c.lease.attempt,
+        reason: result.reason,
+      });
       return { accepted: false, reason: result.reason, receiptId: "" };
     }
     const receiptId = await this.afterTerminal(result.run, c.imageDigest);
-    this.deps.logger.info("run finished", { runId: result.run.id, status: result.run.status, attempt: c.lease.attempt });
+    this.deps.logger.info("run finished", {
+      runId: result.run.id,
+      status: result.run.status,
+      attempt: c.lease.attempt,
+    });
     return { accepted: true, reason: "", receiptId };
   }
 
@@ -167,7 +182,9 @@ export class RunLifecycle {
   private async afterTerminal(run: RunRow, imageDigest: string): Promise<string> {
     const receiptId = await writeReceipt(this.deps.db, run, { imageDigest });
     const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
-    await this.deps.db.appendEvents(run.id, run.attempt, [{ at: new Date(), kind: "status", text: `${run.status}${detail}` }]);
+    await this.deps.db.appendEvents(run.id, run.attempt, [
+      { at: new Date(), kind: "status", text: `${run.status}${detail}` },
+    ]);
     this.deps.notifier.notify(run.id);
     return receiptId;
   }

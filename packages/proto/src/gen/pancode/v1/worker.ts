@@ -95,8 +95,10 @@ export interface ClaimRunResponse {
   spec:
     | RunSpec
     | undefined;
-  /** set when the worker must ack and drop the task (run finished or unknown) */
+  /** set when the claim did not succeed */
   skipReason: string;
+  /** > 0: the run is busy elsewhere; redeliver after this long. 0: ack and drop the task */
+  retryAfterMs: number;
 }
 
 export interface FetchBlobRequest {
@@ -1217,7 +1219,7 @@ export const RunSpec: MessageFns<RunSpec> = {
 };
 
 function createBaseClaimRunResponse(): ClaimRunResponse {
-  return { spec: undefined, skipReason: "" };
+  return { spec: undefined, skipReason: "", retryAfterMs: 0 };
 }
 
 export const ClaimRunResponse: MessageFns<ClaimRunResponse> = {
@@ -1227,6 +1229,9 @@ export const ClaimRunResponse: MessageFns<ClaimRunResponse> = {
     }
     if (message.skipReason !== "") {
       writer.uint32(18).string(message.skipReason);
+    }
+    if (message.retryAfterMs !== 0) {
+      writer.uint32(24).int32(message.retryAfterMs);
     }
     return writer;
   },
@@ -1260,6 +1265,14 @@ export const ClaimRunResponse: MessageFns<ClaimRunResponse> = {
             message.skipReason = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.retryAfterMs = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1280,6 +1293,11 @@ export const ClaimRunResponse: MessageFns<ClaimRunResponse> = {
         : isSet(object.skip_reason)
         ? globalThis.String(object.skip_reason)
         : "",
+      retryAfterMs: isSet(object.retryAfterMs)
+        ? globalThis.Number(object.retryAfterMs)
+        : isSet(object.retry_after_ms)
+        ? globalThis.Number(object.retry_after_ms)
+        : 0,
     };
   },
 
@@ -1291,6 +1309,9 @@ export const ClaimRunResponse: MessageFns<ClaimRunResponse> = {
     if (message.skipReason !== "") {
       obj.skipReason = message.skipReason;
     }
+    if (message.retryAfterMs !== 0) {
+      obj.retryAfterMs = Math.round(message.retryAfterMs);
+    }
     return obj;
   },
 
@@ -1301,6 +1322,7 @@ export const ClaimRunResponse: MessageFns<ClaimRunResponse> = {
     const message = createBaseClaimRunResponse();
     message.spec = (object.spec !== undefined && object.spec !== null) ? RunSpec.fromPartial(object.spec) : undefined;
     message.skipReason = object.skipReason ?? "";
+    message.retryAfterMs = object.retryAfterMs ?? 0;
     return message;
   },
 };
