@@ -1,3 +1,5 @@
+import { processStartTime } from "../process-identity.js";
+
 /** Labels PanCode writes on every container it creates; reaping and debugging (`docker ps --filter`) rely on them. */
 export const LABELS = {
   managed: "pancode.managed",
@@ -5,6 +7,7 @@ export const LABELS = {
   workerId: "pancode.worker-id",
   ownerHost: "pancode.owner-host",
   ownerPid: "pancode.owner-pid",
+  ownerStart: "pancode.owner-start",
 } as const;
 
 /** The process that owns a container: if it dies, the container is an orphan. */
@@ -27,5 +30,6 @@ export function containerLabels(
     [LABELS.workerId]: owner.workerId,
     [LABELS.ownerHost]: owner.host,
     [LABELS.ownerPid]: String(owner.pid),
+    [LABELS.ownerStart]: processStartTime(owner.pid),
   };
 }

@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import type { Logger } from "../logger.js";
 import { dockerStatus, wrapDockerError } from "./docker-errors.js";
+import { isOwnerAlive } from "../process-identity.js";
 import { LABELS } from "./labels.js";
 
 /** Inputs of {@link reapOrphanContainers}. */
@@ -30,7 +31,7 @@ export async function reapOrphanContainers({ docker, socketPath, host, logger }:
       logger.warn("container has no valid owner pid, left alone", { containerId: info.Id, runId });
       continue;
     }
-    if (isProcessAlive(pid)) continue;
+    if (isOwnerAlive({ pid, start: info.Labels[LABELS.ownerStart] ?? "" })) continue;
     try {
       await docker.getContainer(info.Id).remove({ force: true, v: true });
       removed += 1;
@@ -44,17 +45,4 @@ export async function reapOrphanContainers({ docker, socketPath, host, logger }:
   }
   logger.info("orphan reaping done", { host, candidates: listed.length, removed });
   return removed;
-}
-
-/**
- * True when a process with `pid` exists in our pid namespace. EPERM means it exists but belongs to someone
- * else, which still makes it alive.
- */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }

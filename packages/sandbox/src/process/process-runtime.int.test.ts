@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SandboxRunSpec } from "../container-runtime.js";
-import { isProcessAlive } from "../docker/reap-orphans.js";
+import { isProcessAlive } from "../process-identity.js";
 import { createProcessRuntime } from "./process-runtime.js";
 
 async function isRunning(pid: number): Promise<boolean> {
