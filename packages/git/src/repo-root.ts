@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { PanCodeError } from "@pancode/core";
-import { gitBytes } from "./git-runner.js";
+import { simpleGit } from "simple-git";
+import { GIT_CONFIG, gitEnv } from "./git-env.js";
 
 /**
  * The top-level directory of the git checkout containing `cwd` (symlinks resolved). Throws `NOT_A_GIT_REPO` when
@@ -14,8 +15,17 @@ export async function findRepoRoot(cwd: string): Promise<string> {
     () => false,
   );
   if (!isDir) throw notARepo();
-  const res = await gitBytes({ cwd }, ["rev-parse", "--show-toplevel"], { okExitCodes: [0, 128] });
-  const root = res.stdout.toString("utf8").trim();
-  if (res.exitCode !== 0 || root === "") throw notARepo();
+  // Discovery goes through simple-git (the porcelain wrapper); rev-parse prints, so it costs no completion delay.
+  let root = "";
+  try {
+    root = (
+      await simpleGit({ baseDir: cwd, config: [...GIT_CONFIG] })
+        .env(gitEnv())
+        .revparse(["--show-toplevel"])
+    ).trim();
+  } catch (_err) {
+    // Not a work tree (plain directory, bare repository): reported below.
+  }
+  if (root === "") throw notARepo();
   return root;
 }

@@ -46,7 +46,7 @@ export async function captureWorkingTree(options: CaptureTreeOptions): Promise<s
 }
 
 /**
- * Copies `seedIndex` and resets its content to `baseTree` with `read-tree -m`, which keeps the stat data of
+ * Copies `seedIndex` and resets its content to `baseTree` with `read-tree --reset`, which keeps the stat data of
  * entries whose content matches. Returns false (leaving no file behind) when the seed is missing or unusable,
  * e.g. an index with unresolved merge conflicts.
  */
@@ -57,7 +57,9 @@ async function seedFromIndex(target: GitTarget, seedIndex: string, indexFile: st
     // Keep the original mtime: git's racy-clean detection compares file mtimes against the index's own mtime, and a
     // fresh mtime on the copy would make recently modified files look clean.
     await utimes(indexFile, seedStat.atime, seedStat.mtime);
-    await git(target, ["read-tree", "-m", baseTree]);
+    // --reset, not -m: -m refuses ("not uptodate") as soon as a tracked file differs from the seed, which is the
+    // normal case after an agent edited files, and the fallback then re-hashes every file of the repository.
+    await git(target, ["read-tree", "--reset", baseTree]);
     return true;
   } catch (_err) {
     // A missing or conflicted seed only costs speed: fall back to hashing every file from a plain read-tree.
