@@ -22,7 +22,8 @@ export interface JobRunnerOptions extends ExecutionDeps {
 
 function specFromMessage(message: RunSpecMessage): RunSpec {
   const lease = message.lease;
-  if (!lease || !message.agent || !message.workspace) throw new Error("claim answer is missing lease, agent or workspace");
+  if (!lease || !message.agent || !message.workspace)
+    throw new Error("claim answer is missing lease, agent or workspace");
   return {
     runId: lease.runId,
     attempt: lease.attempt,
@@ -61,7 +62,10 @@ export class JobRunner {
     const log = this.options.logger.child({ runId });
     // A redelivery of a run this very worker still executes: the original delivery acks it when done.
     if (this.active.has(runId)) return;
-    const keepalive = setInterval(() => void delivery.working().catch(() => {}), Math.max(200, this.options.ackWaitMs / 3));
+    const keepalive = setInterval(
+      () => void delivery.working().catch(() => {}),
+      Math.max(200, this.options.ackWaitMs / 3),
+    );
     keepalive.unref();
     try {
       const claim = await this.options.api.claimRun({
@@ -70,13 +74,20 @@ export class JobRunner {
         deliveryCount: delivery.deliveryCount,
       });
       if (!claim.spec) {
-        log.info("task skipped", { reason: claim.skipReason });
-        await delivery.ack();
+        log.info("task not claimed", { reason: claim.skipReason, retryAfterMs: claim.retryAfterMs });
+        if (claim.retryAfterMs > 0) await delivery.nak(claim.retryAfterMs);
+        else await delivery.ack();
         return;
       }
       const spec = specFromMessage(claim.spec);
-      const parent = propagation.extract(context.active(), { traceparent: spec.traceparent || delivery.headers.traceparent });
-      const attrs = { "pancode.run_id": runId, "pancode.attempt": spec.attempt, "pancode.worker_id": this.options.workerId };
+      const parent = propagation.extract(context.active(), {
+        traceparent: spec.traceparent || delivery.headers.traceparent,
+      });
+      const attrs = {
+        "pancode.run_id": runId,
+        "pancode.attempt": spec.attempt,
+        "pancode.worker_id": this.options.workerId,
+      };
       recordSpan("pancode.queue.wait", { start: new Date(delivery.task.enqueuedAt), end: new Date() }, attrs, parent);
       await context.with(parent, () => withSpan("pancode.run", attrs, () => this.runAttempt(spec, log)));
       await delivery.ack();
@@ -101,11 +112,30 @@ export class JobRunner {
       onStale: () => this.stop(spec.runId, "stale"),
     });
     const timeout = setTimeout(() => this.stop(spec.runId, "timeout"), spec.agent.timeoutMs);
+    const cleanups: (() => Promise<void>)[] = [];
+    try {
+      await this.executeAndComplete(spec, reporter, active, cleanups, log);
+    } finally {
+      clearTimeout(timeout);
+      this.active.delete(spec.runId);
+      for (const cleanup of cleanups) await cleanup();
+    }
+  }
+
+  private async executeAndComplete(
+    spec: RunSpec,
+    reporter: EventReporter,
+    active: ActiveRun,
+    cleanups: (() => Promise<void>)[],
+    log: Logger,
+  ): Promise<void> {
+    const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
     let outcome: RunOutcome;
     try {
       outcome = await executeRun(this.options, spec, reporter, {
         signal: active.abort.signal,
         reason: () => active.stop,
+        deferCleanup: (cleanup) => cleanups.push(cleanup),
       });
     } catch (err) {
       // Preparation or sandbox failure: the run ends `error` with the reason, never stays running.
@@ -113,10 +143,15 @@ export class JobRunner {
       log.error("run failed on worker", { error: err as Error });
       reporter.note(message);
       const now = new Date();
-      outcome = { status: "error", exitCode: null, error: message, startedAt: now, finishedAt: now, patch: null, imageDigest: "" };
-    } finally {
-      clearTimeout(timeout);
-      this.active.delete(spec.runId);
+      outcome = {
+        status: "error",
+        exitCode: null,
+        error: message,
+        startedAt: now,
+        finishedAt: now,
+        patch: null,
+        imageDigest: "",
+      };
     }
     await reporter.close();
     const answer = await this.options.api.completeRun({
@@ -133,7 +168,12 @@ export class JobRunner {
         ? {
             digest: outcome.patch.digest,
             bytes: outcome.patch.bytes,
-            files: outcome.patch.files.map((f) => ({ path: f.path, status: f.status, oldPath: f.oldPath ?? "", binary: f.binary })),
+            files: outcome.patch.files.map((f) => ({
+              path: f.path,
+              status: f.status,
+              oldPath: f.oldPath ?? "",
+              binary: f.binary,
+            })),
           }
         : undefined,
       imageDigest: outcome.imageDigest,

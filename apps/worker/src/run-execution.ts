@@ -1,8 +1,15 @@
 import { getRuntime } from "@pancode/agents";
-import { EMPTY_DIGEST, type NetworkPolicy, type PatchFile, type RunSpec, type RunStatus, sha256Digest } from "@pancode/core";
+import {
+  EMPTY_DIGEST,
+  type NetworkPolicy,
+  type PatchFile,
+  type RunSpec,
+  type RunStatus,
+  sha256Digest,
+} from "@pancode/core";
 import type { PreparedWorktree, WorkspaceCache } from "@pancode/git";
 import type { WorkerApi } from "@pancode/proto";
-import type { ContainerRuntime } from "@pancode/sandbox";
+import type { ContainerRuntime, SandboxResult } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
 import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import type { EventReporter } from "./event-reporter.js";
@@ -54,6 +61,14 @@ function traceEnv(env: Record<string, string>, traceparent: string): Record<stri
   return traceparent ? { ...env, TRACEPARENT: traceparent } : env;
 }
 
+/** Why a run did not end `done`, in the words `pancode show` prints. */
+function failureReason(reason: StopReason | undefined, result: SandboxResult, spec: RunSpec): string {
+  if (reason === "timeout") return `timed out after ${spec.agent.timeoutMs} ms`;
+  if (reason) return `stopped (${reason})`;
+  if (result.oomKilled) return `killed: out of memory (limit ${spec.agent.limits.memoryMb} MiB)`;
+  return `exit code ${result.exitCode}`;
+}
+
 function statusOf(exitCode: number, stop: StopReason | undefined): RunStatus {
   if (stop === "timeout") return "timeout";
   if (stop) return "interrupted";
@@ -61,60 +76,77 @@ function statusOf(exitCode: number, stop: StopReason | undefined): RunStatus {
 }
 
 /**
- * Executes one attempt: workspace, sandboxed command, delta patch, upload. The worktree is always removed, and the
- * sandbox always removes its container, whatever happens.
+ * Executes one attempt: workspace, sandboxed command, delta patch, upload. The sandbox always removes its container;
+ * the worktree's removal is handed to `stop.deferCleanup`, which the caller runs after reporting the completion.
  */
 export async function executeRun(
   deps: ExecutionDeps,
   spec: RunSpec,
   reporter: EventReporter,
-  stop: { signal: AbortSignal; reason: () => StopReason | undefined },
+  stop: {
+    signal: AbortSignal;
+    reason: () => StopReason | undefined;
+    deferCleanup: (cleanup: () => Promise<void>) => void;
+  },
 ): Promise<RunOutcome> {
   const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
   const startedAt = new Date();
   const attrs = { "pancode.run_id": spec.runId, "pancode.attempt": spec.attempt, "pancode.worker_id": deps.workerId };
-  const imageDigest = await deps.sandbox.imageDigest(spec.agent.image);
-  const worktree = await withSpan("pancode.workspace.prepare", attrs, () => prepareWorkspace(deps, spec, lease));
-  try {
-    reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
-    const invocation = getRuntime(spec.agent.runtime).buildInvocation({ task: spec.task, agent: spec.agent });
-    const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
-      // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
-      deps.sandbox.run(
-        {
-          runId: spec.runId,
-          image: spec.agent.image,
-          argv: invocation.argv,
-          env: traceEnv({ ...invocation.env, PANCODE_RUN_ID: spec.runId }, currentTraceparent() || spec.traceparent),
-          workspacePath: worktree.path,
-          readonly: spec.agent.readonly,
-          limits: spec.agent.limits,
-          network: networkFor(spec.agent.network, deps.agentNetwork),
-          labels: { "pancode.attempt": String(spec.attempt) },
-        },
-        { onOutput: (stream, text) => reporter.output(stream, text) },
-        stop.signal,
-      ),
-    );
-    const reason = stop.reason();
-    const status = statusOf(result.exitCode, reason);
-    const error =
-      status === "done"
-        ? ""
-        : reason === "timeout"
-          ? `timed out after ${spec.agent.timeoutMs} ms`
-          : reason
-            ? `stopped (${reason})`
-            : result.oomKilled
-              ? `killed: out of memory (limit ${spec.agent.limits.memoryMb} MiB)`
-              : `exit code ${result.exitCode}`;
-    const patch = status === "interrupted" || spec.agent.readonly ? null : await uploadPatch(deps, worktree, lease, attrs);
-    return { status, exitCode: reason ? null : result.exitCode, error, startedAt, finishedAt: result.finishedAt, patch, imageDigest };
-  } finally {
-    await deps.cache.removeWorktree(worktree).catch((err: unknown) =>
-      deps.logger.warn("worktree removal failed", { runId: spec.runId, error: err as Error }),
+  // Image inspection and workspace preparation are independent: overlap them.
+  const [image, prepared] = await Promise.allSettled([
+    deps.sandbox.imageDigest(spec.agent.image),
+    withSpan("pancode.workspace.prepare", attrs, () => prepareWorkspace(deps, spec, lease)),
+  ]);
+  if (prepared.status === "fulfilled") {
+    const worktree = prepared.value;
+    // Removing the worktree is not on the result's critical path: it runs after the completion is reported (and
+    // the start-up reaper removes what a crash left behind).
+    stop.deferCleanup(() =>
+      deps.cache
+        .removeWorktree(worktree)
+        .catch((err: unknown) =>
+          deps.logger.warn("worktree removal failed", { runId: spec.runId, error: err as Error }),
+        ),
     );
   }
+  if (image.status === "rejected") throw image.reason;
+  if (prepared.status === "rejected") throw prepared.reason;
+  const imageDigest = image.value;
+  const worktree = prepared.value;
+  reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
+  const invocation = getRuntime(spec.agent.runtime).buildInvocation({ task: spec.task, agent: spec.agent });
+  const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
+    // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
+    deps.sandbox.run(
+      {
+        runId: spec.runId,
+        image: spec.agent.image,
+        argv: invocation.argv,
+        env: traceEnv({ ...invocation.env, PANCODE_RUN_ID: spec.runId }, currentTraceparent() || spec.traceparent),
+        workspacePath: worktree.path,
+        readonly: spec.agent.readonly,
+        limits: spec.agent.limits,
+        network: networkFor(spec.agent.network, deps.agentNetwork),
+        labels: { "pancode.attempt": String(spec.attempt) },
+      },
+      { onOutput: (stream, text) => reporter.output(stream, text) },
+      stop.signal,
+    ),
+  );
+  const reason = stop.reason();
+  const status = statusOf(result.exitCode, reason);
+  const error = status === "done" ? "" : failureReason(reason, result, spec);
+  const patch =
+    status === "interrupted" || spec.agent.readonly ? null : await uploadPatch(deps, worktree, lease, attrs);
+  return {
+    status,
+    exitCode: reason ? null : result.exitCode,
+    error,
+    startedAt,
+    finishedAt: result.finishedAt,
+    patch,
+    imageDigest,
+  };
 }
 
 async function uploadPatch(
