@@ -33,7 +33,9 @@ async function fixture(): Promise<FixtureRepo> {
     },
   });
   // Uncommitted state of every kind: staged, unstaged, untracked.
-  await writeFiles(repo.dir, { "src/a.ts": "export const greeting = 'foo';\nexport const other = 'foo';\nexport const staged = 1;\n" });
+  await writeFiles(repo.dir, {
+    "src/a.ts": "export const greeting = 'foo';\nexport const other = 'foo';\nexport const staged = 1;\n",
+  });
   await repo.git("add", "src/a.ts");
   await writeFiles(repo.dir, { "keep.txt": "unchanged\nplus an unstaged line\n", "notes.txt": "untracked input\n" });
   return repo;
@@ -63,7 +65,9 @@ describe("dispatch --wait", () => {
     expect(run.merge.outcome).toBe("clean");
 
     const tree = await readTree(repo.dir);
-    expect(tree.get("src/a.ts")).toBe(sha("export const greeting = 'bar';\nexport const other = 'bar';\nexport const staged = 1;\n"));
+    expect(tree.get("src/a.ts")).toBe(
+      sha("export const greeting = 'bar';\nexport const other = 'bar';\nexport const staged = 1;\n"),
+    );
     expect(tree.get("assets/blob.bin")).toBe(sha(BINARY));
     expect(tree.has("delete-me.txt")).toBe(false);
     expect(tree.has("old-name.txt")).toBe(false);
@@ -75,16 +79,24 @@ describe("dispatch --wait", () => {
     expect(await repo.git("diff", "--cached", "--name-only")).toBe(stagedBefore);
 
     const files = Object.fromEntries(run.patch.files.map((f: { path: string; status: string }) => [f.path, f.status]));
-    expect(files).toMatchObject({ "src/a.ts": "modified", "assets/blob.bin": "added", "delete-me.txt": "deleted", "new-name.txt": "renamed" });
+    expect(files).toMatchObject({
+      "src/a.ts": "modified",
+      "assets/blob.bin": "added",
+      "delete-me.txt": "deleted",
+      "new-name.txt": "renamed",
+    });
     expect(run.patch.files.find((f: { path: string }) => f.path === "assets/blob.bin").binary).toBe(true);
     await repo.cleanup();
   });
 
   it("records the run: listed by runs, shown with its logs and receipt", async () => {
     const repo = await fixture();
-    const dispatched = await cluster.cli(["dispatch", "echo out-line; echo err-line >&2; exit 3", "--agent", "shell", "--wait", "--json"], {
-      cwd: repo.dir,
-    });
+    const dispatched = await cluster.cli(
+      ["dispatch", "echo out-line; echo err-line >&2; exit 3", "--agent", "shell", "--wait", "--json"],
+      {
+        cwd: repo.dir,
+      },
+    );
     expect(dispatched.code).toBe(1);
     const run = JSON.parse(dispatched.stdout);
     expect(run).toMatchObject({ status: "error", exitCode: 3, error: "exit code 3" });
@@ -111,9 +123,12 @@ describe("--isolate, diff and apply", () => {
   it("leaves the working tree alone until apply, then merges", async () => {
     const repo = await fixture();
     const before = await readTree(repo.dir);
-    const result = await cluster.cli(["dispatch", "echo isolated > iso.txt", "--agent", "shell", "--isolate", "--wait", "--json"], {
-      cwd: repo.dir,
-    });
+    const result = await cluster.cli(
+      ["dispatch", "echo isolated > iso.txt", "--agent", "shell", "--isolate", "--wait", "--json"],
+      {
+        cwd: repo.dir,
+      },
+    );
     expect(result.code).toBe(0);
     const run = JSON.parse(result.stdout);
     expect(run.merge).toBeNull();
@@ -125,19 +140,27 @@ describe("--isolate, diff and apply", () => {
 
     const applied = await cluster.cli(["apply", run.runId, "--json"], { cwd: repo.dir });
     expect(applied.code).toBe(0);
-    expect(JSON.parse(applied.stdout)).toMatchObject({ outcome: "clean", files: [{ path: "iso.txt", status: "added" }] });
+    expect(JSON.parse(applied.stdout)).toMatchObject({
+      outcome: "clean",
+      files: [{ path: "iso.txt", status: "added" }],
+    });
     expect(await readFile(join(repo.dir, "iso.txt"), "utf8")).toBe("isolated\n");
     await repo.cleanup();
   });
 
   it("on a conflict changes nothing, saves the patch and exits 3", async () => {
     const repo = await fixture();
-    const result = await cluster.cli(["dispatch", "sed -i s/greeting/salutation/ src/a.ts", "--agent", "shell", "--isolate", "--wait", "--json"], {
-      cwd: repo.dir,
-    });
+    const result = await cluster.cli(
+      ["dispatch", "sed -i s/greeting/salutation/ src/a.ts", "--agent", "shell", "--isolate", "--wait", "--json"],
+      {
+        cwd: repo.dir,
+      },
+    );
     const run = JSON.parse(result.stdout);
     // Meanwhile the user rewrote the same line.
-    await writeFiles(repo.dir, { "src/a.ts": "export const welcome = 'mine';\nexport const other = 'foo';\nexport const staged = 1;\n" });
+    await writeFiles(repo.dir, {
+      "src/a.ts": "export const welcome = 'mine';\nexport const other = 'foo';\nexport const staged = 1;\n",
+    });
     const before = await readTree(repo.dir);
     const applied = await cluster.cli(["apply", run.runId], { cwd: repo.dir });
     expect(applied.code).toBe(3);

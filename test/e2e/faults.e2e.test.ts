@@ -20,21 +20,30 @@ async function showRun(cwd: string, id: string): Promise<Record<string, unknown>
 }
 
 function containersOf(runId: string): string {
-  return execFileSync("docker", ["ps", "-aq", "--filter", `label=pancode.run-id=${runId}`]).toString().trim();
+  return execFileSync("docker", ["ps", "-aq", "--filter", `label=pancode.run-id=${runId}`])
+    .toString()
+    .trim();
 }
 
 describe("a worker killed with SIGKILL mid-run", () => {
   it("has its run redelivered to another worker, and the leftovers reaped when a worker starts again", async () => {
     const repo = await createRepo({ files: { "a.txt": "a\n" } });
-    const dispatched = await cluster.cli(["dispatch", "sleep 4; echo survived > out.txt", "--agent", "shell", "--json"], { cwd: repo.dir });
+    const dispatched = await cluster.cli(
+      ["dispatch", "sleep 4; echo survived > out.txt", "--agent", "shell", "--json"],
+      { cwd: repo.dir },
+    );
     const runId = JSON.parse(dispatched.stdout).runId as string;
-    await expect.poll(async () => (await showRun(repo.dir, runId)).status, { timeout: 30_000, interval: 200 }).toBe("running");
+    await expect
+      .poll(async () => (await showRun(repo.dir, runId)).status, { timeout: 30_000, interval: 200 })
+      .toBe("running");
     const first = (await showRun(repo.dir, runId)).workerId as string;
     const victim = cluster.workers.find((w) => w.id === first);
-    expect(victim).toBeDefined();
-    victim?.process.kill("SIGKILL");
+    if (!victim) throw new Error(`run ${runId} is on unknown worker ${first}`);
+    victim.process.kill("SIGKILL");
 
-    await expect.poll(async () => (await showRun(repo.dir, runId)).status, { timeout: 60_000, interval: 300 }).toBe("done");
+    await expect
+      .poll(async () => (await showRun(repo.dir, runId)).status, { timeout: 60_000, interval: 300 })
+      .toBe("done");
     const final = await showRun(repo.dir, runId);
     expect(final.attempt).toBe(2);
     expect(final.workerId).not.toBe(first);
@@ -42,7 +51,7 @@ describe("a worker killed with SIGKILL mid-run", () => {
     expect(applied.code).toBe(0);
 
     // The dead worker's container and worktree outlive it; a worker starting on the same data dir reaps them.
-    await stopProcess(victim!.process);
+    await stopProcess(victim.process);
     const restarted = await cluster.startWorker(first);
     await expect.poll(() => containersOf(runId), { timeout: 20_000 }).toBe("");
     expect(restarted.logs()).toMatch(/reaped worktrees of dead workers|"reapedWorktrees":[1-9]/);

@@ -33,7 +33,8 @@ function collect(body: string): void {
   for (const rs of doc.resourceSpans) {
     const service = rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
     for (const ss of rs.scopeSpans) {
-      for (const s of ss.spans) spans.push({ service, name: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "" });
+      for (const s of ss.spans)
+        spans.push({ service, name: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "" });
     }
   }
 }
@@ -68,10 +69,13 @@ afterAll(async () => {
 describe("trace context", () => {
   it("flows from the CLI to the container, with a span for every stage", async () => {
     const repo = await createRepo({ files: { "a.txt": "a\n" } });
-    const result = await cluster.cli(["dispatch", 'echo "$TRACEPARENT" > tp.txt', "--agent", "shell", "--wait", "--json"], {
-      cwd: repo.dir,
-      env: otelEnv,
-    });
+    const result = await cluster.cli(
+      ["dispatch", 'echo "$TRACEPARENT" > tp.txt', "--agent", "shell", "--wait", "--json"],
+      {
+        cwd: repo.dir,
+        env: otelEnv,
+      },
+    );
     expect(result.code).toBe(0);
     const traceparent = (await readFile(join(repo.dir, "tp.txt"), "utf8")).trim();
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
@@ -86,9 +90,15 @@ describe("trace context", () => {
       ["pancode-worker", "pancode.patch.upload"],
     ];
     await expect
-      .poll(() => wanted.filter(([service, name]) => !spans.some((s) => s.service === service && s.name === name && s.traceId === traceId)), {
-        timeout: 20_000,
-      })
+      .poll(
+        () =>
+          wanted.filter(
+            ([service, name]) => !spans.some((s) => s.service === service && s.name === name && s.traceId === traceId),
+          ),
+        {
+          timeout: 20_000,
+        },
+      )
       .toEqual([])
       .catch((err) => {
         console.log(JSON.stringify(spans), traceparent);

@@ -87,7 +87,9 @@ describe("pancode up", () => {
     const dispatched = await runCli(["dispatch", "sleep 60", "--agent", "shell", "--json"], { cwd: repo.dir, env });
     const runId = JSON.parse(dispatched.stdout).runId as string;
     await expect
-      .poll(async () => JSON.parse((await runCli(["show", runId, "--json"], { cwd: repo.dir, env })).stdout).status, { timeout: 30_000 })
+      .poll(async () => JSON.parse((await runCli(["show", runId, "--json"], { cwd: repo.dir, env })).stdout).status, {
+        timeout: 30_000,
+      })
       .toBe("running");
     const exited = new Promise<number | null>((resolve) => up.once("exit", (code) => resolve(code)));
     up.kill("SIGTERM");
@@ -102,8 +104,14 @@ describe("pancode up", () => {
     // The embedded database persisted under the data dir: a new `up` shows the run interrupted, not running.
     const again = await startUp();
     up = again.child;
-    const shown = await runCli(["show", runId, "--json"], { cwd: repo.dir, env: { ...env, PANCODE_COORDINATOR: again.address } });
-    expect(JSON.parse(shown.stdout)).toMatchObject({ status: "interrupted", error: expect.stringMatching(/shut down/) });
+    const shown = await runCli(["show", runId, "--json"], {
+      cwd: repo.dir,
+      env: { ...env, PANCODE_COORDINATOR: again.address },
+    });
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      status: "interrupted",
+      error: expect.stringMatching(/shut down/),
+    });
     await repo.cleanup();
   });
 });

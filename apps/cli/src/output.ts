@@ -17,7 +17,11 @@ export interface RunJson {
   finishedAt: string | null;
   durationMs: number | null;
   costUsd: number;
-  patch: { digest: string; bytes: number; files: { path: string; status: string; oldPath?: string; binary: boolean }[] } | null;
+  patch: {
+    digest: string;
+    bytes: number;
+    files: { path: string; status: string; oldPath?: string; binary: boolean }[];
+  } | null;
   receiptId: string;
   outputTail: string;
 }
@@ -44,7 +48,12 @@ export function runJson(run: RunInfo): RunJson {
       ? {
           digest: run.patch.digest,
           bytes: run.patch.bytes,
-          files: run.patch.files.map((f) => ({ path: f.path, status: f.status, ...(f.oldPath ? { oldPath: f.oldPath } : {}), binary: f.binary })),
+          files: run.patch.files.map((f) => ({
+            path: f.path,
+            status: f.status,
+            ...(f.oldPath ? { oldPath: f.oldPath } : {}),
+            binary: f.binary,
+          })),
         }
       : null,
     receiptId: run.receiptId,
@@ -74,7 +83,11 @@ export function formatCost(usd: number): string {
 /** A plain aligned table (no colours: output is often piped). */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join("\n");
 }
 

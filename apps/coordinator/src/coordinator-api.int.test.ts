@@ -38,7 +38,14 @@ beforeAll(async () => {
   coordinator = await startCoordinator({ config, logger: noopLogger });
   client = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
   worker = createWorkerApi({ address: coordinator.address, token: coordinator.workerToken, credentials: insecure });
-  await worker.register({ workerId: "wa", pool: "default", sandbox: "docker", capacity: 2, version: "test", runtimes: ["command"] });
+  await worker.register({
+    workerId: "wa",
+    pool: "default",
+    sandbox: "docker",
+    capacity: 2,
+    version: "test",
+    runtimes: ["command"],
+  });
 });
 
 afterAll(async () => {
@@ -50,9 +57,21 @@ afterAll(async () => {
 });
 
 /** Uploads an empty-state workspace with a bundle blob so dispatches pass the workspace checks. */
-async function workspace(): Promise<{ repoId: string; baseCommit: string; bundleDigest: string; stateDigest: string; stateTree: string }> {
+async function workspace(): Promise<{
+  repoId: string;
+  baseCommit: string;
+  bundleDigest: string;
+  stateDigest: string;
+  stateTree: string;
+}> {
   const bundle = await client.uploadBlob("bundle", Buffer.from(`bundle ${randomUUID()}`));
-  return { repoId: randomUUID(), baseCommit: COMMIT, bundleDigest: bundle.digest, stateDigest: EMPTY_DIGEST, stateTree: COMMIT };
+  return {
+    repoId: randomUUID(),
+    baseCommit: COMMIT,
+    bundleDigest: bundle.digest,
+    stateDigest: EMPTY_DIGEST,
+    stateTree: COMMIT,
+  };
 }
 
 function rawCall(method: string, body: Buffer, token = coordinator.clientToken): Promise<ServiceError | null> {
@@ -62,10 +81,17 @@ function rawCall(method: string, body: Buffer, token = coordinator.clientToken):
   const metadata = new Metadata();
   metadata.set("authorization", `Bearer ${token}`);
   return new Promise((resolve) => {
-    raw.makeUnaryRequest(method, (b: Buffer) => b, (b: Buffer) => b, body, metadata, (err) => {
-      raw.close();
-      resolve(err);
-    });
+    raw.makeUnaryRequest(
+      method,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      metadata,
+      (err) => {
+        raw.close();
+        resolve(err);
+      },
+    );
   });
 }
 
@@ -74,7 +100,11 @@ describe("authentication", () => {
     const anonymous = createClientApi({ address: coordinator.address, token: "", credentials: insecure });
     await expect(anonymous.listRuns(1)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     anonymous.close();
-    const wrong = createWorkerApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
+    const wrong = createWorkerApi({
+      address: coordinator.address,
+      token: coordinator.clientToken,
+      credentials: insecure,
+    });
     await expect(wrong.heartbeat("wa", [])).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     wrong.close();
   });
@@ -100,7 +130,11 @@ describe("bad requests", () => {
 
   it("refuses a blob whose bytes do not match its digest, and keeps nothing", async () => {
     const claimed = sha256Digest("what I claim");
-    const raw = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
+    const raw = createClientApi({
+      address: coordinator.address,
+      token: coordinator.clientToken,
+      credentials: insecure,
+    });
     // uploadBlob computes the digest itself; send a forged header through the raw stream instead.
     const err = await new Promise<ServiceError | null>((resolve) => {
       const c = new Client(coordinator.address, credentials.createInsecure());
@@ -119,7 +153,12 @@ describe("bad requests", () => {
       // header {digest, size 12, kind "state"} then data "what I sent!"
       const digest = Buffer.from(claimed);
       const kind = Buffer.from("state");
-      const headerMsg = Buffer.concat([Buffer.from([0x0a, digest.length + kind.length + 6, 0x0a, digest.length]), digest, Buffer.from([0x10, 12, 0x1a, kind.length]), kind]);
+      const headerMsg = Buffer.concat([
+        Buffer.from([0x0a, digest.length + kind.length + 6, 0x0a, digest.length]),
+        digest,
+        Buffer.from([0x10, 12, 0x1a, kind.length]),
+        kind,
+      ]);
       call.write(headerMsg);
       call.write(Buffer.concat([Buffer.from([0x12, 12]), Buffer.from("what I sent!")]));
       call.end();
@@ -129,8 +168,15 @@ describe("bad requests", () => {
     expect(err?.details).toMatch(/does not match its digest/);
     expect(await client.hasCommit("r", COMMIT)).toBe(false);
     await expect(
-      client.dispatch({ task: "true", agent: "shell", isolate: false, mode: "build", model: "", submitter: "t",
-        workspace: { repoId: "r", baseCommit: COMMIT, bundleDigest: "", stateDigest: claimed, stateTree: COMMIT } }),
+      client.dispatch({
+        task: "true",
+        agent: "shell",
+        isolate: false,
+        mode: "build",
+        model: "",
+        submitter: "t",
+        workspace: { repoId: "r", baseCommit: COMMIT, bundleDigest: "", stateDigest: claimed, stateTree: COMMIT },
+      }),
     ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 
@@ -143,15 +189,27 @@ describe("bad requests", () => {
   it("names the available agents when the agent is unknown, and refuses an empty task", async () => {
     const ws = await workspace();
     const base = { isolate: false, mode: "build", model: "", submitter: "t", workspace: ws };
-    await expect(client.dispatch({ ...base, task: "true", agent: "nope" })).rejects.toThrow(/unknown agent "nope"; available agents: shell/);
-    await expect(client.dispatch({ ...base, task: "   ", agent: "shell" })).rejects.toMatchObject({ code: "EMPTY_TASK" });
+    await expect(client.dispatch({ ...base, task: "true", agent: "nope" })).rejects.toThrow(
+      /unknown agent "nope"; available agents: shell/,
+    );
+    await expect(client.dispatch({ ...base, task: "   ", agent: "shell" })).rejects.toMatchObject({
+      code: "EMPTY_TASK",
+    });
   });
 });
 
 describe("exactly-once result commit", () => {
   it("never lets a late result of a superseded attempt overwrite the newer one", async () => {
     const ws = await workspace();
-    const { run } = await client.dispatch({ task: "true", agent: "shell", isolate: false, mode: "build", model: "", submitter: "t", workspace: ws });
+    const { run } = await client.dispatch({
+      task: "true",
+      agent: "shell",
+      isolate: false,
+      mode: "build",
+      model: "",
+      submitter: "t",
+      workspace: ws,
+    });
     const runId = run?.id ?? "";
     const first = await worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });
     expect(first.spec?.lease?.attempt).toBe(1);
@@ -159,11 +217,32 @@ describe("exactly-once result commit", () => {
     await expect.poll(async () => (await client.getRun(runId)).status, { timeout: 10_000 }).toBe("pending");
     const second = await worker.claimRun({ runId, workerId: "wb", deliveryCount: 2 });
     expect(second.spec?.lease?.attempt).toBe(2);
-    const done = { status: "done", hasExitCode: true, exitCode: 0, error: "", outputTail: "attempt 2", startedAt: "", finishedAt: new Date().toISOString(), costUsd: 0, patch: undefined, imageDigest: "" };
+    const done = {
+      status: "done",
+      hasExitCode: true,
+      exitCode: 0,
+      error: "",
+      outputTail: "attempt 2",
+      startedAt: "",
+      finishedAt: new Date().toISOString(),
+      costUsd: 0,
+      patch: undefined,
+      imageDigest: "",
+    };
     expect(await worker.completeRun({ ...done, lease: second.spec?.lease })).toMatchObject({ accepted: true });
     // A's late report and completion are refused and change nothing.
-    expect(await worker.reportEvents(first.spec?.lease ?? { runId, attempt: 1, leaseToken: "x" }, [{ at: new Date().toISOString(), kind: "stdout", text: "late" }])).toBe(true);
-    const late = await worker.completeRun({ ...done, status: "error", exitCode: 9, outputTail: "attempt 1", lease: first.spec?.lease });
+    expect(
+      await worker.reportEvents(first.spec?.lease ?? { runId, attempt: 1, leaseToken: "x" }, [
+        { at: new Date().toISOString(), kind: "stdout", text: "late" },
+      ]),
+    ).toBe(true);
+    const late = await worker.completeRun({
+      ...done,
+      status: "error",
+      exitCode: 9,
+      outputTail: "attempt 1",
+      lease: first.spec?.lease,
+    });
     expect(late.accepted).toBe(false);
     expect(late.reason).toMatch(/^(stale|finished)$/);
     const final = await client.getRun(runId);
@@ -173,7 +252,15 @@ describe("exactly-once result commit", () => {
 
   it("ends a run `error` with the reason once every attempt was lost, never leaving it running", async () => {
     const ws = await workspace();
-    const { run } = await client.dispatch({ task: "true", agent: "shell", isolate: false, mode: "build", model: "", submitter: "t", workspace: ws });
+    const { run } = await client.dispatch({
+      task: "true",
+      agent: "shell",
+      isolate: false,
+      mode: "build",
+      model: "",
+      submitter: "t",
+      workspace: ws,
+    });
     const runId = run?.id ?? "";
     await worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });
     await expect.poll(async () => (await client.getRun(runId)).status, { timeout: 10_000 }).toBe("pending");

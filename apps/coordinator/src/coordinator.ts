@@ -59,11 +59,17 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const busOptions = { ackWaitMs: config.bus.ackWaitMs, maxDeliver: config.bus.maxDeliver, logger };
   const bus =
     options.bus ??
-    (config.bus.natsUrl ? await createJetStreamBus({ ...busOptions, url: config.bus.natsUrl }) : createInProcessBus(busOptions));
+    (config.bus.natsUrl
+      ? await createJetStreamBus({ ...busOptions, url: config.bus.natsUrl })
+      : createInProcessBus(busOptions));
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
   const notifier = new RunNotifier();
   const agents = createAgentRegistry({ defaultImage: config.agents.defaultImage });
-  const workers = new WorkerDirectory({ db, logger: logger.child({ component: "workers" }), heartbeatMs: config.runs.heartbeatMs });
+  const workers = new WorkerDirectory({
+    db,
+    logger: logger.child({ component: "workers" }),
+    heartbeatMs: config.runs.heartbeatMs,
+  });
   const lifecycle = new RunLifecycle({
     db,
     bus,

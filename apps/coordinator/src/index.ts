@@ -9,6 +9,11 @@
  * ```
  */
 export { CoordinatorConfig, loadCoordinatorConfig } from "./config.js";
-export { COORDINATOR_VERSION, type Coordinator, type StartCoordinatorOptions, startCoordinator } from "./coordinator.js";
+export {
+  COORDINATOR_VERSION,
+  type Coordinator,
+  type StartCoordinatorOptions,
+  startCoordinator,
+} from "./coordinator.js";
 export { runCoordinatorService } from "./service.js";
 export { CLIENT_TOKEN_FILE, WORKER_TOKEN_FILE } from "./tokens.js";

@@ -9,4 +9,4 @@
  */
 export { loadWorkerConfig, WorkerConfig } from "./config.js";
 export { runWorkerService } from "./service.js";
-export { type StartWorkerOptions, startWorker, type Worker, WORKER_VERSION } from "./worker.js";
+export { type StartWorkerOptions, startWorker, WORKER_VERSION, type Worker } from "./worker.js";

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { AgentSpec, createAgentRegistry, getRuntime } from "@pancode/agents";
+import { describe, expect, it } from "vitest";
 
 describe("agent registry", () => {
   const registry = createAgentRegistry({ defaultImage: "pancode/agent:dev" });

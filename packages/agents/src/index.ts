@@ -7,7 +7,7 @@
  * const { argv } = getRuntime(agent.runtime).buildInvocation({ task: "npm test", agent });
  * ```
  */
-export { createAgentRegistry, type AgentRegistry, type AgentRegistryOptions } from "./agent-registry.js";
+export { type AgentRegistry, type AgentRegistryOptions, createAgentRegistry } from "./agent-registry.js";
 export type { AgentInvocation, AgentRuntime } from "./agent-runtime.js";
 export { AgentSpec, DEFAULT_LIMITS, DEFAULT_TIMEOUT_MS } from "./agent-spec.js";
 export { BUILTIN_AGENTS } from "./builtin-agents.js";

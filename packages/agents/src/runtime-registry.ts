@@ -13,7 +13,10 @@ export function runtimeNames(): string[] {
 export function getRuntime(name: string): AgentRuntime {
   const runtime = RUNTIMES.get(name);
   if (!runtime) {
-    throw new PanCodeError("INVALID_ARGUMENT", `unknown runtime "${name}"; known runtimes: ${runtimeNames().join(", ")}`);
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      `unknown runtime "${name}"; known runtimes: ${runtimeNames().join(", ")}`,
+    );
   }
   return runtime;
 }

@@ -1,6 +1,6 @@
+import { BoolEnv, ConfigError, PositiveIntEnv, parseConfig } from "@pancode/config";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { BoolEnv, ConfigError, PositiveIntEnv, parseConfig } from "@pancode/config";
 
 describe("parseConfig", () => {
   const Schema = z.object({ FLAG: BoolEnv.default(false), COUNT: PositiveIntEnv.default(4) });

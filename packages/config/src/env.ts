@@ -6,13 +6,18 @@ import { z } from "zod";
  */
 export const BoolEnv = z
   .union([z.boolean(), z.string()])
-  .transform((value) => (typeof value === "boolean" ? value : ["true", "1", "yes", "on"].includes(value.toLowerCase())));
+  .transform((value) =>
+    typeof value === "boolean" ? value : ["true", "1", "yes", "on"].includes(value.toLowerCase()),
+  );
 
 /** A positive integer read from the environment (counts, milliseconds, bytes). */
 export const PositiveIntEnv = z.coerce.number().int().positive();
 
 /** An optional string: unset and empty both become "". */
-export const OptionalStringEnv = z.string().optional().transform((value) => value ?? "");
+export const OptionalStringEnv = z
+  .string()
+  .optional()
+  .transform((value) => value ?? "");
 
 /** Thrown by {@link parseConfig}: every problem of the configuration at once, one per line. */
 export class ConfigError extends Error {
@@ -29,7 +34,5 @@ export class ConfigError extends Error {
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`),
-  );
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`));
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { EMPTY_DIGEST, isDigest, sha256Digest } from "@pancode/core";
+import { describe, expect, it } from "vitest";
 
 describe("sha256Digest", () => {
   it("addresses content as sha256:<hex>", () => {

@@ -83,7 +83,13 @@ describe.each(dbTargets())("run lifecycle on $name", (target) => {
 
   test("claimRun refuses a run whose attempts are used up ('exhausted')", async () => {
     const run = await db.insertRun(newRun());
-    const first = await db.claimRun({ runId: run.id, workerId: "w1", leaseToken: "t1", leaseMs: LEASE_MS, maxAttempts: 1 });
+    const first = await db.claimRun({
+      runId: run.id,
+      workerId: "w1",
+      leaseToken: "t1",
+      leaseMs: LEASE_MS,
+      maxAttempts: 1,
+    });
     expect(first.ok).toBe(true);
     const again = await db.claimRun({
       runId: run.id,

@@ -95,7 +95,10 @@ export async function collectBlob(
 }
 
 /** The messages of a download stream for `data`: the first carries digest and size (and maybe no bytes). */
-export function* downloadChunks(data: Uint8Array, digest: string): Generator<{ data: Buffer; digest: string; size: number }> {
+export function* downloadChunks(
+  data: Uint8Array,
+  digest: string,
+): Generator<{ data: Buffer; digest: string; size: number }> {
   let first = true;
   for (const chunk of chunksOf(data)) {
     yield first ? { data: chunk, digest, size: data.length } : { data: chunk, digest: "", size: 0 };

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ChannelCredentials, credentials, Metadata, ServerCredentials } from "@grpc/grpc-js";
+import { type ChannelCredentials, credentials, Metadata, ServerCredentials } from "@grpc/grpc-js";
 import { PanCodeError } from "@pancode/core";
 
 /** TLS material of a server. When both paths are empty the server listens in plaintext. */

@@ -61,9 +61,13 @@ export function fromGrpcError(err: unknown, address: string): PanCodeError {
     case status.DEADLINE_EXCEEDED:
       return new PanCodeError("UNAVAILABLE", `coordinator at ${address} did not answer in time`, { cause: err });
     case status.UNAUTHENTICATED:
-      return new PanCodeError("UNAUTHENTICATED", `${err.details} (set PANCODE_TOKEN, or PANCODE_DATA_DIR of a local cluster)`, {
-        cause: err,
-      });
+      return new PanCodeError(
+        "UNAUTHENTICATED",
+        `${err.details} (set PANCODE_TOKEN, or PANCODE_DATA_DIR of a local cluster)`,
+        {
+          cause: err,
+        },
+      );
     case status.INVALID_ARGUMENT:
     case status.RESOURCE_EXHAUSTED:
       return new PanCodeError("INVALID_ARGUMENT", err.details, { cause: err });

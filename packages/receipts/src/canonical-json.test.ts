@@ -1,9 +1,11 @@
-import { describe, expect, it } from "vitest";
 import { canonicalJson, createRunReceipt, verifyRunReceipt } from "@pancode/receipts";
+import { describe, expect, it } from "vitest";
 
 describe("canonicalJson", () => {
   it("sorts keys recursively by UTF-16 code units and drops undefined", () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, "x"], c: null }, e: undefined })).toBe('{"a":{"c":null,"d":[3,"x"]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, "x"], c: null }, e: undefined })).toBe(
+      '{"a":{"c":null,"d":[3,"x"]},"b":1}',
+    );
     // RFC 8785 example ordering: "\u20ac" (U+20AC) sorts before "\ud83d\ude00" (surrogate pair) by code units.
     expect(canonicalJson({ "\ud83d\ude00": 1, "\u20ac": 2, "\r": 3 })).toBe('{"\\r":3,"€":2,"😀":1}');
   });
@@ -22,12 +24,31 @@ describe("run receipts", () => {
       workerId: "w1",
       createdAt: "2026-01-01T00:00:00.000Z",
       parameters: {
-        task: "true", taskHash: "h", agent: "shell", runtime: "command", model: "", image: "img", imageDigest: "d",
-        readonly: false, isolate: false, mode: "build", repoId: "r", baseCommit: "c", stateDigest: "s",
+        task: "true",
+        taskHash: "h",
+        agent: "shell",
+        runtime: "command",
+        model: "",
+        image: "img",
+        imageDigest: "d",
+        readonly: false,
+        isolate: false,
+        mode: "build",
+        repoId: "r",
+        baseCommit: "c",
+        stateDigest: "s",
       },
       results: {
-        status: "done", exitCode: 0, startedAt: "a", finishedAt: "b", durationMs: 1, costUsd: 0, outputHash: "o",
-        patchDigest: "p", patchBytes: 0, patchFiles: [],
+        status: "done",
+        exitCode: 0,
+        startedAt: "a",
+        finishedAt: "b",
+        durationMs: 1,
+        costUsd: 0,
+        outputHash: "o",
+        patchDigest: "p",
+        patchBytes: 0,
+        patchFiles: [],
       },
     });
     expect(verifyRunReceipt(receipt)).toBe("PASS");

@@ -11,7 +11,8 @@ export function canonicalJson(value: unknown): string {
     if (!Number.isFinite(value)) throw new PanCodeError("INVALID_ARGUMENT", `cannot canonicalise number ${value}`);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(",")}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(",")}]`;
   if (typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, item]) => item !== undefined)

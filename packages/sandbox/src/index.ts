@@ -23,7 +23,7 @@
 export type { ContainerRuntime, SandboxHooks, SandboxResult, SandboxRunSpec } from "./container-runtime.js";
 export { createDockerRuntime, type DockerRuntimeOptions } from "./docker/docker-runtime.js";
 export { type ContainerOwner, LABELS } from "./docker/labels.js";
-export { isOwnerAlive, isProcessAlive, processStartTime } from "./process-identity.js";
 export type { Logger } from "./logger.js";
 export { createProcessRuntime, type ProcessRuntimeOptions } from "./process/process-runtime.js";
+export { isOwnerAlive, isProcessAlive, processStartTime } from "./process-identity.js";
 export { chownTree } from "./workspace-owner.js";

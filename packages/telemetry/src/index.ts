@@ -7,6 +7,13 @@
  * await withSpan("admission", { "pancode.agent": agent }, async () => admit(request));
  * ```
  */
-export { createJsonLogger, type JsonLoggerOptions, type Logger, type LogLevel, type LogMeta, noopLogger } from "./logger.js";
+export {
+  createJsonLogger,
+  type JsonLoggerOptions,
+  type Logger,
+  type LogLevel,
+  type LogMeta,
+  noopLogger,
+} from "./logger.js";
 export { startTelemetry, type TelemetryHandle, type TelemetryOptions } from "./otel.js";
 export { currentTraceparent, recordSpan, withSpan } from "./tracing.js";

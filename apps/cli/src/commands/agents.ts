@@ -16,9 +16,21 @@ export async function agentsCommand(name: string | undefined, options: { json?: 
     if (options.json) printJson(name ? selected[0] : { agents });
     else if (name) {
       const a = selected[0];
-      if (a) process.stdout.write(`${Object.entries(a).map(([k, v]) => `${k.padEnd(12)}${String(v)}`).join("\n")}\n`);
+      if (a)
+        process.stdout.write(
+          `${Object.entries(a)
+            .map(([k, v]) => `${k.padEnd(12)}${String(v)}`)
+            .join("\n")}\n`,
+        );
     } else {
-      const rows = agents.map((a) => [a.name, a.runtime, a.model || "-", a.readonly ? "yes" : "no", a.source, a.description]);
+      const rows = agents.map((a) => [
+        a.name,
+        a.runtime,
+        a.model || "-",
+        a.readonly ? "yes" : "no",
+        a.source,
+        a.description,
+      ]);
       process.stdout.write(`${table(["NAME", "RUNTIME", "MODEL", "READONLY", "SOURCE", "DESCRIPTION"], rows)}\n`);
     }
     return EXIT.ok;

@@ -13,11 +13,18 @@ export async function applyCommand(id: string, options: { json?: boolean }): Pro
     const run = await api.getRun(id);
     const status = RunStatus.safeParse(run.status);
     if (!status.success || !isTerminalStatus(status.data)) {
-      throw new UsageError(`run ${run.id} is still ${run.status}; wait for it (pancode logs ${run.id.slice(0, 8)} --follow)`);
+      throw new UsageError(
+        `run ${run.id} is still ${run.status}; wait for it (pancode logs ${run.id.slice(0, 8)} --follow)`,
+      );
     }
     const result = await mergeBack(api, run, process.cwd());
     if (options.json) {
-      printJson({ runId: run.id, outcome: result.report.outcome, files: result.report.files, savedPatch: result.savedPatch || null });
+      printJson({
+        runId: run.id,
+        outcome: result.report.outcome,
+        files: result.report.files,
+        savedPatch: result.savedPatch || null,
+      });
     } else {
       process.stdout.write(`${formatMergeReport(result)}\n`);
     }

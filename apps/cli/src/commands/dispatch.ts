@@ -30,7 +30,10 @@ export function submitterName(): string {
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
 export async function dispatchCommand(task: string, options: DispatchOptions): Promise<number> {
-  if (task.trim() === "") throw new UsageError("the task is empty: say what the agent should do, e.g. pancode dispatch \"npm test\" --agent shell");
+  if (task.trim() === "")
+    throw new UsageError(
+      'the task is empty: say what the agent should do, e.g. pancode dispatch "npm test" --agent shell',
+    );
   const api = connect();
   try {
     const workspace = await uploadWorkspace(api, process.cwd());
@@ -48,7 +51,10 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
     for (const warning of answer.warnings) process.stderr.write(`warning: ${warning}\n`);
     if (!options.wait) {
       if (options.json) printJson(runJson(run));
-      else process.stdout.write(`dispatched run ${run.id} (agent ${run.agent}); follow it with: pancode logs ${run.id.slice(0, 8)} --follow\n`);
+      else
+        process.stdout.write(
+          `dispatched run ${run.id} (agent ${run.agent}); follow it with: pancode logs ${run.id.slice(0, 8)} --follow\n`,
+        );
       return EXIT.ok;
     }
     const final = await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
@@ -59,7 +65,9 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
     if (options.json) {
       printJson({
         ...runJson(final),
-        merge: merge ? { outcome: merge.report.outcome, files: merge.report.files, savedPatch: merge.savedPatch || null } : null,
+        merge: merge
+          ? { outcome: merge.report.outcome, files: merge.report.files, savedPatch: merge.savedPatch || null }
+          : null,
       });
     } else {
       process.stdout.write(
@@ -67,7 +75,9 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
       );
       if (merge) process.stdout.write(`${formatMergeReport(merge)}\n`);
       else if (final.isolate && final.patch && final.patch.bytes > 0) {
-        process.stdout.write(`isolated: review with pancode diff ${final.id.slice(0, 8)}, merge with pancode apply ${final.id.slice(0, 8)}\n`);
+        process.stdout.write(
+          `isolated: review with pancode diff ${final.id.slice(0, 8)}, merge with pancode apply ${final.id.slice(0, 8)}\n`,
+        );
       }
     }
     if (merge?.report.outcome === "conflict") return EXIT.conflict;

@@ -7,7 +7,8 @@ import { formatCost, formatDuration, printJson, runJson, shortId, table } from "
 /** `pancode runs [N]`: the last N runs (default 20), newest first. */
 export async function runsCommand(count: string | undefined, options: { json?: boolean }): Promise<number> {
   const limit = count === undefined ? 20 : Number(count);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError(`N must be a whole number from 1 to 1000, got "${count}"`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError(`N must be a whole number from 1 to 1000, got "${count}"`);
   const api = connect();
   try {
     const runs = await api.listRuns(limit);
@@ -57,7 +58,9 @@ export async function showCommand(id: string, options: { json?: boolean }): Prom
       `isolate   ${run.isolate}`,
       `receipt   ${run.receiptId || "-"}`,
       `patch     ${run.patch ? `${run.patch.bytes} bytes, ${run.patch.files.length} file(s) ${run.patch.digest}` : "-"}`,
-      ...(run.patch?.files ?? []).map((f) => `            ${f.status} ${f.oldPath ? `${f.oldPath} -> ` : ""}${f.path}${f.binary ? " (binary)" : ""}`),
+      ...(run.patch?.files ?? []).map(
+        (f) => `            ${f.status} ${f.oldPath ? `${f.oldPath} -> ` : ""}${f.path}${f.binary ? " (binary)" : ""}`,
+      ),
     ];
     if (run.outputTail) lines.push("output (tail):", run.outputTail.trimEnd());
     process.stdout.write(`${lines.join("\n")}\n`);

@@ -23,7 +23,8 @@ export async function upCommand(options: UpOptions): Promise<void> {
   if (!Number.isInteger(workerCount) || workerCount < 0 || workerCount > 64) {
     throw new UsageError(`--workers must be a whole number from 0 to 64, got "${options.workers}"`);
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port, got "${options.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a TCP port, got "${options.port}"`);
   const dataDir = options.dataDir ?? dataDirFrom(process.env);
   const env: Record<string, string | undefined> = { ...process.env, PANCODE_DATA_DIR: dataDir };
   let coordinatorConfig: ReturnType<typeof loadCoordinatorConfig>;
@@ -34,7 +35,10 @@ export async function upCommand(options: UpOptions): Promise<void> {
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-up", env });
   const logger = createJsonLogger({ level: coordinatorConfig.logLevel });
-  const coordinator = await startCoordinator({ config: coordinatorConfig, logger: logger.child({ component: "coordinator" }) });
+  const coordinator = await startCoordinator({
+    config: coordinatorConfig,
+    logger: logger.child({ component: "coordinator" }),
+  });
   const workers: Worker[] = [];
   try {
     for (let i = 1; i <= workerCount; i++) {

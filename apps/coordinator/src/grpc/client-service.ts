@@ -53,7 +53,11 @@ export async function receiveBlob(
           `an upload must start with a header naming a sha256 digest, a size and a kind (${[...options.kinds].join(", ")})`,
         );
       }
-      assembler = new BlobAssembler({ expectedDigest: header.digest, expectedSize: header.size, maxBytes: options.maxBytes });
+      assembler = new BlobAssembler({
+        expectedDigest: header.digest,
+        expectedSize: header.size,
+        maxBytes: options.maxBytes,
+      });
     }
     if (message.data.length > 0) assembler?.push(message.data);
   }
@@ -88,7 +92,13 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
               mode: req.mode,
               model: req.model,
               submitter: req.submitter,
-              workspace: req.workspace ?? { repoId: "", baseCommit: "", bundleDigest: "", stateDigest: "", stateTree: "" },
+              workspace: req.workspace ?? {
+                repoId: "",
+                baseCommit: "",
+                bundleDigest: "",
+                stateDigest: "",
+                stateTree: "",
+              },
             },
             currentTraceparent(),
           ),
@@ -105,7 +115,14 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
           const e = item.event;
           yield {
             run: undefined,
-            event: { runId: e.runId, seq: e.seq, attempt: e.attempt, at: e.at.toISOString(), kind: e.kind, text: e.text },
+            event: {
+              runId: e.runId,
+              seq: e.seq,
+              attempt: e.attempt,
+              at: e.at.toISOString(),
+              kind: e.kind,
+              text: e.text,
+            },
           };
         }
       }

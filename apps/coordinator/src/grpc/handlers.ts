@@ -1,9 +1,4 @@
-import type {
-  sendUnaryData,
-  ServerReadableStream,
-  ServerUnaryCall,
-  ServerWritableStream,
-} from "@grpc/grpc-js";
+import type { ServerReadableStream, ServerUnaryCall, ServerWritableStream, sendUnaryData } from "@grpc/grpc-js";
 import type { Context } from "@opentelemetry/api";
 import { context } from "@opentelemetry/api";
 import { extractTraceContext } from "@pancode/proto";

@@ -27,7 +27,7 @@ export interface WorkerServiceDeps {
 }
 
 function leaseOf(lease: RunLease | undefined): Lease {
-  if (!lease || !lease.runId || !lease.leaseToken || lease.attempt < 1) {
+  if (!lease?.runId || !lease.leaseToken || lease.attempt < 1) {
     throw new PanCodeError("INVALID_ARGUMENT", "a run lease (run id, attempt, lease token) is required");
   }
   return { runId: lease.runId, attempt: lease.attempt, leaseToken: lease.leaseToken };

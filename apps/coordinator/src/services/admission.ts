@@ -24,7 +24,10 @@ export function checkMode(input: DispatchInput): void {
     throw new PanCodeError("INVALID_ARGUMENT", `unknown mode "${mode}"; use one of: ${MODES.join(", ")}`);
   }
   if (mode === "plan") {
-    throw new PanCodeError("INVALID_ARGUMENT", "Dispatch blocked: dispatch is disabled in Plan mode (use --mode build)");
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      "Dispatch blocked: dispatch is disabled in Plan mode (use --mode build)",
+    );
   }
 }
 

@@ -91,11 +91,17 @@ export class DispatchService {
     const w = input.workspace;
     const state = w.stateDigest || EMPTY_DIGEST;
     if (!(await this.deps.blobs.has(state))) {
-      throw new PanCodeError("INVALID_ARGUMENT", `uncommitted state ${state} was not uploaded; upload it before dispatching`);
+      throw new PanCodeError(
+        "INVALID_ARGUMENT",
+        `uncommitted state ${state} was not uploaded; upload it before dispatching`,
+      );
     }
     if (w.bundleDigest) {
       if (!(await this.deps.blobs.has(w.bundleDigest))) {
-        throw new PanCodeError("INVALID_ARGUMENT", `bundle ${w.bundleDigest} was not uploaded; upload it before dispatching`);
+        throw new PanCodeError(
+          "INVALID_ARGUMENT",
+          `bundle ${w.bundleDigest} was not uploaded; upload it before dispatching`,
+        );
       }
       await this.deps.db.recordCommit(w.repoId, w.baseCommit, w.bundleDigest);
       return w.bundleDigest;

@@ -19,10 +19,13 @@ export class RunQueries {
     if (!id) throw new PanCodeError("INVALID_ARGUMENT", "a run id is required");
     const exact = await this.deps.db.getRun(id);
     if (exact) return exact;
-    if (id.length < 4) throw new PanCodeError("INVALID_ARGUMENT", `run id prefix "${id}" is too short; give at least 4 characters`);
+    if (id.length < 4)
+      throw new PanCodeError("INVALID_ARGUMENT", `run id prefix "${id}" is too short; give at least 4 characters`);
     const matches = await this.deps.db.findRunsByPrefix(id, 2);
-    if (matches.length === 0) throw new PanCodeError("NOT_FOUND", `no run with id or prefix "${id}" (see pancode runs)`);
-    if (matches.length > 1) throw new PanCodeError("INVALID_ARGUMENT", `run id prefix "${id}" is ambiguous; give more characters`);
+    if (matches.length === 0)
+      throw new PanCodeError("NOT_FOUND", `no run with id or prefix "${id}" (see pancode runs)`);
+    if (matches.length > 1)
+      throw new PanCodeError("INVALID_ARGUMENT", `run id prefix "${id}" is ambiguous; give more characters`);
     return matches[0] as RunRow;
   }
 

@@ -28,7 +28,12 @@ export function toRunInfo(row: RunRow): RunInfo {
       ? {
           digest: row.patchDigest,
           bytes: row.patchBytes,
-          files: row.patchFiles.map((f) => ({ path: f.path, status: f.status, oldPath: f.oldPath ?? "", binary: f.binary })),
+          files: row.patchFiles.map((f) => ({
+            path: f.path,
+            status: f.status,
+            oldPath: f.oldPath ?? "",
+            binary: f.binary,
+          })),
         }
       : undefined,
     receiptId: row.receiptId,

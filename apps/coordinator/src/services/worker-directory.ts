@@ -10,9 +10,7 @@ interface WorkerCapabilities {
 export class WorkerDirectory {
   private readonly capabilities = new Map<string, WorkerCapabilities>();
 
-  constructor(
-    private readonly deps: { db: Database; logger: Logger; heartbeatMs: number },
-  ) {}
+  constructor(private readonly deps: { db: Database; logger: Logger; heartbeatMs: number }) {}
 
   async register(w: {
     id: string;
@@ -22,7 +20,13 @@ export class WorkerDirectory {
     version: string;
     runtimes: string[];
   }): Promise<void> {
-    await this.deps.db.upsertWorker({ id: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity, version: w.version });
+    await this.deps.db.upsertWorker({
+      id: w.id,
+      pool: w.pool,
+      sandbox: w.sandbox,
+      capacity: w.capacity,
+      version: w.version,
+    });
     this.capabilities.set(w.id, { runtimes: w.runtimes });
     this.deps.logger.info("worker joined", { workerId: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity });
   }

@@ -46,10 +46,7 @@ export async function claimRun(db: DbHandle, options: ClaimRunOptions): Promise<
       .where(
         and(
           eq(runs.id, options.runId),
-          or(
-            eq(runs.status, "pending"),
-            and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now)),
-          ),
+          or(eq(runs.status, "pending"), and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, now))),
           options.maxAttempts === undefined ? undefined : lt(runs.attempt, options.maxAttempts),
         ),
       )

@@ -1,7 +1,7 @@
 import type Docker from "dockerode";
 import type { Logger } from "../logger.js";
-import { dockerStatus, wrapDockerError } from "./docker-errors.js";
 import { isOwnerAlive } from "../process-identity.js";
+import { dockerStatus, wrapDockerError } from "./docker-errors.js";
 import { LABELS } from "./labels.js";
 
 /** Inputs of {@link reapOrphanContainers}. */
