@@ -21,7 +21,7 @@ import {
   renewLeases,
 } from "./queries/leases.js";
 import { getReceipt, type NewReceipt, setReceipt } from "./queries/receipts.js";
-import { findRunsByPrefix, getRun, insertRun, listRuns, setBusSeq } from "./queries/runs.js";
+import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
 import type { EventRow, NewRun, ReceiptRow, RunRow, WorkerRegistration, WorkerRow } from "./rows.js";
 
@@ -40,6 +40,8 @@ export interface Database {
   findRunsByPrefix(prefix: string, limit?: number): Promise<RunRow[]>;
   /** Newest runs first. */
   listRuns(options: { limit: number }): Promise<RunRow[]>;
+  /** Runs still pending or running, oldest first. */
+  listActiveRuns(): Promise<RunRow[]>;
   /** NOT_FOUND for an unknown run. */
   setBusSeq(runId: string, seq: number): Promise<void>;
   /** Starts a new attempt of a non-terminal run; see {@link claimRun}. */
@@ -95,6 +97,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     getRun: (id) => getRun(db, id),
     findRunsByPrefix: (prefix, limit) => findRunsByPrefix(db, prefix, limit),
     listRuns: (o) => listRuns(db, o),
+    listActiveRuns: () => listActiveRuns(db),
     setBusSeq: (runId, seq) => setBusSeq(db, runId, seq),
     claimRun: (o) => claimRun(db, o),
     renewLeases: (o) => renewLeases(db, o),

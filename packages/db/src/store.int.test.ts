@@ -36,6 +36,18 @@ describe.each(dbTargets())("store on $name", (target) => {
     await expect(db.insertRun(newRun({ id: oldest.id }))).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
   });
 
+  test("listActiveRuns returns pending and running runs, not ended ones", async () => {
+    const pending = await db.insertRun(newRun());
+    const running = await db.insertRun(newRun());
+    const ended = await db.insertRun(newRun());
+    await db.claimRun({ runId: running.id, workerId: "w1", leaseToken: "t", leaseMs: 30_000 });
+    await db.finishRun({ runId: ended.id, status: "interrupted", error: "stopped", onlyIf: ["pending"] });
+    const active = new Map((await db.listActiveRuns()).map((r) => [r.id, r.status]));
+    expect(active.get(pending.id)).toBe("pending");
+    expect(active.get(running.id)).toBe("running");
+    expect(active.has(ended.id)).toBe(false);
+  });
+
   test("findRunsByPrefix matches id prefixes literally", async () => {
     const stem = randomUUID().slice(0, 8);
     const a = await db.insertRun(newRun({ id: `${stem}-aaaa` }));

@@ -224,8 +224,7 @@ export class RunLifecycle {
   }
 
   /** Runs still pending or running (drain waits for them). */
-  async activeRuns(): Promise<RunRow[]> {
-    const runs = await this.deps.db.listRuns({ limit: 1000 });
-    return runs.filter((r) => !isTerminalStatus(r.status));
+  activeRuns(): Promise<RunRow[]> {
+    return this.deps.db.listActiveRuns();
   }
 }

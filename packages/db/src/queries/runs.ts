@@ -1,5 +1,5 @@
 import { PanCodeError } from "@pancode/core";
-import { desc, eq, like } from "drizzle-orm";
+import { asc, desc, eq, inArray, like } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { NewRun, RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
@@ -43,6 +43,16 @@ export async function findRunsByPrefix(db: DbHandle, prefix: string, limit = 10)
 /** The newest runs first (ties broken by id, which is time ordered). */
 export async function listRuns(db: DbHandle, options: { limit: number }): Promise<RunRow[]> {
   const rows = await db.select().from(runs).orderBy(desc(runs.createdAt), desc(runs.id)).limit(options.limit);
+  return rows.map(toRunRow);
+}
+
+/** Runs that have not ended (pending or running), oldest first: what a draining coordinator waits for. */
+export async function listActiveRuns(db: DbHandle): Promise<RunRow[]> {
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(inArray(runs.status, ["pending", "running"]))
+    .orderBy(asc(runs.createdAt));
   return rows.map(toRunRow);
 }
 
