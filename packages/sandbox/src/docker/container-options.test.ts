@@ -13,7 +13,7 @@ const spec: SandboxRunSpec = {
   network: "none",
   labels: { "pancode.managed": "false", team: "a" },
 };
-const owner = { workerId: "w-1", host: "h-1", pid: 42 };
+const owner = { workerId: "w-1", host: "h-1", pid: 42, start: "777" };
 
 describe("buildContainerOptions", () => {
   it("locks the container down", () => {
@@ -57,6 +57,7 @@ describe("buildContainerOptions", () => {
       "pancode.worker-id": "w-1",
       "pancode.owner-host": "h-1",
       "pancode.owner-pid": "42",
+      "pancode.owner-start": "777",
     });
   });
 });

@@ -2,6 +2,7 @@ import { PanCodeError } from "@pancode/core";
 import Docker from "dockerode";
 import type { ContainerRuntime } from "../container-runtime.js";
 import { type Logger, noopLogger } from "../logger.js";
+import { processStartTime } from "../process-identity.js";
 import { parseNumericUser } from "../workspace-owner.js";
 import { dockerStatus, engineUnavailable, wrapDockerError } from "./docker-errors.js";
 import type { ContainerOwner } from "./labels.js";
@@ -41,7 +42,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
   const user = options.user ?? defaultUser(workerIsRoot);
   assertNonRoot(user);
   const docker = new Docker({ socketPath });
-  const ctx: DockerRunContext = { docker, socketPath, owner: options.owner, user, workerIsRoot, logger };
+  const owner = { ...options.owner, start: options.owner.start ?? processStartTime(options.owner.pid) };
+  const ctx: DockerRunContext = { docker, socketPath, owner, user, workerIsRoot, logger };
 
   return {
     kind: "docker",

@@ -1,5 +1,3 @@
-import { processStartTime } from "../process-identity.js";
-
 /** Labels PanCode writes on every container it creates; reaping and debugging (`docker ps --filter`) rely on them. */
 export const LABELS = {
   managed: "pancode.managed",
@@ -15,6 +13,11 @@ export interface ContainerOwner {
   workerId: string;
   host: string;
   pid: number;
+  /**
+   * Start time of the owner process (see `processStartTime`), so a later process reusing the pid is not mistaken
+   * for the owner. `createDockerRuntime` fills it in for its own process when omitted.
+   */
+  start?: string;
 }
 
 /** Labels for one run's container: caller labels first, so they can never overwrite ours. */
@@ -30,6 +33,6 @@ export function containerLabels(
     [LABELS.workerId]: owner.workerId,
     [LABELS.ownerHost]: owner.host,
     [LABELS.ownerPid]: String(owner.pid),
-    [LABELS.ownerStart]: processStartTime(owner.pid),
+    [LABELS.ownerStart]: owner.start ?? "",
   };
 }
