@@ -18,11 +18,14 @@ let dataDir: string;
 let env: Record<string, string>;
 
 /** Starts `pancode up` on `dataDir` and resolves with the process, its growing output and its address. */
-async function startUp(): Promise<{ child: ChildProcess; output: () => string; address: string }> {
+async function startUp(
+  dir = dataDir,
+  extraEnv: Record<string, string> = {},
+): Promise<{ child: ChildProcess; output: () => string; address: string }> {
   const clean = { ...process.env };
   for (const key of ["DATABASE_URL", "NATS_URL", "PANCODE_TOKEN", "PANCODE_COORDINATOR"]) delete clean[key];
-  const child = spawn(process.execPath, [CLI, "up", "--port", "0", "--data-dir", dataDir, "--workers", "2"], {
-    env: { ...clean, PANCODE_DRAIN_GRACE_MS: "1500", PANCODE_LOG_LEVEL: "warn" },
+  const child = spawn(process.execPath, [CLI, "up", "--port", "0", "--data-dir", dir, "--workers", "2"], {
+    env: { ...clean, PANCODE_DRAIN_GRACE_MS: "1500", PANCODE_LOG_LEVEL: "warn", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -113,5 +116,26 @@ describe("pancode up", () => {
       error: expect.stringMatching(/shut down/),
     });
     await repo.cleanup();
+  });
+});
+
+describe("pancode up with PANCODE_SANDBOX=process", () => {
+  it("says loudly that runs are not isolated, and still runs and merges them", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pancode-up-process-"));
+    const started = await startUp(dir, { PANCODE_SANDBOX: "process" });
+    try {
+      expect(started.output()).toMatch(/sandbox: process \(NO container isolation\)/);
+      const repo = await createRepo({ files: { "a.txt": "a\n" } });
+      const result = await runCli(["dispatch", "echo from-a-subprocess > b.txt", "--agent", "shell", "--wait", "--json"], {
+        cwd: repo.dir,
+        env: { PANCODE_DATA_DIR: dir, PANCODE_COORDINATOR: started.address, PANCODE_TOKEN: "" },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(await readFile(join(repo.dir, "b.txt"), "utf8")).toBe("from-a-subprocess\n");
+      await repo.cleanup();
+    } finally {
+      await stopProcess(started.child);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
