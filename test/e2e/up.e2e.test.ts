@@ -126,10 +126,13 @@ describe("pancode up with PANCODE_SANDBOX=process", () => {
     try {
       expect(started.output()).toMatch(/sandbox: process \(NO container isolation\)/);
       const repo = await createRepo({ files: { "a.txt": "a\n" } });
-      const result = await runCli(["dispatch", "echo from-a-subprocess > b.txt", "--agent", "shell", "--wait", "--json"], {
-        cwd: repo.dir,
-        env: { PANCODE_DATA_DIR: dir, PANCODE_COORDINATOR: started.address, PANCODE_TOKEN: "" },
-      });
+      const result = await runCli(
+        ["dispatch", "echo from-a-subprocess > b.txt", "--agent", "shell", "--wait", "--json"],
+        {
+          cwd: repo.dir,
+          env: { PANCODE_DATA_DIR: dir, PANCODE_COORDINATOR: started.address, PANCODE_TOKEN: "" },
+        },
+      );
       expect(result.code, result.stderr).toBe(0);
       expect(await readFile(join(repo.dir, "b.txt"), "utf8")).toBe("from-a-subprocess\n");
       await repo.cleanup();
