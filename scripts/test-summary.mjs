@@ -11,8 +11,11 @@ for (const file of process.argv.slice(2)) {
     passed += report.numPassedTests;
     failed += report.numFailedTests;
     skipped += report.numPendingTests + (report.numTodoTests ?? 0);
-    // A test file that fails to load has no tests but is a failure all the same.
-    failed += report.testResults.filter((r) => r.status === "failed" && r.assertionResults.length === 0).length;
+    // A file that fails outside any test (import error, failing beforeAll) reports its tests as skipped or not at
+    // all; count each such file as a failure so it cannot pass unnoticed.
+    failed += report.testResults.filter(
+      (r) => r.status === "failed" && !r.assertionResults.some((a) => a.status === "failed"),
+    ).length;
   } catch (err) {
     console.error(`missing or unreadable test report ${file}: ${err.message}`);
     failed += 1;

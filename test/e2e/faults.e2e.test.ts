@@ -79,7 +79,7 @@ describe("bad input", () => {
     const repo = await createRepo({ files: { "a.txt": "a\n" } });
     const result = await cluster.cli(["dispatch", "true", "--agent", "nobody"], { cwd: repo.dir });
     expect(result.code).toBe(4);
-    expect(result.stderr).toMatch(/unknown agent "nobody"; available agents: shell/);
+    expect(result.stderr).toMatch(/unknown agent "nobody"; available agents: builder, dev, .*, shell/);
     await repo.cleanup();
   });
 

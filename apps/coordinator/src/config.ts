@@ -27,6 +27,10 @@ const CoordinatorEnv = z.object({
   PANCODE_AGENT_IMAGE: z.string().default("pancode/agent:dev"),
   /** Agent used when a dispatch names none (the seed's default). */
   PANCODE_DEFAULT_AGENT: z.string().default("dev"),
+  /** Cluster agents (`*.md`) and teams (`*.yaml`), read at start-up. Unset: built-ins plus repository agents only. */
+  PANCODE_AGENTS_DIR: OptionalStringEnv,
+  /** Cluster config (YAML): providers, models, prices, default model. Unset: no providers, so only plain commands. */
+  PANCODE_CONFIG: OptionalStringEnv,
   /** Largest workspace part (bundle or uncommitted state) accepted, in bytes. 512 MiB covers large monorepos. */
   PANCODE_MAX_WORKSPACE_BYTES: PositiveIntEnv.default(512 * 1024 * 1024),
   /** How long a run's lease lives without a worker heartbeat, in ms. 30 s tolerates GC pauses and slow links. */
@@ -55,7 +59,12 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   auth: { clientToken: env.PANCODE_TOKEN, workerToken: env.PANCODE_WORKER_TOKEN },
   db: { url: env.DATABASE_URL },
   bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
-  agents: { defaultImage: env.PANCODE_AGENT_IMAGE, defaultAgent: env.PANCODE_DEFAULT_AGENT },
+  agents: {
+    defaultImage: env.PANCODE_AGENT_IMAGE,
+    defaultAgent: env.PANCODE_DEFAULT_AGENT,
+    agentsDir: env.PANCODE_AGENTS_DIR,
+    configPath: env.PANCODE_CONFIG,
+  },
   runs: {
     maxWorkspaceBytes: env.PANCODE_MAX_WORKSPACE_BYTES,
     leaseMs: env.PANCODE_LEASE_MS,

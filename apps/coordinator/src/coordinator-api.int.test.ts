@@ -45,6 +45,7 @@ beforeAll(async () => {
     capacity: 2,
     version: "test",
     runtimes: ["command"],
+    providers: [],
   });
 });
 
@@ -190,7 +191,7 @@ describe("bad requests", () => {
     const ws = await workspace();
     const base = { isolate: false, mode: "build", model: "", submitter: "t", workspace: ws };
     await expect(client.dispatch({ ...base, task: "true", agent: "nope" })).rejects.toThrow(
-      /unknown agent "nope"; available agents: shell/,
+      /unknown agent "nope"; available agents: builder, dev, .*, shell/,
     );
     await expect(client.dispatch({ ...base, task: "   ", agent: "shell" })).rejects.toMatchObject({
       code: "EMPTY_TASK",

@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Server } from "@grpc/grpc-js";
-import { createAgentRegistry } from "@pancode/agents";
+import { createAgentRegistry, type LoadedDefinitions, loadAgentsDir, loadClusterConfig } from "@pancode/agents";
 import { createInProcessBus, createJetStreamBus, type TaskBus } from "@pancode/bus";
 import { openDatabase } from "@pancode/db";
 import { ClientServiceService, serverCredentials, WorkerServiceService } from "@pancode/proto";
@@ -53,6 +53,15 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   await mkdir(config.dataDir, { recursive: true });
   const clientToken = await resolveToken(config.auth.clientToken, config.dataDir, CLIENT_TOKEN_FILE);
   const workerToken = await resolveToken(config.auth.workerToken, config.dataDir, WORKER_TOKEN_FILE);
+  // Read before anything is opened: a broken config or a missing agents directory is a deployment error.
+  const cluster = await loadClusterConfig(config.agents.configPath || undefined);
+  const agentsDir = config.agents.agentsDir || cluster.agentsDir || "";
+  const clusterAgents: LoadedDefinitions = agentsDir
+    ? await loadAgentsDir(agentsDir)
+    : { agents: [], teams: [], errors: [] };
+  for (const e of clusterAgents.errors) {
+    logger.warn("cluster agent file ignored", { path: e.path, field: e.field, problem: e.problem });
+  }
   const db = await openDatabase(
     config.db.url ? { url: config.db.url, logger } : { dataDir: join(config.dataDir, "pglite"), logger },
   );
@@ -64,7 +73,11 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       : createInProcessBus(busOptions));
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
   const notifier = new RunNotifier();
-  const agents = createAgentRegistry({ defaultImage: config.agents.defaultImage });
+  const agents = createAgentRegistry({
+    defaultImage: config.agents.defaultImage,
+    extra: clusterAgents.agents,
+    teams: clusterAgents.teams,
+  });
   const workers = new WorkerDirectory({
     db,
     logger: logger.child({ component: "workers" }),
@@ -90,6 +103,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger: logger.child({ component: "dispatch" }),
     defaultAgent: config.agents.defaultAgent,
     isDraining: () => draining,
+    cluster,
   });
   const runs = new RunQueries({ db, blobs, notifier });
 

@@ -32,6 +32,8 @@ const WorkerEnv = z.object({
   PANCODE_ACK_WAIT_MS: PositiveIntEnv.default(30_000),
   /** Deliveries of one bus message before the bus gives up on it; must match the coordinator's. */
   PANCODE_MAX_DELIVER: PositiveIntEnv.default(10),
+  /** Cluster config (YAML) shared with the coordinator: which providers exist and which key variable each needs. */
+  PANCODE_CONFIG: OptionalStringEnv,
   /** Where mirrors and worktrees live. */
   PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
   /** How often buffered output is sent to the coordinator, in ms: live enough for `logs --follow`, cheap enough. */
@@ -45,6 +47,7 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
   pool: env.PANCODE_POOL,
   concurrency: env.PANCODE_WORKER_CONCURRENCY,
   dataDir: env.PANCODE_DATA_DIR,
+  configPath: env.PANCODE_CONFIG,
   logLevel: env.PANCODE_LOG_LEVEL,
   coordinator: { address: env.PANCODE_COORDINATOR, token: env.PANCODE_WORKER_TOKEN, caPath: env.PANCODE_TLS_CA },
   sandbox: {

@@ -1,3 +1,4 @@
+import type { AgentEvent } from "@pancode/core";
 import type { WorkerApi } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 
@@ -5,12 +6,11 @@ import type { Logger } from "@pancode/telemetry";
 export const OUTPUT_TAIL_BYTES = 4096;
 
 /**
- * Buffers a run's output and notes, sends them to the coordinator every `flushMs`, and keeps the output tail.
+ * Buffers a run's output, agent events and notes, and sends them to the coordinator every `flushMs`.
  * When the coordinator answers that the attempt is stale, `onStale` fires once so the run can be stopped.
  */
 export class EventReporter {
   private pending: { at: string; kind: string; text: string }[] = [];
-  private tail = "";
   private flushing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
   private staleSeen = false;
@@ -30,15 +30,15 @@ export class EventReporter {
 
   output(stream: "stdout" | "stderr", text: string): void {
     this.pending.push({ at: new Date().toISOString(), kind: stream, text });
-    this.tail = (this.tail + text).slice(-OUTPUT_TAIL_BYTES);
+  }
+
+  /** One normalised agent event, as JSON in an `agent` event. */
+  agent(event: AgentEvent): void {
+    this.pending.push({ at: new Date().toISOString(), kind: "agent", text: JSON.stringify(event) });
   }
 
   note(text: string): void {
     this.pending.push({ at: new Date().toISOString(), kind: "log", text });
-  }
-
-  outputTail(): string {
-    return this.tail;
   }
 
   /** Sends what is buffered; calls are serialised so events keep their order. */

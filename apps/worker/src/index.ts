@@ -3,7 +3,7 @@
  * coordinator on one machine.
  *
  * ```ts
- * const worker = await startWorker({ config: loadWorkerConfig(process.env), logger });
+ * const worker = await startWorker({ config: loadWorkerConfig(process.env), logger, env: process.env });
  * await worker.stop(30_000);
  * ```
  */

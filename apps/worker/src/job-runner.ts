@@ -1,7 +1,7 @@
 import { context, propagation } from "@opentelemetry/api";
 import type { TaskDelivery } from "@pancode/bus";
-import { isPanCodeError, ResolvedAgent, type RunSpec } from "@pancode/core";
-import type { RunSpecMessage, WorkerApi } from "@pancode/proto";
+import { isPanCodeError, ResolvedAgent, type RunSpec, ZERO_USAGE } from "@pancode/core";
+import { modelTargetFromWire, type RunSpecMessage, type WorkerApi } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 import { recordSpan, withSpan } from "@pancode/telemetry";
 import { EventReporter } from "./event-reporter.js";
@@ -32,6 +32,7 @@ function specFromMessage(message: RunSpecMessage): RunSpec {
     agent: ResolvedAgent.parse({ ...message.agent, network: message.agent.network || "none" }),
     workspace: message.workspace,
     traceparent: message.traceparent,
+    model: modelTargetFromWire(message.model),
   };
 }
 
@@ -151,6 +152,8 @@ export class JobRunner {
         finishedAt: now,
         patch: null,
         imageDigest: "",
+        usage: ZERO_USAGE,
+        outputTail: message,
       };
     }
     await reporter.close();
@@ -160,10 +163,10 @@ export class JobRunner {
       hasExitCode: outcome.exitCode !== null,
       exitCode: outcome.exitCode ?? 0,
       error: outcome.error,
-      outputTail: reporter.outputTail(),
+      outputTail: outcome.outputTail,
       startedAt: outcome.startedAt.toISOString(),
       finishedAt: outcome.finishedAt.toISOString(),
-      costUsd: 0,
+      costUsd: outcome.usage.costUsd ?? 0,
       patch: outcome.patch
         ? {
             digest: outcome.patch.digest,

@@ -2,16 +2,19 @@ import { getRuntime } from "@pancode/agents";
 import {
   EMPTY_DIGEST,
   type NetworkPolicy,
+  PanCodeError,
   type PatchFile,
   type RunSpec,
   type RunStatus,
   sha256Digest,
+  type Usage,
 } from "@pancode/core";
 import type { PreparedWorktree, WorkspaceCache } from "@pancode/git";
 import type { WorkerApi } from "@pancode/proto";
 import type { ContainerRuntime, SandboxResult } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
 import { currentTraceparent, withSpan } from "@pancode/telemetry";
+import { AgentOutput } from "./agent-output.js";
 import type { EventReporter } from "./event-reporter.js";
 
 /** Why a run was stopped before its command ended by itself. */
@@ -26,6 +29,10 @@ export interface RunOutcome {
   finishedAt: Date;
   patch: { digest: string; bytes: number; files: PatchFile[] } | null;
   imageDigest: string;
+  /** Tokens and cost the agent reported (zero for plain commands). */
+  usage: Usage;
+  /** The agent's final answer, or the raw output tail. */
+  outputTail: string;
 }
 
 /** Dependencies of {@link executeRun}. */
@@ -36,6 +43,8 @@ export interface ExecutionDeps {
   logger: Logger;
   workerId: string;
   agentNetwork: "" | "bridge" | "host";
+  /** API keys by variable name; a run gets only the one its model's provider needs. */
+  secrets: Readonly<Record<string, string>>;
 }
 
 /** Network a run's sandbox gets: none stays none; agents that need egress may be redirected to host networking. */
@@ -56,6 +65,20 @@ async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLe
 }
 
 type RunLease = { runId: string; attempt: number; leaseToken: string };
+
+/** The API key of the run's provider, under the variable name the runtime was told to read. */
+function modelKeyEnv(deps: ExecutionDeps, spec: RunSpec): Record<string, string> {
+  const name = spec.model?.apiKeyEnv;
+  if (!name) return {};
+  const value = deps.secrets[name];
+  if (!value) {
+    throw new PanCodeError(
+      "CONFIG_INVALID",
+      `worker ${deps.workerId} has no ${name} for provider "${spec.model?.provider}"; set it in the worker's environment`,
+    );
+  }
+  return { [name]: value };
+}
 
 function traceEnv(env: Record<string, string>, traceparent: string): Record<string, string> {
   return traceparent ? { ...env, TRACEPARENT: traceparent } : env;
@@ -114,7 +137,9 @@ export async function executeRun(
   const imageDigest = image.value;
   const worktree = prepared.value;
   reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
-  const invocation = getRuntime(spec.agent.runtime).buildInvocation({ task: spec.task, agent: spec.agent });
+  const runtime = getRuntime(spec.agent.runtime);
+  const invocation = runtime.buildInvocation({ task: spec.task, agent: spec.agent, model: spec.model });
+  const output = new AgentOutput(reporter, runtime.createParser?.());
   const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
     // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
     deps.sandbox.run(
@@ -122,17 +147,21 @@ export async function executeRun(
         runId: spec.runId,
         image: spec.agent.image,
         argv: invocation.argv,
-        env: traceEnv({ ...invocation.env, PANCODE_RUN_ID: spec.runId }, currentTraceparent() || spec.traceparent),
+        env: traceEnv(
+          { ...invocation.env, ...modelKeyEnv(deps, spec), PANCODE_RUN_ID: spec.runId },
+          currentTraceparent() || spec.traceparent,
+        ),
         workspacePath: worktree.path,
         readonly: spec.agent.readonly,
         limits: spec.agent.limits,
         network: networkFor(spec.agent.network, deps.agentNetwork),
         labels: { "pancode.attempt": String(spec.attempt) },
       },
-      { onOutput: (stream, text) => reporter.output(stream, text) },
+      { onOutput: (stream, text) => output.push(stream, text) },
       stop.signal,
     ),
   );
+  output.finish();
   const reason = stop.reason();
   const status = statusOf(result.exitCode, reason);
   const error = status === "done" ? "" : failureReason(reason, result, spec);
@@ -146,6 +175,8 @@ export async function executeRun(
     finishedAt: result.finishedAt,
     patch,
     imageDigest,
+    usage: output.usage(),
+    outputTail: output.outputTail(),
   };
 }
 

@@ -21,7 +21,7 @@ export async function runWorkerService(env: Record<string, string | undefined>):
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-worker", env });
   const logger = createJsonLogger({ level: config.logLevel }).child({ component: "worker" });
-  const worker = await startWorker({ config, logger });
+  const worker = await startWorker({ config, logger, env });
   process.stderr.write(`pancode worker ${worker.id} started (sandbox: ${worker.sandbox})\n`);
   let stopping = false;
   const stop = async (): Promise<void> => {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { runtimeNames } from "@pancode/agents";
+import { loadClusterConfig, providerAccess, runtimeNames } from "@pancode/agents";
 import { createInProcessBus, createJetStreamBus, type TaskBus, type TaskSubscription } from "@pancode/bus";
 import { PanCodeError } from "@pancode/core";
 import { WorkspaceCache } from "@pancode/git";
@@ -28,6 +28,8 @@ export interface Worker {
 export interface StartWorkerOptions {
   config: WorkerConfig;
   logger: Logger;
+  /** The worker's environment, read once by the entry point: API keys of the configured providers come from it. */
+  env: Record<string, string | undefined>;
   /** The in-process bus of an embedded cluster (`pancode up`); otherwise built from the config. */
   bus?: TaskBus;
 }
@@ -73,6 +75,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     worktreeRoot: await claimWorktreeRoot(cacheRoot, config.id),
     logger: logger.child({ component: "git" }),
   });
+  const access = providerAccess(await loadClusterConfig(config.configPath || undefined), options.env);
   const api = createWorkerApi({
     address: config.coordinator.address,
     token: await workerToken(config),
@@ -86,8 +89,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       capacity: config.concurrency,
       version: WORKER_VERSION,
       runtimes: runtimeNames(),
+      providers: access.providers,
     });
   const registration = await register();
+  logger.info("providers served", { providers: access.providers });
   const bus =
     options.bus ??
     (config.bus.natsUrl
@@ -100,6 +105,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     logger: logger.child({ component: "job-runner" }),
     workerId: config.id,
     agentNetwork: config.sandbox.agentNetwork,
+    secrets: access.secrets,
     flushMs: config.events.flushMs,
     ackWaitMs: config.bus.ackWaitMs,
   });

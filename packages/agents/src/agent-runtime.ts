@@ -1,9 +1,16 @@
-import type { ResolvedAgent } from "@pancode/core";
+import type { AgentEvent, ModelTarget, ResolvedAgent } from "@pancode/core";
 
 /** What a runtime adapter hands to the sandbox: the command line and the extra environment. */
 export interface AgentInvocation {
   argv: string[];
   env: Record<string, string>;
+}
+
+/** Turns an agent CLI's stdout, line by line, into normalised events. */
+export interface OutputParser {
+  push(line: string): AgentEvent[];
+  /** Called once at exit: events still owed (e.g. the final answer of an agent that died early). */
+  finish(): AgentEvent[];
 }
 
 /**
@@ -12,5 +19,9 @@ export interface AgentInvocation {
  */
 export interface AgentRuntime {
   readonly name: string;
-  buildInvocation(input: { task: string; agent: ResolvedAgent }): AgentInvocation;
+  /** Whether runs of this runtime need a resolved model (coding agents) or not (plain commands). */
+  readonly needsModel: boolean;
+  buildInvocation(input: { task: string; agent: ResolvedAgent; model: ModelTarget | null }): AgentInvocation;
+  /** Parser of the CLI's stdout; absent when the output is plain text to pass through (the command runtime). */
+  createParser?(): OutputParser;
 }

@@ -1,8 +1,12 @@
 import { PanCodeError } from "@pancode/core";
 import type { AgentRuntime } from "./agent-runtime.js";
 import { commandRuntime } from "./runtimes/command-runtime.js";
+import { piRuntime } from "./runtimes/pi-runtime.js";
 
-const RUNTIMES: ReadonlyMap<string, AgentRuntime> = new Map([[commandRuntime.name, commandRuntime]]);
+const RUNTIMES: ReadonlyMap<string, AgentRuntime> = new Map([
+  [commandRuntime.name, commandRuntime],
+  [piRuntime.name, piRuntime],
+]);
 
 /** Names of the runtimes this build of PanCode can drive. */
 export function runtimeNames(): string[] {

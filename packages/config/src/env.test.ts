@@ -14,6 +14,7 @@ describe("parseConfig", () => {
     const error = (() => {
       try {
         parseConfig(Schema, { COUNT: "-3" });
+        return undefined;
       } catch (err) {
         return err;
       }

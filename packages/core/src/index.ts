@@ -6,8 +6,10 @@
  * if (!isTerminalStatus(run.status)) throw new PanCodeError("INVALID_ARGUMENT", `run ${run.id} is still running`);
  * ```
  */
+export { AgentEvent, addUsage, Usage, ZERO_USAGE } from "./agent-event.js";
 export { DIGEST_PREFIX, EMPTY_DIGEST, isDigest, sha256Digest } from "./digest.js";
 export { ErrorCode, isPanCodeError, PanCodeError, type PanCodeErrorOptions, toError } from "./errors.js";
+export { ModelPrice, ModelTarget } from "./model-target.js";
 export { PatchFile, PatchFileStatus, PatchSummary } from "./patch.js";
 export { NetworkPolicy, ResolvedAgent, Run, RunSpec, SandboxLimits, WorkspaceRef } from "./run.js";
 export { RunEvent, RunEventKind } from "./run-event.js";

@@ -2,9 +2,9 @@ import { z } from "zod";
 
 /**
  * Kinds of run events. `stdout`/`stderr` carry raw output text; `status` marks a lifecycle transition; `log` is a
- * worker-side note (workspace prepared, patch uploaded). Agent runtimes add normalised kinds later.
+ * worker-side note (workspace prepared, patch uploaded); `agent` carries one normalised {@link AgentEvent} as JSON.
  */
-export const RunEventKind = z.enum(["status", "stdout", "stderr", "log"]);
+export const RunEventKind = z.enum(["status", "stdout", "stderr", "log", "agent"]);
 export type RunEventKind = z.infer<typeof RunEventKind>;
 
 /** One event of a run, ordered by `seq` within the run. */

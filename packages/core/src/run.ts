@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ModelTarget } from "./model-target.js";
 import { PatchSummary } from "./patch.js";
 import { RunStatus } from "./run-status.js";
 
@@ -41,6 +42,12 @@ export const ResolvedAgent = z.object({
   limits: SandboxLimits,
   network: NetworkPolicy,
   model: z.string().default(""),
+  /** Tool names the runtime allows (Pi's vocabulary: read, bash, edit, write, grep, find, ls); [] = runtime default. */
+  tools: z.array(z.string()).default([]),
+  /** Turn limit of the agent's loop; 0 = the runtime's default. */
+  maxTurns: z.number().int().nonnegative().default(0),
+  /** System prompt given to the agent on top of its runtime's own; "" = none. */
+  prompt: z.string().default(""),
 });
 export type ResolvedAgent = z.infer<typeof ResolvedAgent>;
 
@@ -54,6 +61,8 @@ export const RunSpec = z.object({
   agent: ResolvedAgent,
   workspace: WorkspaceRef,
   traceparent: z.string().default(""),
+  /** The run's model; null for runtimes that need none. */
+  model: ModelTarget.nullable().default(null),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 

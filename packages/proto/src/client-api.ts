@@ -5,11 +5,12 @@ import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
 import { bearerMetadata } from "./credentials.js";
 import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
 import {
-  type AgentInfo,
+  type AgentFile,
   ClientServiceClient,
   type ClusterInfoResponse,
   type DispatchRequest,
   type DispatchResponse,
+  type ListAgentsResponse,
   type Receipt,
   type UploadBlobRequest,
   type WatchRunRequest,
@@ -26,18 +27,22 @@ export interface ClientApiOptions {
   deadlineMs?: number;
 }
 
+/** A dispatch request whose repository agent files may be left out (none). */
+export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles"> & { agentFiles?: AgentFile[] };
+
 /** Promise-based client of the coordinator's ClientService. Every error is a PanCodeError. */
 export interface ClientApi {
   readonly address: string;
   uploadBlob(kind: string, data: Uint8Array): Promise<BlobRef>;
   hasCommit(repoId: string, commit: string): Promise<boolean>;
-  dispatch(request: DispatchRequest): Promise<DispatchResponse>;
+  dispatch(request: DispatchRequestInput): Promise<DispatchResponse>;
   getRun(runId: string): Promise<RunInfo>;
   listRuns(limit: number): Promise<RunInfo[]>;
   watchRun(request: WatchRunRequest, signal?: AbortSignal): AsyncGenerator<WatchRunResponse>;
   fetchPatch(runId: string): Promise<Buffer>;
   getReceipt(id: string): Promise<Receipt>;
-  listAgents(): Promise<AgentInfo[]>;
+  /** The cluster's agents, with the caller's repository definitions (if any) layered on top. */
+  listAgents(agentFiles?: AgentFile[]): Promise<ListAgentsResponse>;
   clusterInfo(): Promise<ClusterInfoResponse>;
   close(): void;
 }
@@ -68,7 +73,8 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
       const res = await unaryCall(ctx, client.hasCommit.bind(client), { repoId, commit });
       return res.present;
     },
-    dispatch: (request) => unaryCall(ctx, client.dispatch.bind(client), request),
+    dispatch: (request) =>
+      unaryCall(ctx, client.dispatch.bind(client), { ...request, agentFiles: request.agentFiles ?? [] }),
     getRun: (runId) => unaryCall(ctx, client.getRun.bind(client), { runId }),
     async listRuns(limit) {
       return (await unaryCall(ctx, client.listRuns.bind(client), { limit })).runs;
@@ -80,9 +86,7 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
       return collectBlob(readStream(ctx, client.fetchPatch({ runId }, ctx.metadata())), MAX_BLOB_BYTES);
     },
     getReceipt: (id) => unaryCall(ctx, client.getReceipt.bind(client), { id }),
-    async listAgents() {
-      return (await unaryCall(ctx, client.listAgents.bind(client), {})).agents;
-    },
+    listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
     close: () => client.close(),
   };

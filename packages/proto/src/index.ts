@@ -20,7 +20,14 @@ export {
   MAX_MESSAGE_BYTES,
 } from "./blob-stream.js";
 export type { CallContext } from "./call.js";
-export { CHANNEL_OPTIONS, type ClientApi, type ClientApiOptions, createClientApi } from "./client-api.js";
+export {
+  CHANNEL_OPTIONS,
+  type ClientApi,
+  type ClientApiOptions,
+  createClientApi,
+  type DispatchRequestInput,
+} from "./client-api.js";
+export { modelTargetFromWire, modelTargetToWire } from "./convert/model-target.js";
 export {
   AUTHORIZATION_HEADER,
   bearerMetadata,
@@ -41,6 +48,7 @@ export type {
   WorkspaceRef as WorkspaceRefMessage,
 } from "./gen/pancode/v1/common.js";
 export {
+  type AgentFile,
   type AgentInfo,
   type ClientServiceServer,
   ClientServiceService,
@@ -52,6 +60,7 @@ export {
   type GetRunRequest,
   type HasCommitRequest,
   type HasCommitResponse,
+  type ListAgentsRequest,
   type ListAgentsResponse,
   type ListRunsRequest,
   type ListRunsResponse,

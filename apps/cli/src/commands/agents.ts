@@ -1,27 +1,49 @@
+import type { AgentInfo } from "@pancode/proto";
 import type { Command } from "commander";
+import { readAgentFilesAround } from "../agent-files.js";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { printJson, table } from "../output.js";
+import { formatDuration, printJson, table } from "../output.js";
 
-/** `pancode agents [--json]` and `pancode agents show <name>`. */
+/** One agent in full, as `pancode agents show` prints it: fields first, then the system prompt. */
+function formatAgent(a: AgentInfo): string {
+  const fields: [string, string][] = [
+    ["name", a.name],
+    ["description", a.description],
+    ["source", a.source],
+    ["runtime", a.runtime],
+    ["model", a.model || "(cluster default)"],
+    ["readonly", a.readonly ? "yes" : "no"],
+    ["tools", a.tools.join(", ") || "-"],
+    ["max turns", a.maxTurns > 0 ? String(a.maxTurns) : "(runtime default)"],
+    ["timeout", formatDuration(a.timeoutMs)],
+    ["network", a.network],
+  ];
+  const prompt = a.prompt ? a.prompt.replace(/^/gm, "  ") : "  (none)";
+  return `${fields.map(([k, v]) => `${k.padEnd(13)}${v}`).join("\n")}\nprompt:\n${prompt}`;
+}
+
+/**
+ * `pancode agents [--json]` and `pancode agents show <name>`: the cluster's agents, with those of the repository
+ * around the working directory (`.pancode/agents`, `.pancode/teams`) layered on top, as a dispatch from here sees
+ * them. Problems of the repository's files are printed as warnings on stderr.
+ */
 export async function agentsCommand(name: string | undefined, options: { json?: boolean }): Promise<number> {
+  const agentFiles = await readAgentFilesAround(process.cwd());
   const api = connect();
   try {
-    const agents = await api.listAgents();
-    const selected = name ? agents.filter((a) => a.name === name) : agents;
-    if (name && selected.length === 0) {
-      throw new UsageError(`unknown agent "${name}"; available agents: ${agents.map((a) => a.name).join(", ")}`);
-    }
-    if (options.json) printJson(name ? selected[0] : { agents });
-    else if (name) {
-      const a = selected[0];
-      if (a)
-        process.stdout.write(
-          `${Object.entries(a)
-            .map(([k, v]) => `${k.padEnd(12)}${String(v)}`)
-            .join("\n")}\n`,
-        );
+    const { agents, warnings } = await api.listAgents(agentFiles);
+    for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
+    if (name) {
+      const agent = agents.find((a) => a.name === name);
+      if (!agent) {
+        throw new UsageError(`unknown agent "${name}"; available agents: ${agents.map((a) => a.name).join(", ")}`);
+      }
+      if (options.json) printJson(agent);
+      else process.stdout.write(`${formatAgent(agent)}\n`);
+    } else if (options.json) {
+      printJson({ agents, warnings });
     } else {
       const rows = agents.map((a) => [
         a.name,
@@ -43,13 +65,16 @@ export async function agentsCommand(name: string | undefined, options: { json?: 
 export function registerAgents(program: Command, run: CommandRunner): void {
   const agents = program
     .command("agents")
-    .description("list the agents the cluster can run")
+    .description("list the agents the cluster can run (with this repository's .pancode/agents)")
     .option("--json", "print one JSON document")
     .action((options: { json?: boolean }) => run("agents", () => agentsCommand(undefined, options)));
   agents
     .command("show")
-    .description("show one agent")
+    .description("show one agent in full, including its system prompt")
     .argument("<name>")
     .option("--json", "print one JSON document")
-    .action((name: string, options: { json?: boolean }) => run("agents", () => agentsCommand(name, options)));
+    // optsWithGlobals: `agents show x --json` must work although the parent command also declares --json.
+    .action((name: string, _options: { json?: boolean }, command: Command) =>
+      run("agents", () => agentsCommand(name, command.optsWithGlobals())),
+    );
 }

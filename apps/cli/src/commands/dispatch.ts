@@ -1,5 +1,6 @@
 import { hostname, userInfo } from "node:os";
 import type { Command } from "commander";
+import { readAgentFiles } from "../agent-files.js";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
@@ -38,6 +39,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
   try {
     const workspace = await uploadWorkspace(api, process.cwd());
     const answer = await api.dispatch({
+      agentFiles: await readAgentFiles(workspace.snapshot.repoRoot),
       task,
       agent: options.agent ?? "",
       isolate: Boolean(options.isolate),

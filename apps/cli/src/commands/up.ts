@@ -50,7 +50,7 @@ export async function upCommand(options: UpOptions): Promise<void> {
         PANCODE_ACK_WAIT_MS: String(coordinatorConfig.bus.ackWaitMs),
       });
       const inProcess = coordinator.bus.kind === "in-process";
-      workers.push(await startWorker({ config, logger, ...(inProcess ? { bus: coordinator.bus } : {}) }));
+      workers.push(await startWorker({ config, logger, env, ...(inProcess ? { bus: coordinator.bus } : {}) }));
     }
   } catch (err) {
     await Promise.all(workers.map((w) => w.stop()));

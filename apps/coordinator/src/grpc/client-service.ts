@@ -1,4 +1,4 @@
-import type { AgentRegistry } from "@pancode/agents";
+import { type AgentRegistry, loadDefinitionFiles } from "@pancode/agents";
 import { EMPTY_DIGEST, isDigest, PanCodeError } from "@pancode/core";
 import type { Database } from "@pancode/db";
 import {
@@ -92,6 +92,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
               mode: req.mode,
               model: req.model,
               submitter: req.submitter,
+              agentFiles: req.agentFiles,
               workspace: req.workspace ?? {
                 repoId: "",
                 baseCommit: "",
@@ -136,16 +137,28 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       if (!receipt) throw new PanCodeError("NOT_FOUND", `no receipt with id or run id "${req.id}"`);
       return { ...receipt, createdAt: receipt.createdAt.toISOString() };
     }),
-    listAgents: unary(hc, "ListAgents", async () => ({
-      agents: deps.agents.list().map((a) => ({
-        name: a.name,
-        description: a.description,
-        runtime: a.runtime,
-        model: a.model,
-        readonly: a.readonly,
-        source: a.source,
-      })),
-    })),
+    listAgents: unary(hc, "ListAgents", async (req) => {
+      const repo = loadDefinitionFiles(req.agentFiles, "repo");
+      return {
+        agents: deps.agents
+          .withRepository(repo)
+          .list()
+          .map((a) => ({
+            name: a.name,
+            description: a.description,
+            runtime: a.runtime,
+            model: a.model,
+            readonly: a.readonly,
+            source: a.source,
+            tools: a.tools,
+            maxTurns: a.maxTurns,
+            timeoutMs: a.timeoutMs,
+            network: a.network,
+            prompt: a.prompt,
+          })),
+        warnings: repo.errors.map((e) => e.message),
+      };
+    }),
     clusterInfo: unary(hc, "ClusterInfo", async () => ({
       ...deps.info(),
       workers: (await deps.workers.list()).map((w) => ({

@@ -4,6 +4,7 @@ import {
   type BlobRef,
   type CompleteRunRequest,
   downloadChunks,
+  modelTargetToWire,
   type RunLease,
   type UploadPatchRequest,
   type WorkerServiceServer,
@@ -76,6 +77,7 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
         capacity: req.capacity,
         version: req.version,
         runtimes: req.runtimes,
+        providers: req.providers,
       });
       return { heartbeatIntervalMs: deps.heartbeatMs, leaseMs: deps.leaseMs };
     }),
@@ -97,6 +99,7 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           agent: s.agent,
           workspace: s.workspace,
           traceparent: s.traceparent,
+          model: modelTargetToWire(s.model),
         },
       };
     }),

@@ -9,6 +9,8 @@ export interface DispatchInput {
   model: string;
   submitter: string;
   workspace: { repoId: string; baseCommit: string; bundleDigest: string; stateDigest: string; stateTree: string };
+  /** The repository's agent (`.md`) and team (`.yaml`) files, for this dispatch only. */
+  agentFiles?: readonly { path: string; content: string }[];
 }
 
 /** Longest task text accepted (64 KiB): a prompt, not a payload. Files travel in the workspace. */

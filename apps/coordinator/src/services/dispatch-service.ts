@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { AgentRegistry } from "@pancode/agents";
+import { type AgentRegistry, type ClusterConfig, getRuntime, loadDefinitionFiles, resolveModel } from "@pancode/agents";
 import type { TaskBus } from "@pancode/bus";
-import { EMPTY_DIGEST, PanCodeError, type ResolvedAgent } from "@pancode/core";
+import { EMPTY_DIGEST, isPanCodeError, type ModelTarget, PanCodeError, type ResolvedAgent } from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
@@ -23,6 +23,20 @@ export interface DispatchServiceDeps {
   logger: Logger;
   defaultAgent: string;
   isDraining: () => boolean;
+  /** Providers, models and prices (PANCODE_CONFIG). */
+  cluster: ClusterConfig;
+}
+
+/** Gate 9, agent existence; when repository agent files were broken, the refusal says which and why. */
+function resolveAgent(agents: AgentRegistry, name: string, fileWarnings: readonly string[]): ResolvedAgent {
+  try {
+    return agents.resolve(name);
+  } catch (err) {
+    if (fileWarnings.length === 0 || !isPanCodeError(err) || err.code !== "UNKNOWN_AGENT") throw err;
+    throw new PanCodeError("UNKNOWN_AGENT", `${err.message}; agent files with errors: ${fileWarnings.join("; ")}`, {
+      cause: err,
+    });
+  }
 }
 
 /**
@@ -34,10 +48,14 @@ export class DispatchService {
 
   async dispatch(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
     const agentName = input.agent || this.deps.defaultAgent;
+    // The repository's own agents and teams apply to this dispatch only; broken files are warnings, not refusals.
+    const repo = loadDefinitionFiles(input.agentFiles ?? [], "repo");
+    const warnings = repo.errors.map((e) => e.message);
+    const agents =
+      repo.agents.length + repo.teams.length > 0 ? this.deps.agents.withRepository(repo) : this.deps.agents;
     checkMode(input);
     // The mutation gate needs the agent's read-only flag; an unknown agent is reported by gate 9 below.
-    const known = this.deps.agents.list().find((a) => a.name === agentName);
-    if (known) checkMutation(input, this.deps.agents.resolve(agentName));
+    if (agents.get(agentName)) checkMutation(input, agents.resolve(agentName));
     if (this.deps.isDraining()) {
       throw new PanCodeError("DRAINING", "Dispatch blocked: the coordinator is draining and admits no new runs", {
         retryable: true,
@@ -45,14 +63,15 @@ export class DispatchService {
     }
     checkTask(input);
     checkWorkspaceShape(input);
-    const agent = this.deps.agents.resolve(agentName);
-    await this.checkRouting(agent);
+    const agent = resolveAgent(agents, agentName, warnings);
+    const model = this.resolveModelFor(agent, input.model);
+    await this.checkRouting(agent, model);
     const bundleDigest = await this.checkWorkspaceBlobs(input);
 
     const run = await this.deps.db.insertRun({
       id: randomUUID(),
       agent: agent.name,
-      model: input.model || agent.model,
+      model: model?.ref ?? (input.model || agent.model),
       task: input.task,
       isolate: input.isolate,
       pool: DEFAULT_POOL,
@@ -62,7 +81,7 @@ export class DispatchService {
       stateDigest: input.workspace.stateDigest || EMPTY_DIGEST,
       stateTree: input.workspace.stateTree,
       submitter: input.submitter,
-      spec: { agent, mode: input.mode || "build" },
+      spec: { agent, mode: input.mode || "build", model },
       traceparent,
     });
     const { seq } = await this.deps.bus.publishTask(
@@ -72,16 +91,36 @@ export class DispatchService {
     await this.deps.db.setBusSeq(run.id, seq);
     this.deps.logger.info("run admitted", { runId: run.id, agent: agent.name, pool: run.pool });
     this.deps.notifier.notify(run.id);
-    return { run, warnings: [] };
+    return { run, warnings };
   }
 
   /** Gate 10: a live worker must serve the pool and the agent's runtime, or the run would wait forever. */
-  private async checkRouting(agent: ResolvedAgent): Promise<void> {
+  /**
+   * The model of a run whose runtime needs one: the dispatch's `--model`, else the agent's, else the cluster
+   * default, resolved against the cluster config (unknown names list the known ones). Null for plain commands.
+   */
+  private resolveModelFor(agent: ResolvedAgent, requested: string): ModelTarget | null {
+    if (!getRuntime(agent.runtime).needsModel) return null;
+    return resolveModel(this.deps.cluster, requested || agent.model);
+  }
+
+  /**
+   * Gate 10: a live worker must serve the pool, the agent's runtime and, for model runs, hold a key for the model's
+   * provider, or the run would wait forever. The refusal names what is missing.
+   */
+  private async checkRouting(agent: ResolvedAgent, model: ModelTarget | null): Promise<void> {
     const live = await this.deps.workers.liveWorkers(DEFAULT_POOL, agent.runtime);
     if (live.length === 0) {
       throw new PanCodeError(
         "NO_WORKER",
         `Dispatch blocked: no live worker in pool "${DEFAULT_POOL}" serves runtime "${agent.runtime}" (start one with \`pancode worker\`)`,
+      );
+    }
+    if (model && !live.some((w) => this.deps.workers.servesProvider(w.id, model.provider))) {
+      const keyHint = model.apiKeyEnv ? `set ${model.apiKeyEnv} on a worker` : "check the workers' PANCODE_CONFIG";
+      throw new PanCodeError(
+        "NO_WORKER",
+        `Dispatch blocked: no live worker holds an API key for provider "${model.provider}" (${keyHint})`,
       );
     }
   }

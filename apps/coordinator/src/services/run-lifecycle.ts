@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { TaskBus } from "@pancode/bus";
-import { EMPTY_DIGEST, isTerminalStatus, PanCodeError, type RunSpec, RunStatus } from "@pancode/core";
+import { EMPTY_DIGEST, isTerminalStatus, ModelTarget, PanCodeError, type RunSpec, RunStatus } from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
@@ -90,6 +90,9 @@ export class RunLifecycle {
           stateTree: row.stateTree,
         },
         traceparent: row.traceparent,
+        model: ModelTarget.nullable()
+          .catch(null)
+          .parse(row.spec.model ?? null),
       },
     };
   }

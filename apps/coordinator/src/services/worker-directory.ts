@@ -4,6 +4,8 @@ import type { Logger } from "@pancode/telemetry";
 /** What a worker announced at registration, kept in memory (capabilities are not history, so not in the DB). */
 interface WorkerCapabilities {
   runtimes: string[];
+  /** Providers whose API key the worker holds (or that need none). */
+  providers: string[];
 }
 
 /** Knows which workers are alive and what they can run; the routing gate asks it. */
@@ -19,6 +21,7 @@ export class WorkerDirectory {
     capacity: number;
     version: string;
     runtimes: string[];
+    providers: string[];
   }): Promise<void> {
     await this.deps.db.upsertWorker({
       id: w.id,
@@ -27,7 +30,7 @@ export class WorkerDirectory {
       capacity: w.capacity,
       version: w.version,
     });
-    this.capabilities.set(w.id, { runtimes: w.runtimes });
+    this.capabilities.set(w.id, { runtimes: w.runtimes, providers: w.providers });
     this.deps.logger.info("worker joined", { workerId: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity });
   }
 
@@ -52,6 +55,12 @@ export class WorkerDirectory {
         w.lastHeartbeatAt >= since &&
         (this.capabilities.get(w.id)?.runtimes.includes(runtime) ?? true),
     );
+  }
+
+  /** Whether worker `id` announced a key for `provider`. Workers the coordinator has not heard from since its own
+   * start are unknown: they re-register on their next heartbeat, so they do not count yet. */
+  servesProvider(id: string, provider: string): boolean {
+    return this.capabilities.get(id)?.providers.includes(provider) ?? false;
   }
 
   /** Marks workers without a recent heartbeat as gone and logs who left. */

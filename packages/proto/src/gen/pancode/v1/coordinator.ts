@@ -59,6 +59,17 @@ export interface DispatchRequest {
   /** provider/id override, empty = agent default */
   model: string;
   submitter: string;
+  /**
+   * Agent (.pancode/agents/*.md) and team (.pancode/teams/*.yaml) definitions of the submitted repository; they
+   * apply to this dispatch only. A broken file becomes a warning and never affects the others.
+   */
+  agentFiles: AgentFile[];
+}
+
+/** A definition file of the repository: its path relative to the repository root and its text. */
+export interface AgentFile {
+  path: string;
+  content: string;
 }
 
 export interface DispatchResponse {
@@ -109,19 +120,33 @@ export interface Receipt {
 }
 
 export interface ListAgentsRequest {
+  /** The caller's repository definitions, listed on top of the cluster's (as a dispatch from there would see them). */
+  agentFiles: AgentFile[];
 }
 
 export interface AgentInfo {
   name: string;
   description: string;
   runtime: string;
+  /** provider/id or alias; empty = the cluster's default model */
   model: string;
   readonly: boolean;
+  /** builtin | cluster | repo */
   source: string;
+  tools: string[];
+  /** 0 = the runtime's default */
+  maxTurns: number;
+  timeoutMs: number;
+  /** none | host | bridge */
+  network: string;
+  /** system prompt */
+  prompt: string;
 }
 
 export interface ListAgentsResponse {
   agents: AgentInfo[];
+  /** problems of the request's agent files, one line per file and field */
+  warnings: string[];
 }
 
 export interface ClusterInfoRequest {
@@ -389,7 +414,16 @@ export const HasCommitResponse: MessageFns<HasCommitResponse> = {
 };
 
 function createBaseDispatchRequest(): DispatchRequest {
-  return { task: "", agent: "", isolate: false, workspace: undefined, mode: "", model: "", submitter: "" };
+  return {
+    task: "",
+    agent: "",
+    isolate: false,
+    workspace: undefined,
+    mode: "",
+    model: "",
+    submitter: "",
+    agentFiles: [],
+  };
 }
 
 export const DispatchRequest: MessageFns<DispatchRequest> = {
@@ -414,6 +448,9 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     }
     if (message.submitter !== "") {
       writer.uint32(58).string(message.submitter);
+    }
+    for (const v of message.agentFiles) {
+      AgentFile.encode(v!, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -487,6 +524,14 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
             message.submitter = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.agentFiles.push(AgentFile.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -508,6 +553,11 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
       mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
       model: isSet(object.model) ? globalThis.String(object.model) : "",
       submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
+      agentFiles: globalThis.Array.isArray(object?.agentFiles)
+        ? object.agentFiles.map((e: any) => AgentFile.fromJSON(e))
+        : globalThis.Array.isArray(object?.agent_files)
+        ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
+        : [],
     };
   },
 
@@ -534,6 +584,9 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     if (message.submitter !== "") {
       obj.submitter = message.submitter;
     }
+    if (message.agentFiles?.length) {
+      obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
+    }
     return obj;
   },
 
@@ -551,6 +604,92 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     message.mode = object.mode ?? "";
     message.model = object.model ?? "";
     message.submitter = object.submitter ?? "";
+    message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAgentFile(): AgentFile {
+  return { path: "", content: "" };
+}
+
+export const AgentFile: MessageFns<AgentFile> = {
+  encode(message: AgentFile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.content !== "") {
+      writer.uint32(18).string(message.content);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentFile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentFile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.content = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentFile {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      content: isSet(object.content) ? globalThis.String(object.content) : "",
+    };
+  },
+
+  toJSON(message: AgentFile): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.content !== "") {
+      obj.content = message.content;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentFile>): AgentFile {
+    return AgentFile.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentFile>): AgentFile {
+    const message = createBaseAgentFile();
+    message.path = object.path ?? "";
+    message.content = object.content ?? "";
     return message;
   },
 };
@@ -1329,11 +1468,14 @@ export const Receipt: MessageFns<Receipt> = {
 };
 
 function createBaseListAgentsRequest(): ListAgentsRequest {
-  return {};
+  return { agentFiles: [] };
 }
 
 export const ListAgentsRequest: MessageFns<ListAgentsRequest> = {
-  encode(_: ListAgentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListAgentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.agentFiles) {
+      AgentFile.encode(v!, writer.uint32(10).fork()).join();
+    }
     return writer;
   },
 
@@ -1350,6 +1492,14 @@ export const ListAgentsRequest: MessageFns<ListAgentsRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agentFiles.push(AgentFile.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1362,26 +1512,48 @@ export const ListAgentsRequest: MessageFns<ListAgentsRequest> = {
     }
   },
 
-  fromJSON(_: any): ListAgentsRequest {
-    return {};
+  fromJSON(object: any): ListAgentsRequest {
+    return {
+      agentFiles: globalThis.Array.isArray(object?.agentFiles)
+        ? object.agentFiles.map((e: any) => AgentFile.fromJSON(e))
+        : globalThis.Array.isArray(object?.agent_files)
+        ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
+        : [],
+    };
   },
 
-  toJSON(_: ListAgentsRequest): unknown {
+  toJSON(message: ListAgentsRequest): unknown {
     const obj: any = {};
+    if (message.agentFiles?.length) {
+      obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
+    }
     return obj;
   },
 
   create(base?: DeepPartial<ListAgentsRequest>): ListAgentsRequest {
     return ListAgentsRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<ListAgentsRequest>): ListAgentsRequest {
+  fromPartial(object: DeepPartial<ListAgentsRequest>): ListAgentsRequest {
     const message = createBaseListAgentsRequest();
+    message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
     return message;
   },
 };
 
 function createBaseAgentInfo(): AgentInfo {
-  return { name: "", description: "", runtime: "", model: "", readonly: false, source: "" };
+  return {
+    name: "",
+    description: "",
+    runtime: "",
+    model: "",
+    readonly: false,
+    source: "",
+    tools: [],
+    maxTurns: 0,
+    timeoutMs: 0,
+    network: "",
+    prompt: "",
+  };
 }
 
 export const AgentInfo: MessageFns<AgentInfo> = {
@@ -1403,6 +1575,21 @@ export const AgentInfo: MessageFns<AgentInfo> = {
     }
     if (message.source !== "") {
       writer.uint32(50).string(message.source);
+    }
+    for (const v of message.tools) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.maxTurns !== 0) {
+      writer.uint32(64).int32(message.maxTurns);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(72).int32(message.timeoutMs);
+    }
+    if (message.network !== "") {
+      writer.uint32(82).string(message.network);
+    }
+    if (message.prompt !== "") {
+      writer.uint32(90).string(message.prompt);
     }
     return writer;
   },
@@ -1468,6 +1655,46 @@ export const AgentInfo: MessageFns<AgentInfo> = {
             message.source = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.tools.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.maxTurns = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.timeoutMs = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.network = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.prompt = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1488,6 +1715,19 @@ export const AgentInfo: MessageFns<AgentInfo> = {
       model: isSet(object.model) ? globalThis.String(object.model) : "",
       readonly: isSet(object.readonly) ? globalThis.Boolean(object.readonly) : false,
       source: isSet(object.source) ? globalThis.String(object.source) : "",
+      tools: globalThis.Array.isArray(object?.tools) ? object.tools.map((e: any) => globalThis.String(e)) : [],
+      maxTurns: isSet(object.maxTurns)
+        ? globalThis.Number(object.maxTurns)
+        : isSet(object.max_turns)
+        ? globalThis.Number(object.max_turns)
+        : 0,
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+      prompt: isSet(object.prompt) ? globalThis.String(object.prompt) : "",
     };
   },
 
@@ -1511,6 +1751,21 @@ export const AgentInfo: MessageFns<AgentInfo> = {
     if (message.source !== "") {
       obj.source = message.source;
     }
+    if (message.tools?.length) {
+      obj.tools = message.tools;
+    }
+    if (message.maxTurns !== 0) {
+      obj.maxTurns = Math.round(message.maxTurns);
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    if (message.prompt !== "") {
+      obj.prompt = message.prompt;
+    }
     return obj;
   },
 
@@ -1525,18 +1780,26 @@ export const AgentInfo: MessageFns<AgentInfo> = {
     message.model = object.model ?? "";
     message.readonly = object.readonly ?? false;
     message.source = object.source ?? "";
+    message.tools = object.tools?.map((e) => e) || [];
+    message.maxTurns = object.maxTurns ?? 0;
+    message.timeoutMs = object.timeoutMs ?? 0;
+    message.network = object.network ?? "";
+    message.prompt = object.prompt ?? "";
     return message;
   },
 };
 
 function createBaseListAgentsResponse(): ListAgentsResponse {
-  return { agents: [] };
+  return { agents: [], warnings: [] };
 }
 
 export const ListAgentsResponse: MessageFns<ListAgentsResponse> = {
   encode(message: ListAgentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.agents) {
       AgentInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(18).string(v!);
     }
     return writer;
   },
@@ -1562,6 +1825,14 @@ export const ListAgentsResponse: MessageFns<ListAgentsResponse> = {
             message.agents.push(AgentInfo.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1577,6 +1848,7 @@ export const ListAgentsResponse: MessageFns<ListAgentsResponse> = {
   fromJSON(object: any): ListAgentsResponse {
     return {
       agents: globalThis.Array.isArray(object?.agents) ? object.agents.map((e: any) => AgentInfo.fromJSON(e)) : [],
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -1584,6 +1856,9 @@ export const ListAgentsResponse: MessageFns<ListAgentsResponse> = {
     const obj: any = {};
     if (message.agents?.length) {
       obj.agents = message.agents.map((e) => AgentInfo.toJSON(e));
+    }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
     }
     return obj;
   },
@@ -1594,6 +1869,7 @@ export const ListAgentsResponse: MessageFns<ListAgentsResponse> = {
   fromPartial(object: DeepPartial<ListAgentsResponse>): ListAgentsResponse {
     const message = createBaseListAgentsResponse();
     message.agents = object.agents?.map((e) => AgentInfo.fromPartial(e)) || [];
+    message.warnings = object.warnings?.map((e) => e) || [];
     return message;
   },
 };

@@ -42,6 +42,8 @@ export interface RegisterRequest {
   capacity: number;
   version: string;
   runtimes: string[];
+  /** providers whose API key this worker holds (or that need none) */
+  providers: string[];
 }
 
 export interface RegisterResponse {
@@ -80,6 +82,26 @@ export interface ResolvedAgent {
   limits: SandboxLimits | undefined;
   network: string;
   model: string;
+  tools: string[];
+  maxTurns: number;
+  prompt: string;
+}
+
+/** Where a run's model lives. The API key is not here: only the name of the worker's variable that holds it. */
+export interface ModelTarget {
+  /** provider/id */
+  ref: string;
+  provider: string;
+  id: string;
+  /** openai-completions | anthropic-messages | google | openai-responses */
+  api: string;
+  baseUrl: string;
+  apiKeyEnv: string;
+  /** USD per million tokens */
+  priceInput: number;
+  priceOutput: number;
+  priceCacheRead: number;
+  priceCacheWrite: number;
 }
 
 export interface RunSpec {
@@ -88,6 +110,8 @@ export interface RunSpec {
   agent: ResolvedAgent | undefined;
   workspace: WorkspaceRef | undefined;
   traceparent: string;
+  /** unset for runtimes that need no model */
+  model: ModelTarget | undefined;
 }
 
 export interface ClaimRunResponse {
@@ -263,7 +287,7 @@ export const RunLease: MessageFns<RunLease> = {
 };
 
 function createBaseRegisterRequest(): RegisterRequest {
-  return { workerId: "", pool: "", sandbox: "", capacity: 0, version: "", runtimes: [] };
+  return { workerId: "", pool: "", sandbox: "", capacity: 0, version: "", runtimes: [], providers: [] };
 }
 
 export const RegisterRequest: MessageFns<RegisterRequest> = {
@@ -285,6 +309,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     }
     for (const v of message.runtimes) {
       writer.uint32(50).string(v!);
+    }
+    for (const v of message.providers) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -350,6 +377,14 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
             message.runtimes.push(reader.string());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.providers.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -374,6 +409,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
       capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
       version: isSet(object.version) ? globalThis.String(object.version) : "",
       runtimes: globalThis.Array.isArray(object?.runtimes) ? object.runtimes.map((e: any) => globalThis.String(e)) : [],
+      providers: globalThis.Array.isArray(object?.providers)
+        ? object.providers.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -397,6 +435,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     if (message.runtimes?.length) {
       obj.runtimes = message.runtimes;
     }
+    if (message.providers?.length) {
+      obj.providers = message.providers;
+    }
     return obj;
   },
 
@@ -411,6 +452,7 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     message.capacity = object.capacity ?? 0;
     message.version = object.version ?? "";
     message.runtimes = object.runtimes?.map((e) => e) || [];
+    message.providers = object.providers?.map((e) => e) || [];
     return message;
   },
 };
@@ -893,7 +935,19 @@ export const SandboxLimits: MessageFns<SandboxLimits> = {
 };
 
 function createBaseResolvedAgent(): ResolvedAgent {
-  return { name: "", runtime: "", image: "", readonly: false, timeoutMs: 0, limits: undefined, network: "", model: "" };
+  return {
+    name: "",
+    runtime: "",
+    image: "",
+    readonly: false,
+    timeoutMs: 0,
+    limits: undefined,
+    network: "",
+    model: "",
+    tools: [],
+    maxTurns: 0,
+    prompt: "",
+  };
 }
 
 export const ResolvedAgent: MessageFns<ResolvedAgent> = {
@@ -921,6 +975,15 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
     }
     if (message.model !== "") {
       writer.uint32(66).string(message.model);
+    }
+    for (const v of message.tools) {
+      writer.uint32(74).string(v!);
+    }
+    if (message.maxTurns !== 0) {
+      writer.uint32(80).int32(message.maxTurns);
+    }
+    if (message.prompt !== "") {
+      writer.uint32(90).string(message.prompt);
     }
     return writer;
   },
@@ -1002,6 +1065,30 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
             message.model = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.tools.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.maxTurns = reader.int32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.prompt = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1028,6 +1115,13 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
       limits: isSet(object.limits) ? SandboxLimits.fromJSON(object.limits) : undefined,
       network: isSet(object.network) ? globalThis.String(object.network) : "",
       model: isSet(object.model) ? globalThis.String(object.model) : "",
+      tools: globalThis.Array.isArray(object?.tools) ? object.tools.map((e: any) => globalThis.String(e)) : [],
+      maxTurns: isSet(object.maxTurns)
+        ? globalThis.Number(object.maxTurns)
+        : isSet(object.max_turns)
+        ? globalThis.Number(object.max_turns)
+        : 0,
+      prompt: isSet(object.prompt) ? globalThis.String(object.prompt) : "",
     };
   },
 
@@ -1057,6 +1151,15 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
     if (message.model !== "") {
       obj.model = message.model;
     }
+    if (message.tools?.length) {
+      obj.tools = message.tools;
+    }
+    if (message.maxTurns !== 0) {
+      obj.maxTurns = Math.round(message.maxTurns);
+    }
+    if (message.prompt !== "") {
+      obj.prompt = message.prompt;
+    }
     return obj;
   },
 
@@ -1075,12 +1178,263 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
       : undefined;
     message.network = object.network ?? "";
     message.model = object.model ?? "";
+    message.tools = object.tools?.map((e) => e) || [];
+    message.maxTurns = object.maxTurns ?? 0;
+    message.prompt = object.prompt ?? "";
+    return message;
+  },
+};
+
+function createBaseModelTarget(): ModelTarget {
+  return {
+    ref: "",
+    provider: "",
+    id: "",
+    api: "",
+    baseUrl: "",
+    apiKeyEnv: "",
+    priceInput: 0,
+    priceOutput: 0,
+    priceCacheRead: 0,
+    priceCacheWrite: 0,
+  };
+}
+
+export const ModelTarget: MessageFns<ModelTarget> = {
+  encode(message: ModelTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ref !== "") {
+      writer.uint32(10).string(message.ref);
+    }
+    if (message.provider !== "") {
+      writer.uint32(18).string(message.provider);
+    }
+    if (message.id !== "") {
+      writer.uint32(26).string(message.id);
+    }
+    if (message.api !== "") {
+      writer.uint32(34).string(message.api);
+    }
+    if (message.baseUrl !== "") {
+      writer.uint32(42).string(message.baseUrl);
+    }
+    if (message.apiKeyEnv !== "") {
+      writer.uint32(50).string(message.apiKeyEnv);
+    }
+    if (message.priceInput !== 0) {
+      writer.uint32(57).double(message.priceInput);
+    }
+    if (message.priceOutput !== 0) {
+      writer.uint32(65).double(message.priceOutput);
+    }
+    if (message.priceCacheRead !== 0) {
+      writer.uint32(73).double(message.priceCacheRead);
+    }
+    if (message.priceCacheWrite !== 0) {
+      writer.uint32(81).double(message.priceCacheWrite);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ref = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.api = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.baseUrl = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.apiKeyEnv = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.priceInput = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.priceOutput = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.priceCacheRead = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.priceCacheWrite = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModelTarget {
+    return {
+      ref: isSet(object.ref) ? globalThis.String(object.ref) : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      api: isSet(object.api) ? globalThis.String(object.api) : "",
+      baseUrl: isSet(object.baseUrl)
+        ? globalThis.String(object.baseUrl)
+        : isSet(object.base_url)
+        ? globalThis.String(object.base_url)
+        : "",
+      apiKeyEnv: isSet(object.apiKeyEnv)
+        ? globalThis.String(object.apiKeyEnv)
+        : isSet(object.api_key_env)
+        ? globalThis.String(object.api_key_env)
+        : "",
+      priceInput: isSet(object.priceInput)
+        ? globalThis.Number(object.priceInput)
+        : isSet(object.price_input)
+        ? globalThis.Number(object.price_input)
+        : 0,
+      priceOutput: isSet(object.priceOutput)
+        ? globalThis.Number(object.priceOutput)
+        : isSet(object.price_output)
+        ? globalThis.Number(object.price_output)
+        : 0,
+      priceCacheRead: isSet(object.priceCacheRead)
+        ? globalThis.Number(object.priceCacheRead)
+        : isSet(object.price_cache_read)
+        ? globalThis.Number(object.price_cache_read)
+        : 0,
+      priceCacheWrite: isSet(object.priceCacheWrite)
+        ? globalThis.Number(object.priceCacheWrite)
+        : isSet(object.price_cache_write)
+        ? globalThis.Number(object.price_cache_write)
+        : 0,
+    };
+  },
+
+  toJSON(message: ModelTarget): unknown {
+    const obj: any = {};
+    if (message.ref !== "") {
+      obj.ref = message.ref;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.api !== "") {
+      obj.api = message.api;
+    }
+    if (message.baseUrl !== "") {
+      obj.baseUrl = message.baseUrl;
+    }
+    if (message.apiKeyEnv !== "") {
+      obj.apiKeyEnv = message.apiKeyEnv;
+    }
+    if (message.priceInput !== 0) {
+      obj.priceInput = floatToJson(message.priceInput);
+    }
+    if (message.priceOutput !== 0) {
+      obj.priceOutput = floatToJson(message.priceOutput);
+    }
+    if (message.priceCacheRead !== 0) {
+      obj.priceCacheRead = floatToJson(message.priceCacheRead);
+    }
+    if (message.priceCacheWrite !== 0) {
+      obj.priceCacheWrite = floatToJson(message.priceCacheWrite);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ModelTarget>): ModelTarget {
+    return ModelTarget.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ModelTarget>): ModelTarget {
+    const message = createBaseModelTarget();
+    message.ref = object.ref ?? "";
+    message.provider = object.provider ?? "";
+    message.id = object.id ?? "";
+    message.api = object.api ?? "";
+    message.baseUrl = object.baseUrl ?? "";
+    message.apiKeyEnv = object.apiKeyEnv ?? "";
+    message.priceInput = object.priceInput ?? 0;
+    message.priceOutput = object.priceOutput ?? 0;
+    message.priceCacheRead = object.priceCacheRead ?? 0;
+    message.priceCacheWrite = object.priceCacheWrite ?? 0;
     return message;
   },
 };
 
 function createBaseRunSpec(): RunSpec {
-  return { lease: undefined, task: "", agent: undefined, workspace: undefined, traceparent: "" };
+  return { lease: undefined, task: "", agent: undefined, workspace: undefined, traceparent: "", model: undefined };
 }
 
 export const RunSpec: MessageFns<RunSpec> = {
@@ -1099,6 +1453,9 @@ export const RunSpec: MessageFns<RunSpec> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(42).string(message.traceparent);
+    }
+    if (message.model !== undefined) {
+      ModelTarget.encode(message.model, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1156,6 +1513,14 @@ export const RunSpec: MessageFns<RunSpec> = {
             message.traceparent = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.model = ModelTarget.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1175,6 +1540,7 @@ export const RunSpec: MessageFns<RunSpec> = {
       agent: isSet(object.agent) ? ResolvedAgent.fromJSON(object.agent) : undefined,
       workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
       traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      model: isSet(object.model) ? ModelTarget.fromJSON(object.model) : undefined,
     };
   },
 
@@ -1195,6 +1561,9 @@ export const RunSpec: MessageFns<RunSpec> = {
     if (message.traceparent !== "") {
       obj.traceparent = message.traceparent;
     }
+    if (message.model !== undefined) {
+      obj.model = ModelTarget.toJSON(message.model);
+    }
     return obj;
   },
 
@@ -1214,6 +1583,9 @@ export const RunSpec: MessageFns<RunSpec> = {
       ? WorkspaceRef.fromPartial(object.workspace)
       : undefined;
     message.traceparent = object.traceparent ?? "";
+    message.model = (object.model !== undefined && object.model !== null)
+      ? ModelTarget.fromPartial(object.model)
+      : undefined;
     return message;
   },
 };

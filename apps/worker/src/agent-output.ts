@@ -1,0 +1,74 @@
+import type { OutputParser } from "@pancode/agents";
+import { type AgentEvent, addUsage, type Usage, ZERO_USAGE } from "@pancode/core";
+import { OUTPUT_TAIL_BYTES } from "./event-reporter.js";
+
+/** Where normalised events and raw output go (the run's event reporter). */
+export interface AgentOutputSink {
+  output(stream: "stdout" | "stderr", text: string): void;
+  agent(event: AgentEvent): void;
+}
+
+/**
+ * Routes a sandbox's output. With a runtime parser, stdout is the agent's JSON stream: it is split into lines,
+ * normalised, and only the normalised events are reported (the raw stream repeats every token as deltas); stderr
+ * passes through. Without a parser (plain commands) both streams pass through. Usage is totalled for the run's cost.
+ */
+export class AgentOutput {
+  private pending = "";
+  private rawTail = "";
+  private finalText = "";
+  private usageTotal: Usage = ZERO_USAGE;
+  private turnCount = 0;
+
+  constructor(
+    private readonly sink: AgentOutputSink,
+    private readonly parser: OutputParser | undefined,
+  ) {}
+
+  push(stream: "stdout" | "stderr", text: string): void {
+    this.rawTail = (this.rawTail + text).slice(-OUTPUT_TAIL_BYTES);
+    if (!this.parser || stream === "stderr") {
+      this.sink.output(stream, text);
+      return;
+    }
+    this.pending += text;
+    let newline = this.pending.indexOf("\n");
+    while (newline >= 0) {
+      const line = this.pending.slice(0, newline).trim();
+      this.pending = this.pending.slice(newline + 1);
+      if (line) this.emit(this.parser.push(line));
+      newline = this.pending.indexOf("\n");
+    }
+  }
+
+  /** Flushes a last unterminated line and the parser's owed events. */
+  finish(): void {
+    if (!this.parser) return;
+    const rest = this.pending.trim();
+    this.pending = "";
+    if (rest) this.emit(this.parser.push(rest));
+    this.emit(this.parser.finish());
+  }
+
+  private emit(events: AgentEvent[]): void {
+    for (const event of events) {
+      if (event.type === "usage") this.usageTotal = addUsage(this.usageTotal, event.usage);
+      if (event.type === "final") this.finalText = event.text;
+      if (event.type === "turn_start") this.turnCount = event.turn;
+      this.sink.agent(event);
+    }
+  }
+
+  usage(): Usage {
+    return this.usageTotal;
+  }
+
+  turns(): number {
+    return this.turnCount;
+  }
+
+  /** What the run "said": the agent's final answer, or the raw output tail of plain commands and dead agents. */
+  outputTail(): string {
+    return this.finalText ? this.finalText.slice(-OUTPUT_TAIL_BYTES) : this.rawTail;
+  }
+}
