@@ -5,6 +5,7 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 
 // Tests import workspace packages from source, so a test run never depends on a stale build.
 const alias = [
+  { find: /^@pancode\/testing\/model-server$/, replacement: `${root}packages/testing/src/model-server/index.ts` },
   { find: /^@pancode\/testing\/(.+)$/, replacement: `${root}packages/testing/src/$1.ts` },
   { find: /^@pancode\/([^/]+)$/, replacement: `${root}packages/$1/src/index.ts` },
 ];
