@@ -24,6 +24,8 @@ const WorkerEnv = z.object({
   PANCODE_SANDBOX: z.enum(["docker", "process"]).default("docker"),
   /** Docker engine socket. */
   PANCODE_DOCKER_SOCKET: z.string().default("/var/run/docker.sock"),
+  /** The cluster's agent image (same as the coordinator's): its labels say which agent CLIs this worker can run. */
+  PANCODE_AGENT_IMAGE: z.string().default("pancode/agent:dev"),
   /** Network for agents that need egress: host serves machines where bridge networks are not allowed. */
   PANCODE_AGENT_NETWORK: z.enum(["", "bridge", "host"]).default(""),
   /** NATS URL with JetStream; unset = in-process bus (only inside `pancode up`). */
@@ -54,6 +56,7 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
     kind: env.PANCODE_SANDBOX,
     socketPath: env.PANCODE_DOCKER_SOCKET,
     agentNetwork: env.PANCODE_AGENT_NETWORK,
+    agentImage: env.PANCODE_AGENT_IMAGE,
   },
   bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
   events: { flushMs: env.PANCODE_EVENT_FLUSH_MS },

@@ -1,4 +1,4 @@
-import { getRuntime } from "@pancode/agents";
+import { getRuntime, runtimeNames } from "@pancode/agents";
 import {
   EMPTY_DIGEST,
   type NetworkPolicy,
@@ -16,6 +16,7 @@ import type { Logger } from "@pancode/telemetry";
 import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import { AgentOutput } from "./agent-output.js";
 import type { EventReporter } from "./event-reporter.js";
+import { requireRuntime } from "./image-runtimes.js";
 
 /** Why a run was stopped before its command ended by itself. */
 export type StopReason = "timeout" | "cancelled" | "stale";
@@ -117,7 +118,7 @@ export async function executeRun(
   const attrs = { "pancode.run_id": spec.runId, "pancode.attempt": spec.attempt, "pancode.worker_id": deps.workerId };
   // Image inspection and workspace preparation are independent: overlap them.
   const [image, prepared] = await Promise.allSettled([
-    deps.sandbox.imageDigest(spec.agent.image),
+    deps.sandbox.inspectImage(spec.agent.image),
     withSpan("pancode.workspace.prepare", attrs, () => prepareWorkspace(deps, spec, lease)),
   ]);
   if (prepared.status === "fulfilled") {
@@ -134,12 +135,13 @@ export async function executeRun(
   }
   if (image.status === "rejected") throw image.reason;
   if (prepared.status === "rejected") throw prepared.reason;
-  const imageDigest = image.value;
+  const imageDigest = image.value.digest;
+  if (deps.sandbox.kind === "docker") requireRuntime(image.value, spec.agent.image, spec.agent.runtime, runtimeNames());
   const worktree = prepared.value;
   reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
   const runtime = getRuntime(spec.agent.runtime);
   const invocation = runtime.buildInvocation({ task: spec.task, agent: spec.agent, model: spec.model });
-  const output = new AgentOutput(reporter, runtime.createParser?.());
+  const output = new AgentOutput(reporter, runtime.createParser?.(), spec.model?.price);
   const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
     // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
     deps.sandbox.run(

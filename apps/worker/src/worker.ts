@@ -10,6 +10,7 @@ import { type ContainerRuntime, createDockerRuntime, createProcessRuntime } from
 import type { Logger } from "@pancode/telemetry";
 import type { WorkerConfig } from "./config.js";
 import { startHeartbeat } from "./heartbeat.js";
+import { runtimesOf } from "./image-runtimes.js";
 import { JobRunner } from "./job-runner.js";
 import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
 
@@ -75,6 +76,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     worktreeRoot: await claimWorktreeRoot(cacheRoot, config.id),
     logger: logger.child({ component: "git" }),
   });
+  // What this worker can run: the agent CLIs its image carries (the process sandbox promises only commands).
+  const runtimes =
+    sandbox.kind === "docker"
+      ? runtimesOf(await sandbox.inspectImage(config.sandbox.agentImage), runtimeNames())
+      : ["command"];
   const access = providerAccess(await loadClusterConfig(config.configPath || undefined), options.env);
   const api = createWorkerApi({
     address: config.coordinator.address,
@@ -88,11 +94,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       sandbox: sandbox.kind,
       capacity: config.concurrency,
       version: WORKER_VERSION,
-      runtimes: runtimeNames(),
+      runtimes,
       providers: access.providers,
     });
   const registration = await register();
-  logger.info("providers served", { providers: access.providers });
+  logger.info("capabilities", { runtimes, providers: access.providers });
   const bus =
     options.bus ??
     (config.bus.natsUrl

@@ -47,6 +47,12 @@ export interface SandboxResult {
   finishedAt: Date;
 }
 
+/** What the sandbox knows about an image. */
+export interface ImageInfo {
+  digest: string;
+  labels: Record<string, string>;
+}
+
 /**
  * Port to whatever isolates one agent run: a Docker container per run today, maybe a k8s pod later. Workers
  * depend on this interface only; tests may swap in fakes.
@@ -62,8 +68,11 @@ export interface ContainerRuntime {
   run(spec: SandboxRunSpec, hooks: SandboxHooks, signal: AbortSignal): Promise<SandboxResult>;
   /** Removes sandboxes left behind by dead owners on this host; returns how many were removed. */
   reapOrphans(): Promise<number>;
-  /** Content id (`sha256:...`) of `image`, for receipts. Throws `SANDBOX_FAILED` when the image is missing. */
-  imageDigest(image: string): Promise<string>;
+  /**
+   * Content id (`sha256:...`, for receipts) and labels of `image` (e.g. `pancode.runtimes`, the agent CLIs it
+   * carries). Throws `SANDBOX_FAILED` when the image is missing.
+   */
+  inspectImage(image: string): Promise<ImageInfo>;
   /** Resolves when the runtime can start sandboxes; throws `UNAVAILABLE` otherwise. */
   ping(): Promise<void>;
 }

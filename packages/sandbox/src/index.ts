@@ -20,7 +20,7 @@
  * if (result.exitCode !== 0) ...
  * ```
  */
-export type { ContainerRuntime, SandboxHooks, SandboxResult, SandboxRunSpec } from "./container-runtime.js";
+export type { ContainerRuntime, ImageInfo, SandboxHooks, SandboxResult, SandboxRunSpec } from "./container-runtime.js";
 export { createDockerRuntime, type DockerRuntimeOptions } from "./docker/docker-runtime.js";
 export { type ContainerOwner, LABELS } from "./docker/labels.js";
 export type { Logger } from "./logger.js";

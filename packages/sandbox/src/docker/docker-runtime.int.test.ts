@@ -196,8 +196,10 @@ describe.skipIf(await skipWithoutDocker())("docker runtime", () => {
   });
 
   it("reports image ids, missing images and an absent engine with clear errors", async () => {
-    expect(await runtime.imageDigest(image)).toMatch(/^sha256:[0-9a-f]{64}$/);
-    await expect(runtime.imageDigest("pancode/missing:none")).rejects.toMatchObject({
+    const info = await runtime.inspectImage(image);
+    expect(info.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(info.labels["pancode.runtimes"]).toContain("pi");
+    await expect(runtime.inspectImage("pancode/missing:none")).rejects.toMatchObject({
       code: "SANDBOX_FAILED",
       message: expect.stringContaining(
         "image not found: pancode/missing:none (build it with deploy/images/build-images.sh)",

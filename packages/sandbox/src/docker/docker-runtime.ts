@@ -49,10 +49,10 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
     kind: "docker",
     run: (spec, hooks, signal) => runContainer(ctx, spec, hooks, signal),
     reapOrphans: () => reapOrphanContainers({ docker, socketPath, host: options.owner.host, logger }),
-    async imageDigest(image) {
+    async inspectImage(image) {
       try {
         const info = await docker.getImage(image).inspect();
-        return info.Id;
+        return { digest: info.Id, labels: info.Config?.Labels ?? {} };
       } catch (err) {
         if (dockerStatus(err) === 404) {
           throw new PanCodeError(

@@ -41,7 +41,8 @@ export function createProcessRuntime(options: ProcessRuntimeOptions = {}): Conta
     // Children die with their process group or are re-parented; nothing is labelled, so nothing to reap.
     reapOrphans: async () => 0,
     // No image is involved; the empty digest tells receipts exactly that.
-    imageDigest: async () => EMPTY_DIGEST,
+    // No image: commands run from the worker's own PATH, whatever CLIs are installed there.
+    inspectImage: async () => ({ digest: EMPTY_DIGEST, labels: {} }),
     ping: async () => {},
   };
 }
