@@ -1,5 +1,5 @@
-import type { OutputParser } from "@pancode/agents";
-import { type AgentEvent, addUsage, type Usage, ZERO_USAGE } from "@pancode/core";
+import { costOf, type OutputParser } from "@pancode/agents";
+import { type AgentEvent, addUsage, type ModelPrice, type Usage, ZERO_USAGE } from "@pancode/core";
 import { OUTPUT_TAIL_BYTES } from "./event-reporter.js";
 
 /** Where normalised events and raw output go (the run's event reporter). */
@@ -11,7 +11,9 @@ export interface AgentOutputSink {
 /**
  * Routes a sandbox's output. With a runtime parser, stdout is the agent's JSON stream: it is split into lines,
  * normalised, and only the normalised events are reported (the raw stream repeats every token as deltas); stderr
- * passes through. Without a parser (plain commands) both streams pass through. Usage is totalled for the run's cost.
+ * passes through. Without a parser (plain commands) both streams pass through. Usage is totalled for the run's cost;
+ * with a `price` (the run's model, from the cluster's price table), usage a CLI could not price (costUsd null) is
+ * priced here, so events and total carry the cost.
  */
 export class AgentOutput {
   private pending = "";
@@ -23,6 +25,7 @@ export class AgentOutput {
   constructor(
     private readonly sink: AgentOutputSink,
     private readonly parser: OutputParser | undefined,
+    private readonly price?: ModelPrice,
   ) {}
 
   push(stream: "stdout" | "stderr", text: string): void {
@@ -51,12 +54,18 @@ export class AgentOutput {
   }
 
   private emit(events: AgentEvent[]): void {
-    for (const event of events) {
+    for (const raw of events) {
+      const event = this.priced(raw);
       if (event.type === "usage") this.usageTotal = addUsage(this.usageTotal, event.usage);
       if (event.type === "final") this.finalText = event.text;
       if (event.type === "turn_start") this.turnCount = event.turn;
       this.sink.agent(event);
     }
+  }
+
+  private priced(event: AgentEvent): AgentEvent {
+    if (event.type !== "usage" || event.usage.costUsd !== null || !this.price) return event;
+    return { type: "usage", usage: { ...event.usage, costUsd: costOf(this.price, event.usage) } };
   }
 
   usage(): Usage {
