@@ -38,6 +38,7 @@ beforeAll(async () => {
     "      - id: ro-attempt",
     "        price: { input: 1, output: 2 }",
     "      - id: hang",
+    "      - id: missing",
     "defaultModel: scripted/writer",
     "",
   ].join("\n");
@@ -129,6 +130,23 @@ describe("the pi runtime", () => {
       timeoutMs: 120_000,
     });
     expect(JSON.parse(next.stdout).status).toBe("done");
+    await repo.cleanup();
+  });
+
+  it("ends a run `error` with the agent's reason when its model calls fail, even though pi exits 0", async () => {
+    const repo = await createRepo({ files: { "README.md": "# demo\n" } });
+    // The provider does not know this model: every call gets a 404 in the OpenAI error shape.
+    const result = await cluster.cli(
+      ["dispatch", "Create hello.txt", "--agent", "dev", "--model", "scripted/missing", "--wait", "--json"],
+      {
+        cwd: repo.dir,
+        timeoutMs: 120_000,
+      },
+    );
+    expect(result.code).toBe(1);
+    const run = JSON.parse(result.stdout);
+    expect(run.status).toBe("error");
+    expect(run.error).toMatch(/^agent failed: .*404/);
     await repo.cleanup();
   });
 

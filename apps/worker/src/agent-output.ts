@@ -21,6 +21,8 @@ export class AgentOutput {
   private finalText = "";
   private usageTotal: Usage = ZERO_USAGE;
   private turnCount = 0;
+  /** The agent's own last error, cleared when it recovered (answered again after it). */
+  private lastError = "";
 
   constructor(
     private readonly sink: AgentOutputSink,
@@ -59,6 +61,8 @@ export class AgentOutput {
       if (event.type === "usage") this.usageTotal = addUsage(this.usageTotal, event.usage);
       if (event.type === "final") this.finalText = event.text;
       if (event.type === "turn_start") this.turnCount = event.turn;
+      if (event.type === "agent_error") this.lastError = event.message;
+      else if (event.type === "assistant_text" || event.type === "tool_call") this.lastError = "";
       this.sink.agent(event);
     }
   }
@@ -66,6 +70,14 @@ export class AgentOutput {
   private priced(event: AgentEvent): AgentEvent {
     if (event.type !== "usage" || event.usage.costUsd !== null || !this.price) return event;
     return { type: "usage", usage: { ...event.usage, costUsd: costOf(this.price, event.usage) } };
+  }
+
+  /**
+   * Why the agent failed by its own account, or "" when it did not. Some CLIs exit 0 after every model call failed
+   * (Pi does), so the stream, not the exit code, decides.
+   */
+  failure(): string {
+    return this.lastError;
   }
 
   usage(): Usage {

@@ -86,17 +86,24 @@ function traceEnv(env: Record<string, string>, traceparent: string): Record<stri
 }
 
 /** Why a run did not end `done`, in the words `pancode show` prints. */
-function failureReason(reason: StopReason | undefined, result: SandboxResult, spec: RunSpec): string {
+function failureReason(f: {
+  reason: StopReason | undefined;
+  result: SandboxResult;
+  spec: RunSpec;
+  agentFailure: string;
+}): string {
+  const { reason, result, spec } = f;
   if (reason === "timeout") return `timed out after ${spec.agent.timeoutMs} ms`;
   if (reason) return `stopped (${reason})`;
+  if (f.agentFailure) return `agent failed: ${f.agentFailure}`;
   if (result.oomKilled) return `killed: out of memory (limit ${spec.agent.limits.memoryMb} MiB)`;
   return `exit code ${result.exitCode}`;
 }
 
-function statusOf(exitCode: number, stop: StopReason | undefined): RunStatus {
+function statusOf(exitCode: number, stop: StopReason | undefined, agentFailure: string): RunStatus {
   if (stop === "timeout") return "timeout";
   if (stop) return "interrupted";
-  return exitCode === 0 ? "done" : "error";
+  return exitCode === 0 && !agentFailure ? "done" : "error";
 }
 
 /**
@@ -165,8 +172,9 @@ export async function executeRun(
   );
   output.finish();
   const reason = stop.reason();
-  const status = statusOf(result.exitCode, reason);
-  const error = status === "done" ? "" : failureReason(reason, result, spec);
+  const agentFailure = output.failure();
+  const status = statusOf(result.exitCode, reason, agentFailure);
+  const error = status === "done" ? "" : failureReason({ reason, result, spec, agentFailure });
   const patch =
     status === "interrupted" || spec.agent.readonly ? null : await uploadPatch(deps, worktree, lease, attrs);
   return {
