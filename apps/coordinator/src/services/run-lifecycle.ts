@@ -6,6 +6,7 @@ import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import { writeReceipt } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
+import { workspaceOf } from "./run-view.js";
 
 /** The lease a worker presents for everything it does on one attempt of a run. */
 export interface Lease {
@@ -82,13 +83,7 @@ export class RunLifecycle {
         leaseToken,
         task: row.task,
         agent: row.spec.agent,
-        workspace: {
-          repoId: row.repoId,
-          baseCommit: row.baseCommit,
-          bundleDigest: row.bundleDigest,
-          stateDigest: row.stateDigest,
-          stateTree: row.stateTree,
-        },
+        workspace: workspaceOf(row),
         traceparent: row.traceparent,
         model: ModelTarget.nullable()
           .catch(null)

@@ -1,3 +1,4 @@
+import type { WorkspaceRef } from "@pancode/core";
 import type { RunRow } from "@pancode/db";
 import type { RunInfo } from "@pancode/proto";
 
@@ -37,12 +38,17 @@ export function toRunInfo(row: RunRow): RunInfo {
         }
       : undefined,
     receiptId: row.receiptId,
-    workspace: {
-      repoId: row.repoId,
-      baseCommit: row.baseCommit,
-      bundleDigest: row.bundleDigest,
-      stateDigest: row.stateDigest,
-      stateTree: row.stateTree,
-    },
+    workspace: workspaceOf(row),
+  };
+}
+
+/** Where a run's starting state comes from, as stored on its row. */
+export function workspaceOf(row: RunRow): WorkspaceRef {
+  return {
+    repoId: row.repoId,
+    baseCommit: row.baseCommit,
+    bundleDigest: row.bundleDigest,
+    stateDigest: row.stateDigest,
+    stateTree: row.stateTree,
   };
 }
