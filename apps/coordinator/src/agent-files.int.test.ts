@@ -200,6 +200,14 @@ describe("models at admission", () => {
     );
   });
 
+  it("refuses an agent whose runtime is unknown, naming the runtimes there are", async () => {
+    const base = await dispatchBase();
+    const agentFiles = [{ path: ".pancode/agents/warp.md", content: "---\nruntime: warp-drive\n---\nGo fast.\n" }];
+    await expect(client.dispatch({ ...base, agent: "warp", agentFiles })).rejects.toThrow(
+      /unknown runtime "warp-drive"; known runtimes: .*command.*pi/,
+    );
+  });
+
   it("records the resolved model on the run", async () => {
     const base = await dispatchBase();
     const { run } = await client.dispatch({ ...base, task: "refactor", agent: "dev" });
