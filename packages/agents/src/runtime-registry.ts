@@ -1,11 +1,19 @@
 import { PanCodeError } from "@pancode/core";
 import type { AgentRuntime } from "./agent-runtime.js";
+import { claudeCodeRuntime } from "./runtimes/claude-code-runtime.js";
+import { codexRuntime } from "./runtimes/codex-runtime.js";
 import { commandRuntime } from "./runtimes/command-runtime.js";
+import { geminiRuntime } from "./runtimes/gemini-runtime.js";
+import { openCodeRuntime } from "./runtimes/opencode-runtime.js";
 import { piRuntime } from "./runtimes/pi-runtime.js";
 
 const RUNTIMES: ReadonlyMap<string, AgentRuntime> = new Map([
   [commandRuntime.name, commandRuntime],
   [piRuntime.name, piRuntime],
+  [claudeCodeRuntime.name, claudeCodeRuntime],
+  [codexRuntime.name, codexRuntime],
+  [geminiRuntime.name, geminiRuntime],
+  [openCodeRuntime.name, openCodeRuntime],
 ]);
 
 /** Names of the runtimes this build of PanCode can drive. */
