@@ -5,7 +5,7 @@ import { createRepo } from "@pancode/testing/git";
 import { afterEach, describe, expect, it } from "vitest";
 
 // Live smoke tests against real providers, through the whole cluster with the real Pi agent. Each runs only when
-// its API key is in the environment (never in CI here: no internet). Models are overridable for cost control.
+// its API key is in the environment (never in CI here: no internet). Small, cheap models.
 
 interface LiveProvider {
   name: string;
@@ -21,21 +21,21 @@ const PROVIDERS: LiveProvider[] = [
     keyEnv: "ANTHROPIC_API_KEY",
     api: "anthropic-messages",
     baseUrl: "https://api.anthropic.com",
-    model: process.env.PANCODE_LIVE_ANTHROPIC_MODEL ?? "claude-haiku-4-5",
+    model: "claude-haiku-4-5",
   },
   {
     name: "openai",
     keyEnv: "OPENAI_API_KEY",
     api: "openai-completions",
     baseUrl: "https://api.openai.com/v1",
-    model: process.env.PANCODE_LIVE_OPENAI_MODEL ?? "gpt-4o-mini",
+    model: "gpt-4o-mini",
   },
   {
     name: "google",
     keyEnv: "GEMINI_API_KEY",
     api: "google",
     baseUrl: "https://generativelanguage.googleapis.com",
-    model: process.env.PANCODE_LIVE_GOOGLE_MODEL ?? "gemini-2.5-flash",
+    model: "gemini-2.5-flash",
   },
 ];
 
