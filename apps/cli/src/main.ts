@@ -4,7 +4,9 @@ import type { CommandRunner } from "./command-runner.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerApply } from "./commands/apply.js";
 import { registerDispatch } from "./commands/dispatch.js";
+import { registerKeys } from "./commands/keys.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerReceipt } from "./commands/receipt.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerServices } from "./commands/up.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
@@ -42,6 +44,8 @@ registerRuns(program, run);
 registerLogs(program, run);
 registerApply(program, run);
 registerAgents(program, run);
+registerReceipt(program, run);
+registerKeys(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

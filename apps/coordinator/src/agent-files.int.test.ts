@@ -85,6 +85,7 @@ beforeAll(async () => {
     version: "test",
     runtimes: ["command", "pi"],
     providers: ["local"],
+    publicKeyPem: "",
   });
 });
 

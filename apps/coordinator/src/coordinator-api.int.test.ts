@@ -5,6 +5,15 @@ import { join } from "node:path";
 import { Client, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
 import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
+import {
+  countersignRunReceipt,
+  generateSigningKey,
+  parseEnvelope,
+  type RunReceiptPredicate,
+  signRunReceipt,
+  type TrustedKey,
+  verifyReceipt,
+} from "@pancode/receipts";
 import { noopLogger } from "@pancode/telemetry";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,6 +55,7 @@ beforeAll(async () => {
     version: "test",
     runtimes: ["command"],
     providers: [],
+    publicKeyPem: "",
   });
 });
 
@@ -229,6 +239,7 @@ describe("exactly-once result commit", () => {
       costUsd: 0,
       patch: undefined,
       imageDigest: "",
+      receiptEnvelope: "",
     };
     expect(await worker.completeRun({ ...done, lease: second.spec?.lease })).toMatchObject({ accepted: true });
     // A's late report and completion are refused and change nothing.
@@ -268,5 +279,135 @@ describe("exactly-once result commit", () => {
     await worker.claimRun({ runId, workerId: "wb", deliveryCount: 2 });
     await expect.poll(async () => (await client.getRun(runId)).status, { timeout: 10_000 }).toBe("error");
     expect((await client.getRun(runId)).error).toMatch(/was lost .* all 2 attempts are used/);
+    // No worker reported: the coordinator alone signs the receipt, and says so in it.
+    const result = verifyReceipt(parseEnvelope((await client.getReceipt(runId)).body), { keys: await trusted() });
+    expect(result).toMatchObject({ ok: true, failures: [], coordinatorOnly: true });
+    expect(result.statement?.predicate).toMatchObject({ issuer: "coordinator", runId });
+    expect(result.statement?.predicate.results.status).toBe("error");
+  });
+});
+
+async function trusted(): Promise<Record<string, TrustedKey>> {
+  const keys: Record<string, TrustedKey> = {};
+  for (const k of await client.getKeys()) {
+    keys[k.keyId] = { publicKeyPem: k.publicKeyPem, role: k.role as TrustedKey["role"], ownerId: k.ownerId };
+  }
+  return keys;
+}
+
+function predicateFor(runId: string, workerId: string, status: string): RunReceiptPredicate {
+  return {
+    receiptId: randomUUID(),
+    issuer: "worker",
+    runId,
+    attempt: 1,
+    workerId,
+    parameters: {
+      task: "true",
+      taskHash: sha256Digest("true"),
+      agent: "shell",
+      agentSpecDigest: EMPTY_DIGEST,
+      runtime: "command",
+      image: "",
+      imageDigest: "",
+      model: "",
+      provider: "",
+      mode: "build",
+      readonly: false,
+      isolate: false,
+      repoId: "r",
+      baseCommit: COMMIT,
+      stateDigest: EMPTY_DIGEST,
+    },
+    results: {
+      status,
+      exitCode: 0,
+      startedAt: "",
+      finishedAt: "",
+      durationMs: 0,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
+      costUsd: 0,
+      outputHash: EMPTY_DIGEST,
+      patchDigest: EMPTY_DIGEST,
+      patchBytes: 0,
+      patchFiles: [],
+    },
+    batchId: "",
+    chainId: "",
+    step: 0,
+    previousReceiptDigest: "",
+    createdAt: new Date().toISOString(),
+  };
+}
+
+describe("signed receipts", () => {
+  it("countersigns a worker's statement that matches the run and refuses one that does not", async () => {
+    const key = generateSigningKey();
+    const stranger = generateSigningKey();
+    await worker.register({
+      workerId: "wk",
+      pool: "other",
+      sandbox: "docker",
+      capacity: 1,
+      version: "test",
+      runtimes: ["command"],
+      providers: [],
+      publicKeyPem: key.publicKeyPem,
+    });
+    const ws = await workspace();
+    const { run } = await client.dispatch({
+      task: "true",
+      agent: "shell",
+      isolate: false,
+      mode: "build",
+      model: "",
+      submitter: "t",
+      workspace: ws,
+    });
+    const runId = run?.id ?? "";
+    const claim = await worker.claimRun({ runId, workerId: "wk", deliveryCount: 1 });
+    expect(claim.spec?.mode).toBe("build");
+    const completion = {
+      lease: claim.spec?.lease,
+      status: "done",
+      hasExitCode: true,
+      exitCode: 0,
+      error: "",
+      outputTail: "",
+      startedAt: "",
+      finishedAt: new Date().toISOString(),
+      costUsd: 0,
+      patch: undefined,
+      imageDigest: "",
+    };
+    const sign = (p: RunReceiptPredicate, k = key) => JSON.stringify(signRunReceipt(p, k.privateKey));
+    // Signed by a key the worker never registered; then a statement claiming another status than the completion.
+    await expect(
+      worker.completeRun({ ...completion, receiptEnvelope: sign(predicateFor(runId, "wk", "done"), stranger) }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(
+      worker.completeRun({ ...completion, receiptEnvelope: sign(predicateFor(runId, "wk", "error")) }),
+    ).rejects.toThrow(/does not match the run \(status\)/);
+    expect((await client.getRun(runId)).status).toBe("running");
+
+    const answer = await worker.completeRun({
+      ...completion,
+      receiptEnvelope: sign(predicateFor(runId, "wk", "done")),
+    });
+    expect(answer.accepted).toBe(true);
+    const receipt = await client.getReceipt(answer.receiptId);
+    const envelope = parseEnvelope(receipt.body);
+    expect(envelope.signatures).toHaveLength(2);
+    const keys = await trusted();
+    expect(
+      verifyReceipt(envelope, { keys, expectedPatchDigest: EMPTY_DIGEST, expectedPayloadHash: receipt.contentHash }),
+    ).toMatchObject({ ok: true, coordinatorOnly: false });
+    expect((await client.listReceipts(50)).map((r) => r.id)).toContain(answer.receiptId);
+    // A coordinator countersignature alone cannot turn a stranger's statement into a valid receipt.
+    const forged = countersignRunReceipt(
+      signRunReceipt(predicateFor(runId, "wk", "done"), stranger.privateKey),
+      stranger.privateKey,
+    );
+    expect(verifyReceipt(forged, { keys }).ok).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { createAgentRegistry, type LoadedDefinitions, loadAgentsDir, loadCluster
 import { createInProcessBus, createJetStreamBus, type TaskBus } from "@pancode/bus";
 import { openDatabase } from "@pancode/db";
 import { ClientServiceService, serverCredentials, WorkerServiceService } from "@pancode/proto";
+import { loadOrCreateSigningKey } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import { BlobStore } from "./blob-store.js";
 import type { CoordinatorConfig } from "./config.js";
@@ -12,6 +13,7 @@ import { createClientService } from "./grpc/client-service.js";
 import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
 import { DispatchService } from "./services/dispatch-service.js";
+import { ReceiptWriter } from "./services/receipt-writer.js";
 import { RunLifecycle } from "./services/run-lifecycle.js";
 import { RunNotifier } from "./services/run-notifier.js";
 import { RunQueries } from "./services/run-queries.js";
@@ -83,8 +85,17 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger: logger.child({ component: "workers" }),
     heartbeatMs: config.runs.heartbeatMs,
   });
+  // The coordinator's receipt-signing key lives in its data dir; its public half is published with the workers'.
+  const signingKey = await loadOrCreateSigningKey(join(config.dataDir, "keys", "coordinator.pem"));
+  await db.recordKey({
+    keyId: signingKey.keyId,
+    role: "coordinator",
+    ownerId: "coordinator",
+    publicKeyPem: signingKey.publicKeyPem,
+  });
   const lifecycle = new RunLifecycle({
     db,
+    receipts: new ReceiptWriter({ db, key: signingKey }),
     bus,
     blobs,
     notifier,

@@ -2,10 +2,12 @@ import { context, propagation } from "@opentelemetry/api";
 import type { TaskDelivery } from "@pancode/bus";
 import { isPanCodeError, ResolvedAgent, type RunSpec, ZERO_USAGE } from "@pancode/core";
 import { modelTargetFromWire, type RunSpecMessage, type WorkerApi } from "@pancode/proto";
+import type { SigningKey } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import { recordSpan, withSpan } from "@pancode/telemetry";
 import { EventReporter } from "./event-reporter.js";
 import { type ExecutionDeps, executeRun, type RunOutcome, type StopReason } from "./run-execution.js";
+import { signAttemptReceipt } from "./run-receipt.js";
 
 /** An attempt this worker is executing. */
 interface ActiveRun {
@@ -18,6 +20,14 @@ export interface JobRunnerOptions extends ExecutionDeps {
   api: WorkerApi;
   flushMs: number;
   ackWaitMs: number;
+  /** This worker's receipt-signing key. */
+  signingKey: SigningKey;
+}
+
+/** Facts of the run that its receipt records but the RunSpec does not carry. */
+interface ReceiptFacts {
+  mode: string;
+  isolate: boolean;
 }
 
 function specFromMessage(message: RunSpecMessage): RunSpec {
@@ -81,6 +91,7 @@ export class JobRunner {
         return;
       }
       const spec = specFromMessage(claim.spec);
+      const facts: ReceiptFacts = { mode: claim.spec.mode || "build", isolate: claim.spec.isolate };
       const parent = propagation.extract(context.active(), {
         traceparent: spec.traceparent || delivery.headers.traceparent,
       });
@@ -90,7 +101,7 @@ export class JobRunner {
         "pancode.worker_id": this.options.workerId,
       };
       recordSpan("pancode.queue.wait", { start: new Date(delivery.task.enqueuedAt), end: new Date() }, attrs, parent);
-      await context.with(parent, () => withSpan("pancode.run", attrs, () => this.runAttempt(spec, log)));
+      await context.with(parent, () => withSpan("pancode.run", attrs, () => this.runAttempt(spec, facts, log)));
       await delivery.ack();
     } catch (err) {
       // The coordinator could not be reached or refused us: let the bus redeliver later (lease expiry covers the rest).
@@ -101,7 +112,7 @@ export class JobRunner {
     }
   }
 
-  private async runAttempt(spec: RunSpec, log: Logger): Promise<void> {
+  private async runAttempt(spec: RunSpec, facts: ReceiptFacts, log: Logger): Promise<void> {
     const active: ActiveRun = { abort: new AbortController(), stop: undefined };
     this.active.set(spec.runId, active);
     const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
@@ -115,7 +126,7 @@ export class JobRunner {
     const timeout = setTimeout(() => this.stop(spec.runId, "timeout"), spec.agent.timeoutMs);
     const cleanups: (() => Promise<void>)[] = [];
     try {
-      await this.executeAndComplete(spec, reporter, active, cleanups, log);
+      await this.executeAndComplete(spec, facts, reporter, active, cleanups, log);
     } finally {
       clearTimeout(timeout);
       this.active.delete(spec.runId);
@@ -125,6 +136,7 @@ export class JobRunner {
 
   private async executeAndComplete(
     spec: RunSpec,
+    facts: ReceiptFacts,
     reporter: EventReporter,
     active: ActiveRun,
     cleanups: (() => Promise<void>)[],
@@ -180,6 +192,13 @@ export class JobRunner {
           }
         : undefined,
       imageDigest: outcome.imageDigest,
+      receiptEnvelope: signAttemptReceipt({
+        spec,
+        ...facts,
+        outcome,
+        workerId: this.options.workerId,
+        key: this.options.signingKey,
+      }),
     });
     if (answer.accepted) log.info("run completed", { status: outcome.status, attempt: spec.attempt });
     else log.warn("completion not accepted", { reason: answer.reason, attempt: spec.attempt });

@@ -6,6 +6,7 @@ import { createInProcessBus, createJetStreamBus, type TaskBus, type TaskSubscrip
 import { PanCodeError } from "@pancode/core";
 import { WorkspaceCache } from "@pancode/git";
 import { clientCredentials, createWorkerApi } from "@pancode/proto";
+import { loadOrCreateSigningKey } from "@pancode/receipts";
 import { type ContainerRuntime, createDockerRuntime, createProcessRuntime } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
 import type { WorkerConfig } from "./config.js";
@@ -87,6 +88,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     token: await workerToken(config),
     credentials: clientCredentials({ tls: false, caPath: config.coordinator.caPath }),
   });
+  // The receipt-signing key lives in the worker's data dir (never under the worktrees mounted into containers).
+  const signingKey = await loadOrCreateSigningKey(join(config.dataDir, "keys", `worker-${config.id}.pem`));
   const register = async () =>
     api.register({
       workerId: config.id,
@@ -96,6 +99,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       version: WORKER_VERSION,
       runtimes,
       providers: access.providers,
+      publicKeyPem: signingKey.publicKeyPem,
     });
   const registration = await register();
   logger.info("capabilities", { runtimes, providers: access.providers });
@@ -114,6 +118,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     secrets: access.secrets,
     flushMs: config.events.flushMs,
     ackWaitMs: config.bus.ackWaitMs,
+    signingKey,
   });
   const heartbeat = startHeartbeat({
     api,

@@ -20,10 +20,11 @@ import {
   type RenewLeasesOptions,
   renewLeases,
 } from "./queries/leases.js";
-import { getReceipt, type NewReceipt, setReceipt } from "./queries/receipts.js";
+import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
+import { listKeys, type NewSigningKey, recordKey } from "./queries/signing-keys.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
-import type { EventRow, NewRun, ReceiptRow, RunRow, WorkerRegistration, WorkerRow } from "./rows.js";
+import type { EventRow, NewRun, ReceiptRow, RunRow, SigningKeyRow, WorkerRegistration, WorkerRow } from "./rows.js";
 
 /**
  * The coordinator's store. Every status change is one conditional statement (or one transaction), so a stale
@@ -60,6 +61,12 @@ export interface Database {
   /** Inserts the receipt and sets runs.receipt_id in one tx; same receipt again is a no-op. */
   setReceipt(runId: string, receipt: NewReceipt): Promise<void>;
   getReceipt(idOrRunId: string): Promise<ReceiptRow | undefined>;
+  /** Receipts, newest first. */
+  listReceipts(limit: number): Promise<ReceiptRow[]>;
+  /** Records a receipt-signing public key; a known key id is a no-op. */
+  recordKey(key: NewSigningKey): Promise<void>;
+  /** Every receipt-signing public key, oldest first. */
+  listKeys(): Promise<SigningKeyRow[]>;
   /** Appends events with db-assigned seqs; returns the last seq. */
   appendEvents(runId: string, attempt: number, events: NewEvent[]): Promise<number>;
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
@@ -108,6 +115,9 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     findExpiredLeases: (now) => findExpiredLeases(db, now),
     setReceipt: (runId, receipt) => setReceipt(db, runId, receipt),
     getReceipt: (id) => getReceipt(db, id),
+    listReceipts: (limit) => listReceipts(db, limit),
+    recordKey: (key) => recordKey(db, key),
+    listKeys: () => listKeys(db),
     appendEvents: (runId, attempt, events) => appendEvents(db, runId, attempt, events),
     listEvents: (runId, afterSeq, limit) => listEvents(db, runId, afterSeq, limit),
     putBlob: (digest, bytes, kind) => putBlob(db, digest, bytes, kind),

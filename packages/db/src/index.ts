@@ -19,11 +19,13 @@ export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./
 export type { NewEvent } from "./queries/events.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
 export type { NewReceipt } from "./queries/receipts.js";
+export type { NewSigningKey } from "./queries/signing-keys.js";
 export type {
   EventRow,
   NewRun,
   ReceiptRow,
   RunRow,
+  SigningKeyRow,
   StoredRunSpec,
   WorkerRegistration,
   WorkerRow,

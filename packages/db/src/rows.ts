@@ -94,6 +94,16 @@ export interface ReceiptRow {
   createdAt: Date;
 }
 
+/** A receipt-signing public key. */
+export interface SigningKeyRow {
+  keyId: string;
+  role: "worker" | "coordinator";
+  ownerId: string;
+  publicKeyPem: string;
+  createdAt: Date;
+  revoked: boolean;
+}
+
 /** How a worker isolates runs. */
 export type WorkerSandbox = "docker" | "process";
 

@@ -12,6 +12,7 @@ import {
   type DispatchResponse,
   type ListAgentsResponse,
   type Receipt,
+  type SigningKeyInfo,
   type UploadBlobRequest,
   type WatchRunRequest,
   type WatchRunResponse,
@@ -41,6 +42,10 @@ export interface ClientApi {
   watchRun(request: WatchRunRequest, signal?: AbortSignal): AsyncGenerator<WatchRunResponse>;
   fetchPatch(runId: string): Promise<Buffer>;
   getReceipt(id: string): Promise<Receipt>;
+  /** Receipts, newest first. */
+  listReceipts(limit: number): Promise<Receipt[]>;
+  /** The cluster's receipt-signing public keys. */
+  getKeys(): Promise<SigningKeyInfo[]>;
   /** The cluster's agents, with the caller's repository definitions (if any) layered on top. */
   listAgents(agentFiles?: AgentFile[]): Promise<ListAgentsResponse>;
   clusterInfo(): Promise<ClusterInfoResponse>;
@@ -86,6 +91,12 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
       return collectBlob(readStream(ctx, client.fetchPatch({ runId }, ctx.metadata())), MAX_BLOB_BYTES);
     },
     getReceipt: (id) => unaryCall(ctx, client.getReceipt.bind(client), { id }),
+    async listReceipts(limit) {
+      return (await unaryCall(ctx, client.listReceipts.bind(client), { limit })).receipts;
+    },
+    async getKeys() {
+      return (await unaryCall(ctx, client.getKeys.bind(client), {})).keys;
+    },
     listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
     close: () => client.close(),

@@ -1,4 +1,4 @@
-import { canonicalJson, createRunReceipt, verifyRunReceipt } from "@pancode/receipts";
+import { canonicalJson } from "@pancode/receipts";
 import { describe, expect, it } from "vitest";
 
 describe("canonicalJson", () => {
@@ -13,45 +13,5 @@ describe("canonicalJson", () => {
   it("serialises numbers like ECMAScript", () => {
     expect(canonicalJson([1e21, 0.1, -0, 4.5])).toBe("[1e+21,0.1,0,4.5]");
     expect(() => canonicalJson(Number.NaN)).toThrow(/NaN/);
-  });
-});
-
-describe("run receipts", () => {
-  it("verifies untouched and detects an edited body", () => {
-    const receipt = createRunReceipt({
-      runId: "r1",
-      attempt: 1,
-      workerId: "w1",
-      createdAt: "2026-01-01T00:00:00.000Z",
-      parameters: {
-        task: "true",
-        taskHash: "h",
-        agent: "shell",
-        runtime: "command",
-        model: "",
-        image: "img",
-        imageDigest: "d",
-        readonly: false,
-        isolate: false,
-        mode: "build",
-        repoId: "r",
-        baseCommit: "c",
-        stateDigest: "s",
-      },
-      results: {
-        status: "done",
-        exitCode: 0,
-        startedAt: "a",
-        finishedAt: "b",
-        durationMs: 1,
-        costUsd: 0,
-        outputHash: "o",
-        patchDigest: "p",
-        patchBytes: 0,
-        patchFiles: [],
-      },
-    });
-    expect(verifyRunReceipt(receipt)).toBe("PASS");
-    expect(verifyRunReceipt({ ...receipt, body: receipt.body.replace('"done"', '"error"') })).toBe("TAMPERED");
   });
 });

@@ -137,6 +137,14 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       if (!receipt) throw new PanCodeError("NOT_FOUND", `no receipt with id or run id "${req.id}"`);
       return { ...receipt, createdAt: receipt.createdAt.toISOString() };
     }),
+    listReceipts: unary(hc, "ListReceipts", async (req) => {
+      const limit = req.limit > 0 ? Math.min(req.limit, 1000) : 20;
+      const rows = await deps.db.listReceipts(limit);
+      return { receipts: rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
+    }),
+    getKeys: unary(hc, "GetKeys", async () => ({
+      keys: (await deps.db.listKeys()).map((k) => ({ ...k, createdAt: k.createdAt.toISOString() })),
+    })),
     listAgents: unary(hc, "ListAgents", async (req) => {
       const repo = loadDefinitionFiles(req.agentFiles, "repo");
       return {

@@ -60,6 +60,7 @@ function completionOf(req: CompleteRunRequest) {
         }
       : null,
     imageDigest: req.imageDigest,
+    receiptEnvelope: req.receiptEnvelope,
   };
 }
 
@@ -78,6 +79,7 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
         version: req.version,
         runtimes: req.runtimes,
         providers: req.providers,
+        publicKeyPem: req.publicKeyPem,
       });
       return { heartbeatIntervalMs: deps.heartbeatMs, leaseMs: deps.leaseMs };
     }),
@@ -100,6 +102,8 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           workspace: s.workspace,
           traceparent: s.traceparent,
           model: modelTargetToWire(s.model),
+          mode: result.mode,
+          isolate: result.isolate,
         },
       };
     }),

@@ -1,31 +1,134 @@
-import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
+import { randomUUID } from "node:crypto";
+import { EMPTY_DIGEST, ModelTarget, PanCodeError, sha256Digest } from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
-import { createRunReceipt } from "@pancode/receipts";
+import {
+  agentSpecDigest,
+  canonicalJson,
+  checkSignature,
+  countersignRunReceipt,
+  type DsseEnvelope,
+  envelopePayload,
+  IN_TOTO_PAYLOAD_TYPE,
+  parseEnvelope,
+  payloadHash,
+  type RunReceiptPredicate,
+  readStatement,
+  type SigningKey,
+  signRunReceipt,
+  subjectsOf,
+} from "@pancode/receipts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What a worker's statement must agree with: the completion it came with and the run's current attempt. */
+export interface ExpectedStatement {
+  runId: string;
+  attempt: number;
+  workerId: string;
+  status: string;
+  patchDigest: string;
+}
 
 /**
- * Writes the receipt of a run that just reached a terminal state: canonical JSON of its parameters and results,
- * content-hashed. Called exactly once per run, by whoever committed the terminal transition.
+ * Writes the signed receipt of a run that reached a terminal state. A worker's completion carries a DSSE envelope
+ * the worker signed; the coordinator checks it against the worker's registered key and the run, then countersigns.
+ * A run the coordinator ended itself (stop, lost worker, drain) gets a statement the coordinator builds and signs
+ * alone, with `issuer: "coordinator"`, which verification accepts without a worker signature.
  */
-export async function writeReceipt(db: Database, run: RunRow, extra: { imageDigest: string }): Promise<string> {
+export class ReceiptWriter {
+  constructor(private readonly deps: { db: Database; key: SigningKey }) {}
+
+  /**
+   * Checks a worker-signed envelope before the completion is committed; INVALID_ARGUMENT naming what does not match.
+   * A statement the coordinator cannot vouch for must not make it into a receipt.
+   */
+  async checkWorkerEnvelope(text: string, expected: ExpectedStatement): Promise<DsseEnvelope> {
+    const envelope = parseEnvelope(text);
+    const where = `receipt of run ${expected.runId} attempt ${expected.attempt}`;
+    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+      throw new PanCodeError("INVALID_ARGUMENT", `${where}: payload type must be ${IN_TOTO_PAYLOAD_TYPE}`);
+    }
+    const keys = (await this.deps.db.listKeys()).filter(
+      (k) => k.role === "worker" && k.ownerId === expected.workerId && !k.revoked,
+    );
+    const signed = envelope.signatures.filter((s) => {
+      const key = keys.find((k) => k.keyId === s.keyid);
+      return key !== undefined && checkSignature(envelope, s, key.publicKeyPem);
+    });
+    if (signed.length !== 1 || envelope.signatures.length !== 1) {
+      throw new PanCodeError(
+        "INVALID_ARGUMENT",
+        `${where}: must carry exactly one valid signature by a registered key of worker ${expected.workerId}`,
+      );
+    }
+    const text8 = envelopePayload(envelope).toString("utf8");
+    const statement = readStatement(envelope);
+    if (canonicalJson(statement) !== text8) {
+      throw new PanCodeError("INVALID_ARGUMENT", `${where}: payload is not canonical JSON (RFC 8785)`);
+    }
+    const p = statement.predicate;
+    const mismatch: string[] = [];
+    if (p.issuer !== "worker") mismatch.push("issuer");
+    if (p.runId !== expected.runId) mismatch.push("runId");
+    if (p.attempt !== expected.attempt) mismatch.push("attempt");
+    if (p.workerId !== expected.workerId) mismatch.push("workerId");
+    if (p.results?.status !== expected.status) mismatch.push("status");
+    if (p.results?.patchDigest !== expected.patchDigest) mismatch.push("patchDigest");
+    if (typeof p.receiptId !== "string" || !UUID.test(p.receiptId)) mismatch.push("receiptId");
+    if (mismatch.length === 0 && canonicalJson(statement.subject) !== canonicalJson(subjectsOf(p))) {
+      mismatch.push("subject");
+    }
+    if (mismatch.length > 0) {
+      throw new PanCodeError("INVALID_ARGUMENT", `${where}: statement does not match the run (${mismatch.join(", ")})`);
+    }
+    return envelope;
+  }
+
+  /** Countersigns a checked worker envelope and stores it as the run's receipt; returns the receipt id. */
+  async writeWorkerReceipt(run: RunRow, envelope: DsseEnvelope): Promise<string> {
+    return this.store(run, countersignRunReceipt(envelope, this.deps.key.privateKey));
+  }
+
+  /** Builds, signs and stores a coordinator-only receipt of a run no worker reported on; returns its id. */
+  async writeCoordinatorReceipt(run: RunRow, imageDigest: string): Promise<string> {
+    return this.store(run, signRunReceipt(coordinatorPredicate(run, imageDigest), this.deps.key.privateKey));
+  }
+
+  private async store(run: RunRow, envelope: DsseEnvelope): Promise<string> {
+    const id = readStatement(envelope).predicate.receiptId;
+    const contentHash = payloadHash(envelopePayload(envelope));
+    await this.deps.db.setReceipt(run.id, { id, contentHash, body: JSON.stringify(envelope) });
+    return id;
+  }
+}
+
+/** The predicate of a run as the coordinator's database knows it. */
+export function coordinatorPredicate(run: RunRow, imageDigest: string): RunReceiptPredicate {
   const durationMs =
     run.startedAt && run.finishedAt ? Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime()) : 0;
   const agent = run.spec.agent;
-  const receipt = createRunReceipt({
+  const model = ModelTarget.nullable()
+    .catch(null)
+    .parse(run.spec.model ?? null);
+  return {
+    receiptId: randomUUID(),
+    issuer: "coordinator",
     runId: run.id,
     attempt: run.attempt,
     workerId: run.workerId,
-    createdAt: new Date().toISOString(),
     parameters: {
       task: run.task,
       taskHash: sha256Digest(run.task),
       agent: run.agent,
+      agentSpecDigest: agentSpecDigest(agent),
       runtime: agent.runtime,
-      model: run.model,
       image: agent.image,
-      imageDigest: extra.imageDigest,
+      imageDigest,
+      model: model?.ref ?? run.model,
+      provider: model?.provider ?? "",
+      mode: typeof run.spec.mode === "string" ? run.spec.mode : "build",
       readonly: agent.readonly,
       isolate: run.isolate,
-      mode: typeof run.spec.mode === "string" ? run.spec.mode : "build",
       repoId: run.repoId,
       baseCommit: run.baseCommit,
       stateDigest: run.stateDigest,
@@ -36,13 +139,17 @@ export async function writeReceipt(db: Database, run: RunRow, extra: { imageDige
       startedAt: run.startedAt?.toISOString() ?? "",
       finishedAt: run.finishedAt?.toISOString() ?? "",
       durationMs,
+      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
       costUsd: run.costUsd,
       outputHash: sha256Digest(run.outputTail),
       patchDigest: run.patchDigest || EMPTY_DIGEST,
       patchBytes: run.patchBytes,
       patchFiles: run.patchFiles.map((f) => f.path),
     },
-  });
-  await db.setReceipt(run.id, { id: receipt.id, contentHash: receipt.contentHash, body: receipt.body });
-  return receipt.id;
+    batchId: "",
+    chainId: "",
+    step: 0,
+    previousReceiptDigest: "",
+    createdAt: new Date().toISOString(),
+  };
 }

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { TaskBus } from "@pancode/bus";
 import { EMPTY_DIGEST, isTerminalStatus, ModelTarget, PanCodeError, type RunSpec, RunStatus } from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
+import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
-import { writeReceipt } from "./receipt-writer.js";
+import type { ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
 
@@ -26,6 +27,8 @@ export interface Completion {
   costUsd: number;
   patch: { digest: string; bytes: number; files: RunRow["patchFiles"] } | null;
   imageDigest: string;
+  /** DSSE envelope (JSON) of the worker-signed receipt statement; "" when the worker sent none. */
+  receiptEnvelope: string;
 }
 
 /** Dependencies of {@link RunLifecycle}. */
@@ -34,6 +37,7 @@ export interface RunLifecycleDeps {
   bus: TaskBus;
   blobs: BlobStore;
   notifier: RunNotifier;
+  receipts: ReceiptWriter;
   logger: Logger;
   leaseMs: number;
   maxAttempts: number;
@@ -48,7 +52,10 @@ export class RunLifecycle {
   constructor(private readonly deps: RunLifecycleDeps) {}
 
   /** Starts a new attempt for a delivered task, or says why the worker must drop it. */
-  async claim(runId: string, workerId: string): Promise<{ spec: RunSpec } | { skip: string; retryAfterMs: number }> {
+  async claim(
+    runId: string,
+    workerId: string,
+  ): Promise<{ spec: RunSpec; mode: string; isolate: boolean } | { skip: string; retryAfterMs: number }> {
     const leaseToken = randomUUID();
     const claimed = await this.deps.db.claimRun({
       runId,
@@ -89,6 +96,9 @@ export class RunLifecycle {
           .catch(null)
           .parse(row.spec.model ?? null),
       },
+      // The worker records these in the run's receipt.
+      mode: typeof row.spec.mode === "string" ? row.spec.mode : "build",
+      isolate: row.isolate,
     };
   }
 
@@ -137,6 +147,7 @@ export class RunLifecycle {
     if (c.patch && c.patch.digest !== EMPTY_DIGEST && !(await this.deps.blobs.has(c.patch.digest))) {
       throw new PanCodeError("INVALID_ARGUMENT", `patch ${c.patch.digest} was not uploaded before completion`);
     }
+    const envelope = await this.checkStatement(c);
     const result = await this.deps.db.completeRun({
       runId: c.lease.runId,
       attempt: c.lease.attempt,
@@ -157,7 +168,7 @@ export class RunLifecycle {
       });
       return { accepted: false, reason: result.reason, receiptId: "" };
     }
-    const receiptId = await this.afterTerminal(result.run, c.imageDigest);
+    const receiptId = await this.afterTerminal(result.run, c.imageDigest, envelope);
     this.deps.logger.info("run finished", {
       runId: result.run.id,
       status: result.run.status,
@@ -177,8 +188,33 @@ export class RunLifecycle {
     return run;
   }
 
-  private async afterTerminal(run: RunRow, imageDigest: string): Promise<string> {
-    const receiptId = await writeReceipt(this.deps.db, run, { imageDigest });
+  /**
+   * The worker's signed statement must agree with its completion and its current attempt before anything is
+   * committed. Stale completions skip the check: completeRun refuses them anyway. No envelope (a worker that cannot
+   * sign) means a coordinator-only receipt.
+   */
+  private async checkStatement(c: Completion): Promise<DsseEnvelope | undefined> {
+    if (!c.receiptEnvelope) {
+      this.deps.logger.warn("completion without a signed receipt statement", { runId: c.lease.runId });
+      return undefined;
+    }
+    const lease = c.lease;
+    if ((await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken)) !== "ok") return undefined;
+    const run = await this.deps.db.getRun(lease.runId);
+    if (!run) return undefined;
+    return this.deps.receipts.checkWorkerEnvelope(c.receiptEnvelope, {
+      runId: lease.runId,
+      attempt: lease.attempt,
+      workerId: run.workerId,
+      status: c.status,
+      patchDigest: c.patch?.digest || EMPTY_DIGEST,
+    });
+  }
+
+  private async afterTerminal(run: RunRow, imageDigest: string, envelope?: DsseEnvelope): Promise<string> {
+    const receiptId = envelope
+      ? await this.deps.receipts.writeWorkerReceipt(run, envelope)
+      : await this.deps.receipts.writeCoordinatorReceipt(run, imageDigest);
     const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
     await this.deps.db.appendEvents(run.id, run.attempt, [
       { at: new Date(), kind: "status", text: `${run.status}${detail}` },

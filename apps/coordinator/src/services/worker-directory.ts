@@ -1,4 +1,6 @@
+import { PanCodeError } from "@pancode/core";
 import type { Database, WorkerRow, WorkerSandbox } from "@pancode/db";
+import { keyIdOf } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 
 /** What a worker announced at registration, kept in memory (capabilities are not history, so not in the DB). */
@@ -22,7 +24,18 @@ export class WorkerDirectory {
     version: string;
     runtimes: string[];
     providers: string[];
+    /** The worker's Ed25519 receipt-signing key; "" for a worker that signs no receipts. */
+    publicKeyPem: string;
   }): Promise<void> {
+    if (w.publicKeyPem) {
+      let keyId: string;
+      try {
+        keyId = keyIdOf(w.publicKeyPem);
+      } catch (err) {
+        throw new PanCodeError("INVALID_ARGUMENT", `worker ${w.id} sent an invalid Ed25519 public key`, { cause: err });
+      }
+      await this.deps.db.recordKey({ keyId, role: "worker", ownerId: w.id, publicKeyPem: w.publicKeyPem });
+    }
     await this.deps.db.upsertWorker({
       id: w.id,
       pool: w.pool,

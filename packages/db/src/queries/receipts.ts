@@ -1,5 +1,5 @@
 import { PanCodeError } from "@pancode/core";
-import { eq, or } from "drizzle-orm";
+import { desc, eq, or } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { ReceiptRow } from "../rows.js";
 import { receipts, runs } from "../schema/index.js";
@@ -42,4 +42,10 @@ export async function getReceipt(db: DbHandle, idOrRunId: string): Promise<Recei
   // A receipt id and some run id could coincide; the receipt id wins.
   const row = rows.find((r) => r.id === idOrRunId) ?? rows[0];
   return row ? toReceiptRow(row) : undefined;
+}
+
+/** Receipts, newest first. */
+export async function listReceipts(db: DbHandle, limit: number): Promise<ReceiptRow[]> {
+  const rows = await db.select().from(receipts).orderBy(desc(receipts.createdAt), desc(receipts.id)).limit(limit);
+  return rows.map(toReceiptRow);
 }

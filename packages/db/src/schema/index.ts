@@ -4,4 +4,5 @@ export { receipts } from "./receipts.js";
 export { repoCommits } from "./repo-commits.js";
 export { runEvents } from "./run-events.js";
 export { runs } from "./runs.js";
+export { signingKeys } from "./signing-keys.js";
 export { workers } from "./workers.js";

@@ -114,9 +114,36 @@ export interface Receipt {
   id: string;
   runId: string;
   contentHash: string;
-  /** canonical JSON (RFC 8785) */
+  /** DSSE envelope (JSON) of an in-toto Statement whose payload is canonical JSON (RFC 8785) */
   body: string;
   createdAt: string;
+}
+
+export interface ListReceiptsRequest {
+  limit: number;
+}
+
+export interface ListReceiptsResponse {
+  receipts: Receipt[];
+}
+
+export interface GetKeysRequest {
+}
+
+export interface SigningKeyInfo {
+  /** sha256:<hex> of the raw Ed25519 public key */
+  keyId: string;
+  /** worker | coordinator */
+  role: string;
+  /** worker id, or "coordinator" */
+  ownerId: string;
+  publicKeyPem: string;
+  createdAt: string;
+  revoked: boolean;
+}
+
+export interface GetKeysResponse {
+  keys: SigningKeyInfo[];
 }
 
 export interface ListAgentsRequest {
@@ -1467,6 +1494,428 @@ export const Receipt: MessageFns<Receipt> = {
   },
 };
 
+function createBaseListReceiptsRequest(): ListReceiptsRequest {
+  return { limit: 0 };
+}
+
+export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
+  encode(message: ListReceiptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReceiptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReceiptsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListReceiptsRequest {
+    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+  },
+
+  toJSON(message: ListReceiptsRequest): unknown {
+    const obj: any = {};
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListReceiptsRequest>): ListReceiptsRequest {
+    return ListReceiptsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListReceiptsRequest>): ListReceiptsRequest {
+    const message = createBaseListReceiptsRequest();
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListReceiptsResponse(): ListReceiptsResponse {
+  return { receipts: [] };
+}
+
+export const ListReceiptsResponse: MessageFns<ListReceiptsResponse> = {
+  encode(message: ListReceiptsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.receipts) {
+      Receipt.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListReceiptsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListReceiptsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.receipts.push(Receipt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListReceiptsResponse {
+    return {
+      receipts: globalThis.Array.isArray(object?.receipts) ? object.receipts.map((e: any) => Receipt.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListReceiptsResponse): unknown {
+    const obj: any = {};
+    if (message.receipts?.length) {
+      obj.receipts = message.receipts.map((e) => Receipt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListReceiptsResponse>): ListReceiptsResponse {
+    return ListReceiptsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListReceiptsResponse>): ListReceiptsResponse {
+    const message = createBaseListReceiptsResponse();
+    message.receipts = object.receipts?.map((e) => Receipt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetKeysRequest(): GetKeysRequest {
+  return {};
+}
+
+export const GetKeysRequest: MessageFns<GetKeysRequest> = {
+  encode(_: GetKeysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetKeysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetKeysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetKeysRequest {
+    return {};
+  },
+
+  toJSON(_: GetKeysRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetKeysRequest>): GetKeysRequest {
+    return GetKeysRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetKeysRequest>): GetKeysRequest {
+    const message = createBaseGetKeysRequest();
+    return message;
+  },
+};
+
+function createBaseSigningKeyInfo(): SigningKeyInfo {
+  return { keyId: "", role: "", ownerId: "", publicKeyPem: "", createdAt: "", revoked: false };
+}
+
+export const SigningKeyInfo: MessageFns<SigningKeyInfo> = {
+  encode(message: SigningKeyInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.ownerId !== "") {
+      writer.uint32(26).string(message.ownerId);
+    }
+    if (message.publicKeyPem !== "") {
+      writer.uint32(34).string(message.publicKeyPem);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(42).string(message.createdAt);
+    }
+    if (message.revoked !== false) {
+      writer.uint32(48).bool(message.revoked);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SigningKeyInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSigningKeyInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ownerId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.publicKeyPem = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.createdAt = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.revoked = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SigningKeyInfo {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      ownerId: isSet(object.ownerId)
+        ? globalThis.String(object.ownerId)
+        : isSet(object.owner_id)
+        ? globalThis.String(object.owner_id)
+        : "",
+      publicKeyPem: isSet(object.publicKeyPem)
+        ? globalThis.String(object.publicKeyPem)
+        : isSet(object.public_key_pem)
+        ? globalThis.String(object.public_key_pem)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? globalThis.String(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.String(object.created_at)
+        : "",
+      revoked: isSet(object.revoked) ? globalThis.Boolean(object.revoked) : false,
+    };
+  },
+
+  toJSON(message: SigningKeyInfo): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.ownerId !== "") {
+      obj.ownerId = message.ownerId;
+    }
+    if (message.publicKeyPem !== "") {
+      obj.publicKeyPem = message.publicKeyPem;
+    }
+    if (message.createdAt !== "") {
+      obj.createdAt = message.createdAt;
+    }
+    if (message.revoked !== false) {
+      obj.revoked = message.revoked;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SigningKeyInfo>): SigningKeyInfo {
+    return SigningKeyInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SigningKeyInfo>): SigningKeyInfo {
+    const message = createBaseSigningKeyInfo();
+    message.keyId = object.keyId ?? "";
+    message.role = object.role ?? "";
+    message.ownerId = object.ownerId ?? "";
+    message.publicKeyPem = object.publicKeyPem ?? "";
+    message.createdAt = object.createdAt ?? "";
+    message.revoked = object.revoked ?? false;
+    return message;
+  },
+};
+
+function createBaseGetKeysResponse(): GetKeysResponse {
+  return { keys: [] };
+}
+
+export const GetKeysResponse: MessageFns<GetKeysResponse> = {
+  encode(message: GetKeysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.keys) {
+      SigningKeyInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetKeysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetKeysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keys.push(SigningKeyInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetKeysResponse {
+    return {
+      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => SigningKeyInfo.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetKeysResponse): unknown {
+    const obj: any = {};
+    if (message.keys?.length) {
+      obj.keys = message.keys.map((e) => SigningKeyInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetKeysResponse>): GetKeysResponse {
+    return GetKeysResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetKeysResponse>): GetKeysResponse {
+    const message = createBaseGetKeysResponse();
+    message.keys = object.keys?.map((e) => SigningKeyInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseListAgentsRequest(): ListAgentsRequest {
   return { agentFiles: [] };
 }
@@ -2314,6 +2763,27 @@ export const ClientServiceService = {
     responseSerialize: (value: Receipt): Buffer => Buffer.from(Receipt.encode(value).finish()),
     responseDeserialize: (value: Buffer): Receipt => Receipt.decode(value),
   },
+  /** Receipts, newest first. */
+  listReceipts: {
+    path: "/pancode.v1.ClientService/ListReceipts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListReceiptsRequest): Buffer => Buffer.from(ListReceiptsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListReceiptsRequest => ListReceiptsRequest.decode(value),
+    responseSerialize: (value: ListReceiptsResponse): Buffer =>
+      Buffer.from(ListReceiptsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListReceiptsResponse => ListReceiptsResponse.decode(value),
+  },
+  /** The cluster's receipt-signing public keys (coordinator and workers), for offline verification. */
+  getKeys: {
+    path: "/pancode.v1.ClientService/GetKeys" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetKeysRequest): Buffer => Buffer.from(GetKeysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetKeysRequest => GetKeysRequest.decode(value),
+    responseSerialize: (value: GetKeysResponse): Buffer => Buffer.from(GetKeysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetKeysResponse => GetKeysResponse.decode(value),
+  },
   listAgents: {
     path: "/pancode.v1.ClientService/ListAgents" as const,
     requestStream: false as const,
@@ -2351,6 +2821,10 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   /** Streams the run's delta patch. */
   fetchPatch: handleServerStreamingCall<FetchPatchRequest, BlobChunk>;
   getReceipt: handleUnaryCall<GetReceiptRequest, Receipt>;
+  /** Receipts, newest first. */
+  listReceipts: handleUnaryCall<ListReceiptsRequest, ListReceiptsResponse>;
+  /** The cluster's receipt-signing public keys (coordinator and workers), for offline verification. */
+  getKeys: handleUnaryCall<GetKeysRequest, GetKeysResponse>;
   listAgents: handleUnaryCall<ListAgentsRequest, ListAgentsResponse>;
   clusterInfo: handleUnaryCall<ClusterInfoRequest, ClusterInfoResponse>;
 }
@@ -2463,6 +2937,38 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Receipt) => void,
+  ): ClientUnaryCall;
+  /** Receipts, newest first. */
+  listReceipts(
+    request: ListReceiptsRequest,
+    callback: (error: ServiceError | null, response: ListReceiptsResponse) => void,
+  ): ClientUnaryCall;
+  listReceipts(
+    request: ListReceiptsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListReceiptsResponse) => void,
+  ): ClientUnaryCall;
+  listReceipts(
+    request: ListReceiptsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListReceiptsResponse) => void,
+  ): ClientUnaryCall;
+  /** The cluster's receipt-signing public keys (coordinator and workers), for offline verification. */
+  getKeys(
+    request: GetKeysRequest,
+    callback: (error: ServiceError | null, response: GetKeysResponse) => void,
+  ): ClientUnaryCall;
+  getKeys(
+    request: GetKeysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetKeysResponse) => void,
+  ): ClientUnaryCall;
+  getKeys(
+    request: GetKeysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetKeysResponse) => void,
   ): ClientUnaryCall;
   listAgents(
     request: ListAgentsRequest,

@@ -44,6 +44,8 @@ export interface RegisterRequest {
   runtimes: string[];
   /** providers whose API key this worker holds (or that need none) */
   providers: string[];
+  /** the worker's Ed25519 receipt-signing key (SPKI PEM) */
+  publicKeyPem: string;
 }
 
 export interface RegisterResponse {
@@ -111,7 +113,13 @@ export interface RunSpec {
   workspace: WorkspaceRef | undefined;
   traceparent: string;
   /** unset for runtimes that need no model */
-  model: ModelTarget | undefined;
+  model:
+    | ModelTarget
+    | undefined;
+  /** plan | build | review (recorded in the run's receipt) */
+  mode: string;
+  /** recorded in the run's receipt */
+  isolate: boolean;
 }
 
 export interface ClaimRunResponse {
@@ -168,6 +176,8 @@ export interface CompleteRunRequest {
   costUsd: number;
   patch: PatchSummary | undefined;
   imageDigest: string;
+  /** DSSE envelope (JSON) of the run's receipt statement, signed by this worker; the coordinator countersigns it. */
+  receiptEnvelope: string;
 }
 
 export interface CompleteRunResponse {
@@ -287,7 +297,16 @@ export const RunLease: MessageFns<RunLease> = {
 };
 
 function createBaseRegisterRequest(): RegisterRequest {
-  return { workerId: "", pool: "", sandbox: "", capacity: 0, version: "", runtimes: [], providers: [] };
+  return {
+    workerId: "",
+    pool: "",
+    sandbox: "",
+    capacity: 0,
+    version: "",
+    runtimes: [],
+    providers: [],
+    publicKeyPem: "",
+  };
 }
 
 export const RegisterRequest: MessageFns<RegisterRequest> = {
@@ -312,6 +331,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     }
     for (const v of message.providers) {
       writer.uint32(58).string(v!);
+    }
+    if (message.publicKeyPem !== "") {
+      writer.uint32(66).string(message.publicKeyPem);
     }
     return writer;
   },
@@ -385,6 +407,14 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
             message.providers.push(reader.string());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.publicKeyPem = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -412,6 +442,11 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
       providers: globalThis.Array.isArray(object?.providers)
         ? object.providers.map((e: any) => globalThis.String(e))
         : [],
+      publicKeyPem: isSet(object.publicKeyPem)
+        ? globalThis.String(object.publicKeyPem)
+        : isSet(object.public_key_pem)
+        ? globalThis.String(object.public_key_pem)
+        : "",
     };
   },
 
@@ -438,6 +473,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     if (message.providers?.length) {
       obj.providers = message.providers;
     }
+    if (message.publicKeyPem !== "") {
+      obj.publicKeyPem = message.publicKeyPem;
+    }
     return obj;
   },
 
@@ -453,6 +491,7 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     message.version = object.version ?? "";
     message.runtimes = object.runtimes?.map((e) => e) || [];
     message.providers = object.providers?.map((e) => e) || [];
+    message.publicKeyPem = object.publicKeyPem ?? "";
     return message;
   },
 };
@@ -1434,7 +1473,16 @@ export const ModelTarget: MessageFns<ModelTarget> = {
 };
 
 function createBaseRunSpec(): RunSpec {
-  return { lease: undefined, task: "", agent: undefined, workspace: undefined, traceparent: "", model: undefined };
+  return {
+    lease: undefined,
+    task: "",
+    agent: undefined,
+    workspace: undefined,
+    traceparent: "",
+    model: undefined,
+    mode: "",
+    isolate: false,
+  };
 }
 
 export const RunSpec: MessageFns<RunSpec> = {
@@ -1456,6 +1504,12 @@ export const RunSpec: MessageFns<RunSpec> = {
     }
     if (message.model !== undefined) {
       ModelTarget.encode(message.model, writer.uint32(50).fork()).join();
+    }
+    if (message.mode !== "") {
+      writer.uint32(58).string(message.mode);
+    }
+    if (message.isolate !== false) {
+      writer.uint32(64).bool(message.isolate);
     }
     return writer;
   },
@@ -1521,6 +1575,22 @@ export const RunSpec: MessageFns<RunSpec> = {
             message.model = ModelTarget.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.mode = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.isolate = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1541,6 +1611,8 @@ export const RunSpec: MessageFns<RunSpec> = {
       workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
       traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
       model: isSet(object.model) ? ModelTarget.fromJSON(object.model) : undefined,
+      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
+      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
     };
   },
 
@@ -1564,6 +1636,12 @@ export const RunSpec: MessageFns<RunSpec> = {
     if (message.model !== undefined) {
       obj.model = ModelTarget.toJSON(message.model);
     }
+    if (message.mode !== "") {
+      obj.mode = message.mode;
+    }
+    if (message.isolate !== false) {
+      obj.isolate = message.isolate;
+    }
     return obj;
   },
 
@@ -1586,6 +1664,8 @@ export const RunSpec: MessageFns<RunSpec> = {
     message.model = (object.model !== undefined && object.model !== null)
       ? ModelTarget.fromPartial(object.model)
       : undefined;
+    message.mode = object.mode ?? "";
+    message.isolate = object.isolate ?? false;
     return message;
   },
 };
@@ -2159,6 +2239,7 @@ function createBaseCompleteRunRequest(): CompleteRunRequest {
     costUsd: 0,
     patch: undefined,
     imageDigest: "",
+    receiptEnvelope: "",
   };
 }
 
@@ -2196,6 +2277,9 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
     }
     if (message.imageDigest !== "") {
       writer.uint32(90).string(message.imageDigest);
+    }
+    if (message.receiptEnvelope !== "") {
+      writer.uint32(98).string(message.receiptEnvelope);
     }
     return writer;
   },
@@ -2301,6 +2385,14 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
             message.imageDigest = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.receiptEnvelope = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2354,6 +2446,11 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
         : isSet(object.image_digest)
         ? globalThis.String(object.image_digest)
         : "",
+      receiptEnvelope: isSet(object.receiptEnvelope)
+        ? globalThis.String(object.receiptEnvelope)
+        : isSet(object.receipt_envelope)
+        ? globalThis.String(object.receipt_envelope)
+        : "",
     };
   },
 
@@ -2392,6 +2489,9 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
     if (message.imageDigest !== "") {
       obj.imageDigest = message.imageDigest;
     }
+    if (message.receiptEnvelope !== "") {
+      obj.receiptEnvelope = message.receiptEnvelope;
+    }
     return obj;
   },
 
@@ -2415,6 +2515,7 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
       ? PatchSummary.fromPartial(object.patch)
       : undefined;
     message.imageDigest = object.imageDigest ?? "";
+    message.receiptEnvelope = object.receiptEnvelope ?? "";
     return message;
   },
 };

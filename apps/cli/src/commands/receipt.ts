@@ -1,0 +1,213 @@
+import { readFile } from "node:fs/promises";
+import { isPanCodeError, sha256Digest } from "@pancode/core";
+import type { ClientApi, Receipt } from "@pancode/proto";
+import {
+  type DsseEnvelope,
+  parseEnvelope,
+  type RunStatement,
+  readStatement,
+  type VerifyReceiptResult,
+  verifyReceipt,
+} from "@pancode/receipts";
+import type { Command } from "commander";
+import type { CommandRunner } from "../command-runner.js";
+import { connect } from "../connection.js";
+import { EXIT, UsageError } from "../exit-codes.js";
+import { printJson, shortId, table } from "../output.js";
+import { keysJson, readKeysFile, trustedKeys } from "../receipt-keys.js";
+
+function statementOf(receipt: Receipt): RunStatement | undefined {
+  try {
+    return readStatement(parseEnvelope(receipt.body));
+  } catch (_err) {
+    return undefined;
+  }
+}
+
+/** A receipt by receipt id, run id, or unique run id prefix. */
+async function fetchReceipt(api: ClientApi, id: string): Promise<Receipt> {
+  try {
+    return await api.getReceipt(id);
+  } catch (err) {
+    if (!isPanCodeError(err) || err.code !== "NOT_FOUND") throw err;
+    const run = await api.getRun(id);
+    if (!run.receiptId) throw err;
+    return api.getReceipt(run.receiptId);
+  }
+}
+
+/** `pancode receipt [--json]`: receipts, newest first. */
+export async function receiptListCommand(options: { json?: boolean; limit?: string }): Promise<number> {
+  const limit = options.limit === undefined ? 20 : Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new UsageError(`--limit must be a whole number from 1 to 1000, got "${options.limit}"`);
+  const api = connect();
+  try {
+    const list = (await api.listReceipts(limit)).map((r) => {
+      const p = statementOf(r)?.predicate;
+      return {
+        receiptId: r.id,
+        runId: r.runId,
+        agent: p?.parameters.agent ?? "",
+        status: p?.results.status ?? "",
+        createdAt: r.createdAt,
+      };
+    });
+    if (options.json) printJson({ receipts: list });
+    else if (list.length === 0) process.stdout.write("no receipts yet\n");
+    else {
+      const rows = list.map((r) => [r.receiptId, shortId(r.runId), r.agent, r.status, r.createdAt]);
+      process.stdout.write(`${table(["RECEIPT", "RUN", "AGENT", "STATUS", "CREATED"], rows)}\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+/** `pancode receipt show <id|run-id>`: the receipt's statement, decoded. */
+export async function receiptShowCommand(id: string, options: { json?: boolean }): Promise<number> {
+  const api = connect();
+  try {
+    const receipt = await fetchReceipt(api, id);
+    const envelope = parseEnvelope(receipt.body);
+    const statement = readStatement(envelope);
+    if (options.json) {
+      printJson({
+        receiptId: receipt.id,
+        runId: receipt.runId,
+        contentHash: receipt.contentHash,
+        createdAt: receipt.createdAt,
+        statement,
+        signatures: envelope.signatures.map((s) => s.keyid),
+      });
+      return EXIT.ok;
+    }
+    const p = statement.predicate;
+    const lines = [
+      `receipt   ${receipt.id} (${p.issuer === "coordinator" ? "coordinator only" : "worker + coordinator"})`,
+      `run       ${p.runId} (attempt ${p.attempt} on worker ${p.workerId || "-"})`,
+      `status    ${p.results.status} (exit ${p.results.exitCode ?? "-"})`,
+      `agent     ${p.parameters.agent} (${p.parameters.runtime}, spec ${p.parameters.agentSpecDigest})`,
+      `image     ${p.parameters.image} ${p.parameters.imageDigest || "-"}`,
+      `model     ${p.parameters.model || "-"}`,
+      `task      ${p.parameters.task}`,
+      `base      ${p.parameters.baseCommit}`,
+      `patch     ${p.results.patchDigest} (${p.results.patchBytes} bytes, ${p.results.patchFiles.length} file(s))`,
+      `hash      ${receipt.contentHash}`,
+      `signed by ${envelope.signatures.map((s) => s.keyid).join(", ")}`,
+      `created   ${receipt.createdAt}`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+/** `pancode receipt export <id>`: the DSSE envelope JSON on stdout. */
+export async function receiptExportCommand(id: string): Promise<number> {
+  const api = connect();
+  try {
+    const receipt = await fetchReceipt(api, id);
+    printJson(parseEnvelope(receipt.body));
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+function report(label: string, result: VerifyReceiptResult): number {
+  if (result.ok) {
+    const note = result.coordinatorOnly ? " (coordinator-only receipt: the coordinator ended this run)" : "";
+    process.stdout.write(`PASS ${label}${note}\n`);
+    return EXIT.ok;
+  }
+  process.stdout.write(`TAMPERED ${label}\n${result.failures.map((f) => `  - ${f}\n`).join("")}`);
+  return EXIT.runFailed;
+}
+
+function tampered(label: string, failure: string): number {
+  return report(label, { ok: false, failures: [failure], coordinatorOnly: false });
+}
+
+/** Offline: envelope and keys from files, optionally the patch file; no coordinator needed. */
+async function verifyOffline(options: { file: string; keys?: string; patch?: string }): Promise<number> {
+  if (!options.keys) throw new UsageError("--file needs --keys keys.json (from `pancode keys --json`)");
+  const keys = trustedKeys(await readKeysFile(options.keys));
+  let text: string;
+  try {
+    text = await readFile(options.file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read receipt file ${options.file}: ${(err as Error).message}`);
+  }
+  let envelope: DsseEnvelope;
+  try {
+    envelope = parseEnvelope(text);
+  } catch (err) {
+    return tampered(options.file, `envelope: ${(err as Error).message}`);
+  }
+  const expectedPatchDigest = options.patch ? sha256Digest(await readFile(options.patch)) : undefined;
+  return report(options.file, verifyReceipt(envelope, { keys, expectedPatchDigest }));
+}
+
+/** `pancode receipt verify <id>` or `--file r.json --keys keys.json`: PASS (exit 0) or TAMPERED (exit 1). */
+export async function receiptVerifyCommand(
+  id: string | undefined,
+  options: { file?: string; keys?: string; patch?: string },
+): Promise<number> {
+  if (options.file) return verifyOffline({ ...options, file: options.file });
+  if (!id) throw new UsageError("give a receipt id or run id, or --file r.json --keys keys.json");
+  const api = connect();
+  try {
+    const receipt = await fetchReceipt(api, id);
+    const keys = options.keys
+      ? trustedKeys(await readKeysFile(options.keys))
+      : trustedKeys(keysJson(await api.getKeys()));
+    let envelope: DsseEnvelope;
+    try {
+      envelope = parseEnvelope(receipt.body);
+    } catch (err) {
+      return tampered(receipt.id, `envelope: ${(err as Error).message}`);
+    }
+    // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
+    const expectedPatchDigest = sha256Digest(await api.fetchPatch(receipt.runId));
+    return report(
+      `receipt ${receipt.id} (run ${receipt.runId})`,
+      verifyReceipt(envelope, { keys, expectedPatchDigest, expectedPayloadHash: receipt.contentHash }),
+    );
+  } finally {
+    api.close();
+  }
+}
+
+/** Registers `pancode receipt` and its subcommands. */
+export function registerReceipt(program: Command, run: CommandRunner): void {
+  const receipt = program
+    .command("receipt")
+    .description("signed run receipts: list, show, export, verify")
+    .option("--json", "print one JSON document")
+    .option("--limit <n>", "how many (default 20)")
+    .action((options: { json?: boolean; limit?: string }) => run("receipt", () => receiptListCommand(options)));
+  receipt
+    .command("show")
+    .description("show one receipt's statement")
+    .argument("<id>", "receipt id or run id")
+    .option("--json", "print one JSON document")
+    .action((id: string, options: { json?: boolean }) => run("receipt show", () => receiptShowCommand(id, options)));
+  receipt
+    .command("export")
+    .description("print the receipt's DSSE envelope (JSON)")
+    .argument("<id>", "receipt id or run id")
+    .action((id: string) => run("receipt export", () => receiptExportCommand(id)));
+  receipt
+    .command("verify")
+    .description("verify signatures, payload and patch: prints PASS (exit 0) or TAMPERED and what failed (exit 1)")
+    .argument("[id]", "receipt id or run id (online)")
+    .option("--file <r.json>", "verify an exported envelope offline (no coordinator)")
+    .option("--keys <keys.json>", "trusted keys, as printed by `pancode keys --json`")
+    .option("--patch <file>", "offline: the patch the receipt must name")
+    .action((id: string | undefined, options: { file?: string; keys?: string; patch?: string }) =>
+      run("receipt verify", () => receiptVerifyCommand(id, options)),
+    );
+}

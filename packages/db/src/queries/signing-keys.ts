@@ -1,0 +1,26 @@
+import { asc } from "drizzle-orm";
+import type { DbHandle } from "../handle.js";
+import type { SigningKeyRow } from "../rows.js";
+import { signingKeys } from "../schema/index.js";
+
+/** A key to record. */
+export interface NewSigningKey {
+  keyId: string;
+  role: "worker" | "coordinator";
+  ownerId: string;
+  publicKeyPem: string;
+}
+
+/**
+ * Records a public key; recording a known key id again is a no-op (a revoked key stays revoked, and its owner and
+ * role never change, since the key id is the hash of the key itself).
+ */
+export async function recordKey(db: DbHandle, key: NewSigningKey): Promise<void> {
+  await db.insert(signingKeys).values(key).onConflictDoNothing({ target: signingKeys.keyId });
+}
+
+/** Every key, oldest first. */
+export async function listKeys(db: DbHandle): Promise<SigningKeyRow[]> {
+  const rows = await db.select().from(signingKeys).orderBy(asc(signingKeys.createdAt), asc(signingKeys.keyId));
+  return rows.map((r) => ({ ...r }));
+}
