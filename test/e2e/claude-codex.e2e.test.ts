@@ -1,6 +1,7 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Cluster, startCluster } from "@pancode/testing/cluster";
+import { type AgentCluster, startAgentCluster } from "@pancode/testing/agent-cluster";
+import type { Cluster } from "@pancode/testing/cluster";
 import { createRepo } from "@pancode/testing/git";
 import { type ModelServer, type Scenario, startModelServer } from "@pancode/testing/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,48 +37,35 @@ const codexScenario: Scenario = {
 };
 
 let models: ModelServer;
+let agents: AgentCluster;
 let cluster: Cluster;
-let cleanupConfig: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   models = await startModelServer({ scenarios: { "claude-writer": claudeScenario, "codex-writer": codexScenario } });
-  const configRepo = await createRepo({ files: {} });
-  cleanupConfig = configRepo.cleanup;
-  const config = [
-    "providers:",
-    "  - name: scripted-anthropic",
-    "    api: anthropic-messages",
-    `    baseUrl: ${models.anthropicBaseUrl}`,
-    "    apiKeyEnv: SCRIPTED_API_KEY",
-    "    models:",
-    "      - id: claude-writer",
-    "        price: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 4 }",
-    "  - name: scripted-responses",
-    "    api: openai-responses",
-    `    baseUrl: ${models.openaiBaseUrl}`,
-    "    apiKeyEnv: SCRIPTED_API_KEY",
-    "    models:",
-    "      - id: codex-writer",
-    "        price: { input: 1.25, output: 10, cacheRead: 0.1 }",
-    "      - id: missing",
-    "defaultModel: scripted-anthropic/claude-writer",
-    "",
-  ].join("\n");
-  await writeFile(join(configRepo.dir, "cluster.yaml"), config);
-  const shared = { PANCODE_CONFIG: join(configRepo.dir, "cluster.yaml") };
-  cluster = await startCluster({
-    workers: 1,
-    postgres: false,
-    coordinatorEnv: shared,
-    // The scripted server listens on 127.0.0.1, so agent containers use host networking here.
-    workerEnv: { ...shared, SCRIPTED_API_KEY: API_KEY, PANCODE_AGENT_NETWORK: "host" },
+  agents = await startAgentCluster({
+    providers: [
+      {
+        name: "scripted-anthropic",
+        api: "anthropic-messages",
+        baseUrl: models.anthropicBaseUrl,
+        models: [{ id: "claude-writer", price: { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 4 } }],
+      },
+      {
+        name: "scripted-responses",
+        api: "openai-responses",
+        baseUrl: models.openaiBaseUrl,
+        models: [{ id: "codex-writer", price: { input: 1.25, output: 10, cacheRead: 0.1 } }, { id: "missing" }],
+      },
+    ],
+    defaultModel: "scripted-anthropic/claude-writer",
+    apiKey: API_KEY,
   });
+  cluster = agents.cluster;
 });
 
 afterAll(async () => {
-  await cluster?.stop();
+  await agents?.stop();
   await models?.stop();
-  await cleanupConfig?.();
 });
 
 function agentFile(runtime: string, model: string, extra = ""): string {

@@ -1,6 +1,7 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Cluster, startCluster } from "@pancode/testing/cluster";
+import { type AgentCluster, startAgentCluster } from "@pancode/testing/agent-cluster";
+import type { Cluster } from "@pancode/testing/cluster";
 import { createRepo } from "@pancode/testing/git";
 import { type ModelServer, type Scenario, startModelServer } from "@pancode/testing/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,8 +49,8 @@ const readerScenario: Scenario = {
 };
 
 let models: ModelServer;
+let agents: AgentCluster;
 let cluster: Cluster;
-let cleanupConfig: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   models = await startModelServer({
@@ -59,44 +60,33 @@ beforeAll(async () => {
       "opencode-reader": readerScenario,
     },
   });
-  const configRepo = await createRepo({ files: {} });
-  cleanupConfig = configRepo.cleanup;
-  const config = [
-    "providers:",
-    "  - name: scripted-google",
-    "    api: google",
-    `    baseUrl: ${models.geminiBaseUrl}`,
-    "    apiKeyEnv: SCRIPTED_API_KEY",
-    "    models:",
-    "      - id: gemini-writer",
-    "        price: { input: 1.25, output: 10, cacheRead: 0.3 }",
-    "  - name: scripted",
-    "    api: openai-completions",
-    `    baseUrl: ${models.openaiBaseUrl}`,
-    "    apiKeyEnv: SCRIPTED_API_KEY",
-    "    models:",
-    "      - id: opencode-writer",
-    "        price: { input: 0.5, output: 1.5, cacheRead: 0.05 }",
-    "      - id: opencode-reader",
-    "        price: { input: 0.5, output: 1.5 }",
-    "defaultModel: scripted/opencode-writer",
-    "",
-  ].join("\n");
-  await writeFile(join(configRepo.dir, "cluster.yaml"), config);
-  const shared = { PANCODE_CONFIG: join(configRepo.dir, "cluster.yaml") };
-  cluster = await startCluster({
-    workers: 1,
-    postgres: false,
-    coordinatorEnv: shared,
-    // The scripted server listens on 127.0.0.1, so agent containers use host networking here.
-    workerEnv: { ...shared, SCRIPTED_API_KEY: API_KEY, PANCODE_AGENT_NETWORK: "host" },
+  agents = await startAgentCluster({
+    providers: [
+      {
+        name: "scripted-google",
+        api: "google",
+        baseUrl: models.geminiBaseUrl,
+        models: [{ id: "gemini-writer", price: { input: 1.25, output: 10, cacheRead: 0.3 } }],
+      },
+      {
+        name: "scripted",
+        api: "openai-completions",
+        baseUrl: models.openaiBaseUrl,
+        models: [
+          { id: "opencode-writer", price: { input: 0.5, output: 1.5, cacheRead: 0.05 } },
+          { id: "opencode-reader", price: { input: 0.5, output: 1.5 } },
+        ],
+      },
+    ],
+    defaultModel: "scripted/opencode-writer",
+    apiKey: API_KEY,
   });
+  cluster = agents.cluster;
 });
 
 afterAll(async () => {
-  await cluster?.stop();
+  await agents?.stop();
   await models?.stop();
-  await cleanupConfig?.();
 });
 
 interface AgentEventLine {

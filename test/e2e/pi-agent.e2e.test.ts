@@ -1,6 +1,7 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Cluster, startCluster } from "@pancode/testing/cluster";
+import { type AgentCluster, agentEvents, startAgentCluster } from "@pancode/testing/agent-cluster";
+import type { Cluster } from "@pancode/testing/cluster";
 import { createRepo } from "@pancode/testing/git";
 import { loadScenario, type ModelServer, startModelServer } from "@pancode/testing/model-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,8 +13,8 @@ const SCENARIOS = join(import.meta.dirname, "..", "fixtures", "scenarios");
 const API_KEY = "sk-scripted-e2e-secret";
 
 let models: ModelServer;
+let agents: AgentCluster;
 let cluster: Cluster;
-let configDir: string;
 
 beforeAll(async () => {
   models = await startModelServer({
@@ -24,51 +25,30 @@ beforeAll(async () => {
       hang: { name: "hang", turns: [{ text: "too late", delayMs: 120_000 }] },
     },
   });
-  const repo = await createRepo({ files: {} });
-  configDir = repo.dir;
-  const config = [
-    "providers:",
-    "  - name: scripted",
-    "    api: openai-completions",
-    `    baseUrl: ${models.openaiBaseUrl}`,
-    "    apiKeyEnv: SCRIPTED_API_KEY",
-    "    models:",
-    "      - id: writer",
-    "        price: { input: 1, output: 2, cacheRead: 0.1 }",
-    "      - id: ro-attempt",
-    "        price: { input: 1, output: 2 }",
-    "      - id: hang",
-    "      - id: missing",
-    "defaultModel: scripted/writer",
-    "",
-  ].join("\n");
-  await writeFile(join(configDir, "cluster.yaml"), config);
-  const shared = { PANCODE_CONFIG: join(configDir, "cluster.yaml") };
-  cluster = await startCluster({
-    workers: 1,
-    postgres: false,
-    coordinatorEnv: shared,
-    // The scripted server listens on 127.0.0.1, so agent containers use host networking here.
-    workerEnv: { ...shared, SCRIPTED_API_KEY: API_KEY, PANCODE_AGENT_NETWORK: "host" },
+  agents = await startAgentCluster({
+    providers: [
+      {
+        name: "scripted",
+        api: "openai-completions",
+        baseUrl: models.openaiBaseUrl,
+        models: [
+          { id: "writer", price: { input: 1, output: 2, cacheRead: 0.1 } },
+          { id: "ro-attempt", price: { input: 1, output: 2 } },
+          { id: "hang" },
+          { id: "missing" },
+        ],
+      },
+    ],
+    defaultModel: "scripted/writer",
+    apiKey: API_KEY,
   });
+  cluster = agents.cluster;
 });
 
 afterAll(async () => {
-  await cluster?.stop();
+  await agents?.stop();
   await models?.stop();
 });
-
-interface AgentEventLine {
-  kind: string;
-  text: string;
-}
-
-async function agentEvents(cwd: string, runId: string): Promise<Record<string, unknown>[]> {
-  const logs = await cluster.cli(["logs", runId, "--json"], { cwd });
-  return (JSON.parse(logs.stdout).events as AgentEventLine[])
-    .filter((e) => e.kind === "agent")
-    .map((e) => JSON.parse(e.text) as Record<string, unknown>);
-}
 
 describe("the pi runtime", () => {
   it("edits files through its tools; the patch, events, tokens and cost come back", async () => {
@@ -90,7 +70,7 @@ describe("the pi runtime", () => {
     // Cost from the cluster's prices: (1200*1 + 40*2) + (1300*1 + 12*2 + 1000*0.1) per million tokens.
     expect(run.costUsd).toBeCloseTo(0.002704, 9);
 
-    const events = await agentEvents(repo.dir, run.runId);
+    const events = await agentEvents(cluster, repo.dir, run.runId);
     expect(events.filter((e) => e.type === "turn_start")).toHaveLength(2);
     expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", tool: "write" }));
     expect(events).toContainEqual(expect.objectContaining({ type: "tool_result", tool: "write", isError: false }));
@@ -161,7 +141,7 @@ describe("the pi runtime", () => {
     expect(run.patch).toBeNull();
     expect(run.merge).toBeNull();
     expect(await readFile(join(repo.dir, "README.md"), "utf8")).toBe("# demo\n");
-    const events = await agentEvents(repo.dir, run.runId);
+    const events = await agentEvents(cluster, repo.dir, run.runId);
     // The write tool is not offered to a read-only agent, and bash hits the read-only mount.
     expect(models.requests.find((r) => r.model === "ro-attempt")?.tools).not.toContain("write");
     expect(events).toContainEqual(expect.objectContaining({ type: "tool_result", tool: "bash" }));

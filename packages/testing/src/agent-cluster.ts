@@ -1,0 +1,71 @@
+/**
+ * A cluster set up for real agent CLIs against the scripted model server: a cluster config declaring the scripted
+ * providers, one worker holding the scripted API key, and host networking for agent containers (the model server
+ * listens on 127.0.0.1). Shared by the agent end-to-end tests.
+ *
+ * ```ts
+ * const agents = await startAgentCluster({
+ *   providers: [{ name: "scripted", api: "openai-completions", baseUrl: models.openaiBaseUrl, models: [{ id: "writer" }] }],
+ *   defaultModel: "scripted/writer",
+ *   apiKey: "sk-test",
+ * });
+ * const events = await agentEvents(agents.cluster, repo.dir, runId);
+ * ```
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Cluster, startCluster } from "./cluster.js";
+
+/** The variable holding the scripted provider's key on the worker. */
+export const SCRIPTED_KEY_ENV = "SCRIPTED_API_KEY";
+
+/** One provider of the scripted model server, as the cluster config declares it. */
+export interface ScriptedProvider {
+  name: string;
+  api: "openai-completions" | "anthropic-messages" | "google" | "openai-responses";
+  baseUrl: string;
+  models: { id: string; price?: { input: number; output: number; cacheRead?: number; cacheWrite?: number } }[];
+}
+
+/** A started agent cluster and how to stop it (cluster first, then its config). */
+export interface AgentCluster {
+  cluster: Cluster;
+  stop(): Promise<void>;
+}
+
+/** Writes the cluster config (JSON, which is YAML) and starts one worker holding `apiKey`. */
+export async function startAgentCluster(options: {
+  providers: ScriptedProvider[];
+  defaultModel: string;
+  apiKey: string;
+}): Promise<AgentCluster> {
+  const dir = await mkdtemp(join(tmpdir(), "pancode-agent-cluster-"));
+  const config = {
+    providers: options.providers.map((p) => ({ ...p, apiKeyEnv: SCRIPTED_KEY_ENV })),
+    defaultModel: options.defaultModel,
+  };
+  await writeFile(join(dir, "cluster.yaml"), JSON.stringify(config, null, 2));
+  const shared = { PANCODE_CONFIG: join(dir, "cluster.yaml") };
+  const cluster = await startCluster({
+    workers: 1,
+    postgres: false,
+    coordinatorEnv: shared,
+    workerEnv: { ...shared, [SCRIPTED_KEY_ENV]: options.apiKey, PANCODE_AGENT_NETWORK: "host" },
+  });
+  return {
+    cluster,
+    async stop() {
+      await cluster.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The normalised agent events of a run, in order, read through `pancode logs --json`. */
+export async function agentEvents(cluster: Cluster, cwd: string, runId: string): Promise<Record<string, unknown>[]> {
+  const logs = await cluster.cli(["logs", runId, "--json"], { cwd });
+  return (JSON.parse(logs.stdout).events as { kind: string; text: string }[])
+    .filter((e) => e.kind === "agent")
+    .map((e) => JSON.parse(e.text) as Record<string, unknown>);
+}
