@@ -3,6 +3,7 @@ import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerApply } from "./commands/apply.js";
+import { registerBudget } from "./commands/budget.js";
 import { registerDispatch } from "./commands/dispatch.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerLogs } from "./commands/logs.js";
@@ -46,6 +47,7 @@ registerApply(program, run);
 registerAgents(program, run);
 registerReceipt(program, run);
 registerKeys(program, run);
+registerBudget(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

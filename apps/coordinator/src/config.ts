@@ -48,6 +48,13 @@ const CoordinatorEnv = z.object({
   PANCODE_MAX_DELIVER: PositiveIntEnv.default(10),
   /** On drain, how long running runs may finish before they are interrupted, in ms. */
   PANCODE_DRAIN_GRACE_MS: PositiveIntEnv.default(30_000),
+  /**
+   * Cluster-wide spend ceiling in USD. Applied when the budget is created (first start) only; later changes are made
+   * with `pancode budget set` and persist in the database. 10 USD keeps an unconfigured cluster cheap.
+   */
+  PANCODE_BUDGET_CEILING: z.coerce.number().positive().default(10),
+  /** Per-run cost cap in USD (0 = none); also the estimate of an agent that never ran. */
+  PANCODE_PER_RUN_BUDGET: z.coerce.number().nonnegative().default(0),
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -65,6 +72,7 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     agentsDir: env.PANCODE_AGENTS_DIR,
     configPath: env.PANCODE_CONFIG,
   },
+  budget: { ceilingUsd: env.PANCODE_BUDGET_CEILING, perRunUsd: env.PANCODE_PER_RUN_BUDGET },
   runs: {
     maxWorkspaceBytes: env.PANCODE_MAX_WORKSPACE_BYTES,
     leaseMs: env.PANCODE_LEASE_MS,

@@ -12,6 +12,7 @@ import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { BudgetService } from "./services/budget-service.js";
 import { DispatchService } from "./services/dispatch-service.js";
 import { ReceiptWriter } from "./services/receipt-writer.js";
 import { RunLifecycle } from "./services/run-lifecycle.js";
@@ -103,6 +104,15 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     leaseMs: config.runs.leaseMs,
     maxAttempts: config.runs.maxAttempts,
   });
+  const budget = new BudgetService({
+    db,
+    agents,
+    cluster,
+    perRunUsd: config.budget.perRunUsd,
+    defaultAgent: config.agents.defaultAgent,
+  });
+  // First start only: a ceiling changed later with `pancode budget set` is kept.
+  await budget.init(config.budget.ceilingUsd);
   let draining = false;
   const dispatch = new DispatchService({
     db,
@@ -115,6 +125,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     defaultAgent: config.agents.defaultAgent,
     isDraining: () => draining,
     cluster,
+    budget,
   });
   const runs = new RunQueries({ db, blobs, notifier });
 
@@ -130,6 +141,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       db,
       blobs,
       dispatch,
+      budget,
       runs,
       agents,
       workers,

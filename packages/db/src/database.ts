@@ -1,6 +1,15 @@
 import type { DbHandle } from "./handle.js";
 import { findCommit, hasBlob, putBlob, recordCommit } from "./queries/blobs.js";
 import {
+  countRuns,
+  estimateRunCost,
+  getBudget,
+  initBudget,
+  insertRunWithReservation,
+  type ReservationResult,
+  setBudgetCeiling,
+} from "./queries/budget.js";
+import {
   type CompleteRunOptions,
   type CompleteRunResult,
   completeRun,
@@ -24,7 +33,16 @@ import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey } from "./queries/signing-keys.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
-import type { EventRow, NewRun, ReceiptRow, RunRow, SigningKeyRow, WorkerRegistration, WorkerRow } from "./rows.js";
+import type {
+  BudgetRow,
+  EventRow,
+  NewRun,
+  ReceiptRow,
+  RunRow,
+  SigningKeyRow,
+  WorkerRegistration,
+  WorkerRow,
+} from "./rows.js";
 
 /**
  * The coordinator's store. Every status change is one conditional statement (or one transaction), so a stale
@@ -36,6 +54,21 @@ export interface Database {
   readonly driver: "postgres" | "pglite";
   /** Inserts a new run (status 'pending' unless given). ALREADY_EXISTS when the id is taken. */
   insertRun(row: NewRun): Promise<RunRow>;
+  /**
+   * Reserves `estimateUsd` of the budget and inserts the run in one transaction; `{ ok: false, budget }` (nothing
+   * written) when spent + reserved + estimate would pass the ceiling. ALREADY_EXISTS when the id is taken.
+   */
+  insertRunWithReservation(row: NewRun, estimateUsd: number): Promise<ReservationResult>;
+  /** Creates the budget with this ceiling (USD, > 0) unless it exists; returns the budget. */
+  initBudget(ceilingUsd: number): Promise<BudgetRow>;
+  /** NOT_FOUND before {@link Database.initBudget}. */
+  getBudget(): Promise<BudgetRow>;
+  /** INVALID_ARGUMENT unless `ceilingUsd` > 0. */
+  setBudgetCeiling(ceilingUsd: number): Promise<BudgetRow>;
+  /** Average actual cost of the agent's ended runs with `model`, else of all its ended runs; null if none. */
+  estimateRunCost(agent: string, model: string): Promise<number | null>;
+  /** Number of runs ever admitted. */
+  countRuns(): Promise<number>;
   getRun(id: string): Promise<RunRow | undefined>;
   /** Runs whose id starts with `prefix`, newest first. @default limit 10 */
   findRunsByPrefix(prefix: string, limit?: number): Promise<RunRow[]>;
@@ -101,6 +134,12 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
   let closing: Promise<void> | undefined;
   const queries: Omit<Database, "driver" | "close"> = {
     insertRun: (row) => insertRun(db, row),
+    insertRunWithReservation: (row, estimate) => insertRunWithReservation(db, row, estimate),
+    initBudget: (ceiling) => initBudget(db, ceiling),
+    getBudget: () => getBudget(db),
+    setBudgetCeiling: (ceiling) => setBudgetCeiling(db, ceiling),
+    estimateRunCost: (agent, model) => estimateRunCost(db, agent, model),
+    countRuns: () => countRuns(db),
     getRun: (id) => getRun(db, id),
     findRunsByPrefix: (prefix, limit) => findRunsByPrefix(db, prefix, limit),
     listRuns: (o) => listRuns(db, o),

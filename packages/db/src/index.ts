@@ -15,12 +15,14 @@ export type { Database } from "./database.js";
 export type { DbLogger } from "./logger.js";
 export { MIGRATIONS_FOLDER } from "./migrate.js";
 export { type OpenDatabaseOptions, openDatabase } from "./open-database.js";
+export type { ReservationResult } from "./queries/budget.js";
 export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
 export type { NewEvent } from "./queries/events.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
 export type { NewReceipt } from "./queries/receipts.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";
 export type {
+  BudgetRow,
   EventRow,
   NewRun,
   ReceiptRow,

@@ -37,6 +37,8 @@ export interface RunRow {
   startedAt: Date | null;
   finishedAt: Date | null;
   costUsd: number;
+  /** Budget still reserved by the run (its admission estimate); 0 once it ended and was settled. */
+  reservedUsd: number;
   /** '' when the run produced no patch; an empty patch still has a digest. */
   patchDigest: string;
   patchBytes: number;
@@ -131,4 +133,12 @@ export interface WorkerRegistration {
   active?: number;
   /** Registration time; also counts as the first heartbeat. @default new Date() */
   at?: Date;
+}
+
+/** The cluster's budget (one row). Amounts in USD; arithmetic on them happens in SQL. */
+export interface BudgetRow {
+  id: number;
+  ceilingUsd: number;
+  spentUsd: number;
+  reservedUsd: number;
 }

@@ -6,6 +6,7 @@ import { bearerMetadata } from "./credentials.js";
 import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
 import {
   type AgentFile,
+  type BudgetInfo,
   ClientServiceClient,
   type ClusterInfoResponse,
   type DispatchRequest,
@@ -49,6 +50,10 @@ export interface ClientApi {
   /** The cluster's agents, with the caller's repository definitions (if any) layered on top. */
   listAgents(agentFiles?: AgentFile[]): Promise<ListAgentsResponse>;
   clusterInfo(): Promise<ClusterInfoResponse>;
+  /** The cluster-wide budget and the estimated cost of the next dispatch. */
+  getBudget(): Promise<BudgetInfo>;
+  /** Sets the budget ceiling in USD (> 0, else INVALID_ARGUMENT); returns the budget after the change. */
+  setBudget(ceilingUsd: number): Promise<BudgetInfo>;
   close(): void;
 }
 
@@ -99,6 +104,8 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     },
     listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
+    getBudget: () => unaryCall(ctx, client.getBudget.bind(client), {}),
+    setBudget: (ceilingUsd) => unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd }),
     close: () => client.close(),
   };
 }

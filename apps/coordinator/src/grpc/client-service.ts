@@ -4,6 +4,7 @@ import type { Database } from "@pancode/db";
 import {
   BlobAssembler,
   type BlobRef,
+  type BudgetInfo,
   type ClientServiceServer,
   type DispatchRequest,
   type DispatchResponse,
@@ -13,6 +14,7 @@ import {
 } from "@pancode/proto";
 import { currentTraceparent, type Logger, withSpan } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
+import type { BudgetService, BudgetStatus } from "../services/budget-service.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
@@ -27,6 +29,7 @@ export interface ClientServiceDeps {
   db: Database;
   blobs: BlobStore;
   dispatch: DispatchService;
+  budget: BudgetService;
   runs: RunQueries;
   agents: AgentRegistry;
   workers: WorkerDirectory;
@@ -179,6 +182,24 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
         lastHeartbeatAt: w.lastHeartbeatAt.toISOString(),
       })),
     })),
+    getBudget: unary(hc, "GetBudget", async () => toBudgetInfo(await deps.budget.status())),
+    setBudget: unary(hc, "SetBudget", async (req) => {
+      const status = await deps.budget.setCeiling(req.ceilingUsd);
+      deps.logger.info("budget ceiling set", { ceilingUsd: status.ceilingUsd });
+      return toBudgetInfo(status);
+    }),
   };
   return service as unknown as Implementation;
+}
+
+function toBudgetInfo(b: BudgetStatus): BudgetInfo {
+  return {
+    ceilingUsd: b.ceilingUsd,
+    spentUsd: b.spentUsd,
+    reservedUsd: b.reservedUsd,
+    remainingUsd: b.remainingUsd,
+    estimatedNextUsd: b.estimatedNextUsd,
+    runs: b.runs,
+    tokens: b.tokens,
+  };
 }

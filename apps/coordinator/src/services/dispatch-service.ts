@@ -6,6 +6,7 @@ import type { Database, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import { checkMode, checkMutation, checkTask, checkWorkspaceShape, type DispatchInput } from "./admission.js";
+import { type BudgetService, refusal } from "./budget-service.js";
 import type { RunNotifier } from "./run-notifier.js";
 import type { WorkerDirectory } from "./worker-directory.js";
 
@@ -25,6 +26,8 @@ export interface DispatchServiceDeps {
   isDraining: () => boolean;
   /** Providers, models and prices (PANCODE_CONFIG). */
   cluster: ClusterConfig;
+  /** Gate 8: estimates and the early budget check; the reservation itself is made with the run's insert. */
+  budget: BudgetService;
 }
 
 /** Gate 9, agent existence; when repository agent files were broken, the refusal says which and why. */
@@ -40,8 +43,8 @@ function resolveAgent(agents: AgentRegistry, name: string, fileWarnings: readonl
 }
 
 /**
- * Admits a dispatch through the gates in the seed's order, records the run as `pending`, and publishes it on the
- * bus. A refused dispatch leaves nothing behind.
+ * Admits a dispatch through the gates in the seed's order, records the run as `pending` with its budget reservation,
+ * and publishes it on the bus. A refused dispatch leaves nothing behind.
  */
 export class DispatchService {
   constructor(private readonly deps: DispatchServiceDeps) {}
@@ -63,33 +66,43 @@ export class DispatchService {
     }
     checkTask(input);
     checkWorkspaceShape(input);
+    // Gate 8 needs only the agent's name (and the model, when known) to estimate.
+    const estimateUsd = await this.deps.budget.estimate(agentName, input.model, agents);
+    await this.deps.budget.check(estimateUsd);
     const agent = resolveAgent(agents, agentName, warnings);
     const model = this.resolveModelFor(agent, input.model);
     await this.checkRouting(agent, model);
     const bundleDigest = await this.checkWorkspaceBlobs(input);
 
-    const run = await this.deps.db.insertRun({
-      id: randomUUID(),
-      agent: agent.name,
-      model: model?.ref ?? (input.model || agent.model),
-      task: input.task,
-      isolate: input.isolate,
-      pool: DEFAULT_POOL,
-      repoId: input.workspace.repoId,
-      baseCommit: input.workspace.baseCommit,
-      bundleDigest,
-      stateDigest: input.workspace.stateDigest || EMPTY_DIGEST,
-      stateTree: input.workspace.stateTree,
-      submitter: input.submitter,
-      spec: { agent, mode: input.mode || "build", model },
-      traceparent,
-    });
+    // The authoritative budget check: reserve and insert in one transaction, so concurrent dispatches cannot pass
+    // the ceiling between the early check above and here.
+    const reserved = await this.deps.db.insertRunWithReservation(
+      {
+        id: randomUUID(),
+        agent: agent.name,
+        model: model?.ref ?? (input.model || agent.model),
+        task: input.task,
+        isolate: input.isolate,
+        pool: DEFAULT_POOL,
+        repoId: input.workspace.repoId,
+        baseCommit: input.workspace.baseCommit,
+        bundleDigest,
+        stateDigest: input.workspace.stateDigest || EMPTY_DIGEST,
+        stateTree: input.workspace.stateTree,
+        submitter: input.submitter,
+        spec: { agent, mode: input.mode || "build", model },
+        traceparent,
+      },
+      estimateUsd,
+    );
+    if (!reserved.ok) throw refusal(reserved.budget, estimateUsd);
+    const run = reserved.run;
     const { seq } = await this.deps.bus.publishTask(
       { v: 1, runId: run.id, pool: run.pool, enqueuedAt: new Date().toISOString() },
       traceparent ? { traceparent } : {},
     );
     await this.deps.db.setBusSeq(run.id, seq);
-    this.deps.logger.info("run admitted", { runId: run.id, agent: agent.name, pool: run.pool });
+    this.deps.logger.info("run admitted", { runId: run.id, agent: agent.name, pool: run.pool, estimateUsd });
     this.deps.notifier.notify(run.id);
     return { run, warnings };
   }

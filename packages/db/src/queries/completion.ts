@@ -3,6 +3,7 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
+import { settleRun } from "./budget.js";
 import { toRunRow } from "./mappers.js";
 
 /** Options of {@link completeRun}: the worker's final report of one attempt. */
@@ -26,7 +27,8 @@ export type CompleteRunResult = { ok: true; run: RunRow } | { ok: false; reason:
 
 /**
  * Ends the run with the worker's result, only if `attempt` and `leaseToken` still name the live running attempt.
- * One conditional UPDATE decides, so of any number of concurrent reports exactly one commits.
+ * One conditional UPDATE decides, so of any number of concurrent reports exactly one commits; the run's budget
+ * reservation is settled to its actual cost in the same transaction.
  */
 export async function completeRun(db: DbHandle, options: CompleteRunOptions): Promise<CompleteRunResult> {
   assertTerminal(options.status, options.runId);
@@ -55,7 +57,11 @@ export async function completeRun(db: DbHandle, options: CompleteRunOptions): Pr
         ),
       )
       .returning();
-    if (done) return { ok: true as const, run: toRunRow(done) };
+    if (done) {
+      // Same transaction as the terminal transition, which only one caller can win: settled exactly once.
+      await settleRun(tx, options.runId);
+      return { ok: true as const, run: toRunRow({ ...done, reservedUsd: 0 }) };
+    }
     const [row] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, options.runId));
     const reason = !row ? "not_found" : isTerminalStatus(row.status) ? "finished" : "stale";
     return { ok: false as const, reason };
@@ -76,7 +82,8 @@ export interface FinishRunOptions {
 
 /**
  * Ends a run from the coordinator (cancel of a pending run, reaper ending a lost one) when its current status is
- * one of `onlyIf`. Returns the updated row, or undefined when the run was not in such a status (or does not exist).
+ * one of `onlyIf`, settling its budget reservation in the same transaction. Returns the updated row, or undefined
+ * when the run was not in such a status (or does not exist).
  */
 export async function finishRun(db: DbHandle, options: FinishRunOptions): Promise<RunRow | undefined> {
   assertTerminal(options.status, options.runId);
@@ -88,18 +95,23 @@ export async function finishRun(db: DbHandle, options: FinishRunOptions): Promis
     );
   }
   if (options.onlyIf.length === 0) return undefined;
-  const [row] = await db
-    .update(runs)
-    .set({
-      status: options.status,
-      error: options.error,
-      finishedAt: options.finishedAt ?? new Date(),
-      leaseToken: "",
-      leaseExpiresAt: null,
-    })
-    .where(and(eq(runs.id, options.runId), inArray(runs.status, options.onlyIf)))
-    .returning();
-  return row ? toRunRow(row) : undefined;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(runs)
+      .set({
+        status: options.status,
+        error: options.error,
+        finishedAt: options.finishedAt ?? new Date(),
+        leaseToken: "",
+        leaseExpiresAt: null,
+      })
+      .where(and(eq(runs.id, options.runId), inArray(runs.status, options.onlyIf)))
+      .returning();
+    if (!row) return undefined;
+    // The run is charged what it spent so far (its stored cost) and its reservation is released.
+    await settleRun(tx, options.runId);
+    return toRunRow({ ...row, reservedUsd: 0 });
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The drizzle schema of PanCode: drizzle-kit reads this file (drizzle.config.ts) to generate migrations. */
 export { blobs } from "./blobs.js";
+export { budget } from "./budget.js";
 export { receipts } from "./receipts.js";
 export { repoCommits } from "./repo-commits.js";
 export { runEvents } from "./run-events.js";

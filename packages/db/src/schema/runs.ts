@@ -44,6 +44,8 @@ export const runs = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
     /** Spent model cost in USD; numeric so that sums over many runs stay exact. */
     costUsd: numeric("cost_usd", { precision: 12, scale: 6, mode: "number" }).notNull().default(0),
+    /** Budget reserved at admission (the estimate); moved to the budget's spent at the terminal transition, then 0. */
+    reservedUsd: numeric("reserved_usd", { precision: 12, scale: 6, mode: "number" }).notNull().default(0),
     /** Digest of the result patch in the blob store; '' when the run produced no patch (an empty patch has a digest). */
     patchDigest: text("patch_digest").notNull().default(""),
     patchBytes: bigint("patch_bytes", { mode: "number" }).notNull().default(0),

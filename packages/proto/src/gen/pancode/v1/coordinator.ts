@@ -197,6 +197,29 @@ export interface ClusterInfoResponse {
   workers: WorkerInfo[];
 }
 
+export interface GetBudgetRequest {
+}
+
+export interface SetBudgetRequest {
+  ceilingUsd: number;
+}
+
+/** Amounts in USD (stored as exact numerics with 6 decimals). */
+export interface BudgetInfo {
+  ceilingUsd: number;
+  /** actual cost of every ended run */
+  spentUsd: number;
+  /** estimates held by runs still pending or running */
+  reservedUsd: number;
+  /** ceiling - spent - reserved, never below 0 */
+  remainingUsd: number;
+  /** next dispatch of the default agent */
+  estimatedNextUsd: number;
+  runs: number;
+  /** 0 while runs do not record tokens */
+  tokens: number;
+}
+
 function createBaseUploadBlobRequest(): UploadBlobRequest {
   return { header: undefined, data: Buffer.alloc(0) };
 }
@@ -2677,6 +2700,316 @@ export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
   },
 };
 
+function createBaseGetBudgetRequest(): GetBudgetRequest {
+  return {};
+}
+
+export const GetBudgetRequest: MessageFns<GetBudgetRequest> = {
+  encode(_: GetBudgetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBudgetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBudgetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetBudgetRequest {
+    return {};
+  },
+
+  toJSON(_: GetBudgetRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetBudgetRequest>): GetBudgetRequest {
+    return GetBudgetRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetBudgetRequest>): GetBudgetRequest {
+    const message = createBaseGetBudgetRequest();
+    return message;
+  },
+};
+
+function createBaseSetBudgetRequest(): SetBudgetRequest {
+  return { ceilingUsd: 0 };
+}
+
+export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
+  encode(message: SetBudgetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ceilingUsd !== 0) {
+      writer.uint32(9).double(message.ceilingUsd);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetBudgetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetBudgetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.ceilingUsd = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetBudgetRequest {
+    return {
+      ceilingUsd: isSet(object.ceilingUsd)
+        ? globalThis.Number(object.ceilingUsd)
+        : isSet(object.ceiling_usd)
+        ? globalThis.Number(object.ceiling_usd)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetBudgetRequest): unknown {
+    const obj: any = {};
+    if (message.ceilingUsd !== 0) {
+      obj.ceilingUsd = floatToJson(message.ceilingUsd);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetBudgetRequest>): SetBudgetRequest {
+    return SetBudgetRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetBudgetRequest>): SetBudgetRequest {
+    const message = createBaseSetBudgetRequest();
+    message.ceilingUsd = object.ceilingUsd ?? 0;
+    return message;
+  },
+};
+
+function createBaseBudgetInfo(): BudgetInfo {
+  return { ceilingUsd: 0, spentUsd: 0, reservedUsd: 0, remainingUsd: 0, estimatedNextUsd: 0, runs: 0, tokens: 0 };
+}
+
+export const BudgetInfo: MessageFns<BudgetInfo> = {
+  encode(message: BudgetInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ceilingUsd !== 0) {
+      writer.uint32(9).double(message.ceilingUsd);
+    }
+    if (message.spentUsd !== 0) {
+      writer.uint32(17).double(message.spentUsd);
+    }
+    if (message.reservedUsd !== 0) {
+      writer.uint32(25).double(message.reservedUsd);
+    }
+    if (message.remainingUsd !== 0) {
+      writer.uint32(33).double(message.remainingUsd);
+    }
+    if (message.estimatedNextUsd !== 0) {
+      writer.uint32(41).double(message.estimatedNextUsd);
+    }
+    if (message.runs !== 0) {
+      writer.uint32(48).int64(message.runs);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(56).int64(message.tokens);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BudgetInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBudgetInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.ceilingUsd = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.spentUsd = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.reservedUsd = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.remainingUsd = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.estimatedNextUsd = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.runs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.tokens = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BudgetInfo {
+    return {
+      ceilingUsd: isSet(object.ceilingUsd)
+        ? globalThis.Number(object.ceilingUsd)
+        : isSet(object.ceiling_usd)
+        ? globalThis.Number(object.ceiling_usd)
+        : 0,
+      spentUsd: isSet(object.spentUsd)
+        ? globalThis.Number(object.spentUsd)
+        : isSet(object.spent_usd)
+        ? globalThis.Number(object.spent_usd)
+        : 0,
+      reservedUsd: isSet(object.reservedUsd)
+        ? globalThis.Number(object.reservedUsd)
+        : isSet(object.reserved_usd)
+        ? globalThis.Number(object.reserved_usd)
+        : 0,
+      remainingUsd: isSet(object.remainingUsd)
+        ? globalThis.Number(object.remainingUsd)
+        : isSet(object.remaining_usd)
+        ? globalThis.Number(object.remaining_usd)
+        : 0,
+      estimatedNextUsd: isSet(object.estimatedNextUsd)
+        ? globalThis.Number(object.estimatedNextUsd)
+        : isSet(object.estimated_next_usd)
+        ? globalThis.Number(object.estimated_next_usd)
+        : 0,
+      runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+    };
+  },
+
+  toJSON(message: BudgetInfo): unknown {
+    const obj: any = {};
+    if (message.ceilingUsd !== 0) {
+      obj.ceilingUsd = floatToJson(message.ceilingUsd);
+    }
+    if (message.spentUsd !== 0) {
+      obj.spentUsd = floatToJson(message.spentUsd);
+    }
+    if (message.reservedUsd !== 0) {
+      obj.reservedUsd = floatToJson(message.reservedUsd);
+    }
+    if (message.remainingUsd !== 0) {
+      obj.remainingUsd = floatToJson(message.remainingUsd);
+    }
+    if (message.estimatedNextUsd !== 0) {
+      obj.estimatedNextUsd = floatToJson(message.estimatedNextUsd);
+    }
+    if (message.runs !== 0) {
+      obj.runs = Math.round(message.runs);
+    }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BudgetInfo>): BudgetInfo {
+    return BudgetInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BudgetInfo>): BudgetInfo {
+    const message = createBaseBudgetInfo();
+    message.ceilingUsd = object.ceilingUsd ?? 0;
+    message.spentUsd = object.spentUsd ?? 0;
+    message.reservedUsd = object.reservedUsd ?? 0;
+    message.remainingUsd = object.remainingUsd ?? 0;
+    message.estimatedNextUsd = object.estimatedNextUsd ?? 0;
+    message.runs = object.runs ?? 0;
+    message.tokens = object.tokens ?? 0;
+    return message;
+  },
+};
+
 /**
  * Client-facing API of the coordinator, used by the pancode CLI and the MCP server.
  * Every call needs `authorization: Bearer <client token>` metadata.
@@ -2802,6 +3135,26 @@ export const ClientServiceService = {
     responseSerialize: (value: ClusterInfoResponse): Buffer => Buffer.from(ClusterInfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ClusterInfoResponse => ClusterInfoResponse.decode(value),
   },
+  /** The cluster-wide budget: ceiling, spend, reservations and the estimate of the next dispatch. */
+  getBudget: {
+    path: "/pancode.v1.ClientService/GetBudget" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetBudgetRequest): Buffer => Buffer.from(GetBudgetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetBudgetRequest => GetBudgetRequest.decode(value),
+    responseSerialize: (value: BudgetInfo): Buffer => Buffer.from(BudgetInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BudgetInfo => BudgetInfo.decode(value),
+  },
+  /** Sets the ceiling (USD, > 0); returns the budget after the change. */
+  setBudget: {
+    path: "/pancode.v1.ClientService/SetBudget" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetBudgetRequest): Buffer => Buffer.from(SetBudgetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetBudgetRequest => SetBudgetRequest.decode(value),
+    responseSerialize: (value: BudgetInfo): Buffer => Buffer.from(BudgetInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BudgetInfo => BudgetInfo.decode(value),
+  },
 } as const;
 
 export interface ClientServiceServer extends UntypedServiceImplementation {
@@ -2827,6 +3180,10 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   getKeys: handleUnaryCall<GetKeysRequest, GetKeysResponse>;
   listAgents: handleUnaryCall<ListAgentsRequest, ListAgentsResponse>;
   clusterInfo: handleUnaryCall<ClusterInfoRequest, ClusterInfoResponse>;
+  /** The cluster-wide budget: ceiling, spend, reservations and the estimate of the next dispatch. */
+  getBudget: handleUnaryCall<GetBudgetRequest, BudgetInfo>;
+  /** Sets the ceiling (USD, > 0); returns the budget after the change. */
+  setBudget: handleUnaryCall<SetBudgetRequest, BudgetInfo>;
 }
 
 export interface ClientServiceClient extends Client {
@@ -3000,6 +3357,38 @@ export interface ClientServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ClusterInfoResponse) => void,
   ): ClientUnaryCall;
+  /** The cluster-wide budget: ceiling, spend, reservations and the estimate of the next dispatch. */
+  getBudget(
+    request: GetBudgetRequest,
+    callback: (error: ServiceError | null, response: BudgetInfo) => void,
+  ): ClientUnaryCall;
+  getBudget(
+    request: GetBudgetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BudgetInfo) => void,
+  ): ClientUnaryCall;
+  getBudget(
+    request: GetBudgetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BudgetInfo) => void,
+  ): ClientUnaryCall;
+  /** Sets the ceiling (USD, > 0); returns the budget after the change. */
+  setBudget(
+    request: SetBudgetRequest,
+    callback: (error: ServiceError | null, response: BudgetInfo) => void,
+  ): ClientUnaryCall;
+  setBudget(
+    request: SetBudgetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BudgetInfo) => void,
+  ): ClientUnaryCall;
+  setBudget(
+    request: SetBudgetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BudgetInfo) => void,
+  ): ClientUnaryCall;
 }
 
 export const ClientServiceClient = makeGenericClientConstructor(
@@ -3019,6 +3408,10 @@ function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
 
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -3026,6 +3419,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

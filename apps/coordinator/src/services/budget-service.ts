@@ -1,0 +1,118 @@
+import { type AgentRegistry, type ClusterConfig, getRuntime, resolveModel } from "@pancode/agents";
+import { PanCodeError } from "@pancode/core";
+import type { BudgetRow, Database } from "@pancode/db";
+
+/** Dependencies of {@link BudgetService}. */
+export interface BudgetServiceDeps {
+  db: Database;
+  agents: AgentRegistry;
+  /** Providers and models, to key estimates by the model a run would really use. */
+  cluster: ClusterConfig;
+  /** Per-run cap in USD (PANCODE_PER_RUN_BUDGET); 0 = none. */
+  perRunUsd: number;
+  defaultAgent: string;
+}
+
+/** What `pancode budget` shows. Amounts in USD. */
+export interface BudgetStatus {
+  ceilingUsd: number;
+  spentUsd: number;
+  reservedUsd: number;
+  remainingUsd: number;
+  /** Estimated cost of the next dispatch of the default agent. */
+  estimatedNextUsd: number;
+  runs: number;
+  /** Token totals; 0 while runs do not record tokens. */
+  tokens: number;
+}
+
+// Amounts have at most 6 decimals (numeric scale 6), so integer micro-dollars compare and add exactly in JS.
+const micros = (usd: number): number => Math.round(usd * 1_000_000);
+const usd = (m: number): number => m / 1_000_000;
+const dollars = (m: number): string => `$${usd(m).toFixed(2)}`;
+
+/**
+ * Gate 8 and the `budget` API. The authoritative check is the reservation itself (one conditional UPDATE in the
+ * run's insert transaction, see {@link Database.insertRunWithReservation}); {@link BudgetService.check} refuses early
+ * so that a request failing several gates reports the budget before the later ones.
+ */
+export class BudgetService {
+  constructor(private readonly deps: BudgetServiceDeps) {}
+
+  /** Creates the budget row from the configured ceiling unless it exists (first start). */
+  async init(ceilingUsd: number): Promise<void> {
+    await this.deps.db.initBudget(ceilingUsd);
+  }
+
+  /**
+   * Estimated cost of the next run of `agentName`: the average actual cost of its ended runs with the same model,
+   * else of all its ended runs, else the per-run cap, else 0.
+   */
+  async estimate(agentName: string, requestedModel: string, agents = this.deps.agents): Promise<number> {
+    const model = this.modelKey(agents, agentName, requestedModel);
+    const average = await this.deps.db.estimateRunCost(agentName, model);
+    if (average !== null) return average;
+    // The per-run cap, or 0 when there is none (the config refuses negative amounts).
+    return Math.max(this.deps.perRunUsd, 0);
+  }
+
+  /** Gate 8: throws the refusal when spent + reserved + estimate would pass the ceiling. */
+  async check(estimateUsd: number): Promise<void> {
+    const budget = await this.deps.db.getBudget();
+    if (micros(budget.spentUsd) + micros(budget.reservedUsd) + micros(estimateUsd) > micros(budget.ceilingUsd)) {
+      throw refusal(budget, estimateUsd);
+    }
+  }
+
+  /** The ceiling, spend, reservations and the next estimate for the default agent. */
+  async status(): Promise<BudgetStatus> {
+    const [budget, estimatedNextUsd, runs] = await Promise.all([
+      this.deps.db.getBudget(),
+      this.estimate(this.deps.defaultAgent, ""),
+      this.deps.db.countRuns(),
+    ]);
+    const remaining = micros(budget.ceilingUsd) - micros(budget.spentUsd) - micros(budget.reservedUsd);
+    return {
+      ceilingUsd: budget.ceilingUsd,
+      spentUsd: budget.spentUsd,
+      reservedUsd: budget.reservedUsd,
+      remainingUsd: usd(Math.max(0, remaining)),
+      estimatedNextUsd,
+      runs,
+      tokens: 0,
+    };
+  }
+
+  /** Sets the ceiling; INVALID_ARGUMENT unless it is a positive amount. */
+  async setCeiling(ceilingUsd: number): Promise<BudgetStatus> {
+    if (!Number.isFinite(ceilingUsd) || ceilingUsd <= 0) {
+      throw new PanCodeError("INVALID_ARGUMENT", `budget ceiling must be a positive amount in USD, got ${ceilingUsd}`);
+    }
+    await this.deps.db.setBudgetCeiling(ceilingUsd);
+    return this.status();
+  }
+
+  /**
+   * The model a run of the agent would be recorded with (as the dispatch service stores it), so estimates match
+   * past runs; the requested name when the agent or model cannot be resolved (later gates report that).
+   */
+  private modelKey(agents: AgentRegistry, agentName: string, requested: string): string {
+    if (!agents.get(agentName)) return requested;
+    try {
+      const agent = agents.resolve(agentName);
+      if (!getRuntime(agent.runtime).needsModel) return requested || agent.model;
+      return resolveModel(this.deps.cluster, requested || agent.model).ref;
+    } catch (_err) {
+      return requested;
+    }
+  }
+}
+
+/** The refusal of gate 8; "spent" counts what is reserved by runs still going. */
+export function refusal(budget: BudgetRow, estimateUsd: number): PanCodeError {
+  const spent = micros(budget.spentUsd) + micros(budget.reservedUsd);
+  return new PanCodeError(
+    "INVALID_ARGUMENT",
+    `Dispatch blocked: Budget ceiling would be exceeded (spent: ${dollars(spent)}, estimated next: ${dollars(micros(estimateUsd))}, ceiling: ${dollars(micros(budget.ceilingUsd))})`,
+  );
+}

@@ -1,0 +1,130 @@
+import { PanCodeError } from "@pancode/core";
+import { and, count, eq, inArray, sql } from "drizzle-orm";
+import type { DbHandle } from "../handle.js";
+import type { BudgetRow, NewRun, RunRow } from "../rows.js";
+import { budget, runs } from "../schema/index.js";
+import { isUniqueViolation } from "./db-errors.js";
+import { toRunRow } from "./mappers.js";
+
+// All money arithmetic happens in SQL on numeric columns; JS only passes amounts in (at most 6 decimals, which a
+// double round-trips exactly) and reads them back for display.
+
+/** The statuses a run ends in; their cost is final. */
+const TERMINAL = ["done", "error", "timeout", "interrupted", "budget_exceeded"] as const;
+
+/** Creates the budget row with `ceilingUsd` unless it exists (a ceiling set later is kept across restarts). */
+export async function initBudget(db: DbHandle, ceilingUsd: number): Promise<BudgetRow> {
+  assertCeiling(ceilingUsd);
+  await db.insert(budget).values({ id: 1, ceilingUsd }).onConflictDoNothing();
+  return readBudget(db);
+}
+
+/** The budget row; NOT_FOUND before {@link initBudget} ran. */
+export async function getBudget(db: DbHandle): Promise<BudgetRow> {
+  return readBudget(db);
+}
+
+/** Sets the ceiling (> 0); spent and reserved are unchanged. Returns the new row. */
+export async function setBudgetCeiling(db: DbHandle, ceilingUsd: number): Promise<BudgetRow> {
+  assertCeiling(ceilingUsd);
+  const [row] = await db
+    .insert(budget)
+    .values({ id: 1, ceilingUsd })
+    .onConflictDoUpdate({ target: budget.id, set: { ceilingUsd } })
+    .returning();
+  if (!row) throw new PanCodeError("INTERNAL", "setting the budget ceiling returned no row");
+  return row;
+}
+
+/** Result of {@link insertRunWithReservation}: the run, or the budget that refused it (nothing was written). */
+export type ReservationResult = { ok: true; run: RunRow } | { ok: false; budget: BudgetRow };
+
+/**
+ * Reserves `estimateUsd` and inserts the run in one transaction. The reservation is a single conditional UPDATE
+ * (`spent + reserved + estimate <= ceiling`): concurrent callers queue on the budget row and each re-checks the
+ * condition against the committed state, so no interleaving passes the ceiling. A refusal leaves nothing behind.
+ */
+export async function insertRunWithReservation(
+  db: DbHandle,
+  row: NewRun,
+  estimateUsd: number,
+): Promise<ReservationResult> {
+  if (!Number.isFinite(estimateUsd) || estimateUsd < 0) {
+    throw new PanCodeError("INVALID_ARGUMENT", `estimate of run ${row.id} must be >= 0, got ${estimateUsd}`);
+  }
+  const estimate = estimateUsd.toFixed(6);
+  try {
+    return await db.transaction(async (tx) => {
+      const [reserved] = await tx
+        .update(budget)
+        .set({ reservedUsd: sql`${budget.reservedUsd} + ${estimate}::numeric` })
+        .where(
+          and(
+            eq(budget.id, 1),
+            sql`${budget.spentUsd} + ${budget.reservedUsd} + ${estimate}::numeric <= ${budget.ceilingUsd}`,
+          ),
+        )
+        .returning({ id: budget.id });
+      if (!reserved) return { ok: false as const, budget: await readBudget(tx) };
+      const [inserted] = await tx
+        .insert(runs)
+        .values({ ...row, reservedUsd: sql`${estimate}::numeric` })
+        .returning();
+      if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
+      return { ok: true as const, run: toRunRow(inserted) };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new PanCodeError("ALREADY_EXISTS", `run already exists: ${row.id}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Moves a run's reservation to spent: spent += the run's stored cost, reserved -= its reservation, then the run's
+ * reservation becomes 0. Callers run it inside the transaction of the run's terminal transition, which is
+ * single-writer, so it happens exactly once per run.
+ */
+export async function settleRun(tx: DbHandle, runId: string): Promise<void> {
+  await tx.execute(sql`
+    update ${budget}
+    set spent_usd = ${budget.spentUsd} + r.cost_usd, reserved_usd = ${budget.reservedUsd} - r.reserved_usd
+    from ${runs} r
+    where ${budget.id} = 1 and r.id = ${runId}`);
+  await tx.update(runs).set({ reservedUsd: 0 }).where(eq(runs.id, runId));
+}
+
+/**
+ * Estimated cost of the next run of `agent` with `model`: the average actual cost of its ended runs with the same
+ * model, else of all its ended runs (rounded to 6 decimals in SQL); null when it never ran.
+ */
+export async function estimateRunCost(db: DbHandle, agent: string, model: string): Promise<number | null> {
+  const [row] = await db
+    .select({
+      byModel: sql<string | null>`round(avg(${runs.costUsd}) filter (where ${runs.model} = ${model}), 6)`,
+      byAgent: sql<string | null>`round(avg(${runs.costUsd}), 6)`,
+    })
+    .from(runs)
+    .where(and(eq(runs.agent, agent), inArray(runs.status, [...TERMINAL])));
+  const value = row?.byModel ?? row?.byAgent ?? null;
+  return value === null ? null : Number(value);
+}
+
+/** Number of runs ever admitted. */
+export async function countRuns(db: DbHandle): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(runs);
+  return row?.n ?? 0;
+}
+
+async function readBudget(db: DbHandle): Promise<BudgetRow> {
+  const [row] = await db.select().from(budget).where(eq(budget.id, 1));
+  if (!row) throw new PanCodeError("NOT_FOUND", "the budget is not initialised (the coordinator creates it at start)");
+  return row;
+}
+
+function assertCeiling(ceilingUsd: number): void {
+  if (!Number.isFinite(ceilingUsd) || ceilingUsd <= 0) {
+    throw new PanCodeError("INVALID_ARGUMENT", `budget ceiling must be a positive amount in USD, got ${ceilingUsd}`);
+  }
+}
