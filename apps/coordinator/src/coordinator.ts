@@ -126,6 +126,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     isDraining: () => draining,
     cluster,
     budget,
+    perRunUsd: config.budget.perRunUsd,
   });
   const runs = new RunQueries({ db, blobs, notifier });
 

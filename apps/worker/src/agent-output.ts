@@ -28,6 +28,8 @@ export class AgentOutput {
     private readonly sink: AgentOutputSink,
     private readonly parser: OutputParser | undefined,
     private readonly price?: ModelPrice,
+    /** Called with the run's running total after each usage report (the per-run cost cap watches it). */
+    private readonly onUsage?: (total: Usage) => void,
   ) {}
 
   push(stream: "stdout" | "stderr", text: string): void {
@@ -64,6 +66,7 @@ export class AgentOutput {
       if (event.type === "agent_error") this.lastError = event.message;
       else if (event.type === "assistant_text" || event.type === "tool_call") this.lastError = "";
       this.sink.agent(event);
+      if (event.type === "usage") this.onUsage?.(this.usageTotal);
     }
   }
 

@@ -43,6 +43,7 @@ function specFromMessage(message: RunSpecMessage): RunSpec {
     workspace: message.workspace,
     traceparent: message.traceparent,
     model: modelTargetFromWire(message.model),
+    maxCostUsd: Math.max(message.maxCostUsd, 0),
   };
 }
 
@@ -148,6 +149,7 @@ export class JobRunner {
       outcome = await executeRun(this.options, spec, reporter, {
         signal: active.abort.signal,
         reason: () => active.stop,
+        request: (reason) => this.stop(spec.runId, reason),
         deferCleanup: (cleanup) => cleanups.push(cleanup),
       });
     } catch (err) {

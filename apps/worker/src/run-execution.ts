@@ -11,15 +11,15 @@ import {
 } from "@pancode/core";
 import type { PreparedWorktree, WorkspaceCache } from "@pancode/git";
 import type { WorkerApi } from "@pancode/proto";
-import type { ContainerRuntime, SandboxResult } from "@pancode/sandbox";
+import type { ContainerRuntime } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
 import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import { AgentOutput } from "./agent-output.js";
 import type { EventReporter } from "./event-reporter.js";
 import { requireRuntime } from "./image-runtimes.js";
+import { failureReason, isOverCap, type StopReason, statusOf } from "./stop-reason.js";
 
-/** Why a run was stopped before its command ended by itself. */
-export type StopReason = "timeout" | "cancelled" | "stale";
+export type { StopReason } from "./stop-reason.js";
 
 /** The outcome of one attempt, ready to be reported with CompleteRun. */
 export interface RunOutcome {
@@ -85,27 +85,6 @@ function traceEnv(env: Record<string, string>, traceparent: string): Record<stri
   return traceparent ? { ...env, TRACEPARENT: traceparent } : env;
 }
 
-/** Why a run did not end `done`, in the words `pancode show` prints. */
-function failureReason(f: {
-  reason: StopReason | undefined;
-  result: SandboxResult;
-  spec: RunSpec;
-  agentFailure: string;
-}): string {
-  const { reason, result, spec } = f;
-  if (reason === "timeout") return `timed out after ${spec.agent.timeoutMs} ms`;
-  if (reason) return `stopped (${reason})`;
-  if (f.agentFailure) return `agent failed: ${f.agentFailure}`;
-  if (result.oomKilled) return `killed: out of memory (limit ${spec.agent.limits.memoryMb} MiB)`;
-  return `exit code ${result.exitCode}`;
-}
-
-function statusOf(exitCode: number, stop: StopReason | undefined, agentFailure: string): RunStatus {
-  if (stop === "timeout") return "timeout";
-  if (stop) return "interrupted";
-  return exitCode === 0 && !agentFailure ? "done" : "error";
-}
-
 /**
  * Executes one attempt: workspace, sandboxed command, delta patch, upload. The sandbox always removes its container;
  * the worktree's removal is handed to `stop.deferCleanup`, which the caller runs after reporting the completion.
@@ -117,6 +96,8 @@ export async function executeRun(
   stop: {
     signal: AbortSignal;
     reason: () => StopReason | undefined;
+    /** Asks for the run to be stopped (the sandbox is aborted through `signal`). */
+    request: (reason: StopReason) => void;
     deferCleanup: (cleanup: () => Promise<void>) => void;
   },
 ): Promise<RunOutcome> {
@@ -148,7 +129,10 @@ export async function executeRun(
   reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
   const runtime = getRuntime(spec.agent.runtime);
   const invocation = runtime.buildInvocation({ task: spec.task, agent: spec.agent, model: spec.model });
-  const output = new AgentOutput(reporter, runtime.createParser?.(), spec.model?.price);
+  // The cap is checked on every usage report: the run is stopped at the first turn that takes it over.
+  const output = new AgentOutput(reporter, runtime.createParser?.(), spec.model?.price, (total) => {
+    if (isOverCap(total.costUsd, spec.maxCostUsd)) stop.request("budget");
+  });
   const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
     // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
     deps.sandbox.run(
@@ -174,7 +158,9 @@ export async function executeRun(
   const reason = stop.reason();
   const agentFailure = output.failure();
   const status = statusOf(result.exitCode, reason, agentFailure);
-  const error = status === "done" ? "" : failureReason({ reason, result, spec, agentFailure });
+  const usage = output.usage();
+  const error = status === "done" ? "" : failureReason({ reason, result, spec, agentFailure, costUsd: usage.costUsd });
+  // A run stopped at its cap keeps the work it paid for, like a timed-out one.
   const patch =
     status === "interrupted" || spec.agent.readonly ? null : await uploadPatch(deps, worktree, lease, attrs);
   return {
@@ -185,7 +171,7 @@ export async function executeRun(
     finishedAt: result.finishedAt,
     patch,
     imageDigest,
-    usage: output.usage(),
+    usage,
     outputTail: output.outputTail(),
   };
 }

@@ -63,6 +63,8 @@ export const RunSpec = z.object({
   traceparent: z.string().default(""),
   /** The run's model; null for runtimes that need none. */
   model: ModelTarget.nullable().default(null),
+  /** Per-run cost cap in USD: the worker stops the run once its reported cost passes it. 0 = no cap. */
+  maxCostUsd: z.number().nonnegative().default(0),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 

@@ -29,8 +29,11 @@ export interface ClientApiOptions {
   deadlineMs?: number;
 }
 
-/** A dispatch request whose repository agent files may be left out (none). */
-export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles"> & { agentFiles?: AgentFile[] };
+/** A dispatch request whose repository agent files (none) and cost cap (0, the cluster's default) may be left out. */
+export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCostUsd"> & {
+  agentFiles?: AgentFile[];
+  maxCostUsd?: number;
+};
 
 /** Promise-based client of the coordinator's ClientService. Every error is a PanCodeError. */
 export interface ClientApi {
@@ -84,7 +87,11 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
       return res.present;
     },
     dispatch: (request) =>
-      unaryCall(ctx, client.dispatch.bind(client), { ...request, agentFiles: request.agentFiles ?? [] }),
+      unaryCall(ctx, client.dispatch.bind(client), {
+        ...request,
+        agentFiles: request.agentFiles ?? [],
+        maxCostUsd: request.maxCostUsd ?? 0,
+      }),
     getRun: (runId) => unaryCall(ctx, client.getRun.bind(client), { runId }),
     async listRuns(limit) {
       return (await unaryCall(ctx, client.listRuns.bind(client), { limit })).runs;

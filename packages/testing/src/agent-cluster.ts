@@ -39,6 +39,8 @@ export async function startAgentCluster(options: {
   providers: ScriptedProvider[];
   defaultModel: string;
   apiKey: string;
+  /** Extra coordinator environment (e.g. PANCODE_PER_RUN_BUDGET). */
+  coordinatorEnv?: Record<string, string>;
 }): Promise<AgentCluster> {
   const dir = await mkdtemp(join(tmpdir(), "pancode-agent-cluster-"));
   const config = {
@@ -50,7 +52,7 @@ export async function startAgentCluster(options: {
   const cluster = await startCluster({
     workers: 1,
     postgres: false,
-    coordinatorEnv: shared,
+    coordinatorEnv: { ...shared, ...options.coordinatorEnv },
     workerEnv: { ...shared, [SCRIPTED_KEY_ENV]: options.apiKey, PANCODE_AGENT_NETWORK: "host" },
   });
   return {

@@ -16,6 +16,17 @@ interface DispatchOptions {
   json?: boolean;
   mode?: string;
   model?: string;
+  maxCost?: string;
+}
+
+/** `--max-cost <usd>`: a positive amount in USD, or a usage error (exit 2); absent = 0, the cluster's default. */
+export function parseMaxCost(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const amount = Number(value.trim());
+  if (value.trim() === "" || !Number.isFinite(amount) || amount <= 0) {
+    throw new UsageError(`--max-cost must be a positive amount in USD, e.g. --max-cost 0.50; got "${value}"`);
+  }
+  return amount;
 }
 
 /** `submitter` recorded on runs: who dispatched from where. */
@@ -35,6 +46,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
     throw new UsageError(
       'the task is empty: say what the agent should do, e.g. pancode dispatch "npm test" --agent shell',
     );
+  const maxCostUsd = parseMaxCost(options.maxCost);
   const api = connect();
   try {
     const workspace = await uploadWorkspace(api, process.cwd());
@@ -47,6 +59,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
       mode: options.mode ?? process.env.PANCODE_MODE ?? "build",
       model: options.model ?? "",
       submitter: submitterName(),
+      maxCostUsd,
     });
     const run = answer.run;
     if (!run) throw new UsageError("the coordinator answered without a run");
@@ -100,6 +113,7 @@ export function registerDispatch(program: Command, run: CommandRunner): void {
     .option("-w, --wait", "follow the run, then merge its patch into the working tree")
     .option("--mode <mode>", "session mode: plan | build | review (default PANCODE_MODE or build)")
     .option("--model <provider/id>", "model override for this dispatch")
+    .option("--max-cost <usd>", "stop the run once its cost passes this many USD (default PANCODE_PER_RUN_BUDGET)")
     .option("--json", "print one JSON document")
     .action((task: string, options: DispatchOptions) => run("dispatch", () => dispatchCommand(task, options)));
 }

@@ -96,6 +96,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
               model: req.model,
               submitter: req.submitter,
               agentFiles: req.agentFiles,
+              maxCostUsd: req.maxCostUsd,
               workspace: req.workspace ?? {
                 repoId: "",
                 baseCommit: "",

@@ -104,6 +104,7 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           model: modelTargetToWire(s.model),
           mode: result.mode,
           isolate: result.isolate,
+          maxCostUsd: s.maxCostUsd,
         },
       };
     }),

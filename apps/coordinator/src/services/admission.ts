@@ -11,6 +11,8 @@ export interface DispatchInput {
   workspace: { repoId: string; baseCommit: string; bundleDigest: string; stateDigest: string; stateTree: string };
   /** The repository's agent (`.md`) and team (`.yaml`) files, for this dispatch only. */
   agentFiles?: readonly { path: string; content: string }[];
+  /** Per-run cost cap in USD asked for by this dispatch; 0 or absent = the cluster's default. */
+  maxCostUsd?: number;
 }
 
 /** Longest task text accepted (64 KiB): a prompt, not a payload. Files travel in the workspace. */

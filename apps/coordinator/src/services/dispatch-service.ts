@@ -28,6 +28,14 @@ export interface DispatchServiceDeps {
   cluster: ClusterConfig;
   /** Gate 8: estimates and the early budget check; the reservation itself is made with the run's insert. */
   budget: BudgetService;
+  /** Per-run cap in USD (PANCODE_PER_RUN_BUDGET) for dispatches that ask for none; 0 = none. */
+  perRunUsd?: number;
+}
+
+/** The cost cap a run gets: the dispatch's own when positive, else the cluster's per-run budget, else 0 (none). */
+export function effectiveCostCap(requestedUsd: number | undefined, perRunUsd: number | undefined): number {
+  if (requestedUsd !== undefined && Number.isFinite(requestedUsd) && requestedUsd > 0) return requestedUsd;
+  return perRunUsd !== undefined && perRunUsd > 0 ? perRunUsd : 0;
 }
 
 /** Gate 9, agent existence; when repository agent files were broken, the refusal says which and why. */
@@ -66,6 +74,9 @@ export class DispatchService {
     }
     checkTask(input);
     checkWorkspaceShape(input);
+    if (input.maxCostUsd !== undefined && (!Number.isFinite(input.maxCostUsd) || input.maxCostUsd < 0)) {
+      throw new PanCodeError("INVALID_ARGUMENT", `max cost must be a positive amount in USD, got ${input.maxCostUsd}`);
+    }
     // Gate 8 needs only the agent's name (and the model, when known) to estimate.
     const estimateUsd = await this.deps.budget.estimate(agentName, input.model, agents);
     await this.deps.budget.check(estimateUsd);
@@ -90,7 +101,12 @@ export class DispatchService {
         stateDigest: input.workspace.stateDigest || EMPTY_DIGEST,
         stateTree: input.workspace.stateTree,
         submitter: input.submitter,
-        spec: { agent, mode: input.mode || "build", model },
+        spec: {
+          agent,
+          mode: input.mode || "build",
+          model,
+          maxCostUsd: effectiveCostCap(input.maxCostUsd, this.deps.perRunUsd),
+        },
         traceparent,
       },
       estimateUsd,

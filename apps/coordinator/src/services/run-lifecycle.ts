@@ -95,6 +95,8 @@ export class RunLifecycle {
         model: ModelTarget.nullable()
           .catch(null)
           .parse(row.spec.model ?? null),
+        // Runs stored before caps existed have none.
+        maxCostUsd: typeof row.spec.maxCostUsd === "number" && row.spec.maxCostUsd > 0 ? row.spec.maxCostUsd : 0,
       },
       // The worker records these in the run's receipt.
       mode: typeof row.spec.mode === "string" ? row.spec.mode : "build",

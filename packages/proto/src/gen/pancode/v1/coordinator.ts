@@ -64,6 +64,8 @@ export interface DispatchRequest {
    * apply to this dispatch only. A broken file becomes a warning and never affects the others.
    */
   agentFiles: AgentFile[];
+  /** per-run cap in USD for this dispatch; 0 = the cluster's PANCODE_PER_RUN_BUDGET */
+  maxCostUsd: number;
 }
 
 /** A definition file of the repository: its path relative to the repository root and its text. */
@@ -473,6 +475,7 @@ function createBaseDispatchRequest(): DispatchRequest {
     model: "",
     submitter: "",
     agentFiles: [],
+    maxCostUsd: 0,
   };
 }
 
@@ -501,6 +504,9 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     }
     for (const v of message.agentFiles) {
       AgentFile.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.maxCostUsd !== 0) {
+      writer.uint32(73).double(message.maxCostUsd);
     }
     return writer;
   },
@@ -582,6 +588,14 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
             message.agentFiles.push(AgentFile.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.maxCostUsd = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -608,6 +622,11 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
         : globalThis.Array.isArray(object?.agent_files)
         ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
         : [],
+      maxCostUsd: isSet(object.maxCostUsd)
+        ? globalThis.Number(object.maxCostUsd)
+        : isSet(object.max_cost_usd)
+        ? globalThis.Number(object.max_cost_usd)
+        : 0,
     };
   },
 
@@ -637,6 +656,9 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     if (message.agentFiles?.length) {
       obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
     }
+    if (message.maxCostUsd !== 0) {
+      obj.maxCostUsd = floatToJson(message.maxCostUsd);
+    }
     return obj;
   },
 
@@ -655,6 +677,7 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     message.model = object.model ?? "";
     message.submitter = object.submitter ?? "";
     message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
+    message.maxCostUsd = object.maxCostUsd ?? 0;
     return message;
   },
 };

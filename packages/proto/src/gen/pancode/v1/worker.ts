@@ -120,6 +120,8 @@ export interface RunSpec {
   mode: string;
   /** recorded in the run's receipt */
   isolate: boolean;
+  /** per-run cap in USD: the worker stops the run once its cost passes it; 0 = none */
+  maxCostUsd: number;
 }
 
 export interface ClaimRunResponse {
@@ -1482,6 +1484,7 @@ function createBaseRunSpec(): RunSpec {
     model: undefined,
     mode: "",
     isolate: false,
+    maxCostUsd: 0,
   };
 }
 
@@ -1510,6 +1513,9 @@ export const RunSpec: MessageFns<RunSpec> = {
     }
     if (message.isolate !== false) {
       writer.uint32(64).bool(message.isolate);
+    }
+    if (message.maxCostUsd !== 0) {
+      writer.uint32(73).double(message.maxCostUsd);
     }
     return writer;
   },
@@ -1591,6 +1597,14 @@ export const RunSpec: MessageFns<RunSpec> = {
             message.isolate = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.maxCostUsd = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1613,6 +1627,11 @@ export const RunSpec: MessageFns<RunSpec> = {
       model: isSet(object.model) ? ModelTarget.fromJSON(object.model) : undefined,
       mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
       isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
+      maxCostUsd: isSet(object.maxCostUsd)
+        ? globalThis.Number(object.maxCostUsd)
+        : isSet(object.max_cost_usd)
+        ? globalThis.Number(object.max_cost_usd)
+        : 0,
     };
   },
 
@@ -1642,6 +1661,9 @@ export const RunSpec: MessageFns<RunSpec> = {
     if (message.isolate !== false) {
       obj.isolate = message.isolate;
     }
+    if (message.maxCostUsd !== 0) {
+      obj.maxCostUsd = floatToJson(message.maxCostUsd);
+    }
     return obj;
   },
 
@@ -1666,6 +1688,7 @@ export const RunSpec: MessageFns<RunSpec> = {
       : undefined;
     message.mode = object.mode ?? "";
     message.isolate = object.isolate ?? false;
+    message.maxCostUsd = object.maxCostUsd ?? 0;
     return message;
   },
 };
