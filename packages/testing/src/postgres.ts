@@ -1,11 +1,12 @@
 import { execFile, spawnSync } from "node:child_process";
-import { accessSync, constants, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { chown, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { PanCodeError } from "@pancode/core";
+import { findOnPath } from "./find-on-path.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -171,18 +172,4 @@ function findPsql(): string {
 
 function debianBinDirs(): string[] {
   return ["17", "16", "15", "14", "13"].map((v) => `/usr/lib/postgresql/${v}/bin`);
-}
-
-function findOnPath(name: string, dirs = (process.env.PATH ?? "").split(delimiter)): string | undefined {
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch (_err) {
-      // Not in this dir; keep looking.
-    }
-  }
-  return undefined;
 }

@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
 import { PanCodeError } from "@pancode/core";
+import { findOnPath } from "../find-on-path.js";
 
 /** What a finished CLI run printed. */
 export interface CliResult {
@@ -28,16 +27,7 @@ export interface RunCliOptions {
 export function findCli(envVar: string, name: string): string | undefined {
   const explicit = process.env[envVar];
   if (explicit) return explicit;
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch (_err) {
-      // Not in this PATH entry; keep looking.
-    }
-  }
-  return undefined;
+  return findOnPath(name);
 }
 
 /**
