@@ -55,26 +55,28 @@ export interface RunRow {
 }
 
 /** Fields of a new run. Everything the coordinator does not know at submit time is filled in later. */
-export interface NewRun {
-  id: string;
-  agent: string;
-  model: string;
-  task: string;
-  isolate: boolean;
-  pool: string;
-  repoId: string;
-  baseCommit: string;
-  bundleDigest: string;
-  stateDigest: string;
-  stateTree: string;
-  submitter: string;
-  spec: StoredRunSpec;
-  traceparent: string;
+export type NewRun = Pick<
+  RunRow,
+  | "id"
+  | "agent"
+  | "model"
+  | "task"
+  | "isolate"
+  | "pool"
+  | "repoId"
+  | "baseCommit"
+  | "bundleDigest"
+  | "stateDigest"
+  | "stateTree"
+  | "submitter"
+  | "spec"
+  | "traceparent"
+> & {
   /** @default "pending" */
   status?: RunStatus;
   /** @default the database's now() */
   createdAt?: Date;
-}
+};
 
 /** A row of `run_events`. `seq` is 1-based, gap-free and increasing per run. */
 export interface EventRow {
