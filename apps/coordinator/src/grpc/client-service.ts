@@ -14,7 +14,7 @@ import {
 } from "@pancode/proto";
 import { currentTraceparent, type Logger, withSpan } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
-import type { BudgetService, BudgetStatus } from "../services/budget-service.js";
+import type { BudgetService } from "../services/budget-service.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
@@ -183,24 +183,13 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
         lastHeartbeatAt: w.lastHeartbeatAt.toISOString(),
       })),
     })),
-    getBudget: unary(hc, "GetBudget", async () => toBudgetInfo(await deps.budget.status())),
+    // BudgetStatus has exactly the wire shape of BudgetInfo: it goes out as is.
+    getBudget: unary(hc, "GetBudget", async (): Promise<BudgetInfo> => deps.budget.status()),
     setBudget: unary(hc, "SetBudget", async (req) => {
       const status = await deps.budget.setCeiling(req.ceilingUsd);
       deps.logger.info("budget ceiling set", { ceilingUsd: status.ceilingUsd });
-      return toBudgetInfo(status);
+      return status;
     }),
   };
   return service as unknown as Implementation;
-}
-
-function toBudgetInfo(b: BudgetStatus): BudgetInfo {
-  return {
-    ceilingUsd: b.ceilingUsd,
-    spentUsd: b.spentUsd,
-    reservedUsd: b.reservedUsd,
-    remainingUsd: b.remainingUsd,
-    estimatedNextUsd: b.estimatedNextUsd,
-    runs: b.runs,
-    tokens: b.tokens,
-  };
 }
