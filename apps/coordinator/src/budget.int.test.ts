@@ -89,7 +89,7 @@ describe("budget", () => {
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(admitted).toHaveLength(14);
     expect(refused).toHaveLength(86);
-    for (const r of refused) expect(r.reason).toMatchObject({ code: "INVALID_ARGUMENT", message: FULL });
+    for (const r of refused) expect(r.reason).toMatchObject({ code: "BUDGET_EXCEEDED", message: FULL });
     expect((await client.listRuns(1000)).length).toBe(14);
     expect(await client.getBudget()).toEqual({
       ceilingUsd: 1,

@@ -24,6 +24,14 @@ export const ErrorCode = z.enum([
   "GIT_FAILED",
   "CONFIG_INVALID",
   "INTERNAL",
+  // Admission refusals, one code per gate of the seed's pipeline (the ones above cover task, agent and routing).
+  "MODE_BLOCKED",
+  "READONLY_REQUIRED",
+  "DEPTH_EXCEEDED",
+  "PATH_OUTSIDE_WORKSPACE",
+  "SAFETY_BLOCKED",
+  "LOOP_DETECTED",
+  "BUDGET_EXCEEDED",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

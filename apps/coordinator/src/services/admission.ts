@@ -28,10 +28,7 @@ export function checkMode(input: DispatchInput): void {
     throw new PanCodeError("INVALID_ARGUMENT", `unknown mode "${mode}"; use one of: ${MODES.join(", ")}`);
   }
   if (mode === "plan") {
-    throw new PanCodeError(
-      "INVALID_ARGUMENT",
-      "Dispatch blocked: dispatch is disabled in Plan mode (use --mode build)",
-    );
+    throw new PanCodeError("MODE_BLOCKED", "Dispatch blocked: dispatch is disabled in Plan mode (use --mode build)");
   }
 }
 
@@ -39,7 +36,7 @@ export function checkMode(input: DispatchInput): void {
 export function checkMutation(input: DispatchInput, agent: ResolvedAgent): void {
   if ((input.mode || "build") === "review" && !agent.readonly) {
     throw new PanCodeError(
-      "INVALID_ARGUMENT",
+      "READONLY_REQUIRED",
       `Dispatch blocked: agent "${agent.name}" is not read-only, and Review mode only allows read-only agents`,
     );
   }

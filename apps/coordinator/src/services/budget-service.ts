@@ -112,7 +112,7 @@ export class BudgetService {
 export function refusal(budget: BudgetRow, estimateUsd: number): PanCodeError {
   const spent = micros(budget.spentUsd) + micros(budget.reservedUsd);
   return new PanCodeError(
-    "INVALID_ARGUMENT",
+    "BUDGET_EXCEEDED",
     `Dispatch blocked: Budget ceiling would be exceeded (spent: ${dollars(spent)}, estimated next: ${dollars(micros(estimateUsd))}, ceiling: ${dollars(micros(budget.ceilingUsd))})`,
   );
 }
