@@ -49,6 +49,10 @@ describe("pancode receipt", () => {
       status: "done",
     });
 
+    const shown = await cluster.cli(["receipt", "show", run.runId, "--json"], { cwd: repo.dir });
+    expect(shown.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(shown.stdout))).toContain(run.runId);
+
     const exported = await cluster.cli(["receipt", "export", run.receiptId], { cwd: repo.dir });
     expect(exported.code).toBe(0);
     const envelope = JSON.parse(exported.stdout);
@@ -89,5 +93,38 @@ describe("pancode receipt", () => {
     expect(tampered.stdout).toContain("worker signature");
     expect(tampered.stdout).toContain("coordinator signature");
     expect(JSON.parse(await readFile(receiptFile, "utf8")).signatures).toEqual(envelope.signatures);
+  });
+
+  // Last in this file: it revokes the worker's key, after which that worker's receipts no longer verify.
+  it("revokes a worker's key: its receipts turn TAMPERED, and the coordinator's own key cannot be revoked", async () => {
+    const [latest] = JSON.parse((await cluster.cli(["receipt", "--json"], { cwd: repo.dir })).stdout).receipts;
+    const keys = JSON.parse((await cluster.cli(["keys", "--json"], { cwd: repo.dir })).stdout).keys as {
+      keyId: string;
+      role: string;
+      revoked: boolean;
+    }[];
+    const workerKey = keys.find((k) => k.role === "worker")?.keyId ?? "";
+    const coordinatorKey = keys.find((k) => k.role === "coordinator")?.keyId ?? "";
+
+    const refused = await cluster.cli(["keys", "revoke", coordinatorKey], { cwd: repo.dir });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain("the coordinator's signing key in use");
+    const bad = await cluster.cli(["keys", "revoke", "abc"], { cwd: repo.dir });
+    expect(bad.code).toBe(4);
+    expect(bad.stderr).toContain("is not a key id");
+
+    // A unique prefix is enough; revoking twice changes nothing.
+    const prefix = workerKey.slice("sha256:".length, "sha256:".length + 12);
+    const revoked = await cluster.cli(["keys", "revoke", prefix, "--json"], { cwd: repo.dir });
+    expect(revoked.code).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ keyId: workerKey, role: "worker", revoked: true });
+    expect((await cluster.cli(["keys", "revoke", workerKey], { cwd: repo.dir })).code).toBe(0);
+    const after = JSON.parse((await cluster.cli(["keys", "--json"], { cwd: repo.dir })).stdout).keys;
+    expect(after.find((k: { keyId: string }) => k.keyId === workerKey).revoked).toBe(true);
+
+    const verify = await cluster.cli(["receipt", "verify", latest.receiptId], { cwd: repo.dir });
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toMatch(/^TAMPERED /);
+    expect(verify.stdout).toContain("revoked");
   });
 });

@@ -290,7 +290,12 @@ describe("exactly-once result commit", () => {
 async function trusted(): Promise<Record<string, TrustedKey>> {
   const keys: Record<string, TrustedKey> = {};
   for (const k of await client.getKeys()) {
-    keys[k.keyId] = { publicKeyPem: k.publicKeyPem, role: k.role as TrustedKey["role"], ownerId: k.ownerId };
+    keys[k.keyId] = {
+      publicKeyPem: k.publicKeyPem,
+      role: k.role as TrustedKey["role"],
+      ownerId: k.ownerId,
+      revoked: k.revoked,
+    };
   }
   return keys;
 }
@@ -409,5 +414,23 @@ describe("signed receipts", () => {
       stranger.privateKey,
     );
     expect(verifyReceipt(forged, { keys }).ok).toBe(false);
+
+    // Once revoked, the key's receipts fail and its worker cannot come back with it.
+    expect(await client.revokeKey(key.keyId)).toMatchObject({ keyId: key.keyId, revoked: true });
+    expect(
+      verifyReceipt(envelope, { keys: await trusted(), expectedPatchDigest: EMPTY_DIGEST }).failures.join(" "),
+    ).toContain("revoked");
+    await expect(
+      worker.register({
+        workerId: "wk",
+        pool: "other",
+        sandbox: "docker",
+        capacity: 1,
+        version: "test",
+        runtimes: ["command"],
+        providers: [],
+        publicKeyPem: key.publicKeyPem,
+      }),
+    ).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringContaining("was revoked") });
   });
 });

@@ -14,6 +14,7 @@ import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
 import { BudgetService } from "./services/budget-service.js";
 import { DispatchService } from "./services/dispatch-service.js";
+import { KeyRegistry } from "./services/key-registry.js";
 import { ReceiptWriter } from "./services/receipt-writer.js";
 import { RunLifecycle } from "./services/run-lifecycle.js";
 import { RunNotifier } from "./services/run-notifier.js";
@@ -146,6 +147,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       runs,
       agents,
       workers,
+      keys: new KeyRegistry({ db, logger, coordinatorKeyId: signingKey.keyId }),
       maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
       info: () => ({
         version: COORDINATOR_VERSION,

@@ -31,7 +31,7 @@ import {
 } from "./queries/leases.js";
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
-import { listKeys, type NewSigningKey, recordKey } from "./queries/signing-keys.js";
+import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
 import type {
   BudgetRow,
@@ -100,6 +100,8 @@ export interface Database {
   recordKey(key: NewSigningKey): Promise<void>;
   /** Every receipt-signing public key, oldest first. */
   listKeys(): Promise<SigningKeyRow[]>;
+  /** Marks a key revoked; undefined when no key has that id. */
+  revokeKey(keyId: string): Promise<SigningKeyRow | undefined>;
   /** Appends events with db-assigned seqs; returns the last seq. */
   appendEvents(runId: string, attempt: number, events: NewEvent[]): Promise<number>;
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
@@ -157,6 +159,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     listReceipts: (limit) => listReceipts(db, limit),
     recordKey: (key) => recordKey(db, key),
     listKeys: () => listKeys(db),
+    revokeKey: (keyId) => revokeKey(db, keyId),
     appendEvents: (runId, attempt, events) => appendEvents(db, runId, attempt, events),
     listEvents: (runId, afterSeq, limit) => listEvents(db, runId, afterSeq, limit),
     putBlob: (digest, bytes, kind) => putBlob(db, digest, bytes, kind),

@@ -50,6 +50,8 @@ export interface ClientApi {
   listReceipts(limit: number): Promise<Receipt[]>;
   /** The cluster's receipt-signing public keys. */
   getKeys(): Promise<SigningKeyInfo[]>;
+  /** Revokes a receipt-signing key by id or unique prefix; returns the key as it is now. */
+  revokeKey(keyId: string): Promise<SigningKeyInfo>;
   /** The cluster's agents, with the caller's repository definitions (if any) layered on top. */
   listAgents(agentFiles?: AgentFile[]): Promise<ListAgentsResponse>;
   clusterInfo(): Promise<ClusterInfoResponse>;
@@ -109,6 +111,7 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     async getKeys() {
       return (await unaryCall(ctx, client.getKeys.bind(client), {})).keys;
     },
+    revokeKey: (keyId) => unaryCall(ctx, client.revokeKey.bind(client), { keyId }),
     listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
     getBudget: () => unaryCall(ctx, client.getBudget.bind(client), {}),

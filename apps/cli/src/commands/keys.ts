@@ -22,11 +22,42 @@ export async function keysCommand(options: { json?: boolean }): Promise<number> 
   }
 }
 
-/** Registers `pancode keys`. */
+/**
+ * `pancode keys revoke <key-id>`: no receipt signed by the key verifies any more, and its worker must make a new
+ * key to register again. Printed with what to do next, since the effect is cluster-wide.
+ */
+export async function keysRevokeCommand(keyId: string, options: { json?: boolean }): Promise<number> {
+  const api = connect();
+  try {
+    const key = await api.revokeKey(keyId);
+    if (options.json) {
+      printJson({ keyId: key.keyId, role: key.role, ownerId: key.ownerId, revoked: key.revoked });
+      return EXIT.ok;
+    }
+    process.stdout.write(
+      `revoked ${key.keyId} (${key.role} ${key.ownerId}): receipts signed by it now verify as TAMPERED; ` +
+        "re-export keys.json (`pancode keys --json`) for offline verifiers\n",
+    );
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+/** Registers `pancode keys` and `pancode keys revoke`. */
 export function registerKeys(program: Command, run: CommandRunner): void {
-  program
+  const keys = program
     .command("keys")
     .description("the cluster's receipt-signing public keys (coordinator and workers)")
     .option("--json", "print keys.json, the file `pancode receipt verify --keys` reads")
     .action((options: { json?: boolean }) => run("keys", () => keysCommand(options)));
+  keys
+    .command("revoke")
+    .description("revoke a worker's signing key: receipts it signed fail verification from now on")
+    .argument("<key-id>", "sha256:<hex> key id, or at least 8 of its hex digits")
+    .option("--json", "print the revoked key as JSON")
+    // `--json` after the subcommand is claimed by the parent's option of the same name: read both.
+    .action((keyId: string, _options: unknown, command: Command) =>
+      run("keys revoke", () => keysRevokeCommand(keyId, command.optsWithGlobals())),
+    );
 }

@@ -194,7 +194,10 @@ export function registerReceipt(program: Command, run: CommandRunner): void {
     .description("show one receipt's statement")
     .argument("<id>", "receipt id or run id")
     .option("--json", "print one JSON document")
-    .action((id: string, options: { json?: boolean }) => run("receipt show", () => receiptShowCommand(id, options)));
+    // `--json` after the subcommand is claimed by the parent's option of the same name: read both.
+    .action((id: string, _options: unknown, command: Command) =>
+      run("receipt show", () => receiptShowCommand(id, command.optsWithGlobals())),
+    );
   receipt
     .command("export")
     .description("print the receipt's DSSE envelope (JSON)")

@@ -1,6 +1,6 @@
 import { type AgentRegistry, loadDefinitionFiles } from "@pancode/agents";
 import { EMPTY_DIGEST, isDigest, PanCodeError } from "@pancode/core";
-import type { Database } from "@pancode/db";
+import type { Database, SigningKeyRow } from "@pancode/db";
 import {
   BlobAssembler,
   type BlobRef,
@@ -9,6 +9,7 @@ import {
   type DispatchRequest,
   type DispatchResponse,
   downloadChunks,
+  type SigningKeyInfo,
   type UploadBlobRequest,
   type WatchRunResponse,
 } from "@pancode/proto";
@@ -16,6 +17,7 @@ import { currentTraceparent, type Logger, withSpan } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import type { BudgetService } from "../services/budget-service.js";
 import type { DispatchService } from "../services/dispatch-service.js";
+import type { KeyRegistry } from "../services/key-registry.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
@@ -33,6 +35,7 @@ export interface ClientServiceDeps {
   runs: RunQueries;
   agents: AgentRegistry;
   workers: WorkerDirectory;
+  keys: KeyRegistry;
   maxWorkspaceBytes: number;
   info: () => { version: string; draining: boolean; bus: string; database: string };
 }
@@ -66,6 +69,11 @@ export async function receiveBlob(
   }
   if (!header || !assembler) throw new PanCodeError("INVALID_ARGUMENT", "upload stream was empty");
   return { digest: header.digest, kind: header.kind, data: assembler.finish() };
+}
+
+/** A signing key as the wire shows it. */
+function keyInfo(k: SigningKeyRow): SigningKeyInfo {
+  return { ...k, createdAt: k.createdAt.toISOString() };
 }
 
 /** Builds the ClientService implementation. */
@@ -147,8 +155,9 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       return { receipts: rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
     }),
     getKeys: unary(hc, "GetKeys", async () => ({
-      keys: (await deps.db.listKeys()).map((k) => ({ ...k, createdAt: k.createdAt.toISOString() })),
+      keys: (await deps.keys.list()).map(keyInfo),
     })),
+    revokeKey: unary(hc, "RevokeKey", async (req) => keyInfo(await deps.keys.revoke(req.keyId))),
     listAgents: unary(hc, "ListAgents", async (req) => {
       const repo = loadDefinitionFiles(req.agentFiles, "repo");
       return {

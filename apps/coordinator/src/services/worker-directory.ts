@@ -34,6 +34,13 @@ export class WorkerDirectory {
       } catch (err) {
         throw new PanCodeError("INVALID_ARGUMENT", `worker ${w.id} sent an invalid Ed25519 public key`, { cause: err });
       }
+      // A revoked key stays revoked: its receipts would never verify, so the worker must make a new one.
+      if ((await this.deps.db.listKeys()).some((k) => k.keyId === keyId && k.revoked)) {
+        throw new PanCodeError(
+          "UNAUTHENTICATED",
+          `signing key ${keyId} of worker ${w.id} was revoked; delete keys/worker-${w.id}.pem in the worker's data dir and restart it to create a new key`,
+        );
+      }
       await this.deps.db.recordKey({ keyId, role: "worker", ownerId: w.id, publicKeyPem: w.publicKeyPem });
     }
     await this.deps.db.upsertWorker({

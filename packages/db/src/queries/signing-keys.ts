@@ -1,4 +1,4 @@
-import { asc } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { SigningKeyRow } from "../rows.js";
 import { signingKeys } from "../schema/index.js";
@@ -23,4 +23,10 @@ export async function recordKey(db: DbHandle, key: NewSigningKey): Promise<void>
 export async function listKeys(db: DbHandle): Promise<SigningKeyRow[]> {
   const rows = await db.select().from(signingKeys).orderBy(asc(signingKeys.createdAt), asc(signingKeys.keyId));
   return rows.map((r) => ({ ...r }));
+}
+
+/** Marks a key revoked (idempotent); returns the key as it is now, or undefined when the key id is unknown. */
+export async function revokeKey(db: DbHandle, keyId: string): Promise<SigningKeyRow | undefined> {
+  const [row] = await db.update(signingKeys).set({ revoked: true }).where(eq(signingKeys.keyId, keyId)).returning();
+  return row ? { ...row } : undefined;
 }

@@ -222,6 +222,10 @@ export interface BudgetInfo {
   tokens: number;
 }
 
+export interface RevokeKeyRequest {
+  keyId: string;
+}
+
 function createBaseUploadBlobRequest(): UploadBlobRequest {
   return { header: undefined, data: Buffer.alloc(0) };
 }
@@ -3033,6 +3037,79 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
   },
 };
 
+function createBaseRevokeKeyRequest(): RevokeKeyRequest {
+  return { keyId: "" };
+}
+
+export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
+  encode(message: RevokeKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyId !== "") {
+      writer.uint32(10).string(message.keyId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeKeyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeKeyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeKeyRequest {
+    return {
+      keyId: isSet(object.keyId)
+        ? globalThis.String(object.keyId)
+        : isSet(object.key_id)
+        ? globalThis.String(object.key_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RevokeKeyRequest): unknown {
+    const obj: any = {};
+    if (message.keyId !== "") {
+      obj.keyId = message.keyId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeKeyRequest>): RevokeKeyRequest {
+    return RevokeKeyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeKeyRequest>): RevokeKeyRequest {
+    const message = createBaseRevokeKeyRequest();
+    message.keyId = object.keyId ?? "";
+    return message;
+  },
+};
+
 /**
  * Client-facing API of the coordinator, used by the pancode CLI and the MCP server.
  * Every call needs `authorization: Bearer <client token>` metadata.
@@ -3178,6 +3255,16 @@ export const ClientServiceService = {
     responseSerialize: (value: BudgetInfo): Buffer => Buffer.from(BudgetInfo.encode(value).finish()),
     responseDeserialize: (value: Buffer): BudgetInfo => BudgetInfo.decode(value),
   },
+  /** Revokes a receipt-signing key (id or unique prefix of at least 8 hex digits); returns the key as it is now. */
+  revokeKey: {
+    path: "/pancode.v1.ClientService/RevokeKey" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeKeyRequest): Buffer => Buffer.from(RevokeKeyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeKeyRequest => RevokeKeyRequest.decode(value),
+    responseSerialize: (value: SigningKeyInfo): Buffer => Buffer.from(SigningKeyInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SigningKeyInfo => SigningKeyInfo.decode(value),
+  },
 } as const;
 
 export interface ClientServiceServer extends UntypedServiceImplementation {
@@ -3207,6 +3294,8 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   getBudget: handleUnaryCall<GetBudgetRequest, BudgetInfo>;
   /** Sets the ceiling (USD, > 0); returns the budget after the change. */
   setBudget: handleUnaryCall<SetBudgetRequest, BudgetInfo>;
+  /** Revokes a receipt-signing key (id or unique prefix of at least 8 hex digits); returns the key as it is now. */
+  revokeKey: handleUnaryCall<RevokeKeyRequest, SigningKeyInfo>;
 }
 
 export interface ClientServiceClient extends Client {
@@ -3411,6 +3500,22 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BudgetInfo) => void,
+  ): ClientUnaryCall;
+  /** Revokes a receipt-signing key (id or unique prefix of at least 8 hex digits); returns the key as it is now. */
+  revokeKey(
+    request: RevokeKeyRequest,
+    callback: (error: ServiceError | null, response: SigningKeyInfo) => void,
+  ): ClientUnaryCall;
+  revokeKey(
+    request: RevokeKeyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SigningKeyInfo) => void,
+  ): ClientUnaryCall;
+  revokeKey(
+    request: RevokeKeyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SigningKeyInfo) => void,
   ): ClientUnaryCall;
 }
 
