@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EMPTY_DIGEST } from "@pancode/core";
 import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
+import { generateSigningKey } from "@pancode/receipts";
 import { noopLogger } from "@pancode/telemetry";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
+import { signedStatement } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCoordinatorConfig } from "./config.js";
 import { type Coordinator, startCoordinator } from "./coordinator.js";
@@ -22,6 +24,7 @@ let worker: WorkerApi;
 
 const insecure = clientCredentials({ tls: false, caPath: "" });
 const COMMIT = "a".repeat(40);
+const workerKey = generateSigningKey();
 const FULL = "Dispatch blocked: Budget ceiling would be exceeded (spent: $0.98, estimated next: $0.07, ceiling: $1.00)";
 
 async function start(ceiling: string): Promise<void> {
@@ -44,7 +47,7 @@ async function start(ceiling: string): Promise<void> {
     version: "test",
     runtimes: ["command"],
     providers: [],
-    publicKeyPem: "",
+    publicKeyPem: workerKey.publicKeyPem,
   });
 }
 
@@ -121,7 +124,7 @@ describe("budget", () => {
       costUsd: 0.05,
       patch: undefined,
       imageDigest: "",
-      receiptEnvelope: "",
+      receiptEnvelope: signedStatement({ runId, workerId: "wa", status: "error" }, workerKey),
     };
     expect(await worker.completeRun({ ...completion, lease: claim.spec?.lease })).toMatchObject({ accepted: true });
     expect(await worker.completeRun({ ...completion, lease: claim.spec?.lease })).toMatchObject({ accepted: false });

@@ -16,6 +16,7 @@ import {
 } from "@pancode/receipts";
 import { noopLogger } from "@pancode/telemetry";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
+import { signedStatement, workerPredicate } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCoordinatorConfig } from "./config.js";
 import { type Coordinator, startCoordinator } from "./coordinator.js";
@@ -228,6 +229,17 @@ describe("exactly-once result commit", () => {
     await expect.poll(async () => (await client.getRun(runId)).status, { timeout: 10_000 }).toBe("pending");
     const second = await worker.claimRun({ runId, workerId: "wb", deliveryCount: 2 });
     expect(second.spec?.lease?.attempt).toBe(2);
+    const wbKey = generateSigningKey();
+    await worker.register({
+      workerId: "wb",
+      pool: "default",
+      sandbox: "docker",
+      capacity: 1,
+      version: "test",
+      runtimes: ["command"],
+      providers: [],
+      publicKeyPem: wbKey.publicKeyPem,
+    });
     const done = {
       status: "done",
       hasExitCode: true,
@@ -239,7 +251,7 @@ describe("exactly-once result commit", () => {
       costUsd: 0,
       patch: undefined,
       imageDigest: "",
-      receiptEnvelope: "",
+      receiptEnvelope: signedStatement({ runId, workerId: "wb", status: "done", attempt: 2 }, wbKey),
     };
     expect(await worker.completeRun({ ...done, lease: second.spec?.lease })).toMatchObject({ accepted: true });
     // A's late report and completion are refused and change nothing.
@@ -300,51 +312,6 @@ async function trusted(): Promise<Record<string, TrustedKey>> {
   return keys;
 }
 
-function predicateFor(runId: string, workerId: string, status: string): RunReceiptPredicate {
-  return {
-    receiptId: randomUUID(),
-    issuer: "worker",
-    runId,
-    attempt: 1,
-    workerId,
-    parameters: {
-      task: "true",
-      taskHash: sha256Digest("true"),
-      agent: "shell",
-      agentSpecDigest: EMPTY_DIGEST,
-      runtime: "command",
-      image: "",
-      imageDigest: "",
-      model: "",
-      provider: "",
-      mode: "build",
-      readonly: false,
-      isolate: false,
-      repoId: "r",
-      baseCommit: COMMIT,
-      stateDigest: EMPTY_DIGEST,
-    },
-    results: {
-      status,
-      exitCode: 0,
-      startedAt: "",
-      finishedAt: "",
-      durationMs: 0,
-      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-      costUsd: 0,
-      outputHash: EMPTY_DIGEST,
-      patchDigest: EMPTY_DIGEST,
-      patchBytes: 0,
-      patchFiles: [],
-    },
-    batchId: "",
-    chainId: "",
-    step: 0,
-    previousReceiptDigest: "",
-    createdAt: new Date().toISOString(),
-  };
-}
-
 describe("signed receipts", () => {
   it("countersigns a worker's statement that matches the run and refuses one that does not", async () => {
     const key = generateSigningKey();
@@ -388,16 +355,26 @@ describe("signed receipts", () => {
     const sign = (p: RunReceiptPredicate, k = key) => JSON.stringify(signRunReceipt(p, k.privateKey));
     // Signed by a key the worker never registered; then a statement claiming another status than the completion.
     await expect(
-      worker.completeRun({ ...completion, receiptEnvelope: sign(predicateFor(runId, "wk", "done"), stranger) }),
+      worker.completeRun({
+        ...completion,
+        receiptEnvelope: sign(workerPredicate({ runId, workerId: "wk", status: "done" }), stranger),
+      }),
     ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(
-      worker.completeRun({ ...completion, receiptEnvelope: sign(predicateFor(runId, "wk", "error")) }),
+      worker.completeRun({
+        ...completion,
+        receiptEnvelope: sign(workerPredicate({ runId, workerId: "wk", status: "error" })),
+      }),
     ).rejects.toThrow(/does not match the run \(status\)/);
     expect((await client.getRun(runId)).status).toBe("running");
 
+    // No statement at all: refused, since every worker signs its completions.
+    await expect(worker.completeRun({ ...completion, receiptEnvelope: "" })).rejects.toThrow(
+      /carries no signed receipt statement/,
+    );
     const answer = await worker.completeRun({
       ...completion,
-      receiptEnvelope: sign(predicateFor(runId, "wk", "done")),
+      receiptEnvelope: sign(workerPredicate({ runId, workerId: "wk", status: "done" })),
     });
     expect(answer.accepted).toBe(true);
     const receipt = await client.getReceipt(answer.receiptId);
@@ -410,7 +387,7 @@ describe("signed receipts", () => {
     expect((await client.listReceipts(50)).map((r) => r.id)).toContain(answer.receiptId);
     // A coordinator countersignature alone cannot turn a stranger's statement into a valid receipt.
     const forged = countersignRunReceipt(
-      signRunReceipt(predicateFor(runId, "wk", "done"), stranger.privateKey),
+      signRunReceipt(workerPredicate({ runId, workerId: "wk", status: "done" }), stranger.privateKey),
       stranger.privateKey,
     );
     expect(verifyReceipt(forged, { keys }).ok).toBe(false);

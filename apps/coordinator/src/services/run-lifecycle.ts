@@ -192,16 +192,19 @@ export class RunLifecycle {
 
   /**
    * The worker's signed statement must agree with its completion and its current attempt before anything is
-   * committed. Stale completions skip the check: completeRun refuses them anyway. No envelope (a worker that cannot
-   * sign) means a coordinator-only receipt.
+   * committed. Stale completions skip the check: completeRun refuses them anyway. A current completion without a
+   * statement is refused: every worker signs, so a missing one is a broken or forged worker, and accepting it would
+   * let a run end with no worker vouching for its result.
    */
   private async checkStatement(c: Completion): Promise<DsseEnvelope | undefined> {
-    if (!c.receiptEnvelope) {
-      this.deps.logger.warn("completion without a signed receipt statement", { runId: c.lease.runId });
-      return undefined;
-    }
     const lease = c.lease;
     if ((await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken)) !== "ok") return undefined;
+    if (!c.receiptEnvelope) {
+      throw new PanCodeError(
+        "INVALID_ARGUMENT",
+        `completion of run ${lease.runId} attempt ${lease.attempt} carries no signed receipt statement; workers must sign every completion (upgrade the worker)`,
+      );
+    }
     const run = await this.deps.db.getRun(lease.runId);
     if (!run) return undefined;
     return this.deps.receipts.checkWorkerEnvelope(c.receiptEnvelope, {
