@@ -1,4 +1,12 @@
 import type { DbHandle } from "./handle.js";
+import {
+  type AuditFilter,
+  type AuditVerification,
+  appendAudit,
+  listAudit,
+  type NewAuditEntry,
+  verifyAudit,
+} from "./queries/audit.js";
 import { findCommit, hasBlob, putBlob, recordCommit } from "./queries/blobs.js";
 import {
   countRuns,
@@ -8,6 +16,7 @@ import {
   insertRunWithReservation,
   type ReservationResult,
   setBudgetCeiling,
+  tokenTotals,
 } from "./queries/budget.js";
 import {
   type CompleteRunOptions,
@@ -34,6 +43,7 @@ import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSe
 import { listKeys, type NewSigningKey, recordKey } from "./queries/signing-keys.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
 import type {
+  AuditRow,
   BudgetRow,
   EventRow,
   NewRun,
@@ -114,6 +124,14 @@ export interface Database {
   heartbeatWorker(id: string, active: number, at: Date): Promise<boolean>;
   listWorkers(): Promise<WorkerRow[]>;
   markWorkersGone(staleBefore: Date): Promise<WorkerRow[]>;
+  /** Model tokens of all runs, as reported at completion. */
+  tokenTotals(): Promise<{ inputTokens: number; outputTokens: number }>;
+  /** Appends one entry to the audit hash chain (serialised cluster-wide); returns it with its seq and hash. */
+  appendAudit(entry: NewAuditEntry): Promise<AuditRow>;
+  /** Audit entries matching the filter, newest first. */
+  listAudit(filter: AuditFilter): Promise<AuditRow[]>;
+  /** Walks the audit chain and reports the first edited, deleted or unlinked entry. */
+  verifyAudit(): Promise<AuditVerification>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -167,6 +185,10 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     heartbeatWorker: (id, active, at) => heartbeatWorker(db, id, active, at),
     listWorkers: () => listWorkers(db),
     markWorkersGone: (staleBefore) => markWorkersGone(db, staleBefore),
+    tokenTotals: () => tokenTotals(db),
+    appendAudit: (entry) => appendAudit(db, entry),
+    listAudit: (filter) => listAudit(db, filter),
+    verifyAudit: () => verifyAudit(db),
     ping: async () => {
       await db.execute("select 1");
     },

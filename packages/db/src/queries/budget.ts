@@ -128,3 +128,14 @@ function assertCeiling(ceilingUsd: number): void {
     throw new PanCodeError("INVALID_ARGUMENT", `budget ceiling must be a positive amount in USD, got ${ceilingUsd}`);
   }
 }
+
+/** Model tokens used by all runs, as their workers reported them at completion. */
+export async function tokenTotals(db: DbHandle): Promise<{ inputTokens: number; outputTokens: number }> {
+  const [row] = await db
+    .select({
+      input: sql<string | null>`sum(${runs.inputTokens})`,
+      output: sql<string | null>`sum(${runs.outputTokens})`,
+    })
+    .from(runs);
+  return { inputTokens: Number(row?.input ?? 0), outputTokens: Number(row?.output ?? 0) };
+}

@@ -20,6 +20,9 @@ export interface CompleteRunOptions {
   costUsd: number;
   /** The result patch, or null when the run produced none. */
   patch: PatchSummary | null;
+  /** Model tokens the attempt used (totals over the run); 0 or absent when the runtime reports none. */
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 /** Result of {@link completeRun}. */
@@ -42,6 +45,8 @@ export async function completeRun(db: DbHandle, options: CompleteRunOptions): Pr
         outputTail: options.outputTail,
         finishedAt: options.finishedAt,
         costUsd: options.costUsd,
+        inputTokens: tokenCount(options.inputTokens),
+        outputTokens: tokenCount(options.outputTokens),
         patchDigest: options.patch?.digest ?? "",
         patchBytes: options.patch?.bytes ?? 0,
         patchFiles: options.patch?.files ?? [],
@@ -141,4 +146,9 @@ function assertTerminal(status: RunStatus, runId: string): void {
   if (!isTerminalStatus(status)) {
     throw new PanCodeError("INVALID_ARGUMENT", `run ${runId} cannot finish with non-terminal status ${status}`);
   }
+}
+
+/** A token count as stored: a non-negative integer, 0 for anything else (older workers send none). */
+function tokenCount(n: number | undefined): number {
+  return n !== undefined && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
 }
