@@ -6,15 +6,19 @@ import { bearerMetadata } from "./credentials.js";
 import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
 import {
   type AgentFile,
+  type AuditEntry,
   type BudgetInfo,
   ClientServiceClient,
   type ClusterInfoResponse,
   type DispatchRequest,
   type DispatchResponse,
+  type DrainResponse,
   type ListAgentsResponse,
+  type ListAuditRequest,
   type Receipt,
   type SigningKeyInfo,
   type UploadBlobRequest,
+  type VerifyAuditResponse,
   type WatchRunRequest,
   type WatchRunResponse,
 } from "./gen/pancode/v1/coordinator.js";
@@ -56,7 +60,13 @@ export interface ClientApi {
   /** The cluster-wide budget and the estimated cost of the next dispatch. */
   getBudget(): Promise<BudgetInfo>;
   /** Sets the budget ceiling in USD (> 0, else INVALID_ARGUMENT); returns the budget after the change. */
-  setBudget(ceilingUsd: number): Promise<BudgetInfo>;
+  setBudget(ceilingUsd: number, submitter?: string): Promise<BudgetInfo>;
+  /** Audit entries, newest first. */
+  listAudit(filter: Partial<ListAuditRequest>): Promise<AuditEntry[]>;
+  /** Walks the audit hash chain on the coordinator. */
+  verifyAudit(): Promise<VerifyAuditResponse>;
+  /** Stops admissions on the coordinator; running runs finish. */
+  drain(submitter?: string): Promise<DrainResponse>;
   close(): void;
 }
 
@@ -112,7 +122,13 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
     getBudget: () => unaryCall(ctx, client.getBudget.bind(client), {}),
-    setBudget: (ceilingUsd) => unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd }),
+    setBudget: (ceilingUsd, submitter = "") => unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd, submitter }),
+    async listAudit(filter) {
+      const request = { category: filter.category ?? "", runId: filter.runId ?? "", limit: filter.limit ?? 0 };
+      return (await unaryCall(ctx, client.listAudit.bind(client), request)).entries;
+    },
+    verifyAudit: () => unaryCall(ctx, client.verifyAudit.bind(client), {}),
+    drain: (submitter = "") => unaryCall(ctx, client.drain.bind(client), { submitter }),
     close: () => client.close(),
   };
 }

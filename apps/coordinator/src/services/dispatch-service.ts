@@ -6,6 +6,7 @@ import type { Database, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import { checkMode, checkMutation, checkTask, checkWorkspaceShape, type DispatchInput } from "./admission.js";
+import type { AuditLog } from "./audit-log.js";
 import { type BudgetService, refusal } from "./budget-service.js";
 import type { RunNotifier } from "./run-notifier.js";
 import type { WorkerDirectory } from "./worker-directory.js";
@@ -30,6 +31,8 @@ export interface DispatchServiceDeps {
   budget: BudgetService;
   /** Per-run cap in USD (PANCODE_PER_RUN_BUDGET) for dispatches that ask for none; 0 = none. */
   perRunUsd?: number;
+  /** Every admission decision is recorded here. */
+  audit: AuditLog;
 }
 
 /** The cost cap a run gets: the dispatch's own when positive, else the cluster's per-run budget, else 0 (none). */
@@ -57,7 +60,34 @@ function resolveAgent(agents: AgentRegistry, name: string, fileWarnings: readonl
 export class DispatchService {
   constructor(private readonly deps: DispatchServiceDeps) {}
 
+  /**
+   * Admits or refuses a dispatch and records the decision in the audit trail exactly once: the admission inside
+   * {@link DispatchService.admit}, every refusal here. A refusal whose entry cannot be written still fails, and says
+   * so, rather than leaving a silent hole.
+   */
   async dispatch(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
+    try {
+      return await this.admit(input, traceparent);
+    } catch (err) {
+      const actor = { agent: input.agent || this.deps.defaultAgent, submitter: input.submitter, mode: input.mode };
+      try {
+        await this.deps.audit.refused(actor, err);
+      } catch (auditErr) {
+        if (!isPanCodeError(err)) throw auditErr;
+        throw new PanCodeError(
+          err.code,
+          `${err.message} (and the refusal could not be audited: ${(auditErr as Error).message})`,
+          {
+            cause: err,
+            retryable: err.retryable,
+          },
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async admit(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
     const agentName = input.agent || this.deps.defaultAgent;
     // The repository's own agents and teams apply to this dispatch only; broken files are warnings, not refusals.
     const repo = loadDefinitionFiles(input.agentFiles ?? [], "repo");
@@ -113,6 +143,7 @@ export class DispatchService {
     );
     if (!reserved.ok) throw refusal(reserved.budget, estimateUsd);
     const run = reserved.run;
+    await this.auditAdmission(run, estimateUsd, warnings);
     const { seq } = await this.deps.bus.publishTask(
       { v: 1, runId: run.id, pool: run.pool, enqueuedAt: new Date().toISOString() },
       traceparent ? { traceparent } : {},
@@ -123,7 +154,23 @@ export class DispatchService {
     return { run, warnings };
   }
 
-  /** Gate 10: a live worker must serve the pool and the agent's runtime, or the run would wait forever. */
+  /**
+   * Records the admission before the run is published. When that fails the run is ended (its reservation released)
+   * before it could ever start, and the dispatch fails: no run executes without its admission on record.
+   */
+  private async auditAdmission(run: RunRow, estimateUsd: number, warnings: string[]): Promise<void> {
+    try {
+      await this.deps.audit.admitted(run, estimateUsd, warnings);
+    } catch (err) {
+      await this.deps.db
+        .finishRun({ runId: run.id, status: "error", error: (err as Error).message, onlyIf: ["pending"] })
+        .catch((finishErr: unknown) =>
+          this.deps.logger.error("could not end an unaudited run", { runId: run.id, error: finishErr as Error }),
+        );
+      throw err;
+    }
+  }
+
   /**
    * The model of a run whose runtime needs one: the dispatch's `--model`, else the agent's, else the cluster
    * default, resolved against the cluster config (unknown names list the known ones). Null for plain commands.

@@ -5,6 +5,7 @@ import type { Database, RunRow } from "@pancode/db";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
+import { type AuditLog, COORDINATOR_ACTOR } from "./audit-log.js";
 import type { ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
@@ -29,6 +30,9 @@ export interface Completion {
   imageDigest: string;
   /** DSSE envelope (JSON) of the worker-signed receipt statement; "" when the worker sent none. */
   receiptEnvelope: string;
+  /** Model tokens the attempt used; 0 when the runtime reports none (or the worker predates token reports). */
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 /** Dependencies of {@link RunLifecycle}. */
@@ -41,6 +45,8 @@ export interface RunLifecycleDeps {
   logger: Logger;
   leaseMs: number;
   maxAttempts: number;
+  /** Run start, completion and failure are recorded here. */
+  audit: AuditLog;
 }
 
 /**
@@ -78,6 +84,7 @@ export class RunLifecycle {
       return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs };
     }
     const row = claimed.run;
+    await this.deps.audit.started(row, workerId);
     await this.deps.db.appendEvents(row.id, row.attempt, [
       { at: new Date(), kind: "status", text: `running: attempt ${row.attempt} on worker ${workerId}` },
     ]);
@@ -161,6 +168,8 @@ export class RunLifecycle {
       finishedAt: c.finishedAt,
       costUsd: c.costUsd,
       patch: c.patch,
+      inputTokens: c.inputTokens,
+      outputTokens: c.outputTokens,
     });
     if (!result.ok) {
       this.deps.logger.warn("completion refused", {
@@ -171,6 +180,7 @@ export class RunLifecycle {
       return { accepted: false, reason: result.reason, receiptId: "" };
     }
     const receiptId = await this.afterTerminal(result.run, c.imageDigest, envelope);
+    await this.deps.audit.ended(result.run, result.run.workerId);
     this.deps.logger.info("run finished", {
       runId: result.run.id,
       status: result.run.status,
@@ -186,6 +196,7 @@ export class RunLifecycle {
     if (run.busSeq !== null) await this.deps.bus.removeQueuedTask(run.busSeq);
     await this.deps.bus.publishControl({ type: "cancel", runId, reason });
     await this.afterTerminal(run, "");
+    await this.deps.audit.ended(run, COORDINATOR_ACTOR);
     this.deps.logger.info("run ended by coordinator", { runId, status, reason });
     return run;
   }
@@ -250,6 +261,14 @@ export class RunLifecycle {
           `worker ${run.workerId} was lost (no heartbeat) and all ${this.deps.maxAttempts} attempts are used`,
         );
       } else if (await this.deps.db.requeueRun(run.id, run.attempt)) {
+        await this.deps.audit.record({
+          category: "run",
+          action: "requeued",
+          runId: run.id,
+          actor: COORDINATOR_ACTOR,
+          message: `worker ${run.workerId} was lost (lease expired); attempt ${run.attempt} given up, waiting for redelivery`,
+          data: { attempt: run.attempt, workerId: run.workerId },
+        });
         await this.deps.db.appendEvents(run.id, run.attempt, [
           { at: new Date(), kind: "status", text: `pending: worker ${run.workerId} was lost; waiting for redelivery` },
         ]);

@@ -2,6 +2,7 @@ import { PanCodeError } from "@pancode/core";
 import type { Database, WorkerRow, WorkerSandbox } from "@pancode/db";
 import { keyIdOf } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
+import type { AuditLog } from "./audit-log.js";
 
 /** What a worker announced at registration, kept in memory (capabilities are not history, so not in the DB). */
 interface WorkerCapabilities {
@@ -14,7 +15,7 @@ interface WorkerCapabilities {
 export class WorkerDirectory {
   private readonly capabilities = new Map<string, WorkerCapabilities>();
 
-  constructor(private readonly deps: { db: Database; logger: Logger; heartbeatMs: number }) {}
+  constructor(private readonly deps: { db: Database; logger: Logger; heartbeatMs: number; audit: AuditLog }) {}
 
   async register(w: {
     id: string;
@@ -44,6 +45,7 @@ export class WorkerDirectory {
       version: w.version,
     });
     this.capabilities.set(w.id, { runtimes: w.runtimes, providers: w.providers });
+    await this.deps.audit.workerJoined(w);
     this.deps.logger.info("worker joined", { workerId: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity });
   }
 
@@ -81,6 +83,7 @@ export class WorkerDirectory {
     const gone = await this.deps.db.markWorkersGone(this.liveSince());
     for (const w of gone) {
       this.capabilities.delete(w.id);
+      await this.deps.audit.workerLeft(w, "no heartbeat (lease lost)");
       this.deps.logger.warn("worker left", { workerId: w.id, lastHeartbeatAt: w.lastHeartbeatAt.toISOString() });
     }
   }

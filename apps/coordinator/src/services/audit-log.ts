@@ -1,0 +1,150 @@
+import { isPanCodeError, PanCodeError } from "@pancode/core";
+import type { AuditFilter, AuditRow, AuditVerification, Database, NewAuditEntry, RunRow, WorkerRow } from "@pancode/db";
+import type { Logger } from "@pancode/telemetry";
+import { type Gate, gateOf } from "./admission.js";
+
+/** The actor of what the coordinator does by itself (reaper, drain on SIGTERM, give-ups). */
+export const COORDINATOR_ACTOR = "coordinator";
+
+/**
+ * The coordinator's audit trail: one method per kind of event worth keeping, all appended to the hash chain in the
+ * database. A failed append throws (UNAVAILABLE or INTERNAL, naming what could not be recorded): callers let it fail
+ * their operation, because a trail with silent holes is worse than a refused request.
+ */
+export class AuditLog {
+  constructor(private readonly deps: { db: Database; logger: Logger }) {}
+
+  /** Appends one entry; throws when it could not be recorded. */
+  async record(entry: NewAuditEntry): Promise<AuditRow> {
+    try {
+      return await this.deps.db.appendAudit(entry);
+    } catch (err) {
+      const what = `${entry.category}/${entry.action}${entry.runId ? ` of run ${entry.runId}` : ""}`;
+      this.deps.logger.error("audit append failed", { entry: what, error: err as Error });
+      const code = isPanCodeError(err) && err.code === "UNAVAILABLE" ? "UNAVAILABLE" : "INTERNAL";
+      throw new PanCodeError(code, `audit trail: could not record ${what}: ${(err as Error).message}`, {
+        cause: err,
+        retryable: code === "UNAVAILABLE",
+      });
+    }
+  }
+
+  /** An admitted dispatch, with its warnings. */
+  admitted(run: RunRow, estimateUsd: number, warnings: readonly string[]): Promise<AuditRow> {
+    const note = warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? "" : "s"})` : "";
+    return this.record({
+      category: "dispatch",
+      action: "admitted",
+      runId: run.id,
+      actor: run.submitter,
+      message: `admitted agent ${run.agent}${run.model ? ` (${run.model})` : ""}${note}`,
+      data: { agent: run.agent, model: run.model, estimateUsd, warnings: [...warnings] },
+    });
+  }
+
+  /**
+   * A refused dispatch, named by its gate. A failure that is no refusal (database down, internal error) goes to the
+   * `error` category. Returns the gate, or undefined for such failures.
+   */
+  async refused(input: { agent: string; submitter: string; mode: string }, err: unknown): Promise<Gate | undefined> {
+    const gate = gateOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    const code = isPanCodeError(err) ? err.code : "INTERNAL";
+    await this.record({
+      category: gate ? "dispatch" : "error",
+      action: gate ? "refused" : "dispatch_failed",
+      actor: input.submitter,
+      gate: gate ?? "",
+      message,
+      data: { agent: input.agent, mode: input.mode || "build", code },
+    });
+    return gate;
+  }
+
+  /** A worker claimed a run: a new attempt started. */
+  started(run: RunRow, workerId: string): Promise<AuditRow> {
+    return this.record({
+      category: "run",
+      action: "started",
+      runId: run.id,
+      actor: workerId,
+      message: `attempt ${run.attempt} started on worker ${workerId}`,
+      data: { attempt: run.attempt, agent: run.agent },
+    });
+  }
+
+  /** A run reached a terminal status: `done` is completed (category run), anything else failed (category error). */
+  ended(run: RunRow, actor: string): Promise<AuditRow> {
+    const done = run.status === "done";
+    const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
+    return this.record({
+      category: done ? "run" : "error",
+      action: done ? "completed" : "failed",
+      runId: run.id,
+      actor,
+      message: `${run.status}${detail}`,
+      data: {
+        status: run.status,
+        attempt: run.attempt,
+        exitCode: run.exitCode,
+        costUsd: run.costUsd,
+        inputTokens: run.inputTokens,
+        outputTokens: run.outputTokens,
+      },
+    });
+  }
+
+  /** The budget ceiling was changed. */
+  ceilingSet(fromUsd: number, toUsd: number, actor: string): Promise<AuditRow> {
+    return this.record({
+      category: "budget",
+      action: "ceiling_set",
+      actor,
+      message: `budget ceiling set from $${fromUsd.toFixed(2)} to $${toUsd.toFixed(2)}`,
+      data: { fromUsd, toUsd },
+    });
+  }
+
+  /** A worker registered. */
+  workerJoined(w: { id: string; pool: string; sandbox: string; capacity: number; version: string }): Promise<AuditRow> {
+    return this.record({
+      category: "worker",
+      action: "joined",
+      actor: w.id,
+      message: `worker ${w.id} joined pool ${w.pool} (${w.sandbox}, capacity ${w.capacity})`,
+      data: { pool: w.pool, sandbox: w.sandbox, capacity: w.capacity, version: w.version },
+    });
+  }
+
+  /** A worker stopped heartbeating and was marked gone. */
+  workerLeft(w: WorkerRow, reason: string): Promise<AuditRow> {
+    return this.record({
+      category: "worker",
+      action: "left",
+      actor: w.id,
+      message: `worker ${w.id} left: ${reason}`,
+      data: { pool: w.pool, lastHeartbeatAt: w.lastHeartbeatAt.toISOString(), reason },
+    });
+  }
+
+  /** The coordinator stopped admitting runs. */
+  drainStarted(actor: string, activeRuns: number): Promise<AuditRow> {
+    return this.record({
+      category: "drain",
+      action: "drain_started",
+      actor,
+      message: `drain started by ${actor}: no new admissions; ${activeRuns} active run(s) may finish`,
+      data: { activeRuns },
+    });
+  }
+
+  /** Entries, newest first. */
+  list(filter: AuditFilter): Promise<AuditRow[]> {
+    return this.deps.db.listAudit(filter);
+  }
+
+  /** Walks the chain; see {@link Database.verifyAudit}. */
+  verify(): Promise<AuditVerification> {
+    return this.deps.db.verifyAudit();
+  }
+}
