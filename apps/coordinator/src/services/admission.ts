@@ -66,6 +66,9 @@ export function checkWorkspaceShape(input: DispatchInput): void {
   }
 }
 
+/** How every refusal by a gate starts. */
+export const REFUSAL_PREFIX = "Dispatch blocked: ";
+
 /** The admission gates, in the seed's order (gates 4, 6 and 7 are recursion, path and safety). */
 export const GATES = [
   "mode",

@@ -5,7 +5,15 @@ import { EMPTY_DIGEST, isPanCodeError, type ModelTarget, PanCodeError, type Reso
 import type { Database, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
-import { checkMode, checkMutation, checkTask, checkWorkspaceShape, type DispatchInput } from "./admission.js";
+import {
+  checkMode,
+  checkMutation,
+  checkTask,
+  checkWorkspaceShape,
+  type DispatchInput,
+  gateOf,
+  REFUSAL_PREFIX,
+} from "./admission.js";
 import type { AuditLog } from "./audit-log.js";
 import { type BudgetService, refusal } from "./budget-service.js";
 import type { RunNotifier } from "./run-notifier.js";
@@ -54,6 +62,16 @@ function resolveAgent(agents: AgentRegistry, name: string, fileWarnings: readonl
 }
 
 /**
+ * Every refusal by a gate reads "Dispatch blocked: ..." whichever layer raised it (the agent registry, for one,
+ * does not know it is a gate); other errors pass unchanged.
+ */
+function asRefusal(err: unknown): unknown {
+  const gate = gateOf(err);
+  if (!gate || gate === "request" || !isPanCodeError(err) || err.message.startsWith(REFUSAL_PREFIX)) return err;
+  return new PanCodeError(err.code, `${REFUSAL_PREFIX}${err.message}`, { cause: err, retryable: err.retryable });
+}
+
+/**
  * Admits a dispatch through the gates in the seed's order, records the run as `pending` with its budget reservation,
  * and publishes it on the bus. A refused dispatch leaves nothing behind.
  */
@@ -68,7 +86,8 @@ export class DispatchService {
   async dispatch(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
     try {
       return await this.admit(input, traceparent);
-    } catch (err) {
+    } catch (thrown) {
+      const err = asRefusal(thrown);
       const actor = { agent: input.agent || this.deps.defaultAgent, submitter: input.submitter, mode: input.mode };
       try {
         await this.deps.audit.refused(actor, err);
