@@ -6,6 +6,9 @@ import { type Gate, gateOf } from "./admission.js";
 /** The actor of what the coordinator does by itself (reaper, drain on SIGTERM, give-ups). */
 export const COORDINATOR_ACTOR = "coordinator";
 
+/** Gates whose refusals are safety decisions: filed under `safety` rather than `dispatch`. */
+const SAFETY_GATES: ReadonlySet<Gate> = new Set(["recursion", "path", "safety"]);
+
 /**
  * The coordinator's audit trail: one method per kind of event worth keeping, all appended to the hash chain in the
  * database. A failed append throws (UNAVAILABLE or INTERNAL, naming what could not be recorded): callers let it fail
@@ -43,15 +46,16 @@ export class AuditLog {
   }
 
   /**
-   * A refused dispatch, named by its gate. A failure that is no refusal (database down, internal error) goes to the
-   * `error` category. Returns the gate, or undefined for such failures.
+   * A refused dispatch, named by its gate: category `safety` for the recursion, path and safety gates, `dispatch`
+   * for the others. A failure that is no refusal (database down, internal error) goes to the `error` category.
+   * Returns the gate, or undefined for such failures.
    */
   async refused(input: { agent: string; submitter: string; mode: string }, err: unknown): Promise<Gate | undefined> {
     const gate = gateOf(err);
     const message = err instanceof Error ? err.message : String(err);
     const code = isPanCodeError(err) ? err.code : "INTERNAL";
     await this.record({
-      category: gate ? "dispatch" : "error",
+      category: gate ? (SAFETY_GATES.has(gate) ? "safety" : "dispatch") : "error",
       action: gate ? "refused" : "dispatch_failed",
       actor: input.submitter,
       gate: gate ?? "",
@@ -59,6 +63,14 @@ export class AuditLog {
       data: { agent: input.agent, mode: input.mode || "build", code },
     });
     return gate;
+  }
+
+  /** A safety decision that is no refusal (a loop warning, a path that does not exist, a scope reduction). */
+  safety(
+    action: string,
+    e: { runId?: string; actor: string; message: string; data?: Record<string, unknown> },
+  ): Promise<AuditRow> {
+    return this.record({ category: "safety", action, ...e });
   }
 
   /** A worker claimed a run: a new attempt started. */
