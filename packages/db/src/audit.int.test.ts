@@ -2,7 +2,9 @@ import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/t
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import type { Database } from "./database.js";
+import { newRun } from "./fixtures/targets.js";
 import { openDatabase } from "./open-database.js";
+import { auditEntryHash } from "./queries/audit-hash.js";
 
 // Tampering is done the way an attacker with database access would: plain SQL on the table, outside the store.
 
@@ -62,11 +64,12 @@ describe("audit trail on postgres", () => {
 
   test("an edited entry whose hash was recomputed breaks the link of the next one", async () => {
     await appendSome(5);
-    await raw.query("update audit_log set data = '{}'::jsonb, hash = 'sha256:' || repeat('0', 64) where seq = 2");
-    const verdict = await db.verifyAudit();
-    expect(verdict.ok).toBe(false);
-    // Entry 2 no longer matches its content whichever hash it carries.
-    expect(verdict).toMatchObject({ seq: 2, reason: "edited" });
+    const [second] = await db.listAudit({ limit: 1, runId: "run-2" });
+    if (!second) throw new Error("entry of run-2 missing");
+    // The attacker rewrites entry 3 and gives it a hash that matches its new content.
+    const forged = auditEntryHash({ ...second, message: "forged" });
+    await raw.query("update audit_log set message = 'forged', hash = $1 where seq = $2", [forged, second.seq]);
+    expect(await db.verifyAudit()).toMatchObject({ ok: false, seq: second.seq + 1, reason: "unlinked" });
   });
 
   test("a deleted entry is reported at the entry after the gap", async () => {
@@ -82,6 +85,66 @@ describe("audit trail on postgres", () => {
     await raw.query("delete from audit_log where seq = 2");
     await raw.query("update audit_log set seq = seq - 1 where seq > 2");
     expect(await db.verifyAudit()).toMatchObject({ ok: false, seq: 2, reason: "unlinked" });
+  });
+
+  test("a state change and its audit entry commit together, or neither does", async () => {
+    await db.initBudget(10);
+    const run = newRun();
+    const admitted = await db.insertRunWithReservation(run, 0.5, (r) => ({
+      category: "dispatch",
+      action: "admitted",
+      runId: r.id,
+      actor: r.submitter,
+    }));
+    expect(admitted.ok).toBe(true);
+    const claim = await db.claimRun({
+      runId: run.id,
+      workerId: "w1",
+      leaseToken: "t1",
+      leaseMs: 60_000,
+      audit: (r) => ({ category: "run", action: "started", runId: r.id, actor: r.workerId }),
+    });
+    expect(claim.ok).toBe(true);
+    expect((await db.listAudit({ runId: run.id })).map((e) => e.action)).toEqual(["started", "admitted"]);
+
+    // From here on every audit insert fails, as it would with a broken disk or a revoked grant.
+    await raw.query(`create function refuse_audit() returns trigger language plpgsql as $$
+      begin raise exception 'audit storage refused'; end $$`);
+    await raw.query(
+      "create trigger refuse_audit before insert on audit_log for each row execute function refuse_audit()",
+    );
+
+    const completion = {
+      runId: run.id,
+      attempt: 1,
+      leaseToken: "t1",
+      status: "done" as const,
+      exitCode: 0,
+      error: "",
+      outputTail: "",
+      finishedAt: new Date(),
+      costUsd: 0.2,
+      patch: null,
+      audit: () => ({ category: "run" as const, action: "completed", runId: run.id }),
+    };
+    await expect(db.completeRun(completion)).rejects.toMatchObject({
+      message: expect.stringMatching(/^audit trail: could not record run\/completed of run .*audit storage refused/),
+    });
+    // Nothing of the completion committed: still running, nothing settled.
+    expect(await db.getRun(run.id)).toMatchObject({ status: "running", costUsd: 0 });
+    expect(await db.getBudget()).toMatchObject({ spentUsd: 0, reservedUsd: 0.5 });
+
+    const other = newRun();
+    await expect(
+      db.insertRunWithReservation(other, 0.5, (r) => ({ category: "dispatch", action: "admitted", runId: r.id })),
+    ).rejects.toMatchObject({ code: "INTERNAL" });
+    expect(await db.getRun(other.id)).toBeUndefined();
+    expect((await db.getBudget()).reservedUsd).toBe(0.5);
+
+    await raw.query("drop trigger refuse_audit on audit_log");
+    expect(await db.completeRun(completion)).toMatchObject({ ok: true });
+    expect((await db.listAudit({ runId: run.id })).map((e) => e.action)).toEqual(["completed", "started", "admitted"]);
+    expect(await db.verifyAudit()).toMatchObject({ ok: true, entries: 3 });
   });
 
   test("50 concurrent appends from two connections pools form one gap-free valid chain", async () => {

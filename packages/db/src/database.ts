@@ -1,6 +1,7 @@
 import type { DbHandle } from "./handle.js";
 import {
   type AuditFilter,
+  type AuditFor,
   type AuditVerification,
   appendAudit,
   listAudit,
@@ -68,7 +69,7 @@ export interface Database {
    * Reserves `estimateUsd` of the budget and inserts the run in one transaction; `{ ok: false, budget }` (nothing
    * written) when spent + reserved + estimate would pass the ceiling. ALREADY_EXISTS when the id is taken.
    */
-  insertRunWithReservation(row: NewRun, estimateUsd: number): Promise<ReservationResult>;
+  insertRunWithReservation(row: NewRun, estimateUsd: number, audit?: AuditFor): Promise<ReservationResult>;
   /** Creates the budget with this ceiling (USD, > 0) unless it exists; returns the budget. */
   initBudget(ceilingUsd: number): Promise<BudgetRow>;
   /** NOT_FOUND before {@link Database.initBudget}. */
@@ -152,7 +153,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
   let closing: Promise<void> | undefined;
   const queries: Omit<Database, "driver" | "close"> = {
     insertRun: (row) => insertRun(db, row),
-    insertRunWithReservation: (row, estimate) => insertRunWithReservation(db, row, estimate),
+    insertRunWithReservation: (row, estimate, audit) => insertRunWithReservation(db, row, estimate, audit),
     initBudget: (ceiling) => initBudget(db, ceiling),
     getBudget: () => getBudget(db),
     setBudgetCeiling: (ceiling) => setBudgetCeiling(db, ceiling),

@@ -19,6 +19,7 @@ export {
   AUDIT_CATEGORIES,
   type AuditCategory,
   type AuditFilter,
+  type AuditFor,
   type AuditVerification,
   type NewAuditEntry,
 } from "./queries/audit.js";

@@ -1,4 +1,4 @@
-import { isPanCodeError, PanCodeError } from "@pancode/core";
+import { isPanCodeError } from "@pancode/core";
 import type { AuditFilter, AuditRow, AuditVerification, Database, NewAuditEntry, RunRow, WorkerRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import { type Gate, gateOf } from "./admission.js";
@@ -9,40 +9,79 @@ export const COORDINATOR_ACTOR = "coordinator";
 /** Gates whose refusals are safety decisions: filed under `safety` rather than `dispatch`. */
 const SAFETY_GATES: ReadonlySet<Gate> = new Set(["recursion", "path", "safety"]);
 
+/** The entry of an admitted dispatch, with its warnings. */
+export function admittedEntry(run: RunRow, estimateUsd: number, warnings: readonly string[]): NewAuditEntry {
+  const note = warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? "" : "s"})` : "";
+  return {
+    category: "dispatch",
+    action: "admitted",
+    runId: run.id,
+    actor: run.submitter,
+    message: `admitted agent ${run.agent}${run.model ? ` (${run.model})` : ""}${note}`,
+    data: { agent: run.agent, model: run.model, estimateUsd, warnings: [...warnings] },
+  };
+}
+
+/** The entry of a claim: a new attempt started on `workerId`. */
+export function startedEntry(run: RunRow, workerId: string): NewAuditEntry {
+  return {
+    category: "run",
+    action: "started",
+    runId: run.id,
+    actor: workerId,
+    message: `attempt ${run.attempt} started on worker ${workerId}`,
+    data: { attempt: run.attempt, agent: run.agent },
+  };
+}
+
+/** The entry of a terminal status: `done` is completed (category run), anything else failed (category error). */
+export function endedEntry(run: RunRow, actor: string): NewAuditEntry {
+  const done = run.status === "done";
+  const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
+  return {
+    category: done ? "run" : "error",
+    action: done ? "completed" : "failed",
+    runId: run.id,
+    actor,
+    message: `${run.status}${detail}`,
+    data: {
+      status: run.status,
+      attempt: run.attempt,
+      exitCode: run.exitCode,
+      costUsd: run.costUsd,
+      inputTokens: run.inputTokens,
+      outputTokens: run.outputTokens,
+    },
+  };
+}
+
 /**
  * The coordinator's audit trail: one method per kind of event worth keeping, all appended to the hash chain in the
  * database. A failed append throws (UNAVAILABLE or INTERNAL, naming what could not be recorded): callers let it fail
- * their operation, because a trail with silent holes is worse than a refused request.
+ * their operation, because a trail with silent holes is worse than a refused request. Run state changes (admission,
+ * claim, end) do better: their entries ({@link admittedEntry}, {@link startedEntry}, {@link endedEntry}) are appended
+ * in the transaction of the change itself, so the change and its entry commit together or not at all.
  */
 export class AuditLog {
   constructor(private readonly deps: { db: Database; logger: Logger }) {}
 
-  /** Appends one entry; throws when it could not be recorded. */
+  /** Appends one entry; throws (naming the entry) when it could not be recorded. */
   async record(entry: NewAuditEntry): Promise<AuditRow> {
     try {
       return await this.deps.db.appendAudit(entry);
     } catch (err) {
-      const what = `${entry.category}/${entry.action}${entry.runId ? ` of run ${entry.runId}` : ""}`;
-      this.deps.logger.error("audit append failed", { entry: what, error: err as Error });
-      const code = isPanCodeError(err) && err.code === "UNAVAILABLE" ? "UNAVAILABLE" : "INTERNAL";
-      throw new PanCodeError(code, `audit trail: could not record ${what}: ${(err as Error).message}`, {
-        cause: err,
-        retryable: code === "UNAVAILABLE",
+      this.deps.logger.error("audit append failed", {
+        category: entry.category,
+        action: entry.action,
+        error: err as Error,
       });
+      throw err;
     }
   }
 
-  /** An admitted dispatch, with its warnings. */
+  /** An admitted dispatch, recorded on its own (the dispatch service appends it with the run's insert instead). */
   admitted(run: RunRow, estimateUsd: number, warnings: readonly string[]): Promise<AuditRow> {
-    const note = warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? "" : "s"})` : "";
-    return this.record({
-      category: "dispatch",
-      action: "admitted",
-      runId: run.id,
-      actor: run.submitter,
-      message: `admitted agent ${run.agent}${run.model ? ` (${run.model})` : ""}${note}`,
-      data: { agent: run.agent, model: run.model, estimateUsd, warnings: [...warnings] },
-    });
+    return this.record(admittedEntry(run, estimateUsd, warnings));
   }
 
   /**
@@ -73,37 +112,9 @@ export class AuditLog {
     return this.record({ category: "safety", action, ...e });
   }
 
-  /** A worker claimed a run: a new attempt started. */
-  started(run: RunRow, workerId: string): Promise<AuditRow> {
-    return this.record({
-      category: "run",
-      action: "started",
-      runId: run.id,
-      actor: workerId,
-      message: `attempt ${run.attempt} started on worker ${workerId}`,
-      data: { attempt: run.attempt, agent: run.agent },
-    });
-  }
-
-  /** A run reached a terminal status: `done` is completed (category run), anything else failed (category error). */
+  /** A run reached a terminal status, recorded on its own (the lifecycle appends it with the transition instead). */
   ended(run: RunRow, actor: string): Promise<AuditRow> {
-    const done = run.status === "done";
-    const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
-    return this.record({
-      category: done ? "run" : "error",
-      action: done ? "completed" : "failed",
-      runId: run.id,
-      actor,
-      message: `${run.status}${detail}`,
-      data: {
-        status: run.status,
-        attempt: run.attempt,
-        exitCode: run.exitCode,
-        costUsd: run.costUsd,
-        inputTokens: run.inputTokens,
-        outputTokens: run.outputTokens,
-      },
-    });
+    return this.record(endedEntry(run, actor));
   }
 
   /** The budget ceiling was changed. */

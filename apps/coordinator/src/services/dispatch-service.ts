@@ -14,7 +14,7 @@ import {
   gateOf,
   REFUSAL_PREFIX,
 } from "./admission.js";
-import type { AuditLog } from "./audit-log.js";
+import { type AuditLog, admittedEntry } from "./audit-log.js";
 import { type BudgetService, refusal } from "./budget-service.js";
 import type { RunNotifier } from "./run-notifier.js";
 import type { WorkerDirectory } from "./worker-directory.js";
@@ -159,10 +159,11 @@ export class DispatchService {
         traceparent,
       },
       estimateUsd,
+      // Recorded in the run's insert transaction: no run exists without its admission on record.
+      (run) => admittedEntry(run, estimateUsd, warnings),
     );
     if (!reserved.ok) throw refusal(reserved.budget, estimateUsd);
     const run = reserved.run;
-    await this.auditAdmission(run, estimateUsd, warnings);
     const { seq } = await this.deps.bus.publishTask(
       { v: 1, runId: run.id, pool: run.pool, enqueuedAt: new Date().toISOString() },
       traceparent ? { traceparent } : {},
@@ -171,23 +172,6 @@ export class DispatchService {
     this.deps.logger.info("run admitted", { runId: run.id, agent: agent.name, pool: run.pool, estimateUsd });
     this.deps.notifier.notify(run.id);
     return { run, warnings };
-  }
-
-  /**
-   * Records the admission before the run is published. When that fails the run is ended (its reservation released)
-   * before it could ever start, and the dispatch fails: no run executes without its admission on record.
-   */
-  private async auditAdmission(run: RunRow, estimateUsd: number, warnings: string[]): Promise<void> {
-    try {
-      await this.deps.audit.admitted(run, estimateUsd, warnings);
-    } catch (err) {
-      await this.deps.db
-        .finishRun({ runId: run.id, status: "error", error: (err as Error).message, onlyIf: ["pending"] })
-        .catch((finishErr: unknown) =>
-          this.deps.logger.error("could not end an unaudited run", { runId: run.id, error: finishErr as Error }),
-        );
-      throw err;
-    }
   }
 
   /**

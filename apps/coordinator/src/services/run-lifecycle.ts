@@ -5,7 +5,7 @@ import type { Database, RunRow } from "@pancode/db";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
-import { type AuditLog, COORDINATOR_ACTOR } from "./audit-log.js";
+import { type AuditLog, COORDINATOR_ACTOR, endedEntry, startedEntry } from "./audit-log.js";
 import type { ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
@@ -69,6 +69,7 @@ export class RunLifecycle {
       leaseToken,
       leaseMs: this.deps.leaseMs,
       maxAttempts: this.deps.maxAttempts,
+      audit: (run) => startedEntry(run, workerId),
     });
     if (!claimed.ok) {
       if (claimed.reason === "exhausted") {
@@ -84,7 +85,6 @@ export class RunLifecycle {
       return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs };
     }
     const row = claimed.run;
-    await this.deps.audit.started(row, workerId);
     await this.deps.db.appendEvents(row.id, row.attempt, [
       { at: new Date(), kind: "status", text: `running: attempt ${row.attempt} on worker ${workerId}` },
     ]);
@@ -170,6 +170,7 @@ export class RunLifecycle {
       patch: c.patch,
       inputTokens: c.inputTokens,
       outputTokens: c.outputTokens,
+      audit: (run) => endedEntry(run, run.workerId),
     });
     if (!result.ok) {
       this.deps.logger.warn("completion refused", {
@@ -180,7 +181,6 @@ export class RunLifecycle {
       return { accepted: false, reason: result.reason, receiptId: "" };
     }
     const receiptId = await this.afterTerminal(result.run, c.imageDigest, envelope);
-    await this.deps.audit.ended(result.run, result.run.workerId);
     this.deps.logger.info("run finished", {
       runId: result.run.id,
       status: result.run.status,
@@ -191,12 +191,17 @@ export class RunLifecycle {
 
   /** Coordinator-side terminal transition (interrupt, give up). No-op when the run already ended. */
   async finish(runId: string, status: "interrupted" | "error", reason: string): Promise<RunRow | undefined> {
-    const run = await this.deps.db.finishRun({ runId, status, error: reason, onlyIf: ["pending", "running"] });
+    const run = await this.deps.db.finishRun({
+      runId,
+      status,
+      error: reason,
+      onlyIf: ["pending", "running"],
+      audit: (ended) => endedEntry(ended, COORDINATOR_ACTOR),
+    });
     if (!run) return undefined;
     if (run.busSeq !== null) await this.deps.bus.removeQueuedTask(run.busSeq);
     await this.deps.bus.publishControl({ type: "cancel", runId, reason });
     await this.afterTerminal(run, "");
-    await this.deps.audit.ended(run, COORDINATOR_ACTOR);
     this.deps.logger.info("run ended by coordinator", { runId, status, reason });
     return run;
   }

@@ -1,9 +1,10 @@
 import { PanCodeError } from "@pancode/core";
 import { and, asc, desc, eq, gt, type SQL, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
-import type { AuditRow } from "../rows.js";
+import type { AuditRow, RunRow } from "../rows.js";
 import { auditLog } from "../schema/index.js";
 import { auditEntryHash } from "./audit-hash.js";
+import { toDatabaseError } from "./db-errors.js";
 
 /** Categories of audit entries. */
 export const AUDIT_CATEGORIES = ["dispatch", "error", "budget", "safety", "run", "worker", "drain"] as const;
@@ -23,6 +24,12 @@ export interface NewAuditEntry {
   /** @default new Date() */
   at?: Date;
 }
+
+/**
+ * The audit entry of a run's state change, built from the changed row. Queries that take one append it in the
+ * same transaction as the change: both commit, or neither does.
+ */
+export type AuditFor = (run: RunRow) => NewAuditEntry;
 
 /** Filter of {@link listAudit}; entries come newest first. */
 export interface AuditFilter {
@@ -52,11 +59,28 @@ const CHAIN_LOCK = 0x70616e63; // "panc"
 /** Rows read per round trip while verifying. */
 const VERIFY_PAGE = 1000;
 
-/** Appends one entry to the chain and returns it. Serialised cluster-wide on an advisory transaction lock. */
+/**
+ * Appends one entry to the chain and returns it. Serialised cluster-wide on an advisory transaction lock. Inside a
+ * caller's transaction it runs as a savepoint and the lock is held until that transaction ends. A failure names the
+ * entry it could not record (UNAVAILABLE when the database is unreachable, else INTERNAL).
+ */
 export async function appendAudit(db: DbHandle, entry: NewAuditEntry): Promise<AuditRow> {
   if (!(AUDIT_CATEGORIES as readonly string[]).includes(entry.category)) {
     throw new PanCodeError("INVALID_ARGUMENT", `unknown audit category "${entry.category}"`);
   }
+  try {
+    return await insertEntry(db, entry);
+  } catch (err) {
+    const cause = toDatabaseError("appendAudit", err);
+    const what = `${entry.category}/${entry.action}${entry.runId ? ` of run ${entry.runId}` : ""}`;
+    throw new PanCodeError(cause.code, `audit trail: could not record ${what}: ${cause.message}`, {
+      cause: err,
+      retryable: cause.retryable,
+    });
+  }
+}
+
+async function insertEntry(db: DbHandle, entry: NewAuditEntry): Promise<AuditRow> {
   // What jsonb will hand back: undefined dropped, Dates as strings; the hash must cover exactly that.
   const data = JSON.parse(JSON.stringify(entry.data ?? {})) as Record<string, unknown>;
   return db.transaction(async (tx) => {

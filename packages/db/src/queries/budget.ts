@@ -3,6 +3,7 @@ import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { BudgetRow, NewRun, RunRow } from "../rows.js";
 import { budget, runs } from "../schema/index.js";
+import { type AuditFor, appendAudit } from "./audit.js";
 import { isUniqueViolation } from "./db-errors.js";
 import { toRunRow } from "./mappers.js";
 
@@ -43,11 +44,13 @@ export type ReservationResult = { ok: true; run: RunRow } | { ok: false; budget:
  * Reserves `estimateUsd` and inserts the run in one transaction. The reservation is a single conditional UPDATE
  * (`spent + reserved + estimate <= ceiling`): concurrent callers queue on the budget row and each re-checks the
  * condition against the committed state, so no interleaving passes the ceiling. A refusal leaves nothing behind.
+ * `audit` (the admission's entry) is appended in the same transaction.
  */
 export async function insertRunWithReservation(
   db: DbHandle,
   row: NewRun,
   estimateUsd: number,
+  audit?: AuditFor,
 ): Promise<ReservationResult> {
   if (!Number.isFinite(estimateUsd) || estimateUsd < 0) {
     throw new PanCodeError("INVALID_ARGUMENT", `estimate of run ${row.id} must be >= 0, got ${estimateUsd}`);
@@ -71,7 +74,9 @@ export async function insertRunWithReservation(
         .values({ ...row, reservedUsd: sql`${estimate}::numeric` })
         .returning();
       if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
-      return { ok: true as const, run: toRunRow(inserted) };
+      const run = toRunRow(inserted);
+      if (audit) await appendAudit(tx, audit(run));
+      return { ok: true as const, run };
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
