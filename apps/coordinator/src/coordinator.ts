@@ -85,7 +85,6 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const audit = new AuditLog({ db, logger: logger.child({ component: "audit" }) });
   const workers = new WorkerDirectory({
     db,
-    audit,
     logger: logger.child({ component: "workers" }),
     heartbeatMs: config.runs.heartbeatMs,
   });
@@ -114,7 +113,6 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     cluster,
     perRunUsd: config.budget.perRunUsd,
     defaultAgent: config.agents.defaultAgent,
-    audit,
   });
   // First start only: a ceiling changed later with `pancode budget set` is kept.
   await budget.init(config.budget.ceilingUsd);

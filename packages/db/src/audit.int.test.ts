@@ -141,6 +141,15 @@ describe("audit trail on postgres", () => {
     expect(await db.getRun(other.id)).toBeUndefined();
     expect((await db.getBudget()).reservedUsd).toBe(0.5);
 
+    await expect(
+      db.setBudgetCeiling(25, (from, row) => ({
+        category: "budget",
+        action: "ceiling_set",
+        data: { from, to: row.ceilingUsd },
+      })),
+    ).rejects.toMatchObject({ message: expect.stringContaining("could not record budget/ceiling_set") });
+    expect((await db.getBudget()).ceilingUsd).toBe(10);
+
     await raw.query("drop trigger refuse_audit on audit_log");
     expect(await db.completeRun(completion)).toMatchObject({ ok: true });
     expect((await db.listAudit({ runId: run.id })).map((e) => e.action)).toEqual(["completed", "started", "admitted"]);

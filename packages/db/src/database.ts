@@ -74,8 +74,11 @@ export interface Database {
   initBudget(ceilingUsd: number): Promise<BudgetRow>;
   /** NOT_FOUND before {@link Database.initBudget}. */
   getBudget(): Promise<BudgetRow>;
-  /** INVALID_ARGUMENT unless `ceilingUsd` > 0. */
-  setBudgetCeiling(ceilingUsd: number): Promise<BudgetRow>;
+  /** INVALID_ARGUMENT unless `ceilingUsd` > 0. `audit` is appended in the change's transaction. */
+  setBudgetCeiling(
+    ceilingUsd: number,
+    audit?: (previousUsd: number | null, row: BudgetRow) => NewAuditEntry,
+  ): Promise<BudgetRow>;
   /** Average actual cost of the agent's ended runs with `model`, else of all its ended runs; null if none. */
   estimateRunCost(agent: string, model: string): Promise<number | null>;
   /** Number of runs ever admitted. */
@@ -120,11 +123,13 @@ export interface Database {
   /** Idempotent. */
   recordCommit(repoId: string, commit: string, bundleDigest: string): Promise<void>;
   findCommit(repoId: string, commit: string): Promise<{ bundleDigest: string } | undefined>;
-  upsertWorker(w: WorkerRegistration): Promise<void>;
+  /** `audit` (the join's entry) is appended in the same transaction. */
+  upsertWorker(w: WorkerRegistration, audit?: NewAuditEntry): Promise<void>;
   /** False when the worker is unknown or gone (it must register again). */
   heartbeatWorker(id: string, active: number, at: Date): Promise<boolean>;
   listWorkers(): Promise<WorkerRow[]>;
-  markWorkersGone(staleBefore: Date): Promise<WorkerRow[]>;
+  /** Marks stale workers gone; `audit` (one entry per worker) is appended in the same transaction. */
+  markWorkersGone(staleBefore: Date, audit?: (w: WorkerRow) => NewAuditEntry): Promise<WorkerRow[]>;
   /** Model tokens of all runs, as reported at completion. */
   tokenTotals(): Promise<{ inputTokens: number; outputTokens: number }>;
   /** Appends one entry to the audit hash chain (serialised cluster-wide); returns it with its seq and hash. */
@@ -156,7 +161,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     insertRunWithReservation: (row, estimate, audit) => insertRunWithReservation(db, row, estimate, audit),
     initBudget: (ceiling) => initBudget(db, ceiling),
     getBudget: () => getBudget(db),
-    setBudgetCeiling: (ceiling) => setBudgetCeiling(db, ceiling),
+    setBudgetCeiling: (ceiling, audit) => setBudgetCeiling(db, ceiling, audit),
     estimateRunCost: (agent, model) => estimateRunCost(db, agent, model),
     countRuns: () => countRuns(db),
     getRun: (id) => getRun(db, id),
@@ -182,10 +187,10 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     hasBlob: (digest) => hasBlob(db, digest),
     recordCommit: (repoId, commit, bundle) => recordCommit(db, repoId, commit, bundle),
     findCommit: (repoId, commit) => findCommit(db, repoId, commit),
-    upsertWorker: (w) => upsertWorker(db, w),
+    upsertWorker: (w, audit) => upsertWorker(db, w, audit),
     heartbeatWorker: (id, active, at) => heartbeatWorker(db, id, active, at),
     listWorkers: () => listWorkers(db),
-    markWorkersGone: (staleBefore) => markWorkersGone(db, staleBefore),
+    markWorkersGone: (staleBefore, audit) => markWorkersGone(db, staleBefore, audit),
     tokenTotals: () => tokenTotals(db),
     appendAudit: (entry) => appendAudit(db, entry),
     listAudit: (filter) => listAudit(db, filter),

@@ -55,12 +55,51 @@ export function endedEntry(run: RunRow, actor: string): NewAuditEntry {
   };
 }
 
+/** The entry of a budget ceiling change. */
+export function ceilingSetEntry(fromUsd: number, toUsd: number, actor: string): NewAuditEntry {
+  return {
+    category: "budget",
+    action: "ceiling_set",
+    actor,
+    message: `budget ceiling set from $${fromUsd.toFixed(2)} to $${toUsd.toFixed(2)}`,
+    data: { fromUsd, toUsd },
+  };
+}
+
+/** The entry of a worker that registered. */
+export function workerJoinedEntry(w: {
+  id: string;
+  pool: string;
+  sandbox: string;
+  capacity: number;
+  version: string;
+}): NewAuditEntry {
+  return {
+    category: "worker",
+    action: "joined",
+    actor: w.id,
+    message: `worker ${w.id} joined pool ${w.pool} (${w.sandbox}, capacity ${w.capacity})`,
+    data: { pool: w.pool, sandbox: w.sandbox, capacity: w.capacity, version: w.version },
+  };
+}
+
+/** The entry of a worker that stopped heartbeating and was marked gone. */
+export function workerLeftEntry(w: WorkerRow, reason: string): NewAuditEntry {
+  return {
+    category: "worker",
+    action: "left",
+    actor: w.id,
+    message: `worker ${w.id} left: ${reason}`,
+    data: { pool: w.pool, lastHeartbeatAt: w.lastHeartbeatAt.toISOString(), reason },
+  };
+}
+
 /**
  * The coordinator's audit trail: one method per kind of event worth keeping, all appended to the hash chain in the
  * database. A failed append throws (UNAVAILABLE or INTERNAL, naming what could not be recorded): callers let it fail
- * their operation, because a trail with silent holes is worse than a refused request. Run state changes (admission,
- * claim, end) do better: their entries ({@link admittedEntry}, {@link startedEntry}, {@link endedEntry}) are appended
- * in the transaction of the change itself, so the change and its entry commit together or not at all.
+ * their operation, because a trail with silent holes is worse than a refused request. State changes in the database
+ * (admission, claim, run end, ceiling change, worker gone) do better: their entries (the `*Entry` builders) are
+ * appended in the transaction of the change itself, so the change and its entry commit together or not at all.
  */
 export class AuditLog {
   constructor(private readonly deps: { db: Database; logger: Logger }) {}
@@ -77,11 +116,6 @@ export class AuditLog {
       });
       throw err;
     }
-  }
-
-  /** An admitted dispatch, recorded on its own (the dispatch service appends it with the run's insert instead). */
-  admitted(run: RunRow, estimateUsd: number, warnings: readonly string[]): Promise<AuditRow> {
-    return this.record(admittedEntry(run, estimateUsd, warnings));
   }
 
   /**
@@ -110,44 +144,6 @@ export class AuditLog {
     e: { runId?: string; actor: string; message: string; data?: Record<string, unknown> },
   ): Promise<AuditRow> {
     return this.record({ category: "safety", action, ...e });
-  }
-
-  /** A run reached a terminal status, recorded on its own (the lifecycle appends it with the transition instead). */
-  ended(run: RunRow, actor: string): Promise<AuditRow> {
-    return this.record(endedEntry(run, actor));
-  }
-
-  /** The budget ceiling was changed. */
-  ceilingSet(fromUsd: number, toUsd: number, actor: string): Promise<AuditRow> {
-    return this.record({
-      category: "budget",
-      action: "ceiling_set",
-      actor,
-      message: `budget ceiling set from $${fromUsd.toFixed(2)} to $${toUsd.toFixed(2)}`,
-      data: { fromUsd, toUsd },
-    });
-  }
-
-  /** A worker registered. */
-  workerJoined(w: { id: string; pool: string; sandbox: string; capacity: number; version: string }): Promise<AuditRow> {
-    return this.record({
-      category: "worker",
-      action: "joined",
-      actor: w.id,
-      message: `worker ${w.id} joined pool ${w.pool} (${w.sandbox}, capacity ${w.capacity})`,
-      data: { pool: w.pool, sandbox: w.sandbox, capacity: w.capacity, version: w.version },
-    });
-  }
-
-  /** A worker stopped heartbeating and was marked gone. */
-  workerLeft(w: WorkerRow, reason: string): Promise<AuditRow> {
-    return this.record({
-      category: "worker",
-      action: "left",
-      actor: w.id,
-      message: `worker ${w.id} left: ${reason}`,
-      data: { pool: w.pool, lastHeartbeatAt: w.lastHeartbeatAt.toISOString(), reason },
-    });
   }
 
   /** The coordinator stopped admitting runs. */

@@ -1,7 +1,7 @@
 import { type AgentRegistry, type ClusterConfig, getRuntime, resolveModel } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
 import type { BudgetRow, Database } from "@pancode/db";
-import type { AuditLog } from "./audit-log.js";
+import { ceilingSetEntry } from "./audit-log.js";
 
 /** Dependencies of {@link BudgetService}. */
 export interface BudgetServiceDeps {
@@ -12,8 +12,6 @@ export interface BudgetServiceDeps {
   /** Per-run cap in USD (PANCODE_PER_RUN_BUDGET); 0 = none. */
   perRunUsd: number;
   defaultAgent: string;
-  /** Ceiling changes are recorded here. */
-  audit: AuditLog;
 }
 
 /** What `pancode budget` shows. Amounts in USD. */
@@ -93,21 +91,16 @@ export class BudgetService {
 
   /**
    * Sets the ceiling and records the change (old and new ceiling, who) in the audit trail; INVALID_ARGUMENT unless
-   * it is a positive amount. When the audit append fails the old ceiling is restored and the call fails, naming it.
+   * it is a positive amount. When the entry cannot be written the ceiling is unchanged and the call fails, naming it.
    */
   async setCeiling(ceilingUsd: number, actor = ""): Promise<BudgetStatus> {
     if (!Number.isFinite(ceilingUsd) || ceilingUsd <= 0) {
       throw new PanCodeError("INVALID_ARGUMENT", `budget ceiling must be a positive amount in USD, got ${ceilingUsd}`);
     }
-    const before = await this.deps.db.getBudget();
-    await this.deps.db.setBudgetCeiling(ceilingUsd);
-    try {
-      await this.deps.audit.ceilingSet(before.ceilingUsd, ceilingUsd, actor || "client");
-    } catch (err) {
-      // No unaudited change: put the old ceiling back (best effort; the database may be what failed).
-      await this.deps.db.setBudgetCeiling(before.ceilingUsd).catch(() => {});
-      throw err;
-    }
+    // The change and its audit entry commit in one transaction.
+    await this.deps.db.setBudgetCeiling(ceilingUsd, (previous, row) =>
+      ceilingSetEntry(previous ?? row.ceilingUsd, row.ceilingUsd, actor || "client"),
+    );
     return this.status();
   }
 

@@ -2,7 +2,7 @@ import { PanCodeError } from "@pancode/core";
 import type { Database, WorkerRow, WorkerSandbox } from "@pancode/db";
 import { keyIdOf } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
-import type { AuditLog } from "./audit-log.js";
+import { workerJoinedEntry, workerLeftEntry } from "./audit-log.js";
 
 /** What a worker announced at registration, kept in memory (capabilities are not history, so not in the DB). */
 interface WorkerCapabilities {
@@ -15,7 +15,7 @@ interface WorkerCapabilities {
 export class WorkerDirectory {
   private readonly capabilities = new Map<string, WorkerCapabilities>();
 
-  constructor(private readonly deps: { db: Database; logger: Logger; heartbeatMs: number; audit: AuditLog }) {}
+  constructor(private readonly deps: { db: Database; logger: Logger; heartbeatMs: number }) {}
 
   async register(w: {
     id: string;
@@ -37,15 +37,11 @@ export class WorkerDirectory {
       }
       await this.deps.db.recordKey({ keyId, role: "worker", ownerId: w.id, publicKeyPem: w.publicKeyPem });
     }
-    await this.deps.db.upsertWorker({
-      id: w.id,
-      pool: w.pool,
-      sandbox: w.sandbox,
-      capacity: w.capacity,
-      version: w.version,
-    });
+    await this.deps.db.upsertWorker(
+      { id: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity, version: w.version },
+      workerJoinedEntry(w),
+    );
     this.capabilities.set(w.id, { runtimes: w.runtimes, providers: w.providers });
-    await this.deps.audit.workerJoined(w);
     this.deps.logger.info("worker joined", { workerId: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity });
   }
 
@@ -80,10 +76,11 @@ export class WorkerDirectory {
 
   /** Marks workers without a recent heartbeat as gone and logs who left. */
   async sweep(): Promise<void> {
-    const gone = await this.deps.db.markWorkersGone(this.liveSince());
+    const gone = await this.deps.db.markWorkersGone(this.liveSince(), (w) =>
+      workerLeftEntry(w, "no heartbeat for three intervals (lease lost)"),
+    );
     for (const w of gone) {
       this.capabilities.delete(w.id);
-      await this.deps.audit.workerLeft(w, "no heartbeat (lease lost)");
       this.deps.logger.warn("worker left", { workerId: w.id, lastHeartbeatAt: w.lastHeartbeatAt.toISOString() });
     }
   }

@@ -3,7 +3,7 @@ import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { BudgetRow, NewRun, RunRow } from "../rows.js";
 import { budget, runs } from "../schema/index.js";
-import { type AuditFor, appendAudit } from "./audit.js";
+import { type AuditFor, appendAudit, type NewAuditEntry } from "./audit.js";
 import { isUniqueViolation } from "./db-errors.js";
 import { toRunRow } from "./mappers.js";
 
@@ -25,16 +25,31 @@ export async function getBudget(db: DbHandle): Promise<BudgetRow> {
   return readBudget(db);
 }
 
-/** Sets the ceiling (> 0); spent and reserved are unchanged. Returns the new row. */
-export async function setBudgetCeiling(db: DbHandle, ceilingUsd: number): Promise<BudgetRow> {
+/**
+ * Sets the ceiling (> 0); spent and reserved are unchanged. Returns the new row. `audit`, given the previous ceiling
+ * (null when the budget did not exist) and the new row, is the change's audit entry, appended in the same transaction.
+ */
+export async function setBudgetCeiling(
+  db: DbHandle,
+  ceilingUsd: number,
+  audit?: (previousUsd: number | null, row: BudgetRow) => NewAuditEntry,
+): Promise<BudgetRow> {
   assertCeiling(ceilingUsd);
-  const [row] = await db
-    .insert(budget)
-    .values({ id: 1, ceilingUsd })
-    .onConflictDoUpdate({ target: budget.id, set: { ceilingUsd } })
-    .returning();
-  if (!row) throw new PanCodeError("INTERNAL", "setting the budget ceiling returned no row");
-  return row;
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ ceilingUsd: budget.ceilingUsd })
+      .from(budget)
+      .where(eq(budget.id, 1))
+      .for("update");
+    const [row] = await tx
+      .insert(budget)
+      .values({ id: 1, ceilingUsd })
+      .onConflictDoUpdate({ target: budget.id, set: { ceilingUsd } })
+      .returning();
+    if (!row) throw new PanCodeError("INTERNAL", "setting the budget ceiling returned no row");
+    if (audit) await appendAudit(tx, audit(before?.ceilingUsd ?? null, row));
+    return row;
+  });
 }
 
 /** Result of {@link insertRunWithReservation}: the run, or the budget that refused it (nothing was written). */
