@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { type Cluster, startCluster } from "@pancode/testing/cluster";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +81,20 @@ describe("pancode audit", () => {
     expect(beforeLast).toMatchObject({ category: "drain", action: "drain_started" });
     const json = await cluster.cli(["audit", "verify", "--json"], { cwd: repo.dir });
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, entries: all.length + 2, brokenSeq: null });
+  });
+
+  it("audit verify names an entry edited directly in Postgres (exit 1)", async () => {
+    execFileSync("psql", [
+      cluster.databaseUrl,
+      "-qc",
+      "update audit_log set message = 'nothing happened' where seq = 2",
+    ]);
+    const broken = await cluster.cli(["audit", "verify"], { cwd: repo.dir });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^audit chain BROKEN at entry 2 \(edited\): entry 2 was modified/);
+    const json = await cluster.cli(["audit", "verify", "--json"], { cwd: repo.dir });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, entries: 1, brokenSeq: 2, reason: "edited" });
   });
 
   it("pancode mode shows the session mode and what it allows", async () => {
