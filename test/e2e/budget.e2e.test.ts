@@ -33,6 +33,8 @@ describe("pancode budget", () => {
       estimatedNextUsd: 0.3,
       runs: 0,
       tokens: 0,
+      inputTokens: 0,
+      outputTokens: 0,
     });
     const text = await cluster.cli(["budget"], { cwd: repo.dir });
     expect(text.stdout).toMatch(/^ceiling: +\$0\.50$/m);

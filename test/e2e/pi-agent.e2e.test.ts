@@ -79,6 +79,13 @@ describe("the pi runtime", () => {
       [1200, 40],
       [1300, 12],
     ]);
+    // The run's token totals travel with its completion: into its audit entry and the cluster's budget.
+    const audit = await cluster.cli(["audit", `run:${run.runId}`, "--json"], { cwd: repo.dir });
+    const [completed] = JSON.parse(audit.stdout).entries;
+    expect(completed).toMatchObject({ action: "completed", data: { inputTokens: 2500, outputTokens: 52 } });
+    const budget = JSON.parse((await cluster.cli(["budget", "--json"], { cwd: repo.dir })).stdout);
+    expect(budget.inputTokens).toBeGreaterThanOrEqual(2500);
+    expect(budget.tokens).toBe(budget.inputTokens + budget.outputTokens);
     // The model saw the agent's tools and got the worker's key; the key is nowhere in what the cluster recorded.
     const calls = models.requests.filter((r) => r.model === "writer");
     expect(calls[0]?.tools).toEqual(expect.arrayContaining(["read", "bash", "edit", "write"]));

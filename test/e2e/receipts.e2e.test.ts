@@ -122,6 +122,10 @@ describe("pancode receipt", () => {
     const after = JSON.parse((await cluster.cli(["keys", "--json"], { cwd: repo.dir })).stdout).keys;
     expect(after.find((k: { keyId: string }) => k.keyId === workerKey).revoked).toBe(true);
 
+    const audit = await cluster.cli(["audit", "keys", "--json"], { cwd: repo.dir });
+    expect(audit.code).toBe(0);
+    expect(JSON.stringify(JSON.parse(audit.stdout))).toContain(workerKey);
+
     const verify = await cluster.cli(["receipt", "verify", latest.receiptId], { cwd: repo.dir });
     expect(verify.code).toBe(1);
     expect(verify.stdout).toMatch(/^TAMPERED /);

@@ -4,7 +4,7 @@ import { isGrpcServiceError } from "@pancode/proto";
 /** Exit codes of every pancode command. */
 export const EXIT = {
   ok: 0,
-  /** The run itself failed (error, timeout, interrupted, budget_exceeded). */
+  /** The run itself failed (error, timeout, interrupted, budget_exceeded), or `audit verify` found a broken chain. */
   runFailed: 1,
   /** Bad usage or input detected before anything was sent. */
   usage: 2,

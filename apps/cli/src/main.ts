@@ -3,10 +3,13 @@ import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerApply } from "./commands/apply.js";
+import { registerAudit } from "./commands/audit.js";
 import { registerBudget } from "./commands/budget.js";
 import { registerDispatch } from "./commands/dispatch.js";
+import { registerDrain } from "./commands/drain.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerMode } from "./commands/mode.js";
 import { registerReceipt } from "./commands/receipt.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerServices } from "./commands/up.js";
@@ -48,6 +51,9 @@ registerAgents(program, run);
 registerReceipt(program, run);
 registerKeys(program, run);
 registerBudget(program, run);
+registerAudit(program, run);
+registerDrain(program, run);
+registerMode(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

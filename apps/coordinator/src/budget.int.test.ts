@@ -102,6 +102,8 @@ describe("budget", () => {
       estimatedNextUsd: 0.07,
       runs: 14,
       tokens: 0,
+      inputTokens: 0,
+      outputTokens: 0,
     });
   });
 
@@ -125,6 +127,8 @@ describe("budget", () => {
       patch: undefined,
       imageDigest: "",
       receiptEnvelope: signedStatement({ runId, workerId: "wa", status: "error" }, workerKey),
+      inputTokens: 1200,
+      outputTokens: 345,
     };
     expect(await worker.completeRun({ ...completion, lease: claim.spec?.lease })).toMatchObject({ accepted: true });
     expect(await worker.completeRun({ ...completion, lease: claim.spec?.lease })).toMatchObject({ accepted: false });
@@ -134,6 +138,10 @@ describe("budget", () => {
       reservedUsd: 0.91,
       remainingUsd: 0.04,
       estimatedNextUsd: 0.05,
+      // The run's tokens are recorded with its completion and summed over all runs.
+      tokens: 1545,
+      inputTokens: 1200,
+      outputTokens: 345,
     });
     // 0.05 + 0.91 + 0.05 > 1.00
     await expect(dispatch(await workspace())).rejects.toMatchObject({

@@ -252,6 +252,8 @@ describe("exactly-once result commit", () => {
       patch: undefined,
       imageDigest: "",
       receiptEnvelope: signedStatement({ runId, workerId: "wb", status: "done", attempt: 2 }, wbKey),
+      inputTokens: 0,
+      outputTokens: 0,
     };
     expect(await worker.completeRun({ ...done, lease: second.spec?.lease })).toMatchObject({ accepted: true });
     // A's late report and completion are refused and change nothing.
@@ -351,6 +353,8 @@ describe("signed receipts", () => {
       costUsd: 0,
       patch: undefined,
       imageDigest: "",
+      inputTokens: 0,
+      outputTokens: 0,
     };
     const sign = (p: RunReceiptPredicate, k = key) => JSON.stringify(signRunReceipt(p, k.privateKey));
     // Signed by a key the worker never registered; then a statement claiming another status than the completion.

@@ -12,6 +12,7 @@ import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
 import { DispatchService } from "./services/dispatch-service.js";
 import { KeyRegistry } from "./services/key-registry.js";
@@ -82,6 +83,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     extra: clusterAgents.agents,
     teams: clusterAgents.teams,
   });
+  const audit = new AuditLog({ db, logger: logger.child({ component: "audit" }) });
   const workers = new WorkerDirectory({
     db,
     logger: logger.child({ component: "workers" }),
@@ -104,6 +106,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger: logger.child({ component: "lifecycle" }),
     leaseMs: config.runs.leaseMs,
     maxAttempts: config.runs.maxAttempts,
+    audit,
   });
   const budget = new BudgetService({
     db,
@@ -115,6 +118,15 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   // First start only: a ceiling changed later with `pancode budget set` is kept.
   await budget.init(config.budget.ceilingUsd);
   let draining = false;
+  // Drain is per coordinator process. Audited before it takes effect, so a drain that cannot be recorded is refused.
+  const startDraining = async (actor: string) => {
+    const activeRuns = (await lifecycle.activeRuns()).length;
+    if (draining) return { draining, alreadyDraining: true, activeRuns };
+    await audit.drainStarted(actor, activeRuns);
+    draining = true;
+    logger.info("draining: no new admissions", { actor, activeRuns });
+    return { draining, alreadyDraining: false, activeRuns };
+  };
   const dispatch = new DispatchService({
     db,
     bus,
@@ -128,6 +140,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     cluster,
     budget,
     perRunUsd: config.budget.perRunUsd,
+    audit,
   });
   const runs = new RunQueries({ db, blobs, notifier });
 
@@ -155,6 +168,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
         bus: bus.kind,
         database: config.db.url ? "postgres" : "pglite",
       }),
+      audit,
+      drain: startDraining,
     }),
   );
   server.addService(
@@ -196,6 +211,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     workerToken,
     bus,
     async drain(graceMs = config.runs.drainGraceMs) {
+      // Shutdown goes on even when the audit trail cannot record it (the database may be what is failing).
+      await startDraining(COORDINATOR_ACTOR).catch((err: unknown) =>
+        logger.error("drain could not be audited", { error: err as Error }),
+      );
       draining = true;
       logger.info("draining", { graceMs });
       const deadline = Date.now() + graceMs;

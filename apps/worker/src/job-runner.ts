@@ -181,6 +181,8 @@ export class JobRunner {
       startedAt: outcome.startedAt.toISOString(),
       finishedAt: outcome.finishedAt.toISOString(),
       costUsd: outcome.usage.costUsd ?? 0,
+      inputTokens: outcome.usage.input,
+      outputTokens: outcome.usage.output,
       patch: outcome.patch
         ? {
             digest: outcome.patch.digest,

@@ -1,4 +1,13 @@
 import type { DbHandle } from "./handle.js";
+import {
+  type AuditFilter,
+  type AuditFor,
+  type AuditVerification,
+  appendAudit,
+  listAudit,
+  type NewAuditEntry,
+  verifyAudit,
+} from "./queries/audit.js";
 import { findCommit, hasBlob, putBlob, recordCommit } from "./queries/blobs.js";
 import {
   countRuns,
@@ -8,6 +17,7 @@ import {
   insertRunWithReservation,
   type ReservationResult,
   setBudgetCeiling,
+  tokenTotals,
 } from "./queries/budget.js";
 import {
   type CompleteRunOptions,
@@ -34,6 +44,7 @@ import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSe
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
 import type {
+  AuditRow,
   BudgetRow,
   EventRow,
   NewRun,
@@ -58,13 +69,16 @@ export interface Database {
    * Reserves `estimateUsd` of the budget and inserts the run in one transaction; `{ ok: false, budget }` (nothing
    * written) when spent + reserved + estimate would pass the ceiling. ALREADY_EXISTS when the id is taken.
    */
-  insertRunWithReservation(row: NewRun, estimateUsd: number): Promise<ReservationResult>;
+  insertRunWithReservation(row: NewRun, estimateUsd: number, audit?: AuditFor): Promise<ReservationResult>;
   /** Creates the budget with this ceiling (USD, > 0) unless it exists; returns the budget. */
   initBudget(ceilingUsd: number): Promise<BudgetRow>;
   /** NOT_FOUND before {@link Database.initBudget}. */
   getBudget(): Promise<BudgetRow>;
-  /** INVALID_ARGUMENT unless `ceilingUsd` > 0. */
-  setBudgetCeiling(ceilingUsd: number): Promise<BudgetRow>;
+  /** INVALID_ARGUMENT unless `ceilingUsd` > 0. `audit` is appended in the change's transaction. */
+  setBudgetCeiling(
+    ceilingUsd: number,
+    audit?: (previousUsd: number | null, row: BudgetRow) => NewAuditEntry,
+  ): Promise<BudgetRow>;
   /** Average actual cost of the agent's ended runs with `model`, else of all its ended runs; null if none. */
   estimateRunCost(agent: string, model: string): Promise<number | null>;
   /** Number of runs ever admitted. */
@@ -100,8 +114,8 @@ export interface Database {
   recordKey(key: NewSigningKey): Promise<void>;
   /** Every receipt-signing public key, oldest first. */
   listKeys(): Promise<SigningKeyRow[]>;
-  /** Marks a key revoked; undefined when no key has that id. */
-  revokeKey(keyId: string): Promise<SigningKeyRow | undefined>;
+  /** Marks a key revoked (with its audit entry, in one transaction); undefined when no key has that id. */
+  revokeKey(keyId: string, audit?: (row: SigningKeyRow) => NewAuditEntry): Promise<SigningKeyRow | undefined>;
   /** Appends events with db-assigned seqs; returns the last seq. */
   appendEvents(runId: string, attempt: number, events: NewEvent[]): Promise<number>;
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
@@ -111,11 +125,21 @@ export interface Database {
   /** Idempotent. */
   recordCommit(repoId: string, commit: string, bundleDigest: string): Promise<void>;
   findCommit(repoId: string, commit: string): Promise<{ bundleDigest: string } | undefined>;
-  upsertWorker(w: WorkerRegistration): Promise<void>;
+  /** `audit` (the join's entry) is appended in the same transaction. */
+  upsertWorker(w: WorkerRegistration, audit?: NewAuditEntry): Promise<void>;
   /** False when the worker is unknown or gone (it must register again). */
   heartbeatWorker(id: string, active: number, at: Date): Promise<boolean>;
   listWorkers(): Promise<WorkerRow[]>;
-  markWorkersGone(staleBefore: Date): Promise<WorkerRow[]>;
+  /** Marks stale workers gone; `audit` (one entry per worker) is appended in the same transaction. */
+  markWorkersGone(staleBefore: Date, audit?: (w: WorkerRow) => NewAuditEntry): Promise<WorkerRow[]>;
+  /** Model tokens of all runs, as reported at completion. */
+  tokenTotals(): Promise<{ inputTokens: number; outputTokens: number }>;
+  /** Appends one entry to the audit hash chain (serialised cluster-wide); returns it with its seq and hash. */
+  appendAudit(entry: NewAuditEntry): Promise<AuditRow>;
+  /** Audit entries matching the filter, newest first. */
+  listAudit(filter: AuditFilter): Promise<AuditRow[]>;
+  /** Walks the audit chain and reports the first edited, deleted or unlinked entry. */
+  verifyAudit(): Promise<AuditVerification>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -136,10 +160,10 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
   let closing: Promise<void> | undefined;
   const queries: Omit<Database, "driver" | "close"> = {
     insertRun: (row) => insertRun(db, row),
-    insertRunWithReservation: (row, estimate) => insertRunWithReservation(db, row, estimate),
+    insertRunWithReservation: (row, estimate, audit) => insertRunWithReservation(db, row, estimate, audit),
     initBudget: (ceiling) => initBudget(db, ceiling),
     getBudget: () => getBudget(db),
-    setBudgetCeiling: (ceiling) => setBudgetCeiling(db, ceiling),
+    setBudgetCeiling: (ceiling, audit) => setBudgetCeiling(db, ceiling, audit),
     estimateRunCost: (agent, model) => estimateRunCost(db, agent, model),
     countRuns: () => countRuns(db),
     getRun: (id) => getRun(db, id),
@@ -159,17 +183,21 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     listReceipts: (limit) => listReceipts(db, limit),
     recordKey: (key) => recordKey(db, key),
     listKeys: () => listKeys(db),
-    revokeKey: (keyId) => revokeKey(db, keyId),
+    revokeKey: (keyId, audit) => revokeKey(db, keyId, audit),
     appendEvents: (runId, attempt, events) => appendEvents(db, runId, attempt, events),
     listEvents: (runId, afterSeq, limit) => listEvents(db, runId, afterSeq, limit),
     putBlob: (digest, bytes, kind) => putBlob(db, digest, bytes, kind),
     hasBlob: (digest) => hasBlob(db, digest),
     recordCommit: (repoId, commit, bundle) => recordCommit(db, repoId, commit, bundle),
     findCommit: (repoId, commit) => findCommit(db, repoId, commit),
-    upsertWorker: (w) => upsertWorker(db, w),
+    upsertWorker: (w, audit) => upsertWorker(db, w, audit),
     heartbeatWorker: (id, active, at) => heartbeatWorker(db, id, active, at),
     listWorkers: () => listWorkers(db),
-    markWorkersGone: (staleBefore) => markWorkersGone(db, staleBefore),
+    markWorkersGone: (staleBefore, audit) => markWorkersGone(db, staleBefore, audit),
+    tokenTotals: () => tokenTotals(db),
+    appendAudit: (entry) => appendAudit(db, entry),
+    listAudit: (filter) => listAudit(db, filter),
+    verifyAudit: () => verifyAudit(db),
     ping: async () => {
       await db.execute("select 1");
     },

@@ -15,6 +15,14 @@ export type { Database } from "./database.js";
 export type { DbLogger } from "./logger.js";
 export { MIGRATIONS_FOLDER } from "./migrate.js";
 export { type OpenDatabaseOptions, openDatabase } from "./open-database.js";
+export {
+  AUDIT_CATEGORIES,
+  type AuditCategory,
+  type AuditFilter,
+  type AuditFor,
+  type AuditVerification,
+  type NewAuditEntry,
+} from "./queries/audit.js";
 export type { ReservationResult } from "./queries/budget.js";
 export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
 export type { NewEvent } from "./queries/events.js";
@@ -22,6 +30,7 @@ export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } 
 export type { NewReceipt } from "./queries/receipts.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";
 export type {
+  AuditRow,
   BudgetRow,
   EventRow,
   NewRun,

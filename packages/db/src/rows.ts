@@ -52,6 +52,9 @@ export interface RunRow {
   traceparent: string;
   /** Highest event seq of the run (0 before the first event). */
   eventSeq: number;
+  /** Model tokens the run used, as reported at completion; 0 when the runtime reports none. */
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** Fields of a new run. Everything the coordinator does not know at submit time is filled in later. */
@@ -143,4 +146,19 @@ export interface BudgetRow {
   ceilingUsd: number;
   spentUsd: number;
   reservedUsd: number;
+}
+
+/** An entry of the audit trail (`audit_log`). */
+export interface AuditRow {
+  seq: number;
+  at: Date;
+  category: string;
+  action: string;
+  runId: string | null;
+  actor: string;
+  gate: string;
+  message: string;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
 }

@@ -6,15 +6,19 @@ import { bearerMetadata } from "./credentials.js";
 import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
 import {
   type AgentFile,
+  type AuditEntry,
   type BudgetInfo,
   ClientServiceClient,
   type ClusterInfoResponse,
   type DispatchRequest,
   type DispatchResponse,
+  type DrainResponse,
   type ListAgentsResponse,
+  type ListAuditRequest,
   type Receipt,
   type SigningKeyInfo,
   type UploadBlobRequest,
+  type VerifyAuditResponse,
   type WatchRunRequest,
   type WatchRunResponse,
 } from "./gen/pancode/v1/coordinator.js";
@@ -51,14 +55,20 @@ export interface ClientApi {
   /** The cluster's receipt-signing public keys. */
   getKeys(): Promise<SigningKeyInfo[]>;
   /** Revokes a receipt-signing key by id or unique prefix; returns the key as it is now. */
-  revokeKey(keyId: string): Promise<SigningKeyInfo>;
+  revokeKey(keyId: string, submitter?: string): Promise<SigningKeyInfo>;
   /** The cluster's agents, with the caller's repository definitions (if any) layered on top. */
   listAgents(agentFiles?: AgentFile[]): Promise<ListAgentsResponse>;
   clusterInfo(): Promise<ClusterInfoResponse>;
   /** The cluster-wide budget and the estimated cost of the next dispatch. */
   getBudget(): Promise<BudgetInfo>;
   /** Sets the budget ceiling in USD (> 0, else INVALID_ARGUMENT); returns the budget after the change. */
-  setBudget(ceilingUsd: number): Promise<BudgetInfo>;
+  setBudget(ceilingUsd: number, submitter?: string): Promise<BudgetInfo>;
+  /** Audit entries, newest first. */
+  listAudit(filter: Partial<ListAuditRequest>): Promise<AuditEntry[]>;
+  /** Walks the audit hash chain on the coordinator. */
+  verifyAudit(): Promise<VerifyAuditResponse>;
+  /** Stops admissions on the coordinator; running runs finish. */
+  drain(submitter?: string): Promise<DrainResponse>;
   close(): void;
 }
 
@@ -111,11 +121,17 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     async getKeys() {
       return (await unaryCall(ctx, client.getKeys.bind(client), {})).keys;
     },
-    revokeKey: (keyId) => unaryCall(ctx, client.revokeKey.bind(client), { keyId }),
+    revokeKey: (keyId, submitter = "") => unaryCall(ctx, client.revokeKey.bind(client), { keyId, submitter }),
     listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
     getBudget: () => unaryCall(ctx, client.getBudget.bind(client), {}),
-    setBudget: (ceilingUsd) => unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd }),
+    setBudget: (ceilingUsd, submitter = "") => unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd, submitter }),
+    async listAudit(filter) {
+      const request = { category: filter.category ?? "", runId: filter.runId ?? "", limit: filter.limit ?? 0 };
+      return (await unaryCall(ctx, client.listAudit.bind(client), request)).entries;
+    },
+    verifyAudit: () => unaryCall(ctx, client.verifyAudit.bind(client), {}),
+    drain: (submitter = "") => unaryCall(ctx, client.drain.bind(client), { submitter }),
     close: () => client.close(),
   };
 }

@@ -47,6 +47,15 @@ export type {
   RunInfo,
   WorkspaceRef as WorkspaceRefMessage,
 } from "./gen/pancode/v1/common.js";
+export type {
+  AuditEntry,
+  DrainRequest,
+  DrainResponse,
+  ListAuditRequest,
+  ListAuditResponse,
+  VerifyAuditRequest,
+  VerifyAuditResponse,
+} from "./gen/pancode/v1/coordinator.js";
 export {
   type AgentFile,
   type AgentInfo,

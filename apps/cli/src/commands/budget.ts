@@ -4,6 +4,7 @@ import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatCost, printJson } from "../output.js";
+import { submitterName } from "./dispatch.js";
 
 /** `pancode budget --json`: stable camelCase fields, amounts in USD. */
 export interface BudgetJson {
@@ -13,7 +14,10 @@ export interface BudgetJson {
   remainingUsd: number;
   estimatedNextUsd: number;
   runs: number;
+  /** Model tokens of all runs: inputTokens + outputTokens. */
   tokens: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 function budgetJson(b: BudgetInfo): BudgetJson {
@@ -25,6 +29,8 @@ function budgetJson(b: BudgetInfo): BudgetJson {
     estimatedNextUsd: b.estimatedNextUsd,
     runs: b.runs,
     tokens: b.tokens,
+    inputTokens: b.inputTokens,
+    outputTokens: b.outputTokens,
   };
 }
 
@@ -40,7 +46,7 @@ function print(b: BudgetInfo, json: boolean | undefined): void {
     ["remaining", formatCost(b.remainingUsd)],
     ["estimated next", formatCost(b.estimatedNextUsd)],
     ["runs", String(b.runs)],
-    ["tokens", String(b.tokens)],
+    ["tokens", `${b.tokens} (input ${b.inputTokens}, output ${b.outputTokens})`],
   ];
   process.stdout.write(`${lines.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join("\n")}\n`);
 }
@@ -71,7 +77,7 @@ export async function budgetSetCommand(amount: string, options: { json?: boolean
   const ceiling = parseUsd(amount);
   const api = connect();
   try {
-    print(await api.setBudget(ceiling), options.json);
+    print(await api.setBudget(ceiling, submitterName()), options.json);
     return EXIT.ok;
   } finally {
     api.close();

@@ -1,7 +1,8 @@
 import { type AgentRegistry, loadDefinitionFiles } from "@pancode/agents";
 import { EMPTY_DIGEST, isDigest, PanCodeError } from "@pancode/core";
-import type { Database, SigningKeyRow } from "@pancode/db";
+import { AUDIT_CATEGORIES, type AuditCategory, type AuditRow, type Database, type SigningKeyRow } from "@pancode/db";
 import {
+  type AuditEntry,
   BlobAssembler,
   type BlobRef,
   type BudgetInfo,
@@ -15,6 +16,7 @@ import {
 } from "@pancode/proto";
 import { currentTraceparent, type Logger, withSpan } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
+import type { AuditLog } from "../services/audit-log.js";
 import type { BudgetService } from "../services/budget-service.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { KeyRegistry } from "../services/key-registry.js";
@@ -38,6 +40,39 @@ export interface ClientServiceDeps {
   keys: KeyRegistry;
   maxWorkspaceBytes: number;
   info: () => { version: string; draining: boolean; bus: string; database: string };
+  /** The audit trail (ListAudit, VerifyAudit). */
+  audit: AuditLog;
+  /** Stops admissions (audited once); running runs finish. */
+  drain: (actor: string) => Promise<{ draining: boolean; alreadyDraining: boolean; activeRuns: number }>;
+}
+
+/** An audit row as it goes on the wire. */
+function toAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    seq: row.seq,
+    at: row.at.toISOString(),
+    category: row.category,
+    action: row.action,
+    runId: row.runId ?? "",
+    actor: row.actor,
+    gate: row.gate,
+    message: row.message,
+    dataJson: JSON.stringify(row.data),
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+/** INVALID_ARGUMENT unless `category` is "" or a known audit category. */
+function auditCategory(category: string): AuditCategory | undefined {
+  if (category === "") return undefined;
+  if (!(AUDIT_CATEGORIES as readonly string[]).includes(category)) {
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      `unknown audit category "${category}"; use one of: ${AUDIT_CATEGORIES.join(", ")}`,
+    );
+  }
+  return category as AuditCategory;
 }
 
 /** Kinds of blob a client may upload: the parts of a workspace. */
@@ -157,7 +192,9 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
     getKeys: unary(hc, "GetKeys", async () => ({
       keys: (await deps.keys.list()).map(keyInfo),
     })),
-    revokeKey: unary(hc, "RevokeKey", async (req) => keyInfo(await deps.keys.revoke(req.keyId))),
+    revokeKey: unary(hc, "RevokeKey", async (req) =>
+      keyInfo(await deps.keys.revoke(req.keyId, req.submitter || "client")),
+    ),
     listAgents: unary(hc, "ListAgents", async (req) => {
       const repo = loadDefinitionFiles(req.agentFiles, "repo");
       return {
@@ -195,10 +232,24 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
     // BudgetStatus has exactly the wire shape of BudgetInfo: it goes out as is.
     getBudget: unary(hc, "GetBudget", async (): Promise<BudgetInfo> => deps.budget.status()),
     setBudget: unary(hc, "SetBudget", async (req) => {
-      const status = await deps.budget.setCeiling(req.ceilingUsd);
+      const status = await deps.budget.setCeiling(req.ceilingUsd, req.submitter);
       deps.logger.info("budget ceiling set", { ceilingUsd: status.ceilingUsd });
       return status;
     }),
+    listAudit: unary(hc, "ListAudit", async (req) => {
+      const category = auditCategory(req.category);
+      // A run id may be a prefix, as everywhere else in the CLI.
+      const runId = req.runId ? (await deps.runs.resolve(req.runId)).id : undefined;
+      const limit = req.limit > 0 ? Math.min(req.limit, 1000) : 50;
+      return { entries: (await deps.audit.list({ category, runId, limit })).map(toAuditEntry) };
+    }),
+    verifyAudit: unary(hc, "VerifyAudit", async () => {
+      const v = await deps.audit.verify();
+      return v.ok
+        ? { ok: true, entries: v.entries, brokenSeq: 0, reason: "", message: "", headHash: v.headHash }
+        : { ok: false, entries: v.entries, brokenSeq: v.seq, reason: v.reason, message: v.message, headHash: "" };
+    }),
+    drain: unary(hc, "Drain", async (req) => deps.drain(req.submitter || "client")),
   };
   return service as unknown as Implementation;
 }

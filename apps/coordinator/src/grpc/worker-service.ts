@@ -61,6 +61,8 @@ function completionOf(req: CompleteRunRequest) {
       : null,
     imageDigest: req.imageDigest,
     receiptEnvelope: req.receiptEnvelope,
+    inputTokens: Math.max(0, req.inputTokens),
+    outputTokens: Math.max(0, req.outputTokens),
   };
 }
 

@@ -1,4 +1,4 @@
-import { PanCodeError, type ResolvedAgent } from "@pancode/core";
+import { type ErrorCode, isPanCodeError, PanCodeError, type ResolvedAgent } from "@pancode/core";
 
 /** A dispatch as it reaches admission, already decoded from the wire. */
 export interface DispatchInput {
@@ -64,4 +64,45 @@ export function checkWorkspaceShape(input: DispatchInput): void {
       "workspace reference is incomplete: repoId, a 40-hex baseCommit and a 40-hex stateTree are required",
     );
   }
+}
+
+/** How every refusal by a gate starts. */
+export const REFUSAL_PREFIX = "Dispatch blocked: ";
+
+/** The admission gates, in the seed's order (gates 4, 6 and 7 are recursion, path and safety). */
+export const GATES = [
+  "mode",
+  "mutation",
+  "drain",
+  "recursion",
+  "task",
+  "path",
+  "safety",
+  "budget",
+  "agent",
+  "routing",
+] as const;
+
+/** One of {@link GATES}, or "request" for a malformed dispatch that no gate names (INVALID_ARGUMENT). */
+export type Gate = (typeof GATES)[number] | "request";
+
+/** Which gate refused a dispatch, by the refusal's error code. Loop detection is part of the safety pre-flight. */
+export const GATE_FOR_CODE: Partial<Record<ErrorCode, Gate>> = {
+  MODE_BLOCKED: "mode",
+  READONLY_REQUIRED: "mutation",
+  DRAINING: "drain",
+  DEPTH_EXCEEDED: "recursion",
+  EMPTY_TASK: "task",
+  PATH_OUTSIDE_WORKSPACE: "path",
+  SAFETY_BLOCKED: "safety",
+  LOOP_DETECTED: "safety",
+  BUDGET_EXCEEDED: "budget",
+  UNKNOWN_AGENT: "agent",
+  NO_WORKER: "routing",
+  INVALID_ARGUMENT: "request",
+};
+
+/** The gate that refused with `err`; undefined when `err` is no refusal (an internal or database failure). */
+export function gateOf(err: unknown): Gate | undefined {
+  return isPanCodeError(err) ? GATE_FOR_CODE[err.code] : undefined;
 }

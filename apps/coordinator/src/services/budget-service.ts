@@ -1,6 +1,7 @@
 import { type AgentRegistry, type ClusterConfig, getRuntime, resolveModel } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
 import type { BudgetRow, Database } from "@pancode/db";
+import { ceilingSetEntry } from "./audit-log.js";
 
 /** Dependencies of {@link BudgetService}. */
 export interface BudgetServiceDeps {
@@ -22,8 +23,10 @@ export interface BudgetStatus {
   /** Estimated cost of the next dispatch of the default agent. */
   estimatedNextUsd: number;
   runs: number;
-  /** Token totals; 0 while runs do not record tokens. */
+  /** Model tokens of all runs (input + output), as their workers reported them. */
   tokens: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 // Amounts have at most 6 decimals (numeric scale 6), so integer micro-dollars compare and add exactly in JS.
@@ -66,10 +69,11 @@ export class BudgetService {
 
   /** The ceiling, spend, reservations and the next estimate for the default agent. */
   async status(): Promise<BudgetStatus> {
-    const [budget, estimatedNextUsd, runs] = await Promise.all([
+    const [budget, estimatedNextUsd, runs, tokens] = await Promise.all([
       this.deps.db.getBudget(),
       this.estimate(this.deps.defaultAgent, ""),
       this.deps.db.countRuns(),
+      this.deps.db.tokenTotals(),
     ]);
     const remaining = micros(budget.ceilingUsd) - micros(budget.spentUsd) - micros(budget.reservedUsd);
     return {
@@ -79,16 +83,24 @@ export class BudgetService {
       remainingUsd: usd(Math.max(0, remaining)),
       estimatedNextUsd,
       runs,
-      tokens: 0,
+      tokens: tokens.inputTokens + tokens.outputTokens,
+      inputTokens: tokens.inputTokens,
+      outputTokens: tokens.outputTokens,
     };
   }
 
-  /** Sets the ceiling; INVALID_ARGUMENT unless it is a positive amount. */
-  async setCeiling(ceilingUsd: number): Promise<BudgetStatus> {
+  /**
+   * Sets the ceiling and records the change (old and new ceiling, who) in the audit trail; INVALID_ARGUMENT unless
+   * it is a positive amount. When the entry cannot be written the ceiling is unchanged and the call fails, naming it.
+   */
+  async setCeiling(ceilingUsd: number, actor = ""): Promise<BudgetStatus> {
     if (!Number.isFinite(ceilingUsd) || ceilingUsd <= 0) {
       throw new PanCodeError("INVALID_ARGUMENT", `budget ceiling must be a positive amount in USD, got ${ceilingUsd}`);
     }
-    await this.deps.db.setBudgetCeiling(ceilingUsd);
+    // The change and its audit entry commit in one transaction.
+    await this.deps.db.setBudgetCeiling(ceilingUsd, (previous, row) =>
+      ceilingSetEntry(previous ?? row.ceilingUsd, row.ceilingUsd, actor || "client"),
+    );
     return this.status();
   }
 

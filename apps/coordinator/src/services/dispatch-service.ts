@@ -5,7 +5,16 @@ import { EMPTY_DIGEST, isPanCodeError, type ModelTarget, PanCodeError, type Reso
 import type { Database, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
-import { checkMode, checkMutation, checkTask, checkWorkspaceShape, type DispatchInput } from "./admission.js";
+import {
+  checkMode,
+  checkMutation,
+  checkTask,
+  checkWorkspaceShape,
+  type DispatchInput,
+  gateOf,
+  REFUSAL_PREFIX,
+} from "./admission.js";
+import { type AuditLog, admittedEntry } from "./audit-log.js";
 import { type BudgetService, refusal } from "./budget-service.js";
 import type { RunNotifier } from "./run-notifier.js";
 import type { WorkerDirectory } from "./worker-directory.js";
@@ -30,6 +39,8 @@ export interface DispatchServiceDeps {
   budget: BudgetService;
   /** Per-run cap in USD (PANCODE_PER_RUN_BUDGET) for dispatches that ask for none; 0 = none. */
   perRunUsd?: number;
+  /** Every admission decision is recorded here. */
+  audit: AuditLog;
 }
 
 /** The cost cap a run gets: the dispatch's own when positive, else the cluster's per-run budget, else 0 (none). */
@@ -51,13 +62,51 @@ function resolveAgent(agents: AgentRegistry, name: string, fileWarnings: readonl
 }
 
 /**
+ * Every refusal by a gate reads "Dispatch blocked: ..." whichever layer raised it (the agent registry, for one,
+ * does not know it is a gate); other errors pass unchanged.
+ */
+function asRefusal(err: unknown): unknown {
+  const gate = gateOf(err);
+  if (!gate || gate === "request" || !isPanCodeError(err) || err.message.startsWith(REFUSAL_PREFIX)) return err;
+  return new PanCodeError(err.code, `${REFUSAL_PREFIX}${err.message}`, { cause: err, retryable: err.retryable });
+}
+
+/**
  * Admits a dispatch through the gates in the seed's order, records the run as `pending` with its budget reservation,
  * and publishes it on the bus. A refused dispatch leaves nothing behind.
  */
 export class DispatchService {
   constructor(private readonly deps: DispatchServiceDeps) {}
 
+  /**
+   * Admits or refuses a dispatch and records the decision in the audit trail exactly once: the admission inside
+   * {@link DispatchService.admit}, every refusal here. A refusal whose entry cannot be written still fails, and says
+   * so, rather than leaving a silent hole.
+   */
   async dispatch(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
+    try {
+      return await this.admit(input, traceparent);
+    } catch (thrown) {
+      const err = asRefusal(thrown);
+      const actor = { agent: input.agent || this.deps.defaultAgent, submitter: input.submitter, mode: input.mode };
+      try {
+        await this.deps.audit.refused(actor, err);
+      } catch (auditErr) {
+        if (!isPanCodeError(err)) throw auditErr;
+        throw new PanCodeError(
+          err.code,
+          `${err.message} (and the refusal could not be audited: ${(auditErr as Error).message})`,
+          {
+            cause: err,
+            retryable: err.retryable,
+          },
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async admit(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
     const agentName = input.agent || this.deps.defaultAgent;
     // The repository's own agents and teams apply to this dispatch only; broken files are warnings, not refusals.
     const repo = loadDefinitionFiles(input.agentFiles ?? [], "repo");
@@ -110,6 +159,8 @@ export class DispatchService {
         traceparent,
       },
       estimateUsd,
+      // Recorded in the run's insert transaction: no run exists without its admission on record.
+      (run) => admittedEntry(run, estimateUsd, warnings),
     );
     if (!reserved.ok) throw refusal(reserved.budget, estimateUsd);
     const run = reserved.run;
@@ -123,7 +174,6 @@ export class DispatchService {
     return { run, warnings };
   }
 
-  /** Gate 10: a live worker must serve the pool and the agent's runtime, or the run would wait forever. */
   /**
    * The model of a run whose runtime needs one: the dispatch's `--model`, else the agent's, else the cluster
    * default, resolved against the cluster config (unknown names list the known ones). Null for plain commands.

@@ -22,7 +22,7 @@ export class KeyRegistry {
    * Revokes the key with this id or unique id prefix. Revoking a revoked key is a no-op that returns it. The
    * coordinator's key in use cannot be revoked: every receipt would fail, and the coordinator would keep signing.
    */
-  async revoke(idOrPrefix: string): Promise<SigningKeyRow> {
+  async revoke(idOrPrefix: string, actor: string): Promise<SigningKeyRow> {
     const key = await this.find(idOrPrefix);
     if (key.keyId === this.deps.coordinatorKeyId) {
       throw new PanCodeError(
@@ -31,7 +31,14 @@ export class KeyRegistry {
       );
     }
     if (key.revoked) return key;
-    const revoked = await this.deps.db.revokeKey(key.keyId);
+    const revoked = await this.deps.db.revokeKey(key.keyId, (row) => ({
+      category: "keys",
+      action: "revoked",
+      runId: null,
+      actor,
+      message: `revoked the signing key of ${row.role} ${row.ownerId} (${row.keyId})`,
+      data: { keyId: row.keyId, role: row.role, ownerId: row.ownerId },
+    }));
     if (!revoked) throw new PanCodeError("NOT_FOUND", `no signing key ${key.keyId}`);
     this.deps.logger.warn("signing key revoked", { keyId: key.keyId, role: key.role, ownerId: key.ownerId });
     return revoked;

@@ -5,6 +5,7 @@ import type { Database, RunRow } from "@pancode/db";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
+import { type AuditLog, COORDINATOR_ACTOR, endedEntry, startedEntry } from "./audit-log.js";
 import type { ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
@@ -29,6 +30,9 @@ export interface Completion {
   imageDigest: string;
   /** DSSE envelope (JSON) of the worker-signed receipt statement; "" when the worker sent none. */
   receiptEnvelope: string;
+  /** Model tokens the attempt used; 0 when the runtime reports none (or the worker predates token reports). */
+  inputTokens?: number;
+  outputTokens?: number;
 }
 
 /** Dependencies of {@link RunLifecycle}. */
@@ -41,6 +45,8 @@ export interface RunLifecycleDeps {
   logger: Logger;
   leaseMs: number;
   maxAttempts: number;
+  /** Run start, completion and failure are recorded here. */
+  audit: AuditLog;
 }
 
 /**
@@ -63,6 +69,7 @@ export class RunLifecycle {
       leaseToken,
       leaseMs: this.deps.leaseMs,
       maxAttempts: this.deps.maxAttempts,
+      audit: (run) => startedEntry(run, workerId),
     });
     if (!claimed.ok) {
       if (claimed.reason === "exhausted") {
@@ -161,6 +168,9 @@ export class RunLifecycle {
       finishedAt: c.finishedAt,
       costUsd: c.costUsd,
       patch: c.patch,
+      inputTokens: c.inputTokens,
+      outputTokens: c.outputTokens,
+      audit: (run) => endedEntry(run, run.workerId),
     });
     if (!result.ok) {
       this.deps.logger.warn("completion refused", {
@@ -181,7 +191,13 @@ export class RunLifecycle {
 
   /** Coordinator-side terminal transition (interrupt, give up). No-op when the run already ended. */
   async finish(runId: string, status: "interrupted" | "error", reason: string): Promise<RunRow | undefined> {
-    const run = await this.deps.db.finishRun({ runId, status, error: reason, onlyIf: ["pending", "running"] });
+    const run = await this.deps.db.finishRun({
+      runId,
+      status,
+      error: reason,
+      onlyIf: ["pending", "running"],
+      audit: (ended) => endedEntry(ended, COORDINATOR_ACTOR),
+    });
     if (!run) return undefined;
     if (run.busSeq !== null) await this.deps.bus.removeQueuedTask(run.busSeq);
     await this.deps.bus.publishControl({ type: "cancel", runId, reason });
@@ -253,6 +269,14 @@ export class RunLifecycle {
           `worker ${run.workerId} was lost (no heartbeat) and all ${this.deps.maxAttempts} attempts are used`,
         );
       } else if (await this.deps.db.requeueRun(run.id, run.attempt)) {
+        await this.deps.audit.record({
+          category: "run",
+          action: "requeued",
+          runId: run.id,
+          actor: COORDINATOR_ACTOR,
+          message: `worker ${run.workerId} was lost (lease expired); attempt ${run.attempt} given up, waiting for redelivery`,
+          data: { attempt: run.attempt, workerId: run.workerId },
+        });
         await this.deps.db.appendEvents(run.id, run.attempt, [
           { at: new Date(), kind: "status", text: `pending: worker ${run.workerId} was lost; waiting for redelivery` },
         ]);

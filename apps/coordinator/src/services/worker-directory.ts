@@ -2,6 +2,7 @@ import { PanCodeError } from "@pancode/core";
 import type { Database, WorkerRow, WorkerSandbox } from "@pancode/db";
 import { keyIdOf } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
+import { workerJoinedEntry, workerLeftEntry } from "./audit-log.js";
 
 /** What a worker announced at registration, kept in memory (capabilities are not history, so not in the DB). */
 interface WorkerCapabilities {
@@ -43,13 +44,10 @@ export class WorkerDirectory {
       }
       await this.deps.db.recordKey({ keyId, role: "worker", ownerId: w.id, publicKeyPem: w.publicKeyPem });
     }
-    await this.deps.db.upsertWorker({
-      id: w.id,
-      pool: w.pool,
-      sandbox: w.sandbox,
-      capacity: w.capacity,
-      version: w.version,
-    });
+    await this.deps.db.upsertWorker(
+      { id: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity, version: w.version },
+      workerJoinedEntry(w),
+    );
     this.capabilities.set(w.id, { runtimes: w.runtimes, providers: w.providers });
     this.deps.logger.info("worker joined", { workerId: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity });
   }
@@ -85,7 +83,9 @@ export class WorkerDirectory {
 
   /** Marks workers without a recent heartbeat as gone and logs who left. */
   async sweep(): Promise<void> {
-    const gone = await this.deps.db.markWorkersGone(this.liveSince());
+    const gone = await this.deps.db.markWorkersGone(this.liveSince(), (w) =>
+      workerLeftEntry(w, "no heartbeat for three intervals (lease lost)"),
+    );
     for (const w of gone) {
       this.capabilities.delete(w.id);
       this.deps.logger.warn("worker left", { workerId: w.id, lastHeartbeatAt: w.lastHeartbeatAt.toISOString() });

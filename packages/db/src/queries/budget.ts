@@ -3,6 +3,7 @@ import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { BudgetRow, NewRun, RunRow } from "../rows.js";
 import { budget, runs } from "../schema/index.js";
+import { type AuditFor, appendAudit, type NewAuditEntry } from "./audit.js";
 import { isUniqueViolation } from "./db-errors.js";
 import { toRunRow } from "./mappers.js";
 
@@ -24,16 +25,31 @@ export async function getBudget(db: DbHandle): Promise<BudgetRow> {
   return readBudget(db);
 }
 
-/** Sets the ceiling (> 0); spent and reserved are unchanged. Returns the new row. */
-export async function setBudgetCeiling(db: DbHandle, ceilingUsd: number): Promise<BudgetRow> {
+/**
+ * Sets the ceiling (> 0); spent and reserved are unchanged. Returns the new row. `audit`, given the previous ceiling
+ * (null when the budget did not exist) and the new row, is the change's audit entry, appended in the same transaction.
+ */
+export async function setBudgetCeiling(
+  db: DbHandle,
+  ceilingUsd: number,
+  audit?: (previousUsd: number | null, row: BudgetRow) => NewAuditEntry,
+): Promise<BudgetRow> {
   assertCeiling(ceilingUsd);
-  const [row] = await db
-    .insert(budget)
-    .values({ id: 1, ceilingUsd })
-    .onConflictDoUpdate({ target: budget.id, set: { ceilingUsd } })
-    .returning();
-  if (!row) throw new PanCodeError("INTERNAL", "setting the budget ceiling returned no row");
-  return row;
+  return db.transaction(async (tx) => {
+    const [before] = await tx
+      .select({ ceilingUsd: budget.ceilingUsd })
+      .from(budget)
+      .where(eq(budget.id, 1))
+      .for("update");
+    const [row] = await tx
+      .insert(budget)
+      .values({ id: 1, ceilingUsd })
+      .onConflictDoUpdate({ target: budget.id, set: { ceilingUsd } })
+      .returning();
+    if (!row) throw new PanCodeError("INTERNAL", "setting the budget ceiling returned no row");
+    if (audit) await appendAudit(tx, audit(before?.ceilingUsd ?? null, row));
+    return row;
+  });
 }
 
 /** Result of {@link insertRunWithReservation}: the run, or the budget that refused it (nothing was written). */
@@ -43,11 +59,13 @@ export type ReservationResult = { ok: true; run: RunRow } | { ok: false; budget:
  * Reserves `estimateUsd` and inserts the run in one transaction. The reservation is a single conditional UPDATE
  * (`spent + reserved + estimate <= ceiling`): concurrent callers queue on the budget row and each re-checks the
  * condition against the committed state, so no interleaving passes the ceiling. A refusal leaves nothing behind.
+ * `audit` (the admission's entry) is appended in the same transaction.
  */
 export async function insertRunWithReservation(
   db: DbHandle,
   row: NewRun,
   estimateUsd: number,
+  audit?: AuditFor,
 ): Promise<ReservationResult> {
   if (!Number.isFinite(estimateUsd) || estimateUsd < 0) {
     throw new PanCodeError("INVALID_ARGUMENT", `estimate of run ${row.id} must be >= 0, got ${estimateUsd}`);
@@ -71,7 +89,9 @@ export async function insertRunWithReservation(
         .values({ ...row, reservedUsd: sql`${estimate}::numeric` })
         .returning();
       if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
-      return { ok: true as const, run: toRunRow(inserted) };
+      const run = toRunRow(inserted);
+      if (audit) await appendAudit(tx, audit(run));
+      return { ok: true as const, run };
     });
   } catch (err) {
     if (isUniqueViolation(err)) {
@@ -127,4 +147,15 @@ function assertCeiling(ceilingUsd: number): void {
   if (!Number.isFinite(ceilingUsd) || ceilingUsd <= 0) {
     throw new PanCodeError("INVALID_ARGUMENT", `budget ceiling must be a positive amount in USD, got ${ceilingUsd}`);
   }
+}
+
+/** Model tokens used by all runs, as their workers reported them at completion. */
+export async function tokenTotals(db: DbHandle): Promise<{ inputTokens: number; outputTokens: number }> {
+  const [row] = await db
+    .select({
+      input: sql<string | null>`sum(${runs.inputTokens})`,
+      output: sql<string | null>`sum(${runs.outputTokens})`,
+    })
+    .from(runs);
+  return { inputTokens: Number(row?.input ?? 0), outputTokens: Number(row?.output ?? 0) };
 }

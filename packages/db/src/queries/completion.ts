@@ -3,6 +3,7 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
+import { type AuditFor, appendAudit } from "./audit.js";
 import { settleRun } from "./budget.js";
 import { toRunRow } from "./mappers.js";
 
@@ -20,6 +21,11 @@ export interface CompleteRunOptions {
   costUsd: number;
   /** The result patch, or null when the run produced none. */
   patch: PatchSummary | null;
+  /** Model tokens the attempt used (totals over the run); 0 or absent when the runtime reports none. */
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Audit entry of the terminal transition, appended in its transaction. */
+  audit?: AuditFor;
 }
 
 /** Result of {@link completeRun}. */
@@ -42,6 +48,8 @@ export async function completeRun(db: DbHandle, options: CompleteRunOptions): Pr
         outputTail: options.outputTail,
         finishedAt: options.finishedAt,
         costUsd: options.costUsd,
+        inputTokens: tokenCount(options.inputTokens),
+        outputTokens: tokenCount(options.outputTokens),
         patchDigest: options.patch?.digest ?? "",
         patchBytes: options.patch?.bytes ?? 0,
         patchFiles: options.patch?.files ?? [],
@@ -60,7 +68,9 @@ export async function completeRun(db: DbHandle, options: CompleteRunOptions): Pr
     if (done) {
       // Same transaction as the terminal transition, which only one caller can win: settled exactly once.
       await settleRun(tx, options.runId);
-      return { ok: true as const, run: toRunRow({ ...done, reservedUsd: 0 }) };
+      const run = toRunRow({ ...done, reservedUsd: 0 });
+      if (options.audit) await appendAudit(tx, options.audit(run));
+      return { ok: true as const, run };
     }
     const [row] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, options.runId));
     const reason = !row ? "not_found" : isTerminalStatus(row.status) ? "finished" : "stale";
@@ -78,6 +88,8 @@ export interface FinishRunOptions {
   onlyIf: RunStatus[];
   /** @default new Date() */
   finishedAt?: Date;
+  /** Audit entry of the terminal transition, appended in its transaction. */
+  audit?: AuditFor;
 }
 
 /**
@@ -110,7 +122,9 @@ export async function finishRun(db: DbHandle, options: FinishRunOptions): Promis
     if (!row) return undefined;
     // The run is charged what it spent so far (its stored cost) and its reservation is released.
     await settleRun(tx, options.runId);
-    return toRunRow({ ...row, reservedUsd: 0 });
+    const run = toRunRow({ ...row, reservedUsd: 0 });
+    if (options.audit) await appendAudit(tx, options.audit(run));
+    return run;
   });
 }
 
@@ -141,4 +155,9 @@ function assertTerminal(status: RunStatus, runId: string): void {
   if (!isTerminalStatus(status)) {
     throw new PanCodeError("INVALID_ARGUMENT", `run ${runId} cannot finish with non-terminal status ${status}`);
   }
+}
+
+/** A token count as stored: a non-negative integer, 0 for anything else (older workers send none). */
+function tokenCount(n: number | undefined): number {
+  return n !== undefined && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
 }

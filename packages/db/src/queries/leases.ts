@@ -3,6 +3,7 @@ import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
+import { type AuditFor, appendAudit } from "./audit.js";
 import { toRunRow } from "./mappers.js";
 
 /** Options of {@link claimRun}. */
@@ -17,6 +18,8 @@ export interface ClaimRunOptions {
   now?: Date;
   /** Refuse the claim ("exhausted") when this many attempts were already made. @default unlimited */
   maxAttempts?: number;
+  /** Audit entry of the new attempt, appended in the claim's transaction. */
+  audit?: AuditFor;
 }
 
 /** Result of {@link claimRun}. */
@@ -51,7 +54,11 @@ export async function claimRun(db: DbHandle, options: ClaimRunOptions): Promise<
         ),
       )
       .returning();
-    if (claimed) return { ok: true as const, run: toRunRow(claimed) };
+    if (claimed) {
+      const run = toRunRow(claimed);
+      if (options.audit) await appendAudit(tx, options.audit(run));
+      return { ok: true as const, run };
+    }
     const [existing] = await tx
       .select({ status: runs.status, attempt: runs.attempt })
       .from(runs)

@@ -2,6 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { SigningKeyRow } from "../rows.js";
 import { signingKeys } from "../schema/index.js";
+import { appendAudit, type NewAuditEntry } from "./audit.js";
 
 /** A key to record. */
 export interface NewSigningKey {
@@ -25,8 +26,19 @@ export async function listKeys(db: DbHandle): Promise<SigningKeyRow[]> {
   return rows.map((r) => ({ ...r }));
 }
 
-/** Marks a key revoked (idempotent); returns the key as it is now, or undefined when the key id is unknown. */
-export async function revokeKey(db: DbHandle, keyId: string): Promise<SigningKeyRow | undefined> {
-  const [row] = await db.update(signingKeys).set({ revoked: true }).where(eq(signingKeys.keyId, keyId)).returning();
-  return row ? { ...row } : undefined;
+/**
+ * Marks a key revoked; returns the key as it is now, or undefined when the key id is unknown. The audit entry (if
+ * any) commits in the same transaction as the revocation.
+ */
+export async function revokeKey(
+  db: DbHandle,
+  keyId: string,
+  audit?: (row: SigningKeyRow) => NewAuditEntry,
+): Promise<SigningKeyRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(signingKeys).set({ revoked: true }).where(eq(signingKeys.keyId, keyId)).returning();
+    if (!row) return undefined;
+    if (audit) await appendAudit(tx, audit({ ...row }));
+    return { ...row };
+  });
 }

@@ -2,10 +2,14 @@ import { and, asc, eq, lt } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { WorkerRegistration, WorkerRow } from "../rows.js";
 import { workers } from "../schema/index.js";
+import { appendAudit, type NewAuditEntry } from "./audit.js";
 import { toWorkerRow } from "./mappers.js";
 
-/** Registers a worker, or registers it again (status back to 'up', fields replaced, registration time renewed). */
-export async function upsertWorker(db: DbHandle, w: WorkerRegistration): Promise<void> {
+/**
+ * Registers a worker, or registers it again (status back to 'up', fields replaced, registration time renewed).
+ * `audit` (the join's entry) is appended in the same transaction.
+ */
+export async function upsertWorker(db: DbHandle, w: WorkerRegistration, audit?: NewAuditEntry): Promise<void> {
   const at = w.at ?? new Date();
   const fields = {
     pool: w.pool,
@@ -17,10 +21,13 @@ export async function upsertWorker(db: DbHandle, w: WorkerRegistration): Promise
     lastHeartbeatAt: at,
     status: "up" as const,
   };
-  await db
-    .insert(workers)
-    .values({ id: w.id, ...fields })
-    .onConflictDoUpdate({ target: workers.id, set: fields });
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(workers)
+      .values({ id: w.id, ...fields })
+      .onConflictDoUpdate({ target: workers.id, set: fields });
+    if (audit) await appendAudit(tx, audit);
+  });
 }
 
 /**
@@ -42,12 +49,23 @@ export async function listWorkers(db: DbHandle): Promise<WorkerRow[]> {
   return rows.map(toWorkerRow);
 }
 
-/** Marks 'up' workers whose last heartbeat is before `staleBefore` as 'gone' and returns them. */
-export async function markWorkersGone(db: DbHandle, staleBefore: Date): Promise<WorkerRow[]> {
-  const rows = await db
-    .update(workers)
-    .set({ status: "gone" })
-    .where(and(eq(workers.status, "up"), lt(workers.lastHeartbeatAt, staleBefore)))
-    .returning();
-  return rows.map(toWorkerRow);
+/**
+ * Marks 'up' workers whose last heartbeat is before `staleBefore` as 'gone' and returns them; `audit` gives each
+ * one's audit entry, appended in the same transaction.
+ */
+export async function markWorkersGone(
+  db: DbHandle,
+  staleBefore: Date,
+  audit?: (w: WorkerRow) => NewAuditEntry,
+): Promise<WorkerRow[]> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(workers)
+      .set({ status: "gone" })
+      .where(and(eq(workers.status, "up"), lt(workers.lastHeartbeatAt, staleBefore)))
+      .returning();
+    const gone = rows.map(toWorkerRow);
+    if (audit) for (const w of gone) await appendAudit(tx, audit(w));
+    return gone;
+  });
 }

@@ -1,4 +1,6 @@
 /** The drizzle schema of PanCode: drizzle-kit reads this file (drizzle.config.ts) to generate migrations. */
+
+export { auditLog } from "./audit.js";
 export { blobs } from "./blobs.js";
 export { budget } from "./budget.js";
 export { receipts } from "./receipts.js";

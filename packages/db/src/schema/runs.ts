@@ -61,6 +61,10 @@ export const runs = pgTable(
     traceparent: text("traceparent").notNull().default(""),
     /** Highest run_events.seq of this run; bumped in the same tx as the event insert (the per-run row lock orders seqs). */
     eventSeq: integer("event_seq").notNull().default(0),
+    /** Model input tokens the run used, as its worker reported at completion (0 when the runtime reports none). */
+    inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
+    /** Model output tokens the run used. */
+    outputTokens: bigint("output_tokens", { mode: "number" }).notNull().default(0),
   },
   (t) => [
     index("runs_status_idx").on(t.status),

@@ -204,6 +204,8 @@ export interface GetBudgetRequest {
 
 export interface SetBudgetRequest {
   ceilingUsd: number;
+  /** who asks, recorded in the audit trail */
+  submitter: string;
 }
 
 /** Amounts in USD (stored as exact numerics with 6 decimals). */
@@ -218,12 +220,78 @@ export interface BudgetInfo {
   /** next dispatch of the default agent */
   estimatedNextUsd: number;
   runs: number;
-  /** 0 while runs do not record tokens */
+  /** input + output tokens of all runs, as their workers reported them */
   tokens: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface ListAuditRequest {
+  /** dispatch | error | budget | safety | run | worker | drain; "" = all */
+  category: string;
+  /** full run id or a unique prefix; "" = all runs */
+  runId: string;
+  /** 0 = 50 */
+  limit: number;
+}
+
+/** One entry of the tamper-evident audit trail. */
+export interface AuditEntry {
+  seq: number;
+  /** RFC 3339 */
+  at: string;
+  category: string;
+  /** admitted, refused, started, completed, failed, ceiling_set, joined, left, drain_started... */
+  action: string;
+  /** "" when the entry concerns no run */
+  runId: string;
+  /** submitter, worker id or "coordinator" */
+  actor: string;
+  /** the admission gate of a refusal */
+  gate: string;
+  message: string;
+  /** details, a JSON object */
+  dataJson: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface ListAuditResponse {
+  entries: AuditEntry[];
+}
+
+export interface VerifyAuditRequest {
+}
+
+export interface VerifyAuditResponse {
+  ok: boolean;
+  /** entries verified (before the broken one) */
+  entries: number;
+  /** first broken entry; 0 when ok */
+  brokenSeq: number;
+  /** edited | deleted | unlinked; "" when ok */
+  reason: string;
+  message: string;
+  /** hash of the newest entry when ok: keep a copy elsewhere to detect truncation */
+  headHash: string;
+}
+
+export interface DrainRequest {
+  /** who asks, recorded in the audit trail */
+  submitter: string;
+}
+
+export interface DrainResponse {
+  draining: boolean;
+  alreadyDraining: boolean;
+  /** runs still pending or running, which may finish */
+  activeRuns: number;
 }
 
 export interface RevokeKeyRequest {
   keyId: string;
+  /** who asks, recorded in the audit trail */
+  submitter: string;
 }
 
 function createBaseUploadBlobRequest(): UploadBlobRequest {
@@ -2780,13 +2848,16 @@ export const GetBudgetRequest: MessageFns<GetBudgetRequest> = {
 };
 
 function createBaseSetBudgetRequest(): SetBudgetRequest {
-  return { ceilingUsd: 0 };
+  return { ceilingUsd: 0, submitter: "" };
 }
 
 export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
   encode(message: SetBudgetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.ceilingUsd !== 0) {
       writer.uint32(9).double(message.ceilingUsd);
+    }
+    if (message.submitter !== "") {
+      writer.uint32(18).string(message.submitter);
     }
     return writer;
   },
@@ -2812,6 +2883,14 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
             message.ceilingUsd = reader.double();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2831,6 +2910,7 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
         : isSet(object.ceiling_usd)
         ? globalThis.Number(object.ceiling_usd)
         : 0,
+      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
     };
   },
 
@@ -2838,6 +2918,9 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
     const obj: any = {};
     if (message.ceilingUsd !== 0) {
       obj.ceilingUsd = floatToJson(message.ceilingUsd);
+    }
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
     }
     return obj;
   },
@@ -2848,12 +2931,23 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
   fromPartial(object: DeepPartial<SetBudgetRequest>): SetBudgetRequest {
     const message = createBaseSetBudgetRequest();
     message.ceilingUsd = object.ceilingUsd ?? 0;
+    message.submitter = object.submitter ?? "";
     return message;
   },
 };
 
 function createBaseBudgetInfo(): BudgetInfo {
-  return { ceilingUsd: 0, spentUsd: 0, reservedUsd: 0, remainingUsd: 0, estimatedNextUsd: 0, runs: 0, tokens: 0 };
+  return {
+    ceilingUsd: 0,
+    spentUsd: 0,
+    reservedUsd: 0,
+    remainingUsd: 0,
+    estimatedNextUsd: 0,
+    runs: 0,
+    tokens: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+  };
 }
 
 export const BudgetInfo: MessageFns<BudgetInfo> = {
@@ -2878,6 +2972,12 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
     }
     if (message.tokens !== 0) {
       writer.uint32(56).int64(message.tokens);
+    }
+    if (message.inputTokens !== 0) {
+      writer.uint32(64).int64(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      writer.uint32(72).int64(message.outputTokens);
     }
     return writer;
   },
@@ -2951,6 +3051,22 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
             message.tokens = longToNumber(reader.int64());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.inputTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.outputTokens = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2992,6 +3108,16 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
         : 0,
       runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
       tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      inputTokens: isSet(object.inputTokens)
+        ? globalThis.Number(object.inputTokens)
+        : isSet(object.input_tokens)
+        ? globalThis.Number(object.input_tokens)
+        : 0,
+      outputTokens: isSet(object.outputTokens)
+        ? globalThis.Number(object.outputTokens)
+        : isSet(object.output_tokens)
+        ? globalThis.Number(object.output_tokens)
+        : 0,
     };
   },
 
@@ -3018,6 +3144,12 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
     if (message.tokens !== 0) {
       obj.tokens = Math.round(message.tokens);
     }
+    if (message.inputTokens !== 0) {
+      obj.inputTokens = Math.round(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      obj.outputTokens = Math.round(message.outputTokens);
+    }
     return obj;
   },
 
@@ -3033,18 +3165,835 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
     message.estimatedNextUsd = object.estimatedNextUsd ?? 0;
     message.runs = object.runs ?? 0;
     message.tokens = object.tokens ?? 0;
+    message.inputTokens = object.inputTokens ?? 0;
+    message.outputTokens = object.outputTokens ?? 0;
+    return message;
+  },
+};
+
+function createBaseListAuditRequest(): ListAuditRequest {
+  return { category: "", runId: "", limit: 0 };
+}
+
+export const ListAuditRequest: MessageFns<ListAuditRequest> = {
+  encode(message: ListAuditRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.category !== "") {
+      writer.uint32(10).string(message.category);
+    }
+    if (message.runId !== "") {
+      writer.uint32(18).string(message.runId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.category = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditRequest {
+    return {
+      category: isSet(object.category) ? globalThis.String(object.category) : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListAuditRequest): unknown {
+    const obj: any = {};
+    if (message.category !== "") {
+      obj.category = message.category;
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditRequest>): ListAuditRequest {
+    return ListAuditRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditRequest>): ListAuditRequest {
+    const message = createBaseListAuditRequest();
+    message.category = object.category ?? "";
+    message.runId = object.runId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseAuditEntry(): AuditEntry {
+  return {
+    seq: 0,
+    at: "",
+    category: "",
+    action: "",
+    runId: "",
+    actor: "",
+    gate: "",
+    message: "",
+    dataJson: "",
+    prevHash: "",
+    hash: "",
+  };
+}
+
+export const AuditEntry: MessageFns<AuditEntry> = {
+  encode(message: AuditEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== 0) {
+      writer.uint32(8).int64(message.seq);
+    }
+    if (message.at !== "") {
+      writer.uint32(18).string(message.at);
+    }
+    if (message.category !== "") {
+      writer.uint32(26).string(message.category);
+    }
+    if (message.action !== "") {
+      writer.uint32(34).string(message.action);
+    }
+    if (message.runId !== "") {
+      writer.uint32(42).string(message.runId);
+    }
+    if (message.actor !== "") {
+      writer.uint32(50).string(message.actor);
+    }
+    if (message.gate !== "") {
+      writer.uint32(58).string(message.gate);
+    }
+    if (message.message !== "") {
+      writer.uint32(66).string(message.message);
+    }
+    if (message.dataJson !== "") {
+      writer.uint32(74).string(message.dataJson);
+    }
+    if (message.prevHash !== "") {
+      writer.uint32(82).string(message.prevHash);
+    }
+    if (message.hash !== "") {
+      writer.uint32(90).string(message.hash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.at = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.category = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.actor = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.gate = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.dataJson = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.prevHash = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.hash = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditEntry {
+    return {
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      at: isSet(object.at) ? globalThis.String(object.at) : "",
+      category: isSet(object.category) ? globalThis.String(object.category) : "",
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
+      gate: isSet(object.gate) ? globalThis.String(object.gate) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      dataJson: isSet(object.dataJson)
+        ? globalThis.String(object.dataJson)
+        : isSet(object.data_json)
+        ? globalThis.String(object.data_json)
+        : "",
+      prevHash: isSet(object.prevHash)
+        ? globalThis.String(object.prevHash)
+        : isSet(object.prev_hash)
+        ? globalThis.String(object.prev_hash)
+        : "",
+      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
+    };
+  },
+
+  toJSON(message: AuditEntry): unknown {
+    const obj: any = {};
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    if (message.at !== "") {
+      obj.at = message.at;
+    }
+    if (message.category !== "") {
+      obj.category = message.category;
+    }
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.actor !== "") {
+      obj.actor = message.actor;
+    }
+    if (message.gate !== "") {
+      obj.gate = message.gate;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.dataJson !== "") {
+      obj.dataJson = message.dataJson;
+    }
+    if (message.prevHash !== "") {
+      obj.prevHash = message.prevHash;
+    }
+    if (message.hash !== "") {
+      obj.hash = message.hash;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditEntry>): AuditEntry {
+    return AuditEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditEntry>): AuditEntry {
+    const message = createBaseAuditEntry();
+    message.seq = object.seq ?? 0;
+    message.at = object.at ?? "";
+    message.category = object.category ?? "";
+    message.action = object.action ?? "";
+    message.runId = object.runId ?? "";
+    message.actor = object.actor ?? "";
+    message.gate = object.gate ?? "";
+    message.message = object.message ?? "";
+    message.dataJson = object.dataJson ?? "";
+    message.prevHash = object.prevHash ?? "";
+    message.hash = object.hash ?? "";
+    return message;
+  },
+};
+
+function createBaseListAuditResponse(): ListAuditResponse {
+  return { entries: [] };
+}
+
+export const ListAuditResponse: MessageFns<ListAuditResponse> = {
+  encode(message: ListAuditResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      AuditEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(AuditEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditResponse {
+    return {
+      entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => AuditEntry.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListAuditResponse): unknown {
+    const obj: any = {};
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => AuditEntry.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditResponse>): ListAuditResponse {
+    return ListAuditResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditResponse>): ListAuditResponse {
+    const message = createBaseListAuditResponse();
+    message.entries = object.entries?.map((e) => AuditEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseVerifyAuditRequest(): VerifyAuditRequest {
+  return {};
+}
+
+export const VerifyAuditRequest: MessageFns<VerifyAuditRequest> = {
+  encode(_: VerifyAuditRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyAuditRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyAuditRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): VerifyAuditRequest {
+    return {};
+  },
+
+  toJSON(_: VerifyAuditRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyAuditRequest>): VerifyAuditRequest {
+    return VerifyAuditRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<VerifyAuditRequest>): VerifyAuditRequest {
+    const message = createBaseVerifyAuditRequest();
+    return message;
+  },
+};
+
+function createBaseVerifyAuditResponse(): VerifyAuditResponse {
+  return { ok: false, entries: 0, brokenSeq: 0, reason: "", message: "", headHash: "" };
+}
+
+export const VerifyAuditResponse: MessageFns<VerifyAuditResponse> = {
+  encode(message: VerifyAuditResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ok !== false) {
+      writer.uint32(8).bool(message.ok);
+    }
+    if (message.entries !== 0) {
+      writer.uint32(16).int64(message.entries);
+    }
+    if (message.brokenSeq !== 0) {
+      writer.uint32(24).int64(message.brokenSeq);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    if (message.headHash !== "") {
+      writer.uint32(50).string(message.headHash);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyAuditResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyAuditResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ok = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.entries = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.brokenSeq = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.headHash = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyAuditResponse {
+    return {
+      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
+      entries: isSet(object.entries) ? globalThis.Number(object.entries) : 0,
+      brokenSeq: isSet(object.brokenSeq)
+        ? globalThis.Number(object.brokenSeq)
+        : isSet(object.broken_seq)
+        ? globalThis.Number(object.broken_seq)
+        : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      headHash: isSet(object.headHash)
+        ? globalThis.String(object.headHash)
+        : isSet(object.head_hash)
+        ? globalThis.String(object.head_hash)
+        : "",
+    };
+  },
+
+  toJSON(message: VerifyAuditResponse): unknown {
+    const obj: any = {};
+    if (message.ok !== false) {
+      obj.ok = message.ok;
+    }
+    if (message.entries !== 0) {
+      obj.entries = Math.round(message.entries);
+    }
+    if (message.brokenSeq !== 0) {
+      obj.brokenSeq = Math.round(message.brokenSeq);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.headHash !== "") {
+      obj.headHash = message.headHash;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyAuditResponse>): VerifyAuditResponse {
+    return VerifyAuditResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyAuditResponse>): VerifyAuditResponse {
+    const message = createBaseVerifyAuditResponse();
+    message.ok = object.ok ?? false;
+    message.entries = object.entries ?? 0;
+    message.brokenSeq = object.brokenSeq ?? 0;
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
+    message.headHash = object.headHash ?? "";
+    return message;
+  },
+};
+
+function createBaseDrainRequest(): DrainRequest {
+  return { submitter: "" };
+}
+
+export const DrainRequest: MessageFns<DrainRequest> = {
+  encode(message: DrainRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.submitter !== "") {
+      writer.uint32(10).string(message.submitter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DrainRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDrainRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DrainRequest {
+    return { submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "" };
+  },
+
+  toJSON(message: DrainRequest): unknown {
+    const obj: any = {};
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DrainRequest>): DrainRequest {
+    return DrainRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DrainRequest>): DrainRequest {
+    const message = createBaseDrainRequest();
+    message.submitter = object.submitter ?? "";
+    return message;
+  },
+};
+
+function createBaseDrainResponse(): DrainResponse {
+  return { draining: false, alreadyDraining: false, activeRuns: 0 };
+}
+
+export const DrainResponse: MessageFns<DrainResponse> = {
+  encode(message: DrainResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.draining !== false) {
+      writer.uint32(8).bool(message.draining);
+    }
+    if (message.alreadyDraining !== false) {
+      writer.uint32(16).bool(message.alreadyDraining);
+    }
+    if (message.activeRuns !== 0) {
+      writer.uint32(24).int64(message.activeRuns);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DrainResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDrainResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.draining = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyDraining = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.activeRuns = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DrainResponse {
+    return {
+      draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
+      alreadyDraining: isSet(object.alreadyDraining)
+        ? globalThis.Boolean(object.alreadyDraining)
+        : isSet(object.already_draining)
+        ? globalThis.Boolean(object.already_draining)
+        : false,
+      activeRuns: isSet(object.activeRuns)
+        ? globalThis.Number(object.activeRuns)
+        : isSet(object.active_runs)
+        ? globalThis.Number(object.active_runs)
+        : 0,
+    };
+  },
+
+  toJSON(message: DrainResponse): unknown {
+    const obj: any = {};
+    if (message.draining !== false) {
+      obj.draining = message.draining;
+    }
+    if (message.alreadyDraining !== false) {
+      obj.alreadyDraining = message.alreadyDraining;
+    }
+    if (message.activeRuns !== 0) {
+      obj.activeRuns = Math.round(message.activeRuns);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DrainResponse>): DrainResponse {
+    return DrainResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DrainResponse>): DrainResponse {
+    const message = createBaseDrainResponse();
+    message.draining = object.draining ?? false;
+    message.alreadyDraining = object.alreadyDraining ?? false;
+    message.activeRuns = object.activeRuns ?? 0;
     return message;
   },
 };
 
 function createBaseRevokeKeyRequest(): RevokeKeyRequest {
-  return { keyId: "" };
+  return { keyId: "", submitter: "" };
 }
 
 export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
   encode(message: RevokeKeyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.keyId !== "") {
       writer.uint32(10).string(message.keyId);
+    }
+    if (message.submitter !== "") {
+      writer.uint32(18).string(message.submitter);
     }
     return writer;
   },
@@ -3070,6 +4019,14 @@ export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
             message.keyId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3089,6 +4046,7 @@ export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
         : isSet(object.key_id)
         ? globalThis.String(object.key_id)
         : "",
+      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
     };
   },
 
@@ -3096,6 +4054,9 @@ export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
     const obj: any = {};
     if (message.keyId !== "") {
       obj.keyId = message.keyId;
+    }
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
     }
     return obj;
   },
@@ -3106,6 +4067,7 @@ export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
   fromPartial(object: DeepPartial<RevokeKeyRequest>): RevokeKeyRequest {
     const message = createBaseRevokeKeyRequest();
     message.keyId = object.keyId ?? "";
+    message.submitter = object.submitter ?? "";
     return message;
   },
 };
@@ -3265,6 +4227,36 @@ export const ClientServiceService = {
     responseSerialize: (value: SigningKeyInfo): Buffer => Buffer.from(SigningKeyInfo.encode(value).finish()),
     responseDeserialize: (value: Buffer): SigningKeyInfo => SigningKeyInfo.decode(value),
   },
+  /** Audit entries, newest first, optionally of one category or one run. */
+  listAudit: {
+    path: "/pancode.v1.ClientService/ListAudit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditRequest): Buffer => Buffer.from(ListAuditRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditRequest => ListAuditRequest.decode(value),
+    responseSerialize: (value: ListAuditResponse): Buffer => Buffer.from(ListAuditResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditResponse => ListAuditResponse.decode(value),
+  },
+  /** Walks the audit hash chain and reports the first edited or deleted entry. */
+  verifyAudit: {
+    path: "/pancode.v1.ClientService/VerifyAudit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyAuditRequest): Buffer => Buffer.from(VerifyAuditRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyAuditRequest => VerifyAuditRequest.decode(value),
+    responseSerialize: (value: VerifyAuditResponse): Buffer => Buffer.from(VerifyAuditResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyAuditResponse => VerifyAuditResponse.decode(value),
+  },
+  /** Stops admitting runs on this coordinator; running runs finish. Audited. Idempotent. */
+  drain: {
+    path: "/pancode.v1.ClientService/Drain" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DrainRequest): Buffer => Buffer.from(DrainRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DrainRequest => DrainRequest.decode(value),
+    responseSerialize: (value: DrainResponse): Buffer => Buffer.from(DrainResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DrainResponse => DrainResponse.decode(value),
+  },
 } as const;
 
 export interface ClientServiceServer extends UntypedServiceImplementation {
@@ -3296,6 +4288,12 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   setBudget: handleUnaryCall<SetBudgetRequest, BudgetInfo>;
   /** Revokes a receipt-signing key (id or unique prefix of at least 8 hex digits); returns the key as it is now. */
   revokeKey: handleUnaryCall<RevokeKeyRequest, SigningKeyInfo>;
+  /** Audit entries, newest first, optionally of one category or one run. */
+  listAudit: handleUnaryCall<ListAuditRequest, ListAuditResponse>;
+  /** Walks the audit hash chain and reports the first edited or deleted entry. */
+  verifyAudit: handleUnaryCall<VerifyAuditRequest, VerifyAuditResponse>;
+  /** Stops admitting runs on this coordinator; running runs finish. Audited. Idempotent. */
+  drain: handleUnaryCall<DrainRequest, DrainResponse>;
 }
 
 export interface ClientServiceClient extends Client {
@@ -3516,6 +4514,54 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SigningKeyInfo) => void,
+  ): ClientUnaryCall;
+  /** Audit entries, newest first, optionally of one category or one run. */
+  listAudit(
+    request: ListAuditRequest,
+    callback: (error: ServiceError | null, response: ListAuditResponse) => void,
+  ): ClientUnaryCall;
+  listAudit(
+    request: ListAuditRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditResponse) => void,
+  ): ClientUnaryCall;
+  listAudit(
+    request: ListAuditRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditResponse) => void,
+  ): ClientUnaryCall;
+  /** Walks the audit hash chain and reports the first edited or deleted entry. */
+  verifyAudit(
+    request: VerifyAuditRequest,
+    callback: (error: ServiceError | null, response: VerifyAuditResponse) => void,
+  ): ClientUnaryCall;
+  verifyAudit(
+    request: VerifyAuditRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyAuditResponse) => void,
+  ): ClientUnaryCall;
+  verifyAudit(
+    request: VerifyAuditRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyAuditResponse) => void,
+  ): ClientUnaryCall;
+  /** Stops admitting runs on this coordinator; running runs finish. Audited. Idempotent. */
+  drain(
+    request: DrainRequest,
+    callback: (error: ServiceError | null, response: DrainResponse) => void,
+  ): ClientUnaryCall;
+  drain(
+    request: DrainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DrainResponse) => void,
+  ): ClientUnaryCall;
+  drain(
+    request: DrainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DrainResponse) => void,
   ): ClientUnaryCall;
 }
 

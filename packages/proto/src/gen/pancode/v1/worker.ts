@@ -180,6 +180,9 @@ export interface CompleteRunRequest {
   imageDigest: string;
   /** DSSE envelope (JSON) of the run's receipt statement, signed by this worker; the coordinator countersigns it. */
   receiptEnvelope: string;
+  /** Model tokens the run used (totals of the agent's usage reports); 0 when the runtime reports none. */
+  inputTokens: number;
+  outputTokens: number;
 }
 
 export interface CompleteRunResponse {
@@ -2263,6 +2266,8 @@ function createBaseCompleteRunRequest(): CompleteRunRequest {
     patch: undefined,
     imageDigest: "",
     receiptEnvelope: "",
+    inputTokens: 0,
+    outputTokens: 0,
   };
 }
 
@@ -2303,6 +2308,12 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
     }
     if (message.receiptEnvelope !== "") {
       writer.uint32(98).string(message.receiptEnvelope);
+    }
+    if (message.inputTokens !== 0) {
+      writer.uint32(104).int64(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      writer.uint32(112).int64(message.outputTokens);
     }
     return writer;
   },
@@ -2416,6 +2427,22 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
             message.receiptEnvelope = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.inputTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.outputTokens = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2474,6 +2501,16 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
         : isSet(object.receipt_envelope)
         ? globalThis.String(object.receipt_envelope)
         : "",
+      inputTokens: isSet(object.inputTokens)
+        ? globalThis.Number(object.inputTokens)
+        : isSet(object.input_tokens)
+        ? globalThis.Number(object.input_tokens)
+        : 0,
+      outputTokens: isSet(object.outputTokens)
+        ? globalThis.Number(object.outputTokens)
+        : isSet(object.output_tokens)
+        ? globalThis.Number(object.output_tokens)
+        : 0,
     };
   },
 
@@ -2515,6 +2552,12 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
     if (message.receiptEnvelope !== "") {
       obj.receiptEnvelope = message.receiptEnvelope;
     }
+    if (message.inputTokens !== 0) {
+      obj.inputTokens = Math.round(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      obj.outputTokens = Math.round(message.outputTokens);
+    }
     return obj;
   },
 
@@ -2539,6 +2582,8 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
       : undefined;
     message.imageDigest = object.imageDigest ?? "";
     message.receiptEnvelope = object.receiptEnvelope ?? "";
+    message.inputTokens = object.inputTokens ?? 0;
+    message.outputTokens = object.outputTokens ?? 0;
     return message;
   },
 };
@@ -2865,6 +2910,17 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,0 +1,162 @@
+import type { AuditEntry } from "@pancode/proto";
+import type { Command } from "commander";
+import type { CommandRunner } from "../command-runner.js";
+import { connect } from "../connection.js";
+import { EXIT, UsageError } from "../exit-codes.js";
+import { printJson, shortId, table } from "../output.js";
+
+/** The filters `pancode audit` accepts besides `run:<id>` (the coordinator knows more categories: run, worker, drain). */
+export const AUDIT_FILTERS = ["dispatch", "error", "budget", "safety", "run", "worker", "drain", "keys"] as const;
+
+/** `pancode audit --json`: one entry, stable camelCase fields. */
+export interface AuditEntryJson {
+  seq: number;
+  at: string;
+  category: string;
+  action: string;
+  runId: string | null;
+  actor: string;
+  gate: string | null;
+  message: string;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** `pancode audit verify --json`. */
+export interface AuditVerifyJson {
+  ok: boolean;
+  entries: number;
+  /** First broken entry; null when the chain is intact. */
+  brokenSeq: number | null;
+  /** edited | deleted | unlinked; null when intact. */
+  reason: string | null;
+  message: string;
+  /** Hash of the newest entry when intact: keep a copy elsewhere to detect a truncated trail later. */
+  headHash: string | null;
+}
+
+function entryJson(e: AuditEntry): AuditEntryJson {
+  let data: Record<string, unknown> = {};
+  try {
+    data = JSON.parse(e.dataJson || "{}") as Record<string, unknown>;
+  } catch (_err) {
+    // Never fail a listing over a detail field; the hash chain is what proves integrity.
+  }
+  return {
+    seq: e.seq,
+    at: e.at,
+    category: e.category,
+    action: e.action,
+    runId: e.runId || null,
+    actor: e.actor,
+    gate: e.gate || null,
+    message: e.message,
+    data,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+/** Parses the filter argument: a category, or `run:<id>` (a unique prefix of the id is enough). */
+export function parseAuditFilter(filter: string | undefined): { category?: string; runId?: string } {
+  if (filter === undefined || filter === "") return {};
+  if (filter.startsWith("run:")) {
+    const runId = filter.slice(4).trim();
+    if (!runId) throw new UsageError('run filter needs an id: "run:<id>"');
+    return { runId };
+  }
+  if (!(AUDIT_FILTERS as readonly string[]).includes(filter)) {
+    throw new UsageError(`unknown audit filter "${filter}"; use one of: ${AUDIT_FILTERS.join(", ")}, run:<id>`);
+  }
+  return { category: filter };
+}
+
+function parseLimit(text: string | undefined): number {
+  if (text === undefined) return 50;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new UsageError(`--limit must be a whole number from 1 to 1000, got "${text}"`);
+  }
+  return n;
+}
+
+/** `pancode audit [filter] [--limit N] [--json]`: the newest audit entries. */
+export async function auditCommand(
+  filter: string | undefined,
+  options: { limit?: string; json?: boolean },
+): Promise<number> {
+  const query = { ...parseAuditFilter(filter), limit: parseLimit(options.limit) };
+  const api = connect();
+  try {
+    const entries = await api.listAudit(query);
+    if (options.json) {
+      printJson({ entries: entries.map(entryJson) });
+      return EXIT.ok;
+    }
+    if (entries.length === 0) {
+      process.stdout.write("no audit entries\n");
+      return EXIT.ok;
+    }
+    const rows = entries.map((e) => [
+      String(e.seq),
+      e.at.replace("T", " ").replace(/\.\d+Z$/, "Z"),
+      e.category,
+      e.action,
+      e.runId ? shortId(e.runId) : "-",
+      e.gate || "-",
+      e.message.replace(/\s+/g, " ").slice(0, 100),
+    ]);
+    process.stdout.write(`${table(["SEQ", "TIME", "CATEGORY", "ACTION", "RUN", "GATE", "MESSAGE"], rows)}\n`);
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+/** `pancode audit verify [--json]`: exit 0 when the hash chain is intact, 1 naming the first broken entry. */
+export async function auditVerifyCommand(options: { json?: boolean }): Promise<number> {
+  const api = connect();
+  try {
+    const v = await api.verifyAudit();
+    if (options.json) {
+      const out: AuditVerifyJson = {
+        ok: v.ok,
+        entries: v.entries,
+        brokenSeq: v.ok ? null : v.brokenSeq,
+        reason: v.ok ? null : v.reason,
+        message: v.ok ? `audit chain OK (${v.entries} entries)` : v.message,
+        headHash: v.ok ? v.headHash : null,
+      };
+      printJson(out);
+    } else if (v.ok) {
+      process.stdout.write(`audit chain OK (${v.entries} entries)\n`);
+      if (v.headHash) process.stdout.write(`head ${v.headHash}\n`);
+    } else {
+      process.stdout.write(`audit chain BROKEN at entry ${v.brokenSeq} (${v.reason}): ${v.message}\n`);
+    }
+    return v.ok ? EXIT.ok : EXIT.runFailed;
+  } finally {
+    api.close();
+  }
+}
+
+/** Registers `pancode audit` and `pancode audit verify`. */
+export function registerAudit(program: Command, run: CommandRunner): void {
+  const audit = program
+    .command("audit")
+    .description("the tamper-evident audit trail, newest first: admissions, refusals, runs, budget, workers, drain")
+    .argument("[filter]", `${AUDIT_FILTERS.join(" | ")} | run:<id>`)
+    .option("--limit <N>", "how many entries (default 50)")
+    .option("--json", "print one JSON document")
+    .action((filter: string | undefined, options: { limit?: string; json?: boolean }) =>
+      run("audit", () => auditCommand(filter, options)),
+    );
+  audit
+    .command("verify")
+    .description("check the audit hash chain; exit 1 naming the first edited or deleted entry")
+    .option("--json", "print one JSON document")
+    .action((_options: { json?: boolean }, command: Command) =>
+      run("audit", () => auditVerifyCommand(command.optsWithGlobals())),
+    );
+}

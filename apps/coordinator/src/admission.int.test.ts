@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { status } from "@grpc/grpc-js";
+import { EMPTY_DIGEST } from "@pancode/core";
+import {
+  type ClientApi,
+  clientCredentials,
+  createClientApi,
+  createWorkerApi,
+  type DispatchRequestInput,
+  type WorkerApi,
+} from "@pancode/proto";
+import { generateSigningKey } from "@pancode/receipts";
+import { noopLogger } from "@pancode/telemetry";
+import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
+import { signedStatement } from "@pancode/testing/worker-receipts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCoordinatorConfig } from "./config.js";
+import { type Coordinator, startCoordinator } from "./coordinator.js";
+
+// The admission pipeline through the real gRPC API on real Postgres. Each request fails two gates and must be
+// refused by the earlier one, with that gate's gRPC status and exactly one audit entry naming the gate.
+
+let pg: PostgresServer;
+let dataDir: string;
+let coordinator: Coordinator;
+let client: ClientApi;
+let worker: WorkerApi;
+
+const insecure = clientCredentials({ tls: false, caPath: "" });
+const COMMIT = "a".repeat(40);
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  dataDir = await mkdtemp(join(tmpdir(), "pancode-admission-"));
+  const config = loadCoordinatorConfig({
+    PANCODE_LISTEN: "127.0.0.1:0",
+    PANCODE_DATA_DIR: dataDir,
+    DATABASE_URL: await freshDatabaseUrl(pg.url),
+    PANCODE_DEFAULT_AGENT: "shell",
+    PANCODE_BUDGET_CEILING: "10",
+    PANCODE_PER_RUN_BUDGET: "0.07",
+  });
+  coordinator = await startCoordinator({ config, logger: noopLogger });
+  client = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
+  worker = createWorkerApi({ address: coordinator.address, token: coordinator.workerToken, credentials: insecure });
+});
+
+afterAll(async () => {
+  client?.close();
+  worker?.close();
+  await coordinator?.close();
+  await pg?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function request(overrides: Partial<DispatchRequestInput>): Promise<DispatchRequestInput> {
+  const bundle = await client.uploadBlob("bundle", Buffer.from(`bundle ${randomUUID()}`));
+  return {
+    task: "true",
+    agent: "shell",
+    isolate: false,
+    mode: "build",
+    model: "",
+    submitter: "gate-tester",
+    workspace: {
+      repoId: randomUUID(),
+      baseCommit: COMMIT,
+      bundleDigest: bundle.digest,
+      stateDigest: EMPTY_DIGEST,
+      stateTree: COMMIT,
+    },
+    ...overrides,
+  };
+}
+
+const totalEntries = async () => (await client.listAudit({ limit: 1000 })).length;
+
+/** Dispatches, expects a refusal by `gate` with `grpcStatus`, and exactly one new audit entry saying so. */
+async function expectRefusal(overrides: Partial<DispatchRequestInput>, gate: string, grpcStatus: status) {
+  const before = await totalEntries();
+  const err = await client.dispatch(await request(overrides)).then(
+    () => {
+      throw new Error(`dispatch was admitted, expected a refusal by the ${gate} gate`);
+    },
+    (e: unknown) => e as Error & { code: string; cause: { code: number } },
+  );
+  expect(err.message).toMatch(/^Dispatch blocked: /);
+  expect(err.cause.code).toBe(grpcStatus);
+  expect(await totalEntries()).toBe(before + 1);
+  const [entry] = await client.listAudit({ limit: 1 });
+  expect(entry).toMatchObject({ category: "dispatch", action: "refused", gate, actor: "gate-tester", runId: "" });
+  expect(entry?.message).toBe(err.message);
+  return err;
+}
+
+describe("admission gates, in order", () => {
+  it("plan mode + empty task: the mode gate", async () => {
+    await expectRefusal({ mode: "plan", task: "  " }, "mode", status.FAILED_PRECONDITION);
+  });
+
+  it("review mode with a writing agent + empty task: the mutation gate", async () => {
+    await expectRefusal({ mode: "review", task: "" }, "mutation", status.PERMISSION_DENIED);
+  });
+
+  it("empty task + exhausted budget: the task gate; budget + unknown agent: the budget gate", async () => {
+    await client.setBudget(0.05, "gate-tester");
+    await expectRefusal({ task: " \n" }, "task", status.INVALID_ARGUMENT);
+    const err = await expectRefusal({ agent: "no-such-agent" }, "budget", status.RESOURCE_EXHAUSTED);
+    expect(err.message).toBe(
+      "Dispatch blocked: Budget ceiling would be exceeded (spent: $0.00, estimated next: $0.07, ceiling: $0.05)",
+    );
+    await client.setBudget(10, "gate-tester");
+  });
+
+  it("unknown agent + no worker: the agent gate; no worker: the routing gate", async () => {
+    const err = await expectRefusal({ agent: "no-such-agent" }, "agent", status.NOT_FOUND);
+    expect(err.message).toContain("shell");
+    await expectRefusal({}, "routing", status.FAILED_PRECONDITION);
+  });
+
+  it("an admitted run records its admission, start and completion", async () => {
+    const key = generateSigningKey();
+    await worker.register({
+      workerId: "wa",
+      pool: "default",
+      sandbox: "docker",
+      capacity: 1,
+      version: "test",
+      runtimes: ["command"],
+      providers: [],
+      publicKeyPem: key.publicKeyPem,
+    });
+    const { run } = await client.dispatch(await request({}));
+    const runId = run?.id ?? "";
+    const claim = await worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });
+    await worker.completeRun({
+      lease: claim.spec?.lease,
+      status: "done",
+      hasExitCode: true,
+      exitCode: 0,
+      error: "",
+      outputTail: "",
+      startedAt: "",
+      finishedAt: new Date().toISOString(),
+      costUsd: 0.01,
+      patch: undefined,
+      imageDigest: "",
+      receiptEnvelope: signedStatement({ runId, workerId: "wa", status: "done" }, key),
+      inputTokens: 10,
+      outputTokens: 5,
+    });
+    const entries = await client.listAudit({ runId: runId.slice(0, 8) });
+    expect(entries.map((e) => [e.category, e.action, e.actor])).toEqual([
+      ["run", "completed", "wa"],
+      ["run", "started", "wa"],
+      ["dispatch", "admitted", "gate-tester"],
+    ]);
+    expect(JSON.parse(entries[0]?.dataJson ?? "{}")).toMatchObject({
+      status: "done",
+      inputTokens: 10,
+      outputTokens: 5,
+    });
+    const budget = await client.listAudit({ category: "budget" });
+    expect(budget.map((e) => [e.action, e.actor, JSON.parse(e.dataJson)])).toEqual([
+      ["ceiling_set", "gate-tester", { fromUsd: 0.05, toUsd: 10 }],
+      ["ceiling_set", "gate-tester", { fromUsd: 10, toUsd: 0.05 }],
+    ]);
+    expect((await client.listAudit({ category: "worker" }))[0]).toMatchObject({ action: "joined", actor: "wa" });
+  });
+
+  it("draining + empty task: the drain gate; the whole trail verifies", async () => {
+    expect(await client.drain("gate-tester")).toMatchObject({ draining: true, alreadyDraining: false });
+    expect(await client.drain("gate-tester")).toMatchObject({ draining: true, alreadyDraining: true });
+    expect((await client.listAudit({ category: "drain" })).map((e) => e.action)).toEqual(["drain_started"]);
+    await expectRefusal({ task: "" }, "drain", status.UNAVAILABLE);
+    await expect(client.listAudit({ category: "nonsense" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    const verdict = await client.verifyAudit();
+    expect(verdict).toMatchObject({ ok: true, brokenSeq: 0 });
+    expect(verdict.entries).toBe(await totalEntries());
+  });
+});

@@ -1,0 +1,181 @@
+import { PanCodeError } from "@pancode/core";
+import { and, asc, desc, eq, gt, type SQL, sql } from "drizzle-orm";
+import type { DbHandle } from "../handle.js";
+import type { AuditRow, RunRow } from "../rows.js";
+import { auditLog } from "../schema/index.js";
+import { auditEntryHash } from "./audit-hash.js";
+import { toDatabaseError } from "./db-errors.js";
+
+/** Categories of audit entries. */
+export const AUDIT_CATEGORIES = ["dispatch", "error", "budget", "safety", "run", "worker", "drain", "keys"] as const;
+
+/** One of {@link AUDIT_CATEGORIES}. */
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+
+/** An entry to append; the database assigns seq, prev_hash and hash. */
+export interface NewAuditEntry {
+  category: AuditCategory;
+  action: string;
+  runId?: string | null;
+  actor?: string;
+  gate?: string;
+  message?: string;
+  data?: Record<string, unknown>;
+  /** @default new Date() */
+  at?: Date;
+}
+
+/**
+ * The audit entry of a run's state change, built from the changed row. Queries that take one append it in the
+ * same transaction as the change: both commit, or neither does.
+ */
+export type AuditFor = (run: RunRow) => NewAuditEntry;
+
+/** Filter of {@link listAudit}; entries come newest first. */
+export interface AuditFilter {
+  category?: AuditCategory;
+  runId?: string;
+  /** @default 50 */
+  limit?: number;
+}
+
+/** Result of {@link verifyAudit}: the whole chain checks out, or the first entry that does not. */
+export type AuditVerification =
+  | { ok: true; entries: number; headHash: string }
+  | {
+      ok: false;
+      entries: number;
+      /** Seq of the first entry that fails (for a deletion: the entry after the gap). */
+      seq: number;
+      reason: "edited" | "deleted" | "unlinked";
+      message: string;
+    };
+
+// One key for the whole chain: every appender, in any coordinator process, takes this transaction-scoped lock
+// before reading the head, so two appends can never both link to the same previous entry. Advisory locks need no
+// row to exist (the first append has no head to lock) and work the same on PGlite.
+const CHAIN_LOCK = 0x70616e63; // "panc"
+
+/** Rows read per round trip while verifying. */
+const VERIFY_PAGE = 1000;
+
+/**
+ * Appends one entry to the chain and returns it. Serialised cluster-wide on an advisory transaction lock. Inside a
+ * caller's transaction it runs as a savepoint and the lock is held until that transaction ends. A failure names the
+ * entry it could not record (UNAVAILABLE when the database is unreachable, else INTERNAL).
+ */
+export async function appendAudit(db: DbHandle, entry: NewAuditEntry): Promise<AuditRow> {
+  if (!(AUDIT_CATEGORIES as readonly string[]).includes(entry.category)) {
+    throw new PanCodeError("INVALID_ARGUMENT", `unknown audit category "${entry.category}"`);
+  }
+  try {
+    return await insertEntry(db, entry);
+  } catch (err) {
+    const cause = toDatabaseError("appendAudit", err);
+    const what = `${entry.category}/${entry.action}${entry.runId ? ` of run ${entry.runId}` : ""}`;
+    throw new PanCodeError(cause.code, `audit trail: could not record ${what}: ${cause.message}`, {
+      cause: err,
+      retryable: cause.retryable,
+    });
+  }
+}
+
+async function insertEntry(db: DbHandle, entry: NewAuditEntry): Promise<AuditRow> {
+  // What jsonb will hand back: undefined dropped, Dates as strings; the hash must cover exactly that.
+  const data = JSON.parse(JSON.stringify(entry.data ?? {})) as Record<string, unknown>;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`);
+    const [head] = await tx
+      .select({ seq: auditLog.seq, hash: auditLog.hash })
+      .from(auditLog)
+      .orderBy(desc(auditLog.seq))
+      .limit(1);
+    const fields = {
+      seq: (head?.seq ?? 0) + 1,
+      // Millisecond precision, so the timestamp read back from timestamptz hashes the same.
+      at: new Date((entry.at ?? new Date()).getTime()),
+      category: entry.category,
+      action: entry.action,
+      runId: entry.runId ?? null,
+      actor: entry.actor ?? "",
+      gate: entry.gate ?? "",
+      message: entry.message ?? "",
+      data,
+      prevHash: head?.hash ?? "",
+    };
+    const [row] = await tx
+      .insert(auditLog)
+      .values({ ...fields, hash: auditEntryHash(fields) })
+      .returning();
+    if (!row) throw new PanCodeError("INTERNAL", `audit append of "${entry.category}/${entry.action}" returned no row`);
+    return row;
+  });
+}
+
+/** Entries matching the filter, newest first. */
+export async function listAudit(db: DbHandle, filter: AuditFilter): Promise<AuditRow[]> {
+  const where: SQL[] = [];
+  if (filter.category) where.push(eq(auditLog.category, filter.category));
+  if (filter.runId) where.push(eq(auditLog.runId, filter.runId));
+  const limit = filter.limit !== undefined && filter.limit > 0 ? Math.min(filter.limit, 10_000) : 50;
+  return db
+    .select()
+    .from(auditLog)
+    .where(where.length > 0 ? and(...where) : undefined)
+    .orderBy(desc(auditLog.seq))
+    .limit(limit);
+}
+
+/**
+ * Walks the chain from the first entry: every seq must follow the previous one (a gap is a deleted entry), every
+ * prev_hash must equal the previous entry's hash, and every hash must match the entry's fields (an edit). Reports
+ * the first entry that fails. Deleting the newest entries leaves a shorter valid chain: only an external copy of
+ * the head hash (printed by `pancode audit verify`) detects that.
+ */
+export async function verifyAudit(db: DbHandle): Promise<AuditVerification> {
+  let prevSeq = 0;
+  let prevHash = "";
+  let entries = 0;
+  for (;;) {
+    const page = await db
+      .select()
+      .from(auditLog)
+      .where(gt(auditLog.seq, prevSeq))
+      .orderBy(asc(auditLog.seq))
+      .limit(VERIFY_PAGE);
+    for (const row of page) {
+      const broken = checkEntry(row, prevSeq, prevHash);
+      if (broken) return { ok: false, entries, seq: row.seq, ...broken };
+      prevSeq = row.seq;
+      prevHash = row.hash;
+      entries++;
+    }
+    if (page.length < VERIFY_PAGE) return { ok: true, entries, headHash: prevHash };
+  }
+}
+
+function checkEntry(
+  row: AuditRow,
+  prevSeq: number,
+  prevHash: string,
+): { reason: "edited" | "deleted" | "unlinked"; message: string } | undefined {
+  if (row.seq !== prevSeq + 1) {
+    const missing =
+      row.seq - 1 === prevSeq + 1 ? `entry ${prevSeq + 1} is` : `entries ${prevSeq + 1}-${row.seq - 1} are`;
+    return { reason: "deleted", message: `${missing} missing before entry ${row.seq} (deleted)` };
+  }
+  if (row.prevHash !== prevHash) {
+    return {
+      reason: "unlinked",
+      message: `entry ${row.seq} does not link to entry ${prevSeq}: prev_hash ${row.prevHash || "(none)"} != ${prevHash || "(none)"}`,
+    };
+  }
+  const expected = auditEntryHash(row);
+  if (row.hash !== expected) {
+    return {
+      reason: "edited",
+      message: `entry ${row.seq} was modified: its hash ${row.hash} does not match its content (${expected})`,
+    };
+  }
+  return undefined;
+}
