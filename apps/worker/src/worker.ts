@@ -13,6 +13,7 @@ import type { WorkerConfig } from "./config.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { runtimesOf } from "./image-runtimes.js";
 import { JobRunner } from "./job-runner.js";
+import { resolveClientDir } from "./nested-dispatch.js";
 import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
 
 /** Version a worker reports when it registers. */
@@ -116,6 +117,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     workerId: config.id,
     agentNetwork: config.sandbox.agentNetwork,
     secrets: access.secrets,
+    nested: {
+      coordinatorAddress: config.coordinator.address,
+      clientDir: resolveClientDir(config.sandbox.clientBundle),
+    },
     flushMs: config.events.flushMs,
     ackWaitMs: config.bus.ackWaitMs,
     signingKey,
