@@ -107,7 +107,7 @@ async function dispatchBase() {
     stateTree: COMMIT,
   };
   return {
-    task: "audit src/",
+    task: "audit the sources",
     isolate: false,
     mode: "build",
     model: "",

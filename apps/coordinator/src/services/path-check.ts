@@ -22,11 +22,13 @@ export async function resolveInTree(raw: string, tree: TreeLookup): Promise<Path
   let pending = [...start.segments];
   const resolved: string[] = [];
   let hops = 0;
+  // The last symlink followed: an escape after it happened through it.
+  let via = raw;
   while (pending.length > 0) {
     const segment = pending.shift() as string;
     if (segment === "" || segment === ".") continue;
     if (segment === "..") {
-      if (resolved.length === 0) return { outside: true, via: raw };
+      if (resolved.length === 0) return { outside: true, via };
       resolved.pop();
       continue;
     }
@@ -35,11 +37,12 @@ export async function resolveInTree(raw: string, tree: TreeLookup): Promise<Path
     if (tree.files.get(here)?.mode !== "120000") continue;
     if (++hops > MAX_LINK_HOPS) return { outside: true, via: `${here} (symlink loop)` };
     const target = await tree.readLink(here);
+    via = `${here} -> ${target}`;
     resolved.pop();
     if (target.startsWith("/")) {
       const inside = normalisePath(target);
       if (inside.outside || !(target === CONTAINER_WORKSPACE || target.startsWith(`${CONTAINER_WORKSPACE}/`))) {
-        return { outside: true, via: `${here} -> ${target}` };
+        return { outside: true, via };
       }
       resolved.length = 0;
       pending = [...inside.segments, ...pending];
@@ -58,18 +61,20 @@ export async function resolveInTree(raw: string, tree: TreeLookup): Promise<Path
  * a path, so tasks without paths cost nothing.
  */
 export async function checkPaths(task: string, loadTree: () => Promise<TreeLookup>): Promise<string[]> {
-  const candidates = extractPaths(task);
-  if (candidates.length === 0) return [];
+  const found = extractPaths(task);
+  if (found.length === 0) return [];
+  const candidates = found.map((c) => c.path);
   // Lexical escapes need no tree: refuse them before touching git.
   for (const raw of candidates) {
     if (normalisePath(raw).outside) throw outside(raw, raw);
   }
   const tree = await loadTree();
   const warnings: string[] = [];
-  for (const raw of candidates) {
+  for (const { path: raw, likely } of found) {
     const verdict = await resolveInTree(raw, tree);
     if (verdict.outside) throw outside(raw, verdict.via);
-    if (!verdict.exists) warnings.push(`path "${raw}" named in the task does not exist in the workspace`);
+    // Only tokens that are surely paths earn a warning; `and/or` is checked for escapes but never reported.
+    if (!verdict.exists && likely) warnings.push(`path "${raw}" named in the task does not exist in the workspace`);
   }
   return warnings;
 }

@@ -10,20 +10,29 @@ const FILE_EXTENSION = /\.[A-Za-z][A-Za-z0-9_-]{0,9}$/;
 /** Characters that separate words in prose and shell commands; quotes and brackets are stripped around a token. */
 const SEPARATORS = /[\s"'`()[\]{}<>|;&,=]+/;
 
+/** A path candidate of a task; `likely` ones are surely meant as paths, so a missing one is worth a warning. */
+export interface PathCandidate {
+  path: string;
+  likely: boolean;
+}
+
 /**
  * Candidate file paths named in a task, in order of appearance and without duplicates. Unlike the seed (which only
  * looked at `./`, `../`, `/`, `src/`, `lib/` and `test/` prefixes), any token counts that is
  * - `..`, or starts with `/`, `./`, `../` or `~/` (explicit paths), or
- * - contains a `/` and either ends in `/` or in a file extension (`docs/a.md`, `packages/x/`), or
- * - a bare name with a file extension that contains a letter (`package.json`, `README.md`).
- * URLs, `--flag=value` prefixes, `:line:col` suffixes, trailing punctuation and the harmless devices
- * (`/dev/null`, ...) are left out.
+ * - contains a `/` (`docs/a.md`, `etc-link/passwd`: a symlink may hide behind any directory name), or
+ * - a bare name with a file extension that starts with a letter (`package.json`, `README.md`).
+ * Explicit paths, bare names and slash paths ending in `/` or a file extension are `likely`; other slash tokens
+ * (`and/or`) are checked for escapes only. URLs, `--flag` tokens (their `=value` is checked), `:line:col` suffixes,
+ * trailing punctuation and the harmless devices (`/dev/null`, ...) are left out.
  */
-export function extractPaths(task: string): string[] {
-  const found: string[] = [];
+export function extractPaths(task: string): PathCandidate[] {
+  const found: PathCandidate[] = [];
   for (const raw of task.split(SEPARATORS)) {
     const token = cleanToken(raw);
-    if (token && isPathLike(token) && !found.includes(token)) found.push(token);
+    if (!token || found.some((c) => c.path === token)) continue;
+    const kind = pathKind(token);
+    if (kind) found.push({ path: token, likely: kind === "likely" });
   }
   return found;
 }
@@ -32,18 +41,23 @@ function cleanToken(raw: string): string {
   let token = raw;
   if (token.includes("://") || token.startsWith("-") || token.startsWith("@") || token.startsWith("$")) return "";
   // A redirect such as 2>/dev/null was split at ">"; a leading digit-only token is then harmless.
-  token = token.replace(/[.,;:!?]+$/, "");
+  // Sentence punctuation, but not the dots of `..` itself.
+  if (!/^[./]+$/.test(token)) token = token.replace(/[.,;:!?]+$/, "");
   // src/a.ts:12 or src/a.ts:12:5 (compiler and grep output).
   token = token.replace(/:\d+(?::\d+)?$/, "");
   return token;
 }
 
-function isPathLike(token: string): boolean {
-  if (HARMLESS_DEVICES.has(token)) return false;
-  if (token === "..") return true;
-  if (/^(\/|\.\/|\.\.\/|~\/)/.test(token)) return /[A-Za-z0-9_.~-]/.test(token.slice(1)) || token.startsWith("..");
-  if (token.includes("/")) return token.endsWith("/") || FILE_EXTENSION.test(token.slice(token.lastIndexOf("/")));
-  return FILE_EXTENSION.test(token) && /^[\w.+-]+$/.test(token) && !/^\d/.test(token);
+function pathKind(token: string): "likely" | "possible" | undefined {
+  if (HARMLESS_DEVICES.has(token)) return undefined;
+  if (token === "..") return "likely";
+  if (/^(\/|\.\/|\.\.\/|~\/)/.test(token)) {
+    return /[A-Za-z0-9_.~-]/.test(token.slice(1)) || token.startsWith("..") ? "likely" : undefined;
+  }
+  if (token.includes("/")) {
+    return token.endsWith("/") || FILE_EXTENSION.test(token.slice(token.lastIndexOf("/"))) ? "likely" : "possible";
+  }
+  return FILE_EXTENSION.test(token) && /^[\w.+-]+$/.test(token) && !/^\d/.test(token) ? "likely" : undefined;
 }
 
 /** A path named in a task, made relative to the workspace root; `outside` when it leaves it lexically. */

@@ -1,4 +1,4 @@
-import { EMPTY_DIGEST } from "@pancode/core";
+import { EMPTY_DIGEST, isPanCodeError, PanCodeError } from "@pancode/core";
 import type { StateTree, WorkspaceCache } from "@pancode/git";
 import type { BlobStore } from "../blob-store.js";
 
@@ -38,7 +38,15 @@ export class WorkspaceTrees {
       this.cache.set(key, cached);
       return cached;
     }
-    const loading = this.read(ws, state);
+    const loading = this.read(ws, state).catch((err: unknown) => {
+      // Fail closed: without the tree no symlink can be ruled out, and a worker could not build this state either.
+      const why = isPanCodeError(err) ? err.message : String(err);
+      throw new PanCodeError(
+        "INVALID_ARGUMENT",
+        `the workspace (repository ${ws.repoId}, commit ${ws.baseCommit}) could not be read to check the paths the task names: ${why}`,
+        { cause: err },
+      );
+    });
     this.cache.set(key, loading);
     // A failure is not cached: the next dispatch tries again.
     loading.catch(() => this.cache.delete(key));
