@@ -211,6 +211,7 @@ export class JobRunner {
       receiptEnvelope: signAttemptReceipt({
         spec,
         ...facts,
+        safety: grant.safety,
         outcome,
         workerId: this.options.workerId,
         key: this.options.signingKey,
