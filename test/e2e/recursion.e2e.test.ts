@@ -65,8 +65,9 @@ describe("nested dispatch from inside a container", () => {
     expect(child).toMatchObject({ status: "done", depth: 1, task: "cat marker.txt" });
     expect(parent.depth).toBe(0);
     // The session's safety level is in the signed receipt.
-    const receipt = await cluster.cli(["receipt", "show", parent.runId, "--json"], { cwd: repo.dir });
-    expect(receipt.stdout).toMatch(/"safetyLevel": "full-auto"/);
+    const exported = await cluster.cli(["receipt", "export", parent.runId], { cwd: repo.dir });
+    const statement = JSON.parse(Buffer.from(JSON.parse(exported.stdout).payload, "base64").toString("utf8"));
+    expect(statement.predicate.parameters.safetyLevel).toBe("full-auto");
     // The run's token came back in its patch; the run has ended, so the token no longer dispatches.
     const token = (await readFile(join(repo.dir, "token.txt"), "utf8")).trim();
     expect(token).toMatch(/^pcr1\./);

@@ -255,6 +255,13 @@ describe("gate 4: recursion through run tokens", () => {
     });
     expect((await api.getRun(child?.id ?? "")).id).toBe(child?.id);
     await expect(api.getRun(top.run.id)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // A sub-run may name its parent's workspace, never another one.
+    const same = await api.dispatch({ ...request("echo same", "nester"), agentFiles: AGENT_FILES });
+    expect(same.run?.parentRunId).toBe(top.run.id);
+    const other = { ...ws, stateTree: "c".repeat(40) };
+    await expect(
+      api.dispatch({ ...request("echo other", "nester"), workspace: other, agentFiles: AGENT_FILES }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(api.listRuns(5)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     await expect(api.getBudget()).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     api.close();

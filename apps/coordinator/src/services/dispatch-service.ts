@@ -9,10 +9,9 @@ import { checkMode, checkMutation, checkTask, checkWorkspaceShape, type Dispatch
 import { type BudgetService, refusal } from "./budget-service.js";
 import { checkLoop, DEFAULT_LOOP_THRESHOLDS, type LoopThresholds, taskHashOf } from "./loop-detector.js";
 import { checkPaths } from "./path-check.js";
-import { checkRecursion, type Nesting } from "./recursion-guard.js";
+import { checkRecursion, inheritedWorkspace, type Nesting } from "./recursion-guard.js";
 import type { RunNotifier } from "./run-notifier.js";
-import { workspaceOf } from "./run-view.js";
-import { checkScope, DEFAULT_SAFETY, parseSafetyLevel, type SafetyLevel, weakerLevel } from "./safety-scope.js";
+import { checkScope, sessionSafety } from "./safety-scope.js";
 import type { WorkerDirectory } from "./worker-directory.js";
 import type { WorkspaceTrees } from "./workspace-trees.js";
 
@@ -47,14 +46,6 @@ export interface DispatchServiceDeps {
 /** Default of PANCODE_DISPATCH_MAX_DEPTH. */
 export const DEFAULT_MAX_DEPTH = 2;
 
-/** The session's safety level; a sub-run never gets more than the run that dispatched it was given. */
-function sessionSafety(input: DispatchInput, parent: RunRow | undefined): SafetyLevel {
-  const requested = parseSafetyLevel(input.safety || DEFAULT_SAFETY);
-  if (!parent) return requested;
-  const inherited = typeof parent.spec.safety === "string" ? parseSafetyLevel(parent.spec.safety) : DEFAULT_SAFETY;
-  return weakerLevel(requested, inherited);
-}
-
 /** The cost cap a run gets: the dispatch's own when positive, else the cluster's per-run budget, else 0 (none). */
 export function effectiveCostCap(requestedUsd: number | undefined, perRunUsd: number | undefined): number {
   if (requestedUsd !== undefined && Number.isFinite(requestedUsd) && requestedUsd > 0) return requestedUsd;
@@ -85,7 +76,8 @@ export class DispatchService {
     const agentName = input.agent || this.deps.defaultAgent;
     // The repository's own agents and teams apply to this dispatch only; broken files are warnings, not refusals.
     const repo = loadDefinitionFiles(input.agentFiles ?? [], "repo");
-    const warnings = repo.errors.map((e) => e.message);
+    const fileWarnings = repo.errors.map((e) => e.message);
+    const warnings = [...fileWarnings];
     const agents =
       repo.agents.length + repo.teams.length > 0 ? this.deps.agents.withRepository(repo) : this.deps.agents;
     checkMode(input);
@@ -100,7 +92,7 @@ export class DispatchService {
     // Gate 4: nesting comes from the parent row only. A sub-run that names no workspace works on its parent's.
     const parent = input.parentRunId ? await this.deps.db.getRun(input.parentRunId) : undefined;
     const nesting: Nesting = checkRecursion(parent, input.parentRunId, this.deps.maxDepth ?? DEFAULT_MAX_DEPTH);
-    if (parent && !input.workspace.repoId) input = { ...input, workspace: workspaceOf(parent) };
+    if (parent) input = { ...input, workspace: inheritedWorkspace(input, parent) };
     checkTask(input);
     checkWorkspaceShape(input);
     if (input.maxCostUsd !== undefined && (!Number.isFinite(input.maxCostUsd) || input.maxCostUsd < 0)) {
@@ -115,7 +107,7 @@ export class DispatchService {
       })),
     );
     // Gate 7: scope (needs the agent; an unknown one is gate 9's to report), then loop detection.
-    const safety = sessionSafety(input, parent);
+    const safety = sessionSafety(input.safety ?? "", parent?.spec.safety);
     if (known) checkScope(known, safety);
     const loopWarning = await checkLoop(
       this.deps.db,
@@ -127,7 +119,7 @@ export class DispatchService {
     // Gate 8 needs only the agent's name (and the model, when known) to estimate.
     const estimateUsd = await this.deps.budget.estimate(agentName, input.model, agents);
     await this.deps.budget.check(estimateUsd);
-    const agent = resolveAgent(agents, agentName, warnings);
+    const agent = resolveAgent(agents, agentName, fileWarnings);
     const model = this.resolveModelFor(agent, input.model);
     await this.checkRouting(agent, model);
     const bundleDigest = await this.checkWorkspaceBlobs(input);

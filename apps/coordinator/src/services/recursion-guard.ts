@@ -1,5 +1,7 @@
 import { isTerminalStatus, PanCodeError } from "@pancode/core";
 import type { RunRow } from "@pancode/db";
+import type { DispatchInput } from "./admission.js";
+import { workspaceOf } from "./run-view.js";
 
 /** Where a dispatch sits in the tree of runs, derived on the server only. */
 export interface Nesting {
@@ -27,4 +29,20 @@ export function checkRecursion(parent: RunRow | undefined, parentRunId: string |
     );
   }
   return { parentRunId: parent.id, depth };
+}
+
+/**
+ * A sub-run works on its parent's workspace. A run token cannot upload blobs, so naming another workspace could only
+ * reach someone else's repository: refused.
+ */
+export function inheritedWorkspace(input: DispatchInput, parent: RunRow): DispatchInput["workspace"] {
+  const own = workspaceOf(parent);
+  const w = input.workspace;
+  if (w.repoId && (w.repoId !== own.repoId || w.baseCommit !== own.baseCommit || w.stateTree !== own.stateTree)) {
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      `a sub-run of run ${parent.id} works on its parent's workspace; send no workspace with a run token`,
+    );
+  }
+  return own;
 }

@@ -20,6 +20,16 @@ export function parseSafetyLevel(value: string): SafetyLevel {
   );
 }
 
+/**
+ * The level a dispatch runs under: the one it asked for ('' = auto-edit), capped at the parent's for a sub-run, so
+ * a run can never dispatch more capable agents than its own session allowed.
+ */
+export function sessionSafety(requested: string, parentLevel?: unknown): SafetyLevel {
+  const level = parseSafetyLevel(requested || DEFAULT_SAFETY);
+  if (parentLevel === undefined) return level;
+  return weakerLevel(level, typeof parentLevel === "string" ? parseSafetyLevel(parentLevel) : DEFAULT_SAFETY);
+}
+
 /** The weaker of two levels: a sub-run never gets more than the run that dispatched it. */
 export function weakerLevel(a: SafetyLevel, b: SafetyLevel): SafetyLevel {
   return SAFETY_LEVELS.indexOf(a) <= SAFETY_LEVELS.indexOf(b) ? a : b;
