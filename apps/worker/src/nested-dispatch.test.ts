@@ -1,5 +1,8 @@
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { nestedDispatchEnv } from "./nested-dispatch.js";
+import { installClient, nestedDispatchEnv } from "./nested-dispatch.js";
 
 const config = { coordinatorAddress: "127.0.0.1:7400", clientDir: "/srv/pancode/client" };
 const grant = { runToken: "pcr1.r1.mac", depth: 1, safety: "full-auto" };
@@ -35,5 +38,25 @@ describe("nestedDispatchEnv", () => {
     expect(env.PANCODE_CLI).toBe("/srv/pancode/client/pancode.mjs");
     expect(env.PATH).toBeUndefined();
     expect(mounts).toEqual([]);
+  });
+});
+
+describe("installClient", () => {
+  it("copies bundle and launcher into the data dir, readable and never group- or world-writable", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pancode-client-"));
+    try {
+      const source = join(dir, "src");
+      await mkdir(source);
+      await writeFile(join(source, "pancode.mjs"), "console.log(1)\n");
+      await writeFile(join(source, "pancode"), "#!/bin/sh\n");
+      const target = await installClient(source, join(dir, "data"));
+      expect(target).toBe(join(dir, "data", "client"));
+      expect(await readFile(join(target, "pancode.mjs"), "utf8")).toBe("console.log(1)\n");
+      expect((await stat(join(target, "pancode"))).mode & 0o777).toBe(0o755);
+      expect((await stat(join(target, "pancode.mjs"))).mode & 0o777).toBe(0o644);
+      expect(await installClient("", join(dir, "data"))).toBe("");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { NetworkPolicy } from "@pancode/core";
@@ -37,6 +39,29 @@ export interface RunGrant {
 export function resolveClientDir(configured: string): string {
   const dir = configured || fileURLToPath(new URL("../../cli/dist/client/", import.meta.url));
   return existsSync(join(dir, CLIENT_BUNDLE_FILE)) ? dir : "";
+}
+
+/** File name of the launcher script next to the bundle (`pancode` on the container's PATH). */
+const LAUNCHER_FILE = "pancode";
+
+/**
+ * Copies the client bundle into `<dataDir>/client` and returns that directory ('' without a bundle). Agent
+ * containers are started by the host's Docker engine, which resolves bind mounts on the host: a containerised worker
+ * (deploy/docker/worker.Dockerfile) has its data dir mounted at the same host path, but not its /app. Each file is
+ * written under a temporary name and renamed, so a run starting meanwhile never sees half a file.
+ */
+export async function installClient(sourceDir: string, dataDir: string): Promise<string> {
+  if (!sourceDir) return "";
+  const target = join(dataDir, "client");
+  await mkdir(target, { recursive: true, mode: 0o755 });
+  for (const file of [CLIENT_BUNDLE_FILE, LAUNCHER_FILE]) {
+    const temp = join(target, `.${file}.${randomUUID()}`);
+    await copyFile(join(sourceDir, file), temp);
+    // Readable (and the launcher executable) by the container's uid 1000, never writable by it.
+    await chmod(temp, file === LAUNCHER_FILE ? 0o755 : 0o644);
+    await rename(temp, join(target, file));
+  }
+  return target;
 }
 
 /**
