@@ -24,6 +24,10 @@ export interface RunJson {
   } | null;
   receiptId: string;
   outputTail: string;
+  /** The run that dispatched this one (nested dispatch); null for client submissions. */
+  parentRunId: string | null;
+  /** Nesting depth: 0 for client submissions. */
+  depth: number;
 }
 
 /** Converts a run from the wire into its JSON shape. */
@@ -58,6 +62,8 @@ export function runJson(run: RunInfo): RunJson {
       : null,
     receiptId: run.receiptId,
     outputTail: run.outputTail,
+    parentRunId: run.parentRunId || null,
+    depth: run.depth,
   };
 }
 

@@ -63,6 +63,7 @@ async function request(overrides: Partial<DispatchRequestInput>): Promise<Dispat
     agent: "shell",
     isolate: false,
     mode: "build",
+    safety: "full-auto",
     model: "",
     submitter: "gate-tester",
     workspace: {

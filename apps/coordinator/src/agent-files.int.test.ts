@@ -106,7 +106,15 @@ async function dispatchBase() {
     stateDigest: EMPTY_DIGEST,
     stateTree: COMMIT,
   };
-  return { task: "audit src/", isolate: false, mode: "build", model: "", submitter: "t", workspace };
+  return {
+    task: "audit the sources",
+    isolate: false,
+    mode: "build",
+    model: "",
+    submitter: "t",
+    safety: "full-auto",
+    workspace,
+  };
 }
 
 describe("custom agents", () => {

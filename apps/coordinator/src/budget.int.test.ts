@@ -82,7 +82,16 @@ async function workspace() {
 }
 
 const dispatch = (ws: Awaited<ReturnType<typeof workspace>>, agent = "shell") =>
-  client.dispatch({ task: "true", agent, isolate: false, mode: "build", model: "", submitter: "t", workspace: ws });
+  client.dispatch({
+    task: "true",
+    agent,
+    isolate: false,
+    mode: "build",
+    model: "",
+    submitter: "t",
+    safety: "full-auto",
+    workspace: ws,
+  });
 
 describe("budget", () => {
   it("admits exactly 14 of 100 concurrent dispatches and refuses the rest with the exact message", async () => {

@@ -55,6 +55,19 @@ const CoordinatorEnv = z.object({
   PANCODE_BUDGET_CEILING: z.coerce.number().positive().default(10),
   /** Per-run cost cap in USD (0 = none); also the estimate of an agent that never ran. */
   PANCODE_PER_RUN_BUDGET: z.coerce.number().nonnegative().default(0),
+  /**
+   * Deepest nesting of runs dispatched by runs (client submissions are depth 0). 2 lets an agent delegate and its
+   * helper delegate once more, which covers orchestrator patterns without letting recursion run away.
+   */
+  PANCODE_DISPATCH_MAX_DEPTH: z.coerce.number().int().nonnegative().default(2),
+  /** Secret that run tokens are an HMAC of. Unset: read or create `<data dir>/run-token.secret`. */
+  PANCODE_RUN_TOKEN_SECRET: OptionalStringEnv,
+  /** Failures of one agent on one task (within the window) after which admission warns. */
+  PANCODE_LOOP_WARN: PositiveIntEnv.default(3),
+  /** Failures of one agent on one task (within the window) after which admission refuses. */
+  PANCODE_LOOP_REFUSE: PositiveIntEnv.default(5),
+  /** Window of loop detection in ms; 10 min, the seed's cooldown: older failures are forgiven. */
+  PANCODE_LOOP_WINDOW_MS: PositiveIntEnv.default(600_000),
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -63,7 +76,11 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   dataDir: env.PANCODE_DATA_DIR,
   logLevel: env.PANCODE_LOG_LEVEL,
   grpc: { listen: env.PANCODE_LISTEN, tls: { certPath: env.PANCODE_TLS_CERT, keyPath: env.PANCODE_TLS_KEY } },
-  auth: { clientToken: env.PANCODE_TOKEN, workerToken: env.PANCODE_WORKER_TOKEN },
+  auth: {
+    clientToken: env.PANCODE_TOKEN,
+    workerToken: env.PANCODE_WORKER_TOKEN,
+    runTokenSecret: env.PANCODE_RUN_TOKEN_SECRET,
+  },
   db: { url: env.DATABASE_URL },
   bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
   agents: {
@@ -71,6 +88,10 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     defaultAgent: env.PANCODE_DEFAULT_AGENT,
     agentsDir: env.PANCODE_AGENTS_DIR,
     configPath: env.PANCODE_CONFIG,
+  },
+  safety: {
+    maxDepth: env.PANCODE_DISPATCH_MAX_DEPTH,
+    loop: { warnAt: env.PANCODE_LOOP_WARN, refuseAt: env.PANCODE_LOOP_REFUSE, windowMs: env.PANCODE_LOOP_WINDOW_MS },
   },
   budget: { ceilingUsd: env.PANCODE_BUDGET_CEILING, perRunUsd: env.PANCODE_PER_RUN_BUDGET },
   runs: {

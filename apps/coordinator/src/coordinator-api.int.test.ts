@@ -187,6 +187,7 @@ describe("bad requests", () => {
         mode: "build",
         model: "",
         submitter: "t",
+        safety: "full-auto",
         workspace: { repoId: "r", baseCommit: COMMIT, bundleDigest: "", stateDigest: claimed, stateTree: COMMIT },
       }),
     ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
@@ -200,7 +201,7 @@ describe("bad requests", () => {
 
   it("names the available agents when the agent is unknown, and refuses an empty task", async () => {
     const ws = await workspace();
-    const base = { isolate: false, mode: "build", model: "", submitter: "t", workspace: ws };
+    const base = { isolate: false, mode: "build", model: "", submitter: "t", safety: "full-auto", workspace: ws };
     await expect(client.dispatch({ ...base, task: "true", agent: "nope" })).rejects.toThrow(
       /unknown agent "nope"; available agents: builder, dev, .*, shell/,
     );
@@ -220,6 +221,7 @@ describe("exactly-once result commit", () => {
       mode: "build",
       model: "",
       submitter: "t",
+      safety: "full-auto",
       workspace: ws,
     });
     const runId = run?.id ?? "";
@@ -285,6 +287,7 @@ describe("exactly-once result commit", () => {
       mode: "build",
       model: "",
       submitter: "t",
+      safety: "full-auto",
       workspace: ws,
     });
     const runId = run?.id ?? "";
@@ -336,6 +339,7 @@ describe("signed receipts", () => {
       mode: "build",
       model: "",
       submitter: "t",
+      safety: "full-auto",
       workspace: ws,
     });
     const runId = run?.id ?? "";

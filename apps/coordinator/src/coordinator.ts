@@ -4,6 +4,7 @@ import { Server } from "@grpc/grpc-js";
 import { createAgentRegistry, type LoadedDefinitions, loadAgentsDir, loadClusterConfig } from "@pancode/agents";
 import { createInProcessBus, createJetStreamBus, type TaskBus } from "@pancode/bus";
 import { openDatabase } from "@pancode/db";
+import { WorkspaceCache } from "@pancode/git";
 import { ClientServiceService, serverCredentials, WorkerServiceService } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
@@ -20,8 +21,10 @@ import { ReceiptWriter } from "./services/receipt-writer.js";
 import { RunLifecycle } from "./services/run-lifecycle.js";
 import { RunNotifier } from "./services/run-notifier.js";
 import { RunQueries } from "./services/run-queries.js";
+import { RunTokens } from "./services/run-tokens.js";
 import { WorkerDirectory } from "./services/worker-directory.js";
-import { CLIENT_TOKEN_FILE, resolveToken, WORKER_TOKEN_FILE } from "./tokens.js";
+import { WorkspaceTrees } from "./services/workspace-trees.js";
+import { CLIENT_TOKEN_FILE, RUN_TOKEN_SECRET_FILE, resolveToken, WORKER_TOKEN_FILE } from "./tokens.js";
 
 /** Version reported to clients and workers. */
 export const COORDINATOR_VERSION = "0.1.0";
@@ -58,6 +61,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   await mkdir(config.dataDir, { recursive: true });
   const clientToken = await resolveToken(config.auth.clientToken, config.dataDir, CLIENT_TOKEN_FILE);
   const workerToken = await resolveToken(config.auth.workerToken, config.dataDir, WORKER_TOKEN_FILE);
+  const runTokenSecret = await resolveToken(config.auth.runTokenSecret, config.dataDir, RUN_TOKEN_SECRET_FILE);
   // Read before anything is opened: a broken config or a missing agents directory is a deployment error.
   const cluster = await loadClusterConfig(config.agents.configPath || undefined);
   const agentsDir = config.agents.agentsDir || cluster.agentsDir || "";
@@ -141,7 +145,19 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     budget,
     perRunUsd: config.budget.perRunUsd,
     audit,
+    maxDepth: config.safety.maxDepth,
+    loop: config.safety.loop,
+    // Path validation reads submitted workspaces from bare mirrors of the coordinator's own.
+    trees: new WorkspaceTrees({
+      mirrors: new WorkspaceCache({
+        cacheDir: join(config.dataDir, "mirrors"),
+        worktreeRoot: join(config.dataDir, "worktrees"),
+        logger: logger.child({ component: "mirrors" }),
+      }),
+      blobs,
+    }),
   });
+  const runTokens = new RunTokens(runTokenSecret, db);
   const runs = new RunQueries({ db, blobs, notifier });
 
   const server = new Server({
@@ -162,6 +178,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       workers,
       keys: new KeyRegistry({ db, logger, coordinatorKeyId: signingKey.keyId }),
       maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
+      runTokens: { looksLike: RunTokens.looksLike, verify: (token) => runTokens.verify(token) },
       info: () => ({
         version: COORDINATOR_VERSION,
         draining,
@@ -182,6 +199,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       heartbeatMs: config.runs.heartbeatMs,
       leaseMs: config.runs.leaseMs,
       maxPatchBytes: config.runs.maxWorkspaceBytes,
+      mintRunToken: (runId) => runTokens.mint(runId),
     }),
   );
   const port = await new Promise<number>((resolve, reject) => {

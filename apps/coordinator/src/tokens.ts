@@ -5,6 +5,8 @@ import { join } from "node:path";
 /** File names of the generated tokens inside a data dir; the local CLI reads the client one. */
 export const CLIENT_TOKEN_FILE = "client.token";
 export const WORKER_TOKEN_FILE = "worker.token";
+/** Secret run tokens are an HMAC of (nested dispatch); never leaves the coordinator. */
+export const RUN_TOKEN_SECRET_FILE = "run-token.secret";
 
 /**
  * Returns `configured` when set, else the token stored in `<dataDir>/<file>`, creating a random one (mode 0600)

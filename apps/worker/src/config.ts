@@ -40,6 +40,11 @@ const WorkerEnv = z.object({
   PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
   /** How often buffered output is sent to the coordinator, in ms: live enough for `logs --follow`, cheap enough. */
   PANCODE_EVENT_FLUSH_MS: PositiveIntEnv.default(200),
+  /**
+   * Directory of the pancode client bundle (pancode.mjs) lent read-only to runs for nested dispatch. Unset: the one
+   * built in the monorepo next to this worker (apps/cli/dist/client), if any.
+   */
+  PANCODE_CLIENT_BUNDLE: OptionalStringEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -57,6 +62,7 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
     socketPath: env.PANCODE_DOCKER_SOCKET,
     agentNetwork: env.PANCODE_AGENT_NETWORK,
     agentImage: env.PANCODE_AGENT_IMAGE,
+    clientBundle: env.PANCODE_CLIENT_BUNDLE,
   },
   bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
   events: { flushMs: env.PANCODE_EVENT_FLUSH_MS },

@@ -6,6 +6,7 @@ import type { SigningKey } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import { recordSpan, withSpan } from "@pancode/telemetry";
 import { EventReporter } from "./event-reporter.js";
+import type { RunGrant } from "./nested-dispatch.js";
 import { type ExecutionDeps, executeRun, type RunOutcome, type StopReason } from "./run-execution.js";
 import { signAttemptReceipt } from "./run-receipt.js";
 
@@ -28,6 +29,11 @@ export interface JobRunnerOptions extends ExecutionDeps {
 interface ReceiptFacts {
   mode: string;
   isolate: boolean;
+}
+
+/** What the claim granted the run beyond its RunSpec: nested dispatch (token, depth) and the session's safety. */
+function grantOf(message: RunSpecMessage): RunGrant {
+  return { runToken: message.runToken, depth: message.depth, safety: message.safety };
 }
 
 function specFromMessage(message: RunSpecMessage): RunSpec {
@@ -102,7 +108,8 @@ export class JobRunner {
         "pancode.worker_id": this.options.workerId,
       };
       recordSpan("pancode.queue.wait", { start: new Date(delivery.task.enqueuedAt), end: new Date() }, attrs, parent);
-      await context.with(parent, () => withSpan("pancode.run", attrs, () => this.runAttempt(spec, facts, log)));
+      const grant = grantOf(claim.spec);
+      await context.with(parent, () => withSpan("pancode.run", attrs, () => this.runAttempt(spec, facts, grant, log)));
       await delivery.ack();
     } catch (err) {
       // The coordinator could not be reached or refused us: let the bus redeliver later (lease expiry covers the rest).
@@ -113,7 +120,7 @@ export class JobRunner {
     }
   }
 
-  private async runAttempt(spec: RunSpec, facts: ReceiptFacts, log: Logger): Promise<void> {
+  private async runAttempt(spec: RunSpec, facts: ReceiptFacts, grant: RunGrant, log: Logger): Promise<void> {
     const active: ActiveRun = { abort: new AbortController(), stop: undefined };
     this.active.set(spec.runId, active);
     const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
@@ -127,7 +134,7 @@ export class JobRunner {
     const timeout = setTimeout(() => this.stop(spec.runId, "timeout"), spec.agent.timeoutMs);
     const cleanups: (() => Promise<void>)[] = [];
     try {
-      await this.executeAndComplete(spec, facts, reporter, active, cleanups, log);
+      await this.executeAndComplete(spec, facts, grant, reporter, active, cleanups, log);
     } finally {
       clearTimeout(timeout);
       this.active.delete(spec.runId);
@@ -138,6 +145,7 @@ export class JobRunner {
   private async executeAndComplete(
     spec: RunSpec,
     facts: ReceiptFacts,
+    grant: RunGrant,
     reporter: EventReporter,
     active: ActiveRun,
     cleanups: (() => Promise<void>)[],
@@ -146,12 +154,18 @@ export class JobRunner {
     const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
     let outcome: RunOutcome;
     try {
-      outcome = await executeRun(this.options, spec, reporter, {
-        signal: active.abort.signal,
-        reason: () => active.stop,
-        request: (reason) => this.stop(spec.runId, reason),
-        deferCleanup: (cleanup) => cleanups.push(cleanup),
-      });
+      outcome = await executeRun(
+        this.options,
+        spec,
+        reporter,
+        {
+          signal: active.abort.signal,
+          reason: () => active.stop,
+          request: (reason) => this.stop(spec.runId, reason),
+          deferCleanup: (cleanup) => cleanups.push(cleanup),
+        },
+        grant,
+      );
     } catch (err) {
       // Preparation or sandbox failure: the run ends `error` with the reason, never stays running.
       const message = isPanCodeError(err) ? err.message : `worker failure: ${(err as Error).message}`;
@@ -199,6 +213,7 @@ export class JobRunner {
       receiptEnvelope: signAttemptReceipt({
         spec,
         ...facts,
+        safety: grant.safety,
         outcome,
         workerId: this.options.workerId,
         key: this.options.signingKey,

@@ -17,6 +17,7 @@ import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import { AgentOutput } from "./agent-output.js";
 import type { EventReporter } from "./event-reporter.js";
 import { requireRuntime } from "./image-runtimes.js";
+import { type NestedDispatchConfig, nestedDispatchEnv, type RunGrant } from "./nested-dispatch.js";
 import { failureReason, isOverCap, type StopReason, statusOf } from "./stop-reason.js";
 
 export type { StopReason } from "./stop-reason.js";
@@ -46,6 +47,8 @@ export interface ExecutionDeps {
   agentNetwork: "" | "bridge" | "host";
   /** API keys by variable name; a run gets only the one its model's provider needs. */
   secrets: Readonly<Record<string, string>>;
+  /** Nested dispatch: how runs reach the coordinator and where the pancode client is. Absent = not offered. */
+  nested?: NestedDispatchConfig;
 }
 
 /** Network a run's sandbox gets: none stays none; agents that need egress may be redirected to host networking. */
@@ -100,6 +103,7 @@ export async function executeRun(
     request: (reason: StopReason) => void;
     deferCleanup: (cleanup: () => Promise<void>) => void;
   },
+  grant?: RunGrant,
 ): Promise<RunOutcome> {
   const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
   const startedAt = new Date();
@@ -133,6 +137,8 @@ export async function executeRun(
   const output = new AgentOutput(reporter, runtime.createParser?.(), spec.model?.price, (total) => {
     if (isOverCap(total.costUsd, spec.maxCostUsd)) stop.request("budget");
   });
+  const network = networkFor(spec.agent.network, deps.agentNetwork);
+  const nested = nestedDispatchEnv(deps.nested, grant, { runId: spec.runId, network, sandbox: deps.sandbox.kind });
   const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
     // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
     deps.sandbox.run(
@@ -141,14 +147,15 @@ export async function executeRun(
         image: spec.agent.image,
         argv: invocation.argv,
         env: traceEnv(
-          { ...invocation.env, ...modelKeyEnv(deps, spec), PANCODE_RUN_ID: spec.runId },
+          { ...invocation.env, ...modelKeyEnv(deps, spec), ...nested.env, PANCODE_RUN_ID: spec.runId },
           currentTraceparent() || spec.traceparent,
         ),
         workspacePath: worktree.path,
         readonly: spec.agent.readonly,
         limits: spec.agent.limits,
-        network: networkFor(spec.agent.network, deps.agentNetwork),
+        network,
         labels: { "pancode.attempt": String(spec.attempt) },
+        readonlyMounts: nested.mounts,
       },
       { onOutput: (stream, text) => output.push(stream, text) },
       stop.signal,

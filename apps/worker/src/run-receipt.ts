@@ -13,6 +13,8 @@ export function signAttemptReceipt(input: {
   /** Fields of the run the RunSpec does not carry. */
   mode: string;
   isolate: boolean;
+  /** Safety level of the submitting session; '' when the coordinator sent none. */
+  safety?: string;
   outcome: RunOutcome;
   workerId: string;
   key: SigningKey;
@@ -36,6 +38,7 @@ export function signAttemptReceipt(input: {
         model: spec.model?.ref ?? spec.agent.model,
         provider: spec.model?.provider ?? "",
         mode: input.mode,
+        ...(input.safety ? { safetyLevel: input.safety } : {}),
         readonly: spec.agent.readonly,
         isolate: input.isolate,
         repoId: spec.workspace.repoId,

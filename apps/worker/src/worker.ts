@@ -13,6 +13,7 @@ import type { WorkerConfig } from "./config.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { runtimesOf } from "./image-runtimes.js";
 import { JobRunner } from "./job-runner.js";
+import { installClient, resolveClientDir } from "./nested-dispatch.js";
 import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
 
 /** Version a worker reports when it registers. */
@@ -108,6 +109,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     (config.bus.natsUrl
       ? await createJetStreamBus({ url: config.bus.natsUrl, ...config.bus, logger })
       : createInProcessBus({ ...config.bus, logger }));
+  // Nested dispatch: the pancode client runs see at /opt/pancode, copied where the Docker host can mount it.
+  const clientDir = await installClient(resolveClientDir(config.sandbox.clientBundle), config.dataDir);
+  if (!clientDir) logger.warn("no pancode client bundle found: runs cannot dispatch sub-runs (build @pancode/cli)");
   const runner = new JobRunner({
     api,
     cache,
@@ -116,6 +120,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     workerId: config.id,
     agentNetwork: config.sandbox.agentNetwork,
     secrets: access.secrets,
+    nested: {
+      coordinatorAddress: config.coordinator.address,
+      clientDir: resolveClientDir(config.sandbox.clientBundle),
+    },
     flushMs: config.events.flushMs,
     ackWaitMs: config.bus.ackWaitMs,
     signingKey,

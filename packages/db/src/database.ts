@@ -39,6 +39,7 @@ import {
   type RenewLeasesOptions,
   renewLeases,
 } from "./queries/leases.js";
+import { type RunOutcome, recentOutcomes } from "./queries/loop-history.js";
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
@@ -86,6 +87,8 @@ export interface Database {
   getRun(id: string): Promise<RunRow | undefined>;
   /** Runs whose id starts with `prefix`, newest first. @default limit 10 */
   findRunsByPrefix(prefix: string, limit?: number): Promise<RunRow[]>;
+  /** Ended runs (done, error, timeout) of an agent on a task since a time, newest first: loop detection. */
+  recentOutcomes(options: { agent: string; taskHash: string; since: Date; limit: number }): Promise<RunOutcome[]>;
   /** Newest runs first. */
   listRuns(options: { limit: number }): Promise<RunRow[]>;
   /** Runs still pending or running, oldest first. */
@@ -167,6 +170,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     estimateRunCost: (agent, model) => estimateRunCost(db, agent, model),
     countRuns: () => countRuns(db),
     getRun: (id) => getRun(db, id),
+    recentOutcomes: (options) => recentOutcomes(db, options),
     findRunsByPrefix: (prefix, limit) => findRunsByPrefix(db, prefix, limit),
     listRuns: (o) => listRuns(db, o),
     listActiveRuns: () => listActiveRuns(db),

@@ -27,6 +27,7 @@ export type { ReservationResult } from "./queries/budget.js";
 export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
 export type { NewEvent } from "./queries/events.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
+export type { RunOutcome } from "./queries/loop-history.js";
 export type { NewReceipt } from "./queries/receipts.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";
 export type {

@@ -55,6 +55,12 @@ export interface RunRow {
   /** Model tokens the run used, as reported at completion; 0 when the runtime reports none. */
   inputTokens: number;
   outputTokens: number;
+  /** Run that dispatched this one with its run token; '' for client submissions. */
+  parentRunId: string;
+  /** Nesting depth: 0 for client submissions, parent's + 1 for sub-runs. */
+  depth: number;
+  /** sha256 digest of the task text (loop detection); '' for runs stored before it existed. */
+  taskHash: string;
 }
 
 /** Fields of a new run. Everything the coordinator does not know at submit time is filled in later. */
@@ -79,6 +85,12 @@ export type NewRun = Pick<
   status?: RunStatus;
   /** @default the database's now() */
   createdAt?: Date;
+  /** @default "" (a client submission) */
+  parentRunId?: string;
+  /** @default 0 */
+  depth?: number;
+  /** @default "" */
+  taskHash?: string;
 };
 
 /** A row of `run_events`. `seq` is 1-based, gap-free and increasing per run. */

@@ -27,4 +27,5 @@ export { type MergePatchOptions, mergePatch } from "./merge-patch.js";
 export type { MergeFileStatus, MergeReport } from "./merge-report.js";
 export { findRepoRoot } from "./repo-root.js";
 export { STATE_REF_PREFIX, snapshotWorkspace, type WorkspaceSnapshot } from "./snapshot.js";
+export type { StateTree, TreeFile } from "./state-tree.js";
 export { type PreparedWorktree, WorkspaceCache, type WorkspaceCacheOptions } from "./workspace-cache.js";

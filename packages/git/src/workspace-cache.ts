@@ -7,6 +7,7 @@ import { assertObjectId, assertRunId } from "./ids.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { type Logger, noopLogger } from "./logger.js";
 import { ensureMirror, fetchBundle, mirrorExists } from "./mirror.js";
+import { readStateTree, type StateTree } from "./state-tree.js";
 import { captureWorkingTree } from "./temp-index.js";
 import { diffTrees, listChangedFiles } from "./tree-diff.js";
 
@@ -119,6 +120,21 @@ export class WorkspaceCache {
     }
     this.logger.info("worktree created", { runId, repoId, baseCommit, path, stateBytes: statePatch.length });
     return worktree;
+  }
+
+  /**
+   * The files of a submitted state (base commit plus uncommitted patch) without checking it out: the coordinator
+   * resolves the paths a task names against it. Throws `NOT_FOUND` when the mirror lacks the commit, `GIT_FAILED`
+   * when the patch does not apply.
+   */
+  async readStateTree(options: { repoId: string; baseCommit: string; statePatch: Buffer }): Promise<StateTree> {
+    const { repoId, baseCommit, statePatch } = options;
+    assertObjectId(repoId, "repo id");
+    assertObjectId(baseCommit, "base commit");
+    if (!(await this.hasCommit(repoId, baseCommit))) {
+      throw new PanCodeError("NOT_FOUND", `commit ${baseCommit} of repo ${repoId} is not in the cache`);
+    }
+    return readStateTree({ cwd: this.mirrorDir(repoId) }, baseCommit, statePatch);
   }
 
   /**

@@ -34,9 +34,11 @@ export interface ClientApiOptions {
 }
 
 /** A dispatch request whose repository agent files (none) and cost cap (0, the cluster's default) may be left out. */
-export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCostUsd"> & {
+export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCostUsd" | "safety"> & {
   agentFiles?: AgentFile[];
   maxCostUsd?: number;
+  /** Session safety level; absent = "" = the coordinator's default, auto-edit. */
+  safety?: string;
 };
 
 /** Promise-based client of the coordinator's ClientService. Every error is a PanCodeError. */
@@ -103,6 +105,7 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
         ...request,
         agentFiles: request.agentFiles ?? [],
         maxCostUsd: request.maxCostUsd ?? 0,
+        safety: request.safety ?? "",
       }),
     getRun: (runId) => unaryCall(ctx, client.getRun.bind(client), { runId }),
     async listRuns(limit) {

@@ -20,6 +20,8 @@ export interface RunReceiptParameters {
   model: string;
   provider: string;
   mode: string;
+  /** Safety level of the submitting session (suggest | auto-edit | full-auto); absent in older receipts. */
+  safetyLevel?: string;
   readonly: boolean;
   isolate: boolean;
   repoId: string;

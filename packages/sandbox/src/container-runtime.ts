@@ -24,6 +24,11 @@ export interface SandboxRunSpec {
   network: NetworkPolicy;
   /** Extra labels; PanCode's own `pancode.*` labels win on conflict. */
   labels?: Record<string, string>;
+  /**
+   * Host files or directories mounted read-only into the container (docker runtime; the process runtime sees the
+   * host paths anyway). Used for the pancode client bundle of nested dispatch.
+   */
+  readonlyMounts?: readonly { hostPath: string; containerPath: string }[];
 }
 
 /** Callbacks invoked while a sandbox runs. */

@@ -194,14 +194,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 }
 
-/** Runs the real `pancode` CLI and collects its output and exit code. */
+/** Runs the real `pancode` CLI (session safety level full-auto unless `env` says otherwise) and collects its output. */
 export function runCli(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, PANCODE_DATA_DIR: join(options.cwd, ".no-local-cluster"), ...options.env },
+    // The shell agent (runtime `command`) needs safety level full-auto; tests of the safety gate pass their own.
+    env: {
+      ...process.env,
+      PANCODE_DATA_DIR: join(options.cwd, ".no-local-cluster"),
+      PANCODE_SAFETY: "full-auto",
+      ...options.env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -2,10 +2,11 @@ import { hostname, userInfo } from "node:os";
 import type { Command } from "commander";
 import { readAgentFiles } from "../agent-files.js";
 import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
+import { connect, connectionSettings } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatMergeReport, type MergeBackResult, mergeBack } from "../merge-back.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
+import { isRunToken, sessionSafety } from "../safety-level.js";
 import { waitForRun } from "../wait.js";
 import { uploadWorkspace } from "../workspace-upload.js";
 
@@ -17,6 +18,7 @@ interface DispatchOptions {
   mode?: string;
   model?: string;
   maxCost?: string;
+  safety?: string;
 }
 
 /** `--max-cost <usd>`: a positive amount in USD, or a usage error (exit 2); absent = 0, the cluster's default. */
@@ -47,15 +49,20 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
       'the task is empty: say what the agent should do, e.g. pancode dispatch "npm test" --agent shell',
     );
   const maxCostUsd = parseMaxCost(options.maxCost);
+  const safety = sessionSafety(options.safety);
+  // Inside a run's container (nested dispatch) the sub-run works on the parent's workspace: nothing to upload,
+  // and no git needed. The coordinator fills in the workspace and derives the depth from the token.
+  const nested = isRunToken(connectionSettings(process.env).token);
   const api = connect();
   try {
-    const workspace = await uploadWorkspace(api, process.cwd());
+    const workspace = nested ? undefined : await uploadWorkspace(api, process.cwd());
     const answer = await api.dispatch({
-      agentFiles: await readAgentFiles(workspace.snapshot.repoRoot),
+      agentFiles: await readAgentFiles(workspace?.snapshot.repoRoot ?? process.cwd()),
       task,
       agent: options.agent ?? "",
       isolate: Boolean(options.isolate),
-      workspace: workspace.ref,
+      safety,
+      workspace: workspace?.ref ?? { repoId: "", baseCommit: "", bundleDigest: "", stateDigest: "", stateTree: "" },
       mode: options.mode ?? process.env.PANCODE_MODE ?? "build",
       model: options.model ?? "",
       submitter: submitterName(),
@@ -74,7 +81,8 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
     }
     const final = await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
     let merge: MergeBackResult | undefined;
-    if (final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
+    // A nested sub-run's patch stays on the coordinator (no git in the container): review it with pancode diff.
+    if (!nested && final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
       merge = await mergeBack(api, final, process.cwd());
     }
     if (options.json) {
@@ -114,6 +122,10 @@ export function registerDispatch(program: Command, run: CommandRunner): void {
     .option("--mode <mode>", "session mode: plan | build | review (default PANCODE_MODE or build)")
     .option("--model <provider/id>", "model override for this dispatch")
     .option("--max-cost <usd>", "stop the run once its cost passes this many USD (default PANCODE_PER_RUN_BUDGET)")
+    .option(
+      "--safety <level>",
+      "session safety level: suggest | auto-edit | full-auto (default PANCODE_SAFETY or auto-edit)",
+    )
     .option("--json", "print one JSON document")
     .action((task: string, options: DispatchOptions) => run("dispatch", () => dispatchCommand(task, options)));
 }

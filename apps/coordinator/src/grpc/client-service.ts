@@ -1,6 +1,13 @@
 import { type AgentRegistry, loadDefinitionFiles } from "@pancode/agents";
 import { EMPTY_DIGEST, isDigest, PanCodeError } from "@pancode/core";
-import { AUDIT_CATEGORIES, type AuditCategory, type AuditRow, type Database, type SigningKeyRow } from "@pancode/db";
+import {
+  AUDIT_CATEGORIES,
+  type AuditCategory,
+  type AuditRow,
+  type Database,
+  type RunRow,
+  type SigningKeyRow,
+} from "@pancode/db";
 import {
   type AuditEntry,
   BlobAssembler,
@@ -23,7 +30,7 @@ import type { KeyRegistry } from "../services/key-registry.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
-import { clientStream, type HandlerContext, serverStream, unary } from "./handlers.js";
+import { type Caller, clientStream, type HandlerContext, type RunTokenAuth, serverStream, unary } from "./handlers.js";
 import type { Implementation } from "./status.js";
 
 /** Dependencies of the client-facing service. */
@@ -44,6 +51,8 @@ export interface ClientServiceDeps {
   audit: AuditLog;
   /** Stops admissions (audited once); running runs finish. */
   drain: (actor: string) => Promise<{ draining: boolean; alreadyDraining: boolean; activeRuns: number }>;
+  /** Run tokens (nested dispatch); without it only the client token is accepted. */
+  runTokens?: Omit<RunTokenAuth, "methods">;
 }
 
 /** An audit row as it goes on the wire. */
@@ -73,6 +82,19 @@ function auditCategory(category: string): AuditCategory | undefined {
     );
   }
   return category as AuditCategory;
+}
+
+/** What a run's token may do: dispatch sub-runs and follow them. Nothing else, and never as a client. */
+export const RUN_TOKEN_METHODS: ReadonlySet<string> = new Set(["Dispatch", "GetRun", "WatchRun"]);
+
+/** A run-token caller may read only the runs it dispatched; anyone else is told nothing about other runs. */
+function requireVisible(caller: Caller, run: RunRow): void {
+  if (caller.kind === "run" && run.parentRunId !== caller.runId) {
+    throw new PanCodeError(
+      "NOT_FOUND",
+      `run ${run.id} was not dispatched by run ${caller.runId}; a run token reads only its own sub-runs`,
+    );
+  }
 }
 
 /** Kinds of blob a client may upload: the parts of a workspace. */
@@ -113,7 +135,12 @@ function keyInfo(k: SigningKeyRow): SigningKeyInfo {
 
 /** Builds the ClientService implementation. */
 export function createClientService(deps: ClientServiceDeps): Implementation {
-  const hc: HandlerContext = { token: deps.token, who: "client", logger: deps.logger };
+  const hc: HandlerContext = {
+    token: deps.token,
+    who: "client",
+    logger: deps.logger,
+    ...(deps.runTokens ? { runTokens: { ...deps.runTokens, methods: RUN_TOKEN_METHODS } } : {}),
+  };
   const service: ClientServiceServer = {
     uploadBlob: clientStream(hc, "UploadBlob", async (messages: AsyncIterable<UploadBlobRequest>): Promise<BlobRef> => {
       const blob = await receiveBlob(messages, { maxBytes: deps.maxWorkspaceBytes, kinds: CLIENT_BLOB_KINDS });
@@ -125,7 +152,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       const known = await deps.db.findCommit(req.repoId, req.commit);
       return { present: known !== undefined && (await deps.blobs.has(known.bundleDigest)) };
     }),
-    dispatch: unary(hc, "Dispatch", async (req: DispatchRequest, trace): Promise<DispatchResponse> => {
+    dispatch: unary(hc, "Dispatch", async (req: DispatchRequest, trace, caller): Promise<DispatchResponse> => {
       const result = await withSpan(
         "pancode.admission",
         { "pancode.agent": req.agent },
@@ -140,6 +167,9 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
               submitter: req.submitter,
               agentFiles: req.agentFiles,
               maxCostUsd: req.maxCostUsd,
+              safety: req.safety,
+              // Only the server-verified run token makes a dispatch a sub-run; nothing in the request can.
+              ...(caller.kind === "run" ? { parentRunId: caller.runId } : {}),
               workspace: req.workspace ?? {
                 repoId: "",
                 baseCommit: "",
@@ -154,9 +184,14 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       );
       return { run: toRunInfo(result.run), warnings: result.warnings };
     }),
-    getRun: unary(hc, "GetRun", async (req) => toRunInfo(await deps.runs.resolve(req.runId))),
+    getRun: unary(hc, "GetRun", async (req, _trace, caller) => {
+      const run = await deps.runs.resolve(req.runId);
+      requireVisible(caller, run);
+      return toRunInfo(run);
+    }),
     listRuns: unary(hc, "ListRuns", async (req) => ({ runs: (await deps.runs.list(req.limit)).map(toRunInfo) })),
-    watchRun: serverStream(hc, "WatchRun", async function* (req, signal): AsyncGenerator<WatchRunResponse> {
+    watchRun: serverStream(hc, "WatchRun", async function* (req, signal, caller): AsyncGenerator<WatchRunResponse> {
+      if (caller.kind === "run") requireVisible(caller, await deps.runs.resolve(req.runId));
       for await (const item of deps.runs.watch(req.runId, req.afterSeq, req.follow, signal)) {
         if ("run" in item) yield { run: toRunInfo(item.run), event: undefined };
         else {

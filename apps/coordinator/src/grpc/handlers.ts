@@ -1,7 +1,13 @@
-import type { ServerReadableStream, ServerUnaryCall, ServerWritableStream, sendUnaryData } from "@grpc/grpc-js";
+import type {
+  Metadata,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+} from "@grpc/grpc-js";
 import type { Context } from "@opentelemetry/api";
 import { context } from "@opentelemetry/api";
-import { extractTraceContext } from "@pancode/proto";
+import { bearerToken, extractTraceContext } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 import { type MalformedRequest, requireToken, toServiceError, wellFormed } from "./status.js";
 
@@ -10,20 +16,44 @@ export interface HandlerContext {
   token: string;
   who: "client" | "worker";
   logger: Logger;
+  /** Methods that also accept a live run's token (nested dispatch), and how such a token is checked. */
+  runTokens?: RunTokenAuth;
+}
+
+/** Checks run tokens for the methods a run may call. */
+export interface RunTokenAuth {
+  methods: ReadonlySet<string>;
+  /** True when the bearer token has the shape of a run token. */
+  looksLike(token: string): boolean;
+  /** The live run the token belongs to; UNAUTHENTICATED otherwise. */
+  verify(token: string): Promise<string>;
+}
+
+/** Who made a request: the service's own principal (client or worker token), or a live run with its run token. */
+export type Caller = { kind: "token" } | { kind: "run"; runId: string };
+
+/** Authenticates a call: a run token where the method admits one, else the service's token (constant time). */
+export async function authenticate(hc: HandlerContext, metadata: Metadata, method: string): Promise<Caller> {
+  const presented = bearerToken(metadata);
+  if (hc.runTokens?.methods.has(method) && hc.runTokens.looksLike(presented)) {
+    return { kind: "run", runId: await hc.runTokens.verify(presented) };
+  }
+  requireToken(metadata, hc.token, hc.who);
+  return { kind: "token" };
 }
 
 /** A unary handler: authenticated, well-formed request in, response out; errors mapped in one place. */
 export function unary<Req, Res>(
   hc: HandlerContext,
   method: string,
-  fn: (request: Req, trace: Context) => Promise<Res>,
+  fn: (request: Req, trace: Context, caller: Caller) => Promise<Res>,
 ): (call: ServerUnaryCall<Req | MalformedRequest, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
     const trace = extractTraceContext(call.metadata);
     context
       .with(trace, async () => {
-        requireToken(call.metadata, hc.token, hc.who);
-        return fn(wellFormed(call.request), trace);
+        const caller = await authenticate(hc, call.metadata, method);
+        return fn(wellFormed(call.request), trace, caller);
       })
       .then(
         (response) => callback(null, response),
@@ -36,14 +66,14 @@ export function unary<Req, Res>(
 export function serverStream<Req, Res>(
   hc: HandlerContext,
   method: string,
-  fn: (request: Req, signal: AbortSignal) => AsyncIterable<Res>,
+  fn: (request: Req, signal: AbortSignal, caller: Caller) => AsyncIterable<Res>,
 ): (call: ServerWritableStream<Req | MalformedRequest, Res>) => void {
   return (call) => {
     const abort = new AbortController();
     call.on("cancelled", () => abort.abort());
     (async () => {
-      requireToken(call.metadata, hc.token, hc.who);
-      for await (const item of fn(wellFormed(call.request), abort.signal)) {
+      const caller = await authenticate(hc, call.metadata, method);
+      for await (const item of fn(wellFormed(call.request), abort.signal, caller)) {
         if (abort.signal.aborted) return;
         if (!call.write(item)) await new Promise((resolve) => call.once("drain", resolve));
       }

@@ -25,6 +25,8 @@ export interface WorkerServiceDeps {
   heartbeatMs: number;
   leaseMs: number;
   maxPatchBytes: number;
+  /** Mints the run token a run's container gets for nested dispatch; absent = no nested dispatch. */
+  mintRunToken?: (runId: string) => string;
 }
 
 function leaseOf(lease: RunLease | undefined): Lease {
@@ -107,6 +109,10 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           mode: result.mode,
           isolate: result.isolate,
           maxCostUsd: s.maxCostUsd,
+          safety: result.safety,
+          // Only an agent that may reach the network can reach the coordinator; the others never see a token.
+          runToken: deps.mintRunToken && s.agent.network !== "none" ? deps.mintRunToken(s.runId) : "",
+          depth: result.depth,
         },
       };
     }),

@@ -13,6 +13,13 @@ export interface DispatchInput {
   agentFiles?: readonly { path: string; content: string }[];
   /** Per-run cost cap in USD asked for by this dispatch; 0 or absent = the cluster's default. */
   maxCostUsd?: number;
+  /** Safety level of the submitting session (suggest | auto-edit | full-auto); '' or absent = auto-edit. */
+  safety?: string;
+  /**
+   * The live run whose run token authenticated this dispatch (set by the server from the token, never from the
+   * request); absent for client submissions.
+   */
+  parentRunId?: string;
 }
 
 /** Longest task text accepted (64 KiB): a prompt, not a payload. Files travel in the workspace. */

@@ -16,8 +16,13 @@ import {
 } from "./admission.js";
 import { type AuditLog, admittedEntry } from "./audit-log.js";
 import { type BudgetService, refusal } from "./budget-service.js";
+import { checkLoop, DEFAULT_LOOP_THRESHOLDS, type LoopThresholds, taskHashOf } from "./loop-detector.js";
+import { checkPaths } from "./path-check.js";
+import { checkRecursion, inheritedWorkspace, type Nesting } from "./recursion-guard.js";
 import type { RunNotifier } from "./run-notifier.js";
+import { checkScope, sessionSafety } from "./safety-scope.js";
 import type { WorkerDirectory } from "./worker-directory.js";
+import type { WorkspaceTrees } from "./workspace-trees.js";
 
 /** The pool every run goes to until routing by capability splits them (a subject per pool on the bus). */
 export const DEFAULT_POOL = "default";
@@ -41,7 +46,16 @@ export interface DispatchServiceDeps {
   perRunUsd?: number;
   /** Every admission decision is recorded here. */
   audit: AuditLog;
+  /** Gate 4: deepest nesting of sub-runs (PANCODE_DISPATCH_MAX_DEPTH). @default 2 */
+  maxDepth?: number;
+  /** Gate 6: the submitted workspaces' files; without it paths are checked lexically only (no symlinks). */
+  trees?: WorkspaceTrees;
+  /** Gate 7b: loop detection thresholds. @default warn 3, refuse 5, within 10 min */
+  loop?: LoopThresholds;
 }
+
+/** Default of PANCODE_DISPATCH_MAX_DEPTH. */
+export const DEFAULT_MAX_DEPTH = 2;
 
 /** The cost cap a run gets: the dispatch's own when positive, else the cluster's per-run budget, else 0 (none). */
 export function effectiveCostCap(requestedUsd: number | undefined, perRunUsd: number | undefined): number {
@@ -106,30 +120,55 @@ export class DispatchService {
     }
   }
 
-  private async admit(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
+  private async admit(request: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
+    let input = request;
     const agentName = input.agent || this.deps.defaultAgent;
     // The repository's own agents and teams apply to this dispatch only; broken files are warnings, not refusals.
     const repo = loadDefinitionFiles(input.agentFiles ?? [], "repo");
-    const warnings = repo.errors.map((e) => e.message);
+    const fileWarnings = repo.errors.map((e) => e.message);
+    const warnings = [...fileWarnings];
     const agents =
       repo.agents.length + repo.teams.length > 0 ? this.deps.agents.withRepository(repo) : this.deps.agents;
     checkMode(input);
     // The mutation gate needs the agent's read-only flag; an unknown agent is reported by gate 9 below.
-    if (agents.get(agentName)) checkMutation(input, agents.resolve(agentName));
+    const known = agents.get(agentName) ? agents.resolve(agentName) : undefined;
+    if (known) checkMutation(input, known);
     if (this.deps.isDraining()) {
       throw new PanCodeError("DRAINING", "Dispatch blocked: the coordinator is draining and admits no new runs", {
         retryable: true,
       });
     }
+    // Gate 4: nesting comes from the parent row only. A sub-run that names no workspace works on its parent's.
+    const parent = input.parentRunId ? await this.deps.db.getRun(input.parentRunId) : undefined;
+    const nesting: Nesting = checkRecursion(parent, input.parentRunId, this.deps.maxDepth ?? DEFAULT_MAX_DEPTH);
+    if (parent) input = { ...input, workspace: inheritedWorkspace(input, parent) };
     checkTask(input);
     checkWorkspaceShape(input);
     if (input.maxCostUsd !== undefined && (!Number.isFinite(input.maxCostUsd) || input.maxCostUsd < 0)) {
       throw new PanCodeError("INVALID_ARGUMENT", `max cost must be a positive amount in USD, got ${input.maxCostUsd}`);
     }
+    // Gate 6: only a task that names paths costs a look at the workspace's files.
+    const trees = this.deps.trees;
+    warnings.push(
+      ...(await checkPaths(input.task, async () => {
+        if (!trees) return { files: new Map(), isDirectory: () => true, readLink: async () => "" };
+        return trees.load({ ...input.workspace, bundleDigest: await this.checkWorkspaceBlobs(input) });
+      })),
+    );
+    // Gate 7: scope (needs the agent; an unknown one is gate 9's to report), then loop detection.
+    const safety = sessionSafety(input.safety ?? "", parent?.spec.safety);
+    if (known) checkScope(known, safety);
+    const loopWarning = await checkLoop(
+      this.deps.db,
+      known?.name ?? agentName,
+      input.task,
+      this.deps.loop ?? DEFAULT_LOOP_THRESHOLDS,
+    );
+    if (loopWarning) warnings.push(loopWarning);
     // Gate 8 needs only the agent's name (and the model, when known) to estimate.
     const estimateUsd = await this.deps.budget.estimate(agentName, input.model, agents);
     await this.deps.budget.check(estimateUsd);
-    const agent = resolveAgent(agents, agentName, warnings);
+    const agent = resolveAgent(agents, agentName, fileWarnings);
     const model = this.resolveModelFor(agent, input.model);
     await this.checkRouting(agent, model);
     const bundleDigest = await this.checkWorkspaceBlobs(input);
@@ -155,8 +194,12 @@ export class DispatchService {
           mode: input.mode || "build",
           model,
           maxCostUsd: effectiveCostCap(input.maxCostUsd, this.deps.perRunUsd),
+          safety,
         },
         traceparent,
+        parentRunId: nesting.parentRunId,
+        depth: nesting.depth,
+        taskHash: taskHashOf(input.task),
       },
       estimateUsd,
       // Recorded in the run's insert transaction: no run exists without its admission on record.
@@ -169,7 +212,14 @@ export class DispatchService {
       traceparent ? { traceparent } : {},
     );
     await this.deps.db.setBusSeq(run.id, seq);
-    this.deps.logger.info("run admitted", { runId: run.id, agent: agent.name, pool: run.pool, estimateUsd });
+    this.deps.logger.info("run admitted", {
+      runId: run.id,
+      agent: agent.name,
+      pool: run.pool,
+      estimateUsd,
+      safety,
+      ...(nesting.parentRunId ? { parentRunId: nesting.parentRunId, depth: nesting.depth } : {}),
+    });
     this.deps.notifier.notify(run.id);
     return { run, warnings };
   }

@@ -127,6 +127,7 @@ export function coordinatorPredicate(run: RunRow, imageDigest: string): RunRecei
       model: model?.ref ?? run.model,
       provider: model?.provider ?? "",
       mode: typeof run.spec.mode === "string" ? run.spec.mode : "build",
+      ...(typeof run.spec.safety === "string" ? { safetyLevel: run.spec.safety } : {}),
       readonly: agent.readonly,
       isolate: run.isolate,
       repoId: run.repoId,

@@ -61,7 +61,10 @@ export class RunLifecycle {
   async claim(
     runId: string,
     workerId: string,
-  ): Promise<{ spec: RunSpec; mode: string; isolate: boolean } | { skip: string; retryAfterMs: number }> {
+  ): Promise<
+    | { spec: RunSpec; mode: string; isolate: boolean; safety: string; depth: number }
+    | { skip: string; retryAfterMs: number }
+  > {
     const leaseToken = randomUUID();
     const claimed = await this.deps.db.claimRun({
       runId,
@@ -108,6 +111,9 @@ export class RunLifecycle {
       // The worker records these in the run's receipt.
       mode: typeof row.spec.mode === "string" ? row.spec.mode : "build",
       isolate: row.isolate,
+      // Runs stored before safety levels existed were admitted without a scope check.
+      safety: typeof row.spec.safety === "string" ? row.spec.safety : "",
+      depth: row.depth,
     };
   }
 

@@ -39,6 +39,8 @@ export function toRunInfo(row: RunRow): RunInfo {
       : undefined,
     receiptId: row.receiptId,
     workspace: workspaceOf(row),
+    parentRunId: row.parentRunId,
+    depth: row.depth,
   };
 }
 

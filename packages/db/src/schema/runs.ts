@@ -65,6 +65,12 @@ export const runs = pgTable(
     inputTokens: bigint("input_tokens", { mode: "number" }).notNull().default(0),
     /** Model output tokens the run used. */
     outputTokens: bigint("output_tokens", { mode: "number" }).notNull().default(0),
+    /** Run that dispatched this one with its run token; '' for runs submitted by clients. */
+    parentRunId: text("parent_run_id").notNull().default(""),
+    /** Nesting depth, derived by the coordinator from the parent (parent.depth + 1); 0 for client submissions. */
+    depth: integer("depth").notNull().default(0),
+    /** sha256 of the task text, so loop detection finds the same agent failing on the same task by index. */
+    taskHash: text("task_hash").notNull().default(""),
   },
   (t) => [
     index("runs_status_idx").on(t.status),
@@ -72,12 +78,15 @@ export const runs = pgTable(
     // text_pattern_ops lets `id LIKE 'abc%'` (short ids typed by users) use an index under any collation.
     index("runs_id_prefix_idx").using("btree", t.id.op("text_pattern_ops")),
     // Partial index for the reaper: only running rows carry a lease.
+    // Loop detection: the recent runs of one agent on one task.
+    index("runs_agent_task_idx").on(t.agent, t.taskHash, t.createdAt.desc()),
     index("runs_lease_expires_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
     check(
       "runs_status_check",
       sql`${t.status} in ('pending', 'running', 'done', 'error', 'timeout', 'interrupted', 'budget_exceeded')`,
     ),
     check("runs_attempt_check", sql`${t.attempt} >= 0`),
+    check("runs_depth_check", sql`${t.depth} >= 0`),
     // A running row always carries a lease, so the reaper can find every lost run.
     check("runs_running_lease_check", sql`${t.status} <> 'running' or ${t.leaseExpiresAt} is not null`),
   ],

@@ -45,7 +45,11 @@ export function buildContainerOptions({ spec, owner, user, name }: ContainerOpti
     AttachStderr: true,
     StopTimeout: STOP_GRACE_SECONDS,
     HostConfig: {
-      Binds: [`${spec.workspacePath}:${WORKSPACE_DIR}${spec.readonly ? ":ro" : ""}`],
+      Binds: [
+        `${spec.workspacePath}:${WORKSPACE_DIR}${spec.readonly ? ":ro" : ""}`,
+        // Tools the worker lends the run (the pancode client for nested dispatch); never writable from inside.
+        ...(spec.readonlyMounts ?? []).map((m) => `${m.hostPath}:${m.containerPath}:ro`),
+      ],
       Tmpfs: {
         [AGENT_HOME]: `rw,exec,nosuid,nodev,size=${memoryMb}m,mode=${tmpfsOwner ? "0755" : "1777"}${tmpfsOwner}`,
       },

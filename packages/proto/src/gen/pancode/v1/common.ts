@@ -82,7 +82,13 @@ export interface RunInfo {
   /** unset until the run finished */
   patch: PatchSummary | undefined;
   receiptId: string;
-  workspace: WorkspaceRef | undefined;
+  workspace:
+    | WorkspaceRef
+    | undefined;
+  /** the run that dispatched this one; empty for client submissions */
+  parentRunId: string;
+  /** nesting depth, derived by the coordinator (0 for client submissions) */
+  depth: number;
 }
 
 export interface RunEvent {
@@ -780,6 +786,8 @@ function createBaseRunInfo(): RunInfo {
     patch: undefined,
     receiptId: "",
     workspace: undefined,
+    parentRunId: "",
+    depth: 0,
   };
 }
 
@@ -847,6 +855,12 @@ export const RunInfo: MessageFns<RunInfo> = {
     }
     if (message.workspace !== undefined) {
       WorkspaceRef.encode(message.workspace, writer.uint32(170).fork()).join();
+    }
+    if (message.parentRunId !== "") {
+      writer.uint32(178).string(message.parentRunId);
+    }
+    if (message.depth !== 0) {
+      writer.uint32(184).int32(message.depth);
     }
     return writer;
   },
@@ -1032,6 +1046,22 @@ export const RunInfo: MessageFns<RunInfo> = {
             message.workspace = WorkspaceRef.decode(reader, reader.uint32());
             continue;
           }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.parentRunId = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.depth = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1107,6 +1137,12 @@ export const RunInfo: MessageFns<RunInfo> = {
         ? globalThis.String(object.receipt_id)
         : "",
       workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
+      parentRunId: isSet(object.parentRunId)
+        ? globalThis.String(object.parentRunId)
+        : isSet(object.parent_run_id)
+        ? globalThis.String(object.parent_run_id)
+        : "",
+      depth: isSet(object.depth) ? globalThis.Number(object.depth) : 0,
     };
   },
 
@@ -1175,6 +1211,12 @@ export const RunInfo: MessageFns<RunInfo> = {
     if (message.workspace !== undefined) {
       obj.workspace = WorkspaceRef.toJSON(message.workspace);
     }
+    if (message.parentRunId !== "") {
+      obj.parentRunId = message.parentRunId;
+    }
+    if (message.depth !== 0) {
+      obj.depth = Math.round(message.depth);
+    }
     return obj;
   },
 
@@ -1208,6 +1250,8 @@ export const RunInfo: MessageFns<RunInfo> = {
     message.workspace = (object.workspace !== undefined && object.workspace !== null)
       ? WorkspaceRef.fromPartial(object.workspace)
       : undefined;
+    message.parentRunId = object.parentRunId ?? "";
+    message.depth = object.depth ?? 0;
     return message;
   },
 };

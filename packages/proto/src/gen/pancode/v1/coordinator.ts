@@ -66,6 +66,8 @@ export interface DispatchRequest {
   agentFiles: AgentFile[];
   /** per-run cap in USD for this dispatch; 0 = the cluster's PANCODE_PER_RUN_BUDGET */
   maxCostUsd: number;
+  /** session safety level: suggest | auto-edit | full-auto; empty = auto-edit */
+  safety: string;
 }
 
 /** A definition file of the repository: its path relative to the repository root and its text. */
@@ -548,6 +550,7 @@ function createBaseDispatchRequest(): DispatchRequest {
     submitter: "",
     agentFiles: [],
     maxCostUsd: 0,
+    safety: "",
   };
 }
 
@@ -579,6 +582,9 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     }
     if (message.maxCostUsd !== 0) {
       writer.uint32(73).double(message.maxCostUsd);
+    }
+    if (message.safety !== "") {
+      writer.uint32(82).string(message.safety);
     }
     return writer;
   },
@@ -668,6 +674,14 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
             message.maxCostUsd = reader.double();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.safety = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -699,6 +713,7 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
         : isSet(object.max_cost_usd)
         ? globalThis.Number(object.max_cost_usd)
         : 0,
+      safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
     };
   },
 
@@ -731,6 +746,9 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     if (message.maxCostUsd !== 0) {
       obj.maxCostUsd = floatToJson(message.maxCostUsd);
     }
+    if (message.safety !== "") {
+      obj.safety = message.safety;
+    }
     return obj;
   },
 
@@ -750,6 +768,7 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     message.submitter = object.submitter ?? "";
     message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
     message.maxCostUsd = object.maxCostUsd ?? 0;
+    message.safety = object.safety ?? "";
     return message;
   },
 };

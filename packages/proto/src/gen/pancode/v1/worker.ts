@@ -122,6 +122,15 @@ export interface RunSpec {
   isolate: boolean;
   /** per-run cap in USD: the worker stops the run once its cost passes it; 0 = none */
   maxCostUsd: number;
+  /** the submitting session's safety level (recorded in the run's receipt) */
+  safety: string;
+  /**
+   * Run-scoped token for nested dispatch: authenticates Dispatch (and reading this run's sub-runs) while the run is
+   * live. Empty when the agent's network policy cannot reach the coordinator.
+   */
+  runToken: string;
+  /** nesting depth of this run */
+  depth: number;
 }
 
 export interface ClaimRunResponse {
@@ -1488,6 +1497,9 @@ function createBaseRunSpec(): RunSpec {
     mode: "",
     isolate: false,
     maxCostUsd: 0,
+    safety: "",
+    runToken: "",
+    depth: 0,
   };
 }
 
@@ -1519,6 +1531,15 @@ export const RunSpec: MessageFns<RunSpec> = {
     }
     if (message.maxCostUsd !== 0) {
       writer.uint32(73).double(message.maxCostUsd);
+    }
+    if (message.safety !== "") {
+      writer.uint32(82).string(message.safety);
+    }
+    if (message.runToken !== "") {
+      writer.uint32(90).string(message.runToken);
+    }
+    if (message.depth !== 0) {
+      writer.uint32(96).int32(message.depth);
     }
     return writer;
   },
@@ -1608,6 +1629,30 @@ export const RunSpec: MessageFns<RunSpec> = {
             message.maxCostUsd = reader.double();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.safety = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.runToken = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.depth = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1635,6 +1680,13 @@ export const RunSpec: MessageFns<RunSpec> = {
         : isSet(object.max_cost_usd)
         ? globalThis.Number(object.max_cost_usd)
         : 0,
+      safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
+      runToken: isSet(object.runToken)
+        ? globalThis.String(object.runToken)
+        : isSet(object.run_token)
+        ? globalThis.String(object.run_token)
+        : "",
+      depth: isSet(object.depth) ? globalThis.Number(object.depth) : 0,
     };
   },
 
@@ -1667,6 +1719,15 @@ export const RunSpec: MessageFns<RunSpec> = {
     if (message.maxCostUsd !== 0) {
       obj.maxCostUsd = floatToJson(message.maxCostUsd);
     }
+    if (message.safety !== "") {
+      obj.safety = message.safety;
+    }
+    if (message.runToken !== "") {
+      obj.runToken = message.runToken;
+    }
+    if (message.depth !== 0) {
+      obj.depth = Math.round(message.depth);
+    }
     return obj;
   },
 
@@ -1692,6 +1753,9 @@ export const RunSpec: MessageFns<RunSpec> = {
     message.mode = object.mode ?? "";
     message.isolate = object.isolate ?? false;
     message.maxCostUsd = object.maxCostUsd ?? 0;
+    message.safety = object.safety ?? "";
+    message.runToken = object.runToken ?? "";
+    message.depth = object.depth ?? 0;
     return message;
   },
 };

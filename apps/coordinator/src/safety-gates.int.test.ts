@@ -1,0 +1,296 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
+import { type Database, openDatabase } from "@pancode/db";
+import { createBundle, snapshotWorkspace } from "@pancode/git";
+import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
+import { noopLogger } from "@pancode/telemetry";
+import { createRepo, type FixtureRepo } from "@pancode/testing/git";
+import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCoordinatorConfig } from "./config.js";
+import { type Coordinator, startCoordinator } from "./coordinator.js";
+
+// Gates 4 (recursion), 6 (paths) and 7 (safety scope and loops) of the admission pipeline, against real Postgres,
+// real git workspaces and the real gRPC API; run tokens come from real ClaimRun answers.
+
+let pg: PostgresServer;
+let dataDir: string;
+let coordinator: Coordinator;
+let client: ClientApi;
+let worker: WorkerApi;
+let db: Database;
+let repo: FixtureRepo;
+type Workspace = { repoId: string; baseCommit: string; bundleDigest: string; stateDigest: string; stateTree: string };
+let ws: Workspace;
+
+const insecure = clientCredentials({ tls: false, caPath: "" });
+
+/** Agents of the test repository: a command agent that may reach the network, and a read-only one. */
+const AGENT_FILES = [
+  { path: ".pancode/agents/nester.md", content: "---\nruntime: command\nnetwork: bridge\n---\n" },
+  { path: ".pancode/agents/peek.md", content: "---\nruntime: command\nreadonly: true\nnetwork: bridge\n---\n" },
+];
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  dataDir = await mkdtemp(join(tmpdir(), "pancode-safety-"));
+  const databaseUrl = await freshDatabaseUrl(pg.url);
+  coordinator = await startCoordinator({
+    config: loadCoordinatorConfig({
+      PANCODE_LISTEN: "127.0.0.1:0",
+      PANCODE_DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      PANCODE_BUDGET_CEILING: "1000",
+      PANCODE_PER_RUN_BUDGET: "1",
+      PANCODE_LOOP_WINDOW_MS: "60000",
+    }),
+    logger: noopLogger,
+  });
+  db = await openDatabase({ url: databaseUrl });
+  client = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
+  worker = createWorkerApi({ address: coordinator.address, token: coordinator.workerToken, credentials: insecure });
+  await worker.register({
+    workerId: "ws",
+    pool: "default",
+    sandbox: "docker",
+    capacity: 8,
+    version: "test",
+    runtimes: ["command"],
+    providers: [],
+    publicKeyPem: "",
+  });
+  // A real workspace: a committed symlink out of the repository, one inside it, and an uncommitted one out.
+  repo = await createRepo({ files: { "src/a.ts": "export const a = 1;\n", "README.md": "# r\n" } });
+  await symlink("/etc", join(repo.dir, "etc-link"));
+  await symlink("src", join(repo.dir, "docs"));
+  await repo.git("add", "-A");
+  await repo.git("commit", "-qm", "links");
+  await symlink("../..", join(repo.dir, "src", "up"));
+  const snap = await snapshotWorkspace(repo.dir);
+  ws = {
+    repoId: snap.repoId,
+    baseCommit: snap.baseCommit,
+    bundleDigest: (await client.uploadBlob("bundle", await createBundle(snap.repoRoot, snap.baseCommit))).digest,
+    stateDigest: (await client.uploadBlob("state", snap.statePatch)).digest,
+    stateTree: snap.stateTree,
+  };
+});
+
+afterAll(async () => {
+  client?.close();
+  worker?.close();
+  await db?.close();
+  await coordinator?.close();
+  await pg?.stop();
+  await repo?.cleanup();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function request(task: string, agent = "shell", safety = "full-auto") {
+  return { task, agent, safety, isolate: false, mode: "build", model: "", submitter: "t", workspace: ws };
+}
+
+function withToken(token: string): ClientApi {
+  return createClientApi({ address: coordinator.address, token, credentials: insecure });
+}
+
+const NO_WORKSPACE = { repoId: "", baseCommit: "", bundleDigest: "", stateDigest: "", stateTree: "" };
+
+describe("gate 6: paths named in the task", () => {
+  it.each([
+    ["cat ../x", /path "\.\.\/x" resolves outside the workspace/],
+    ["cat /etc/passwd", /path "\/etc\/passwd" resolves outside the workspace/],
+    ["ls /workspace-evil/a.ts", /path "\/workspace-evil\/a.ts"/],
+    ["cat etc-link/passwd", /through etc-link -> \/etc/],
+    ["cat src/up/secret.txt", /through src\/up -> \.\.\/\.\./],
+  ])("refuses %s", async (task, message) => {
+    const err = await client.dispatch(request(task)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "PATH_OUTSIDE_WORKSPACE" });
+    expect((err as Error).message).toMatch(/^Dispatch blocked: /);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it("admits existing paths (also through a symlink inside) without warnings", async () => {
+    const answer = await client.dispatch(request("wc -l src/a.ts docs/a.ts /workspace/README.md 2>/dev/null"));
+    expect(answer.warnings).toEqual([]);
+    expect(answer.run?.status).toBe("pending");
+  });
+
+  it("admits a missing path with a warning on the run", async () => {
+    const answer = await client.dispatch(request("touch src/new-file.ts"));
+    expect(answer.run?.status).toBe("pending");
+    expect(answer.warnings).toEqual(['path "src/new-file.ts" named in the task does not exist in the workspace']);
+  });
+});
+
+describe("gate 7: safety scope", () => {
+  it("refuses an agent that needs more than the session allows, naming both levels", async () => {
+    const err = await client.dispatch(request("true", "shell", "auto-edit")).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "SAFETY_BLOCKED" });
+    expect((err as Error).message).toMatch(
+      /^Dispatch blocked: agent "shell" needs safety level full-auto, but the session allows auto-edit/,
+    );
+  });
+
+  it("admits a read-only agent at suggest, and refuses an unknown level", async () => {
+    const ok = await client.dispatch({ ...request("true", "peek", "suggest"), agentFiles: AGENT_FILES });
+    expect(ok.run?.agent).toBe("peek");
+    await expect(client.dispatch(request("true", "shell", "yolo"))).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+  });
+
+  it("records the session's level in the run spec", async () => {
+    const { run } = await client.dispatch(request("true"));
+    expect((await db.getRun(run?.id ?? ""))?.spec.safety).toBe("full-auto");
+  });
+});
+
+describe("gate 7: loop detection", () => {
+  async function ended(agent: string, task: string, status: "error" | "timeout" | "done", at = new Date()) {
+    const id = randomUUID();
+    await db.insertRun({
+      id,
+      agent,
+      model: "",
+      task,
+      isolate: false,
+      pool: "default",
+      repoId: ws.repoId,
+      baseCommit: ws.baseCommit,
+      bundleDigest: ws.bundleDigest,
+      stateDigest: EMPTY_DIGEST,
+      stateTree: ws.stateTree,
+      submitter: "t",
+      spec: { agent: { name: agent } as never },
+      traceparent: "",
+      taskHash: sha256Digest(task),
+    });
+    await db.finishRun({ runId: id, status, error: status, onlyIf: ["pending"], finishedAt: at });
+  }
+
+  it("warns at 3 failures, refuses at 5, forgets old ones and resets after a success", async () => {
+    const task = `flaky ${randomUUID()}`;
+    await ended("shell", task, "error", new Date(Date.now() - 120_000)); // outside the 60 s window
+    await ended("shell", task, "error");
+    await ended("shell", task, "timeout");
+    expect((await client.dispatch(request(task))).warnings).toEqual([]);
+    await ended("shell", task, "error");
+    const warned = await client.dispatch(request(task));
+    expect(warned.warnings.join("\n")).toMatch(/agent "shell" failed 3 times in a row on this task/);
+    // Another agent and another task are counted apart.
+    expect((await client.dispatch(request(`${task} again`))).warnings).toEqual([]);
+    await ended("shell", task, "error");
+    await ended("shell", task, "timeout");
+    const err = await client.dispatch(request(task)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "LOOP_DETECTED" });
+    expect((err as Error).message).toMatch(/^Dispatch blocked: agent "shell" failed 5 times in a row/);
+    await ended("shell", task, "done");
+    expect((await client.dispatch(request(task))).warnings).toEqual([]);
+  });
+});
+
+describe("gate order", () => {
+  it("reports path before safety before budget, and recursion before the task", async () => {
+    await client.setBudget(0.5); // below the per-run estimate of 1 USD
+    try {
+      await expect(client.dispatch(request("cat ../x", "shell", "suggest"))).rejects.toMatchObject({
+        code: "PATH_OUTSIDE_WORKSPACE",
+      });
+      await expect(client.dispatch(request("true", "shell", "suggest"))).rejects.toMatchObject({
+        code: "SAFETY_BLOCKED",
+      });
+      await expect(client.dispatch(request("true", "shell", "full-auto"))).rejects.toMatchObject({
+        code: "BUDGET_EXCEEDED",
+      });
+    } finally {
+      await client.setBudget(1000);
+    }
+  });
+});
+
+describe("gate 4: recursion through run tokens", () => {
+  /** Dispatches with `api`, then claims the run as the worker would, returning the run and its run token. */
+  async function dispatchAndClaim(api: ClientApi, task: string, workspace: Workspace = NO_WORKSPACE) {
+    const { run } = await api.dispatch({ ...request(task, "nester"), workspace, agentFiles: AGENT_FILES });
+    if (!run) throw new Error("no run");
+    const claim = await worker.claimRun({ runId: run.id, workerId: "ws", deliveryCount: 1 });
+    return { run, token: claim.spec?.runToken ?? "", depth: claim.spec?.depth };
+  }
+
+  it("derives depth from the parent, inherits its workspace, and refuses past the maximum", async () => {
+    const top = await dispatchAndClaim(client, "echo top", ws);
+    expect(top.run.depth).toBe(0);
+    expect(top.token).toMatch(/^pcr1\./);
+    expect(top.token).not.toBe(coordinator.clientToken);
+    const first = await dispatchAndClaim(withToken(top.token), "echo one");
+    expect(first.run).toMatchObject({ depth: 1, parentRunId: top.run.id });
+    expect(first.run.workspace).toEqual(top.run.workspace);
+    const second = await dispatchAndClaim(withToken(first.token), "echo two");
+    expect(second.run).toMatchObject({ depth: 2, parentRunId: first.run.id });
+    const third = withToken(second.token);
+    // Gate 4 comes before gate 5: an empty task at depth 3 is a depth refusal.
+    for (const task of ["echo three", "  "]) {
+      const err = await third
+        .dispatch({ ...request(task, "nester"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "DEPTH_EXCEEDED" });
+      expect((err as Error).message).toBe(
+        "Dispatch blocked: recursion depth 3 exceeds maximum 2. Complete the current task directly.",
+      );
+    }
+    third.close();
+  });
+
+  it("lets a run token read only its own sub-runs and call nothing else", async () => {
+    const top = await dispatchAndClaim(client, "echo reader", ws);
+    const api = withToken(top.token);
+    const { run: child } = await api.dispatch({
+      ...request("echo child", "nester"),
+      workspace: NO_WORKSPACE,
+      agentFiles: AGENT_FILES,
+    });
+    expect((await api.getRun(child?.id ?? "")).id).toBe(child?.id);
+    await expect(api.getRun(top.run.id)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // A sub-run may name its parent's workspace, never another one.
+    const same = await api.dispatch({ ...request("echo same", "nester"), agentFiles: AGENT_FILES });
+    expect(same.run?.parentRunId).toBe(top.run.id);
+    const other = { ...ws, stateTree: "c".repeat(40) };
+    await expect(
+      api.dispatch({ ...request("echo other", "nester"), workspace: other, agentFiles: AGENT_FILES }),
+    ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(api.listRuns(5)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    await expect(api.getBudget()).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    api.close();
+  });
+
+  it("ignores a forged parent or depth: a client token is depth 0, a forged run token is refused", async () => {
+    const top = await dispatchAndClaim(client, "echo forged", ws);
+    const forged = withToken(`pcr1.${top.run.id}.${"A".repeat(43)}`);
+    await expect(forged.dispatch({ ...request("true"), workspace: NO_WORKSPACE })).rejects.toMatchObject({
+      code: "UNAUTHENTICATED",
+    });
+    forged.close();
+    const plain = await client.dispatch({ ...request("true"), workspace: ws });
+    expect(plain.run).toMatchObject({ depth: 0, parentRunId: "" });
+  });
+
+  it("caps a sub-run's safety at its parent's and stops the token once the run ended", async () => {
+    const { run } = await client.dispatch({ ...request("echo peek", "peek", "suggest"), agentFiles: AGENT_FILES });
+    const claim = await worker.claimRun({ runId: run?.id ?? "", workerId: "ws", deliveryCount: 1 });
+    const api = withToken(claim.spec?.runToken ?? "");
+    const err = await api
+      .dispatch({ ...request("echo more", "nester", "full-auto"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "SAFETY_BLOCKED" });
+    expect((err as Error).message).toMatch(/the session allows suggest/);
+    await db.finishRun({ runId: run?.id ?? "", status: "error", error: "ended", onlyIf: ["running", "pending"] });
+    await expect(
+      api.dispatch({ ...request("echo late", "peek", "suggest"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES }),
+    ).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    api.close();
+  });
+});

@@ -1,0 +1,62 @@
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { installClient, nestedDispatchEnv } from "./nested-dispatch.js";
+
+const config = { coordinatorAddress: "127.0.0.1:7400", clientDir: "/srv/pancode/client" };
+const grant = { runToken: "pcr1.r1.mac", depth: 1, safety: "full-auto" };
+
+describe("nestedDispatchEnv", () => {
+  it("lends a docker run its token, the coordinator, its id as parent and the mounted client", () => {
+    const { env, mounts } = nestedDispatchEnv(config, grant, { runId: "r1", network: "host", sandbox: "docker" });
+    expect(env).toMatchObject({
+      PANCODE_COORDINATOR: "127.0.0.1:7400",
+      PANCODE_TOKEN: "pcr1.r1.mac",
+      PANCODE_PARENT_RUN: "r1",
+      PANCODE_DISPATCH_DEPTH: "1",
+      PANCODE_SAFETY: "full-auto",
+      PANCODE_CLI: "/opt/pancode/pancode.mjs",
+    });
+    expect(env.PATH?.startsWith("/opt/pancode:")).toBe(true);
+    expect(mounts).toEqual([{ hostPath: "/srv/pancode/client", containerPath: "/opt/pancode" }]);
+  });
+
+  it("gives nothing without a token, without network or without a client bundle", () => {
+    const none = { env: {}, mounts: [] };
+    expect(
+      nestedDispatchEnv(config, { ...grant, runToken: "" }, { runId: "r", network: "host", sandbox: "docker" }),
+    ).toEqual(none);
+    expect(nestedDispatchEnv(config, grant, { runId: "r", network: "none", sandbox: "docker" })).toEqual(none);
+    expect(
+      nestedDispatchEnv({ ...config, clientDir: "" }, grant, { runId: "r", network: "host", sandbox: "docker" }),
+    ).toEqual(none);
+  });
+
+  it("points a process sandbox at the host's client without mounts", () => {
+    const { env, mounts } = nestedDispatchEnv(config, grant, { runId: "r", network: "host", sandbox: "process" });
+    expect(env.PANCODE_CLI).toBe("/srv/pancode/client/pancode.mjs");
+    expect(env.PATH).toBeUndefined();
+    expect(mounts).toEqual([]);
+  });
+});
+
+describe("installClient", () => {
+  it("copies bundle and launcher into the data dir, readable and never group- or world-writable", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pancode-client-"));
+    try {
+      const source = join(dir, "src");
+      await mkdir(source);
+      await writeFile(join(source, "pancode.mjs"), "console.log(1)\n");
+      await writeFile(join(source, "pancode"), "#!/bin/sh\n");
+      const target = await installClient(source, join(dir, "data"));
+      expect(target).toBe(join(dir, "data", "client"));
+      expect(await readFile(join(target, "pancode.mjs"), "utf8")).toBe("console.log(1)\n");
+      expect((await stat(join(target, "pancode"))).mode & 0o777).toBe(0o755);
+      expect((await stat(join(target, "pancode.mjs"))).mode & 0o777).toBe(0o644);
+      expect(await installClient("", join(dir, "data"))).toBe("");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

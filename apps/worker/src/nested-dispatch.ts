@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, copyFile, mkdir, rename } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { NetworkPolicy } from "@pancode/core";
+
+/** Where the client bundle's directory is mounted in agent containers (read-only). */
+export const CONTAINER_CLIENT_DIR = "/opt/pancode";
+
+/** File of the client bundle inside its directory (built by apps/cli: `npm run build -w @pancode/cli`). */
+export const CLIENT_BUNDLE_FILE = "pancode.mjs";
+
+/**
+ * PATH inside agent containers when the client is lent: the image's standard PATH (Debian's, which
+ * pancode/agent uses) with the client's directory first, so `pancode` is a command there.
+ */
+const CONTAINER_PATH = `${CONTAINER_CLIENT_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
+
+/** How this worker lends nested dispatch to runs. */
+export interface NestedDispatchConfig {
+  /** Coordinator address as seen from inside a host-network container (the worker's own). */
+  coordinatorAddress: string;
+  /** Host directory holding the client bundle; '' when there is none (nested dispatch is then unavailable). */
+  clientDir: string;
+}
+
+/** What the coordinator granted one run: its run token ('' = none), nesting depth and safety level. */
+export interface RunGrant {
+  runToken: string;
+  depth: number;
+  safety: string;
+}
+
+/**
+ * The directory of the client bundle: `configured` when set, else the one built next to this worker in the
+ * monorepo (apps/cli/dist/client); '' when no bundle exists there.
+ */
+export function resolveClientDir(configured: string): string {
+  const dir = configured || fileURLToPath(new URL("../../cli/dist/client/", import.meta.url));
+  return existsSync(join(dir, CLIENT_BUNDLE_FILE)) ? dir : "";
+}
+
+/** File name of the launcher script next to the bundle (`pancode` on the container's PATH). */
+const LAUNCHER_FILE = "pancode";
+
+/**
+ * Copies the client bundle into `<dataDir>/client` and returns that directory ('' without a bundle). Agent
+ * containers are started by the host's Docker engine, which resolves bind mounts on the host: a containerised worker
+ * (deploy/docker/worker.Dockerfile) has its data dir mounted at the same host path, but not its /app. Each file is
+ * written under a temporary name and renamed, so a run starting meanwhile never sees half a file.
+ */
+export async function installClient(sourceDir: string, dataDir: string): Promise<string> {
+  if (!sourceDir) return "";
+  const target = join(dataDir, "client");
+  await mkdir(target, { recursive: true, mode: 0o755 });
+  for (const file of [CLIENT_BUNDLE_FILE, LAUNCHER_FILE]) {
+    const temp = join(target, `.${file}.${randomUUID()}`);
+    await copyFile(join(sourceDir, file), temp);
+    // Readable (and the launcher executable) by the container's uid 1000, never writable by it.
+    await chmod(temp, file === LAUNCHER_FILE ? 0o755 : 0o644);
+    await rename(temp, join(target, file));
+  }
+  return target;
+}
+
+/**
+ * Environment and mounts that let a run dispatch sub-runs: the coordinator's address, the run's own token (never
+ * the client or worker token), its id as parent, and the pancode client. Nothing when the coordinator granted no
+ * token, the sandbox has no network (it could not reach the coordinator anyway) or no client bundle exists.
+ */
+export function nestedDispatchEnv(
+  config: NestedDispatchConfig | undefined,
+  grant: RunGrant | undefined,
+  run: { runId: string; network: NetworkPolicy; sandbox: "docker" | "process" },
+): { env: Record<string, string>; mounts: { hostPath: string; containerPath: string }[] } {
+  if (!config?.clientDir || !grant?.runToken || run.network === "none") return { env: {}, mounts: [] };
+  const docker = run.sandbox === "docker";
+  const cliDir = docker ? CONTAINER_CLIENT_DIR : config.clientDir;
+  return {
+    env: {
+      PANCODE_COORDINATOR: config.coordinatorAddress,
+      PANCODE_TOKEN: grant.runToken,
+      PANCODE_PARENT_RUN: run.runId,
+      // Informational: the coordinator derives depth from the parent run and ignores anything a client says.
+      PANCODE_DISPATCH_DEPTH: String(grant.depth),
+      // Sub-runs default to the parent's level (the coordinator caps them at it anyway).
+      ...(grant.safety ? { PANCODE_SAFETY: grant.safety } : {}),
+      PANCODE_CLI: join(cliDir, CLIENT_BUNDLE_FILE),
+      ...(docker ? { PATH: CONTAINER_PATH } : {}),
+    },
+    mounts: docker ? [{ hostPath: config.clientDir, containerPath: CONTAINER_CLIENT_DIR }] : [],
+  };
+}
