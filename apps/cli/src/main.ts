@@ -3,12 +3,16 @@ import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerApply } from "./commands/apply.js";
+import { registerBatch } from "./commands/batch.js";
 import { registerBudget } from "./commands/budget.js";
+import { registerChain } from "./commands/chain.js";
 import { registerDispatch } from "./commands/dispatch.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerReceipt } from "./commands/receipt.js";
+import { registerRefine } from "./commands/refine.js";
 import { registerRuns } from "./commands/runs.js";
+import { registerStoprun } from "./commands/stoprun.js";
 import { registerServices } from "./commands/up.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
@@ -48,6 +52,10 @@ registerAgents(program, run);
 registerReceipt(program, run);
 registerKeys(program, run);
 registerBudget(program, run);
+registerBatch(program, run);
+registerChain(program, run);
+registerRefine(program, run);
+registerStoprun(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

@@ -12,6 +12,7 @@ import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { Orchestrator } from "./orchestration/orchestrator.js";
 import { BudgetService } from "./services/budget-service.js";
 import { DispatchService } from "./services/dispatch-service.js";
 import { ReceiptWriter } from "./services/receipt-writer.js";
@@ -94,7 +95,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     ownerId: "coordinator",
     publicKeyPem: signingKey.publicKeyPem,
   });
+  // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
+  let orchestrator: Orchestrator | undefined;
   const lifecycle = new RunLifecycle({
+    onRunEnded: (run) => orchestrator?.runEnded(run),
     db,
     receipts: new ReceiptWriter({ db, key: signingKey }),
     bus,
@@ -129,6 +133,15 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     perRunUsd: config.budget.perRunUsd,
   });
   const runs = new RunQueries({ db, blobs, notifier });
+  orchestrator = new Orchestrator({
+    db,
+    dispatch,
+    lifecycle,
+    runs,
+    agents,
+    logger: logger.child({ component: "orchestration" }),
+    defaultAgent: config.agents.defaultAgent,
+  });
 
   const server = new Server({
     "grpc.max_receive_message_length": SERVER_MAX_FRAME_BYTES,
@@ -146,6 +159,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       runs,
       agents,
       workers,
+      orchestrator,
       maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
       info: () => ({
         version: COORDINATOR_VERSION,
@@ -185,6 +199,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     Math.max(200, Math.min(1000, config.runs.leaseMs / 4)),
   );
   reaper.unref();
+  // Batches and chains that were running before a restart go on from the database.
+  orchestrator.start();
   logger.info("coordinator listening", { address, bus: bus.kind, database: config.db.url ? "postgres" : "pglite" });
 
   let closed = false;
@@ -208,6 +224,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       if (closed) return;
       closed = true;
       clearInterval(reaper);
+      orchestrator.stop();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();

@@ -28,6 +28,10 @@ export interface JobRunnerOptions extends ExecutionDeps {
 interface ReceiptFacts {
   mode: string;
   isolate: boolean;
+  batchId: string;
+  chainId: string;
+  step: number;
+  previousReceiptDigest: string;
 }
 
 function specFromMessage(message: RunSpecMessage): RunSpec {
@@ -44,6 +48,7 @@ function specFromMessage(message: RunSpecMessage): RunSpec {
     traceparent: message.traceparent,
     model: modelTargetFromWire(message.model),
     maxCostUsd: Math.max(message.maxCostUsd, 0),
+    basePatches: message.basePatchDigests,
   };
 }
 
@@ -92,7 +97,14 @@ export class JobRunner {
         return;
       }
       const spec = specFromMessage(claim.spec);
-      const facts: ReceiptFacts = { mode: claim.spec.mode || "build", isolate: claim.spec.isolate };
+      const facts: ReceiptFacts = {
+        mode: claim.spec.mode || "build",
+        isolate: claim.spec.isolate,
+        batchId: claim.spec.batchId,
+        chainId: claim.spec.chainId,
+        step: claim.spec.step,
+        previousReceiptDigest: claim.spec.previousReceiptDigest,
+      };
       const parent = propagation.extract(context.active(), {
         traceparent: spec.traceparent || delivery.headers.traceparent,
       });

@@ -13,6 +13,11 @@ export function signAttemptReceipt(input: {
   /** Fields of the run the RunSpec does not carry. */
   mode: string;
   isolate: boolean;
+  /** Batch or chain the run belongs to, its step, and the chain's previous step receipt ("" / 0 when none). */
+  batchId?: string;
+  chainId?: string;
+  step?: number;
+  previousReceiptDigest?: string;
   outcome: RunOutcome;
   workerId: string;
   key: SigningKey;
@@ -60,10 +65,10 @@ export function signAttemptReceipt(input: {
         patchBytes: outcome.patch?.bytes ?? 0,
         patchFiles: outcome.patch?.files.map((f) => f.path) ?? [],
       },
-      batchId: "",
-      chainId: "",
-      step: 0,
-      previousReceiptDigest: "",
+      batchId: input.batchId ?? "",
+      chainId: input.chainId ?? "",
+      step: input.step ?? 0,
+      previousReceiptDigest: input.previousReceiptDigest ?? "",
       createdAt: new Date().toISOString(),
     },
     input.key.privateKey,

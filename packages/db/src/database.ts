@@ -1,4 +1,18 @@
 import type { DbHandle } from "./handle.js";
+import type { BatchRow, ChainRow, NewBatch, NewChain, OrchestrationStatus } from "./orchestration-rows.js";
+import {
+  deleteBatch,
+  findBatchesByPrefix,
+  finishBatch,
+  getBatch,
+  insertBatch,
+  latestActiveRunOf,
+  listBatches,
+  listRunningBatches,
+  listRunsOf,
+  setBatchItemError,
+  setBatchReceipt,
+} from "./queries/batches.js";
 import { findCommit, hasBlob, putBlob, recordCommit } from "./queries/blobs.js";
 import {
   countRuns,
@@ -9,6 +23,18 @@ import {
   type ReservationResult,
   setBudgetCeiling,
 } from "./queries/budget.js";
+import {
+  type ChainProgress,
+  deleteChain,
+  findChainsByPrefix,
+  finishChain,
+  getChain,
+  insertChain,
+  listChains,
+  listRunningChains,
+  setChainReceipt,
+  updateChain,
+} from "./queries/chains.js";
 import {
   type CompleteRunOptions,
   type CompleteRunResult,
@@ -114,6 +140,47 @@ export interface Database {
   heartbeatWorker(id: string, active: number, at: Date): Promise<boolean>;
   listWorkers(): Promise<WorkerRow[]>;
   markWorkersGone(staleBefore: Date): Promise<WorkerRow[]>;
+  /** Inserts a new batch (status running). */
+  insertBatch(row: NewBatch): Promise<BatchRow>;
+  getBatch(id: string): Promise<BatchRow | undefined>;
+  /** Batches whose id starts with `prefix`, newest first. @default limit 2 */
+  findBatchesByPrefix(prefix: string, limit?: number): Promise<BatchRow[]>;
+  /** Newest first. */
+  listBatches(limit: number): Promise<BatchRow[]>;
+  /** Running batches, oldest first. */
+  listRunningBatches(): Promise<BatchRow[]>;
+  /** Records why admission refused item `index` (0-based). NOT_FOUND for an unknown batch. */
+  setBatchItemError(id: string, index: number, error: string): Promise<void>;
+  /** Ends a running batch; undefined when it was not running. */
+  finishBatch(
+    id: string,
+    status: Exclude<OrchestrationStatus, "running">,
+    error: string,
+  ): Promise<BatchRow | undefined>;
+  deleteBatch(id: string): Promise<void>;
+  setBatchReceipt(id: string, receiptId: string): Promise<void>;
+  /** The runs of a batch or a chain, by step. */
+  listRunsOf(of: { batchId: string } | { chainId: string }): Promise<RunRow[]>;
+  /** The submitter's newest run still pending or running. */
+  latestActiveRunOf(submitter: string): Promise<RunRow | undefined>;
+  /** Inserts a new chain (status running). */
+  insertChain(row: NewChain): Promise<ChainRow>;
+  getChain(id: string): Promise<ChainRow | undefined>;
+  /** Chains whose id starts with `prefix`, newest first. @default limit 2 */
+  findChainsByPrefix(prefix: string, limit?: number): Promise<ChainRow[]>;
+  /** Newest first. */
+  listChains(limit: number): Promise<ChainRow[]>;
+  /** Running chains, oldest first. */
+  listRunningChains(): Promise<ChainRow[]>;
+  /** Updates a running chain's progress; false when it is no longer running. */
+  updateChain(id: string, progress: ChainProgress): Promise<boolean>;
+  /** Ends a running chain; undefined when it was not running. */
+  finishChain(
+    id: string,
+    end: { status: Exclude<OrchestrationStatus, "running">; error: string; failedStep?: number; verdict?: string },
+  ): Promise<ChainRow | undefined>;
+  deleteChain(id: string): Promise<void>;
+  setChainReceipt(id: string, receiptId: string): Promise<void>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -167,6 +234,26 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     heartbeatWorker: (id, active, at) => heartbeatWorker(db, id, active, at),
     listWorkers: () => listWorkers(db),
     markWorkersGone: (staleBefore) => markWorkersGone(db, staleBefore),
+    insertBatch: (row) => insertBatch(db, row),
+    getBatch: (id) => getBatch(db, id),
+    findBatchesByPrefix: (prefix, limit) => findBatchesByPrefix(db, prefix, limit),
+    listBatches: (limit) => listBatches(db, limit),
+    listRunningBatches: () => listRunningBatches(db),
+    setBatchItemError: (id, index, error) => setBatchItemError(db, id, index, error),
+    finishBatch: (id, status, error) => finishBatch(db, id, status, error),
+    deleteBatch: (id) => deleteBatch(db, id),
+    setBatchReceipt: (id, receiptId) => setBatchReceipt(db, id, receiptId),
+    listRunsOf: (of) => listRunsOf(db, of),
+    latestActiveRunOf: (submitter) => latestActiveRunOf(db, submitter),
+    insertChain: (row) => insertChain(db, row),
+    getChain: (id) => getChain(db, id),
+    findChainsByPrefix: (prefix, limit) => findChainsByPrefix(db, prefix, limit),
+    listChains: (limit) => listChains(db, limit),
+    listRunningChains: () => listRunningChains(db),
+    updateChain: (id, progress) => updateChain(db, id, progress),
+    finishChain: (id, end) => finishChain(db, id, end),
+    deleteChain: (id) => deleteChain(db, id),
+    setChainReceipt: (id, receiptId) => setChainReceipt(db, id, receiptId),
     ping: async () => {
       await db.execute("select 1");
     },

@@ -15,7 +15,19 @@ export type { Database } from "./database.js";
 export type { DbLogger } from "./logger.js";
 export { MIGRATIONS_FOLDER } from "./migrate.js";
 export { type OpenDatabaseOptions, openDatabase } from "./open-database.js";
+export type {
+  BatchItemRow,
+  BatchRow,
+  ChainRow,
+  ChainStepRow,
+  NewBatch,
+  NewChain,
+  OrchestrationRequest,
+  OrchestrationStatus,
+  RefineRow,
+} from "./orchestration-rows.js";
 export type { ReservationResult } from "./queries/budget.js";
+export type { ChainProgress } from "./queries/chains.js";
 export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
 export type { NewEvent } from "./queries/events.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";

@@ -52,6 +52,12 @@ export interface RunRow {
   traceparent: string;
   /** Highest event seq of the run (0 before the first event). */
   eventSeq: number;
+  /** Batch of which the run is item `step`; null for plain dispatches. */
+  batchId: string | null;
+  /** Chain of which the run is step `step`; null for plain dispatches. */
+  chainId: string | null;
+  /** 1-based item or step number; 0 for plain dispatches. */
+  step: number;
 }
 
 /** Fields of a new run. Everything the coordinator does not know at submit time is filled in later. */
@@ -76,6 +82,12 @@ export type NewRun = Pick<
   status?: RunStatus;
   /** @default the database's now() */
   createdAt?: Date;
+  /** @default null */
+  batchId?: string | null;
+  /** @default null */
+  chainId?: string | null;
+  /** @default 0 */
+  step?: number;
 };
 
 /** A row of `run_events`. `seq` is 1-based, gap-free and increasing per run. */

@@ -14,12 +14,14 @@ import {
 } from "@pancode/proto";
 import { currentTraceparent, type Logger, withSpan } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
+import type { Orchestrator } from "../orchestration/orchestrator.js";
 import type { BudgetService } from "../services/budget-service.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
 import { clientStream, type HandlerContext, serverStream, unary } from "./handlers.js";
+import { createOrchestrationHandlers } from "./orchestration-handlers.js";
 import type { Implementation } from "./status.js";
 
 /** Dependencies of the client-facing service. */
@@ -34,6 +36,8 @@ export interface ClientServiceDeps {
   agents: AgentRegistry;
   workers: WorkerDirectory;
   maxWorkspaceBytes: number;
+  /** Batches, chains and stop. */
+  orchestrator: Orchestrator;
   info: () => { version: string; draining: boolean; bus: string; database: string };
 }
 
@@ -190,6 +194,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       deps.logger.info("budget ceiling set", { ceilingUsd: status.ceilingUsd });
       return status;
     }),
+    ...createOrchestrationHandlers(hc, { db: deps.db, orchestrator: deps.orchestrator }),
   };
   return service as unknown as Implementation;
 }

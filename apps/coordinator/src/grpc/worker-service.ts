@@ -105,6 +105,11 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           mode: result.mode,
           isolate: result.isolate,
           maxCostUsd: s.maxCostUsd,
+          basePatchDigests: s.basePatches,
+          batchId: result.batchId,
+          chainId: result.chainId,
+          step: result.step,
+          previousReceiptDigest: "",
         },
       };
     }),

@@ -13,6 +13,18 @@ export interface DispatchInput {
   agentFiles?: readonly { path: string; content: string }[];
   /** Per-run cost cap in USD asked for by this dispatch; 0 or absent = the cluster's default. */
   maxCostUsd?: number;
+  /** Set when the run is an item of a batch or a step of a chain (the coordinator's orchestration dispatches it). */
+  orchestration?: RunOrchestration;
+}
+
+/** Where an orchestrated run belongs and the state it starts from. */
+export interface RunOrchestration {
+  batchId?: string;
+  chainId?: string;
+  /** 1-based item or step number. */
+  step: number;
+  /** Patch digests of the earlier chain steps, applied in order before the agent starts. */
+  basePatches?: string[];
 }
 
 /** Longest task text accepted (64 KiB): a prompt, not a payload. Files travel in the workspace. */

@@ -106,8 +106,12 @@ export class DispatchService {
           mode: input.mode || "build",
           model,
           maxCostUsd: effectiveCostCap(input.maxCostUsd, this.deps.perRunUsd),
+          basePatches: input.orchestration?.basePatches ?? [],
         },
         traceparent,
+        batchId: input.orchestration?.batchId ?? null,
+        chainId: input.orchestration?.chainId ?? null,
+        step: input.orchestration?.step ?? 0,
       },
       estimateUsd,
     );

@@ -41,6 +41,14 @@ export interface RunLifecycleDeps {
   logger: Logger;
   leaseMs: number;
   maxAttempts: number;
+  /** Called once a run reached a terminal status (batches and chains start their next runs from here). */
+  onRunEnded?: (run: RunRow) => void;
+}
+
+/** The patch digests a stored run starts from (earlier chain steps); [] for runs stored before chains existed. */
+export function basePatchesOf(run: RunRow): string[] {
+  const value = run.spec.basePatches;
+  return Array.isArray(value) ? value.filter((d): d is string => typeof d === "string") : [];
 }
 
 /**
@@ -55,7 +63,10 @@ export class RunLifecycle {
   async claim(
     runId: string,
     workerId: string,
-  ): Promise<{ spec: RunSpec; mode: string; isolate: boolean } | { skip: string; retryAfterMs: number }> {
+  ): Promise<
+    | { spec: RunSpec; mode: string; isolate: boolean; batchId: string; chainId: string; step: number }
+    | { skip: string; retryAfterMs: number }
+  > {
     const leaseToken = randomUUID();
     const claimed = await this.deps.db.claimRun({
       runId,
@@ -97,10 +108,14 @@ export class RunLifecycle {
           .parse(row.spec.model ?? null),
         // Runs stored before caps existed have none.
         maxCostUsd: typeof row.spec.maxCostUsd === "number" && row.spec.maxCostUsd > 0 ? row.spec.maxCostUsd : 0,
+        basePatches: basePatchesOf(row),
       },
       // The worker records these in the run's receipt.
       mode: typeof row.spec.mode === "string" ? row.spec.mode : "build",
       isolate: row.isolate,
+      batchId: row.batchId ?? "",
+      chainId: row.chainId ?? "",
+      step: row.step,
     };
   }
 
@@ -127,7 +142,9 @@ export class RunLifecycle {
   async readWorkspaceBlob(lease: Lease, digest: string): Promise<Buffer> {
     await this.requireLease(lease);
     const run = await this.deps.db.getRun(lease.runId);
-    if (!run || (digest !== run.bundleDigest && digest !== run.stateDigest)) {
+    const allowed =
+      run && (digest === run.bundleDigest || digest === run.stateDigest || basePatchesOf(run).includes(digest));
+    if (!run || !allowed) {
       throw new PanCodeError("NOT_FOUND", `blob ${digest} is not part of the workspace of run ${lease.runId}`);
     }
     return this.deps.blobs.get(digest);
@@ -222,6 +239,7 @@ export class RunLifecycle {
       { at: new Date(), kind: "status", text: `${run.status}${detail}` },
     ]);
     this.deps.notifier.notify(run.id);
+    this.deps.onRunEnded?.(run);
     return receiptId;
   }
 

@@ -1,6 +1,18 @@
 import type { PatchFile, RunStatus } from "@pancode/core";
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, index, integer, jsonb, numeric, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import type { StoredRunSpec } from "../rows.js";
 
 /**
@@ -61,6 +73,12 @@ export const runs = pgTable(
     traceparent: text("traceparent").notNull().default(""),
     /** Highest run_events.seq of this run; bumped in the same tx as the event insert (the per-run row lock orders seqs). */
     eventSeq: integer("event_seq").notNull().default(0),
+    /** Batch this run is an item of; null for plain dispatches. */
+    batchId: text("batch_id"),
+    /** Chain this run is a step of; null for plain dispatches. */
+    chainId: text("chain_id"),
+    /** 1-based item (batch) or step (chain) number; 0 for plain dispatches. Unique per batch and per chain. */
+    step: integer("step").notNull().default(0),
   },
   (t) => [
     index("runs_status_idx").on(t.status),
@@ -74,6 +92,9 @@ export const runs = pgTable(
       sql`${t.status} in ('pending', 'running', 'done', 'error', 'timeout', 'interrupted', 'budget_exceeded')`,
     ),
     check("runs_attempt_check", sql`${t.attempt} >= 0`),
+    // At most one run per batch item and chain step, even if two schedulers raced.
+    uniqueIndex("runs_batch_step_idx").on(t.batchId, t.step).where(sql`${t.batchId} is not null`),
+    uniqueIndex("runs_chain_step_idx").on(t.chainId, t.step).where(sql`${t.chainId} is not null`),
     // A running row always carries a lease, so the reaper can find every lost run.
     check("runs_running_lease_check", sql`${t.status} <> 'running' or ${t.leaseExpiresAt} is not null`),
   ],

@@ -122,6 +122,18 @@ export interface RunSpec {
   isolate: boolean;
   /** per-run cap in USD: the worker stops the run once its cost passes it; 0 = none */
   maxCostUsd: number;
+  /**
+   * Patches applied in order on top of the workspace before the agent starts (the earlier steps of a chain); the
+   * run's own patch is relative to the result. Fetched with FetchBlob.
+   */
+  basePatchDigests: string[];
+  /** recorded in the run's receipt */
+  batchId: string;
+  chainId: string;
+  /** 1-based step of the chain or item of the batch; 0 = neither */
+  step: number;
+  /** chain: content hash of the previous step's receipt */
+  previousReceiptDigest: string;
 }
 
 export interface ClaimRunResponse {
@@ -1485,6 +1497,11 @@ function createBaseRunSpec(): RunSpec {
     mode: "",
     isolate: false,
     maxCostUsd: 0,
+    basePatchDigests: [],
+    batchId: "",
+    chainId: "",
+    step: 0,
+    previousReceiptDigest: "",
   };
 }
 
@@ -1516,6 +1533,21 @@ export const RunSpec: MessageFns<RunSpec> = {
     }
     if (message.maxCostUsd !== 0) {
       writer.uint32(73).double(message.maxCostUsd);
+    }
+    for (const v of message.basePatchDigests) {
+      writer.uint32(82).string(v!);
+    }
+    if (message.batchId !== "") {
+      writer.uint32(90).string(message.batchId);
+    }
+    if (message.chainId !== "") {
+      writer.uint32(98).string(message.chainId);
+    }
+    if (message.step !== 0) {
+      writer.uint32(104).int32(message.step);
+    }
+    if (message.previousReceiptDigest !== "") {
+      writer.uint32(114).string(message.previousReceiptDigest);
     }
     return writer;
   },
@@ -1605,6 +1637,46 @@ export const RunSpec: MessageFns<RunSpec> = {
             message.maxCostUsd = reader.double();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.basePatchDigests.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.batchId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.chainId = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.step = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.previousReceiptDigest = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1632,6 +1704,27 @@ export const RunSpec: MessageFns<RunSpec> = {
         : isSet(object.max_cost_usd)
         ? globalThis.Number(object.max_cost_usd)
         : 0,
+      basePatchDigests: globalThis.Array.isArray(object?.basePatchDigests)
+        ? object.basePatchDigests.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.base_patch_digests)
+        ? object.base_patch_digests.map((e: any) => globalThis.String(e))
+        : [],
+      batchId: isSet(object.batchId)
+        ? globalThis.String(object.batchId)
+        : isSet(object.batch_id)
+        ? globalThis.String(object.batch_id)
+        : "",
+      chainId: isSet(object.chainId)
+        ? globalThis.String(object.chainId)
+        : isSet(object.chain_id)
+        ? globalThis.String(object.chain_id)
+        : "",
+      step: isSet(object.step) ? globalThis.Number(object.step) : 0,
+      previousReceiptDigest: isSet(object.previousReceiptDigest)
+        ? globalThis.String(object.previousReceiptDigest)
+        : isSet(object.previous_receipt_digest)
+        ? globalThis.String(object.previous_receipt_digest)
+        : "",
     };
   },
 
@@ -1664,6 +1757,21 @@ export const RunSpec: MessageFns<RunSpec> = {
     if (message.maxCostUsd !== 0) {
       obj.maxCostUsd = floatToJson(message.maxCostUsd);
     }
+    if (message.basePatchDigests?.length) {
+      obj.basePatchDigests = message.basePatchDigests;
+    }
+    if (message.batchId !== "") {
+      obj.batchId = message.batchId;
+    }
+    if (message.chainId !== "") {
+      obj.chainId = message.chainId;
+    }
+    if (message.step !== 0) {
+      obj.step = Math.round(message.step);
+    }
+    if (message.previousReceiptDigest !== "") {
+      obj.previousReceiptDigest = message.previousReceiptDigest;
+    }
     return obj;
   },
 
@@ -1689,6 +1797,11 @@ export const RunSpec: MessageFns<RunSpec> = {
     message.mode = object.mode ?? "";
     message.isolate = object.isolate ?? false;
     message.maxCostUsd = object.maxCostUsd ?? 0;
+    message.basePatchDigests = object.basePatchDigests?.map((e) => e) || [];
+    message.batchId = object.batchId ?? "";
+    message.chainId = object.chainId ?? "";
+    message.step = object.step ?? 0;
+    message.previousReceiptDigest = object.previousReceiptDigest ?? "";
     return message;
   },
 };
