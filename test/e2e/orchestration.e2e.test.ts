@@ -90,7 +90,7 @@ describe("pancode batch", () => {
     expect(table.stdout).toContain(String(json.batchId).slice(0, 8));
 
     // A finished run: stoprun says so and changes nothing.
-    const finished = runs[0]?.runId;
+    const finished = String(runs[0]?.runId);
     const stop = await cluster.cli(["stoprun", finished], { cwd: repo.dir });
     expect(stop.code).toBe(0);
     expect(stop.stdout.trim()).toBe(`run ${finished} already finished (done)`);
