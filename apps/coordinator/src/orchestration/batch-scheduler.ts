@@ -4,6 +4,7 @@ import type { BatchItemRow, BatchRow, OrchestrationRequest, RunRow } from "@panc
 import { KeyedSerial } from "./keyed-serial.js";
 import {
   dispatchInputOf,
+  isTransientRefusal,
   type OrchestrationDeps,
   registryFor,
   requireAgents,
@@ -128,6 +129,10 @@ export class BatchScheduler {
         await this.startItem(batch, next);
       } catch (err) {
         if (!isPanCodeError(err)) throw err;
+        if (isTransientRefusal(err)) {
+          this.deps.logger.warn("batch item waits", { batchId, item: next + 1, error: err.message });
+          return;
+        }
         // A refused item (budget, no worker, ...) is recorded and the batch goes on with the others.
         await this.deps.db.setBatchItemError(batchId, next, err.message);
         this.deps.logger.warn("batch item refused", { batchId, item: next + 1, error: err.message });

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_ROUNDS, decideNext } from "./chain-plan.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import {
   dispatchInputOf,
+  isTransientRefusal,
   type OrchestrationDeps,
   registryFor,
   requireAgents,
@@ -145,7 +146,8 @@ export class ChainRunner {
       original: chain.originalTask,
       prependContext: runtime !== "command",
     });
-    if (chain.kind === "refine") {
+    // A retried step (after a transient refusal) is already listed.
+    if (chain.kind === "refine" && chain.steps.length < stepNo) {
       await this.deps.db.updateChain(chain.id, { steps: [...chain.steps, { agent: next.agent, task: next.template }] });
     }
     const basePatches = runs
@@ -164,6 +166,11 @@ export class ChainRunner {
     } catch (err) {
       // The first step's refusal is the creating call's error; a later one fails the chain at that step.
       if (stepNo === 1 || !isPanCodeError(err)) throw err;
+      if (isTransientRefusal(err)) {
+        // Not now (draining, no worker up): the periodic tick tries this step again.
+        this.deps.logger.warn("chain step waits", { chainId: chain.id, step: stepNo, error: err.message });
+        return;
+      }
       await this.fail(chain, stepNo, `step ${stepNo} (${next.agent}) was refused: ${err.message}`);
     }
   }

@@ -80,3 +80,12 @@ export async function resolveByPrefix<T>(
   }
   return matches[0] as T;
 }
+
+/**
+ * Refusals that say "not now" rather than "never": the coordinator is draining, no worker is up at the moment, a
+ * dependency is unreachable. A batch item or chain step refused this way waits for the next tick instead of
+ * failing.
+ */
+export function isTransientRefusal(err: PanCodeError): boolean {
+  return err.retryable || err.code === "NO_WORKER" || err.code === "UNAVAILABLE" || err.code === "DRAINING";
+}
