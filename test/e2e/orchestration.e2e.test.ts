@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sha256Digest } from "@pancode/core";
 import { type Cluster, startCluster } from "@pancode/testing/cluster";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -136,6 +137,29 @@ describe("pancode chain", () => {
     expect(json.merge).toMatchObject({ outcome: "clean" });
     expect(await readFile(join(repo.dir, "s2.txt"), "utf8")).toBe("two saw plan-alpha\n");
     expect(await readFile(join(repo.dir, "s3.txt"), "utf8")).toBe("one\ntwo saw plan-alpha\n");
+
+    // Receipts: each step's receipt names the chain and step and links to the previous step's receipt; the
+    // chain's own receipt lists them and verifies with them.
+    const hashes: string[] = [];
+    for (const [i, run] of runs.entries()) {
+      const exported = await cluster.cli(["receipt", "export", run.runId], { cwd: repo.dir });
+      const payload = Buffer.from(JSON.parse(exported.stdout).payload as string, "base64");
+      const statement = JSON.parse(payload.toString("utf8")) as {
+        predicate: { chainId: string; step: number; previousReceiptDigest: string };
+      };
+      expect(statement.predicate).toMatchObject({
+        chainId: json.chainId,
+        step: i + 1,
+        previousReceiptDigest: hashes[i - 1] ?? "",
+      });
+      hashes.push(sha256Digest(payload));
+    }
+    await expect
+      .poll(async () => (await cliJson(["chains", String(json.chainId)], repo.dir)).json.receiptId, { timeout: 10_000 })
+      .not.toBe("");
+    const verified = await cluster.cli(["receipt", "verify", String(json.chainId)], { cwd: repo.dir });
+    expect(verified.stdout).toMatch(/^PASS receipt .* \(chain .*, 3 run receipt\(s\)\)/);
+    expect(verified.code).toBe(0);
     await repo.cleanup();
   });
 
@@ -235,6 +259,8 @@ describe("pancode stoprun", () => {
     expect(after.runs).toHaveLength(2);
     const again = await cluster.cli(["stoprun", "--batch", batchId], { cwd: repo.dir });
     expect(again.stdout.trim()).toBe(`batch ${batchId} already finished (stopped)`);
+    const verified = await cluster.cli(["receipt", "verify", batchId], { cwd: repo.dir });
+    expect(verified.stdout).toMatch(/^PASS receipt .* \(batch .*, 2 run receipt\(s\)\)/);
     await repo.cleanup();
   });
 });

@@ -12,6 +12,7 @@ import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
 import { BudgetService } from "./services/budget-service.js";
 import { DispatchService } from "./services/dispatch-service.js";
@@ -133,6 +134,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     perRunUsd: config.budget.perRunUsd,
   });
   const runs = new RunQueries({ db, blobs, notifier });
+  const groupReceipts = new GroupReceiptWriter({ db, key: signingKey });
   orchestrator = new Orchestrator({
     db,
     dispatch,
@@ -141,6 +143,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     agents,
     logger: logger.child({ component: "orchestration" }),
     defaultAgent: config.agents.defaultAgent,
+    // Every batch and chain gets a coordinator-signed receipt listing its runs' receipts when it ends.
+    onFinished: async (what) => {
+      await groupReceipts.write(what);
+    },
   });
 
   const server = new Server({

@@ -34,6 +34,16 @@ CREATE TABLE "chains" (
 	CONSTRAINT "chains_kind_check" CHECK ("chains"."kind" in ('chain', 'refine'))
 );
 --> statement-breakpoint
+CREATE TABLE "group_receipts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"group_id" text NOT NULL,
+	"content_hash" text NOT NULL,
+	"body" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "group_receipts_group_id_unique" UNIQUE("group_id")
+);
+--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "batch_id" text;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "chain_id" text;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "step" integer DEFAULT 0 NOT NULL;--> statement-breakpoint

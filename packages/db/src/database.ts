@@ -46,6 +46,7 @@ import {
 } from "./queries/completion.js";
 import { toDatabaseError } from "./queries/db-errors.js";
 import { appendEvents, listEvents, type NewEvent } from "./queries/events.js";
+import { type GroupReceiptRow, getGroupReceipt, setGroupReceipt } from "./queries/group-receipts.js";
 import {
   type ClaimRunOptions,
   type ClaimRunResult,
@@ -181,6 +182,10 @@ export interface Database {
   ): Promise<ChainRow | undefined>;
   deleteChain(id: string): Promise<void>;
   setChainReceipt(id: string, receiptId: string): Promise<void>;
+  /** Stores a batch's or chain's receipt and sets its receipt_id; a second one is ignored. */
+  setGroupReceipt(kind: "batch" | "chain", groupId: string, receipt: NewReceipt): Promise<void>;
+  /** A batch or chain receipt by receipt id or batch/chain id. */
+  getGroupReceipt(idOrGroupId: string): Promise<GroupReceiptRow | undefined>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -254,6 +259,8 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     finishChain: (id, end) => finishChain(db, id, end),
     deleteChain: (id) => deleteChain(db, id),
     setChainReceipt: (id, receiptId) => setChainReceipt(db, id, receiptId),
+    setGroupReceipt: (kind, groupId, receipt) => setGroupReceipt(db, kind, groupId, receipt),
+    getGroupReceipt: (id) => getGroupReceipt(db, id),
     ping: async () => {
       await db.execute("select 1");
     },

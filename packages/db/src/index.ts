@@ -30,6 +30,7 @@ export type { ReservationResult } from "./queries/budget.js";
 export type { ChainProgress } from "./queries/chains.js";
 export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
 export type { NewEvent } from "./queries/events.js";
+export type { GroupReceiptRow } from "./queries/group-receipts.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
 export type { NewReceipt } from "./queries/receipts.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";

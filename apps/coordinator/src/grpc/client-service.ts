@@ -142,7 +142,12 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
     }),
     getReceipt: unary(hc, "GetReceipt", async (req) => {
       const receipt = await deps.db.getReceipt(req.id);
-      if (!receipt) throw new PanCodeError("NOT_FOUND", `no receipt with id or run id "${req.id}"`);
+      if (!receipt) {
+        // Batch and chain receipts (by receipt id or batch/chain id) have no run.
+        const group = await deps.db.getGroupReceipt(req.id);
+        if (group) return { ...group, runId: "", createdAt: group.createdAt.toISOString() };
+        throw new PanCodeError("NOT_FOUND", `no receipt with id or run id "${req.id}"`);
+      }
       return { ...receipt, createdAt: receipt.createdAt.toISOString() };
     }),
     listReceipts: unary(hc, "ListReceipts", async (req) => {

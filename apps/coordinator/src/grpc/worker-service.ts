@@ -109,7 +109,7 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           batchId: result.batchId,
           chainId: result.chainId,
           step: result.step,
-          previousReceiptDigest: "",
+          previousReceiptDigest: result.previousReceiptDigest,
         },
       };
     }),

@@ -5,7 +5,7 @@ import type { Database, RunRow } from "@pancode/db";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
-import type { ReceiptWriter } from "./receipt-writer.js";
+import { orchestrationFactsOf, type ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
 
@@ -64,7 +64,15 @@ export class RunLifecycle {
     runId: string,
     workerId: string,
   ): Promise<
-    | { spec: RunSpec; mode: string; isolate: boolean; batchId: string; chainId: string; step: number }
+    | {
+        spec: RunSpec;
+        mode: string;
+        isolate: boolean;
+        batchId: string;
+        chainId: string;
+        step: number;
+        previousReceiptDigest: string;
+      }
     | { skip: string; retryAfterMs: number }
   > {
     const leaseToken = randomUUID();
@@ -89,6 +97,8 @@ export class RunLifecycle {
       return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs };
     }
     const row = claimed.run;
+    // The worker records these in the receipt it signs; a chain step's receipt links to the previous step's.
+    const facts = await orchestrationFactsOf(this.deps.db, row);
     await this.deps.db.appendEvents(row.id, row.attempt, [
       { at: new Date(), kind: "status", text: `running: attempt ${row.attempt} on worker ${workerId}` },
     ]);
@@ -113,9 +123,7 @@ export class RunLifecycle {
       // The worker records these in the run's receipt.
       mode: typeof row.spec.mode === "string" ? row.spec.mode : "build",
       isolate: row.isolate,
-      batchId: row.batchId ?? "",
-      chainId: row.chainId ?? "",
-      step: row.step,
+      ...facts,
     };
   }
 
@@ -227,6 +235,7 @@ export class RunLifecycle {
       workerId: run.workerId,
       status: c.status,
       patchDigest: c.patch?.digest || EMPTY_DIGEST,
+      orchestration: await orchestrationFactsOf(this.deps.db, run),
     });
   }
 

@@ -3,6 +3,7 @@ export { batches } from "./batches.js";
 export { blobs } from "./blobs.js";
 export { budget } from "./budget.js";
 export { chains } from "./chains.js";
+export { groupReceipts } from "./group-receipts.js";
 export { receipts } from "./receipts.js";
 export { repoCommits } from "./repo-commits.js";
 export { runEvents } from "./run-events.js";
