@@ -331,7 +331,7 @@ export interface ChainInfo {
   kind: string;
   /** running | done | failed | stopped */
   status: string;
-  /** the steps started so far (refine: generated on the fly), tasks as sent */
+  /** agents and task templates (refine: the steps generated so far) */
   steps: ChainStep[];
   originalTask: string;
   isolate: boolean;
