@@ -143,15 +143,18 @@ export class BatchScheduler {
   private async startItem(batch: BatchRow, index: number): Promise<void> {
     const item = batch.items[index];
     if (!item) throw new PanCodeError("INTERNAL", `batch ${batch.id} has no item ${index + 1}`);
-    this.lastStart.set(batch.id, Date.now());
-    const { run } = await this.deps.dispatch.dispatch(
-      dispatchInputOf(batch.request, {
-        task: item.task,
-        agent: item.agent,
-        orchestration: { batchId: batch.id, step: index + 1 },
-      }),
-      batch.request.traceparent,
-    );
+    // Measured from the end of the admission (the run's insert is before it), so two starts are never closer
+    // than the stagger, however long an admission takes.
+    const { run } = await this.deps.dispatch
+      .dispatch(
+        dispatchInputOf(batch.request, {
+          task: item.task,
+          agent: item.agent,
+          orchestration: { batchId: batch.id, step: index + 1 },
+        }),
+        batch.request.traceparent,
+      )
+      .finally(() => this.lastStart.set(batch.id, Date.now()));
     this.deps.logger.info("batch item started", { batchId: batch.id, item: index + 1, runId: run.id });
   }
 
