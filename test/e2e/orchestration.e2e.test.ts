@@ -107,6 +107,24 @@ describe("pancode batch", () => {
     expect((json.runs as RunJson[]).map((r) => r.outputTail.trim())).toEqual(["target", "target"]);
     await repo.cleanup();
   });
+
+  it("--file tasks.yaml with --team runs every task with every member of a repository team", async () => {
+    const repo = await repoWith({
+      ".pancode/agents/echo-b.md": "---\nruntime: command\nreadonly: true\n---\n",
+      ".pancode/teams/pair.yaml": "agents: [shell, echo-b]\n",
+      "tasks.yaml": "- echo first\n- task: echo second\n",
+    });
+    const { code, json } = await cliJson(["batch", "--file", "tasks.yaml", "--team", "pair", "--wait"], repo.dir);
+    expect(code).toBe(0);
+    expect((json.items as { task: string; agent: string }[]).map((i) => `${i.agent}:${i.task}`)).toEqual([
+      "shell:echo first",
+      "echo-b:echo first",
+      "shell:echo second",
+      "echo-b:echo second",
+    ]);
+    expect(json).toMatchObject({ status: "done", counts: { done: 4 } });
+    await repo.cleanup();
+  });
 });
 
 describe("pancode chain", () => {
