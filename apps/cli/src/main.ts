@@ -4,14 +4,18 @@ import type { CommandRunner } from "./command-runner.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerApply } from "./commands/apply.js";
 import { registerAudit } from "./commands/audit.js";
+import { registerBatch } from "./commands/batch.js";
 import { registerBudget } from "./commands/budget.js";
+import { registerChain } from "./commands/chain.js";
 import { registerDispatch } from "./commands/dispatch.js";
 import { registerDrain } from "./commands/drain.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerMode } from "./commands/mode.js";
 import { registerReceipt } from "./commands/receipt.js";
+import { registerRefine } from "./commands/refine.js";
 import { registerRuns } from "./commands/runs.js";
+import { registerStoprun } from "./commands/stoprun.js";
 import { registerServices } from "./commands/up.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
@@ -54,6 +58,10 @@ registerBudget(program, run);
 registerAudit(program, run);
 registerDrain(program, run);
 registerMode(program, run);
+registerBatch(program, run);
+registerChain(program, run);
+registerRefine(program, run);
+registerStoprun(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

@@ -44,3 +44,33 @@ export function formatMergeReport(result: MergeBackResult): string {
     `patch saved to ${result.savedPatch} (apply it by hand, or resolve and run pancode apply again)`,
   ].join("\n");
 }
+
+/**
+ * Merges the patches of a chain's steps as one change: each step's patch is relative to the state the earlier
+ * ones left, so they are applied in order onto the submitted state, then merged 3-way like a single run. On a
+ * conflict nothing is touched and every step's patch is saved (`<name>-<step>.patch`, to apply in order).
+ */
+export async function mergeBackSteps(
+  api: ClientApi,
+  runs: readonly RunInfo[],
+  cwd: string,
+  name: string,
+): Promise<MergeBackResult> {
+  const withPatch = runs.filter((r) => r.status === "done" && r.patch && r.patch.bytes > 0);
+  const first = runs[0];
+  if (!first?.workspace) throw new PanCodeError("INTERNAL", `chain ${name} has no run with a workspace reference`);
+  const repoRoot = await findRepoRoot(cwd);
+  const patches: Buffer[] = [];
+  for (const run of withPatch) patches.push(await api.fetchPatch(run.id));
+  const report = await mergePatch({ repoRoot, baseTree: first.workspace.stateTree, patch: patches });
+  if (report.outcome !== "conflict") return { report, savedPatch: "" };
+  await mkdir(join(repoRoot, ".pancode", "patches"), { recursive: true });
+  await writeFile(join(repoRoot, ".pancode", "patches", ".gitignore"), "*\n");
+  const saved: string[] = [];
+  for (const [i, patch] of patches.entries()) {
+    const path = join(repoRoot, ".pancode", "patches", `${name}-${withPatch[i]?.id.slice(0, 8)}-${i + 1}.patch`);
+    await writeFile(path, patch);
+    saved.push(path);
+  }
+  return { report, savedPatch: saved.join(", ") };
+}

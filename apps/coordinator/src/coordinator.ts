@@ -13,6 +13,8 @@ import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
+import { Orchestrator } from "./orchestration/orchestrator.js";
 import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
 import { DispatchService } from "./services/dispatch-service.js";
@@ -101,7 +103,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     ownerId: "coordinator",
     publicKeyPem: signingKey.publicKeyPem,
   });
+  // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
+  let orchestrator: Orchestrator | undefined;
   const lifecycle = new RunLifecycle({
+    onRunEnded: (run) => orchestrator?.runEnded(run),
     db,
     receipts: new ReceiptWriter({ db, key: signingKey }),
     bus,
@@ -159,6 +164,20 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   });
   const runTokens = new RunTokens(runTokenSecret, db);
   const runs = new RunQueries({ db, blobs, notifier });
+  const groupReceipts = new GroupReceiptWriter({ db, key: signingKey });
+  orchestrator = new Orchestrator({
+    db,
+    dispatch,
+    lifecycle,
+    runs,
+    agents,
+    logger: logger.child({ component: "orchestration" }),
+    defaultAgent: config.agents.defaultAgent,
+    // Every batch and chain gets a coordinator-signed receipt listing its runs' receipts when it ends.
+    onFinished: async (what) => {
+      await groupReceipts.write(what);
+    },
+  });
 
   const server = new Server({
     "grpc.max_receive_message_length": SERVER_MAX_FRAME_BYTES,
@@ -177,6 +196,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       agents,
       workers,
       keys: new KeyRegistry({ db, logger, coordinatorKeyId: signingKey.keyId }),
+      orchestrator,
       maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
       runTokens: { looksLike: RunTokens.looksLike, verify: (token) => runTokens.verify(token) },
       info: () => ({
@@ -220,6 +240,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     Math.max(200, Math.min(1000, config.runs.leaseMs / 4)),
   );
   reaper.unref();
+  // Batches and chains that were running before a restart go on from the database.
+  orchestrator.start();
   logger.info("coordinator listening", { address, bus: bus.kind, database: config.db.url ? "postgres" : "pglite" });
 
   let closed = false;
@@ -247,6 +269,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       if (closed) return;
       closed = true;
       clearInterval(reaper);
+      orchestrator.stop();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();

@@ -29,6 +29,10 @@ export interface JobRunnerOptions extends ExecutionDeps {
 interface ReceiptFacts {
   mode: string;
   isolate: boolean;
+  batchId: string;
+  chainId: string;
+  step: number;
+  previousReceiptDigest: string;
 }
 
 /** What the claim granted the run beyond its RunSpec: nested dispatch (token, depth) and the session's safety. */
@@ -50,6 +54,7 @@ function specFromMessage(message: RunSpecMessage): RunSpec {
     traceparent: message.traceparent,
     model: modelTargetFromWire(message.model),
     maxCostUsd: Math.max(message.maxCostUsd, 0),
+    basePatches: message.basePatchDigests,
   };
 }
 
@@ -98,7 +103,14 @@ export class JobRunner {
         return;
       }
       const spec = specFromMessage(claim.spec);
-      const facts: ReceiptFacts = { mode: claim.spec.mode || "build", isolate: claim.spec.isolate };
+      const facts: ReceiptFacts = {
+        mode: claim.spec.mode || "build",
+        isolate: claim.spec.isolate,
+        batchId: claim.spec.batchId,
+        chainId: claim.spec.chainId,
+        step: claim.spec.step,
+        previousReceiptDigest: claim.spec.previousReceiptDigest,
+      };
       const parent = propagation.extract(context.active(), {
         traceparent: spec.traceparent || delivery.headers.traceparent,
       });

@@ -57,7 +57,7 @@ function networkFor(policy: NetworkPolicy, override: ExecutionDeps["agentNetwork
 }
 
 /** Materialises the run's exact starting state: base commit from the mirror (bundle fetched if needed) plus the
- * submitted uncommitted delta. */
+ * submitted uncommitted delta, plus the patches of earlier chain steps. */
 async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLease): Promise<PreparedWorktree> {
   const w = spec.workspace;
   if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
@@ -65,7 +65,16 @@ async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLe
     await deps.cache.importBundle(w.repoId, bundle);
   }
   const statePatch = w.stateDigest === EMPTY_DIGEST ? Buffer.alloc(0) : await deps.api.fetchBlob(lease, w.stateDigest);
-  return deps.cache.createWorktree({ repoId: w.repoId, baseCommit: w.baseCommit, statePatch, runId: spec.runId });
+  // Earlier chain steps' patches, in order: this run starts from the state they left.
+  const basePatches: Buffer[] = [];
+  for (const digest of spec.basePatches) basePatches.push(await deps.api.fetchBlob(lease, digest));
+  return deps.cache.createWorktree({
+    repoId: w.repoId,
+    baseCommit: w.baseCommit,
+    statePatch,
+    basePatches,
+    runId: spec.runId,
+  });
 }
 
 type RunLease = { runId: string; attempt: number; leaseToken: string };

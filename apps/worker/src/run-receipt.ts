@@ -15,6 +15,11 @@ export function signAttemptReceipt(input: {
   isolate: boolean;
   /** Safety level of the submitting session; '' when the coordinator sent none. */
   safety?: string;
+  /** Batch or chain the run belongs to, its step, and the chain's previous step receipt ("" / 0 when none). */
+  batchId?: string;
+  chainId?: string;
+  step?: number;
+  previousReceiptDigest?: string;
   outcome: RunOutcome;
   workerId: string;
   key: SigningKey;
@@ -63,10 +68,10 @@ export function signAttemptReceipt(input: {
         patchBytes: outcome.patch?.bytes ?? 0,
         patchFiles: outcome.patch?.files.map((f) => f.path) ?? [],
       },
-      batchId: "",
-      chainId: "",
-      step: 0,
-      previousReceiptDigest: "",
+      batchId: input.batchId ?? "",
+      chainId: input.chainId ?? "",
+      step: input.step ?? 0,
+      previousReceiptDigest: input.previousReceiptDigest ?? "",
       createdAt: new Date().toISOString(),
     },
     input.key.privateKey,

@@ -65,6 +65,11 @@ export const RunSpec = z.object({
   model: ModelTarget.nullable().default(null),
   /** Per-run cost cap in USD: the worker stops the run once its reported cost passes it. 0 = no cap. */
   maxCostUsd: z.number().nonnegative().default(0),
+  /**
+   * Patches (digests) applied in order on top of the workspace before the agent starts: the earlier steps of a
+   * chain. The run's own patch is relative to the result.
+   */
+  basePatches: z.array(z.string()).default([]),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 

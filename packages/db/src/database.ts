@@ -1,4 +1,5 @@
 import type { DbHandle } from "./handle.js";
+import type { BatchRow, ChainRow, NewBatch, NewChain, OrchestrationStatus } from "./orchestration-rows.js";
 import {
   type AuditFilter,
   type AuditFor,
@@ -8,6 +9,19 @@ import {
   type NewAuditEntry,
   verifyAudit,
 } from "./queries/audit.js";
+import {
+  deleteBatch,
+  findBatchesByPrefix,
+  finishBatch,
+  getBatch,
+  insertBatch,
+  latestActiveRunOf,
+  listBatches,
+  listRunningBatches,
+  listRunsOf,
+  setBatchItemError,
+  setBatchReceipt,
+} from "./queries/batches.js";
 import { findCommit, hasBlob, putBlob, recordCommit } from "./queries/blobs.js";
 import {
   countRuns,
@@ -20,6 +34,18 @@ import {
   tokenTotals,
 } from "./queries/budget.js";
 import {
+  type ChainProgress,
+  deleteChain,
+  findChainsByPrefix,
+  finishChain,
+  getChain,
+  insertChain,
+  listChains,
+  listRunningChains,
+  setChainReceipt,
+  updateChain,
+} from "./queries/chains.js";
+import {
   type CompleteRunOptions,
   type CompleteRunResult,
   completeRun,
@@ -30,6 +56,7 @@ import {
 } from "./queries/completion.js";
 import { toDatabaseError } from "./queries/db-errors.js";
 import { appendEvents, listEvents, type NewEvent } from "./queries/events.js";
+import { type GroupReceiptRow, getGroupReceipt, setGroupReceipt } from "./queries/group-receipts.js";
 import {
   type ClaimRunOptions,
   type ClaimRunResult,
@@ -143,6 +170,51 @@ export interface Database {
   listAudit(filter: AuditFilter): Promise<AuditRow[]>;
   /** Walks the audit chain and reports the first edited, deleted or unlinked entry. */
   verifyAudit(): Promise<AuditVerification>;
+  /** Inserts a new batch (status running). */
+  insertBatch(row: NewBatch): Promise<BatchRow>;
+  getBatch(id: string): Promise<BatchRow | undefined>;
+  /** Batches whose id starts with `prefix`, newest first. @default limit 2 */
+  findBatchesByPrefix(prefix: string, limit?: number): Promise<BatchRow[]>;
+  /** Newest first. */
+  listBatches(limit: number): Promise<BatchRow[]>;
+  /** Running batches, oldest first. */
+  listRunningBatches(): Promise<BatchRow[]>;
+  /** Records why admission refused item `index` (0-based). NOT_FOUND for an unknown batch. */
+  setBatchItemError(id: string, index: number, error: string): Promise<void>;
+  /** Ends a running batch; undefined when it was not running. */
+  finishBatch(
+    id: string,
+    status: Exclude<OrchestrationStatus, "running">,
+    error: string,
+  ): Promise<BatchRow | undefined>;
+  deleteBatch(id: string): Promise<void>;
+  setBatchReceipt(id: string, receiptId: string): Promise<void>;
+  /** The runs of a batch or a chain, by step. */
+  listRunsOf(of: { batchId: string } | { chainId: string }): Promise<RunRow[]>;
+  /** The submitter's newest run still pending or running. */
+  latestActiveRunOf(submitter: string): Promise<RunRow | undefined>;
+  /** Inserts a new chain (status running). */
+  insertChain(row: NewChain): Promise<ChainRow>;
+  getChain(id: string): Promise<ChainRow | undefined>;
+  /** Chains whose id starts with `prefix`, newest first. @default limit 2 */
+  findChainsByPrefix(prefix: string, limit?: number): Promise<ChainRow[]>;
+  /** Newest first. */
+  listChains(limit: number): Promise<ChainRow[]>;
+  /** Running chains, oldest first. */
+  listRunningChains(): Promise<ChainRow[]>;
+  /** Updates a running chain's progress; false when it is no longer running. */
+  updateChain(id: string, progress: ChainProgress): Promise<boolean>;
+  /** Ends a running chain; undefined when it was not running. */
+  finishChain(
+    id: string,
+    end: { status: Exclude<OrchestrationStatus, "running">; error: string; failedStep?: number; verdict?: string },
+  ): Promise<ChainRow | undefined>;
+  deleteChain(id: string): Promise<void>;
+  setChainReceipt(id: string, receiptId: string): Promise<void>;
+  /** Stores a batch's or chain's receipt and sets its receipt_id; a second one is ignored. */
+  setGroupReceipt(kind: "batch" | "chain", groupId: string, receipt: NewReceipt): Promise<void>;
+  /** A batch or chain receipt by receipt id or batch/chain id. */
+  getGroupReceipt(idOrGroupId: string): Promise<GroupReceiptRow | undefined>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -202,6 +274,28 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     appendAudit: (entry) => appendAudit(db, entry),
     listAudit: (filter) => listAudit(db, filter),
     verifyAudit: () => verifyAudit(db),
+    insertBatch: (row) => insertBatch(db, row),
+    getBatch: (id) => getBatch(db, id),
+    findBatchesByPrefix: (prefix, limit) => findBatchesByPrefix(db, prefix, limit),
+    listBatches: (limit) => listBatches(db, limit),
+    listRunningBatches: () => listRunningBatches(db),
+    setBatchItemError: (id, index, error) => setBatchItemError(db, id, index, error),
+    finishBatch: (id, status, error) => finishBatch(db, id, status, error),
+    deleteBatch: (id) => deleteBatch(db, id),
+    setBatchReceipt: (id, receiptId) => setBatchReceipt(db, id, receiptId),
+    listRunsOf: (of) => listRunsOf(db, of),
+    latestActiveRunOf: (submitter) => latestActiveRunOf(db, submitter),
+    insertChain: (row) => insertChain(db, row),
+    getChain: (id) => getChain(db, id),
+    findChainsByPrefix: (prefix, limit) => findChainsByPrefix(db, prefix, limit),
+    listChains: (limit) => listChains(db, limit),
+    listRunningChains: () => listRunningChains(db),
+    updateChain: (id, progress) => updateChain(db, id, progress),
+    finishChain: (id, end) => finishChain(db, id, end),
+    deleteChain: (id) => deleteChain(db, id),
+    setChainReceipt: (id, receiptId) => setChainReceipt(db, id, receiptId),
+    setGroupReceipt: (kind, groupId, receipt) => setGroupReceipt(db, kind, groupId, receipt),
+    getGroupReceipt: (id) => getGroupReceipt(db, id),
     ping: async () => {
       await db.execute("select 1");
     },

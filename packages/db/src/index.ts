@@ -15,6 +15,17 @@ export type { Database } from "./database.js";
 export type { DbLogger } from "./logger.js";
 export { MIGRATIONS_FOLDER } from "./migrate.js";
 export { type OpenDatabaseOptions, openDatabase } from "./open-database.js";
+export type {
+  BatchItemRow,
+  BatchRow,
+  ChainRow,
+  ChainStepRow,
+  NewBatch,
+  NewChain,
+  OrchestrationRequest,
+  OrchestrationStatus,
+  RefineRow,
+} from "./orchestration-rows.js";
 export {
   AUDIT_CATEGORIES,
   type AuditCategory,
@@ -24,8 +35,10 @@ export {
   type NewAuditEntry,
 } from "./queries/audit.js";
 export type { ReservationResult } from "./queries/budget.js";
+export type { ChainProgress } from "./queries/chains.js";
 export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
 export type { NewEvent } from "./queries/events.js";
+export type { GroupReceiptRow } from "./queries/group-receipts.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
 export type { RunOutcome } from "./queries/loop-history.js";
 export type { NewReceipt } from "./queries/receipts.js";

@@ -61,6 +61,12 @@ export interface RunRow {
   depth: number;
   /** sha256 digest of the task text (loop detection); '' for runs stored before it existed. */
   taskHash: string;
+  /** Batch of which the run is item `step`; null for plain dispatches. */
+  batchId: string | null;
+  /** Chain of which the run is step `step`; null for plain dispatches. */
+  chainId: string | null;
+  /** 1-based item or step number; 0 for plain dispatches. */
+  step: number;
 }
 
 /** Fields of a new run. Everything the coordinator does not know at submit time is filled in later. */
@@ -91,6 +97,12 @@ export type NewRun = Pick<
   depth?: number;
   /** @default "" */
   taskHash?: string;
+  /** @default null */
+  batchId?: string | null;
+  /** @default null */
+  chainId?: string | null;
+  /** @default 0 */
+  step?: number;
 };
 
 /** A row of `run_events`. `seq` is 1-based, gap-free and increasing per run. */

@@ -14,8 +14,11 @@ export interface MergePatchOptions {
   repoRoot: string;
   /** The tree the patch was computed against: the snapshot's `stateTree`. */
   baseTree: string;
-  /** The run's binary patch (`computePatch` output). */
-  patch: Buffer;
+  /**
+   * The run's binary patch (`computePatch` output), or several applied in order, each relative to the result of the
+   * ones before it (the steps of a chain): they are merged as one change.
+   */
+  patch: Buffer | readonly Buffer[];
 }
 
 /**
@@ -29,15 +32,17 @@ export interface MergePatchOptions {
  * Throws `NOT_FOUND` when `baseTree` is not in the repository, `GIT_FAILED` when the patch does not apply to it.
  */
 export async function mergePatch(options: MergePatchOptions): Promise<MergeReport> {
-  const { baseTree, patch } = options;
-  if (patch.length === 0) return { outcome: "empty", files: [] };
+  const { baseTree } = options;
+  const patches = (Buffer.isBuffer(options.patch) ? [options.patch] : options.patch).filter((p) => p.length > 0);
+  if (patches.length === 0) return { outcome: "empty", files: [] };
   // git apply resolves patch paths against its cwd, so it must run at the top level, never in a subdirectory.
   const repoRoot = await findRepoRoot(options.repoRoot);
   const target: GitTarget = { cwd: repoRoot };
   if (!(await objectExists(target, baseTree, "tree"))) {
     throw new PanCodeError("NOT_FOUND", `base tree ${baseTree} not found in repository ${repoRoot}`);
   }
-  const resultTree = await applyToTree(target, baseTree, patch);
+  let resultTree = baseTree;
+  for (const patch of patches) resultTree = await applyToTree(target, resultTree, patch);
   const patchFiles = await listChangedFiles(target, baseTree, resultTree);
   if (patchFiles.length === 0) return { outcome: "empty", files: [] };
 

@@ -87,6 +87,8 @@ export class WorkspaceCache {
     repoId: string;
     baseCommit: string;
     statePatch: Buffer;
+    /** Applied in order after the state patch (earlier chain steps); the baseline includes them. @default [] */
+    basePatches?: readonly Buffer[];
     runId: string;
   }): Promise<PreparedWorktree> {
     const { repoId, baseCommit, statePatch, runId } = options;
@@ -109,8 +111,9 @@ export class WorkspaceCache {
     const worktree: PreparedWorktree = { runId, repoId, path, baseCommit, baselineTree: "", gitDir };
     try {
       const target = this.worktreeTarget(worktree);
-      if (statePatch.length > 0) {
-        await gitBytes(target, ["apply", "--binary", "--whitespace=nowarn", "-"], { input: statePatch });
+      for (const patch of [statePatch, ...(options.basePatches ?? [])]) {
+        if (patch.length > 0)
+          await gitBytes(target, ["apply", "--binary", "--whitespace=nowarn", "-"], { input: patch });
       }
       const baseTree = await git(target, ["rev-parse", `${baseCommit}^{tree}`]);
       worktree.baselineTree = await captureWorkingTree({ target, baseTree, seedIndex: join(gitDir, "index") });

@@ -7,9 +7,13 @@ import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
 import {
   type AgentFile,
   type AuditEntry,
+  type BatchInfo,
   type BudgetInfo,
+  type ChainInfo,
   ClientServiceClient,
   type ClusterInfoResponse,
+  type CreateBatchRequest,
+  type CreateChainRequest,
   type DispatchRequest,
   type DispatchResponse,
   type DrainResponse,
@@ -17,6 +21,8 @@ import {
   type ListAuditRequest,
   type Receipt,
   type SigningKeyInfo,
+  type StopRunRequest,
+  type StopRunResponse,
   type UploadBlobRequest,
   type VerifyAuditResponse,
   type WatchRunRequest,
@@ -71,6 +77,18 @@ export interface ClientApi {
   verifyAudit(): Promise<VerifyAuditResponse>;
   /** Stops admissions on the coordinator; running runs finish. */
   drain(submitter?: string): Promise<DrainResponse>;
+  /** Starts a batch on the coordinator; the first item is admitted in the call. */
+  createBatch(request: CreateBatchRequest): Promise<BatchInfo>;
+  /** A batch by id or unique prefix, with its runs. */
+  getBatch(id: string): Promise<BatchInfo>;
+  /** Batches, newest first, without their runs. */
+  listBatches(limit: number): Promise<BatchInfo[]>;
+  /** Starts a chain (or a refine loop) on the coordinator; the first step is admitted in the call. */
+  createChain(request: CreateChainRequest): Promise<ChainInfo>;
+  getChain(id: string): Promise<ChainInfo>;
+  listChains(limit: number): Promise<ChainInfo[]>;
+  /** Stops a run, batch or chain (or the submitter's most recent active run). */
+  stopRun(request: StopRunRequest): Promise<StopRunResponse>;
   close(): void;
 }
 
@@ -135,6 +153,17 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     },
     verifyAudit: () => unaryCall(ctx, client.verifyAudit.bind(client), {}),
     drain: (submitter = "") => unaryCall(ctx, client.drain.bind(client), { submitter }),
+    createBatch: (request) => unaryCall(ctx, client.createBatch.bind(client), request),
+    getBatch: (id) => unaryCall(ctx, client.getBatch.bind(client), { id }),
+    async listBatches(limit) {
+      return (await unaryCall(ctx, client.listBatches.bind(client), { limit })).batches;
+    },
+    createChain: (request) => unaryCall(ctx, client.createChain.bind(client), request),
+    getChain: (id) => unaryCall(ctx, client.getChain.bind(client), { id }),
+    async listChains(limit) {
+      return (await unaryCall(ctx, client.listChains.bind(client), { limit })).chains;
+    },
+    stopRun: (request) => unaryCall(ctx, client.stopRun.bind(client), request),
     close: () => client.close(),
   };
 }

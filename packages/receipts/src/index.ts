@@ -24,6 +24,14 @@ export {
   parseEnvelope,
   signEnvelope,
 } from "./dsse.js";
+export {
+  GROUP_PREDICATE_TYPE,
+  type GroupReceiptPredicate,
+  type GroupReceiptRun,
+  type GroupStatement,
+  groupSubjectsOf,
+  signGroupReceipt,
+} from "./group-statement.js";
 export { countersignRunReceipt, readStatement, signRunReceipt } from "./run-envelope.js";
 export { generateSigningKey, loadOrCreateSigningKey, type SigningKey, signingKeyOf } from "./signing-key.js";
 export {
@@ -43,6 +51,7 @@ export {
   subjectsOf,
   workspaceDigest,
 } from "./statement.js";
+export { isGroupEnvelope, type VerifyGroupResult, verifyGroupReceipt } from "./verify-group.js";
 export {
   type TrustedKey,
   type VerifyReceiptOptions,

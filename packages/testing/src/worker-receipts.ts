@@ -11,6 +11,11 @@ export interface StatementFacts {
   patchDigest?: string;
   task?: string;
   baseCommit?: string;
+  /** Batch or chain facts, as the claim's spec hands them to the worker. */
+  batchId?: string;
+  chainId?: string;
+  step?: number;
+  previousReceiptDigest?: string;
 }
 
 /**
@@ -56,10 +61,10 @@ export function workerPredicate(facts: StatementFacts): RunReceiptPredicate {
       patchBytes: 0,
       patchFiles: [],
     },
-    batchId: "",
-    chainId: "",
-    step: 0,
-    previousReceiptDigest: "",
+    batchId: facts.batchId ?? "",
+    chainId: facts.chainId ?? "",
+    step: facts.step ?? 0,
+    previousReceiptDigest: facts.previousReceiptDigest ?? "",
     createdAt: new Date().toISOString(),
   };
 }

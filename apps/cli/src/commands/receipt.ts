@@ -3,10 +3,13 @@ import { isPanCodeError, sha256Digest } from "@pancode/core";
 import type { ClientApi, Receipt } from "@pancode/proto";
 import {
   type DsseEnvelope,
+  type GroupStatement,
+  isGroupEnvelope,
   parseEnvelope,
   type RunStatement,
   readStatement,
   type VerifyReceiptResult,
+  verifyGroupReceipt,
   verifyReceipt,
 } from "@pancode/receipts";
 import type { Command } from "commander";
@@ -71,6 +74,7 @@ export async function receiptShowCommand(id: string, options: { json?: boolean }
   try {
     const receipt = await fetchReceipt(api, id);
     const envelope = parseEnvelope(receipt.body);
+    if (isGroupEnvelope(envelope)) return showGroup(receipt, envelope, options);
     const statement = readStatement(envelope);
     if (options.json) {
       printJson({
@@ -105,6 +109,51 @@ export async function receiptShowCommand(id: string, options: { json?: boolean }
   }
 }
 
+/** A batch or chain receipt: its runs in step order with their receipts' digests. */
+function showGroup(receipt: Receipt, envelope: DsseEnvelope, options: { json?: boolean }): number {
+  const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as GroupStatement;
+  const p = statement.predicate;
+  if (options.json) {
+    printJson({
+      receiptId: receipt.id,
+      contentHash: receipt.contentHash,
+      createdAt: receipt.createdAt,
+      statement,
+      signatures: envelope.signatures.map((s) => s.keyid),
+    });
+    return EXIT.ok;
+  }
+  const lines = [
+    `receipt   ${receipt.id} (${p.kind}, coordinator)`,
+    `${p.kind.padEnd(9)} ${p.id} ${p.status}${p.error ? ` (${p.error})` : ""}`,
+    ...p.runs.map(
+      (r) => `step ${String(r.step).padEnd(4)} run ${r.runId} receipt ${r.receiptId || "-"} ${r.receiptDigest}`,
+    ),
+    `hash      ${receipt.contentHash}`,
+    `signed by ${envelope.signatures.map((s) => s.keyid).join(", ")}`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  return EXIT.ok;
+}
+
+/** Online check of a batch or chain receipt with the receipts of its runs, fetched in the order it lists them. */
+async function verifyGroupOnline(
+  api: ClientApi,
+  receipt: Receipt,
+  envelope: DsseEnvelope,
+  keys: ReturnType<typeof trustedKeys>,
+): Promise<number> {
+  const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as Partial<GroupStatement>;
+  const runs: DsseEnvelope[] = [];
+  for (const listed of statement.predicate?.runs ?? []) {
+    const runReceipt = await fetchReceipt(api, listed.receiptId || listed.runId);
+    runs.push(parseEnvelope(runReceipt.body));
+  }
+  const result = verifyGroupReceipt(envelope, runs, { keys, expectedPayloadHash: receipt.contentHash });
+  const label = `receipt ${receipt.id} (${statement.predicate?.kind ?? "group"} ${statement.predicate?.id ?? "?"}, ${runs.length} run receipt(s))`;
+  return report(label, { ...result, coordinatorOnly: false });
+}
+
 /** `pancode receipt export <id>`: the DSSE envelope JSON on stdout. */
 export async function receiptExportCommand(id: string): Promise<number> {
   const api = connect();
@@ -117,7 +166,7 @@ export async function receiptExportCommand(id: string): Promise<number> {
   }
 }
 
-function report(label: string, result: VerifyReceiptResult): number {
+function report(label: string, result: Pick<VerifyReceiptResult, "ok" | "failures" | "coordinatorOnly">): number {
   if (result.ok) {
     const note = result.coordinatorOnly ? " (coordinator-only receipt: the coordinator ended this run)" : "";
     process.stdout.write(`PASS ${label}${note}\n`);
@@ -132,7 +181,7 @@ function tampered(label: string, failure: string): number {
 }
 
 /** Offline: envelope and keys from files, optionally the patch file; no coordinator needed. */
-async function verifyOffline(options: { file: string; keys?: string; patch?: string }): Promise<number> {
+async function verifyOffline(options: { file: string; keys?: string; patch?: string; runs?: string }): Promise<number> {
   if (!options.keys) throw new UsageError("--file needs --keys keys.json (from `pancode keys --json`)");
   const keys = trustedKeys(await readKeysFile(options.keys));
   let text: string;
@@ -147,6 +196,19 @@ async function verifyOffline(options: { file: string; keys?: string; patch?: str
   } catch (err) {
     return tampered(options.file, `envelope: ${(err as Error).message}`);
   }
+  if (isGroupEnvelope(envelope)) {
+    // A batch or chain receipt is checked together with its runs' exported receipts, in step order.
+    const files = (options.runs ?? "").split(",").filter(Boolean);
+    const runs: DsseEnvelope[] = [];
+    for (const file of files) {
+      try {
+        runs.push(parseEnvelope(await readFile(file, "utf8")));
+      } catch (err) {
+        return tampered(options.file, `run receipt ${file}: ${(err as Error).message}`);
+      }
+    }
+    return report(options.file, { ...verifyGroupReceipt(envelope, runs, { keys }), coordinatorOnly: false });
+  }
   const expectedPatchDigest = options.patch ? sha256Digest(await readFile(options.patch)) : undefined;
   return report(options.file, verifyReceipt(envelope, { keys, expectedPatchDigest }));
 }
@@ -154,7 +216,7 @@ async function verifyOffline(options: { file: string; keys?: string; patch?: str
 /** `pancode receipt verify <id>` or `--file r.json --keys keys.json`: PASS (exit 0) or TAMPERED (exit 1). */
 export async function receiptVerifyCommand(
   id: string | undefined,
-  options: { file?: string; keys?: string; patch?: string },
+  options: { file?: string; keys?: string; patch?: string; runs?: string },
 ): Promise<number> {
   if (options.file) return verifyOffline({ ...options, file: options.file });
   if (!id) throw new UsageError("give a receipt id or run id, or --file r.json --keys keys.json");
@@ -170,6 +232,7 @@ export async function receiptVerifyCommand(
     } catch (err) {
       return tampered(receipt.id, `envelope: ${(err as Error).message}`);
     }
+    if (isGroupEnvelope(envelope)) return await verifyGroupOnline(api, receipt, envelope, keys);
     // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
     const expectedPatchDigest = sha256Digest(await api.fetchPatch(receipt.runId));
     return report(
@@ -210,7 +273,8 @@ export function registerReceipt(program: Command, run: CommandRunner): void {
     .option("--file <r.json>", "verify an exported envelope offline (no coordinator)")
     .option("--keys <keys.json>", "trusted keys, as printed by `pancode keys --json`")
     .option("--patch <file>", "offline: the patch the receipt must name")
-    .action((id: string | undefined, options: { file?: string; keys?: string; patch?: string }) =>
+    .option("--runs <r1.json,r2.json>", "offline, batch or chain receipt: its runs' exported receipts, in step order")
+    .action((id: string | undefined, options: { file?: string; keys?: string; patch?: string; runs?: string }) =>
       run("receipt verify", () => receiptVerifyCommand(id, options)),
     );
 }

@@ -23,6 +23,7 @@ import {
 } from "@pancode/proto";
 import { currentTraceparent, type Logger, withSpan } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
+import type { Orchestrator } from "../orchestration/orchestrator.js";
 import type { AuditLog } from "../services/audit-log.js";
 import type { BudgetService } from "../services/budget-service.js";
 import type { DispatchService } from "../services/dispatch-service.js";
@@ -31,6 +32,7 @@ import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
 import { type Caller, clientStream, type HandlerContext, type RunTokenAuth, serverStream, unary } from "./handlers.js";
+import { createOrchestrationHandlers } from "./orchestration-handlers.js";
 import type { Implementation } from "./status.js";
 
 /** Dependencies of the client-facing service. */
@@ -46,6 +48,8 @@ export interface ClientServiceDeps {
   workers: WorkerDirectory;
   keys: KeyRegistry;
   maxWorkspaceBytes: number;
+  /** Batches, chains and stop. */
+  orchestrator: Orchestrator;
   info: () => { version: string; draining: boolean; bus: string; database: string };
   /** The audit trail (ListAudit, VerifyAudit). */
   audit: AuditLog;
@@ -216,7 +220,12 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
     }),
     getReceipt: unary(hc, "GetReceipt", async (req) => {
       const receipt = await deps.db.getReceipt(req.id);
-      if (!receipt) throw new PanCodeError("NOT_FOUND", `no receipt with id or run id "${req.id}"`);
+      if (!receipt) {
+        // Batch and chain receipts (by receipt id or batch/chain id) have no run.
+        const group = await deps.db.getGroupReceipt(req.id);
+        if (group) return { ...group, runId: "", createdAt: group.createdAt.toISOString() };
+        throw new PanCodeError("NOT_FOUND", `no receipt with id or run id "${req.id}"`);
+      }
       return { ...receipt, createdAt: receipt.createdAt.toISOString() };
     }),
     listReceipts: unary(hc, "ListReceipts", async (req) => {
@@ -285,6 +294,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
         : { ok: false, entries: v.entries, brokenSeq: v.seq, reason: v.reason, message: v.message, headHash: "" };
     }),
     drain: unary(hc, "Drain", async (req) => deps.drain(req.submitter || "client")),
+    ...createOrchestrationHandlers(hc, { db: deps.db, orchestrator: deps.orchestrator }),
   };
   return service as unknown as Implementation;
 }

@@ -113,6 +113,11 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           // Only an agent that may reach the network can reach the coordinator; the others never see a token.
           runToken: deps.mintRunToken && s.agent.network !== "none" ? deps.mintRunToken(s.runId) : "",
           depth: result.depth,
+          basePatchDigests: s.basePatches,
+          batchId: result.batchId,
+          chainId: result.chainId,
+          step: result.step,
+          previousReceiptDigest: result.previousReceiptDigest,
         },
       };
     }),

@@ -20,6 +20,18 @@ export interface DispatchInput {
    * request); absent for client submissions.
    */
   parentRunId?: string;
+  /** Set when the run is an item of a batch or a step of a chain (the coordinator's orchestration dispatches it). */
+  orchestration?: RunOrchestration;
+}
+
+/** Where an orchestrated run belongs and the state it starts from. */
+export interface RunOrchestration {
+  batchId?: string;
+  chainId?: string;
+  /** 1-based item or step number. */
+  step: number;
+  /** Patch digests of the earlier chain steps, applied in order before the agent starts. */
+  basePatches?: string[];
 }
 
 /** Longest task text accepted (64 KiB): a prompt, not a payload. Files travel in the workspace. */

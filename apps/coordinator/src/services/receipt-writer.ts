@@ -27,6 +27,28 @@ export interface ExpectedStatement {
   workerId: string;
   status: string;
   patchDigest: string;
+  /** The run's batch or chain, step and previous step receipt; checked when given. */
+  orchestration?: OrchestrationFacts;
+}
+
+/** Where a run belongs in a batch or chain, as its receipt records it ("" / 0 for plain dispatches). */
+export interface OrchestrationFacts {
+  batchId: string;
+  chainId: string;
+  step: number;
+  /** Chain steps after the first: the content hash of the previous step's receipt (the hash chain). */
+  previousReceiptDigest: string;
+}
+
+/** The batch/chain fields of a run's receipt; the previous step's receipt is read from the database. */
+export async function orchestrationFactsOf(db: Database, run: RunRow): Promise<OrchestrationFacts> {
+  let previousReceiptDigest = "";
+  if (run.chainId && run.step > 1) {
+    const previous = (await db.listRunsOf({ chainId: run.chainId })).find((r) => r.step === run.step - 1);
+    const receipt = previous?.receiptId ? await db.getReceipt(previous.receiptId) : undefined;
+    previousReceiptDigest = receipt?.contentHash ?? "";
+  }
+  return { batchId: run.batchId ?? "", chainId: run.chainId ?? "", step: run.step, previousReceiptDigest };
 }
 
 /**
@@ -75,6 +97,13 @@ export class ReceiptWriter {
     if (p.results?.status !== expected.status) mismatch.push("status");
     if (p.results?.patchDigest !== expected.patchDigest) mismatch.push("patchDigest");
     if (typeof p.receiptId !== "string" || !UUID.test(p.receiptId)) mismatch.push("receiptId");
+    const o = expected.orchestration;
+    if (o) {
+      if (p.batchId !== o.batchId) mismatch.push("batchId");
+      if (p.chainId !== o.chainId) mismatch.push("chainId");
+      if (p.step !== o.step) mismatch.push("step");
+      if (p.previousReceiptDigest !== o.previousReceiptDigest) mismatch.push("previousReceiptDigest");
+    }
     if (mismatch.length === 0 && canonicalJson(statement.subject) !== canonicalJson(subjectsOf(p))) {
       mismatch.push("subject");
     }
@@ -91,7 +120,8 @@ export class ReceiptWriter {
 
   /** Builds, signs and stores a coordinator-only receipt of a run no worker reported on; returns its id. */
   async writeCoordinatorReceipt(run: RunRow, imageDigest: string): Promise<string> {
-    return this.store(run, signRunReceipt(coordinatorPredicate(run, imageDigest), this.deps.key.privateKey));
+    const facts = await orchestrationFactsOf(this.deps.db, run);
+    return this.store(run, signRunReceipt(coordinatorPredicate(run, imageDigest, facts), this.deps.key.privateKey));
   }
 
   private async store(run: RunRow, envelope: DsseEnvelope): Promise<string> {
@@ -103,7 +133,11 @@ export class ReceiptWriter {
 }
 
 /** The predicate of a run as the coordinator's database knows it. */
-export function coordinatorPredicate(run: RunRow, imageDigest: string): RunReceiptPredicate {
+export function coordinatorPredicate(
+  run: RunRow,
+  imageDigest: string,
+  facts: OrchestrationFacts = { batchId: "", chainId: "", step: 0, previousReceiptDigest: "" },
+): RunReceiptPredicate {
   const durationMs =
     run.startedAt && run.finishedAt ? Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime()) : 0;
   const agent = run.spec.agent;
@@ -147,10 +181,7 @@ export function coordinatorPredicate(run: RunRow, imageDigest: string): RunRecei
       patchBytes: run.patchBytes,
       patchFiles: run.patchFiles.map((f) => f.path),
     },
-    batchId: "",
-    chainId: "",
-    step: 0,
-    previousReceiptDigest: "",
+    ...facts,
     createdAt: new Date().toISOString(),
   };
 }

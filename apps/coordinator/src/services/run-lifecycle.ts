@@ -6,7 +6,7 @@ import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import { type AuditLog, COORDINATOR_ACTOR, endedEntry, startedEntry } from "./audit-log.js";
-import type { ReceiptWriter } from "./receipt-writer.js";
+import { orchestrationFactsOf, type ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
 
@@ -47,6 +47,14 @@ export interface RunLifecycleDeps {
   maxAttempts: number;
   /** Run start, completion and failure are recorded here. */
   audit: AuditLog;
+  /** Called once a run reached a terminal status (batches and chains start their next runs from here). */
+  onRunEnded?: (run: RunRow) => void;
+}
+
+/** The patch digests a stored run starts from (earlier chain steps); [] for runs stored before chains existed. */
+export function basePatchesOf(run: RunRow): string[] {
+  const value = run.spec.basePatches;
+  return Array.isArray(value) ? value.filter((d): d is string => typeof d === "string") : [];
 }
 
 /**
@@ -62,7 +70,17 @@ export class RunLifecycle {
     runId: string,
     workerId: string,
   ): Promise<
-    | { spec: RunSpec; mode: string; isolate: boolean; safety: string; depth: number }
+    | {
+        spec: RunSpec;
+        mode: string;
+        isolate: boolean;
+        safety: string;
+        depth: number;
+        batchId: string;
+        chainId: string;
+        step: number;
+        previousReceiptDigest: string;
+      }
     | { skip: string; retryAfterMs: number }
   > {
     const leaseToken = randomUUID();
@@ -88,6 +106,8 @@ export class RunLifecycle {
       return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs };
     }
     const row = claimed.run;
+    // The worker records these in the receipt it signs; a chain step's receipt links to the previous step's.
+    const facts = await orchestrationFactsOf(this.deps.db, row);
     await this.deps.db.appendEvents(row.id, row.attempt, [
       { at: new Date(), kind: "status", text: `running: attempt ${row.attempt} on worker ${workerId}` },
     ]);
@@ -107,6 +127,7 @@ export class RunLifecycle {
           .parse(row.spec.model ?? null),
         // Runs stored before caps existed have none.
         maxCostUsd: typeof row.spec.maxCostUsd === "number" && row.spec.maxCostUsd > 0 ? row.spec.maxCostUsd : 0,
+        basePatches: basePatchesOf(row),
       },
       // The worker records these in the run's receipt.
       mode: typeof row.spec.mode === "string" ? row.spec.mode : "build",
@@ -114,6 +135,7 @@ export class RunLifecycle {
       // Runs stored before safety levels existed were admitted without a scope check.
       safety: typeof row.spec.safety === "string" ? row.spec.safety : "",
       depth: row.depth,
+      ...facts,
     };
   }
 
@@ -140,7 +162,9 @@ export class RunLifecycle {
   async readWorkspaceBlob(lease: Lease, digest: string): Promise<Buffer> {
     await this.requireLease(lease);
     const run = await this.deps.db.getRun(lease.runId);
-    if (!run || (digest !== run.bundleDigest && digest !== run.stateDigest)) {
+    const allowed =
+      run && (digest === run.bundleDigest || digest === run.stateDigest || basePatchesOf(run).includes(digest));
+    if (!run || !allowed) {
       throw new PanCodeError("NOT_FOUND", `blob ${digest} is not part of the workspace of run ${lease.runId}`);
     }
     return this.deps.blobs.get(digest);
@@ -235,6 +259,7 @@ export class RunLifecycle {
       workerId: run.workerId,
       status: c.status,
       patchDigest: c.patch?.digest || EMPTY_DIGEST,
+      orchestration: await orchestrationFactsOf(this.deps.db, run),
     });
   }
 
@@ -247,6 +272,7 @@ export class RunLifecycle {
       { at: new Date(), kind: "status", text: `${run.status}${detail}` },
     ]);
     this.deps.notifier.notify(run.id);
+    this.deps.onRunEnded?.(run);
     return receiptId;
   }
 

@@ -4,6 +4,7 @@ import type { DbHandle } from "../handle.js";
 import type { NewRun, RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
 import { isUniqueViolation } from "./db-errors.js";
+import { escapeLike } from "./like.js";
 import { toRunRow } from "./mappers.js";
 
 /** Inserts a new run; throws ALREADY_EXISTS when the id is taken. */
@@ -60,9 +61,4 @@ export async function listActiveRuns(db: DbHandle): Promise<RunRow[]> {
 export async function setBusSeq(db: DbHandle, runId: string, seq: number): Promise<void> {
   const updated = await db.update(runs).set({ busSeq: seq }).where(eq(runs.id, runId)).returning({ id: runs.id });
   if (updated.length === 0) throw new PanCodeError("NOT_FOUND", `run not found: ${runId}`);
-}
-
-// LIKE treats % and _ as wildcards and \ as the escape; a typed prefix must match literally.
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

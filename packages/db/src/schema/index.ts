@@ -1,8 +1,11 @@
 /** The drizzle schema of PanCode: drizzle-kit reads this file (drizzle.config.ts) to generate migrations. */
 
 export { auditLog } from "./audit.js";
+export { batches } from "./batches.js";
 export { blobs } from "./blobs.js";
 export { budget } from "./budget.js";
+export { chains } from "./chains.js";
+export { groupReceipts } from "./group-receipts.js";
 export { receipts } from "./receipts.js";
 export { repoCommits } from "./repo-commits.js";
 export { runEvents } from "./run-events.js";

@@ -1,6 +1,18 @@
 import type { PatchFile, RunStatus } from "@pancode/core";
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, index, integer, jsonb, numeric, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import type { StoredRunSpec } from "../rows.js";
 
 /**
@@ -71,6 +83,12 @@ export const runs = pgTable(
     depth: integer("depth").notNull().default(0),
     /** sha256 of the task text, so loop detection finds the same agent failing on the same task by index. */
     taskHash: text("task_hash").notNull().default(""),
+    /** Batch this run is an item of; null for plain dispatches. */
+    batchId: text("batch_id"),
+    /** Chain this run is a step of; null for plain dispatches. */
+    chainId: text("chain_id"),
+    /** 1-based item (batch) or step (chain) number; 0 for plain dispatches. Unique per batch and per chain. */
+    step: integer("step").notNull().default(0),
   },
   (t) => [
     index("runs_status_idx").on(t.status),
@@ -87,6 +105,9 @@ export const runs = pgTable(
     ),
     check("runs_attempt_check", sql`${t.attempt} >= 0`),
     check("runs_depth_check", sql`${t.depth} >= 0`),
+    // At most one run per batch item and chain step, even if two schedulers raced.
+    uniqueIndex("runs_batch_step_idx").on(t.batchId, t.step).where(sql`${t.batchId} is not null`),
+    uniqueIndex("runs_chain_step_idx").on(t.chainId, t.step).where(sql`${t.chainId} is not null`),
     // A running row always carries a lease, so the reaper can find every lost run.
     check("runs_running_lease_check", sql`${t.status} <> 'running' or ${t.leaseExpiresAt} is not null`),
   ],

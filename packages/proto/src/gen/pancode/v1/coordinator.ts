@@ -296,6 +296,176 @@ export interface RevokeKeyRequest {
   submitter: string;
 }
 
+/**
+ * One item of a batch: a task for an agent (empty = the cluster's default agent). In answers, the run it became
+ * (empty until started) or why admission refused it.
+ */
+export interface BatchItem {
+  task: string;
+  agent: string;
+  runId: string;
+  error: string;
+}
+
+export interface CreateBatchRequest {
+  items: BatchItem[];
+  /** runs at once; 0 = 4 */
+  concurrency: number;
+  /** between two starts; < 0 = 150 */
+  staggerMs: number;
+  isolate: boolean;
+  workspace: WorkspaceRef | undefined;
+  mode: string;
+  model: string;
+  submitter: string;
+  agentFiles: AgentFile[];
+  maxCostUsd: number;
+  /** when set: every item is run by every member of this team (items' agents are ignored) */
+  team: string;
+  /** session safety level for every run: suggest | auto-edit | full-auto; empty = auto-edit */
+  safety: string;
+}
+
+/** Runs of a batch or chain per status (pending, running, done, error, ...; refused = admission said no). */
+export interface StatusCount {
+  status: string;
+  count: number;
+}
+
+export interface BatchInfo {
+  id: string;
+  /** running | done | failed | stopped */
+  status: string;
+  concurrency: number;
+  staggerMs: number;
+  isolate: boolean;
+  items: BatchItem[];
+  /** in item order; empty in listings */
+  runs: RunInfo[];
+  counts: StatusCount[];
+  costUsd: number;
+  createdAt: string;
+  finishedAt: string;
+  error: string;
+  submitter: string;
+  receiptId: string;
+}
+
+export interface GetBatchRequest {
+  /** full id or a unique prefix */
+  id: string;
+}
+
+export interface ListBatchesRequest {
+  limit: number;
+}
+
+export interface ListBatchesResponse {
+  batches: BatchInfo[];
+}
+
+/**
+ * A step of a chain: an agent and its task. `$INPUT` in the task is replaced by the previous step's output and
+ * `$ORIGINAL` by the chain's original task; model agents get both as context when the task names neither.
+ */
+export interface ChainStep {
+  agent: string;
+  task: string;
+}
+
+/**
+ * The review-fix loop: builder, reviewer, builder with the review as input, ... until the reviewer's output has the
+ * line `VERDICT: APPROVED` or `max_rounds` reviews were done.
+ */
+export interface RefineSpec {
+  builder: string;
+  reviewer: string;
+  /** 0 = 3 */
+  maxRounds: number;
+  /** empty = a review prompt asking for the verdict line */
+  reviewTask: string;
+}
+
+export interface CreateChainRequest {
+  /** empty with `refine` */
+  steps: ChainStep[];
+  /** $ORIGINAL; empty = the first step's task */
+  originalTask: string;
+  isolate: boolean;
+  workspace: WorkspaceRef | undefined;
+  mode: string;
+  model: string;
+  submitter: string;
+  agentFiles: AgentFile[];
+  maxCostUsd: number;
+  refine:
+    | RefineSpec
+    | undefined;
+  /** session safety level for every step: suggest | auto-edit | full-auto; empty = auto-edit */
+  safety: string;
+}
+
+export interface ChainInfo {
+  id: string;
+  /** chain | refine */
+  kind: string;
+  /** running | done | failed | stopped */
+  status: string;
+  /** agents and task templates (refine: the steps generated so far) */
+  steps: ChainStep[];
+  originalTask: string;
+  isolate: boolean;
+  /** one per started step, in step order */
+  runs: RunInfo[];
+  /** 1-based; 0 = none */
+  failedStep: number;
+  error: string;
+  costUsd: number;
+  createdAt: string;
+  finishedAt: string;
+  /** refine: approved | changes_requested | "" (no review yet) */
+  verdict: string;
+  /** refine: reviews done */
+  rounds: number;
+  submitter: string;
+  refine: RefineSpec | undefined;
+  counts: StatusCount[];
+  receiptId: string;
+  /** chain: number of steps; refine: the most it can take (2 x max rounds) */
+  totalSteps: number;
+}
+
+export interface GetChainRequest {
+  id: string;
+}
+
+export interface ListChainsRequest {
+  limit: number;
+}
+
+export interface ListChainsResponse {
+  chains: ChainInfo[];
+}
+
+export interface StopRunRequest {
+  /** a run (full id or prefix); all three empty = the submitter's most recent active run */
+  runId: string;
+  batchId: string;
+  chainId: string;
+  submitter: string;
+}
+
+export interface StopRunResponse {
+  /** "run <id>", "batch <id>" or "chain <id>" */
+  target: string;
+  alreadyFinished: boolean;
+  /** the target's status after the call */
+  status: string;
+  stoppedRunIds: string[];
+  /** one human line */
+  message: string;
+}
+
 function createBaseUploadBlobRequest(): UploadBlobRequest {
   return { header: undefined, data: Buffer.alloc(0) };
 }
@@ -4091,6 +4261,2348 @@ export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
   },
 };
 
+function createBaseBatchItem(): BatchItem {
+  return { task: "", agent: "", runId: "", error: "" };
+}
+
+export const BatchItem: MessageFns<BatchItem> = {
+  encode(message: BatchItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.task !== "") {
+      writer.uint32(10).string(message.task);
+    }
+    if (message.agent !== "") {
+      writer.uint32(18).string(message.agent);
+    }
+    if (message.runId !== "") {
+      writer.uint32(26).string(message.runId);
+    }
+    if (message.error !== "") {
+      writer.uint32(34).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.task = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.agent = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchItem {
+    return {
+      task: isSet(object.task) ? globalThis.String(object.task) : "",
+      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: BatchItem): unknown {
+    const obj: any = {};
+    if (message.task !== "") {
+      obj.task = message.task;
+    }
+    if (message.agent !== "") {
+      obj.agent = message.agent;
+    }
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchItem>): BatchItem {
+    return BatchItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchItem>): BatchItem {
+    const message = createBaseBatchItem();
+    message.task = object.task ?? "";
+    message.agent = object.agent ?? "";
+    message.runId = object.runId ?? "";
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateBatchRequest(): CreateBatchRequest {
+  return {
+    items: [],
+    concurrency: 0,
+    staggerMs: 0,
+    isolate: false,
+    workspace: undefined,
+    mode: "",
+    model: "",
+    submitter: "",
+    agentFiles: [],
+    maxCostUsd: 0,
+    team: "",
+    safety: "",
+  };
+}
+
+export const CreateBatchRequest: MessageFns<CreateBatchRequest> = {
+  encode(message: CreateBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      BatchItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.concurrency !== 0) {
+      writer.uint32(16).int32(message.concurrency);
+    }
+    if (message.staggerMs !== 0) {
+      writer.uint32(24).int32(message.staggerMs);
+    }
+    if (message.isolate !== false) {
+      writer.uint32(32).bool(message.isolate);
+    }
+    if (message.workspace !== undefined) {
+      WorkspaceRef.encode(message.workspace, writer.uint32(42).fork()).join();
+    }
+    if (message.mode !== "") {
+      writer.uint32(50).string(message.mode);
+    }
+    if (message.model !== "") {
+      writer.uint32(58).string(message.model);
+    }
+    if (message.submitter !== "") {
+      writer.uint32(66).string(message.submitter);
+    }
+    for (const v of message.agentFiles) {
+      AgentFile.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.maxCostUsd !== 0) {
+      writer.uint32(81).double(message.maxCostUsd);
+    }
+    if (message.team !== "") {
+      writer.uint32(90).string(message.team);
+    }
+    if (message.safety !== "") {
+      writer.uint32(98).string(message.safety);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(BatchItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.concurrency = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.staggerMs = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.isolate = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.workspace = WorkspaceRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.mode = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.agentFiles.push(AgentFile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.maxCostUsd = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.safety = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateBatchRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => BatchItem.fromJSON(e)) : [],
+      concurrency: isSet(object.concurrency) ? globalThis.Number(object.concurrency) : 0,
+      staggerMs: isSet(object.staggerMs)
+        ? globalThis.Number(object.staggerMs)
+        : isSet(object.stagger_ms)
+        ? globalThis.Number(object.stagger_ms)
+        : 0,
+      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
+      workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
+      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
+      agentFiles: globalThis.Array.isArray(object?.agentFiles)
+        ? object.agentFiles.map((e: any) => AgentFile.fromJSON(e))
+        : globalThis.Array.isArray(object?.agent_files)
+        ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
+        : [],
+      maxCostUsd: isSet(object.maxCostUsd)
+        ? globalThis.Number(object.maxCostUsd)
+        : isSet(object.max_cost_usd)
+        ? globalThis.Number(object.max_cost_usd)
+        : 0,
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
+    };
+  },
+
+  toJSON(message: CreateBatchRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => BatchItem.toJSON(e));
+    }
+    if (message.concurrency !== 0) {
+      obj.concurrency = Math.round(message.concurrency);
+    }
+    if (message.staggerMs !== 0) {
+      obj.staggerMs = Math.round(message.staggerMs);
+    }
+    if (message.isolate !== false) {
+      obj.isolate = message.isolate;
+    }
+    if (message.workspace !== undefined) {
+      obj.workspace = WorkspaceRef.toJSON(message.workspace);
+    }
+    if (message.mode !== "") {
+      obj.mode = message.mode;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
+    }
+    if (message.agentFiles?.length) {
+      obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
+    }
+    if (message.maxCostUsd !== 0) {
+      obj.maxCostUsd = floatToJson(message.maxCostUsd);
+    }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.safety !== "") {
+      obj.safety = message.safety;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateBatchRequest>): CreateBatchRequest {
+    return CreateBatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateBatchRequest>): CreateBatchRequest {
+    const message = createBaseCreateBatchRequest();
+    message.items = object.items?.map((e) => BatchItem.fromPartial(e)) || [];
+    message.concurrency = object.concurrency ?? 0;
+    message.staggerMs = object.staggerMs ?? 0;
+    message.isolate = object.isolate ?? false;
+    message.workspace = (object.workspace !== undefined && object.workspace !== null)
+      ? WorkspaceRef.fromPartial(object.workspace)
+      : undefined;
+    message.mode = object.mode ?? "";
+    message.model = object.model ?? "";
+    message.submitter = object.submitter ?? "";
+    message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
+    message.maxCostUsd = object.maxCostUsd ?? 0;
+    message.team = object.team ?? "";
+    message.safety = object.safety ?? "";
+    return message;
+  },
+};
+
+function createBaseStatusCount(): StatusCount {
+  return { status: "", count: 0 };
+}
+
+export const StatusCount: MessageFns<StatusCount> = {
+  encode(message: StatusCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).int32(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatusCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatusCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StatusCount {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: StatusCount): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StatusCount>): StatusCount {
+    return StatusCount.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StatusCount>): StatusCount {
+    const message = createBaseStatusCount();
+    message.status = object.status ?? "";
+    message.count = object.count ?? 0;
+    return message;
+  },
+};
+
+function createBaseBatchInfo(): BatchInfo {
+  return {
+    id: "",
+    status: "",
+    concurrency: 0,
+    staggerMs: 0,
+    isolate: false,
+    items: [],
+    runs: [],
+    counts: [],
+    costUsd: 0,
+    createdAt: "",
+    finishedAt: "",
+    error: "",
+    submitter: "",
+    receiptId: "",
+  };
+}
+
+export const BatchInfo: MessageFns<BatchInfo> = {
+  encode(message: BatchInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.concurrency !== 0) {
+      writer.uint32(24).int32(message.concurrency);
+    }
+    if (message.staggerMs !== 0) {
+      writer.uint32(32).int32(message.staggerMs);
+    }
+    if (message.isolate !== false) {
+      writer.uint32(40).bool(message.isolate);
+    }
+    for (const v of message.items) {
+      BatchItem.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.runs) {
+      RunInfo.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.counts) {
+      StatusCount.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.costUsd !== 0) {
+      writer.uint32(73).double(message.costUsd);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(82).string(message.createdAt);
+    }
+    if (message.finishedAt !== "") {
+      writer.uint32(90).string(message.finishedAt);
+    }
+    if (message.error !== "") {
+      writer.uint32(98).string(message.error);
+    }
+    if (message.submitter !== "") {
+      writer.uint32(106).string(message.submitter);
+    }
+    if (message.receiptId !== "") {
+      writer.uint32(114).string(message.receiptId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.concurrency = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.staggerMs = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.isolate = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.items.push(BatchItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.runs.push(RunInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.counts.push(StatusCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.costUsd = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.createdAt = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.finishedAt = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.receiptId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchInfo {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      concurrency: isSet(object.concurrency) ? globalThis.Number(object.concurrency) : 0,
+      staggerMs: isSet(object.staggerMs)
+        ? globalThis.Number(object.staggerMs)
+        : isSet(object.stagger_ms)
+        ? globalThis.Number(object.stagger_ms)
+        : 0,
+      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => BatchItem.fromJSON(e)) : [],
+      runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => RunInfo.fromJSON(e)) : [],
+      counts: globalThis.Array.isArray(object?.counts) ? object.counts.map((e: any) => StatusCount.fromJSON(e)) : [],
+      costUsd: isSet(object.costUsd)
+        ? globalThis.Number(object.costUsd)
+        : isSet(object.cost_usd)
+        ? globalThis.Number(object.cost_usd)
+        : 0,
+      createdAt: isSet(object.createdAt)
+        ? globalThis.String(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.String(object.created_at)
+        : "",
+      finishedAt: isSet(object.finishedAt)
+        ? globalThis.String(object.finishedAt)
+        : isSet(object.finished_at)
+        ? globalThis.String(object.finished_at)
+        : "",
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
+      receiptId: isSet(object.receiptId)
+        ? globalThis.String(object.receiptId)
+        : isSet(object.receipt_id)
+        ? globalThis.String(object.receipt_id)
+        : "",
+    };
+  },
+
+  toJSON(message: BatchInfo): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.concurrency !== 0) {
+      obj.concurrency = Math.round(message.concurrency);
+    }
+    if (message.staggerMs !== 0) {
+      obj.staggerMs = Math.round(message.staggerMs);
+    }
+    if (message.isolate !== false) {
+      obj.isolate = message.isolate;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => BatchItem.toJSON(e));
+    }
+    if (message.runs?.length) {
+      obj.runs = message.runs.map((e) => RunInfo.toJSON(e));
+    }
+    if (message.counts?.length) {
+      obj.counts = message.counts.map((e) => StatusCount.toJSON(e));
+    }
+    if (message.costUsd !== 0) {
+      obj.costUsd = floatToJson(message.costUsd);
+    }
+    if (message.createdAt !== "") {
+      obj.createdAt = message.createdAt;
+    }
+    if (message.finishedAt !== "") {
+      obj.finishedAt = message.finishedAt;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
+    }
+    if (message.receiptId !== "") {
+      obj.receiptId = message.receiptId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BatchInfo>): BatchInfo {
+    return BatchInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BatchInfo>): BatchInfo {
+    const message = createBaseBatchInfo();
+    message.id = object.id ?? "";
+    message.status = object.status ?? "";
+    message.concurrency = object.concurrency ?? 0;
+    message.staggerMs = object.staggerMs ?? 0;
+    message.isolate = object.isolate ?? false;
+    message.items = object.items?.map((e) => BatchItem.fromPartial(e)) || [];
+    message.runs = object.runs?.map((e) => RunInfo.fromPartial(e)) || [];
+    message.counts = object.counts?.map((e) => StatusCount.fromPartial(e)) || [];
+    message.costUsd = object.costUsd ?? 0;
+    message.createdAt = object.createdAt ?? "";
+    message.finishedAt = object.finishedAt ?? "";
+    message.error = object.error ?? "";
+    message.submitter = object.submitter ?? "";
+    message.receiptId = object.receiptId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetBatchRequest(): GetBatchRequest {
+  return { id: "" };
+}
+
+export const GetBatchRequest: MessageFns<GetBatchRequest> = {
+  encode(message: GetBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetBatchRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetBatchRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetBatchRequest>): GetBatchRequest {
+    return GetBatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetBatchRequest>): GetBatchRequest {
+    const message = createBaseGetBatchRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseListBatchesRequest(): ListBatchesRequest {
+  return { limit: 0 };
+}
+
+export const ListBatchesRequest: MessageFns<ListBatchesRequest> = {
+  encode(message: ListBatchesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBatchesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBatchesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListBatchesRequest {
+    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+  },
+
+  toJSON(message: ListBatchesRequest): unknown {
+    const obj: any = {};
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListBatchesRequest>): ListBatchesRequest {
+    return ListBatchesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListBatchesRequest>): ListBatchesRequest {
+    const message = createBaseListBatchesRequest();
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListBatchesResponse(): ListBatchesResponse {
+  return { batches: [] };
+}
+
+export const ListBatchesResponse: MessageFns<ListBatchesResponse> = {
+  encode(message: ListBatchesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.batches) {
+      BatchInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListBatchesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListBatchesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.batches.push(BatchInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListBatchesResponse {
+    return {
+      batches: globalThis.Array.isArray(object?.batches) ? object.batches.map((e: any) => BatchInfo.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListBatchesResponse): unknown {
+    const obj: any = {};
+    if (message.batches?.length) {
+      obj.batches = message.batches.map((e) => BatchInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListBatchesResponse>): ListBatchesResponse {
+    return ListBatchesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListBatchesResponse>): ListBatchesResponse {
+    const message = createBaseListBatchesResponse();
+    message.batches = object.batches?.map((e) => BatchInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseChainStep(): ChainStep {
+  return { agent: "", task: "" };
+}
+
+export const ChainStep: MessageFns<ChainStep> = {
+  encode(message: ChainStep, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== "") {
+      writer.uint32(10).string(message.agent);
+    }
+    if (message.task !== "") {
+      writer.uint32(18).string(message.task);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChainStep {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChainStep();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.task = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChainStep {
+    return {
+      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
+      task: isSet(object.task) ? globalThis.String(object.task) : "",
+    };
+  },
+
+  toJSON(message: ChainStep): unknown {
+    const obj: any = {};
+    if (message.agent !== "") {
+      obj.agent = message.agent;
+    }
+    if (message.task !== "") {
+      obj.task = message.task;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChainStep>): ChainStep {
+    return ChainStep.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChainStep>): ChainStep {
+    const message = createBaseChainStep();
+    message.agent = object.agent ?? "";
+    message.task = object.task ?? "";
+    return message;
+  },
+};
+
+function createBaseRefineSpec(): RefineSpec {
+  return { builder: "", reviewer: "", maxRounds: 0, reviewTask: "" };
+}
+
+export const RefineSpec: MessageFns<RefineSpec> = {
+  encode(message: RefineSpec, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.builder !== "") {
+      writer.uint32(10).string(message.builder);
+    }
+    if (message.reviewer !== "") {
+      writer.uint32(18).string(message.reviewer);
+    }
+    if (message.maxRounds !== 0) {
+      writer.uint32(24).int32(message.maxRounds);
+    }
+    if (message.reviewTask !== "") {
+      writer.uint32(34).string(message.reviewTask);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefineSpec {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefineSpec();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.builder = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reviewer = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxRounds = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reviewTask = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefineSpec {
+    return {
+      builder: isSet(object.builder) ? globalThis.String(object.builder) : "",
+      reviewer: isSet(object.reviewer) ? globalThis.String(object.reviewer) : "",
+      maxRounds: isSet(object.maxRounds)
+        ? globalThis.Number(object.maxRounds)
+        : isSet(object.max_rounds)
+        ? globalThis.Number(object.max_rounds)
+        : 0,
+      reviewTask: isSet(object.reviewTask)
+        ? globalThis.String(object.reviewTask)
+        : isSet(object.review_task)
+        ? globalThis.String(object.review_task)
+        : "",
+    };
+  },
+
+  toJSON(message: RefineSpec): unknown {
+    const obj: any = {};
+    if (message.builder !== "") {
+      obj.builder = message.builder;
+    }
+    if (message.reviewer !== "") {
+      obj.reviewer = message.reviewer;
+    }
+    if (message.maxRounds !== 0) {
+      obj.maxRounds = Math.round(message.maxRounds);
+    }
+    if (message.reviewTask !== "") {
+      obj.reviewTask = message.reviewTask;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefineSpec>): RefineSpec {
+    return RefineSpec.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefineSpec>): RefineSpec {
+    const message = createBaseRefineSpec();
+    message.builder = object.builder ?? "";
+    message.reviewer = object.reviewer ?? "";
+    message.maxRounds = object.maxRounds ?? 0;
+    message.reviewTask = object.reviewTask ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateChainRequest(): CreateChainRequest {
+  return {
+    steps: [],
+    originalTask: "",
+    isolate: false,
+    workspace: undefined,
+    mode: "",
+    model: "",
+    submitter: "",
+    agentFiles: [],
+    maxCostUsd: 0,
+    refine: undefined,
+    safety: "",
+  };
+}
+
+export const CreateChainRequest: MessageFns<CreateChainRequest> = {
+  encode(message: CreateChainRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.steps) {
+      ChainStep.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.originalTask !== "") {
+      writer.uint32(18).string(message.originalTask);
+    }
+    if (message.isolate !== false) {
+      writer.uint32(24).bool(message.isolate);
+    }
+    if (message.workspace !== undefined) {
+      WorkspaceRef.encode(message.workspace, writer.uint32(34).fork()).join();
+    }
+    if (message.mode !== "") {
+      writer.uint32(42).string(message.mode);
+    }
+    if (message.model !== "") {
+      writer.uint32(50).string(message.model);
+    }
+    if (message.submitter !== "") {
+      writer.uint32(58).string(message.submitter);
+    }
+    for (const v of message.agentFiles) {
+      AgentFile.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.maxCostUsd !== 0) {
+      writer.uint32(73).double(message.maxCostUsd);
+    }
+    if (message.refine !== undefined) {
+      RefineSpec.encode(message.refine, writer.uint32(82).fork()).join();
+    }
+    if (message.safety !== "") {
+      writer.uint32(90).string(message.safety);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateChainRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateChainRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.steps.push(ChainStep.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.originalTask = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.isolate = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.workspace = WorkspaceRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.mode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.agentFiles.push(AgentFile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.maxCostUsd = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.refine = RefineSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.safety = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateChainRequest {
+    return {
+      steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => ChainStep.fromJSON(e)) : [],
+      originalTask: isSet(object.originalTask)
+        ? globalThis.String(object.originalTask)
+        : isSet(object.original_task)
+        ? globalThis.String(object.original_task)
+        : "",
+      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
+      workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
+      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
+      agentFiles: globalThis.Array.isArray(object?.agentFiles)
+        ? object.agentFiles.map((e: any) => AgentFile.fromJSON(e))
+        : globalThis.Array.isArray(object?.agent_files)
+        ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
+        : [],
+      maxCostUsd: isSet(object.maxCostUsd)
+        ? globalThis.Number(object.maxCostUsd)
+        : isSet(object.max_cost_usd)
+        ? globalThis.Number(object.max_cost_usd)
+        : 0,
+      refine: isSet(object.refine) ? RefineSpec.fromJSON(object.refine) : undefined,
+      safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
+    };
+  },
+
+  toJSON(message: CreateChainRequest): unknown {
+    const obj: any = {};
+    if (message.steps?.length) {
+      obj.steps = message.steps.map((e) => ChainStep.toJSON(e));
+    }
+    if (message.originalTask !== "") {
+      obj.originalTask = message.originalTask;
+    }
+    if (message.isolate !== false) {
+      obj.isolate = message.isolate;
+    }
+    if (message.workspace !== undefined) {
+      obj.workspace = WorkspaceRef.toJSON(message.workspace);
+    }
+    if (message.mode !== "") {
+      obj.mode = message.mode;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
+    }
+    if (message.agentFiles?.length) {
+      obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
+    }
+    if (message.maxCostUsd !== 0) {
+      obj.maxCostUsd = floatToJson(message.maxCostUsd);
+    }
+    if (message.refine !== undefined) {
+      obj.refine = RefineSpec.toJSON(message.refine);
+    }
+    if (message.safety !== "") {
+      obj.safety = message.safety;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateChainRequest>): CreateChainRequest {
+    return CreateChainRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateChainRequest>): CreateChainRequest {
+    const message = createBaseCreateChainRequest();
+    message.steps = object.steps?.map((e) => ChainStep.fromPartial(e)) || [];
+    message.originalTask = object.originalTask ?? "";
+    message.isolate = object.isolate ?? false;
+    message.workspace = (object.workspace !== undefined && object.workspace !== null)
+      ? WorkspaceRef.fromPartial(object.workspace)
+      : undefined;
+    message.mode = object.mode ?? "";
+    message.model = object.model ?? "";
+    message.submitter = object.submitter ?? "";
+    message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
+    message.maxCostUsd = object.maxCostUsd ?? 0;
+    message.refine = (object.refine !== undefined && object.refine !== null)
+      ? RefineSpec.fromPartial(object.refine)
+      : undefined;
+    message.safety = object.safety ?? "";
+    return message;
+  },
+};
+
+function createBaseChainInfo(): ChainInfo {
+  return {
+    id: "",
+    kind: "",
+    status: "",
+    steps: [],
+    originalTask: "",
+    isolate: false,
+    runs: [],
+    failedStep: 0,
+    error: "",
+    costUsd: 0,
+    createdAt: "",
+    finishedAt: "",
+    verdict: "",
+    rounds: 0,
+    submitter: "",
+    refine: undefined,
+    counts: [],
+    receiptId: "",
+    totalSteps: 0,
+  };
+}
+
+export const ChainInfo: MessageFns<ChainInfo> = {
+  encode(message: ChainInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    for (const v of message.steps) {
+      ChainStep.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.originalTask !== "") {
+      writer.uint32(42).string(message.originalTask);
+    }
+    if (message.isolate !== false) {
+      writer.uint32(48).bool(message.isolate);
+    }
+    for (const v of message.runs) {
+      RunInfo.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.failedStep !== 0) {
+      writer.uint32(64).int32(message.failedStep);
+    }
+    if (message.error !== "") {
+      writer.uint32(74).string(message.error);
+    }
+    if (message.costUsd !== 0) {
+      writer.uint32(81).double(message.costUsd);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(90).string(message.createdAt);
+    }
+    if (message.finishedAt !== "") {
+      writer.uint32(98).string(message.finishedAt);
+    }
+    if (message.verdict !== "") {
+      writer.uint32(106).string(message.verdict);
+    }
+    if (message.rounds !== 0) {
+      writer.uint32(112).int32(message.rounds);
+    }
+    if (message.submitter !== "") {
+      writer.uint32(122).string(message.submitter);
+    }
+    if (message.refine !== undefined) {
+      RefineSpec.encode(message.refine, writer.uint32(130).fork()).join();
+    }
+    for (const v of message.counts) {
+      StatusCount.encode(v!, writer.uint32(138).fork()).join();
+    }
+    if (message.receiptId !== "") {
+      writer.uint32(146).string(message.receiptId);
+    }
+    if (message.totalSteps !== 0) {
+      writer.uint32(152).int32(message.totalSteps);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChainInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChainInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.steps.push(ChainStep.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.originalTask = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.isolate = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.runs.push(RunInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.failedStep = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.costUsd = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.createdAt = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.finishedAt = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.verdict = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.rounds = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.refine = RefineSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.counts.push(StatusCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.receiptId = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.totalSteps = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChainInfo {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => ChainStep.fromJSON(e)) : [],
+      originalTask: isSet(object.originalTask)
+        ? globalThis.String(object.originalTask)
+        : isSet(object.original_task)
+        ? globalThis.String(object.original_task)
+        : "",
+      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
+      runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => RunInfo.fromJSON(e)) : [],
+      failedStep: isSet(object.failedStep)
+        ? globalThis.Number(object.failedStep)
+        : isSet(object.failed_step)
+        ? globalThis.Number(object.failed_step)
+        : 0,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      costUsd: isSet(object.costUsd)
+        ? globalThis.Number(object.costUsd)
+        : isSet(object.cost_usd)
+        ? globalThis.Number(object.cost_usd)
+        : 0,
+      createdAt: isSet(object.createdAt)
+        ? globalThis.String(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.String(object.created_at)
+        : "",
+      finishedAt: isSet(object.finishedAt)
+        ? globalThis.String(object.finishedAt)
+        : isSet(object.finished_at)
+        ? globalThis.String(object.finished_at)
+        : "",
+      verdict: isSet(object.verdict) ? globalThis.String(object.verdict) : "",
+      rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : 0,
+      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
+      refine: isSet(object.refine) ? RefineSpec.fromJSON(object.refine) : undefined,
+      counts: globalThis.Array.isArray(object?.counts)
+        ? object.counts.map((e: any) => StatusCount.fromJSON(e))
+        : [],
+      receiptId: isSet(object.receiptId)
+        ? globalThis.String(object.receiptId)
+        : isSet(object.receipt_id)
+        ? globalThis.String(object.receipt_id)
+        : "",
+      totalSteps: isSet(object.totalSteps)
+        ? globalThis.Number(object.totalSteps)
+        : isSet(object.total_steps)
+        ? globalThis.Number(object.total_steps)
+        : 0,
+    };
+  },
+
+  toJSON(message: ChainInfo): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.steps?.length) {
+      obj.steps = message.steps.map((e) => ChainStep.toJSON(e));
+    }
+    if (message.originalTask !== "") {
+      obj.originalTask = message.originalTask;
+    }
+    if (message.isolate !== false) {
+      obj.isolate = message.isolate;
+    }
+    if (message.runs?.length) {
+      obj.runs = message.runs.map((e) => RunInfo.toJSON(e));
+    }
+    if (message.failedStep !== 0) {
+      obj.failedStep = Math.round(message.failedStep);
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.costUsd !== 0) {
+      obj.costUsd = floatToJson(message.costUsd);
+    }
+    if (message.createdAt !== "") {
+      obj.createdAt = message.createdAt;
+    }
+    if (message.finishedAt !== "") {
+      obj.finishedAt = message.finishedAt;
+    }
+    if (message.verdict !== "") {
+      obj.verdict = message.verdict;
+    }
+    if (message.rounds !== 0) {
+      obj.rounds = Math.round(message.rounds);
+    }
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
+    }
+    if (message.refine !== undefined) {
+      obj.refine = RefineSpec.toJSON(message.refine);
+    }
+    if (message.counts?.length) {
+      obj.counts = message.counts.map((e) => StatusCount.toJSON(e));
+    }
+    if (message.receiptId !== "") {
+      obj.receiptId = message.receiptId;
+    }
+    if (message.totalSteps !== 0) {
+      obj.totalSteps = Math.round(message.totalSteps);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChainInfo>): ChainInfo {
+    return ChainInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChainInfo>): ChainInfo {
+    const message = createBaseChainInfo();
+    message.id = object.id ?? "";
+    message.kind = object.kind ?? "";
+    message.status = object.status ?? "";
+    message.steps = object.steps?.map((e) => ChainStep.fromPartial(e)) || [];
+    message.originalTask = object.originalTask ?? "";
+    message.isolate = object.isolate ?? false;
+    message.runs = object.runs?.map((e) => RunInfo.fromPartial(e)) || [];
+    message.failedStep = object.failedStep ?? 0;
+    message.error = object.error ?? "";
+    message.costUsd = object.costUsd ?? 0;
+    message.createdAt = object.createdAt ?? "";
+    message.finishedAt = object.finishedAt ?? "";
+    message.verdict = object.verdict ?? "";
+    message.rounds = object.rounds ?? 0;
+    message.submitter = object.submitter ?? "";
+    message.refine = (object.refine !== undefined && object.refine !== null)
+      ? RefineSpec.fromPartial(object.refine)
+      : undefined;
+    message.counts = object.counts?.map((e) => StatusCount.fromPartial(e)) || [];
+    message.receiptId = object.receiptId ?? "";
+    message.totalSteps = object.totalSteps ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetChainRequest(): GetChainRequest {
+  return { id: "" };
+}
+
+export const GetChainRequest: MessageFns<GetChainRequest> = {
+  encode(message: GetChainRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetChainRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetChainRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetChainRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetChainRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetChainRequest>): GetChainRequest {
+    return GetChainRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetChainRequest>): GetChainRequest {
+    const message = createBaseGetChainRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseListChainsRequest(): ListChainsRequest {
+  return { limit: 0 };
+}
+
+export const ListChainsRequest: MessageFns<ListChainsRequest> = {
+  encode(message: ListChainsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListChainsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListChainsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListChainsRequest {
+    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+  },
+
+  toJSON(message: ListChainsRequest): unknown {
+    const obj: any = {};
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListChainsRequest>): ListChainsRequest {
+    return ListChainsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListChainsRequest>): ListChainsRequest {
+    const message = createBaseListChainsRequest();
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListChainsResponse(): ListChainsResponse {
+  return { chains: [] };
+}
+
+export const ListChainsResponse: MessageFns<ListChainsResponse> = {
+  encode(message: ListChainsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.chains) {
+      ChainInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListChainsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListChainsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.chains.push(ChainInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListChainsResponse {
+    return {
+      chains: globalThis.Array.isArray(object?.chains) ? object.chains.map((e: any) => ChainInfo.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListChainsResponse): unknown {
+    const obj: any = {};
+    if (message.chains?.length) {
+      obj.chains = message.chains.map((e) => ChainInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListChainsResponse>): ListChainsResponse {
+    return ListChainsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListChainsResponse>): ListChainsResponse {
+    const message = createBaseListChainsResponse();
+    message.chains = object.chains?.map((e) => ChainInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStopRunRequest(): StopRunRequest {
+  return { runId: "", batchId: "", chainId: "", submitter: "" };
+}
+
+export const StopRunRequest: MessageFns<StopRunRequest> = {
+  encode(message: StopRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.batchId !== "") {
+      writer.uint32(18).string(message.batchId);
+    }
+    if (message.chainId !== "") {
+      writer.uint32(26).string(message.chainId);
+    }
+    if (message.submitter !== "") {
+      writer.uint32(34).string(message.submitter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopRunRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopRunRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.batchId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.chainId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopRunRequest {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      batchId: isSet(object.batchId)
+        ? globalThis.String(object.batchId)
+        : isSet(object.batch_id)
+        ? globalThis.String(object.batch_id)
+        : "",
+      chainId: isSet(object.chainId)
+        ? globalThis.String(object.chainId)
+        : isSet(object.chain_id)
+        ? globalThis.String(object.chain_id)
+        : "",
+      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
+    };
+  },
+
+  toJSON(message: StopRunRequest): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.batchId !== "") {
+      obj.batchId = message.batchId;
+    }
+    if (message.chainId !== "") {
+      obj.chainId = message.chainId;
+    }
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopRunRequest>): StopRunRequest {
+    return StopRunRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StopRunRequest>): StopRunRequest {
+    const message = createBaseStopRunRequest();
+    message.runId = object.runId ?? "";
+    message.batchId = object.batchId ?? "";
+    message.chainId = object.chainId ?? "";
+    message.submitter = object.submitter ?? "";
+    return message;
+  },
+};
+
+function createBaseStopRunResponse(): StopRunResponse {
+  return { target: "", alreadyFinished: false, status: "", stoppedRunIds: [], message: "" };
+}
+
+export const StopRunResponse: MessageFns<StopRunResponse> = {
+  encode(message: StopRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== "") {
+      writer.uint32(10).string(message.target);
+    }
+    if (message.alreadyFinished !== false) {
+      writer.uint32(16).bool(message.alreadyFinished);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    for (const v of message.stoppedRunIds) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.message !== "") {
+      writer.uint32(42).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StopRunResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStopRunResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyFinished = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.stoppedRunIds.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StopRunResponse {
+    return {
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+      alreadyFinished: isSet(object.alreadyFinished)
+        ? globalThis.Boolean(object.alreadyFinished)
+        : isSet(object.already_finished)
+        ? globalThis.Boolean(object.already_finished)
+        : false,
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      stoppedRunIds: globalThis.Array.isArray(object?.stoppedRunIds)
+        ? object.stoppedRunIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.stopped_run_ids)
+        ? object.stopped_run_ids.map((e: any) => globalThis.String(e))
+        : [],
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: StopRunResponse): unknown {
+    const obj: any = {};
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    if (message.alreadyFinished !== false) {
+      obj.alreadyFinished = message.alreadyFinished;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.stoppedRunIds?.length) {
+      obj.stoppedRunIds = message.stoppedRunIds;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StopRunResponse>): StopRunResponse {
+    return StopRunResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StopRunResponse>): StopRunResponse {
+    const message = createBaseStopRunResponse();
+    message.target = object.target ?? "";
+    message.alreadyFinished = object.alreadyFinished ?? false;
+    message.status = object.status ?? "";
+    message.stoppedRunIds = object.stoppedRunIds?.map((e) => e) || [];
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
 /**
  * Client-facing API of the coordinator, used by the pancode CLI and the MCP server.
  * Every call needs `authorization: Bearer <client token>` metadata.
@@ -4276,6 +6788,77 @@ export const ClientServiceService = {
     responseSerialize: (value: DrainResponse): Buffer => Buffer.from(DrainResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DrainResponse => DrainResponse.decode(value),
   },
+  /**
+   * Orchestration runs on the coordinator and is stored in its database: the CLI may disconnect at any time.
+   * Starts a batch: every item is an ordinary dispatch (same admission), started staggered and at most
+   * `concurrency` at a time. The first item is admitted in the call, so a refusal is the call's error.
+   */
+  createBatch: {
+    path: "/pancode.v1.ClientService/CreateBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateBatchRequest): Buffer => Buffer.from(CreateBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateBatchRequest => CreateBatchRequest.decode(value),
+    responseSerialize: (value: BatchInfo): Buffer => Buffer.from(BatchInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchInfo => BatchInfo.decode(value),
+  },
+  getBatch: {
+    path: "/pancode.v1.ClientService/GetBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetBatchRequest): Buffer => Buffer.from(GetBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetBatchRequest => GetBatchRequest.decode(value),
+    responseSerialize: (value: BatchInfo): Buffer => Buffer.from(BatchInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchInfo => BatchInfo.decode(value),
+  },
+  /** Batches, newest first, with counts per status (runs left out). */
+  listBatches: {
+    path: "/pancode.v1.ClientService/ListBatches" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListBatchesRequest): Buffer => Buffer.from(ListBatchesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListBatchesRequest => ListBatchesRequest.decode(value),
+    responseSerialize: (value: ListBatchesResponse): Buffer => Buffer.from(ListBatchesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListBatchesResponse => ListBatchesResponse.decode(value),
+  },
+  /** Starts a chain (or a review-fix loop with `refine`): one step at a time, each from the state the previous left. */
+  createChain: {
+    path: "/pancode.v1.ClientService/CreateChain" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateChainRequest): Buffer => Buffer.from(CreateChainRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateChainRequest => CreateChainRequest.decode(value),
+    responseSerialize: (value: ChainInfo): Buffer => Buffer.from(ChainInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChainInfo => ChainInfo.decode(value),
+  },
+  getChain: {
+    path: "/pancode.v1.ClientService/GetChain" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetChainRequest): Buffer => Buffer.from(GetChainRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetChainRequest => GetChainRequest.decode(value),
+    responseSerialize: (value: ChainInfo): Buffer => Buffer.from(ChainInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ChainInfo => ChainInfo.decode(value),
+  },
+  listChains: {
+    path: "/pancode.v1.ClientService/ListChains" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListChainsRequest): Buffer => Buffer.from(ListChainsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListChainsRequest => ListChainsRequest.decode(value),
+    responseSerialize: (value: ListChainsResponse): Buffer => Buffer.from(ListChainsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListChainsResponse => ListChainsResponse.decode(value),
+  },
+  /** Stops a run, or every run of a batch or chain (which then starts nothing more). Already finished: says so. */
+  stopRun: {
+    path: "/pancode.v1.ClientService/StopRun" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StopRunRequest): Buffer => Buffer.from(StopRunRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StopRunRequest => StopRunRequest.decode(value),
+    responseSerialize: (value: StopRunResponse): Buffer => Buffer.from(StopRunResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StopRunResponse => StopRunResponse.decode(value),
+  },
 } as const;
 
 export interface ClientServiceServer extends UntypedServiceImplementation {
@@ -4313,6 +6896,21 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   verifyAudit: handleUnaryCall<VerifyAuditRequest, VerifyAuditResponse>;
   /** Stops admitting runs on this coordinator; running runs finish. Audited. Idempotent. */
   drain: handleUnaryCall<DrainRequest, DrainResponse>;
+  /**
+   * Orchestration runs on the coordinator and is stored in its database: the CLI may disconnect at any time.
+   * Starts a batch: every item is an ordinary dispatch (same admission), started staggered and at most
+   * `concurrency` at a time. The first item is admitted in the call, so a refusal is the call's error.
+   */
+  createBatch: handleUnaryCall<CreateBatchRequest, BatchInfo>;
+  getBatch: handleUnaryCall<GetBatchRequest, BatchInfo>;
+  /** Batches, newest first, with counts per status (runs left out). */
+  listBatches: handleUnaryCall<ListBatchesRequest, ListBatchesResponse>;
+  /** Starts a chain (or a review-fix loop with `refine`): one step at a time, each from the state the previous left. */
+  createChain: handleUnaryCall<CreateChainRequest, ChainInfo>;
+  getChain: handleUnaryCall<GetChainRequest, ChainInfo>;
+  listChains: handleUnaryCall<ListChainsRequest, ListChainsResponse>;
+  /** Stops a run, or every run of a batch or chain (which then starts nothing more). Already finished: says so. */
+  stopRun: handleUnaryCall<StopRunRequest, StopRunResponse>;
 }
 
 export interface ClientServiceClient extends Client {
@@ -4581,6 +7179,119 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DrainResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Orchestration runs on the coordinator and is stored in its database: the CLI may disconnect at any time.
+   * Starts a batch: every item is an ordinary dispatch (same admission), started staggered and at most
+   * `concurrency` at a time. The first item is admitted in the call, so a refusal is the call's error.
+   */
+  createBatch(
+    request: CreateBatchRequest,
+    callback: (error: ServiceError | null, response: BatchInfo) => void,
+  ): ClientUnaryCall;
+  createBatch(
+    request: CreateBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchInfo) => void,
+  ): ClientUnaryCall;
+  createBatch(
+    request: CreateBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchInfo) => void,
+  ): ClientUnaryCall;
+  getBatch(
+    request: GetBatchRequest,
+    callback: (error: ServiceError | null, response: BatchInfo) => void,
+  ): ClientUnaryCall;
+  getBatch(
+    request: GetBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchInfo) => void,
+  ): ClientUnaryCall;
+  getBatch(
+    request: GetBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchInfo) => void,
+  ): ClientUnaryCall;
+  /** Batches, newest first, with counts per status (runs left out). */
+  listBatches(
+    request: ListBatchesRequest,
+    callback: (error: ServiceError | null, response: ListBatchesResponse) => void,
+  ): ClientUnaryCall;
+  listBatches(
+    request: ListBatchesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListBatchesResponse) => void,
+  ): ClientUnaryCall;
+  listBatches(
+    request: ListBatchesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListBatchesResponse) => void,
+  ): ClientUnaryCall;
+  /** Starts a chain (or a review-fix loop with `refine`): one step at a time, each from the state the previous left. */
+  createChain(
+    request: CreateChainRequest,
+    callback: (error: ServiceError | null, response: ChainInfo) => void,
+  ): ClientUnaryCall;
+  createChain(
+    request: CreateChainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChainInfo) => void,
+  ): ClientUnaryCall;
+  createChain(
+    request: CreateChainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChainInfo) => void,
+  ): ClientUnaryCall;
+  getChain(
+    request: GetChainRequest,
+    callback: (error: ServiceError | null, response: ChainInfo) => void,
+  ): ClientUnaryCall;
+  getChain(
+    request: GetChainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ChainInfo) => void,
+  ): ClientUnaryCall;
+  getChain(
+    request: GetChainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ChainInfo) => void,
+  ): ClientUnaryCall;
+  listChains(
+    request: ListChainsRequest,
+    callback: (error: ServiceError | null, response: ListChainsResponse) => void,
+  ): ClientUnaryCall;
+  listChains(
+    request: ListChainsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListChainsResponse) => void,
+  ): ClientUnaryCall;
+  listChains(
+    request: ListChainsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListChainsResponse) => void,
+  ): ClientUnaryCall;
+  /** Stops a run, or every run of a batch or chain (which then starts nothing more). Already finished: says so. */
+  stopRun(
+    request: StopRunRequest,
+    callback: (error: ServiceError | null, response: StopRunResponse) => void,
+  ): ClientUnaryCall;
+  stopRun(
+    request: StopRunRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StopRunResponse) => void,
+  ): ClientUnaryCall;
+  stopRun(
+    request: StopRunRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StopRunResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -131,6 +131,18 @@ export interface RunSpec {
   runToken: string;
   /** nesting depth of this run */
   depth: number;
+  /**
+   * Patches applied in order on top of the workspace before the agent starts (the earlier steps of a chain); the
+   * run's own patch is relative to the result. Fetched with FetchBlob.
+   */
+  basePatchDigests: string[];
+  /** recorded in the run's receipt */
+  batchId: string;
+  chainId: string;
+  /** 1-based step of the chain or item of the batch; 0 = neither */
+  step: number;
+  /** chain: content hash of the previous step's receipt */
+  previousReceiptDigest: string;
 }
 
 export interface ClaimRunResponse {
@@ -1500,6 +1512,11 @@ function createBaseRunSpec(): RunSpec {
     safety: "",
     runToken: "",
     depth: 0,
+    basePatchDigests: [],
+    batchId: "",
+    chainId: "",
+    step: 0,
+    previousReceiptDigest: "",
   };
 }
 
@@ -1540,6 +1557,21 @@ export const RunSpec: MessageFns<RunSpec> = {
     }
     if (message.depth !== 0) {
       writer.uint32(96).int32(message.depth);
+    }
+    for (const v of message.basePatchDigests) {
+      writer.uint32(106).string(v!);
+    }
+    if (message.batchId !== "") {
+      writer.uint32(114).string(message.batchId);
+    }
+    if (message.chainId !== "") {
+      writer.uint32(122).string(message.chainId);
+    }
+    if (message.step !== 0) {
+      writer.uint32(128).int32(message.step);
+    }
+    if (message.previousReceiptDigest !== "") {
+      writer.uint32(138).string(message.previousReceiptDigest);
     }
     return writer;
   },
@@ -1653,6 +1685,46 @@ export const RunSpec: MessageFns<RunSpec> = {
             message.depth = reader.int32();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.basePatchDigests.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.batchId = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.chainId = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.step = reader.int32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.previousReceiptDigest = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1687,6 +1759,27 @@ export const RunSpec: MessageFns<RunSpec> = {
         ? globalThis.String(object.run_token)
         : "",
       depth: isSet(object.depth) ? globalThis.Number(object.depth) : 0,
+      basePatchDigests: globalThis.Array.isArray(object?.basePatchDigests)
+        ? object.basePatchDigests.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.base_patch_digests)
+        ? object.base_patch_digests.map((e: any) => globalThis.String(e))
+        : [],
+      batchId: isSet(object.batchId)
+        ? globalThis.String(object.batchId)
+        : isSet(object.batch_id)
+        ? globalThis.String(object.batch_id)
+        : "",
+      chainId: isSet(object.chainId)
+        ? globalThis.String(object.chainId)
+        : isSet(object.chain_id)
+        ? globalThis.String(object.chain_id)
+        : "",
+      step: isSet(object.step) ? globalThis.Number(object.step) : 0,
+      previousReceiptDigest: isSet(object.previousReceiptDigest)
+        ? globalThis.String(object.previousReceiptDigest)
+        : isSet(object.previous_receipt_digest)
+        ? globalThis.String(object.previous_receipt_digest)
+        : "",
     };
   },
 
@@ -1728,6 +1821,21 @@ export const RunSpec: MessageFns<RunSpec> = {
     if (message.depth !== 0) {
       obj.depth = Math.round(message.depth);
     }
+    if (message.basePatchDigests?.length) {
+      obj.basePatchDigests = message.basePatchDigests;
+    }
+    if (message.batchId !== "") {
+      obj.batchId = message.batchId;
+    }
+    if (message.chainId !== "") {
+      obj.chainId = message.chainId;
+    }
+    if (message.step !== 0) {
+      obj.step = Math.round(message.step);
+    }
+    if (message.previousReceiptDigest !== "") {
+      obj.previousReceiptDigest = message.previousReceiptDigest;
+    }
     return obj;
   },
 
@@ -1756,6 +1864,11 @@ export const RunSpec: MessageFns<RunSpec> = {
     message.safety = object.safety ?? "";
     message.runToken = object.runToken ?? "";
     message.depth = object.depth ?? 0;
+    message.basePatchDigests = object.basePatchDigests?.map((e) => e) || [];
+    message.batchId = object.batchId ?? "";
+    message.chainId = object.chainId ?? "";
+    message.step = object.step ?? 0;
+    message.previousReceiptDigest = object.previousReceiptDigest ?? "";
     return message;
   },
 };

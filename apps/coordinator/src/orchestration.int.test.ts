@@ -1,0 +1,219 @@
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EMPTY_DIGEST } from "@pancode/core";
+import {
+  type ClientApi,
+  type CompleteRunRequest,
+  clientCredentials,
+  createClientApi,
+  createWorkerApi,
+  type WorkerApi,
+} from "@pancode/proto";
+import { generateSigningKey } from "@pancode/receipts";
+import { noopLogger } from "@pancode/telemetry";
+import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
+import { signedStatement } from "@pancode/testing/worker-receipts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCoordinatorConfig } from "./config.js";
+import { type Coordinator, startCoordinator } from "./coordinator.js";
+
+// Batches and chains live in the coordinator's database: a coordinator restarted between two steps goes on where
+// the previous one stopped. A scripted worker (real gRPC client) claims and completes the runs.
+
+let pg: PostgresServer;
+let dataDir: string;
+let databaseUrl: string;
+const insecure = clientCredentials({ tls: false, caPath: "" });
+const COMMIT = "b".repeat(40);
+
+beforeAll(async () => {
+  pg = await startPostgres();
+  databaseUrl = await freshDatabaseUrl(pg.url);
+  dataDir = await mkdtemp(join(tmpdir(), "pancode-orch-"));
+});
+
+afterAll(async () => {
+  await pg?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Node {
+  coordinator: Coordinator;
+  client: ClientApi;
+  worker: WorkerApi;
+  close(): Promise<void>;
+}
+
+async function startNode(): Promise<Node> {
+  const config = loadCoordinatorConfig({
+    PANCODE_LISTEN: "127.0.0.1:0",
+    PANCODE_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    PANCODE_HEARTBEAT_MS: "5000",
+  });
+  const coordinator = await startCoordinator({ config, logger: noopLogger });
+  const client = createClientApi({
+    address: coordinator.address,
+    token: coordinator.clientToken,
+    credentials: insecure,
+  });
+  const worker = createWorkerApi({
+    address: coordinator.address,
+    token: coordinator.workerToken,
+    credentials: insecure,
+  });
+  await worker.register({
+    workerId: "wa",
+    pool: "default",
+    sandbox: "docker",
+    capacity: 4,
+    version: "test",
+    runtimes: ["command"],
+    providers: [],
+    publicKeyPem: workerKey.publicKeyPem,
+  });
+  return {
+    coordinator,
+    client,
+    worker,
+    async close() {
+      client.close();
+      worker.close();
+      await coordinator.close();
+    },
+  };
+}
+
+async function submission(client: ClientApi) {
+  const bundle = await client.uploadBlob("bundle", Buffer.from(`bundle ${randomUUID()}`));
+  return {
+    isolate: false,
+    workspace: {
+      repoId: randomUUID(),
+      baseCommit: COMMIT,
+      bundleDigest: bundle.digest,
+      stateDigest: EMPTY_DIGEST,
+      stateTree: COMMIT,
+    },
+    mode: "build",
+    safety: "full-auto",
+    model: "",
+    submitter: "tester@host",
+    agentFiles: [],
+    maxCostUsd: 0,
+  };
+}
+
+const workerKey = generateSigningKey();
+
+/** The statement worker "wa" signs for a run, with the batch/chain facts its claim handed over. */
+function signedBy(
+  runId: string,
+  status: string,
+  spec: { batchId: string; chainId: string; step: number; previousReceiptDigest: string } | undefined,
+): string {
+  return signedStatement(
+    {
+      runId,
+      workerId: "wa",
+      status,
+      batchId: spec?.batchId ?? "",
+      chainId: spec?.chainId ?? "",
+      step: spec?.step ?? 0,
+      previousReceiptDigest: spec?.previousReceiptDigest ?? "",
+    },
+    workerKey,
+  );
+}
+
+/** Claims and completes a run as worker "wa"; `status` done unless given. */
+async function runToEnd(node: Node, runId: string, outputTail: string, status = "done"): Promise<void> {
+  const claim = await node.worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });
+  if (!claim.spec) throw new Error(`run ${runId} not claimed: ${claim.skipReason}`);
+  const now = new Date().toISOString();
+  const done: CompleteRunRequest = {
+    lease: claim.spec.lease,
+    status,
+    hasExitCode: true,
+    exitCode: status === "done" ? 0 : 1,
+    error: status === "done" ? "" : "exit code 1",
+    outputTail,
+    startedAt: now,
+    finishedAt: now,
+    costUsd: 0,
+    patch: { digest: EMPTY_DIGEST, bytes: 0, files: [] },
+    imageDigest: "",
+    receiptEnvelope: signedBy(runId, status, claim.spec),
+    inputTokens: 0,
+    outputTokens: 0,
+  };
+  expect(await node.worker.completeRun(done)).toMatchObject({ accepted: true });
+}
+
+describe("a coordinator restart", () => {
+  it("loses neither a chain nor a batch: the new coordinator starts their next runs", async () => {
+    let node = await startNode();
+    const base = await submission(node.client);
+    const chain = await node.client.createChain({
+      ...base,
+      steps: [
+        { agent: "shell", task: "echo one" },
+        { agent: "shell", task: "echo got $INPUT" },
+      ],
+      originalTask: "",
+      refine: undefined,
+    });
+    const batch = await node.client.createBatch({
+      ...base,
+      items: [
+        { task: "echo a", agent: "shell", runId: "", error: "" },
+        { task: "echo b", agent: "shell", runId: "", error: "" },
+      ],
+      concurrency: 1,
+      staggerMs: 0,
+      team: "",
+    });
+    expect(chain.runs).toHaveLength(1);
+    expect(batch.runs).toHaveLength(1);
+    const step1 = chain.runs[0]?.id ?? "";
+    const item1 = batch.runs[0]?.id ?? "";
+    // The claims happen on the first coordinator, the completions on the second.
+    const claimStep = await node.worker.claimRun({ runId: step1, workerId: "wa", deliveryCount: 1 });
+    expect(claimStep.spec?.chainId).toBe(chain.id);
+    await node.close();
+
+    node = await startNode();
+    const now = new Date().toISOString();
+    await node.worker.completeRun({
+      lease: claimStep.spec?.lease,
+      status: "done",
+      hasExitCode: true,
+      exitCode: 0,
+      error: "",
+      outputTail: "one\n",
+      startedAt: now,
+      finishedAt: now,
+      costUsd: 0,
+      patch: { digest: EMPTY_DIGEST, bytes: 0, files: [] },
+      imageDigest: "",
+      receiptEnvelope: signedBy(step1, "done", claimStep.spec),
+      inputTokens: 0,
+      outputTokens: 0,
+    });
+    await runToEnd(node, item1, "a\n");
+    await expect.poll(async () => (await node.client.getChain(chain.id)).runs.length, { timeout: 10_000 }).toBe(2);
+    const advanced = await node.client.getChain(chain.id);
+    expect(advanced.runs[1]?.task).toBe("echo got one");
+    await expect.poll(async () => (await node.client.getBatch(batch.id)).runs.length, { timeout: 10_000 }).toBe(2);
+
+    await runToEnd(node, advanced.runs[1]?.id ?? "", "got one\n");
+    await runToEnd(node, (await node.client.getBatch(batch.id)).runs[1]?.id ?? "", "b\n");
+    await expect.poll(async () => (await node.client.getChain(chain.id)).status, { timeout: 10_000 }).toBe("done");
+    await expect.poll(async () => (await node.client.getBatch(batch.id)).status, { timeout: 10_000 }).toBe("done");
+    const listed = await node.client.listBatches(10);
+    expect(listed.find((b) => b.id === batch.id)?.counts).toEqual([{ status: "done", count: 2 }]);
+    await node.close();
+  });
+});

@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import type { BatchItemRow, OrchestrationRequest, OrchestrationStatus } from "../orchestration-rows.js";
+
+/**
+ * One row per batch. The coordinator's scheduler starts its items as runs (runs.batch_id, runs.step = item index
+ * + 1) while fewer than `concurrency` of them are active; the batch survives a coordinator restart.
+ */
+export const batches = pgTable(
+  "batches",
+  {
+    id: text("id").primaryKey(),
+    /** running until every item ended (done: all done; failed: any not done) or a user stopped it (stopped). */
+    status: text("status").$type<OrchestrationStatus>().notNull().default("running"),
+    /** Items in submission order; an item refused by admission carries `error` and never becomes a run. */
+    items: jsonb("items").$type<BatchItemRow[]>().notNull(),
+    concurrency: integer("concurrency").notNull(),
+    staggerMs: integer("stagger_ms").notNull(),
+    /** Workspace and dispatch options shared by every item. */
+    request: jsonb("request").$type<OrchestrationRequest>().notNull(),
+    submitter: text("submitter").notNull().default(""),
+    error: text("error").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** Set exactly when status leaves running. */
+    finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
+    /** Id of the batch's receipt; '' until written. */
+    receiptId: text("receipt_id").notNull().default(""),
+  },
+  (t) => [
+    index("batches_created_at_idx").on(t.createdAt.desc()),
+    check("batches_status_check", sql`${t.status} in ('running', 'done', 'failed', 'stopped')`),
+    check("batches_concurrency_check", sql`${t.concurrency} > 0 and ${t.staggerMs} >= 0`),
+  ],
+);
