@@ -55,6 +55,11 @@ const CoordinatorEnv = z.object({
   PANCODE_BUDGET_CEILING: z.coerce.number().positive().default(10),
   /** Per-run cost cap in USD (0 = none); also the estimate of an agent that never ran. */
   PANCODE_PER_RUN_BUDGET: z.coerce.number().nonnegative().default(0),
+  /**
+   * host:port of the Prometheus `/metrics` endpoint (OpenTelemetry metrics of runs, cost, tokens, queue depth).
+   * Unset: no endpoint, so nothing listens that nobody asked for; 127.0.0.1:9464 is the conventional choice.
+   */
+  PANCODE_METRICS_LISTEN: OptionalStringEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -65,6 +70,7 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   grpc: { listen: env.PANCODE_LISTEN, tls: { certPath: env.PANCODE_TLS_CERT, keyPath: env.PANCODE_TLS_KEY } },
   auth: { clientToken: env.PANCODE_TOKEN, workerToken: env.PANCODE_WORKER_TOKEN },
   db: { url: env.DATABASE_URL },
+  metrics: { listen: env.PANCODE_METRICS_LISTEN },
   bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
   agents: {
     defaultImage: env.PANCODE_AGENT_IMAGE,

@@ -6,13 +6,14 @@ import { createInProcessBus, createJetStreamBus, type TaskBus } from "@pancode/b
 import { openDatabase } from "@pancode/db";
 import { ClientServiceService, serverCredentials, WorkerServiceService } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
-import type { Logger } from "@pancode/telemetry";
+import { type Logger, type PrometheusEndpoint, startPrometheusEndpoint } from "@pancode/telemetry";
 import { BlobStore } from "./blob-store.js";
 import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
 import { BudgetService } from "./services/budget-service.js";
+import { ClusterMetrics } from "./services/cluster-metrics.js";
 import { DispatchService } from "./services/dispatch-service.js";
 import { ReceiptWriter } from "./services/receipt-writer.js";
 import { RunLifecycle } from "./services/run-lifecycle.js";
@@ -37,6 +38,8 @@ export interface Coordinator {
   clientToken: string;
   workerToken: string;
   bus: TaskBus;
+  /** URL of the Prometheus endpoint (`http://host:port/metrics`); "" when PANCODE_METRICS_LISTEN is unset. */
+  metricsUrl: string;
   /** Stops admissions, lets active runs finish for up to `graceMs`, interrupts the rest. */
   drain(graceMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -94,8 +97,12 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     ownerId: "coordinator",
     publicKeyPem: signingKey.publicKeyPem,
   });
+  const metricsEndpoint: PrometheusEndpoint | undefined = config.metrics.listen
+    ? await startPrometheusEndpoint({ listen: config.metrics.listen, meterName: "pancode-coordinator" })
+    : undefined;
   const lifecycle = new RunLifecycle({
     db,
+    metrics: metricsEndpoint ? new ClusterMetrics(metricsEndpoint.meter, { db, logger }) : undefined,
     receipts: new ReceiptWriter({ db, key: signingKey }),
     bus,
     blobs,
@@ -185,7 +192,12 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     Math.max(200, Math.min(1000, config.runs.leaseMs / 4)),
   );
   reaper.unref();
-  logger.info("coordinator listening", { address, bus: bus.kind, database: config.db.url ? "postgres" : "pglite" });
+  logger.info("coordinator listening", {
+    address,
+    bus: bus.kind,
+    database: config.db.url ? "postgres" : "pglite",
+    metrics: metricsEndpoint?.url ?? "off",
+  });
 
   let closed = false;
   return {
@@ -193,6 +205,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     clientToken,
     workerToken,
     bus,
+    metricsUrl: metricsEndpoint?.url ?? "",
     async drain(graceMs = config.runs.drainGraceMs) {
       draining = true;
       logger.info("draining", { graceMs });
@@ -218,6 +231,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           resolve();
         });
       });
+      await metricsEndpoint?.close();
       if (!options.bus) await bus.close();
       await db.close();
     },

@@ -32,6 +32,7 @@ import {
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey } from "./queries/signing-keys.js";
+import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
 import type {
   BudgetRow,
@@ -114,6 +115,12 @@ export interface Database {
   heartbeatWorker(id: string, active: number, at: Date): Promise<boolean>;
   listWorkers(): Promise<WorkerRow[]>;
   markWorkersGone(staleBefore: Date): Promise<WorkerRow[]>;
+  /** Folds agent event texts of `attempt` into the run's live progress; returns it. See {@link recordProgress}. */
+  recordProgress(runId: string, attempt: number, agentEventTexts: readonly string[]): Promise<RunUsageRow>;
+  /** Live progress of these runs; runs without agent events are absent. */
+  getRunUsage(runIds: readonly string[]): Promise<Map<string, RunUsageRow>>;
+  /** The newest `limit` runs with tokens and cost, newest first. */
+  listRunCosts(limit: number): Promise<RunCostRow[]>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -167,6 +174,9 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     heartbeatWorker: (id, active, at) => heartbeatWorker(db, id, active, at),
     listWorkers: () => listWorkers(db),
     markWorkersGone: (staleBefore) => markWorkersGone(db, staleBefore),
+    recordProgress: (runId, attempt, texts) => recordProgress(db, runId, attempt, texts),
+    getRunUsage: (runIds) => getRunUsage(db, runIds),
+    listRunCosts: (limit) => listRunCosts(db, limit),
     ping: async () => {
       await db.execute("select 1");
     },

@@ -21,6 +21,7 @@ export type { NewEvent } from "./queries/events.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
 export type { NewReceipt } from "./queries/receipts.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";
+export type { RunCostRow, RunUsageRow } from "./queries/usage.js";
 export type {
   BudgetRow,
   EventRow,

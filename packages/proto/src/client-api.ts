@@ -9,9 +9,11 @@ import {
   type BudgetInfo,
   ClientServiceClient,
   type ClusterInfoResponse,
+  type CostReport,
   type DispatchRequest,
   type DispatchResponse,
   type ListAgentsResponse,
+  type MetricsReport,
   type Receipt,
   type SigningKeyInfo,
   type UploadBlobRequest,
@@ -30,9 +32,11 @@ export interface ClientApiOptions {
 }
 
 /** A dispatch request whose repository agent files (none) and cost cap (0, the cluster's default) may be left out. */
-export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCostUsd"> & {
+export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCostUsd" | "timeoutMs"> & {
   agentFiles?: AgentFile[];
   maxCostUsd?: number;
+  /** Per-run timeout in ms; 0 or unset = the agent's own. */
+  timeoutMs?: number;
 };
 
 /** Promise-based client of the coordinator's ClientService. Every error is a PanCodeError. */
@@ -57,6 +61,10 @@ export interface ClientApi {
   getBudget(): Promise<BudgetInfo>;
   /** Sets the budget ceiling in USD (> 0, else INVALID_ARGUMENT); returns the budget after the change. */
   setBudget(ceilingUsd: number): Promise<BudgetInfo>;
+  /** Per-run cost breakdown of the newest `limit` runs (0 = 1000), with totals by agent and model. */
+  getCost(limit?: number): Promise<CostReport>;
+  /** Runs by status, cost, tokens and duration percentiles, overall and per agent. */
+  getMetrics(): Promise<MetricsReport>;
   close(): void;
 }
 
@@ -91,6 +99,7 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
         ...request,
         agentFiles: request.agentFiles ?? [],
         maxCostUsd: request.maxCostUsd ?? 0,
+        timeoutMs: request.timeoutMs ?? 0,
       }),
     getRun: (runId) => unaryCall(ctx, client.getRun.bind(client), { runId }),
     async listRuns(limit) {
@@ -113,6 +122,8 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
     getBudget: () => unaryCall(ctx, client.getBudget.bind(client), {}),
     setBudget: (ceilingUsd) => unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd }),
+    getCost: (limit = 0) => unaryCall(ctx, client.getCost.bind(client), { limit }),
+    getMetrics: () => unaryCall(ctx, client.getMetrics.bind(client), {}),
     close: () => client.close(),
   };
 }

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from "node:os";
+import { parseDuration } from "@pancode/agents";
 import type { Command } from "commander";
 import { readAgentFiles } from "../agent-files.js";
 import type { CommandRunner } from "../command-runner.js";
@@ -17,6 +18,17 @@ interface DispatchOptions {
   mode?: string;
   model?: string;
   maxCost?: string;
+  timeout?: string;
+}
+
+/** `--timeout <duration>`: `90s`, `5m`, `1h` or milliseconds, above 0; absent = 0, the agent's own timeout. */
+export function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new UsageError(`--timeout must be a duration such as 90s, 5m, 1h or a number of ms; got "${value}"`);
+  }
+  return ms;
 }
 
 /** `--max-cost <usd>`: a positive amount in USD, or a usage error (exit 2); absent = 0, the cluster's default. */
@@ -47,6 +59,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
       'the task is empty: say what the agent should do, e.g. pancode dispatch "npm test" --agent shell',
     );
   const maxCostUsd = parseMaxCost(options.maxCost);
+  const timeoutMs = parseTimeout(options.timeout);
   const api = connect();
   try {
     const workspace = await uploadWorkspace(api, process.cwd());
@@ -60,6 +73,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
       model: options.model ?? "",
       submitter: submitterName(),
       maxCostUsd,
+      timeoutMs,
     });
     const run = answer.run;
     if (!run) throw new UsageError("the coordinator answered without a run");
@@ -114,6 +128,7 @@ export function registerDispatch(program: Command, run: CommandRunner): void {
     .option("--mode <mode>", "session mode: plan | build | review (default PANCODE_MODE or build)")
     .option("--model <provider/id>", "model override for this dispatch")
     .option("--max-cost <usd>", "stop the run once its cost passes this many USD (default PANCODE_PER_RUN_BUDGET)")
+    .option("--timeout <duration>", "stop the run after this long, e.g. 90s, 5m (default: the agent's timeout)")
     .option("--json", "print one JSON document")
     .action((task: string, options: DispatchOptions) => run("dispatch", () => dispatchCommand(task, options)));
 }

@@ -1,6 +1,6 @@
 import { type AgentRegistry, loadDefinitionFiles } from "@pancode/agents";
 import { EMPTY_DIGEST, isDigest, PanCodeError } from "@pancode/core";
-import type { Database } from "@pancode/db";
+import type { Database, RunRow } from "@pancode/db";
 import {
   BlobAssembler,
   type BlobRef,
@@ -9,12 +9,14 @@ import {
   type DispatchRequest,
   type DispatchResponse,
   downloadChunks,
+  type RunInfo,
   type UploadBlobRequest,
   type WatchRunResponse,
 } from "@pancode/proto";
 import { currentTraceparent, type Logger, withSpan } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import type { BudgetService } from "../services/budget-service.js";
+import { buildCostReport, buildMetricsReport } from "../services/cost-report.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
@@ -68,6 +70,21 @@ export async function receiveBlob(
   return { digest: header.digest, kind: header.kind, data: assembler.finish() };
 }
 
+/** Runs `pancode cost` lists when asked for no limit; `pancode metrics` reads up to {@link METRICS_RUNS}. */
+const DEFAULT_COST_RUNS = 1000;
+/** Newest runs `pancode metrics` aggregates: enough for any history this cluster keeps in one database. */
+const METRICS_RUNS = 100_000;
+
+/** Client views of runs with their live progress (one query for all of them). */
+async function runInfos(db: Database, rows: readonly RunRow[]): Promise<RunInfo[]> {
+  const progress = await db.getRunUsage(rows.map((r) => r.id));
+  return rows.map((r) => toRunInfo(r, progress.get(r.id)));
+}
+
+async function runInfo(db: Database, row: RunRow): Promise<RunInfo> {
+  return (await runInfos(db, [row]))[0] as RunInfo;
+}
+
 /** Builds the ClientService implementation. */
 export function createClientService(deps: ClientServiceDeps): Implementation {
   const hc: HandlerContext = { token: deps.token, who: "client", logger: deps.logger };
@@ -97,6 +114,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
               submitter: req.submitter,
               agentFiles: req.agentFiles,
               maxCostUsd: req.maxCostUsd,
+              timeoutMs: req.timeoutMs,
               workspace: req.workspace ?? {
                 repoId: "",
                 baseCommit: "",
@@ -111,11 +129,13 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       );
       return { run: toRunInfo(result.run), warnings: result.warnings };
     }),
-    getRun: unary(hc, "GetRun", async (req) => toRunInfo(await deps.runs.resolve(req.runId))),
-    listRuns: unary(hc, "ListRuns", async (req) => ({ runs: (await deps.runs.list(req.limit)).map(toRunInfo) })),
+    getRun: unary(hc, "GetRun", async (req) => runInfo(deps.db, await deps.runs.resolve(req.runId))),
+    listRuns: unary(hc, "ListRuns", async (req) => ({
+      runs: await runInfos(deps.db, await deps.runs.list(req.limit)),
+    })),
     watchRun: serverStream(hc, "WatchRun", async function* (req, signal): AsyncGenerator<WatchRunResponse> {
       for await (const item of deps.runs.watch(req.runId, req.afterSeq, req.follow, signal)) {
-        if ("run" in item) yield { run: toRunInfo(item.run), event: undefined };
+        if ("run" in item) yield { run: await runInfo(deps.db, item.run), event: undefined };
         else {
           const e = item.event;
           yield {
@@ -190,6 +210,11 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       deps.logger.info("budget ceiling set", { ceilingUsd: status.ceilingUsd });
       return status;
     }),
+    getCost: unary(hc, "GetCost", async (req) => {
+      const limit = req.limit > 0 ? Math.min(req.limit, METRICS_RUNS) : DEFAULT_COST_RUNS;
+      return buildCostReport(await deps.db.listRunCosts(limit));
+    }),
+    getMetrics: unary(hc, "GetMetrics", async () => buildMetricsReport(await deps.db.listRunCosts(METRICS_RUNS))),
   };
   return service as unknown as Implementation;
 }

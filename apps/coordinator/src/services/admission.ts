@@ -13,6 +13,8 @@ export interface DispatchInput {
   agentFiles?: readonly { path: string; content: string }[];
   /** Per-run cost cap in USD asked for by this dispatch; 0 or absent = the cluster's default. */
   maxCostUsd?: number;
+  /** Per-run timeout in ms asked for by this dispatch; 0 or absent = the agent's timeoutMs. */
+  timeoutMs?: number;
 }
 
 /** Longest task text accepted (64 KiB): a prompt, not a payload. Files travel in the workspace. */

@@ -5,6 +5,7 @@ import type { Database, RunRow } from "@pancode/db";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
+import type { RunMetrics } from "./cluster-metrics.js";
 import type { ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
@@ -41,6 +42,8 @@ export interface RunLifecycleDeps {
   logger: Logger;
   leaseMs: number;
   maxAttempts: number;
+  /** Told about every run that ended (OpenTelemetry counters); none = no metrics. */
+  metrics?: RunMetrics;
 }
 
 /**
@@ -118,6 +121,9 @@ export class RunLifecycle {
     if (check !== "ok") return true;
     if (events.length > 0) {
       await this.deps.db.appendEvents(lease.runId, lease.attempt, events);
+      // Live progress (turns, current tool, tokens, cost so far) for runs, watch, cost and metrics.
+      const agentEvents = events.filter((e) => e.kind === "agent").map((e) => e.text);
+      if (agentEvents.length > 0) await this.deps.db.recordProgress(lease.runId, lease.attempt, agentEvents);
       this.deps.notifier.notify(lease.runId);
     }
     return false;
@@ -222,6 +228,7 @@ export class RunLifecycle {
       { at: new Date(), kind: "status", text: `${run.status}${detail}` },
     ]);
     this.deps.notifier.notify(run.id);
+    this.deps.metrics?.runEnded(run);
     return receiptId;
   }
 

@@ -82,7 +82,19 @@ export interface RunInfo {
   /** unset until the run finished */
   patch: PatchSummary | undefined;
   receiptId: string;
-  workspace: WorkspaceRef | undefined;
+  workspace:
+    | WorkspaceRef
+    | undefined;
+  /** Live progress, from the agent's normalised events of the current attempt (0 / "" for plain commands). */
+  turns: number;
+  /** tool of the last call still without a result */
+  currentTool: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** input + output + cache read + cache write */
+  tokens: number;
+  /** cost reported so far (cost_usd is the settled cost once the run ended) */
+  liveCostUsd: number;
 }
 
 export interface RunEvent {
@@ -780,6 +792,12 @@ function createBaseRunInfo(): RunInfo {
     patch: undefined,
     receiptId: "",
     workspace: undefined,
+    turns: 0,
+    currentTool: "",
+    inputTokens: 0,
+    outputTokens: 0,
+    tokens: 0,
+    liveCostUsd: 0,
   };
 }
 
@@ -847,6 +865,24 @@ export const RunInfo: MessageFns<RunInfo> = {
     }
     if (message.workspace !== undefined) {
       WorkspaceRef.encode(message.workspace, writer.uint32(170).fork()).join();
+    }
+    if (message.turns !== 0) {
+      writer.uint32(176).int32(message.turns);
+    }
+    if (message.currentTool !== "") {
+      writer.uint32(186).string(message.currentTool);
+    }
+    if (message.inputTokens !== 0) {
+      writer.uint32(192).int64(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      writer.uint32(200).int64(message.outputTokens);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(208).int64(message.tokens);
+    }
+    if (message.liveCostUsd !== 0) {
+      writer.uint32(217).double(message.liveCostUsd);
     }
     return writer;
   },
@@ -1032,6 +1068,54 @@ export const RunInfo: MessageFns<RunInfo> = {
             message.workspace = WorkspaceRef.decode(reader, reader.uint32());
             continue;
           }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.turns = reader.int32();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.currentTool = reader.string();
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.inputTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 25: {
+            if (tag !== 200) {
+              break;
+            }
+
+            message.outputTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.tokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 27: {
+            if (tag !== 217) {
+              break;
+            }
+
+            message.liveCostUsd = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1107,6 +1191,28 @@ export const RunInfo: MessageFns<RunInfo> = {
         ? globalThis.String(object.receipt_id)
         : "",
       workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
+      turns: isSet(object.turns) ? globalThis.Number(object.turns) : 0,
+      currentTool: isSet(object.currentTool)
+        ? globalThis.String(object.currentTool)
+        : isSet(object.current_tool)
+        ? globalThis.String(object.current_tool)
+        : "",
+      inputTokens: isSet(object.inputTokens)
+        ? globalThis.Number(object.inputTokens)
+        : isSet(object.input_tokens)
+        ? globalThis.Number(object.input_tokens)
+        : 0,
+      outputTokens: isSet(object.outputTokens)
+        ? globalThis.Number(object.outputTokens)
+        : isSet(object.output_tokens)
+        ? globalThis.Number(object.output_tokens)
+        : 0,
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      liveCostUsd: isSet(object.liveCostUsd)
+        ? globalThis.Number(object.liveCostUsd)
+        : isSet(object.live_cost_usd)
+        ? globalThis.Number(object.live_cost_usd)
+        : 0,
     };
   },
 
@@ -1175,6 +1281,24 @@ export const RunInfo: MessageFns<RunInfo> = {
     if (message.workspace !== undefined) {
       obj.workspace = WorkspaceRef.toJSON(message.workspace);
     }
+    if (message.turns !== 0) {
+      obj.turns = Math.round(message.turns);
+    }
+    if (message.currentTool !== "") {
+      obj.currentTool = message.currentTool;
+    }
+    if (message.inputTokens !== 0) {
+      obj.inputTokens = Math.round(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      obj.outputTokens = Math.round(message.outputTokens);
+    }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
+    if (message.liveCostUsd !== 0) {
+      obj.liveCostUsd = floatToJson(message.liveCostUsd);
+    }
     return obj;
   },
 
@@ -1208,6 +1332,12 @@ export const RunInfo: MessageFns<RunInfo> = {
     message.workspace = (object.workspace !== undefined && object.workspace !== null)
       ? WorkspaceRef.fromPartial(object.workspace)
       : undefined;
+    message.turns = object.turns ?? 0;
+    message.currentTool = object.currentTool ?? "";
+    message.inputTokens = object.inputTokens ?? 0;
+    message.outputTokens = object.outputTokens ?? 0;
+    message.tokens = object.tokens ?? 0;
+    message.liveCostUsd = object.liveCostUsd ?? 0;
     return message;
   },
 };
