@@ -4,12 +4,14 @@ import type { CommandRunner } from "./command-runner.js";
 import { registerAgents } from "./commands/agents.js";
 import { registerApply } from "./commands/apply.js";
 import { registerBudget } from "./commands/budget.js";
+import { registerCost } from "./commands/cost.js";
 import { registerDispatch } from "./commands/dispatch.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerReceipt } from "./commands/receipt.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerServices } from "./commands/up.js";
+import { registerWatch } from "./commands/watch.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
 // The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
@@ -48,6 +50,8 @@ registerAgents(program, run);
 registerReceipt(program, run);
 registerKeys(program, run);
 registerBudget(program, run);
+registerWatch(program, run);
+registerCost(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

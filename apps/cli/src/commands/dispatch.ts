@@ -8,6 +8,7 @@ import { EXIT, UsageError } from "../exit-codes.js";
 import { formatMergeReport, type MergeBackResult, mergeBack } from "../merge-back.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
 import { waitForRun } from "../wait.js";
+import { watchRuns } from "../watch/watch-runs.js";
 import { uploadWorkspace } from "../workspace-upload.js";
 
 interface DispatchOptions {
@@ -86,7 +87,11 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
         );
       return EXIT.ok;
     }
-    const final = await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
+    // On a terminal, the live view of `pancode watch` on stderr; otherwise the plain progress lines scripts read.
+    const final =
+      process.stderr.isTTY && !options.json
+        ? await watchRuns(api, { runIds: [run.id], out: process.stderr }).then(() => api.getRun(run.id))
+        : await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
     let merge: MergeBackResult | undefined;
     if (final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
       merge = await mergeBack(api, final, process.cwd());
