@@ -3,6 +3,8 @@ import { formatRunLine, isFinal, progressBar, type RunState } from "./run-state.
 /** Where the live view writes (stdout for `watch`, stderr for `dispatch --wait`). */
 export interface ViewOutput {
   write(text: string): unknown;
+  /** Terminal width, when known: lines are cut to it, since a wrapped line would break the cursor arithmetic. */
+  columns?: number;
 }
 
 /** Shows the state of a set of runs; `render` is called on every change and on every clock tick. */
@@ -38,6 +40,8 @@ export class TtyRenderer implements Renderer {
   render(runs: readonly RunState[], group: GroupInfo | undefined, now: number): void {
     const lines = runs.map((r) => formatRunLine(r, now));
     if (group) lines.unshift(groupLine(runs, group));
+    const width = this.out.columns ?? 0;
+    if (width > 1) for (let i = 0; i < lines.length; i++) lines[i] = (lines[i] ?? "").slice(0, width - 1);
     let frame = this.previousLines > 0 ? `${ESC}${this.previousLines}F` : "";
     for (const line of lines) frame += `${ESC}2K${line}\n`;
     // A frame with fewer lines than the last one (cannot happen today, runs are never removed) would leave rows.

@@ -32,12 +32,12 @@ export class ClusterMetrics implements RunMetrics {
     private readonly deps: { db: Database; logger: Logger },
   ) {
     this.runs = meter.createCounter("pancode.runs", { description: "Runs that ended, by terminal status" });
-    this.duration = meter.createHistogram("pancode.run.duration", {
+    this.duration = meter.createHistogram("pancode.run.duration.seconds", {
       description: "Run duration from start to finish",
       unit: "s",
       advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
     });
-    this.cost = meter.createCounter("pancode.cost", { description: "Model cost of ended runs", unit: "USD" });
+    this.cost = meter.createCounter("pancode.cost.usd", { description: "Model cost of ended runs", unit: "USD" });
     this.tokens = meter.createCounter("pancode.tokens", { description: "Model tokens of ended runs" });
     const queue = meter.createObservableGauge("pancode.queue.depth", {
       description: "Runs admitted and waiting for a worker",
