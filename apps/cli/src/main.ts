@@ -8,6 +8,7 @@ import { registerCost } from "./commands/cost.js";
 import { registerDispatch } from "./commands/dispatch.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerMcp } from "./commands/mcp.js";
 import { registerReceipt } from "./commands/receipt.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerServices } from "./commands/up.js";
@@ -52,6 +53,7 @@ registerKeys(program, run);
 registerBudget(program, run);
 registerWatch(program, run);
 registerCost(program, run);
+registerMcp(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

@@ -1,15 +1,13 @@
-import { hostname, userInfo } from "node:os";
 import { parseDuration } from "@pancode/agents";
 import type { Command } from "commander";
-import { readAgentFiles } from "../agent-files.js";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatMergeReport, type MergeBackResult, mergeBack } from "../merge-back.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
+import { submitDispatch } from "../submit.js";
 import { waitForRun } from "../wait.js";
 import { watchRuns } from "../watch/watch-runs.js";
-import { uploadWorkspace } from "../workspace-upload.js";
 
 interface DispatchOptions {
   agent?: string;
@@ -42,16 +40,8 @@ export function parseMaxCost(value: string | undefined): number {
   return amount;
 }
 
-/** `submitter` recorded on runs: who dispatched from where. */
-export function submitterName(): string {
-  let user = "unknown";
-  try {
-    user = userInfo().username;
-  } catch (_err) {
-    // Containers without a passwd entry: keep "unknown".
-  }
-  return `${user}@${hostname()}`;
-}
+/** `submitter` recorded on runs (kept here for callers of this module). */
+export { submitterName } from "../submitter.js";
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
 export async function dispatchCommand(task: string, options: DispatchOptions): Promise<number> {
@@ -63,21 +53,16 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
   const timeoutMs = parseTimeout(options.timeout);
   const api = connect();
   try {
-    const workspace = await uploadWorkspace(api, process.cwd());
-    const answer = await api.dispatch({
-      agentFiles: await readAgentFiles(workspace.snapshot.repoRoot),
+    const answer = await submitDispatch(api, process.cwd(), {
       task,
-      agent: options.agent ?? "",
-      isolate: Boolean(options.isolate),
-      workspace: workspace.ref,
-      mode: options.mode ?? process.env.PANCODE_MODE ?? "build",
-      model: options.model ?? "",
-      submitter: submitterName(),
+      agent: options.agent,
+      isolate: options.isolate,
+      mode: options.mode,
+      model: options.model,
       maxCostUsd,
       timeoutMs,
     });
     const run = answer.run;
-    if (!run) throw new UsageError("the coordinator answered without a run");
     for (const warning of answer.warnings) process.stderr.write(`warning: ${warning}\n`);
     if (!options.wait) {
       if (options.json) printJson(runJson(run));

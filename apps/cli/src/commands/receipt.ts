@@ -25,7 +25,7 @@ function statementOf(receipt: Receipt): RunStatement | undefined {
 }
 
 /** A receipt by receipt id, run id, or unique run id prefix. */
-async function fetchReceipt(api: ClientApi, id: string): Promise<Receipt> {
+export async function fetchReceipt(api: ClientApi, id: string): Promise<Receipt> {
   try {
     return await api.getReceipt(id);
   } catch (err) {
@@ -160,25 +160,40 @@ export async function receiptVerifyCommand(
   if (!id) throw new UsageError("give a receipt id or run id, or --file r.json --keys keys.json");
   const api = connect();
   try {
-    const receipt = await fetchReceipt(api, id);
-    const keys = options.keys
-      ? trustedKeys(await readKeysFile(options.keys))
-      : trustedKeys(keysJson(await api.getKeys()));
-    let envelope: DsseEnvelope;
-    try {
-      envelope = parseEnvelope(receipt.body);
-    } catch (err) {
-      return tampered(receipt.id, `envelope: ${(err as Error).message}`);
-    }
-    // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
-    const expectedPatchDigest = sha256Digest(await api.fetchPatch(receipt.runId));
-    return report(
-      `receipt ${receipt.id} (run ${receipt.runId})`,
-      verifyReceipt(envelope, { keys, expectedPatchDigest, expectedPayloadHash: receipt.contentHash }),
-    );
+    const keys = options.keys ? trustedKeys(await readKeysFile(options.keys)) : undefined;
+    const { receipt, result } = await verifyStoredReceipt(api, id, keys);
+    return report(`receipt ${receipt.id} (run ${receipt.runId})`, result);
   } finally {
     api.close();
   }
+}
+
+/**
+ * Verifies a receipt held by the coordinator: signatures against `keys` (default: the cluster's published keys),
+ * the payload against the stored content hash, and the patch named against the stored patch bytes.
+ */
+export async function verifyStoredReceipt(
+  api: ClientApi,
+  id: string,
+  keys?: ReturnType<typeof trustedKeys>,
+): Promise<{ receipt: Receipt; result: VerifyReceiptResult }> {
+  const receipt = await fetchReceipt(api, id);
+  const trusted = keys ?? trustedKeys(keysJson(await api.getKeys()));
+  let envelope: DsseEnvelope;
+  try {
+    envelope = parseEnvelope(receipt.body);
+  } catch (err) {
+    return {
+      receipt,
+      result: { ok: false, failures: [`envelope: ${(err as Error).message}`], coordinatorOnly: false },
+    };
+  }
+  // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
+  const expectedPatchDigest = sha256Digest(await api.fetchPatch(receipt.runId));
+  return {
+    receipt,
+    result: verifyReceipt(envelope, { keys: trusted, expectedPatchDigest, expectedPayloadHash: receipt.contentHash }),
+  };
 }
 
 /** Registers `pancode receipt` and its subcommands. */
