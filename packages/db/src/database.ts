@@ -32,7 +32,14 @@ import {
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey } from "./queries/signing-keys.js";
-import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
+import {
+  getRunUsage,
+  listRunCosts,
+  type RunCostRow,
+  type RunUsageRow,
+  recordProgress,
+  totalRunTokens,
+} from "./queries/usage.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
 import type {
   BudgetRow,
@@ -121,6 +128,8 @@ export interface Database {
   getRunUsage(runIds: readonly string[]): Promise<Map<string, RunUsageRow>>;
   /** The newest `limit` runs with tokens and cost, newest first. */
   listRunCosts(limit: number): Promise<RunCostRow[]>;
+  /** Tokens of every run ever. */
+  totalRunTokens(): Promise<number>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -177,6 +186,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     recordProgress: (runId, attempt, texts) => recordProgress(db, runId, attempt, texts),
     getRunUsage: (runIds) => getRunUsage(db, runIds),
     listRunCosts: (limit) => listRunCosts(db, limit),
+    totalRunTokens: () => totalRunTokens(db),
     ping: async () => {
       await db.execute("select 1");
     },

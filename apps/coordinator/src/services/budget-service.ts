@@ -22,7 +22,7 @@ export interface BudgetStatus {
   /** Estimated cost of the next dispatch of the default agent. */
   estimatedNextUsd: number;
   runs: number;
-  /** Token totals; 0 while runs do not record tokens. */
+  /** Tokens of every run, from the agents' usage reports (plain commands have none). */
   tokens: number;
 }
 
@@ -66,10 +66,11 @@ export class BudgetService {
 
   /** The ceiling, spend, reservations and the next estimate for the default agent. */
   async status(): Promise<BudgetStatus> {
-    const [budget, estimatedNextUsd, runs] = await Promise.all([
+    const [budget, estimatedNextUsd, runs, tokens] = await Promise.all([
       this.deps.db.getBudget(),
       this.estimate(this.deps.defaultAgent, ""),
       this.deps.db.countRuns(),
+      this.deps.db.totalRunTokens(),
     ]);
     const remaining = micros(budget.ceilingUsd) - micros(budget.spentUsd) - micros(budget.reservedUsd);
     return {
@@ -79,7 +80,7 @@ export class BudgetService {
       remainingUsd: usd(Math.max(0, remaining)),
       estimatedNextUsd,
       runs,
-      tokens: 0,
+      tokens,
     };
   }
 

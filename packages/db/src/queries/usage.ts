@@ -1,5 +1,5 @@
 import { EMPTY_PROGRESS, foldAgentEventTexts, type RunProgress } from "@pancode/core";
-import { desc, eq, inArray } from "drizzle-orm";
+import { desc, eq, inArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { runs, runUsage } from "../schema/index.js";
 
@@ -46,7 +46,7 @@ function toUsageRow(r: UsageRecord): RunUsageRow {
 
 /**
  * Folds `agent` event texts of one attempt into the run's stored progress and returns it. The row is locked for the
- * fold, so concurrent reports of the same run add up; a newer attempt starts from zero (a requeued run's earlier
+ * fold (created empty first when missing), so concurrent reports of the same run add up; a newer attempt starts from zero (a requeued run's earlier
  * work is not counted twice), an older one changes nothing.
  */
 export async function recordProgress(
@@ -56,6 +56,8 @@ export async function recordProgress(
   agentEventTexts: readonly string[],
 ): Promise<RunUsageRow> {
   return db.transaction(async (tx) => {
+    // Make sure there is a row to lock: with none, concurrent first reports would each insert and overwrite.
+    await tx.insert(runUsage).values({ runId, attempt }).onConflictDoNothing({ target: runUsage.runId });
     const [row] = await tx.select().from(runUsage).where(eq(runUsage.runId, runId)).for("update");
     const current = row ? toUsageRow(row) : undefined;
     if (current && current.attempt > attempt) return current;
@@ -113,4 +115,14 @@ export async function listRunCosts(db: DbHandle, limit: number): Promise<RunCost
         run.startedAt && run.finishedAt ? Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime()) : -1,
     };
   });
+}
+
+/** Tokens of every run ever (input, output and both cache directions of each run's counted attempt). */
+export async function totalRunTokens(db: DbHandle): Promise<number> {
+  const [row] = await db
+    .select({
+      total: sql<string>`coalesce(sum(${runUsage.inputTokens} + ${runUsage.outputTokens} + ${runUsage.cacheReadTokens} + ${runUsage.cacheWriteTokens}), 0)`,
+    })
+    .from(runUsage);
+  return Number(row?.total ?? 0);
 }

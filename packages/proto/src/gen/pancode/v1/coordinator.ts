@@ -220,7 +220,7 @@ export interface BudgetInfo {
   /** next dispatch of the default agent */
   estimatedNextUsd: number;
   runs: number;
-  /** 0 while runs do not record tokens */
+  /** tokens of every run, from the agents' usage reports */
   tokens: number;
 }
 
