@@ -138,6 +138,23 @@ describe("pancode watch", () => {
   });
 });
 
+describe("dispatch --wait on a terminal", () => {
+  it("shows the live view on stderr, then the usual result line, and merges back", async () => {
+    const { code, output } = await cliInPty([
+      "dispatch",
+      "sleep 1 && echo tty > tty.txt",
+      "--agent",
+      "shell",
+      "--wait",
+    ]);
+    expect(code, output).toBe(0);
+    expect(output).toContain("\u001b[1F\u001b[2K");
+    expect(output).toMatch(/\brunning\b/);
+    expect(output).toMatch(/run \S+ done \(/);
+    expect(output).toContain("merged 1 file(s):");
+  });
+});
+
 describe("cost and metrics", () => {
   it("pancode cost breaks spend down per run with totals by agent and by model", async () => {
     const result = await cluster.cli(["cost", "--json"], { cwd: repo.dir });
@@ -169,12 +186,12 @@ describe("cost and metrics", () => {
     const byStatus = Object.fromEntries(
       report.total.byStatus.map((s: { status: string; runs: number }) => [s.status, s.runs]),
     );
-    expect(byStatus).toMatchObject({ timeout: 1, done: 2 });
+    expect(byStatus).toMatchObject({ timeout: 1, done: 3 });
     expect(report.total.costUsd).toBeCloseTo(COST_USD, 6);
     expect(report.total.p50DurationMs).toBeGreaterThan(0);
     expect(report.total.p95DurationMs).toBeGreaterThanOrEqual(report.total.p50DurationMs);
     const shell = report.byAgent.find((g: { key: string }) => g.key === "shell");
-    expect(shell.runs).toBe(byStatus.timeout + 1 + (byStatus.error ?? 0));
+    expect(shell.runs).toBe(byStatus.timeout + 2 + (byStatus.error ?? 0));
   });
 
   it("the coordinator serves the same figures as OpenTelemetry metrics on a Prometheus endpoint", async () => {
