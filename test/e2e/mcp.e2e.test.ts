@@ -29,8 +29,14 @@ async function connectClient(env: Record<string, string> = {}): Promise<Client> 
   return client;
 }
 
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<TextResult> {
-  return (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as TextResult;
+async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  progress?: string[],
+): Promise<TextResult> {
+  const onprogress = progress ? (p: { message?: string }) => progress.push(p.message ?? "") : undefined;
+  return (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000, onprogress })) as TextResult;
 }
 
 beforeAll(async () => {
@@ -60,12 +66,21 @@ describe("pancode mcp", () => {
           "verify_receipt",
         ]),
       );
-      const result = await call(client, "dispatch_agent", { task: "echo from-mcp > mcp.txt", agent: "shell" });
+      const progress: string[] = [];
+      const result = await call(
+        client,
+        "dispatch_agent",
+        { task: "sleep 1 && echo from-mcp > mcp.txt", agent: "shell" },
+        progress,
+      );
       expect(result.isError, result.content[0]?.text).toBeFalsy();
       const run = JSON.parse(result.content[0]?.text ?? "{}");
       expect(run.status).toBe("done");
       expect(run.merge.outcome).toBe("clean");
       expect(await readFile(join(repo.dir, "mcp.txt"), "utf8")).toBe("from-mcp\n");
+      // The run's progress came as notifications, one line per change, ending with its final status.
+      expect(progress.some((m) => /\brunning\b/.test(m))).toBe(true);
+      expect(progress.at(-1)).toMatch(new RegExp(`^${run.runId.slice(0, 8)}\\s+shell\\s+done\\b`));
 
       const got = JSON.parse((await call(client, "get_run", { run_id: run.runId.slice(0, 8) })).content[0]?.text ?? "");
       expect(got).toMatchObject({ runId: run.runId, status: "done", agent: "shell" });

@@ -6,6 +6,10 @@ export interface McpContext {
   api: ClientApi;
   /** Working directory of `pancode mcp`: the repository dispatches upload and merge back into. */
   cwd: string;
+  /** Reports progress of a long call to the client (when it asked for progress); one line per change. */
+  progress?: (message: string) => void;
+  /** Aborted when the client cancels the call. */
+  signal?: AbortSignal;
 }
 
 /**

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type MergeBackResult, mergeBack } from "../../merge-back.js";
 import { runJson } from "../../output.js";
 import { submitDispatch } from "../../submit.js";
-import { waitForRun } from "../../wait.js";
+import { watchRuns } from "../../watch/watch-runs.js";
 import { defineTool } from "../tool.js";
 
 /**
@@ -26,7 +26,7 @@ export const dispatchAgentTool = defineTool({
     model: z.string().optional().describe("model override, provider/id"),
     timeout: z.string().optional().describe("stop the run after this long, e.g. 90s or 5m"),
   },
-  async run(args, { api, cwd }) {
+  async run(args, { api, cwd, progress, signal }) {
     const timeoutMs = args.timeout === undefined ? 0 : parseDuration(args.timeout);
     if (timeoutMs === undefined || timeoutMs < 0) {
       throw new PanCodeError("INVALID_ARGUMENT", `timeout must be a duration such as 90s or 5m, got "${args.timeout}"`);
@@ -39,7 +39,13 @@ export const dispatchAgentTool = defineTool({
       timeoutMs,
     });
     if (!args.wait) return { ...runJson(submitted.run), warnings: submitted.warnings };
-    const final = await waitForRun(api, submitted.run.id, { progress: false, echoOutput: false });
+    // The plain lines of `pancode watch` (one per change) become the call's progress notifications.
+    await watchRuns(api, {
+      runIds: [submitted.run.id],
+      out: { write: (text: string) => progress?.(text.trim()) },
+      signal,
+    });
+    const final = await api.getRun(submitted.run.id);
     let merge: MergeBackResult | undefined;
     if (final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
       merge = await mergeBack(api, final, cwd);
