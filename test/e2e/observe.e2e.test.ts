@@ -138,6 +138,37 @@ describe("pancode watch", () => {
   });
 });
 
+describe("pancode watch, interrupted", () => {
+  it("Ctrl-C ends the view at once and leaves the run running", async () => {
+    const dispatched = await cluster.cli(["dispatch", "sleep 30", "--agent", "shell", "--timeout", "5s", "--json"], {
+      cwd: repo.dir,
+    });
+    const runId = JSON.parse(dispatched.stdout).runId as string;
+    const child = spawn(process.execPath, [CLI_BIN, "watch", runId], {
+      cwd: repo.dir,
+      env: { ...process.env, ...cluster.clientEnv },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stdout.on("data", (d: Buffer) => {
+        output += d.toString();
+        if (/\brunning\b/.test(output)) resolve();
+      });
+    });
+    const interruptedAt = Date.now();
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(Date.now() - interruptedAt).toBeLessThan(3000);
+    const shown = JSON.parse((await cluster.cli(["show", runId, "--json"], { cwd: repo.dir })).stdout);
+    expect(shown.status).toBe("running");
+    // It ends by its own timeout (counted by the metrics below).
+    const waited = await cluster.cli(["logs", runId, "--follow"], { cwd: repo.dir, timeoutMs: 30_000 });
+    expect(waited.stderr).toMatch(/timeout/);
+  });
+});
+
 describe("dispatch --wait on a terminal", () => {
   it("shows the live view on stderr, then the usual result line, and merges back", async () => {
     const { code, output } = await cliInPty([
@@ -186,19 +217,20 @@ describe("cost and metrics", () => {
     const byStatus = Object.fromEntries(
       report.total.byStatus.map((s: { status: string; runs: number }) => [s.status, s.runs]),
     );
-    expect(byStatus).toMatchObject({ timeout: 1, done: 3 });
+    expect(byStatus).toMatchObject({ timeout: 2, done: 3 });
     expect(report.total.costUsd).toBeCloseTo(COST_USD, 6);
     expect(report.total.p50DurationMs).toBeGreaterThan(0);
     expect(report.total.p95DurationMs).toBeGreaterThanOrEqual(report.total.p50DurationMs);
     const shell = report.byAgent.find((g: { key: string }) => g.key === "shell");
     expect(shell.runs).toBe(byStatus.timeout + 2 + (byStatus.error ?? 0));
+    expect(shell.byStatus).toContainEqual({ status: "timeout", runs: 2 });
   });
 
   it("the coordinator serves the same figures as OpenTelemetry metrics on a Prometheus endpoint", async () => {
     const response = await fetch(metricsUrl());
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(text).toMatch(/pancode_runs_total\{[^}]*status="timeout"[^}]*\} 1/);
+    expect(text).toMatch(/pancode_runs_total\{[^}]*status="timeout"[^}]*\} 2/);
     expect(text).toMatch(/pancode_runs_total\{[^}]*agent="dev"[^}]*\} 1/);
     expect(text).toMatch(/pancode_run_duration_seconds_bucket\{/);
     expect(text).toMatch(/pancode_cost_usd_total\{[^}]*model="scripted\/slow"[^}]*\} 0\.0372/);

@@ -59,7 +59,11 @@ const CoordinatorEnv = z.object({
    * host:port of the Prometheus `/metrics` endpoint (OpenTelemetry metrics of runs, cost, tokens, queue depth).
    * Unset: no endpoint, so nothing listens that nobody asked for; 127.0.0.1:9464 is the conventional choice.
    */
-  PANCODE_METRICS_LISTEN: OptionalStringEnv,
+  PANCODE_METRICS_LISTEN: z
+    .string()
+    .regex(/^$|^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9464")
+    .optional()
+    .transform((value) => value ?? ""),
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
