@@ -178,6 +178,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     server.bindAsync(config.grpc.listen, serverCredentials(config.grpc.tls), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
+  }).catch(async (err: unknown) => {
+    // The metrics endpoint already listens: a coordinator that failed to start must not leave it behind.
+    await metricsEndpoint?.close();
+    throw err;
   });
   const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(":"));
   const address = `${host === "0.0.0.0" || host === "" ? "127.0.0.1" : host}:${port}`;

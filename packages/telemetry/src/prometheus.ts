@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Meter } from "@opentelemetry/api";
+import { PanCodeError } from "@pancode/core";
 
 /** Options of {@link startPrometheusEndpoint}. */
 export interface PrometheusEndpointOptions {
@@ -18,7 +19,7 @@ export interface PrometheusEndpoint {
   close(): Promise<void>;
 }
 
-/** Splits `host:port` (IPv6 hosts in brackets); PanCodeError-free because callers validate config first. */
+/** Splits `host:port` (IPv6 hosts in brackets); callers validate the shape with their config. */
 function splitListen(listen: string): { host: string; port: number } {
   const at = listen.lastIndexOf(":");
   const host = listen.slice(0, at).replace(/^\[|\]$/g, "") || "127.0.0.1";
@@ -51,6 +52,13 @@ export async function startPrometheusEndpoint(options: PrometheusEndpointOptions
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    await provider.shutdown();
+    throw new PanCodeError(
+      "CONFIG_INVALID",
+      `metrics endpoint cannot listen on ${options.listen}: ${(err as Error).message}`,
+      { cause: err },
+    );
   });
   const bound = server.address() as AddressInfo;
   const urlHost = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;

@@ -7,9 +7,6 @@ export interface RunMetrics {
   runEnded(run: RunRow): void;
 }
 
-/** Does nothing: the coordinator without a metrics endpoint. */
-export const NO_RUN_METRICS: RunMetrics = { runEnded: () => {} };
-
 /** Bucket bounds of the run duration histogram, in seconds: a shell command to a long agent session. */
 const DURATION_BUCKETS_S = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
