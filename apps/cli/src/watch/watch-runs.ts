@@ -75,14 +75,24 @@ export async function watchRuns(api: ClientApi, options: WatchRunsOptions): Prom
       if (current) states.set(run.id, fn(current));
       render();
     };
-    follows.push(follow(api, run.id, update, options.signal));
+    const following = follow(api, run.id, update, options.signal);
+    // Marked handled at once: the main loop awaits it later and rethrows; until then it must not crash the process.
+    following.catch(() => {});
+    follows.push(following);
     render();
   };
 
   for (const id of options.runIds) await add(id);
-  const discoverOnce = async () => {
-    if (!options.discover) return;
-    for (const id of await options.discover()) if (!requested.has(id)) await add(id);
+  // Discoveries run one after another, so awaiting one also waits for every add started before it.
+  let discovery: Promise<void> = Promise.resolve();
+  const discoverOnce = () => {
+    discovery = discovery
+      .catch(() => {})
+      .then(async () => {
+        if (!options.discover) return;
+        for (const id of await options.discover()) if (!requested.has(id)) await add(id);
+      });
+    return discovery;
   };
   const allFollowed = async () => {
     let settled = 0;
@@ -101,6 +111,8 @@ export async function watchRuns(api: ClientApi, options: WatchRunsOptions): Prom
       if (!stopped) await discoverOnce();
     }
   })();
+  // A failed background look is retried by the final one below, which reports its error.
+  discovering.catch(() => {});
   const ticker = options.out.isTTY ? setInterval(render, options.tickMs ?? 250) : undefined;
   try {
     for (;;) {
@@ -115,7 +127,6 @@ export async function watchRuns(api: ClientApi, options: WatchRunsOptions): Prom
     stopped = true;
     if (ticker) clearInterval(ticker);
   }
-  discovering.catch(() => {});
   renderer.finish([...states.values()], options.group, Date.now());
   return [...states.values()];
 }
