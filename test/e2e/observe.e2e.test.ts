@@ -206,6 +206,8 @@ describe("cost and metrics", () => {
     expect(report.byModel.find((t: { key: string }) => t.key === "scripted/slow").costUsd).toBeCloseTo(COST_USD, 6);
     expect(report.total.costUsd).toBeCloseTo(COST_USD, 6);
     expect(report.total.tokens).toBe(INPUT_TOKENS + OUTPUT_TOKENS);
+    const shown = await cluster.cli(["show", agentRunId], { cwd: repo.dir });
+    expect(shown.stdout).toMatch(/usage {5}\d+ turn\(s\), 34100 tokens \(in 31000, out 3100\)/);
     const text = await cluster.cli(["cost"], { cwd: repo.dir });
     expect(text.stdout).toMatch(/total: \d+ run\(s\), 34100 tokens, \$0\.0372/);
   });
