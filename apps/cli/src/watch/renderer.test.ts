@@ -46,6 +46,18 @@ describe("the live run view", () => {
     expect(out.chunks[0]).toMatch(/01234567\s+dev\s+running\s+1\.5s/);
   });
 
+  it("keeps a frame within the terminal: lines cut to its width, runs beyond its height summed up", () => {
+    const out = { ...sink(), columns: 30, rows: 4 };
+    const many = Array.from({ length: 5 }, (_, i) =>
+      applyRun(initialState(`run${i}`), { ...running, id: `run${i}xxxx` } as RunInfo),
+    );
+    new TtyRenderer(out).render(many, undefined, Date.parse(running.startedAt));
+    const lines = (out.chunks[0] ?? "").split("\n").filter(Boolean);
+    expect(lines).toHaveLength(3);
+    expect(lines.every((l) => l.replace("\u001b[2K", "").length <= 29)).toBe(true);
+    expect(lines[2]).toContain("... and 3 more");
+  });
+
   it("prints one plain line per change and nothing on clock ticks when not a terminal", () => {
     const out = sink();
     const r = new PlainRenderer(out);

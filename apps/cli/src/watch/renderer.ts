@@ -5,6 +5,8 @@ export interface ViewOutput {
   write(text: string): unknown;
   /** Terminal width, when known: lines are cut to it, since a wrapped line would break the cursor arithmetic. */
   columns?: number;
+  /** Terminal height, when known: a frame never grows past it (the cursor cannot move above the screen). */
+  rows?: number;
 }
 
 /** Shows the state of a set of runs; `render` is called on every change and on every clock tick. */
@@ -40,6 +42,11 @@ export class TtyRenderer implements Renderer {
   render(runs: readonly RunState[], group: GroupInfo | undefined, now: number): void {
     const lines = runs.map((r) => formatRunLine(r, now));
     if (group) lines.unshift(groupLine(runs, group));
+    const height = this.out.rows ?? 0;
+    if (height > 2 && lines.length > height - 1) {
+      const hidden = lines.length - (height - 2);
+      lines.splice(height - 2, hidden, `... and ${hidden} more (pancode runs lists them all)`);
+    }
     const width = this.out.columns ?? 0;
     if (width > 1) for (let i = 0; i < lines.length; i++) lines[i] = (lines[i] ?? "").slice(0, width - 1);
     let frame = this.previousLines > 0 ? `${ESC}${this.previousLines}F` : "";
