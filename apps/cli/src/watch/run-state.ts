@@ -86,7 +86,7 @@ export function elapsedOf(state: RunState, now: number): number | null {
 }
 
 /** The columns of one run's line (without elapsed time, which changes every tick). */
-export function describe(state: RunState): string[] {
+export function runCells(state: RunState): string[] {
   const p = state.progress;
   return [
     shortId(state.id),
@@ -101,7 +101,7 @@ export function describe(state: RunState): string[] {
 
 /** One run as a line: id, agent, status, elapsed, turn, current tool, tokens, cost (and why it failed). */
 export function formatRunLine(state: RunState, now: number): string {
-  const [id, agent, status, turn, tool, tokens, cost] = describe(state);
+  const [id, agent, status, turn, tool, tokens, cost] = runCells(state);
   const cells = [
     (id ?? "").padEnd(8),
     (agent ?? "").padEnd(10),
