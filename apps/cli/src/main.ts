@@ -7,16 +7,19 @@ import { registerAudit } from "./commands/audit.js";
 import { registerBatch } from "./commands/batch.js";
 import { registerBudget } from "./commands/budget.js";
 import { registerChain } from "./commands/chain.js";
+import { registerCost } from "./commands/cost.js";
 import { registerDispatch } from "./commands/dispatch.js";
 import { registerDrain } from "./commands/drain.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerLogs } from "./commands/logs.js";
+import { registerMcp } from "./commands/mcp.js";
 import { registerMode } from "./commands/mode.js";
 import { registerReceipt } from "./commands/receipt.js";
 import { registerRefine } from "./commands/refine.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerStoprun } from "./commands/stoprun.js";
 import { registerServices } from "./commands/up.js";
+import { registerWatch } from "./commands/watch.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
 // The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
@@ -62,6 +65,9 @@ registerBatch(program, run);
 registerChain(program, run);
 registerRefine(program, run);
 registerStoprun(program, run);
+registerWatch(program, run);
+registerCost(program, run);
+registerMcp(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

@@ -68,6 +68,15 @@ const CoordinatorEnv = z.object({
   PANCODE_LOOP_REFUSE: PositiveIntEnv.default(5),
   /** Window of loop detection in ms; 10 min, the seed's cooldown: older failures are forgiven. */
   PANCODE_LOOP_WINDOW_MS: PositiveIntEnv.default(600_000),
+  /**
+   * host:port of the Prometheus `/metrics` endpoint (OpenTelemetry metrics of runs, cost, tokens, queue depth).
+   * Unset: no endpoint, so nothing listens that nobody asked for; 127.0.0.1:9464 is the conventional choice.
+   */
+  PANCODE_METRICS_LISTEN: z
+    .string()
+    .regex(/^$|^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9464")
+    .optional()
+    .transform((value) => value ?? ""),
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -82,6 +91,7 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     runTokenSecret: env.PANCODE_RUN_TOKEN_SECRET,
   },
   db: { url: env.DATABASE_URL },
+  metrics: { listen: env.PANCODE_METRICS_LISTEN },
   bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
   agents: {
     defaultImage: env.PANCODE_AGENT_IMAGE,

@@ -7,7 +7,7 @@ import { openDatabase } from "@pancode/db";
 import { WorkspaceCache } from "@pancode/git";
 import { ClientServiceService, serverCredentials, WorkerServiceService } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
-import type { Logger } from "@pancode/telemetry";
+import { type Logger, type PrometheusEndpoint, startPrometheusEndpoint } from "@pancode/telemetry";
 import { BlobStore } from "./blob-store.js";
 import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
@@ -17,6 +17,7 @@ import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
 import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
+import { ClusterMetrics } from "./services/cluster-metrics.js";
 import { DispatchService } from "./services/dispatch-service.js";
 import { KeyRegistry } from "./services/key-registry.js";
 import { ReceiptWriter } from "./services/receipt-writer.js";
@@ -44,6 +45,8 @@ export interface Coordinator {
   clientToken: string;
   workerToken: string;
   bus: TaskBus;
+  /** URL of the Prometheus endpoint (`http://host:port/metrics`); "" when PANCODE_METRICS_LISTEN is unset. */
+  metricsUrl: string;
   /** Stops admissions, lets active runs finish for up to `graceMs`, interrupts the rest. */
   drain(graceMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -105,9 +108,13 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   });
   // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
   let orchestrator: Orchestrator | undefined;
+  const metricsEndpoint: PrometheusEndpoint | undefined = config.metrics.listen
+    ? await startPrometheusEndpoint({ listen: config.metrics.listen, meterName: "pancode-coordinator" })
+    : undefined;
   const lifecycle = new RunLifecycle({
     onRunEnded: (run) => orchestrator?.runEnded(run),
     db,
+    metrics: metricsEndpoint ? new ClusterMetrics(metricsEndpoint.meter, { db, logger }) : undefined,
     receipts: new ReceiptWriter({ db, key: signingKey }),
     bus,
     blobs,
@@ -226,6 +233,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     server.bindAsync(config.grpc.listen, serverCredentials(config.grpc.tls), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
+  }).catch(async (err: unknown) => {
+    // The metrics endpoint already listens: a coordinator that failed to start must not leave it behind.
+    await metricsEndpoint?.close();
+    throw err;
   });
   const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(":"));
   const address = `${host === "0.0.0.0" || host === "" ? "127.0.0.1" : host}:${port}`;
@@ -242,7 +253,12 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   reaper.unref();
   // Batches and chains that were running before a restart go on from the database.
   orchestrator.start();
-  logger.info("coordinator listening", { address, bus: bus.kind, database: config.db.url ? "postgres" : "pglite" });
+  logger.info("coordinator listening", {
+    address,
+    bus: bus.kind,
+    database: config.db.url ? "postgres" : "pglite",
+    metrics: metricsEndpoint?.url ?? "off",
+  });
 
   let closed = false;
   return {
@@ -250,6 +266,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     clientToken,
     workerToken,
     bus,
+    metricsUrl: metricsEndpoint?.url ?? "",
     async drain(graceMs = config.runs.drainGraceMs) {
       // Shutdown goes on even when the audit trail cannot record it (the database may be what is failing).
       await startDraining(COORDINATOR_ACTOR).catch((err: unknown) =>
@@ -280,6 +297,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           resolve();
         });
       });
+      await metricsEndpoint?.close();
       if (!options.bus) await bus.close();
       await db.close();
     },

@@ -13,5 +13,12 @@ export { ModelPrice, ModelTarget } from "./model-target.js";
 export { PatchFile, PatchFileStatus, PatchSummary } from "./patch.js";
 export { NetworkPolicy, ResolvedAgent, Run, RunSpec, SandboxLimits, WorkspaceRef } from "./run.js";
 export { RunEvent, RunEventKind } from "./run-event.js";
+export {
+  EMPTY_PROGRESS,
+  foldAgentEventTexts,
+  foldProgress,
+  type RunProgress,
+  totalTokens,
+} from "./run-progress.js";
 export { isTerminalStatus, RunStatus, TERMINAL_STATUSES } from "./run-status.js";
 export { TaskMessage } from "./task-message.js";

@@ -70,6 +70,7 @@ import { type RunOutcome, recentOutcomes } from "./queries/loop-history.js";
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
+import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
 import type {
   AuditRow,
@@ -215,6 +216,12 @@ export interface Database {
   setGroupReceipt(kind: "batch" | "chain", groupId: string, receipt: NewReceipt): Promise<void>;
   /** A batch or chain receipt by receipt id or batch/chain id. */
   getGroupReceipt(idOrGroupId: string): Promise<GroupReceiptRow | undefined>;
+  /** Folds agent event texts of `attempt` into the run's live progress; returns it. See {@link recordProgress}. */
+  recordProgress(runId: string, attempt: number, agentEventTexts: readonly string[]): Promise<RunUsageRow>;
+  /** Live progress of these runs; runs without agent events are absent. */
+  getRunUsage(runIds: readonly string[]): Promise<Map<string, RunUsageRow>>;
+  /** The newest `limit` runs with tokens and cost, newest first. */
+  listRunCosts(limit: number): Promise<RunCostRow[]>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -296,6 +303,9 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     setChainReceipt: (id, receiptId) => setChainReceipt(db, id, receiptId),
     setGroupReceipt: (kind, groupId, receipt) => setGroupReceipt(db, kind, groupId, receipt),
     getGroupReceipt: (id) => getGroupReceipt(db, id),
+    recordProgress: (runId, attempt, texts) => recordProgress(db, runId, attempt, texts),
+    getRunUsage: (runIds) => getRunUsage(db, runIds),
+    listRunCosts: (limit) => listRunCosts(db, limit),
     ping: async () => {
       await db.execute("select 1");
     },

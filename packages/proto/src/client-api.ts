@@ -12,6 +12,7 @@ import {
   type ChainInfo,
   ClientServiceClient,
   type ClusterInfoResponse,
+  type CostReport,
   type CreateBatchRequest,
   type CreateChainRequest,
   type DispatchRequest,
@@ -19,6 +20,7 @@ import {
   type DrainResponse,
   type ListAgentsResponse,
   type ListAuditRequest,
+  type MetricsReport,
   type Receipt,
   type SigningKeyInfo,
   type StopRunRequest,
@@ -40,11 +42,13 @@ export interface ClientApiOptions {
 }
 
 /** A dispatch request whose repository agent files (none) and cost cap (0, the cluster's default) may be left out. */
-export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCostUsd" | "safety"> & {
+export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCostUsd" | "safety" | "timeoutMs"> & {
   agentFiles?: AgentFile[];
   maxCostUsd?: number;
   /** Session safety level; absent = "" = the coordinator's default, auto-edit. */
   safety?: string;
+  /** Per-run timeout in ms; 0 or unset = the agent's own. */
+  timeoutMs?: number;
 };
 
 /** Promise-based client of the coordinator's ClientService. Every error is a PanCodeError. */
@@ -89,6 +93,10 @@ export interface ClientApi {
   listChains(limit: number): Promise<ChainInfo[]>;
   /** Stops a run, batch or chain (or the submitter's most recent active run). */
   stopRun(request: StopRunRequest): Promise<StopRunResponse>;
+  /** Per-run cost breakdown of the newest `limit` runs (0 = 1000), with totals by agent and model. */
+  getCost(limit?: number): Promise<CostReport>;
+  /** Runs by status, cost, tokens and duration percentiles, overall and per agent. */
+  getMetrics(): Promise<MetricsReport>;
   close(): void;
 }
 
@@ -124,6 +132,7 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
         agentFiles: request.agentFiles ?? [],
         maxCostUsd: request.maxCostUsd ?? 0,
         safety: request.safety ?? "",
+        timeoutMs: request.timeoutMs ?? 0,
       }),
     getRun: (runId) => unaryCall(ctx, client.getRun.bind(client), { runId }),
     async listRuns(limit) {
@@ -164,6 +173,8 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
       return (await unaryCall(ctx, client.listChains.bind(client), { limit })).chains;
     },
     stopRun: (request) => unaryCall(ctx, client.stopRun.bind(client), request),
+    getCost: (limit = 0) => unaryCall(ctx, client.getCost.bind(client), { limit }),
+    getMetrics: () => unaryCall(ctx, client.getMetrics.bind(client), {}),
     close: () => client.close(),
   };
 }

@@ -16,4 +16,5 @@ export {
   noopLogger,
 } from "./logger.js";
 export { startTelemetry, type TelemetryHandle, type TelemetryOptions } from "./otel.js";
+export { type PrometheusEndpoint, type PrometheusEndpointOptions, startPrometheusEndpoint } from "./prometheus.js";
 export { currentTraceparent, recordSpan, withSpan } from "./tracing.js";

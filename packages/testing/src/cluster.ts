@@ -61,7 +61,10 @@ export interface Cluster {
   databaseUrl: string;
   workers: WorkerProcess[];
   coordinatorLogs: () => string;
-  /** Environment a CLI needs to reach this cluster. */
+  /**
+   * Environment a CLI needs to reach this cluster, with safety level full-auto (the shell agent, runtime
+   * `command`, needs it; tests of the safety gate pass their own).
+   */
   clientEnv: Record<string, string>;
   cli(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
   startWorker(id?: string, env?: Record<string, string>): Promise<WorkerProcess>;
@@ -172,7 +175,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     return worker;
   };
   for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
-  const clientEnv = { PANCODE_COORDINATOR: address, PANCODE_TOKEN: clientToken };
+  const clientEnv = { PANCODE_COORDINATOR: address, PANCODE_TOKEN: clientToken, PANCODE_SAFETY: "full-auto" };
   return {
     address,
     clientToken,

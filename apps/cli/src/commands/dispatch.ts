@@ -1,14 +1,14 @@
-import { hostname, userInfo } from "node:os";
+import { parseDuration } from "@pancode/agents";
 import type { Command } from "commander";
-import { readAgentFiles } from "../agent-files.js";
 import type { CommandRunner } from "../command-runner.js";
-import { connect, connectionSettings } from "../connection.js";
+import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatMergeReport, type MergeBackResult, mergeBack } from "../merge-back.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
-import { isRunToken, sessionSafety } from "../safety-level.js";
+import { sessionSafety } from "../safety-level.js";
+import { submitDispatch } from "../submit.js";
 import { waitForRun } from "../wait.js";
-import { uploadWorkspace } from "../workspace-upload.js";
+import { watchRuns } from "../watch/watch-runs.js";
 
 interface DispatchOptions {
   agent?: string;
@@ -18,7 +18,18 @@ interface DispatchOptions {
   mode?: string;
   model?: string;
   maxCost?: string;
+  timeout?: string;
   safety?: string;
+}
+
+/** `--timeout <duration>`: `90s`, `5m`, `1h` or milliseconds, above 0; absent = 0, the agent's own timeout. */
+export function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new UsageError(`--timeout must be a duration such as 90s, 5m, 1h or a number of ms; got "${value}"`);
+  }
+  return ms;
 }
 
 /** `--max-cost <usd>`: a positive amount in USD, or a usage error (exit 2); absent = 0, the cluster's default. */
@@ -31,16 +42,8 @@ export function parseMaxCost(value: string | undefined): number {
   return amount;
 }
 
-/** `submitter` recorded on runs: who dispatched from where. */
-export function submitterName(): string {
-  let user = "unknown";
-  try {
-    user = userInfo().username;
-  } catch (_err) {
-    // Containers without a passwd entry: keep "unknown".
-  }
-  return `${user}@${hostname()}`;
-}
+/** `submitter` recorded on runs (kept here for callers of this module). */
+export { submitterName } from "../submitter.js";
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
 export async function dispatchCommand(task: string, options: DispatchOptions): Promise<number> {
@@ -49,27 +52,21 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
       'the task is empty: say what the agent should do, e.g. pancode dispatch "npm test" --agent shell',
     );
   const maxCostUsd = parseMaxCost(options.maxCost);
+  const timeoutMs = parseTimeout(options.timeout);
   const safety = sessionSafety(options.safety);
-  // Inside a run's container (nested dispatch) the sub-run works on the parent's workspace: nothing to upload,
-  // and no git needed. The coordinator fills in the workspace and derives the depth from the token.
-  const nested = isRunToken(connectionSettings(process.env).token);
   const api = connect();
   try {
-    const workspace = nested ? undefined : await uploadWorkspace(api, process.cwd());
-    const answer = await api.dispatch({
-      agentFiles: await readAgentFiles(workspace?.snapshot.repoRoot ?? process.cwd()),
+    const answer = await submitDispatch(api, process.cwd(), {
       task,
-      agent: options.agent ?? "",
-      isolate: Boolean(options.isolate),
-      safety,
-      workspace: workspace?.ref ?? { repoId: "", baseCommit: "", bundleDigest: "", stateDigest: "", stateTree: "" },
-      mode: options.mode ?? process.env.PANCODE_MODE ?? "build",
-      model: options.model ?? "",
-      submitter: submitterName(),
+      agent: options.agent,
+      isolate: options.isolate,
+      mode: options.mode,
+      model: options.model,
       maxCostUsd,
+      timeoutMs,
+      safety,
     });
     const run = answer.run;
-    if (!run) throw new UsageError("the coordinator answered without a run");
     for (const warning of answer.warnings) process.stderr.write(`warning: ${warning}\n`);
     if (!options.wait) {
       if (options.json) printJson(runJson(run));
@@ -79,10 +76,14 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
         );
       return EXIT.ok;
     }
-    const final = await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
+    // On a terminal, the live view of `pancode watch` on stderr; otherwise the plain progress lines scripts read.
+    const final =
+      process.stderr.isTTY && !options.json
+        ? await watchRuns(api, { runIds: [run.id], out: process.stderr }).then(() => api.getRun(run.id))
+        : await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
     let merge: MergeBackResult | undefined;
     // A nested sub-run's patch stays on the coordinator (no git in the container): review it with pancode diff.
-    if (!nested && final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
+    if (!answer.nested && final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
       merge = await mergeBack(api, final, process.cwd());
     }
     if (options.json) {
@@ -126,6 +127,7 @@ export function registerDispatch(program: Command, run: CommandRunner): void {
       "--safety <level>",
       "session safety level: suggest | auto-edit | full-auto (default PANCODE_SAFETY or auto-edit)",
     )
+    .option("--timeout <duration>", "stop the run after this long, e.g. 90s, 5m (default: the agent's timeout)")
     .option("--json", "print one JSON document")
     .action((task: string, options: DispatchOptions) => run("dispatch", () => dispatchCommand(task, options)));
 }

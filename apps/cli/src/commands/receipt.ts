@@ -28,7 +28,7 @@ function statementOf(receipt: Receipt): RunStatement | undefined {
 }
 
 /** A receipt by receipt id, run id, or unique run id prefix. */
-async function fetchReceipt(api: ClientApi, id: string): Promise<Receipt> {
+export async function fetchReceipt(api: ClientApi, id: string): Promise<Receipt> {
   try {
     return await api.getReceipt(id);
   } catch (err) {
@@ -136,13 +136,13 @@ function showGroup(receipt: Receipt, envelope: DsseEnvelope, options: { json?: b
   return EXIT.ok;
 }
 
-/** Online check of a batch or chain receipt with the receipts of its runs, fetched in the order it lists them. */
-async function verifyGroupOnline(
+/** A batch or chain receipt, checked with its runs' receipts fetched in the order it lists them. */
+async function verifyGroupStored(
   api: ClientApi,
   receipt: Receipt,
   envelope: DsseEnvelope,
   keys: ReturnType<typeof trustedKeys>,
-): Promise<number> {
+): Promise<{ label: string; result: StoredVerification }> {
   const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as Partial<GroupStatement>;
   const runs: DsseEnvelope[] = [];
   for (const listed of statement.predicate?.runs ?? []) {
@@ -151,7 +151,7 @@ async function verifyGroupOnline(
   }
   const result = verifyGroupReceipt(envelope, runs, { keys, expectedPayloadHash: receipt.contentHash });
   const label = `receipt ${receipt.id} (${statement.predicate?.kind ?? "group"} ${statement.predicate?.id ?? "?"}, ${runs.length} run receipt(s))`;
-  return report(label, { ...result, coordinatorOnly: false });
+  return { label, result: { ...result, coordinatorOnly: false } };
 }
 
 /** `pancode receipt export <id>`: the DSSE envelope JSON on stdout. */
@@ -166,7 +166,10 @@ export async function receiptExportCommand(id: string): Promise<number> {
   }
 }
 
-function report(label: string, result: Pick<VerifyReceiptResult, "ok" | "failures" | "coordinatorOnly">): number {
+/** What verifying a run or a batch/chain receipt tells: PASS or what failed. */
+export type StoredVerification = Pick<VerifyReceiptResult, "ok" | "failures" | "coordinatorOnly">;
+
+function report(label: string, result: StoredVerification): number {
   if (result.ok) {
     const note = result.coordinatorOnly ? " (coordinator-only receipt: the coordinator ended this run)" : "";
     process.stdout.write(`PASS ${label}${note}\n`);
@@ -222,26 +225,44 @@ export async function receiptVerifyCommand(
   if (!id) throw new UsageError("give a receipt id or run id, or --file r.json --keys keys.json");
   const api = connect();
   try {
-    const receipt = await fetchReceipt(api, id);
-    const keys = options.keys
-      ? trustedKeys(await readKeysFile(options.keys))
-      : trustedKeys(keysJson(await api.getKeys()));
-    let envelope: DsseEnvelope;
-    try {
-      envelope = parseEnvelope(receipt.body);
-    } catch (err) {
-      return tampered(receipt.id, `envelope: ${(err as Error).message}`);
-    }
-    if (isGroupEnvelope(envelope)) return await verifyGroupOnline(api, receipt, envelope, keys);
-    // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
-    const expectedPatchDigest = sha256Digest(await api.fetchPatch(receipt.runId));
-    return report(
-      `receipt ${receipt.id} (run ${receipt.runId})`,
-      verifyReceipt(envelope, { keys, expectedPatchDigest, expectedPayloadHash: receipt.contentHash }),
-    );
+    const keys = options.keys ? trustedKeys(await readKeysFile(options.keys)) : undefined;
+    const { label, result } = await verifyStoredReceipt(api, id, keys);
+    return report(label, result);
   } finally {
     api.close();
   }
+}
+
+/**
+ * Verifies a receipt held by the coordinator: signatures against `keys` (default: the cluster's published keys),
+ * the payload against the stored content hash, and the patch named against the stored patch bytes.
+ */
+export async function verifyStoredReceipt(
+  api: ClientApi,
+  id: string,
+  keys?: ReturnType<typeof trustedKeys>,
+): Promise<{ receipt: Receipt; label: string; result: StoredVerification }> {
+  const receipt = await fetchReceipt(api, id);
+  const label = `receipt ${receipt.id} (run ${receipt.runId})`;
+  const trusted = keys ?? trustedKeys(keysJson(await api.getKeys()));
+  let envelope: DsseEnvelope;
+  try {
+    envelope = parseEnvelope(receipt.body);
+  } catch (err) {
+    return {
+      receipt,
+      label,
+      result: { ok: false, failures: [`envelope: ${(err as Error).message}`], coordinatorOnly: false },
+    };
+  }
+  if (isGroupEnvelope(envelope)) return { receipt, ...(await verifyGroupStored(api, receipt, envelope, trusted)) };
+  // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
+  const expectedPatchDigest = sha256Digest(await api.fetchPatch(receipt.runId));
+  return {
+    receipt,
+    label,
+    result: verifyReceipt(envelope, { keys: trusted, expectedPatchDigest, expectedPayloadHash: receipt.contentHash }),
+  };
 }
 
 /** Registers `pancode receipt` and its subcommands. */

@@ -40,9 +40,17 @@ export async function runsCommand(count: string | undefined, options: { json?: b
 export async function showCommand(id: string, options: { json?: boolean }): Promise<number> {
   const api = connect();
   try {
-    const run = runJson(await api.getRun(id));
+    const info = await api.getRun(id);
+    const run = runJson(info);
+    // Progress from the agent's events (zero for plain commands).
+    const usage = {
+      turns: info.turns,
+      inputTokens: info.inputTokens,
+      outputTokens: info.outputTokens,
+      tokens: info.tokens,
+    };
     if (options.json) {
-      printJson(run);
+      printJson({ ...run, ...usage });
       return EXIT.ok;
     }
     const lines = [
@@ -55,6 +63,7 @@ export async function showCommand(id: string, options: { json?: boolean }): Prom
       `created   ${run.createdAt}`,
       `duration  ${formatDuration(run.durationMs)}`,
       `cost      ${formatCost(run.costUsd)}`,
+      `usage     ${usage.turns} turn(s), ${usage.tokens} tokens (in ${usage.inputTokens}, out ${usage.outputTokens})`,
       `isolate   ${run.isolate}`,
       `receipt   ${run.receiptId || "-"}`,
       `patch     ${run.patch ? `${run.patch.bytes} bytes, ${run.patch.files.length} file(s) ${run.patch.digest}` : "-"}`,

@@ -17,6 +17,7 @@ import {
   type DispatchRequest,
   type DispatchResponse,
   downloadChunks,
+  type RunInfo,
   type SigningKeyInfo,
   type UploadBlobRequest,
   type WatchRunResponse,
@@ -26,6 +27,7 @@ import type { BlobStore } from "../blob-store.js";
 import type { Orchestrator } from "../orchestration/orchestrator.js";
 import type { AuditLog } from "../services/audit-log.js";
 import type { BudgetService } from "../services/budget-service.js";
+import { buildCostReport, buildMetricsReport } from "../services/cost-report.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { KeyRegistry } from "../services/key-registry.js";
 import type { RunQueries } from "../services/run-queries.js";
@@ -137,6 +139,21 @@ function keyInfo(k: SigningKeyRow): SigningKeyInfo {
   return { ...k, createdAt: k.createdAt.toISOString() };
 }
 
+/** Runs `pancode cost` lists when asked for no limit; `pancode metrics` reads up to {@link METRICS_RUNS}. */
+const DEFAULT_COST_RUNS = 1000;
+/** Newest runs `pancode metrics` aggregates: enough for any history this cluster keeps in one database. */
+const METRICS_RUNS = 100_000;
+
+/** Client views of runs with their live progress (one query for all of them). */
+async function runInfos(db: Database, rows: readonly RunRow[]): Promise<RunInfo[]> {
+  const progress = await db.getRunUsage(rows.map((r) => r.id));
+  return rows.map((r) => toRunInfo(r, progress.get(r.id)));
+}
+
+async function runInfo(db: Database, row: RunRow): Promise<RunInfo> {
+  return (await runInfos(db, [row]))[0] as RunInfo;
+}
+
 /** Builds the ClientService implementation. */
 export function createClientService(deps: ClientServiceDeps): Implementation {
   const hc: HandlerContext = {
@@ -174,6 +191,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
               safety: req.safety,
               // Only the server-verified run token makes a dispatch a sub-run; nothing in the request can.
               ...(caller.kind === "run" ? { parentRunId: caller.runId } : {}),
+              timeoutMs: req.timeoutMs,
               workspace: req.workspace ?? {
                 repoId: "",
                 baseCommit: "",
@@ -191,13 +209,15 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
     getRun: unary(hc, "GetRun", async (req, _trace, caller) => {
       const run = await deps.runs.resolve(req.runId);
       requireVisible(caller, run);
-      return toRunInfo(run);
+      return runInfo(deps.db, run);
     }),
-    listRuns: unary(hc, "ListRuns", async (req) => ({ runs: (await deps.runs.list(req.limit)).map(toRunInfo) })),
+    listRuns: unary(hc, "ListRuns", async (req) => ({
+      runs: await runInfos(deps.db, await deps.runs.list(req.limit)),
+    })),
     watchRun: serverStream(hc, "WatchRun", async function* (req, signal, caller): AsyncGenerator<WatchRunResponse> {
       if (caller.kind === "run") requireVisible(caller, await deps.runs.resolve(req.runId));
       for await (const item of deps.runs.watch(req.runId, req.afterSeq, req.follow, signal)) {
-        if ("run" in item) yield { run: toRunInfo(item.run), event: undefined };
+        if ("run" in item) yield { run: await runInfo(deps.db, item.run), event: undefined };
         else {
           const e = item.event;
           yield {
@@ -295,6 +315,11 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
     }),
     drain: unary(hc, "Drain", async (req) => deps.drain(req.submitter || "client")),
     ...createOrchestrationHandlers(hc, { db: deps.db, orchestrator: deps.orchestrator }),
+    getCost: unary(hc, "GetCost", async (req) => {
+      const limit = req.limit > 0 ? Math.min(req.limit, METRICS_RUNS) : DEFAULT_COST_RUNS;
+      return buildCostReport(await deps.db.listRunCosts(limit));
+    }),
+    getMetrics: unary(hc, "GetMetrics", async () => buildMetricsReport(await deps.db.listRunCosts(METRICS_RUNS))),
   };
   return service as unknown as Implementation;
 }

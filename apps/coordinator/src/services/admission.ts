@@ -13,6 +13,8 @@ export interface DispatchInput {
   agentFiles?: readonly { path: string; content: string }[];
   /** Per-run cost cap in USD asked for by this dispatch; 0 or absent = the cluster's default. */
   maxCostUsd?: number;
+  /** Per-run timeout in ms asked for by this dispatch; 0 or absent = the agent's timeoutMs. */
+  timeoutMs?: number;
   /** Safety level of the submitting session (suggest | auto-edit | full-auto); '' or absent = auto-edit. */
   safety?: string;
   /**

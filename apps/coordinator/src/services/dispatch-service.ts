@@ -63,6 +63,21 @@ export function effectiveCostCap(requestedUsd: number | undefined, perRunUsd: nu
   return perRunUsd !== undefined && perRunUsd > 0 ? perRunUsd : 0;
 }
 
+/** Longest per-dispatch timeout accepted: 24 h (an int32 of ms holds about 24.8 days, a run should not). */
+export const MAX_DISPATCH_TIMEOUT_MS = 24 * 3_600_000;
+
+/** The agent with the dispatch's own timeout when one was asked for (`--timeout`), else as defined. */
+export function withTimeout(agent: ResolvedAgent, timeoutMs: number | undefined): ResolvedAgent {
+  if (timeoutMs === undefined || timeoutMs === 0) return agent;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_DISPATCH_TIMEOUT_MS) {
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      `timeout must be a whole number of ms between 1 and ${MAX_DISPATCH_TIMEOUT_MS} (24 h), got ${timeoutMs}`,
+    );
+  }
+  return { ...agent, timeoutMs };
+}
+
 /** Gate 9, agent existence; when repository agent files were broken, the refusal says which and why. */
 function resolveAgent(agents: AgentRegistry, name: string, fileWarnings: readonly string[]): ResolvedAgent {
   try {
@@ -168,7 +183,7 @@ export class DispatchService {
     // Gate 8 needs only the agent's name (and the model, when known) to estimate.
     const estimateUsd = await this.deps.budget.estimate(agentName, input.model, agents);
     await this.deps.budget.check(estimateUsd);
-    const agent = resolveAgent(agents, agentName, fileWarnings);
+    const agent = withTimeout(resolveAgent(agents, agentName, fileWarnings), input.timeoutMs);
     const model = this.resolveModelFor(agent, input.model);
     await this.checkRouting(agent, model);
     const bundleDigest = await this.checkWorkspaceBlobs(input);

@@ -6,6 +6,7 @@ import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import { type AuditLog, COORDINATOR_ACTOR, endedEntry, startedEntry } from "./audit-log.js";
+import type { RunMetrics } from "./cluster-metrics.js";
 import { orchestrationFactsOf, type ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
@@ -49,6 +50,8 @@ export interface RunLifecycleDeps {
   audit: AuditLog;
   /** Called once a run reached a terminal status (batches and chains start their next runs from here). */
   onRunEnded?: (run: RunRow) => void;
+  /** Told about every run that ended (OpenTelemetry counters); none = no metrics. */
+  metrics?: RunMetrics;
 }
 
 /** The patch digests a stored run starts from (earlier chain steps); [] for runs stored before chains existed. */
@@ -153,6 +156,9 @@ export class RunLifecycle {
     if (check !== "ok") return true;
     if (events.length > 0) {
       await this.deps.db.appendEvents(lease.runId, lease.attempt, events);
+      // Live progress (turns, current tool, tokens, cost so far) for runs, watch, cost and metrics.
+      const agentEvents = events.filter((e) => e.kind === "agent").map((e) => e.text);
+      if (agentEvents.length > 0) await this.deps.db.recordProgress(lease.runId, lease.attempt, agentEvents);
       this.deps.notifier.notify(lease.runId);
     }
     return false;
@@ -273,6 +279,7 @@ export class RunLifecycle {
     ]);
     this.deps.notifier.notify(run.id);
     this.deps.onRunEnded?.(run);
+    this.deps.metrics?.runEnded(run);
     return receiptId;
   }
 

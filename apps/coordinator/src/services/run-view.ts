@@ -1,9 +1,9 @@
-import type { WorkspaceRef } from "@pancode/core";
+import { EMPTY_PROGRESS, type RunProgress, totalTokens, type WorkspaceRef } from "@pancode/core";
 import type { RunRow } from "@pancode/db";
 import type { RunInfo } from "@pancode/proto";
 
-/** The client-facing view of a stored run. */
-export function toRunInfo(row: RunRow): RunInfo {
+/** The client-facing view of a stored run, with its live progress when it reported any. */
+export function toRunInfo(row: RunRow, progress: RunProgress = EMPTY_PROGRESS): RunInfo {
   const durationMs =
     row.startedAt && row.finishedAt ? Math.max(0, row.finishedAt.getTime() - row.startedAt.getTime()) : -1;
   return {
@@ -41,6 +41,13 @@ export function toRunInfo(row: RunRow): RunInfo {
     workspace: workspaceOf(row),
     parentRunId: row.parentRunId,
     depth: row.depth,
+    turns: progress.turns,
+    // A tool call cannot still be running once the run ended.
+    currentTool: row.finishedAt ? "" : progress.currentTool,
+    inputTokens: progress.usage.input,
+    outputTokens: progress.usage.output,
+    tokens: totalTokens(progress.usage),
+    liveCostUsd: progress.usage.costUsd ?? 0,
   };
 }
 

@@ -9,6 +9,7 @@ export { groupReceipts } from "./group-receipts.js";
 export { receipts } from "./receipts.js";
 export { repoCommits } from "./repo-commits.js";
 export { runEvents } from "./run-events.js";
+export { runUsage } from "./run-usage.js";
 export { runs } from "./runs.js";
 export { signingKeys } from "./signing-keys.js";
 export { workers } from "./workers.js";

@@ -89,6 +89,16 @@ export interface RunInfo {
   parentRunId: string;
   /** nesting depth, derived by the coordinator (0 for client submissions) */
   depth: number;
+  /** Live progress, from the agent's normalised events of the current attempt (0 / "" for plain commands). */
+  turns: number;
+  /** tool of the last call still without a result */
+  currentTool: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** input + output + cache read + cache write */
+  tokens: number;
+  /** cost reported so far (cost_usd is the settled cost once the run ended) */
+  liveCostUsd: number;
 }
 
 export interface RunEvent {
@@ -788,6 +798,12 @@ function createBaseRunInfo(): RunInfo {
     workspace: undefined,
     parentRunId: "",
     depth: 0,
+    turns: 0,
+    currentTool: "",
+    inputTokens: 0,
+    outputTokens: 0,
+    tokens: 0,
+    liveCostUsd: 0,
   };
 }
 
@@ -861,6 +877,24 @@ export const RunInfo: MessageFns<RunInfo> = {
     }
     if (message.depth !== 0) {
       writer.uint32(184).int32(message.depth);
+    }
+    if (message.turns !== 0) {
+      writer.uint32(192).int32(message.turns);
+    }
+    if (message.currentTool !== "") {
+      writer.uint32(202).string(message.currentTool);
+    }
+    if (message.inputTokens !== 0) {
+      writer.uint32(208).int64(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      writer.uint32(216).int64(message.outputTokens);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(224).int64(message.tokens);
+    }
+    if (message.liveCostUsd !== 0) {
+      writer.uint32(233).double(message.liveCostUsd);
     }
     return writer;
   },
@@ -1062,6 +1096,54 @@ export const RunInfo: MessageFns<RunInfo> = {
             message.depth = reader.int32();
             continue;
           }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.turns = reader.int32();
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.currentTool = reader.string();
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.inputTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 27: {
+            if (tag !== 216) {
+              break;
+            }
+
+            message.outputTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 28: {
+            if (tag !== 224) {
+              break;
+            }
+
+            message.tokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 29: {
+            if (tag !== 233) {
+              break;
+            }
+
+            message.liveCostUsd = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1143,6 +1225,28 @@ export const RunInfo: MessageFns<RunInfo> = {
         ? globalThis.String(object.parent_run_id)
         : "",
       depth: isSet(object.depth) ? globalThis.Number(object.depth) : 0,
+      turns: isSet(object.turns) ? globalThis.Number(object.turns) : 0,
+      currentTool: isSet(object.currentTool)
+        ? globalThis.String(object.currentTool)
+        : isSet(object.current_tool)
+        ? globalThis.String(object.current_tool)
+        : "",
+      inputTokens: isSet(object.inputTokens)
+        ? globalThis.Number(object.inputTokens)
+        : isSet(object.input_tokens)
+        ? globalThis.Number(object.input_tokens)
+        : 0,
+      outputTokens: isSet(object.outputTokens)
+        ? globalThis.Number(object.outputTokens)
+        : isSet(object.output_tokens)
+        ? globalThis.Number(object.output_tokens)
+        : 0,
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      liveCostUsd: isSet(object.liveCostUsd)
+        ? globalThis.Number(object.liveCostUsd)
+        : isSet(object.live_cost_usd)
+        ? globalThis.Number(object.live_cost_usd)
+        : 0,
     };
   },
 
@@ -1217,6 +1321,24 @@ export const RunInfo: MessageFns<RunInfo> = {
     if (message.depth !== 0) {
       obj.depth = Math.round(message.depth);
     }
+    if (message.turns !== 0) {
+      obj.turns = Math.round(message.turns);
+    }
+    if (message.currentTool !== "") {
+      obj.currentTool = message.currentTool;
+    }
+    if (message.inputTokens !== 0) {
+      obj.inputTokens = Math.round(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      obj.outputTokens = Math.round(message.outputTokens);
+    }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
+    if (message.liveCostUsd !== 0) {
+      obj.liveCostUsd = floatToJson(message.liveCostUsd);
+    }
     return obj;
   },
 
@@ -1252,6 +1374,12 @@ export const RunInfo: MessageFns<RunInfo> = {
       : undefined;
     message.parentRunId = object.parentRunId ?? "";
     message.depth = object.depth ?? 0;
+    message.turns = object.turns ?? 0;
+    message.currentTool = object.currentTool ?? "";
+    message.inputTokens = object.inputTokens ?? 0;
+    message.outputTokens = object.outputTokens ?? 0;
+    message.tokens = object.tokens ?? 0;
+    message.liveCostUsd = object.liveCostUsd ?? 0;
     return message;
   },
 };

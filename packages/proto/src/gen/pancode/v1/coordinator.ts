@@ -68,6 +68,8 @@ export interface DispatchRequest {
   maxCostUsd: number;
   /** session safety level: suggest | auto-edit | full-auto; empty = auto-edit */
   safety: string;
+  /** per-run timeout for this dispatch; 0 = the agent's timeoutMs */
+  timeoutMs: number;
 }
 
 /** A definition file of the repository: its path relative to the repository root and its text. */
@@ -466,6 +468,67 @@ export interface StopRunResponse {
   message: string;
 }
 
+export interface GetCostRequest {
+  /** newest runs to include; 0 = 1000 */
+  limit: number;
+}
+
+/** One run's spend. Tokens are the totals of the agent's usage reports (0 for plain commands). */
+export interface RunCost {
+  runId: string;
+  agent: string;
+  model: string;
+  status: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** input + output + cache read + cache write */
+  tokens: number;
+  costUsd: number;
+  createdAt: string;
+}
+
+/** A total over a group of runs (one agent, one model, or everything). */
+export interface CostTotal {
+  /** agent or model name; "" for the grand total */
+  key: string;
+  runs: number;
+  tokens: number;
+  costUsd: number;
+}
+
+export interface CostReport {
+  runs: RunCost[];
+  byAgent: CostTotal[];
+  byModel: CostTotal[];
+  total: CostTotal | undefined;
+}
+
+export interface GetMetricsRequest {
+}
+
+/** Runs of one status in a metrics group. */
+export interface MetricsStatusCount {
+  status: string;
+  runs: number;
+}
+
+/** Figures of a group of runs; durations over ended runs that started (-1 when there is none). */
+export interface MetricsGroup {
+  /** agent name; "" for the whole cluster */
+  key: string;
+  runs: number;
+  byStatus: MetricsStatusCount[];
+  costUsd: number;
+  tokens: number;
+  p50DurationMs: number;
+  p95DurationMs: number;
+}
+
+export interface MetricsReport {
+  total: MetricsGroup | undefined;
+  byAgent: MetricsGroup[];
+}
+
 function createBaseUploadBlobRequest(): UploadBlobRequest {
   return { header: undefined, data: Buffer.alloc(0) };
 }
@@ -721,6 +784,7 @@ function createBaseDispatchRequest(): DispatchRequest {
     agentFiles: [],
     maxCostUsd: 0,
     safety: "",
+    timeoutMs: 0,
   };
 }
 
@@ -755,6 +819,9 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     }
     if (message.safety !== "") {
       writer.uint32(82).string(message.safety);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(88).int32(message.timeoutMs);
     }
     return writer;
   },
@@ -852,6 +919,14 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
             message.safety = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.timeoutMs = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -884,6 +959,11 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
         ? globalThis.Number(object.max_cost_usd)
         : 0,
       safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
+      timeoutMs: isSet(object.timeoutMs)
+        ? globalThis.Number(object.timeoutMs)
+        : isSet(object.timeout_ms)
+        ? globalThis.Number(object.timeout_ms)
+        : 0,
     };
   },
 
@@ -919,6 +999,9 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     if (message.safety !== "") {
       obj.safety = message.safety;
     }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
     return obj;
   },
 
@@ -939,6 +1022,7 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
     message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
     message.maxCostUsd = object.maxCostUsd ?? 0;
     message.safety = object.safety ?? "";
+    message.timeoutMs = object.timeoutMs ?? 0;
     return message;
   },
 };
@@ -6603,6 +6687,957 @@ export const StopRunResponse: MessageFns<StopRunResponse> = {
   },
 };
 
+function createBaseGetCostRequest(): GetCostRequest {
+  return { limit: 0 };
+}
+
+export const GetCostRequest: MessageFns<GetCostRequest> = {
+  encode(message: GetCostRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCostRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCostRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetCostRequest {
+    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+  },
+
+  toJSON(message: GetCostRequest): unknown {
+    const obj: any = {};
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetCostRequest>): GetCostRequest {
+    return GetCostRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetCostRequest>): GetCostRequest {
+    const message = createBaseGetCostRequest();
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseRunCost(): RunCost {
+  return {
+    runId: "",
+    agent: "",
+    model: "",
+    status: "",
+    inputTokens: 0,
+    outputTokens: 0,
+    tokens: 0,
+    costUsd: 0,
+    createdAt: "",
+  };
+}
+
+export const RunCost: MessageFns<RunCost> = {
+  encode(message: RunCost, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.agent !== "") {
+      writer.uint32(18).string(message.agent);
+    }
+    if (message.model !== "") {
+      writer.uint32(26).string(message.model);
+    }
+    if (message.status !== "") {
+      writer.uint32(34).string(message.status);
+    }
+    if (message.inputTokens !== 0) {
+      writer.uint32(40).int64(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      writer.uint32(48).int64(message.outputTokens);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(56).int64(message.tokens);
+    }
+    if (message.costUsd !== 0) {
+      writer.uint32(65).double(message.costUsd);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(74).string(message.createdAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunCost {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunCost();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.agent = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.inputTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.outputTokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.tokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.costUsd = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.createdAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RunCost {
+    return {
+      runId: isSet(object.runId)
+        ? globalThis.String(object.runId)
+        : isSet(object.run_id)
+        ? globalThis.String(object.run_id)
+        : "",
+      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
+      model: isSet(object.model) ? globalThis.String(object.model) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      inputTokens: isSet(object.inputTokens)
+        ? globalThis.Number(object.inputTokens)
+        : isSet(object.input_tokens)
+        ? globalThis.Number(object.input_tokens)
+        : 0,
+      outputTokens: isSet(object.outputTokens)
+        ? globalThis.Number(object.outputTokens)
+        : isSet(object.output_tokens)
+        ? globalThis.Number(object.output_tokens)
+        : 0,
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      costUsd: isSet(object.costUsd)
+        ? globalThis.Number(object.costUsd)
+        : isSet(object.cost_usd)
+        ? globalThis.Number(object.cost_usd)
+        : 0,
+      createdAt: isSet(object.createdAt)
+        ? globalThis.String(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.String(object.created_at)
+        : "",
+    };
+  },
+
+  toJSON(message: RunCost): unknown {
+    const obj: any = {};
+    if (message.runId !== "") {
+      obj.runId = message.runId;
+    }
+    if (message.agent !== "") {
+      obj.agent = message.agent;
+    }
+    if (message.model !== "") {
+      obj.model = message.model;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.inputTokens !== 0) {
+      obj.inputTokens = Math.round(message.inputTokens);
+    }
+    if (message.outputTokens !== 0) {
+      obj.outputTokens = Math.round(message.outputTokens);
+    }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
+    if (message.costUsd !== 0) {
+      obj.costUsd = floatToJson(message.costUsd);
+    }
+    if (message.createdAt !== "") {
+      obj.createdAt = message.createdAt;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RunCost>): RunCost {
+    return RunCost.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RunCost>): RunCost {
+    const message = createBaseRunCost();
+    message.runId = object.runId ?? "";
+    message.agent = object.agent ?? "";
+    message.model = object.model ?? "";
+    message.status = object.status ?? "";
+    message.inputTokens = object.inputTokens ?? 0;
+    message.outputTokens = object.outputTokens ?? 0;
+    message.tokens = object.tokens ?? 0;
+    message.costUsd = object.costUsd ?? 0;
+    message.createdAt = object.createdAt ?? "";
+    return message;
+  },
+};
+
+function createBaseCostTotal(): CostTotal {
+  return { key: "", runs: 0, tokens: 0, costUsd: 0 };
+}
+
+export const CostTotal: MessageFns<CostTotal> = {
+  encode(message: CostTotal, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.runs !== 0) {
+      writer.uint32(16).int64(message.runs);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(24).int64(message.tokens);
+    }
+    if (message.costUsd !== 0) {
+      writer.uint32(33).double(message.costUsd);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CostTotal {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCostTotal();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.runs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.costUsd = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CostTotal {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      costUsd: isSet(object.costUsd)
+        ? globalThis.Number(object.costUsd)
+        : isSet(object.cost_usd)
+        ? globalThis.Number(object.cost_usd)
+        : 0,
+    };
+  },
+
+  toJSON(message: CostTotal): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.runs !== 0) {
+      obj.runs = Math.round(message.runs);
+    }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
+    if (message.costUsd !== 0) {
+      obj.costUsd = floatToJson(message.costUsd);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CostTotal>): CostTotal {
+    return CostTotal.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CostTotal>): CostTotal {
+    const message = createBaseCostTotal();
+    message.key = object.key ?? "";
+    message.runs = object.runs ?? 0;
+    message.tokens = object.tokens ?? 0;
+    message.costUsd = object.costUsd ?? 0;
+    return message;
+  },
+};
+
+function createBaseCostReport(): CostReport {
+  return { runs: [], byAgent: [], byModel: [], total: undefined };
+}
+
+export const CostReport: MessageFns<CostReport> = {
+  encode(message: CostReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.runs) {
+      RunCost.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.byAgent) {
+      CostTotal.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.byModel) {
+      CostTotal.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.total !== undefined) {
+      CostTotal.encode(message.total, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CostReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCostReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runs.push(RunCost.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.byAgent.push(CostTotal.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.byModel.push(CostTotal.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.total = CostTotal.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CostReport {
+    return {
+      runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => RunCost.fromJSON(e)) : [],
+      byAgent: globalThis.Array.isArray(object?.byAgent)
+        ? object.byAgent.map((e: any) => CostTotal.fromJSON(e))
+        : globalThis.Array.isArray(object?.by_agent)
+        ? object.by_agent.map((e: any) => CostTotal.fromJSON(e))
+        : [],
+      byModel: globalThis.Array.isArray(object?.byModel)
+        ? object.byModel.map((e: any) => CostTotal.fromJSON(e))
+        : globalThis.Array.isArray(object?.by_model)
+        ? object.by_model.map((e: any) => CostTotal.fromJSON(e))
+        : [],
+      total: isSet(object.total) ? CostTotal.fromJSON(object.total) : undefined,
+    };
+  },
+
+  toJSON(message: CostReport): unknown {
+    const obj: any = {};
+    if (message.runs?.length) {
+      obj.runs = message.runs.map((e) => RunCost.toJSON(e));
+    }
+    if (message.byAgent?.length) {
+      obj.byAgent = message.byAgent.map((e) => CostTotal.toJSON(e));
+    }
+    if (message.byModel?.length) {
+      obj.byModel = message.byModel.map((e) => CostTotal.toJSON(e));
+    }
+    if (message.total !== undefined) {
+      obj.total = CostTotal.toJSON(message.total);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CostReport>): CostReport {
+    return CostReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CostReport>): CostReport {
+    const message = createBaseCostReport();
+    message.runs = object.runs?.map((e) => RunCost.fromPartial(e)) || [];
+    message.byAgent = object.byAgent?.map((e) => CostTotal.fromPartial(e)) || [];
+    message.byModel = object.byModel?.map((e) => CostTotal.fromPartial(e)) || [];
+    message.total = (object.total !== undefined && object.total !== null)
+      ? CostTotal.fromPartial(object.total)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetMetricsRequest(): GetMetricsRequest {
+  return {};
+}
+
+export const GetMetricsRequest: MessageFns<GetMetricsRequest> = {
+  encode(_: GetMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetMetricsRequest {
+    return {};
+  },
+
+  toJSON(_: GetMetricsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMetricsRequest>): GetMetricsRequest {
+    return GetMetricsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetMetricsRequest>): GetMetricsRequest {
+    const message = createBaseGetMetricsRequest();
+    return message;
+  },
+};
+
+function createBaseMetricsStatusCount(): MetricsStatusCount {
+  return { status: "", runs: 0 };
+}
+
+export const MetricsStatusCount: MessageFns<MetricsStatusCount> = {
+  encode(message: MetricsStatusCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.runs !== 0) {
+      writer.uint32(16).int64(message.runs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MetricsStatusCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMetricsStatusCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.runs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MetricsStatusCount {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
+    };
+  },
+
+  toJSON(message: MetricsStatusCount): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.runs !== 0) {
+      obj.runs = Math.round(message.runs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MetricsStatusCount>): MetricsStatusCount {
+    return MetricsStatusCount.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MetricsStatusCount>): MetricsStatusCount {
+    const message = createBaseMetricsStatusCount();
+    message.status = object.status ?? "";
+    message.runs = object.runs ?? 0;
+    return message;
+  },
+};
+
+function createBaseMetricsGroup(): MetricsGroup {
+  return { key: "", runs: 0, byStatus: [], costUsd: 0, tokens: 0, p50DurationMs: 0, p95DurationMs: 0 };
+}
+
+export const MetricsGroup: MessageFns<MetricsGroup> = {
+  encode(message: MetricsGroup, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.runs !== 0) {
+      writer.uint32(16).int64(message.runs);
+    }
+    for (const v of message.byStatus) {
+      MetricsStatusCount.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.costUsd !== 0) {
+      writer.uint32(33).double(message.costUsd);
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(40).int64(message.tokens);
+    }
+    if (message.p50DurationMs !== 0) {
+      writer.uint32(48).int64(message.p50DurationMs);
+    }
+    if (message.p95DurationMs !== 0) {
+      writer.uint32(56).int64(message.p95DurationMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MetricsGroup {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMetricsGroup();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.runs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.byStatus.push(MetricsStatusCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.costUsd = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.tokens = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.p50DurationMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.p95DurationMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MetricsGroup {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
+      byStatus: globalThis.Array.isArray(object?.byStatus)
+        ? object.byStatus.map((e: any) => MetricsStatusCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.by_status)
+        ? object.by_status.map((e: any) => MetricsStatusCount.fromJSON(e))
+        : [],
+      costUsd: isSet(object.costUsd)
+        ? globalThis.Number(object.costUsd)
+        : isSet(object.cost_usd)
+        ? globalThis.Number(object.cost_usd)
+        : 0,
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
+      p50DurationMs: isSet(object.p50DurationMs)
+        ? globalThis.Number(object.p50DurationMs)
+        : isSet(object.p50_duration_ms)
+        ? globalThis.Number(object.p50_duration_ms)
+        : 0,
+      p95DurationMs: isSet(object.p95DurationMs)
+        ? globalThis.Number(object.p95DurationMs)
+        : isSet(object.p95_duration_ms)
+        ? globalThis.Number(object.p95_duration_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: MetricsGroup): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.runs !== 0) {
+      obj.runs = Math.round(message.runs);
+    }
+    if (message.byStatus?.length) {
+      obj.byStatus = message.byStatus.map((e) => MetricsStatusCount.toJSON(e));
+    }
+    if (message.costUsd !== 0) {
+      obj.costUsd = floatToJson(message.costUsd);
+    }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
+    if (message.p50DurationMs !== 0) {
+      obj.p50DurationMs = Math.round(message.p50DurationMs);
+    }
+    if (message.p95DurationMs !== 0) {
+      obj.p95DurationMs = Math.round(message.p95DurationMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MetricsGroup>): MetricsGroup {
+    return MetricsGroup.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MetricsGroup>): MetricsGroup {
+    const message = createBaseMetricsGroup();
+    message.key = object.key ?? "";
+    message.runs = object.runs ?? 0;
+    message.byStatus = object.byStatus?.map((e) => MetricsStatusCount.fromPartial(e)) || [];
+    message.costUsd = object.costUsd ?? 0;
+    message.tokens = object.tokens ?? 0;
+    message.p50DurationMs = object.p50DurationMs ?? 0;
+    message.p95DurationMs = object.p95DurationMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseMetricsReport(): MetricsReport {
+  return { total: undefined, byAgent: [] };
+}
+
+export const MetricsReport: MessageFns<MetricsReport> = {
+  encode(message: MetricsReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.total !== undefined) {
+      MetricsGroup.encode(message.total, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.byAgent) {
+      MetricsGroup.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MetricsReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMetricsReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.total = MetricsGroup.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.byAgent.push(MetricsGroup.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MetricsReport {
+    return {
+      total: isSet(object.total) ? MetricsGroup.fromJSON(object.total) : undefined,
+      byAgent: globalThis.Array.isArray(object?.byAgent)
+        ? object.byAgent.map((e: any) => MetricsGroup.fromJSON(e))
+        : globalThis.Array.isArray(object?.by_agent)
+        ? object.by_agent.map((e: any) => MetricsGroup.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MetricsReport): unknown {
+    const obj: any = {};
+    if (message.total !== undefined) {
+      obj.total = MetricsGroup.toJSON(message.total);
+    }
+    if (message.byAgent?.length) {
+      obj.byAgent = message.byAgent.map((e) => MetricsGroup.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MetricsReport>): MetricsReport {
+    return MetricsReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MetricsReport>): MetricsReport {
+    const message = createBaseMetricsReport();
+    message.total = (object.total !== undefined && object.total !== null)
+      ? MetricsGroup.fromPartial(object.total)
+      : undefined;
+    message.byAgent = object.byAgent?.map((e) => MetricsGroup.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Client-facing API of the coordinator, used by the pancode CLI and the MCP server.
  * Every call needs `authorization: Bearer <client token>` metadata.
@@ -6859,6 +7894,26 @@ export const ClientServiceService = {
     responseSerialize: (value: StopRunResponse): Buffer => Buffer.from(StopRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StopRunResponse => StopRunResponse.decode(value),
   },
+  /** Per-run cost breakdown (run, agent, model, tokens, cost) with totals by agent and by model. */
+  getCost: {
+    path: "/pancode.v1.ClientService/GetCost" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetCostRequest): Buffer => Buffer.from(GetCostRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetCostRequest => GetCostRequest.decode(value),
+    responseSerialize: (value: CostReport): Buffer => Buffer.from(CostReport.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CostReport => CostReport.decode(value),
+  },
+  /** Runs by status, total cost and tokens, p50/p95 duration, overall and per agent. */
+  getMetrics: {
+    path: "/pancode.v1.ClientService/GetMetrics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMetricsRequest): Buffer => Buffer.from(GetMetricsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMetricsRequest => GetMetricsRequest.decode(value),
+    responseSerialize: (value: MetricsReport): Buffer => Buffer.from(MetricsReport.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MetricsReport => MetricsReport.decode(value),
+  },
 } as const;
 
 export interface ClientServiceServer extends UntypedServiceImplementation {
@@ -6911,6 +7966,10 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   listChains: handleUnaryCall<ListChainsRequest, ListChainsResponse>;
   /** Stops a run, or every run of a batch or chain (which then starts nothing more). Already finished: says so. */
   stopRun: handleUnaryCall<StopRunRequest, StopRunResponse>;
+  /** Per-run cost breakdown (run, agent, model, tokens, cost) with totals by agent and by model. */
+  getCost: handleUnaryCall<GetCostRequest, CostReport>;
+  /** Runs by status, total cost and tokens, p50/p95 duration, overall and per agent. */
+  getMetrics: handleUnaryCall<GetMetricsRequest, MetricsReport>;
 }
 
 export interface ClientServiceClient extends Client {
@@ -7292,6 +8351,38 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StopRunResponse) => void,
+  ): ClientUnaryCall;
+  /** Per-run cost breakdown (run, agent, model, tokens, cost) with totals by agent and by model. */
+  getCost(
+    request: GetCostRequest,
+    callback: (error: ServiceError | null, response: CostReport) => void,
+  ): ClientUnaryCall;
+  getCost(
+    request: GetCostRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CostReport) => void,
+  ): ClientUnaryCall;
+  getCost(
+    request: GetCostRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CostReport) => void,
+  ): ClientUnaryCall;
+  /** Runs by status, total cost and tokens, p50/p95 duration, overall and per agent. */
+  getMetrics(
+    request: GetMetricsRequest,
+    callback: (error: ServiceError | null, response: MetricsReport) => void,
+  ): ClientUnaryCall;
+  getMetrics(
+    request: GetMetricsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MetricsReport) => void,
+  ): ClientUnaryCall;
+  getMetrics(
+    request: GetMetricsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MetricsReport) => void,
   ): ClientUnaryCall;
 }
 

@@ -59,6 +59,19 @@ CREATE TABLE "group_receipts" (
 	CONSTRAINT "group_receipts_group_id_unique" UNIQUE("group_id")
 );
 --> statement-breakpoint
+CREATE TABLE "run_usage" (
+	"run_id" text PRIMARY KEY NOT NULL,
+	"attempt" integer NOT NULL,
+	"turns" integer DEFAULT 0 NOT NULL,
+	"current_tool" text DEFAULT '' NOT NULL,
+	"input_tokens" bigint DEFAULT 0 NOT NULL,
+	"output_tokens" bigint DEFAULT 0 NOT NULL,
+	"cache_read_tokens" bigint DEFAULT 0 NOT NULL,
+	"cache_write_tokens" bigint DEFAULT 0 NOT NULL,
+	"cost_usd" numeric(12, 6),
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "input_tokens" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "output_tokens" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "parent_run_id" text DEFAULT '' NOT NULL;--> statement-breakpoint
@@ -67,6 +80,7 @@ ALTER TABLE "runs" ADD COLUMN "task_hash" text DEFAULT '' NOT NULL;--> statement
 ALTER TABLE "runs" ADD COLUMN "batch_id" text;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "chain_id" text;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "step" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "run_usage" ADD CONSTRAINT "run_usage_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_log_category_idx" ON "audit_log" USING btree ("category","seq");--> statement-breakpoint
 CREATE INDEX "audit_log_run_idx" ON "audit_log" USING btree ("run_id","seq");--> statement-breakpoint
 CREATE INDEX "batches_created_at_idx" ON "batches" USING btree ("created_at" DESC NULLS LAST);--> statement-breakpoint
