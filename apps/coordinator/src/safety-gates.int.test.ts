@@ -123,6 +123,12 @@ describe("gate 6: paths named in the task", () => {
     const answer = await client.dispatch(request("touch src/new-file.ts"));
     expect(answer.run?.status).toBe("pending");
     expect(answer.warnings).toEqual(['path "src/new-file.ts" named in the task does not exist in the workspace']);
+    // A safety decision: on record next to the admission.
+    const entries = await client.listAudit({ runId: answer.run?.id ?? "" });
+    expect(entries.map((e) => [e.category, e.action])).toEqual([
+      ["safety", "path_warning"],
+      ["dispatch", "admitted"],
+    ]);
   });
 });
 
@@ -181,6 +187,8 @@ describe("gate 7: loop detection", () => {
     await ended("shell", task, "error");
     const warned = await client.dispatch(request(task));
     expect(warned.warnings.join("\n")).toMatch(/agent "shell" failed 3 times in a row on this task/);
+    const audited = await client.listAudit({ category: "safety", runId: warned.run?.id ?? "" });
+    expect(audited.map((e) => e.action)).toEqual(["loop_warning"]);
     // Another agent and another task are counted apart.
     expect((await client.dispatch(request(`${task} again`))).warnings).toEqual([]);
     await ended("shell", task, "error");

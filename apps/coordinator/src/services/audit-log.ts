@@ -22,6 +22,11 @@ export function admittedEntry(run: RunRow, estimateUsd: number, warnings: readon
   };
 }
 
+/** A safety gate's warning on an admitted run (a missing path, an agent failing the same task again). */
+export function safetyWarningEntry(run: RunRow, action: string, message: string): NewAuditEntry {
+  return { category: "safety", action, runId: run.id, actor: run.submitter, message, data: { agent: run.agent } };
+}
+
 /** The entry of a claim: a new attempt started on `workerId`. */
 export function startedEntry(run: RunRow, workerId: string): NewAuditEntry {
   return {

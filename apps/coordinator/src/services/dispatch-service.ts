@@ -14,7 +14,7 @@ import {
   gateOf,
   REFUSAL_PREFIX,
 } from "./admission.js";
-import { type AuditLog, admittedEntry } from "./audit-log.js";
+import { type AuditLog, admittedEntry, safetyWarningEntry } from "./audit-log.js";
 import { type BudgetService, refusal } from "./budget-service.js";
 import { checkLoop, DEFAULT_LOOP_THRESHOLDS, type LoopThresholds, taskHashOf } from "./loop-detector.js";
 import { checkPaths } from "./path-check.js";
@@ -164,12 +164,14 @@ export class DispatchService {
     }
     // Gate 6: only a task that names paths costs a look at the workspace's files.
     const trees = this.deps.trees;
-    warnings.push(
-      ...(await checkPaths(input.task, async () => {
-        if (!trees) return { files: new Map(), isDirectory: () => true, readLink: async () => "" };
-        return trees.load({ ...input.workspace, bundleDigest: await this.checkWorkspaceBlobs(input) });
-      })),
-    );
+    // Warnings of the safety gates are safety decisions: each gets its own audit entry with the admission.
+    const safetyWarnings: { action: string; message: string }[] = [];
+    for (const message of await checkPaths(input.task, async () => {
+      if (!trees) return { files: new Map(), isDirectory: () => true, readLink: async () => "" };
+      return trees.load({ ...input.workspace, bundleDigest: await this.checkWorkspaceBlobs(input) });
+    })) {
+      safetyWarnings.push({ action: "path_warning", message });
+    }
     // Gate 7: scope (needs the agent; an unknown one is gate 9's to report), then loop detection.
     const safety = sessionSafety(input.safety ?? "", parent?.spec.safety);
     if (known) checkScope(known, safety);
@@ -179,7 +181,8 @@ export class DispatchService {
       input.task,
       this.deps.loop ?? DEFAULT_LOOP_THRESHOLDS,
     );
-    if (loopWarning) warnings.push(loopWarning);
+    if (loopWarning) safetyWarnings.push({ action: "loop_warning", message: loopWarning });
+    warnings.push(...safetyWarnings.map((w) => w.message));
     // Gate 8 needs only the agent's name (and the model, when known) to estimate.
     const estimateUsd = await this.deps.budget.estimate(agentName, input.model, agents);
     await this.deps.budget.check(estimateUsd);
@@ -222,7 +225,10 @@ export class DispatchService {
       },
       estimateUsd,
       // Recorded in the run's insert transaction: no run exists without its admission on record.
-      (run) => admittedEntry(run, estimateUsd, warnings),
+      (run) => [
+        admittedEntry(run, estimateUsd, warnings),
+        ...safetyWarnings.map((w) => safetyWarningEntry(run, w.action, w.message)),
+      ],
     );
     if (!reserved.ok) throw refusal(reserved.budget, estimateUsd);
     const run = reserved.run;

@@ -26,10 +26,15 @@ export interface NewAuditEntry {
 }
 
 /**
- * The audit entry of a run's state change, built from the changed row. Queries that take one append it in the
- * same transaction as the change: both commit, or neither does.
+ * The audit entry (or entries, in order) of a run's state change, built from the changed row. Queries that take
+ * one append it in the same transaction as the change: both commit, or neither does.
  */
-export type AuditFor = (run: RunRow) => NewAuditEntry;
+export type AuditFor = (run: RunRow) => NewAuditEntry | readonly NewAuditEntry[];
+
+/** Appends the entries an {@link AuditFor} built, in order, inside the caller's transaction. */
+export async function appendAuditFor(db: DbHandle, entries: NewAuditEntry | readonly NewAuditEntry[]): Promise<void> {
+  for (const entry of Array.isArray(entries) ? entries : [entries]) await appendAudit(db, entry as NewAuditEntry);
+}
 
 /** Filter of {@link listAudit}; entries come newest first. */
 export interface AuditFilter {

@@ -3,7 +3,7 @@ import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { BudgetRow, NewRun, RunRow } from "../rows.js";
 import { budget, runs } from "../schema/index.js";
-import { type AuditFor, appendAudit, type NewAuditEntry } from "./audit.js";
+import { type AuditFor, appendAudit, appendAuditFor, type NewAuditEntry } from "./audit.js";
 import { isUniqueViolation } from "./db-errors.js";
 import { toRunRow } from "./mappers.js";
 
@@ -90,7 +90,7 @@ export async function insertRunWithReservation(
         .returning();
       if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
       const run = toRunRow(inserted);
-      if (audit) await appendAudit(tx, audit(run));
+      if (audit) await appendAuditFor(tx, audit(run));
       return { ok: true as const, run };
     });
   } catch (err) {

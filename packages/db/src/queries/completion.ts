@@ -3,7 +3,7 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
-import { type AuditFor, appendAudit } from "./audit.js";
+import { type AuditFor, appendAuditFor } from "./audit.js";
 import { settleRun } from "./budget.js";
 import { toRunRow } from "./mappers.js";
 
@@ -69,7 +69,7 @@ export async function completeRun(db: DbHandle, options: CompleteRunOptions): Pr
       // Same transaction as the terminal transition, which only one caller can win: settled exactly once.
       await settleRun(tx, options.runId);
       const run = toRunRow({ ...done, reservedUsd: 0 });
-      if (options.audit) await appendAudit(tx, options.audit(run));
+      if (options.audit) await appendAuditFor(tx, options.audit(run));
       return { ok: true as const, run };
     }
     const [row] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, options.runId));
@@ -123,7 +123,7 @@ export async function finishRun(db: DbHandle, options: FinishRunOptions): Promis
     // The run is charged what it spent so far (its stored cost) and its reservation is released.
     await settleRun(tx, options.runId);
     const run = toRunRow({ ...row, reservedUsd: 0 });
-    if (options.audit) await appendAudit(tx, options.audit(run));
+    if (options.audit) await appendAuditFor(tx, options.audit(run));
     return run;
   });
 }

@@ -3,7 +3,7 @@ import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
-import { type AuditFor, appendAudit } from "./audit.js";
+import { type AuditFor, appendAuditFor } from "./audit.js";
 import { toRunRow } from "./mappers.js";
 
 /** Options of {@link claimRun}. */
@@ -56,7 +56,7 @@ export async function claimRun(db: DbHandle, options: ClaimRunOptions): Promise<
       .returning();
     if (claimed) {
       const run = toRunRow(claimed);
-      if (options.audit) await appendAudit(tx, options.audit(run));
+      if (options.audit) await appendAuditFor(tx, options.audit(run));
       return { ok: true as const, run };
     }
     const [existing] = await tx
