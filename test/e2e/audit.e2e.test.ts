@@ -104,6 +104,13 @@ describe("pancode audit", () => {
       source: "default",
       allows: { dispatch: true, writingAgents: true },
       summary: "dispatch any agent",
+      // cluster.cli runs every command with PANCODE_SAFETY=full-auto.
+      safety: {
+        level: "full-auto",
+        source: "env",
+        allows: { readOnlyAgents: true, fileEditAgents: true, programAgents: true },
+        summary: "any agent, also those that run programs (shell tools, command runtime)",
+      },
     });
     const review = await cluster.cli(["mode"], { cwd: repo.dir, env: { PANCODE_MODE: "review" } });
     expect(review.stdout).toMatch(/^mode: +review \(PANCODE_MODE\)$/m);

@@ -54,18 +54,20 @@ describe("pancode mcp", () => {
     const client = await connectClient();
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(
-        expect.arrayContaining([
-          "dispatch_agent",
-          "list_runs",
-          "get_run",
-          "get_budget",
-          "set_budget",
-          "list_agents",
-          "get_receipt",
-          "verify_receipt",
-        ]),
-      );
+      expect(tools.map((t) => t.name)).toEqual([
+        "dispatch_agent",
+        "batch_dispatch",
+        "dispatch_chain",
+        "list_runs",
+        "get_run",
+        "stop_run",
+        "get_budget",
+        "set_budget",
+        "list_agents",
+        "get_receipt",
+        "verify_receipt",
+        "audit",
+      ]);
       const progress: string[] = [];
       const result = await call(
         client,
@@ -95,12 +97,73 @@ describe("pancode mcp", () => {
     }
   });
 
-  it("returns a refused dispatch as a tool error with the one-line message (mode from PANCODE_MODE)", async () => {
+  it("runs a chain whose step 2 sees step 1's output and files, merges it, then stops and audits", async () => {
+    const client = await connectClient();
+    try {
+      const progress: string[] = [];
+      const result = await call(
+        client,
+        "dispatch_chain",
+        {
+          steps: [
+            { agent: "shell", task: "echo plan-alpha; echo one > c1.txt" },
+            { agent: "shell", task: 'test -f c1.txt && echo "two saw $INPUT" > c2.txt && echo built' },
+          ],
+        },
+        progress,
+      );
+      expect(result.isError, result.content[0]?.text).toBeFalsy();
+      const chain = JSON.parse(result.content[0]?.text ?? "{}");
+      expect(chain).toMatchObject({ kind: "chain", status: "done", failedStep: null, counts: { done: 2 } });
+      expect(chain.runs[1].task).toBe('test -f c1.txt && echo "two saw plan-alpha" > c2.txt && echo built');
+      expect(chain.merge.outcome).toBe("clean");
+      expect(await readFile(join(repo.dir, "c1.txt"), "utf8")).toBe("one\n");
+      expect(await readFile(join(repo.dir, "c2.txt"), "utf8")).toBe("two saw plan-alpha\n");
+      // The steps' progress came as notifications: the lines of `pancode watch --chain`.
+      expect(progress.some((m) => m.startsWith(chain.runs[1].runId.slice(0, 8)) && /\bdone\b/.test(m))).toBe(true);
+
+      const stopped = await call(client, "stop_run", { run_id: chain.runs[0].runId });
+      expect(stopped.isError, stopped.content[0]?.text).toBeFalsy();
+      expect(JSON.parse(stopped.content[0]?.text ?? "{}")).toMatchObject({
+        alreadyFinished: true,
+        status: "done",
+        message: `run ${chain.runs[0].runId} already finished (done)`,
+      });
+
+      const batch = JSON.parse(
+        (
+          await call(client, "batch_dispatch", {
+            tasks: [{ task: "echo b1 > b1.txt" }, { task: "echo b2 > b2.txt" }],
+            agent: "shell",
+          })
+        ).content[0]?.text ?? "{}",
+      );
+      expect(batch).toMatchObject({ status: "done", tasks: 2, counts: { done: 2 } });
+      expect(batch.merges.map((m: { outcome: string }) => m.outcome)).toEqual(["clean", "clean"]);
+      expect(await readFile(join(repo.dir, "b2.txt"), "utf8")).toBe("b2\n");
+
+      const audit = JSON.parse(
+        (await call(client, "audit", { filter: `run:${chain.runs[0].runId}` })).content[0]?.text ?? "",
+      );
+      expect(audit.entries.length).toBeGreaterThan(0);
+      expect(audit.entries.every((e: { runId: string }) => e.runId === chain.runs[0].runId)).toBe(true);
+      const verified = JSON.parse((await call(client, "audit", { verify: true })).content[0]?.text ?? "");
+      expect(verified).toMatchObject({ ok: true, brokenSeq: null });
+      expect(verified.entries).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("returns a refused dispatch or chain as a tool error with the one-line message (mode from PANCODE_MODE)", async () => {
     const client = await connectClient({ PANCODE_MODE: "plan" });
     try {
       const result = await call(client, "dispatch_agent", { task: "echo no > no.txt", agent: "shell" });
       expect(result.isError).toBe(true);
       expect(result.content[0]?.text).toBe("Dispatch blocked: dispatch is disabled in Plan mode (use --mode build)");
+      const chain = await call(client, "dispatch_chain", { steps: [{ agent: "shell", task: "echo no > no.txt" }] });
+      expect(chain.isError).toBe(true);
+      expect(chain.content[0]?.text).toMatch(/^Dispatch blocked: .*Plan mode/);
       const unknown = await call(client, "get_run", { run_id: "ffffffff" });
       expect(unknown.isError).toBe(true);
       expect(unknown.content[0]?.text).toMatch(/^no run with id or prefix "ffffffff"/);

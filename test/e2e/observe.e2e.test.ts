@@ -240,3 +240,79 @@ describe("cost and metrics", () => {
     expect(text).toMatch(/pancode_queue_depth(\{[^}]*\})? 0/);
   });
 });
+
+// Last in the file: the runs these start are not counted by the metrics above.
+describe("pancode watch --batch and --chain", () => {
+  const startBatch = async (...tasks: string[]) => {
+    const args = ["batch", ...tasks.flatMap((t) => ["--task", t]), "--agent", "shell", "--isolate", "--json"];
+    const started = await cluster.cli(args, { cwd: repo.dir });
+    expect(started.code, started.stderr).toBe(0);
+    return JSON.parse(started.stdout).batchId as string;
+  };
+
+  it("draws the batch's runs with a progress bar in place on a terminal until it reaches 2/2, exit 0", async () => {
+    const batchId = await startBatch("sleep 1; echo one", "sleep 1; echo two");
+    const { code, output } = await cliInPty(["watch", "--batch", batchId]);
+    expect(code, output).toBe(0);
+    // In place: the cursor goes back up over the group line and both run lines of the previous frame.
+    expect(output).toContain("\u001b[3F\u001b[2K");
+    const bars = output.split("\u001b[2K").filter((f) => f.startsWith(`batch ${batchId.slice(0, 8)}`));
+    expect(bars.length).toBeGreaterThan(0);
+    expect(bars.at(-1)).toMatch(/^batch \w{8} done {2}\[#{24}\] 2\/2 ended/);
+    const runLines = output.split("\u001b[2K").filter((f) => /^\w{8} {2}shell /.test(f));
+    expect(new Set(runLines.map((l) => l.slice(0, 8))).size).toBe(2);
+  });
+
+  it("prints plain lines when piped: each run's changes and the bar as it moves, ending done 2/2", async () => {
+    const batchId = await startBatch("sleep 1; echo three", "sleep 1; echo four");
+    const watched = await cluster.cli(["watch", "--batch", batchId.slice(0, 8)], { cwd: repo.dir, timeoutMs: 60_000 });
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout).not.toContain("\u001b[");
+    const lines = watched.stdout.trim().split("\n");
+    const bars = lines.filter((l) => l.startsWith("batch "));
+    expect(bars.at(-1)).toMatch(/^batch \w{8} done {2}\[#{24}\] 2\/2 ended$/);
+    expect(new Set(bars).size).toBe(bars.length);
+    const finals = lines.filter((l) => /^\w{8} {2}shell +done /.test(l));
+    expect(finals).toHaveLength(2);
+  });
+
+  it("batch --wait shows the same live view on stderr of a terminal, then merges each patch", async () => {
+    const { code, output } = await cliInPty([
+      "batch",
+      "--task",
+      "sleep 1 && echo a > batch-a.txt",
+      "--task",
+      "sleep 1 && echo b > batch-b.txt",
+      "--agent",
+      "shell",
+      "--wait",
+    ]);
+    expect(code, output).toBe(0);
+    // In place: the cursor goes back up over the group line and both run lines of the previous frame.
+    expect(output).toContain("\u001b[3F\u001b[2K");
+    expect(output).toMatch(/batch \w{8} done {2}\[#{24}\] 2\/2 ended/);
+    expect(output.match(/merged 1 file\(s\):/g)).toHaveLength(2);
+    expect(output).toMatch(/batch \S+ done: 2 done/);
+  });
+
+  it("chain --wait on a terminal shows the current step of all, and watch --chain of the ended chain exits 0", async () => {
+    const { code, output } = await cliInPty([
+      "chain",
+      "--step",
+      "shell:sleep 2 && echo one > chain.txt",
+      "--step",
+      "shell:echo two >> chain.txt",
+      "--wait",
+    ]);
+    expect(code, output).toBe(0);
+    // In place: the cursor goes back up over the group line and both run lines of the previous frame.
+    expect(output).toContain("\u001b[3F\u001b[2K");
+    expect(output).toMatch(/chain \w{8} step 1\/2 running/);
+    expect(output).toMatch(/chain \w{8} step 2\/2 done {2}\[#{24}\] 2\/2 ended/);
+    const chainId = output.match(/chain (\S+) done \(2 step\(s\)/)?.[1] ?? "";
+    expect(chainId).not.toBe("");
+    const watched = await cluster.cli(["watch", "--chain", chainId], { cwd: repo.dir, timeoutMs: 30_000 });
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stdout.trim().split("\n").at(-1)).toMatch(/^chain \w{8} step 2\/2 done {2}\[#{24}\] 2\/2 ended$/);
+  });
+});

@@ -1,4 +1,5 @@
 import type { BatchInfo, ChainInfo, StatusCount } from "@pancode/proto";
+import type { MergeBackResult } from "./merge-back.js";
 import { runJson } from "./output.js";
 
 function countsJson(counts: readonly StatusCount[]): Record<string, number> {
@@ -48,6 +49,21 @@ export function chainJson(chain: ChainInfo) {
     receiptId: chain.receiptId,
     runs: chain.runs.map(runJson),
   };
+}
+
+/** The stable JSON shape of a merge-back (`--json`, MCP results). */
+export function mergeJson(merge: MergeBackResult) {
+  return { outcome: merge.report.outcome, files: merge.report.files, savedPatch: merge.savedPatch || null };
+}
+
+/** `pancode batch --wait --json`: the batch with the merges of its runs, in the order they were merged. */
+export function batchResultJson(batch: BatchInfo, merges: readonly { runId: string; merge: MergeBackResult }[]) {
+  return { ...batchJson(batch), merges: merges.map((m) => ({ runId: m.runId, ...mergeJson(m.merge) })) };
+}
+
+/** `pancode chain --wait --json`: the chain with the merge of its combined changes (null when nothing merged). */
+export function chainResultJson(chain: ChainInfo, merge: MergeBackResult | undefined) {
+  return { ...chainJson(chain), merge: merge ? mergeJson(merge) : null };
 }
 
 /** "3 done, 1 error, 2 running" */

@@ -25,11 +25,18 @@ export interface Submission {
   safety: string;
 }
 
-/** Snapshots and uploads the working state once for every run of a batch or chain, like `dispatch` does. */
-export async function prepareSubmission(api: ClientApi, options: SubmitOptions): Promise<Submission> {
+/**
+ * Snapshots and uploads the working state of the repository at `cwd` once for every run of a batch or chain, like
+ * `dispatch` does; mode and safety default to PANCODE_MODE and PANCODE_SAFETY. The MCP server passes its own `cwd`.
+ */
+export async function prepareSubmission(
+  api: ClientApi,
+  options: SubmitOptions,
+  cwd: string = process.cwd(),
+): Promise<Submission> {
   const maxCostUsd = parseMaxCost(options.maxCost);
   const safety = sessionSafety(options.safety);
-  const workspace = await uploadWorkspace(api, process.cwd());
+  const workspace = await uploadWorkspace(api, cwd);
   return {
     isolate: Boolean(options.isolate),
     workspace: workspace.ref,

@@ -1,4 +1,4 @@
-import type { AuditEntry } from "@pancode/proto";
+import type { AuditEntry, VerifyAuditResponse } from "@pancode/proto";
 import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
@@ -36,7 +36,8 @@ export interface AuditVerifyJson {
   headHash: string | null;
 }
 
-function entryJson(e: AuditEntry): AuditEntryJson {
+/** One entry as `pancode audit --json` and the MCP server's `audit` show it. */
+export function auditEntryJson(e: AuditEntry): AuditEntryJson {
   let data: Record<string, unknown> = {};
   try {
     data = JSON.parse(e.dataJson || "{}") as Record<string, unknown>;
@@ -72,6 +73,18 @@ export function parseAuditFilter(filter: string | undefined): { category?: strin
   return { category: filter };
 }
 
+/** The outcome of walking the hash chain as `pancode audit verify --json` and the MCP server's `audit` show it. */
+export function auditVerifyJson(v: VerifyAuditResponse): AuditVerifyJson {
+  return {
+    ok: v.ok,
+    entries: v.entries,
+    brokenSeq: v.ok ? null : v.brokenSeq,
+    reason: v.ok ? null : v.reason,
+    message: v.ok ? `audit chain OK (${v.entries} entries)` : v.message,
+    headHash: v.ok ? v.headHash : null,
+  };
+}
+
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return 50;
   const n = Number(text);
@@ -91,7 +104,7 @@ export async function auditCommand(
   try {
     const entries = await api.listAudit(query);
     if (options.json) {
-      printJson({ entries: entries.map(entryJson) });
+      printJson({ entries: entries.map(auditEntryJson) });
       return EXIT.ok;
     }
     if (entries.length === 0) {
@@ -119,17 +132,8 @@ export async function auditVerifyCommand(options: { json?: boolean }): Promise<n
   const api = connect();
   try {
     const v = await api.verifyAudit();
-    if (options.json) {
-      const out: AuditVerifyJson = {
-        ok: v.ok,
-        entries: v.entries,
-        brokenSeq: v.ok ? null : v.brokenSeq,
-        reason: v.ok ? null : v.reason,
-        message: v.ok ? `audit chain OK (${v.entries} entries)` : v.message,
-        headHash: v.ok ? v.headHash : null,
-      };
-      printJson(out);
-    } else if (v.ok) {
+    if (options.json) printJson(auditVerifyJson(v));
+    else if (v.ok) {
       process.stdout.write(`audit chain OK (${v.entries} entries)\n`);
       if (v.headHash) process.stdout.write(`head ${v.headHash}\n`);
     } else {

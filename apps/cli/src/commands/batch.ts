@@ -1,15 +1,19 @@
 import { readFile } from "node:fs/promises";
-import type { BatchItem, RunInfo } from "@pancode/proto";
+import type { BatchItem } from "@pancode/proto";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, type MergeBackResult, mergeBack } from "../merge-back.js";
-import { batchJson, formatCounts } from "../orchestration-json.js";
-import { waitForBatch } from "../orchestration-wait.js";
+import { formatMergeReport } from "../merge-back.js";
+import { followBatch } from "../orchestration-follow.js";
+import { batchJson, batchResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
 import { prepareSubmission, type SubmitOptions } from "../submission.js";
+import { watchBatch } from "../watch/watch-group.js";
+
+/** Runs at once, and pause between two starts (ms), when the caller does not say. */
+export const BATCH_DEFAULTS = { concurrency: 4, staggerMs: 150 } as const;
 
 interface BatchOptions extends SubmitOptions {
   task?: string[];
@@ -89,8 +93,8 @@ export async function batchItems(target: string | undefined, options: BatchOptio
 export async function batchCommand(target: string | undefined, options: BatchOptions): Promise<number> {
   if (options.agent && options.team) throw new UsageError("give --agent or --team, not both");
   const items = await batchItems(target, options);
-  const concurrency = intOption("concurrency", options.concurrency, 4, 1, 64);
-  const staggerMs = intOption("stagger-ms", options.staggerMs, 150, 0, 60_000);
+  const concurrency = intOption("concurrency", options.concurrency, BATCH_DEFAULTS.concurrency, 1, 64);
+  const staggerMs = intOption("stagger-ms", options.staggerMs, BATCH_DEFAULTS.staggerMs, 0, 60_000);
   const api = connect();
   try {
     const submission = await prepareSubmission(api, options);
@@ -104,27 +108,31 @@ export async function batchCommand(target: string | undefined, options: BatchOpt
       }
       return EXIT.ok;
     }
-    const merges: { runId: string; merge: MergeBackResult }[] = [];
-    const final = await waitForBatch(api, batch.id, {
-      progress: !options.json,
-      onRunEnded: async (run: RunInfo) => {
-        if (run.status !== "done" || run.isolate || !run.patch || run.patch.bytes === 0) return;
-        const merge = await mergeBack(api, run, process.cwd());
-        merges.push({ runId: run.id, merge });
-        if (!options.json) process.stdout.write(`run ${shortId(run.id)} (${run.agent}): ${formatMergeReport(merge)}\n`);
+    // On a terminal, the live view of `pancode watch --batch` on stderr; otherwise the plain lines scripts read.
+    const live = process.stderr.isTTY === true && !options.json;
+    // A merge report written to the same terminal while the view redraws would break its cursor arithmetic.
+    const deferred: string[] = [];
+    const stopView = new AbortController();
+    const view = live ? watchBatch(api, batch.id, { out: process.stderr, signal: stopView.signal }) : undefined;
+    // The view only shows progress; followBatch decides the outcome and merges, so a failed view ends quietly.
+    const viewed = view?.catch(() => undefined);
+    const { batch: final, merges } = await followBatch(api, batch.id, process.cwd(), {
+      progress: !options.json && !live,
+      onRunEnded: (run, merge) => {
+        if (merge && !options.json) {
+          const line = `run ${shortId(run.id)} (${run.agent}): ${formatMergeReport(merge)}\n`;
+          if (live && process.stdout.isTTY) deferred.push(line);
+          else process.stdout.write(line);
+        }
       },
+    }).catch((err: unknown) => {
+      stopView.abort();
+      throw err;
     });
-    if (options.json) {
-      printJson({
-        ...batchJson(final),
-        merges: merges.map((m) => ({
-          runId: m.runId,
-          outcome: m.merge.report.outcome,
-          files: m.merge.report.files,
-          savedPatch: m.merge.savedPatch || null,
-        })),
-      });
-    } else {
+    await viewed;
+    for (const line of deferred) process.stdout.write(line);
+    if (options.json) printJson(batchResultJson(final, merges));
+    else {
       process.stdout.write(
         `batch ${final.id} ${final.status}: ${formatCounts(final.counts)} (${formatCost(final.costUsd)})${final.error ? `; ${final.error}` : ""}\n`,
       );

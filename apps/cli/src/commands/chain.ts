@@ -5,11 +5,12 @@ import { parse as parseYaml } from "yaml";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, type MergeBackResult, mergeBackSteps } from "../merge-back.js";
-import { chainJson, formatCounts } from "../orchestration-json.js";
-import { waitForChain } from "../orchestration-wait.js";
+import { formatMergeReport } from "../merge-back.js";
+import { followChain } from "../orchestration-follow.js";
+import { chainJson, chainResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
 import { prepareSubmission, type SubmitOptions } from "../submission.js";
+import { watchChain } from "../watch/watch-group.js";
 
 interface ChainOptions extends SubmitOptions {
   step?: string[];
@@ -66,17 +67,15 @@ export async function finishChainCommand(api: ClientApi, chain: ChainInfo, optio
     }
     return EXIT.ok;
   }
-  const final = await waitForChain(api, chain.id, { progress: !options.json });
-  let merge: MergeBackResult | undefined;
-  const changed = final.runs.some((r) => r.status === "done" && r.patch && r.patch.bytes > 0);
-  if (final.status === "done" && !final.isolate && changed) {
-    merge = await mergeBackSteps(api, final.runs, process.cwd(), `${final.kind}-${shortId(final.id)}`);
-  }
+  // On a terminal, the live view of `pancode watch --chain` on stderr; otherwise the plain lines scripts read.
+  const live = process.stderr.isTTY === true && !options.json;
+  // The view only shows progress: followChain decides the outcome (at once, once the view saw the end) and merges.
+  if (live) await watchChain(api, chain.id, { out: process.stderr }).catch(() => undefined);
+  const { chain: final, merge } = await followChain(api, chain.id, process.cwd(), {
+    progress: !options.json && !live,
+  });
   if (options.json) {
-    const mergeJson = merge
-      ? { outcome: merge.report.outcome, files: merge.report.files, savedPatch: merge.savedPatch || null }
-      : null;
-    printJson({ ...chainJson(final), merge: mergeJson });
+    printJson(chainResultJson(final, merge));
   } else {
     const verdict = final.verdict ? `, verdict ${final.verdict} after ${final.rounds} round(s)` : "";
     const why = final.error ? `: ${final.error}` : "";

@@ -1,3 +1,4 @@
+import type { ClientApi, StopRunResponse } from "@pancode/proto";
 import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
@@ -11,6 +12,26 @@ interface StopOptions {
   json?: boolean;
 }
 
+/** What to stop: a run, a batch or a chain (at most one); none = the submitter's most recent active run. */
+export interface StopTarget {
+  runId?: string;
+  batchId?: string;
+  chainId?: string;
+}
+
+/**
+ * Stops a run, batch or chain as this submitter, wherever it runs; a target that already ended stays as it is and
+ * the answer says so. What `pancode stoprun` and the MCP server's `stop_run` both do.
+ */
+export async function stopTarget(api: ClientApi, target: StopTarget): Promise<StopRunResponse> {
+  return api.stopRun({
+    runId: target.runId ?? "",
+    batchId: target.batchId ?? "",
+    chainId: target.chainId ?? "",
+    submitter: submitterName(),
+  });
+}
+
 /** `pancode stoprun [run] [--batch id] [--chain id]`: stops it wherever it runs; finished targets stay as they are. */
 export async function stoprunCommand(runId: string | undefined, options: StopOptions): Promise<number> {
   if ([runId, options.batch, options.chain].filter(Boolean).length > 1) {
@@ -18,12 +39,7 @@ export async function stoprunCommand(runId: string | undefined, options: StopOpt
   }
   const api = connect();
   try {
-    const answer = await api.stopRun({
-      runId: runId ?? "",
-      batchId: options.batch ?? "",
-      chainId: options.chain ?? "",
-      submitter: submitterName(),
-    });
+    const answer = await stopTarget(api, { runId, batchId: options.batch, chainId: options.chain });
     if (options.json) printJson(answer);
     else process.stdout.write(`${answer.message}\n`);
     return EXIT.ok;

@@ -1,20 +1,39 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
-import { EXIT } from "../exit-codes.js";
+import { EXIT, UsageError } from "../exit-codes.js";
 import { isFinal } from "../watch/run-state.js";
+import { watchBatch, watchChain } from "../watch/watch-group.js";
 import { activeRunIds, watchRuns } from "../watch/watch-runs.js";
 
+interface WatchOptions {
+  batch?: string;
+  chain?: string;
+}
+
 /**
- * `pancode watch [run]`: a live view of one run, or of every active run of the cluster until none is left. On a
- * terminal it redraws in place; piped, it prints one line per change. Ctrl-C leaves the runs running.
+ * `pancode watch [run | --batch id | --chain id]`: a live view of one run, of a batch or chain with its progress
+ * bar, or of every active run of the cluster until none is left. On a terminal it redraws in place; piped, it
+ * prints one line per change. Ctrl-C leaves the runs running.
  */
-export async function watchCommand(runId: string | undefined): Promise<number> {
+export async function watchCommand(runId: string | undefined, options: WatchOptions = {}): Promise<number> {
+  const targets = [runId, options.batch, options.chain].filter((t) => t !== undefined);
+  if (targets.length > 1) throw new UsageError("watch one thing: a run id, --batch <id> or --chain <id>");
   const api = connect();
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.once("SIGINT", onInterrupt);
   try {
+    const view = { out: process.stdout, signal: controller.signal };
+    if (options.batch !== undefined || options.chain !== undefined) {
+      const group =
+        options.batch !== undefined
+          ? await watchBatch(api, options.batch, view)
+          : await watchChain(api, options.chain ?? "", view);
+      if (controller.signal.aborted) return EXIT.ok;
+      // As for batch --wait and chain --wait: the group's outcome is the exit code.
+      return group.status === "done" ? EXIT.ok : EXIT.runFailed;
+    }
     const initial = runId ? [runId] : await activeRunIds(api);
     if (initial.length === 0 && !runId) {
       process.stdout.write("no active runs\n");
@@ -23,8 +42,7 @@ export async function watchCommand(runId: string | undefined): Promise<number> {
     const states = await watchRuns(api, {
       runIds: initial,
       discover: runId ? undefined : () => activeRunIds(api),
-      out: process.stdout,
-      signal: controller.signal,
+      ...view,
     });
     if (controller.signal.aborted) return EXIT.ok;
     // One run: its outcome is the exit code, as for dispatch --wait. All runs: watching itself succeeded.
@@ -40,7 +58,11 @@ export async function watchCommand(runId: string | undefined): Promise<number> {
 export function registerWatch(program: Command, run: CommandRunner): void {
   program
     .command("watch")
-    .description("live view of a run, or of all active runs (agent, status, elapsed, turns, tool, tokens, cost)")
+    .description(
+      "live view of a run, a batch, a chain, or all active runs (agent, status, elapsed, turns, tool, tokens, cost)",
+    )
     .argument("[run]", "run id or unique prefix (default: every active run until none is left)")
-    .action((runId: string | undefined) => run("watch", () => watchCommand(runId)));
+    .option("--batch <id>", "a batch (id or unique prefix): its runs with a progress bar, until the batch ended")
+    .option("--chain <id>", "a chain or refine loop (id or unique prefix): its steps, until it ended")
+    .action((runId: string | undefined, options: WatchOptions) => run("watch", () => watchCommand(runId, options)));
 }

@@ -6,7 +6,7 @@ import { applyRun, applyWatchItem, initialState, isFinal, type RunState } from "
 export interface WatchRunsOptions {
   /** Runs to show from the start (full ids or unique prefixes). */
   runIds: readonly string[];
-  /** A titled group (batch, chain): adds a progress bar line. */
+  /** A titled group (batch, chain): adds a progress bar line. Read on every render, so the caller may update it. */
   group?: GroupInfo;
   /**
    * Polled every `discoverMs` for more run ids to show (runs of a batch started later, new active runs of the
@@ -14,6 +14,12 @@ export interface WatchRunsOptions {
    */
   discover?: () => Promise<string[]>;
   discoverMs?: number;
+  /**
+   * With `discover`: whether more runs may still come (a batch or chain still running), asked after a look found
+   * nothing new. While true the view keeps looking every `discoverMs`, so the gap between one step's end and the
+   * next step's start does not end it.
+   */
+  active?: () => boolean | Promise<boolean>;
   /** Where the view goes, and whether it is a terminal (in-place redraw) or not (plain lines). */
   out: ViewOutput & { isTTY?: boolean };
   /** Redraw interval of the terminal view (elapsed time ticks), ms. @default 250 */
@@ -22,6 +28,19 @@ export interface WatchRunsOptions {
 }
 
 const RECONNECTS = 5;
+
+/** Waits `ms`, or less when `signal` aborts (Ctrl-C must not wait for the next look). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 /** Follows one run's WatchRun stream from its first event (resuming after drops) until the run is final. */
 async function follow(
@@ -121,7 +140,9 @@ export async function watchRuns(api: ClientApi, options: WatchRunsOptions): Prom
       // Everything known ended: one last look, so a run started just now is not missed.
       const known = follows.length;
       await discoverOnce();
-      if (follows.length === known) break;
+      if (follows.length > known) continue;
+      if (!(await options.active?.()) || options.signal?.aborted) break;
+      await pause(options.discoverMs ?? 1000, options.signal);
     }
   } finally {
     stopped = true;

@@ -1,5 +1,5 @@
 import { EMPTY_PROGRESS, foldAgentEventTexts, type RunProgress } from "@pancode/core";
-import { desc, eq, inArray, sql } from "drizzle-orm";
+import { desc, eq, inArray } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { runs, runUsage } from "../schema/index.js";
 

@@ -2,10 +2,12 @@ import { parseDuration } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
 import { z } from "zod";
 import { type MergeBackResult, mergeBack } from "../../merge-back.js";
+import { mergeJson } from "../../orchestration-json.js";
 import { runJson } from "../../output.js";
 import { submitDispatch } from "../../submit.js";
 import { watchRuns } from "../../watch/watch-runs.js";
 import { defineTool } from "../tool.js";
+import { progressOutput } from "./live-view.js";
 
 /**
  * `dispatch_agent`: runs a task on the cluster over the exact working state of the server's repository, exactly as
@@ -40,11 +42,7 @@ export const dispatchAgentTool = defineTool({
     });
     if (!args.wait) return { ...runJson(submitted.run), warnings: submitted.warnings };
     // The plain lines of `pancode watch` (one per change) become the call's progress notifications.
-    await watchRuns(api, {
-      runIds: [submitted.run.id],
-      out: { write: (text: string) => progress?.(text.trim()) },
-      signal,
-    });
+    await watchRuns(api, { runIds: [submitted.run.id], out: progressOutput({ progress }), signal });
     const final = await api.getRun(submitted.run.id);
     let merge: MergeBackResult | undefined;
     if (final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
@@ -53,9 +51,7 @@ export const dispatchAgentTool = defineTool({
     return {
       ...runJson(final),
       warnings: submitted.warnings,
-      merge: merge
-        ? { outcome: merge.report.outcome, files: merge.report.files, savedPatch: merge.savedPatch || null }
-        : null,
+      merge: merge ? mergeJson(merge) : null,
     };
   },
 });

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../exit-codes.js";
+import { formatModeReport, modeReport } from "./mode.js";
+
+describe("pancode mode", () => {
+  it("shows build and auto-edit by default, with what each allows", () => {
+    const report = modeReport({}, {});
+    expect(report).toMatchObject({
+      mode: "build",
+      source: "default",
+      safety: {
+        level: "auto-edit",
+        source: "default",
+        allows: { readOnlyAgents: true, fileEditAgents: true, programAgents: false },
+      },
+    });
+    const text = formatModeReport(report);
+    expect(text).toMatch(/^mode: +build \(default\)$/m);
+    expect(text).toMatch(/^safety: +auto-edit \(default\)$/m);
+    expect(text).toMatch(/^file edits: +yes$/m);
+    expect(text).toMatch(/^programs: +no$/m);
+  });
+
+  it("takes the level from --safety before PANCODE_SAFETY", () => {
+    const env = { PANCODE_SAFETY: "full-auto", PANCODE_MODE: "review" };
+    expect(modeReport({}, env).safety).toMatchObject({ level: "full-auto", source: "env" });
+    const flagged = modeReport({ safety: "suggest" }, env);
+    expect(flagged.mode).toBe("review");
+    expect(flagged.safety).toMatchObject({
+      level: "suggest",
+      source: "flag",
+      allows: { readOnlyAgents: true, fileEditAgents: false, programAgents: false },
+    });
+    expect(formatModeReport(flagged)).toMatch(/^safety: +suggest \(--safety\)$/m);
+  });
+
+  it("refuses an unknown level with a usage error", () => {
+    expect(() => modeReport({ safety: "yolo" }, {})).toThrow(UsageError);
+    expect(() => modeReport({}, { PANCODE_SAFETY: "max" })).toThrow(/PANCODE_SAFETY must be one of/);
+  });
+});
