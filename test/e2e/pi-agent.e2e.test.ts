@@ -86,6 +86,12 @@ describe("the pi runtime", () => {
     const budget = JSON.parse((await cluster.cli(["budget", "--json"], { cwd: repo.dir })).stdout);
     expect(budget.inputTokens).toBeGreaterThanOrEqual(2500);
     expect(budget.tokens).toBe(budget.inputTokens + budget.outputTokens);
+    // The receipt names the Pi version the image carries (its pinned label), not just the image digest.
+    const exported = JSON.parse((await cluster.cli(["receipt", "export", run.runId], { cwd: repo.dir })).stdout);
+    const statement = JSON.parse(Buffer.from(exported.payload, "base64").toString("utf8"));
+    expect(statement.predicate.parameters.runtime).toBe("pi");
+    expect(statement.predicate.parameters.runtimeVersion).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(statement.predicate.results.tokens).toMatchObject({ input: 2500, output: 52 });
     // The model saw the agent's tools and got the worker's key; the key is nowhere in what the cluster recorded.
     const calls = models.requests.filter((r) => r.model === "writer");
     expect(calls[0]?.tools).toEqual(expect.arrayContaining(["read", "bash", "edit", "write"]));

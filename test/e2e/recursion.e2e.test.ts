@@ -68,6 +68,14 @@ describe("nested dispatch from inside a container", () => {
     const exported = await cluster.cli(["receipt", "export", parent.runId], { cwd: repo.dir });
     const statement = JSON.parse(Buffer.from(JSON.parse(exported.stdout).payload, "base64").toString("utf8"));
     expect(statement.predicate.parameters.safetyLevel).toBe("full-auto");
+    expect(statement.predicate.parameters).toMatchObject({ parentRunId: "", depth: 0, tools: [] });
+    // The sub-run's receipt names its parent and depth, signed by the worker that ran it.
+    const childReceipt = await cluster.cli(["receipt", "export", child?.runId ?? ""], { cwd: repo.dir });
+    const childStatement = JSON.parse(Buffer.from(JSON.parse(childReceipt.stdout).payload, "base64").toString("utf8"));
+    expect(childStatement.predicate).toMatchObject({
+      issuer: "worker",
+      parameters: { parentRunId: parent.runId, depth: 1 },
+    });
     // The run's token came back in its patch; the run has ended, so the token no longer dispatches.
     const token = (await readFile(join(repo.dir, "token.txt"), "utf8")).trim();
     expect(token).toMatch(/^pcr1\./);

@@ -37,7 +37,12 @@ interface ReceiptFacts {
 
 /** What the claim granted the run beyond its RunSpec: nested dispatch (token, depth) and the session's safety. */
 function grantOf(message: RunSpecMessage): RunGrant {
-  return { runToken: message.runToken, depth: message.depth, safety: message.safety };
+  return {
+    runToken: message.runToken,
+    depth: message.depth,
+    safety: message.safety,
+    parentRunId: message.parentRunId,
+  };
 }
 
 function specFromMessage(message: RunSpecMessage): RunSpec {
@@ -226,6 +231,8 @@ export class JobRunner {
         spec,
         ...facts,
         safety: grant.safety,
+        depth: grant.depth,
+        parentRunId: grant.parentRunId,
         outcome,
         workerId: this.options.workerId,
         key: this.options.signingKey,

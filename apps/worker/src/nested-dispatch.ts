@@ -30,6 +30,8 @@ export interface RunGrant {
   runToken: string;
   depth: number;
   safety: string;
+  /** The run that dispatched this one ("" or absent for client submissions). */
+  parentRunId?: string;
 }
 
 /**

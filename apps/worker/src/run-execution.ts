@@ -31,6 +31,8 @@ export interface RunOutcome {
   finishedAt: Date;
   patch: { digest: string; bytes: number; files: PatchFile[] } | null;
   imageDigest: string;
+  /** Version of the agent CLI in the image (its `pancode.version.<runtime>` label); "" when none. */
+  runtimeVersion?: string;
   /** Tokens and cost the agent reported (zero for plain commands). */
   usage: Usage;
   /** The agent's final answer, or the raw output tail. */
@@ -187,6 +189,7 @@ export async function executeRun(
     finishedAt: result.finishedAt,
     patch,
     imageDigest,
+    runtimeVersion: image.value.labels[`pancode.version.${spec.agent.runtime}`] ?? "",
     usage,
     outputTail: output.outputTail(),
   };

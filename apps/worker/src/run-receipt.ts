@@ -15,6 +15,9 @@ export function signAttemptReceipt(input: {
   isolate: boolean;
   /** Safety level of the submitting session; '' when the coordinator sent none. */
   safety?: string;
+  /** Nesting: the run that dispatched this one ("" for client submissions) and its depth. */
+  parentRunId?: string;
+  depth?: number;
   /** Batch or chain the run belongs to, its step, and the chain's previous step receipt ("" / 0 when none). */
   batchId?: string;
   chainId?: string;
@@ -44,6 +47,10 @@ export function signAttemptReceipt(input: {
         provider: spec.model?.provider ?? "",
         mode: input.mode,
         ...(input.safety ? { safetyLevel: input.safety } : {}),
+        runtimeVersion: outcome.runtimeVersion ?? "",
+        tools: [...spec.agent.tools],
+        parentRunId: input.parentRunId ?? "",
+        depth: input.depth ?? 0,
         readonly: spec.agent.readonly,
         isolate: input.isolate,
         repoId: spec.workspace.repoId,

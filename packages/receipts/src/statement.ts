@@ -22,6 +22,13 @@ export interface RunReceiptParameters {
   mode: string;
   /** Safety level of the submitting session (suggest | auto-edit | full-auto); absent in older receipts. */
   safetyLevel?: string;
+  /** Version of the agent CLI the image carries (its `pancode.version.<runtime>` label); "" for plain commands. */
+  runtimeVersion?: string;
+  /** Tools the agent was given ([] = the runtime's default set). */
+  tools?: string[];
+  /** Run that dispatched this one with its run token ("" for client submissions) and the nesting depth. */
+  parentRunId?: string;
+  depth?: number;
   readonly: boolean;
   isolate: boolean;
   repoId: string;

@@ -113,6 +113,7 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           // Only an agent that may reach the network can reach the coordinator; the others never see a token.
           runToken: deps.mintRunToken && s.agent.network !== "none" ? deps.mintRunToken(s.runId) : "",
           depth: result.depth,
+          parentRunId: result.parentRunId,
           basePatchDigests: s.basePatches,
           batchId: result.batchId,
           chainId: result.chainId,

@@ -162,6 +162,11 @@ export function coordinatorPredicate(
       provider: model?.provider ?? "",
       mode: typeof run.spec.mode === "string" ? run.spec.mode : "build",
       ...(typeof run.spec.safety === "string" ? { safetyLevel: run.spec.safety } : {}),
+      // The coordinator never saw the image the run used, so it cannot name the agent CLI's version.
+      runtimeVersion: "",
+      tools: [...agent.tools],
+      parentRunId: run.parentRunId,
+      depth: run.depth,
       readonly: agent.readonly,
       isolate: run.isolate,
       repoId: run.repoId,

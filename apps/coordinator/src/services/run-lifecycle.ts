@@ -79,6 +79,7 @@ export class RunLifecycle {
         isolate: boolean;
         safety: string;
         depth: number;
+        parentRunId: string;
         batchId: string;
         chainId: string;
         step: number;
@@ -138,6 +139,7 @@ export class RunLifecycle {
       // Runs stored before safety levels existed were admitted without a scope check.
       safety: typeof row.spec.safety === "string" ? row.spec.safety : "",
       depth: row.depth,
+      parentRunId: row.parentRunId,
       ...facts,
     };
   }

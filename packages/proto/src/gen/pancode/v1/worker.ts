@@ -131,6 +131,8 @@ export interface RunSpec {
   runToken: string;
   /** nesting depth of this run */
   depth: number;
+  /** the run that dispatched this one ("" for client submissions); recorded in the receipt */
+  parentRunId: string;
   /**
    * Patches applied in order on top of the workspace before the agent starts (the earlier steps of a chain); the
    * run's own patch is relative to the result. Fetched with FetchBlob.
@@ -1512,6 +1514,7 @@ function createBaseRunSpec(): RunSpec {
     safety: "",
     runToken: "",
     depth: 0,
+    parentRunId: "",
     basePatchDigests: [],
     batchId: "",
     chainId: "",
@@ -1557,6 +1560,9 @@ export const RunSpec: MessageFns<RunSpec> = {
     }
     if (message.depth !== 0) {
       writer.uint32(96).int32(message.depth);
+    }
+    if (message.parentRunId !== "") {
+      writer.uint32(146).string(message.parentRunId);
     }
     for (const v of message.basePatchDigests) {
       writer.uint32(106).string(v!);
@@ -1685,6 +1691,14 @@ export const RunSpec: MessageFns<RunSpec> = {
             message.depth = reader.int32();
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.parentRunId = reader.string();
+            continue;
+          }
           case 13: {
             if (tag !== 106) {
               break;
@@ -1759,6 +1773,11 @@ export const RunSpec: MessageFns<RunSpec> = {
         ? globalThis.String(object.run_token)
         : "",
       depth: isSet(object.depth) ? globalThis.Number(object.depth) : 0,
+      parentRunId: isSet(object.parentRunId)
+        ? globalThis.String(object.parentRunId)
+        : isSet(object.parent_run_id)
+        ? globalThis.String(object.parent_run_id)
+        : "",
       basePatchDigests: globalThis.Array.isArray(object?.basePatchDigests)
         ? object.basePatchDigests.map((e: any) => globalThis.String(e))
         : globalThis.Array.isArray(object?.base_patch_digests)
@@ -1821,6 +1840,9 @@ export const RunSpec: MessageFns<RunSpec> = {
     if (message.depth !== 0) {
       obj.depth = Math.round(message.depth);
     }
+    if (message.parentRunId !== "") {
+      obj.parentRunId = message.parentRunId;
+    }
     if (message.basePatchDigests?.length) {
       obj.basePatchDigests = message.basePatchDigests;
     }
@@ -1864,6 +1886,7 @@ export const RunSpec: MessageFns<RunSpec> = {
     message.safety = object.safety ?? "";
     message.runToken = object.runToken ?? "";
     message.depth = object.depth ?? 0;
+    message.parentRunId = object.parentRunId ?? "";
     message.basePatchDigests = object.basePatchDigests?.map((e) => e) || [];
     message.batchId = object.batchId ?? "";
     message.chainId = object.chainId ?? "";
