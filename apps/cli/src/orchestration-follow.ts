@@ -33,6 +33,7 @@ export async function followBatch(
   const merges: BatchMerge[] = [];
   const batch = await waitForBatch(api, batchId, {
     progress: options.progress,
+    signal: options.signal,
     onRunEnded: async (run: RunInfo) => {
       let merge: MergeBackResult | undefined;
       if (options.signal?.aborted) return;
@@ -57,7 +58,7 @@ export async function followChain(
   cwd: string,
   options: { progress: boolean; signal?: AbortSignal },
 ): Promise<{ chain: ChainInfo; merge: MergeBackResult | undefined }> {
-  const chain = await waitForChain(api, chainId, { progress: options.progress });
+  const chain = await waitForChain(api, chainId, { progress: options.progress, signal: options.signal });
   const changed = chain.runs.some((r) => r.status === "done" && r.patch && r.patch.bytes > 0);
   if (chain.status !== "done" || chain.isolate || !changed || options.signal?.aborted)
     return { chain, merge: undefined };
