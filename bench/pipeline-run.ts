@@ -36,6 +36,8 @@ export async function timeDispatch(api: ClientApi, workspace: WorkspaceRef): Pro
     isolate: false,
     workspace,
     mode: "build",
+    // The shell agent runs arbitrary commands: only a full-auto session may dispatch it.
+    safety: "full-auto",
     model: "",
     submitter: "bench@localhost",
   });
