@@ -1,5 +1,6 @@
 import { PanCodeError } from "@pancode/core";
 import { and, asc, desc, eq, gt, type SQL, sql } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import type { DbHandle } from "../handle.js";
 import type { AuditRow, RunRow } from "../rows.js";
 import { auditLog } from "../schema/index.js";
@@ -66,7 +67,7 @@ const VERIFY_PAGE = 1000;
 
 /**
  * Appends one entry to the chain and returns it. Serialised cluster-wide on an advisory transaction lock. Inside a
- * caller's transaction it runs as a savepoint and the lock is held until that transaction ends. A failure names the
+ * caller's transaction it joins that transaction and the lock is held until it ends. A failure names the
  * entry it could not record (UNAVAILABLE when the database is unreachable, else INTERNAL).
  */
 export async function appendAudit(db: DbHandle, entry: NewAuditEntry): Promise<AuditRow> {
@@ -88,7 +89,7 @@ export async function appendAudit(db: DbHandle, entry: NewAuditEntry): Promise<A
 async function insertEntry(db: DbHandle, entry: NewAuditEntry): Promise<AuditRow> {
   // What jsonb will hand back: undefined dropped, Dates as strings; the hash must cover exactly that.
   const data = JSON.parse(JSON.stringify(entry.data ?? {})) as Record<string, unknown>;
-  return db.transaction(async (tx) => {
+  const append = async (tx: DbHandle): Promise<AuditRow> => {
     await tx.execute(sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`);
     const [head] = await tx
       .select({ seq: auditLog.seq, hash: auditLog.hash })
@@ -114,7 +115,10 @@ async function insertEntry(db: DbHandle, entry: NewAuditEntry): Promise<AuditRow
       .returning();
     if (!row) throw new PanCodeError("INTERNAL", `audit append of "${entry.category}/${entry.action}" returned no row`);
     return row;
-  });
+  };
+  // Inside the caller's transaction the entry simply joins it (a failed append fails the whole change anyway);
+  // a savepoint would only add two round trips to every run's admission, claim and completion.
+  return (db as unknown) instanceof PgTransaction ? append(db) : db.transaction(append);
 }
 
 /** Entries matching the filter, newest first. */
