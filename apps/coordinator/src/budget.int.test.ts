@@ -120,6 +120,25 @@ describe("budget", () => {
     await expect(dispatch(await workspace(), "no-such-agent")).rejects.toMatchObject({ message: FULL });
   });
 
+  it("estimates an agent without history from its configured estimate before the per-run budget", async () => {
+    const agentFiles = [{ path: ".pancode/agents/pricey.md", content: "---\nruntime: command\nestimate: 0.25\n---\n" }];
+    const refused = client.dispatch({
+      task: "true",
+      agent: "pricey",
+      isolate: false,
+      mode: "build",
+      model: "",
+      submitter: "t",
+      safety: "full-auto",
+      workspace: await workspace(),
+      agentFiles,
+    });
+    await expect(refused).rejects.toMatchObject({
+      code: "BUDGET_EXCEEDED",
+      message: expect.stringContaining("estimated next: $0.25,"),
+    });
+  });
+
   it("settles a completion to its actual cost and estimates the next run from it", async () => {
     const [run] = await client.listRuns(1);
     const runId = run?.id ?? "";

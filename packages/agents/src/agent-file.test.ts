@@ -129,6 +129,15 @@ describe("agent files", () => {
     }
   });
 
+  it("reads a run's cost estimate for the budget, and refuses a negative one naming the field", () => {
+    const { agents } = loadAgentFiles([file("runtime: command\nestimate: 0.4")], "repo");
+    expect(agents[0]?.estimateUsd).toBe(0.4);
+    expect(loadAgentFiles([file("runtime: command")], "repo").agents[0]?.estimateUsd).toBeUndefined();
+    expect(errorsOf("estimate: -1")).toEqual([
+      expect.stringMatching(/x\.md: field "estimate": expected a number >= 0/),
+    ]);
+  });
+
   it("leaves the image and host networking to cluster agents", () => {
     const front = "image: evil:latest\nnetwork: host";
     expect(loadAgentFiles([file(front)], "cluster").errors).toEqual([]);

@@ -74,12 +74,14 @@ const AgentFrontMatter = z.strictObject({
     .partial()
     .optional(),
   network: NetworkPolicy.optional(),
+  /** Expected cost of one run in USD, for the budget until the agent has history. */
+  estimate: z.number().nonnegative().optional(),
 });
 
 const FRONT_MATTER_FIELDS = Object.keys(AgentFrontMatter.shape);
 
 /** Spec fields whose front matter name differs. */
-const FIELD_NAMES: Readonly<Record<string, string>> = { timeoutMs: "timeout" };
+const FIELD_NAMES: Readonly<Record<string, string>> = { timeoutMs: "timeout", estimateUsd: "estimate" };
 
 function baseName(path: string, ext: RegExp): string {
   return (path.split(/[\\/]/).pop() ?? path).replace(ext, "");
@@ -146,6 +148,7 @@ export function parseAgentFile(
       limits: { ...DEFAULT_LIMITS, ...f.limits },
       network: f.network ?? (coding ? "bridge" : "none"),
       prompt: split.body.trim(),
+      ...(f.estimate !== undefined ? { estimateUsd: f.estimate } : {}),
       source,
     },
     { reportInput: true },

@@ -64,6 +64,11 @@ export const AgentSpec = z
     network: NetworkPolicy.default("none"),
     /** System prompt given on top of the runtime's own. */
     prompt: z.string().default(""),
+    /**
+     * Expected cost of one run in USD (front matter `estimate`): the budget's estimate for this agent until it has
+     * runs of its own to average. Absent = the cluster's per-run budget.
+     */
+    estimateUsd: z.number().nonnegative().optional(),
     source: AgentSource.default("builtin"),
   })
   .superRefine((spec, ctx) => {

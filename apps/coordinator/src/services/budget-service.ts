@@ -55,7 +55,9 @@ export class BudgetService {
     const model = this.modelKey(agents, agentName, requestedModel);
     const average = await this.deps.db.estimateRunCost(agentName, model);
     if (average !== null) return average;
-    // The per-run cap, or 0 when there is none (the config refuses negative amounts).
+    // The agent's configured estimate, else the per-run cap, else 0 (the config refuses negative amounts).
+    const configured = agents.get(agentName)?.estimateUsd;
+    if (configured !== undefined) return configured;
     return Math.max(this.deps.perRunUsd, 0);
   }
 
