@@ -2,7 +2,7 @@ import { canonicalJson } from "./canonical-json.js";
 import { checkSignature, type DsseEnvelope, envelopePayload, IN_TOTO_PAYLOAD_TYPE } from "./dsse.js";
 import { GROUP_PREDICATE_TYPE, type GroupStatement, groupSubjectsOf } from "./group-statement.js";
 import { payloadHash, STATEMENT_TYPE } from "./statement.js";
-import { type TrustedKey, verifyReceipt } from "./verify-receipt.js";
+import { decodePayload, type TrustedKey, verifyReceipt } from "./verify-receipt.js";
 
 /** Outcome of {@link verifyGroupReceipt}: ok only when `failures` is empty. */
 export interface VerifyGroupResult {
@@ -22,15 +22,8 @@ export function isGroupEnvelope(envelope: DsseEnvelope): boolean {
 }
 
 function decodeGroup(envelope: DsseEnvelope, failures: string[]): GroupStatement | undefined {
-  const text = envelopePayload(envelope).toString("utf8");
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (_err) {
-    failures.push("payload hash: the payload is not JSON");
-    return undefined;
-  }
-  if (canonicalJson(value) !== text) failures.push("payload hash: the payload is not canonical JSON (RFC 8785)");
+  const value = decodePayload(envelope, failures);
+  if (value === undefined) return undefined;
   const s = value as Partial<GroupStatement> | null;
   if (
     !s ||

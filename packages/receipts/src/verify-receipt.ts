@@ -30,7 +30,11 @@ export interface VerifyReceiptResult {
   coordinatorOnly: boolean;
 }
 
-function decodeStatement(envelope: DsseEnvelope, failures: string[]): RunStatement | undefined {
+/**
+ * The envelope's payload parsed as JSON, noting in `failures` a payload that is not JSON (then undefined) or not in
+ * canonical form. Shared by run and group receipts.
+ */
+export function decodePayload(envelope: DsseEnvelope, failures: string[]): unknown {
   const text = envelopePayload(envelope).toString("utf8");
   let value: unknown;
   try {
@@ -41,6 +45,12 @@ function decodeStatement(envelope: DsseEnvelope, failures: string[]): RunStateme
   }
   // A payload re-encoded in any other byte form (whitespace, key order) is not the one that was signed and hashed.
   if (canonicalJson(value) !== text) failures.push("payload hash: the payload is not canonical JSON (RFC 8785)");
+  return value;
+}
+
+function decodeStatement(envelope: DsseEnvelope, failures: string[]): RunStatement | undefined {
+  const value = decodePayload(envelope, failures);
+  if (value === undefined) return undefined;
   const s = value as Partial<RunStatement> | null;
   if (
     !s ||
