@@ -4,6 +4,7 @@ import type { BatchItemRow, BatchRow, OrchestrationRequest, RunRow } from "@panc
 import { KeyedSerial } from "./keyed-serial.js";
 import {
   dispatchInputOf,
+  interruptActive,
   isTransientRefusal,
   type OrchestrationDeps,
   registryFor,
@@ -86,11 +87,7 @@ export class BatchScheduler {
     return this.serial.run(batchId, async () => {
       const ended = await this.deps.db.finishBatch(batchId, "stopped", reason);
       if (!ended) return undefined;
-      const stopped: string[] = [];
-      for (const run of await this.deps.db.listRunsOf({ batchId })) {
-        if (isTerminalStatus(run.status)) continue;
-        if (await this.deps.lifecycle.finish(run.id, "interrupted", reason)) stopped.push(run.id);
-      }
+      const stopped = await interruptActive(this.deps.lifecycle, await this.deps.db.listRunsOf({ batchId }), reason);
       this.lastStart.delete(batchId);
       this.deps.logger.info("batch stopped", { batchId, runs: stopped.length });
       await this.deps.onFinished?.({ batchId });

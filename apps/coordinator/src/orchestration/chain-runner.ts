@@ -5,6 +5,7 @@ import { DEFAULT_MAX_ROUNDS, decideNext } from "./chain-plan.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import {
   dispatchInputOf,
+  interruptActive,
   isTransientRefusal,
   type OrchestrationDeps,
   registryFor,
@@ -92,11 +93,7 @@ export class ChainRunner {
         failedStep: current && !isTerminalStatus(current.status) ? current.step : 0,
       });
       if (!ended) return undefined;
-      const stopped: string[] = [];
-      for (const run of runs) {
-        if (isTerminalStatus(run.status)) continue;
-        if (await this.deps.lifecycle.finish(run.id, "interrupted", reason)) stopped.push(run.id);
-      }
+      const stopped = await interruptActive(this.deps.lifecycle, runs, reason);
       this.deps.logger.info("chain stopped", { chainId, runs: stopped.length });
       await this.deps.onFinished?.({ chainId });
       return { stopped, status: "stopped" };

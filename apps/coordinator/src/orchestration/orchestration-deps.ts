@@ -1,6 +1,6 @@
 import { type AgentRegistry, loadDefinitionFiles } from "@pancode/agents";
-import { PanCodeError } from "@pancode/core";
-import type { Database, OrchestrationRequest } from "@pancode/db";
+import { isTerminalStatus, PanCodeError } from "@pancode/core";
+import type { Database, OrchestrationRequest, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { DispatchInput } from "../services/admission.js";
 import type { DispatchService } from "../services/dispatch-service.js";
@@ -17,6 +17,20 @@ export interface OrchestrationDeps {
   defaultAgent: string;
   /** Called when a batch or chain ended (its receipt is written here). */
   onFinished?: (what: { batchId: string } | { chainId: string }) => Promise<void>;
+}
+
+/** Ends every run of a stopped batch or chain that is still going as `interrupted`; returns the ids it stopped. */
+export async function interruptActive(
+  lifecycle: RunLifecycle,
+  runs: readonly RunRow[],
+  reason: string,
+): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const run of runs) {
+    if (isTerminalStatus(run.status)) continue;
+    if (await lifecycle.finish(run.id, "interrupted", reason)) stopped.push(run.id);
+  }
+  return stopped;
 }
 
 /** The dispatch of one orchestrated run: the stored request plus the run's own task, agent and place. */
