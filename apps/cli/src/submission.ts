@@ -1,8 +1,9 @@
 import type { AgentFile, ClientApi, WorkspaceRefMessage } from "@pancode/proto";
 import { readAgentFiles } from "./agent-files.js";
-import { parseMaxCost, submitterName } from "./commands/dispatch.js";
+import { parseMaxCost } from "./commands/dispatch.js";
 import { sessionSafety } from "./safety-level.js";
-import { uploadWorkspace } from "./workspace-upload.js";
+import { submitterName } from "./submitter.js";
+import { type UploadedWorkspace, uploadWorkspace } from "./workspace-upload.js";
 
 /** Options every submitting command (batch, chain, refine) shares with dispatch. */
 export interface SubmitOptions {
@@ -25,9 +26,49 @@ export interface Submission {
   safety: string;
 }
 
+/** The session's choices every submission carries, whatever it submits. */
+export interface SessionOptions {
+  isolate?: boolean;
+  mode?: string;
+  model?: string;
+  /** USD; 0 or absent = the cluster's per-run budget. */
+  maxCostUsd?: number;
+  /** Absent = PANCODE_SAFETY, else auto-edit. */
+  safety?: string;
+}
+
+/**
+ * The request fields of one submission from the repository at `cwd`: its working state snapshotted and uploaded
+ * (unless `upload` is false: a nested dispatch runs on its parent's workspace), its agent and team files, and the
+ * session's mode (default PANCODE_MODE), safety level (checked before anything is uploaded) and submitter. What
+ * `dispatch`, `batch`, `chain`, `refine` and the MCP server all send.
+ */
+export async function sessionSubmission(
+  api: ClientApi,
+  cwd: string,
+  options: SessionOptions,
+  upload = true,
+): Promise<{ submission: Submission; workspace?: UploadedWorkspace }> {
+  const safety = sessionSafety(options.safety);
+  const workspace = upload ? await uploadWorkspace(api, cwd) : undefined;
+  return {
+    submission: {
+      isolate: Boolean(options.isolate),
+      workspace: workspace?.ref ?? { repoId: "", baseCommit: "", bundleDigest: "", stateDigest: "", stateTree: "" },
+      mode: options.mode || process.env.PANCODE_MODE || "build",
+      model: options.model ?? "",
+      submitter: submitterName(),
+      agentFiles: await readAgentFiles(workspace?.snapshot.repoRoot ?? cwd),
+      maxCostUsd: options.maxCostUsd ?? 0,
+      safety,
+    },
+    workspace,
+  };
+}
+
 /**
  * Snapshots and uploads the working state of the repository at `cwd` once for every run of a batch or chain, like
- * `dispatch` does; mode and safety default to PANCODE_MODE and PANCODE_SAFETY. The MCP server passes its own `cwd`.
+ * `dispatch` does (`--max-cost` parsed first). The MCP server passes its own `cwd`.
  */
 export async function prepareSubmission(
   api: ClientApi,
@@ -35,16 +76,5 @@ export async function prepareSubmission(
   cwd: string = process.cwd(),
 ): Promise<Submission> {
   const maxCostUsd = parseMaxCost(options.maxCost);
-  const safety = sessionSafety(options.safety);
-  const workspace = await uploadWorkspace(api, cwd);
-  return {
-    isolate: Boolean(options.isolate),
-    workspace: workspace.ref,
-    mode: options.mode ?? process.env.PANCODE_MODE ?? "build",
-    model: options.model ?? "",
-    submitter: submitterName(),
-    agentFiles: await readAgentFiles(workspace.snapshot.repoRoot),
-    maxCostUsd,
-    safety,
-  };
+  return (await sessionSubmission(api, cwd, { ...options, maxCostUsd })).submission;
 }

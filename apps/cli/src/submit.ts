@@ -1,24 +1,16 @@
 import { PanCodeError } from "@pancode/core";
 import type { ClientApi, DispatchResponse, RunInfo } from "@pancode/proto";
-import { readAgentFiles } from "./agent-files.js";
 import { connectionSettings } from "./connection.js";
-import { isRunToken, sessionSafety } from "./safety-level.js";
-import { submitterName } from "./submitter.js";
-import { type UploadedWorkspace, uploadWorkspace } from "./workspace-upload.js";
+import { isRunToken } from "./safety-level.js";
+import { type SessionOptions, sessionSubmission } from "./submission.js";
+import type { UploadedWorkspace } from "./workspace-upload.js";
 
 /** What one dispatch asks for; the workspace is the repository at `cwd`, the mode PANCODE_MODE unless given. */
-export interface SubmitOptions {
+export interface SubmitOptions extends SessionOptions {
   task: string;
   agent?: string;
-  isolate?: boolean;
-  mode?: string;
-  model?: string;
-  /** USD; 0 = the cluster's per-run budget. */
-  maxCostUsd?: number;
   /** ms; 0 = the agent's timeout. */
   timeoutMs?: number;
-  /** Session safety level; absent = PANCODE_SAFETY, else auto-edit. */
-  safety?: string;
 }
 
 /** An admitted run with the coordinator's warnings and the workspace it runs on. */
@@ -36,22 +28,14 @@ export interface Submitted {
  * on it: what `pancode dispatch` and the MCP server's `dispatch_agent` both do, so both pass the same gates.
  */
 export async function submitDispatch(api: ClientApi, cwd: string, options: SubmitOptions): Promise<Submitted> {
-  const safety = sessionSafety(options.safety);
   // Inside a run's container (nested dispatch) the sub-run works on the parent's workspace: nothing to upload,
   // and no git needed. The coordinator fills in the workspace and derives the depth from the token.
   const nested = isRunToken(connectionSettings(process.env).token);
-  const workspace = nested ? undefined : await uploadWorkspace(api, cwd);
+  const { submission, workspace } = await sessionSubmission(api, cwd, options, !nested);
   const answer = await api.dispatch({
-    agentFiles: await readAgentFiles(workspace?.snapshot.repoRoot ?? cwd),
+    ...submission,
     task: options.task,
     agent: options.agent ?? "",
-    isolate: Boolean(options.isolate),
-    safety,
-    workspace: workspace?.ref ?? { repoId: "", baseCommit: "", bundleDigest: "", stateDigest: "", stateTree: "" },
-    mode: options.mode || process.env.PANCODE_MODE || "build",
-    model: options.model ?? "",
-    submitter: submitterName(),
-    maxCostUsd: options.maxCostUsd ?? 0,
     timeoutMs: options.timeoutMs ?? 0,
   });
   if (!answer.run) throw new PanCodeError("INTERNAL", "the coordinator answered the dispatch without a run");

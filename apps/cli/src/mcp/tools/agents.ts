@@ -1,5 +1,4 @@
-import { findRepoRoot } from "@pancode/git";
-import { readAgentFiles } from "../../agent-files.js";
+import { readAgentFilesAround } from "../../agent-files.js";
 import { defineTool } from "../tool.js";
 
 /** `list_agents`: the agents a dispatch from this repository can use (cluster's plus the repository's own). */
@@ -9,7 +8,7 @@ export const listAgentsTool = defineTool({
     "List the agents a dispatch from this repository can use: name, description, runtime, model, read-only, tools.",
   input: {},
   async run(_args, { api, cwd }) {
-    const answer = await api.listAgents(await readAgentFiles(await findRepoRoot(cwd)));
+    const answer = await api.listAgents(await readAgentFilesAround(cwd));
     return {
       agents: answer.agents.map((a) => ({
         name: a.name,
