@@ -1,63 +1,43 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
-import { EMPTY_DIGEST } from "@pancode/core";
-import {
-  type ClientApi,
-  clientCredentials,
-  createClientApi,
-  createWorkerApi,
-  type DispatchRequestInput,
-  type WorkerApi,
-} from "@pancode/proto";
+import type { ClientApi, DispatchRequestInput, WorkerApi } from "@pancode/proto";
 import { generateSigningKey } from "@pancode/receipts";
-import { noopLogger } from "@pancode/telemetry";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signedStatement } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCoordinatorConfig } from "./config.js";
-import { type Coordinator, startCoordinator } from "./coordinator.js";
+import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
 
 // The admission pipeline through the real gRPC API on real Postgres. Each request fails two gates and must be
 // refused by the earlier one, with that gate's gRPC status and exactly one audit entry naming the gate.
 
 let pg: PostgresServer;
 let dataDir: string;
-let coordinator: Coordinator;
+let node: CoordinatorNode;
 let client: ClientApi;
 let worker: WorkerApi;
-
-const insecure = clientCredentials({ tls: false, caPath: "" });
-const COMMIT = "a".repeat(40);
 
 beforeAll(async () => {
   pg = await startPostgres();
   dataDir = await mkdtemp(join(tmpdir(), "pancode-admission-"));
-  const config = loadCoordinatorConfig({
-    PANCODE_LISTEN: "127.0.0.1:0",
+  node = await startCoordinatorNode({
     PANCODE_DATA_DIR: dataDir,
     DATABASE_URL: await freshDatabaseUrl(pg.url),
     PANCODE_DEFAULT_AGENT: "shell",
     PANCODE_BUDGET_CEILING: "10",
     PANCODE_PER_RUN_BUDGET: "0.07",
   });
-  coordinator = await startCoordinator({ config, logger: noopLogger });
-  client = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
-  worker = createWorkerApi({ address: coordinator.address, token: coordinator.workerToken, credentials: insecure });
+  ({ client, worker } = node);
 });
 
 afterAll(async () => {
-  client?.close();
-  worker?.close();
-  await coordinator?.close();
+  await node?.close();
   await pg?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 async function request(overrides: Partial<DispatchRequestInput>): Promise<DispatchRequestInput> {
-  const bundle = await client.uploadBlob("bundle", Buffer.from(`bundle ${randomUUID()}`));
   return {
     task: "true",
     agent: "shell",
@@ -66,13 +46,7 @@ async function request(overrides: Partial<DispatchRequestInput>): Promise<Dispat
     safety: "full-auto",
     model: "",
     submitter: "gate-tester",
-    workspace: {
-      repoId: randomUUID(),
-      baseCommit: COMMIT,
-      bundleDigest: bundle.digest,
-      stateDigest: EMPTY_DIGEST,
-      stateTree: COMMIT,
-    },
+    workspace: await uploadedWorkspace(client),
     ...overrides,
   };
 }

@@ -1,26 +1,19 @@
-import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EMPTY_DIGEST } from "@pancode/core";
-import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
-import { noopLogger } from "@pancode/telemetry";
+import type { ClientApi, WorkerApi } from "@pancode/proto";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCoordinatorConfig } from "./config.js";
-import { type Coordinator, startCoordinator } from "./coordinator.js";
+import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
 
 // Custom agents through the real gRPC API: cluster agents from PANCODE_AGENTS_DIR, repository agents carried by
 // each dispatch, and broken files turned into warnings that name the file and the field.
 
 let pg: PostgresServer;
 let dataDir: string;
-let coordinator: Coordinator;
+let node: CoordinatorNode;
 let client: ClientApi;
 let worker: WorkerApi;
-
-const insecure = clientCredentials({ tls: false, caPath: "" });
-const COMMIT = "b".repeat(40);
 
 const AUDITOR = {
   path: ".pancode/agents/security-auditor.md",
@@ -67,16 +60,13 @@ beforeAll(async () => {
       "",
     ].join("\n"),
   );
-  const config = loadCoordinatorConfig({
+  node = await startCoordinatorNode({
     PANCODE_CONFIG: join(dataDir, "cluster.yaml"),
-    PANCODE_LISTEN: "127.0.0.1:0",
     PANCODE_DATA_DIR: dataDir,
     DATABASE_URL: await freshDatabaseUrl(pg.url),
     PANCODE_AGENTS_DIR: agentsDir,
   });
-  coordinator = await startCoordinator({ config, logger: noopLogger });
-  client = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
-  worker = createWorkerApi({ address: coordinator.address, token: coordinator.workerToken, credentials: insecure });
+  ({ client, worker } = node);
   await worker.register({
     workerId: "wp",
     pool: "default",
@@ -90,22 +80,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  client?.close();
-  worker?.close();
-  await coordinator?.close();
+  await node?.close();
   await pg?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 async function dispatchBase() {
-  const bundle = await client.uploadBlob("bundle", Buffer.from(`bundle ${randomUUID()}`));
-  const workspace = {
-    repoId: randomUUID(),
-    baseCommit: COMMIT,
-    bundleDigest: bundle.digest,
-    stateDigest: EMPTY_DIGEST,
-    stateTree: COMMIT,
-  };
+  const workspace = await uploadedWorkspace(client);
   return {
     task: "audit the sources",
     isolate: false,

@@ -1,16 +1,12 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EMPTY_DIGEST } from "@pancode/core";
-import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
+import type { ClientApi, WorkerApi } from "@pancode/proto";
 import { generateSigningKey } from "@pancode/receipts";
-import { noopLogger } from "@pancode/telemetry";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signedStatement } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCoordinatorConfig } from "./config.js";
-import { type Coordinator, startCoordinator } from "./coordinator.js";
+import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
 
 // The budget gate through the real gRPC API on real Postgres: a ceiling of $1.00 and a per-run estimate of $0.07
 // admit exactly 14 runs (14 x 0.07 = 0.98), however the 100 dispatches interleave.
@@ -18,27 +14,22 @@ import { type Coordinator, startCoordinator } from "./coordinator.js";
 let pg: PostgresServer;
 let dataDir: string;
 let databaseUrl: string;
-let coordinator: Coordinator;
+let node: CoordinatorNode | undefined;
 let client: ClientApi;
 let worker: WorkerApi;
 
-const insecure = clientCredentials({ tls: false, caPath: "" });
-const COMMIT = "a".repeat(40);
 const workerKey = generateSigningKey();
 const FULL = "Dispatch blocked: Budget ceiling would be exceeded (spent: $0.98, estimated next: $0.07, ceiling: $1.00)";
 
 async function start(ceiling: string): Promise<void> {
-  const config = loadCoordinatorConfig({
-    PANCODE_LISTEN: "127.0.0.1:0",
+  node = await startCoordinatorNode({
     PANCODE_DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
     PANCODE_DEFAULT_AGENT: "shell",
     PANCODE_BUDGET_CEILING: ceiling,
     PANCODE_PER_RUN_BUDGET: "0.07",
   });
-  coordinator = await startCoordinator({ config, logger: noopLogger });
-  client = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
-  worker = createWorkerApi({ address: coordinator.address, token: coordinator.workerToken, credentials: insecure });
+  ({ client, worker } = node);
   await worker.register({
     workerId: "wa",
     pool: "default",
@@ -52,9 +43,7 @@ async function start(ceiling: string): Promise<void> {
 }
 
 async function stop(): Promise<void> {
-  client?.close();
-  worker?.close();
-  await coordinator?.close();
+  await node?.close();
 }
 
 beforeAll(async () => {
@@ -70,16 +59,7 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function workspace() {
-  const bundle = await client.uploadBlob("bundle", Buffer.from(`bundle ${randomUUID()}`));
-  return {
-    repoId: randomUUID(),
-    baseCommit: COMMIT,
-    bundleDigest: bundle.digest,
-    stateDigest: EMPTY_DIGEST,
-    stateTree: COMMIT,
-  };
-}
+const workspace = () => uploadedWorkspace(client);
 
 const dispatch = (ws: Awaited<ReturnType<typeof workspace>>, agent = "shell") =>
   client.dispatch({

@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
-import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
+import { type ClientApi, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
 import {
   countersignRunReceipt,
   generateSigningKey,
@@ -14,30 +13,35 @@ import {
   type TrustedKey,
   verifyReceipt,
 } from "@pancode/receipts";
-import { noopLogger } from "@pancode/telemetry";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signedStatement, workerPredicate } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCoordinatorConfig } from "./config.js";
-import { type Coordinator, startCoordinator } from "./coordinator.js";
+import type { Coordinator } from "./coordinator.js";
+import {
+  type CoordinatorNode,
+  INSECURE,
+  startCoordinatorNode,
+  TEST_COMMIT,
+  uploadedWorkspace,
+} from "./fixtures/coordinator-node.js";
 
 // The coordinator's gRPC API against real Postgres, driven by real gRPC clients (the same ones the CLI and workers
 // use), plus a raw client for bytes no well-behaved client would send.
 
 let pg: PostgresServer;
 let dataDir: string;
+let node: CoordinatorNode;
 let coordinator: Coordinator;
 let client: ClientApi;
 let worker: WorkerApi;
 
-const insecure = clientCredentials({ tls: false, caPath: "" });
-const COMMIT = "a".repeat(40);
+const insecure = INSECURE;
+const COMMIT = TEST_COMMIT;
 
 beforeAll(async () => {
   pg = await startPostgres();
   dataDir = await mkdtemp(join(tmpdir(), "pancode-coord-"));
-  const config = loadCoordinatorConfig({
-    PANCODE_LISTEN: "127.0.0.1:0",
+  node = await startCoordinatorNode({
     PANCODE_DATA_DIR: dataDir,
     DATABASE_URL: await freshDatabaseUrl(pg.url),
     PANCODE_LEASE_MS: "600",
@@ -45,9 +49,7 @@ beforeAll(async () => {
     PANCODE_MAX_ATTEMPTS: "2",
     PANCODE_MAX_WORKSPACE_BYTES: String(2 * 1024 * 1024),
   });
-  coordinator = await startCoordinator({ config, logger: noopLogger });
-  client = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
-  worker = createWorkerApi({ address: coordinator.address, token: coordinator.workerToken, credentials: insecure });
+  ({ coordinator, client, worker } = node);
   await worker.register({
     workerId: "wa",
     pool: "default",
@@ -61,30 +63,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  client?.close();
-  worker?.close();
-  await coordinator?.close();
+  await node?.close();
   await pg?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 /** Uploads an empty-state workspace with a bundle blob so dispatches pass the workspace checks. */
-async function workspace(): Promise<{
-  repoId: string;
-  baseCommit: string;
-  bundleDigest: string;
-  stateDigest: string;
-  stateTree: string;
-}> {
-  const bundle = await client.uploadBlob("bundle", Buffer.from(`bundle ${randomUUID()}`));
-  return {
-    repoId: randomUUID(),
-    baseCommit: COMMIT,
-    bundleDigest: bundle.digest,
-    stateDigest: EMPTY_DIGEST,
-    stateTree: COMMIT,
-  };
-}
+const workspace = () => uploadedWorkspace(client);
 
 function rawCall(method: string, body: Buffer, token = coordinator.clientToken): Promise<ServiceError | null> {
   const raw = new Client(coordinator.address, credentials.createInsecure(), {

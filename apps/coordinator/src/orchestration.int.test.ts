@@ -1,23 +1,13 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EMPTY_DIGEST } from "@pancode/core";
-import {
-  type ClientApi,
-  type CompleteRunRequest,
-  clientCredentials,
-  createClientApi,
-  createWorkerApi,
-  type WorkerApi,
-} from "@pancode/proto";
+import type { ClientApi, CompleteRunRequest } from "@pancode/proto";
 import { generateSigningKey } from "@pancode/receipts";
-import { noopLogger } from "@pancode/telemetry";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signedStatement } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCoordinatorConfig } from "./config.js";
-import { type Coordinator, startCoordinator } from "./coordinator.js";
+import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
 
 // Batches and chains live in the coordinator's database: a coordinator restarted between two steps goes on where
 // the previous one stopped. A scripted worker (real gRPC client) claims and completes the runs.
@@ -25,8 +15,6 @@ import { type Coordinator, startCoordinator } from "./coordinator.js";
 let pg: PostgresServer;
 let dataDir: string;
 let databaseUrl: string;
-const insecure = clientCredentials({ tls: false, caPath: "" });
-const COMMIT = "b".repeat(40);
 
 beforeAll(async () => {
   pg = await startPostgres();
@@ -39,32 +27,14 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Node {
-  coordinator: Coordinator;
-  client: ClientApi;
-  worker: WorkerApi;
-  close(): Promise<void>;
-}
-
-async function startNode(): Promise<Node> {
-  const config = loadCoordinatorConfig({
-    PANCODE_LISTEN: "127.0.0.1:0",
+/** A coordinator on the shared database and data dir, with the scripted worker "wa" registered. */
+async function startNode(): Promise<CoordinatorNode> {
+  const node = await startCoordinatorNode({
     PANCODE_DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
     PANCODE_HEARTBEAT_MS: "5000",
   });
-  const coordinator = await startCoordinator({ config, logger: noopLogger });
-  const client = createClientApi({
-    address: coordinator.address,
-    token: coordinator.clientToken,
-    credentials: insecure,
-  });
-  const worker = createWorkerApi({
-    address: coordinator.address,
-    token: coordinator.workerToken,
-    credentials: insecure,
-  });
-  await worker.register({
+  await node.worker.register({
     workerId: "wa",
     pool: "default",
     sandbox: "docker",
@@ -74,29 +44,13 @@ async function startNode(): Promise<Node> {
     providers: [],
     publicKeyPem: workerKey.publicKeyPem,
   });
-  return {
-    coordinator,
-    client,
-    worker,
-    async close() {
-      client.close();
-      worker.close();
-      await coordinator.close();
-    },
-  };
+  return node;
 }
 
 async function submission(client: ClientApi) {
-  const bundle = await client.uploadBlob("bundle", Buffer.from(`bundle ${randomUUID()}`));
   return {
     isolate: false,
-    workspace: {
-      repoId: randomUUID(),
-      baseCommit: COMMIT,
-      bundleDigest: bundle.digest,
-      stateDigest: EMPTY_DIGEST,
-      stateTree: COMMIT,
-    },
+    workspace: await uploadedWorkspace(client),
     mode: "build",
     safety: "full-auto",
     model: "",
@@ -129,7 +83,7 @@ function signedBy(
 }
 
 /** Claims and completes a run as worker "wa"; `status` done unless given. */
-async function runToEnd(node: Node, runId: string, outputTail: string, status = "done"): Promise<void> {
+async function runToEnd(node: CoordinatorNode, runId: string, outputTail: string, status = "done"): Promise<void> {
   const claim = await node.worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });
   if (!claim.spec) throw new Error(`run ${runId} not claimed: ${claim.skipReason}`);
   const now = new Date().toISOString();

@@ -5,19 +5,19 @@ import { join } from "node:path";
 import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
 import { type Database, openDatabase } from "@pancode/db";
 import { createBundle, snapshotWorkspace } from "@pancode/git";
-import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
-import { noopLogger } from "@pancode/telemetry";
+import { type ClientApi, createClientApi, type WorkerApi } from "@pancode/proto";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCoordinatorConfig } from "./config.js";
-import { type Coordinator, startCoordinator } from "./coordinator.js";
+import type { Coordinator } from "./coordinator.js";
+import { type CoordinatorNode, INSECURE, startCoordinatorNode } from "./fixtures/coordinator-node.js";
 
 // Gates 4 (recursion), 6 (paths) and 7 (safety scope and loops) of the admission pipeline, against real Postgres,
 // real git workspaces and the real gRPC API; run tokens come from real ClaimRun answers.
 
 let pg: PostgresServer;
 let dataDir: string;
+let node: CoordinatorNode;
 let coordinator: Coordinator;
 let client: ClientApi;
 let worker: WorkerApi;
@@ -26,7 +26,7 @@ let repo: FixtureRepo;
 type Workspace = { repoId: string; baseCommit: string; bundleDigest: string; stateDigest: string; stateTree: string };
 let ws: Workspace;
 
-const insecure = clientCredentials({ tls: false, caPath: "" });
+const insecure = INSECURE;
 
 /** Agents of the test repository: a command agent that may reach the network, and a read-only one. */
 const AGENT_FILES = [
@@ -38,20 +38,15 @@ beforeAll(async () => {
   pg = await startPostgres();
   dataDir = await mkdtemp(join(tmpdir(), "pancode-safety-"));
   const databaseUrl = await freshDatabaseUrl(pg.url);
-  coordinator = await startCoordinator({
-    config: loadCoordinatorConfig({
-      PANCODE_LISTEN: "127.0.0.1:0",
-      PANCODE_DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      PANCODE_BUDGET_CEILING: "1000",
-      PANCODE_PER_RUN_BUDGET: "1",
-      PANCODE_LOOP_WINDOW_MS: "60000",
-    }),
-    logger: noopLogger,
+  node = await startCoordinatorNode({
+    PANCODE_DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    PANCODE_BUDGET_CEILING: "1000",
+    PANCODE_PER_RUN_BUDGET: "1",
+    PANCODE_LOOP_WINDOW_MS: "60000",
   });
+  ({ coordinator, client, worker } = node);
   db = await openDatabase({ url: databaseUrl });
-  client = createClientApi({ address: coordinator.address, token: coordinator.clientToken, credentials: insecure });
-  worker = createWorkerApi({ address: coordinator.address, token: coordinator.workerToken, credentials: insecure });
   await worker.register({
     workerId: "ws",
     pool: "default",
@@ -80,10 +75,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  client?.close();
-  worker?.close();
   await db?.close();
-  await coordinator?.close();
+  await node?.close();
   await pg?.stop();
   await repo?.cleanup();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
