@@ -18,8 +18,10 @@ import { registerReceipt } from "./commands/receipt.js";
 import { registerRefine } from "./commands/refine.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerStoprun } from "./commands/stoprun.js";
+import { registerStatus } from "./commands/status.js";
 import { registerServices } from "./commands/up.js";
 import { registerWatch } from "./commands/watch.js";
+import { registerWorkers } from "./commands/workers.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
 // The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
@@ -68,6 +70,8 @@ registerStoprun(program, run);
 registerWatch(program, run);
 registerCost(program, run);
 registerMcp(program, run);
+registerStatus(program, run);
+registerWorkers(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).
