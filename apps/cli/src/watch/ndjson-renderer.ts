@@ -12,7 +12,6 @@ export interface WatchRunJson {
   status: string;
   /** True once the status is terminal: the run's last line. */
   final: boolean;
-  attempt: number;
   turn: number;
   /** The tool being called, or null between calls. */
   tool: string | null;
@@ -41,7 +40,6 @@ export function watchRunJson(state: RunState, now: number): WatchRunJson {
     agent: state.agent,
     status: state.status,
     final: isFinal(state.status),
-    attempt: state.attempt,
     turn: p.turns,
     tool: p.currentTool || null,
     tokens: {
