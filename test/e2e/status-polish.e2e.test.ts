@@ -1,13 +1,15 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Cluster, startCluster } from "@pancode/testing/cluster";
+import { type Cluster, REPO_ROOT, startCluster } from "@pancode/testing/cluster";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Everyday commands through the built CLI against a real two-worker cluster (coordinator, NATS, workers, Docker):
 // status, workers, watch --json, receipt verify --json, and the completion script of the real program.
+
+const CLI_BIN = join(REPO_ROOT, "apps/cli/bin/pancode.js");
 
 let cluster: Cluster;
 let repo: FixtureRepo;
@@ -162,6 +164,7 @@ describe("pancode status and pancode workers", () => {
     expect(lines[2]).toMatch(/^w2 +command\S* +- +\d+\/\d+ +\S+s ago$/);
 
     const w3 = await cluster.startWorker("w3");
+    expect((await statusWhen((s) => s.workers.some((w) => w.id === "w3"))).workers.map((w) => w.id)).toContain("w3");
     w3.process.kill("SIGKILL");
     // Three heartbeat intervals without a word and the coordinator counts it gone.
     await statusWhen((s) => s.workers.every((w) => w.id !== "w3"), 200);
@@ -184,7 +187,7 @@ describe("pancode status and pancode workers", () => {
 
 describe("pancode watch --json", () => {
   it("prints NDJSON for a shell run: one object per change, the last one final, exit 0", async () => {
-    const dispatched = await cliJson(["dispatch", "sleep 2; echo hi", "--agent", "shell", "--json"]);
+    const dispatched = await cliJson(["dispatch", "echo hi", "--agent", "shell", "--json"]);
     const runId = dispatched.runId as string;
     const watched = await cluster.cli(["watch", runId, "--json"], { cwd: repo.dir });
     expect(watched.code, watched.stderr).toBe(0);
@@ -193,9 +196,37 @@ describe("pancode watch --json", () => {
     const objects = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(objects.every((o) => o.type === "run" && o.runId === runId && o.agent === "shell")).toBe(true);
     expect(objects.every((o) => typeof o.at === "string" && typeof o.costUsd === "number")).toBe(true);
-    expect(objects.some((o) => o.status === "running" && o.final === false)).toBe(true);
     expect(objects.at(-1)).toMatchObject({ status: "done", final: true, error: null });
     expect(objects.filter((o) => o.final)).toHaveLength(1);
+  });
+
+  it("streams while the run goes on: a running object first, then the end when it is stopped (exit 1)", async () => {
+    const dispatched = await cliJson(["dispatch", "sleep 600", "--agent", "shell", "--json"]);
+    const runId = dispatched.runId as string;
+    const watch = spawn(process.execPath, [CLI_BIN, "watch", runId, "--json"], {
+      cwd: repo.dir,
+      env: { ...process.env, ...cluster.clientEnv, PANCODE_DATA_DIR: join(scratch, "no-local-cluster") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let sawRunning: () => void = () => {};
+    const running = new Promise<void>((resolve) => (sawRunning = resolve));
+    watch.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('"status":"running"')) sawRunning();
+    });
+    const exited = new Promise<number>((resolve) => watch.on("exit", (code) => resolve(code ?? -1)));
+    // A watch that ended before any running object fails here instead of waiting for the test timeout.
+    await Promise.race([running, exited.then((code) => Promise.reject(new Error(`watch exited ${code}: ${stdout}`)))]);
+    const stopped = await cluster.cli(["stoprun", runId], { cwd: repo.dir });
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(await exited).toBe(1);
+    const objects = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objects[0]).toMatchObject({ runId, status: "running", final: false, tool: null });
+    expect(objects.at(-1)).toMatchObject({ runId, status: "interrupted", final: true });
   });
 
   it("ends with the run's outcome: a failed command's last object says so, exit 1", async () => {
@@ -232,6 +263,11 @@ describe("pancode watch --json", () => {
     const finals = objects.filter((o) => o.type === "run" && o.final);
     expect(finals).toHaveLength(2);
     expect(finals.every((o) => o.status === "done")).toBe(true);
+
+    // The batch's own receipt, verified as JSON: it names the batch.
+    const verified = await cluster.cli(["receipt", "verify", batchId, "--json"], { cwd: repo.dir });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout)).toMatchObject({ result: "PASS", group: { kind: "batch", id: batchId } });
   });
 });
 
