@@ -1,13 +1,6 @@
 import type { ClusterInfoResponse } from "@pancode/proto";
 import type { Command } from "commander";
-import {
-  listCell,
-  liveWorkers,
-  WORKER_HEADERS,
-  type WorkerJson,
-  workerCells,
-  workerJson,
-} from "../cluster/cluster-view.js";
+import { liveWorkers, WORKER_HEADERS, type WorkerJson, workerCells, workerJson } from "../cluster/cluster-view.js";
 import type { CommandRunner } from "../command-runner.js";
 import { connect, connectionSettings } from "../connection.js";
 import { EXIT } from "../exit-codes.js";
@@ -70,11 +63,11 @@ export function formatStatus(info: ClusterInfoResponse, address: string, now = D
     const rows = table(
       WORKER_HEADERS,
       live.map((w) => workerCells(w, now)),
-    );
-    lines.push(...rows.split("\n").map((row) => `  ${row}`));
+    ).split("\n");
+    lines.push(...rows.map((row) => `  ${row}`));
   }
   lines.push(
-    `providers    ${listCell(providers)}`,
+    `providers    ${providers.length > 0 ? providers.join(", ") : "none"}`,
     `queue        ${s.queue.pending} pending, ${s.queue.running} running`,
     `budget       ${formatCost(b.spentUsd)} spent, ${formatCost(b.reservedUsd)} reserved, ${formatCost(b.remainingUsd)} remaining of ${formatCost(b.ceilingUsd)}`,
   );
