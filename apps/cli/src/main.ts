@@ -7,6 +7,7 @@ import { registerAudit } from "./commands/audit.js";
 import { registerBatch } from "./commands/batch.js";
 import { registerBudget } from "./commands/budget.js";
 import { registerChain } from "./commands/chain.js";
+import { registerCompletion } from "./commands/completion.js";
 import { registerCost } from "./commands/cost.js";
 import { registerDispatch } from "./commands/dispatch.js";
 import { registerDrain } from "./commands/drain.js";
@@ -17,9 +18,11 @@ import { registerMode } from "./commands/mode.js";
 import { registerReceipt } from "./commands/receipt.js";
 import { registerRefine } from "./commands/refine.js";
 import { registerRuns } from "./commands/runs.js";
+import { registerStatus } from "./commands/status.js";
 import { registerStoprun } from "./commands/stoprun.js";
 import { registerServices } from "./commands/up.js";
 import { registerWatch } from "./commands/watch.js";
+import { registerWorkers } from "./commands/workers.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
 // The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
@@ -68,6 +71,9 @@ registerStoprun(program, run);
 registerWatch(program, run);
 registerCost(program, run);
 registerMcp(program, run);
+registerStatus(program, run);
+registerWorkers(program, run);
+registerCompletion(program, run);
 registerServices(program, fail);
 
 // Service commands start their own telemetry (with their own service name).

@@ -212,6 +212,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
         bus: bus.kind,
         database: config.db.url ? "postgres" : "pglite",
       }),
+      configuredProviders: () => cluster.providers.map((p) => ({ name: p.name, models: p.models.map((m) => m.id) })),
       audit,
       drain: startDraining,
     }),

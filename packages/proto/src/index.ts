@@ -93,6 +93,7 @@ export {
   type ListRunsResponse,
   type MetricsGroup,
   type MetricsReport,
+  type ProviderStatus,
   type Receipt,
   type RefineSpec,
   type RunCost,

@@ -151,7 +151,7 @@ async function verifyGroupStored(
   }
   const result = verifyGroupReceipt(envelope, runs, { keys, expectedPayloadHash: receipt.contentHash });
   const label = `receipt ${receipt.id} (${statement.predicate?.kind ?? "group"} ${statement.predicate?.id ?? "?"}, ${runs.length} run receipt(s))`;
-  return { label, result: { ...result, coordinatorOnly: false } };
+  return { label, result: { ...result, coordinatorOnly: false, group: groupOf(statement) } };
 }
 
 /** `pancode receipt export <id>`: the DSSE envelope JSON on stdout. */
@@ -166,10 +166,58 @@ export async function receiptExportCommand(id: string): Promise<number> {
   }
 }
 
-/** What verifying a run or a batch/chain receipt tells: PASS or what failed. */
-export type StoredVerification = Pick<VerifyReceiptResult, "ok" | "failures" | "coordinatorOnly">;
+/** What verifying a run or a batch/chain receipt tells: PASS or what failed, and which group for a group receipt. */
+export type StoredVerification = Pick<VerifyReceiptResult, "ok" | "failures" | "coordinatorOnly"> & {
+  group?: GroupRef;
+};
 
-function report(label: string, result: StoredVerification): number {
+/** The batch or chain a group receipt is about, as far as its statement says. */
+interface GroupRef {
+  kind: string;
+  id: string;
+}
+
+function groupOf(statement: Partial<GroupStatement>): GroupRef {
+  return { kind: statement.predicate?.kind ?? "", id: statement.predicate?.id ?? "" };
+}
+
+/** What was verified, for the JSON form: ids when known (an offline envelope carries no receipt id). */
+interface VerifySubject {
+  label: string;
+  receiptId: string | null;
+  runId: string | null;
+  file?: string;
+}
+
+/** `pancode receipt verify --json`: the verdict, what was checked, and every failure (documented in the README). */
+export interface VerifyJson {
+  result: "PASS" | "TAMPERED";
+  receiptId: string | null;
+  runId: string | null;
+  /** A batch or chain receipt: which one; null for a run receipt. */
+  group: GroupRef | null;
+  /** Offline: the envelope file checked. */
+  file: string | null;
+  coordinatorOnly: boolean;
+  failures: string[];
+}
+
+/** Prints the verdict (one JSON document with `json`) and returns its exit code: PASS 0, TAMPERED 1. */
+function report(subject: VerifySubject, result: StoredVerification, json = false): number {
+  if (json) {
+    const out: VerifyJson = {
+      result: result.ok ? "PASS" : "TAMPERED",
+      receiptId: subject.receiptId,
+      runId: subject.runId,
+      group: result.group ?? null,
+      file: subject.file ?? null,
+      coordinatorOnly: result.coordinatorOnly,
+      failures: result.failures,
+    };
+    printJson(out);
+    return result.ok ? EXIT.ok : EXIT.runFailed;
+  }
+  const label = subject.label;
   if (result.ok) {
     const note = result.coordinatorOnly ? " (coordinator-only receipt: the coordinator ended this run)" : "";
     process.stdout.write(`PASS ${label}${note}\n`);
@@ -179,12 +227,29 @@ function report(label: string, result: StoredVerification): number {
   return EXIT.runFailed;
 }
 
-function tampered(label: string, failure: string): number {
-  return report(label, { ok: false, failures: [failure], coordinatorOnly: false });
+/** Options of `receipt verify`. */
+interface VerifyOptions {
+  file?: string;
+  keys?: string;
+  patch?: string;
+  runs?: string;
+  json?: boolean;
+}
+
+/** The run id an exported envelope names, if it decodes as a run receipt. */
+function runIdOf(envelope: DsseEnvelope): string | null {
+  try {
+    return readStatement(envelope).predicate.runId;
+  } catch (_err) {
+    return null;
+  }
 }
 
 /** Offline: envelope and keys from files, optionally the patch file; no coordinator needed. */
-async function verifyOffline(options: { file: string; keys?: string; patch?: string; runs?: string }): Promise<number> {
+async function verifyOffline(options: VerifyOptions & { file: string }): Promise<number> {
+  const subject: VerifySubject = { label: options.file, receiptId: null, runId: null, file: options.file };
+  const tampered = (failure: string) =>
+    report(subject, { ok: false, failures: [failure], coordinatorOnly: false }, options.json);
   if (!options.keys) throw new UsageError("--file needs --keys keys.json (from `pancode keys --json`)");
   const keys = trustedKeys(await readKeysFile(options.keys));
   let text: string;
@@ -197,7 +262,7 @@ async function verifyOffline(options: { file: string; keys?: string; patch?: str
   try {
     envelope = parseEnvelope(text);
   } catch (err) {
-    return tampered(options.file, `envelope: ${(err as Error).message}`);
+    return tampered(`envelope: ${(err as Error).message}`);
   }
   if (isGroupEnvelope(envelope)) {
     // A batch or chain receipt is checked together with its runs' exported receipts, in step order.
@@ -207,27 +272,27 @@ async function verifyOffline(options: { file: string; keys?: string; patch?: str
       try {
         runs.push(parseEnvelope(await readFile(file, "utf8")));
       } catch (err) {
-        return tampered(options.file, `run receipt ${file}: ${(err as Error).message}`);
+        return tampered(`run receipt ${file}: ${(err as Error).message}`);
       }
     }
-    return report(options.file, { ...verifyGroupReceipt(envelope, runs, { keys }), coordinatorOnly: false });
+    const group = groupOf(JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as GroupStatement);
+    const result = { ...verifyGroupReceipt(envelope, runs, { keys }), coordinatorOnly: false, group };
+    return report(subject, result, options.json);
   }
   const expectedPatchDigest = options.patch ? sha256Digest(await readFile(options.patch)) : undefined;
-  return report(options.file, verifyReceipt(envelope, { keys, expectedPatchDigest }));
+  const result = verifyReceipt(envelope, { keys, expectedPatchDigest });
+  return report({ ...subject, runId: runIdOf(envelope) }, result, options.json);
 }
 
 /** `pancode receipt verify <id>` or `--file r.json --keys keys.json`: PASS (exit 0) or TAMPERED (exit 1). */
-export async function receiptVerifyCommand(
-  id: string | undefined,
-  options: { file?: string; keys?: string; patch?: string; runs?: string },
-): Promise<number> {
+export async function receiptVerifyCommand(id: string | undefined, options: VerifyOptions): Promise<number> {
   if (options.file) return verifyOffline({ ...options, file: options.file });
   if (!id) throw new UsageError("give a receipt id or run id, or --file r.json --keys keys.json");
   const api = connect();
   try {
     const keys = options.keys ? trustedKeys(await readKeysFile(options.keys)) : undefined;
-    const { label, result } = await verifyStoredReceipt(api, id, keys);
-    return report(label, result);
+    const { receipt, label, result } = await verifyStoredReceipt(api, id, keys);
+    return report({ label, receiptId: receipt.id, runId: receipt.runId || null }, result, options.json);
   } finally {
     api.close();
   }
@@ -295,7 +360,9 @@ export function registerReceipt(program: Command, run: CommandRunner): void {
     .option("--keys <keys.json>", "trusted keys, as printed by `pancode keys --json`")
     .option("--patch <file>", "offline: the patch the receipt must name")
     .option("--runs <r1.json,r2.json>", "offline, batch or chain receipt: its runs' exported receipts, in step order")
-    .action((id: string | undefined, options: { file?: string; keys?: string; patch?: string; runs?: string }) =>
-      run("receipt verify", () => receiptVerifyCommand(id, options)),
+    .option("--json", "print one JSON document: result PASS or TAMPERED, receiptId, runId, failures")
+    // `--json` after the subcommand is claimed by the parent's option of the same name: read both.
+    .action((id: string | undefined, _options: VerifyOptions, command: Command) =>
+      run("receipt verify", () => receiptVerifyCommand(id, command.optsWithGlobals())),
     );
 }

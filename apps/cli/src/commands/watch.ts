@@ -9,12 +9,13 @@ import { activeRunIds, watchRuns } from "../watch/watch-runs.js";
 interface WatchOptions {
   batch?: string;
   chain?: string;
+  json?: boolean;
 }
 
 /**
  * `pancode watch [run | --batch id | --chain id]`: a live view of one run, of a batch or chain with its progress
  * bar, or of every active run of the cluster until none is left. On a terminal it redraws in place; piped, it
- * prints one line per change. Ctrl-C leaves the runs running.
+ * prints one line per change; with --json one JSON object per line per change. Ctrl-C leaves the runs running.
  */
 export async function watchCommand(runId: string | undefined, options: WatchOptions = {}): Promise<number> {
   const targets = [runId, options.batch, options.chain].filter((t) => t !== undefined);
@@ -24,7 +25,7 @@ export async function watchCommand(runId: string | undefined, options: WatchOpti
   const onInterrupt = () => controller.abort();
   process.once("SIGINT", onInterrupt);
   try {
-    const view = { out: process.stdout, signal: controller.signal };
+    const view = { out: process.stdout, signal: controller.signal, json: options.json };
     if (options.batch !== undefined || options.chain !== undefined) {
       const group =
         options.batch !== undefined
@@ -36,7 +37,8 @@ export async function watchCommand(runId: string | undefined, options: WatchOpti
     }
     const initial = runId ? [runId] : await activeRunIds(api);
     if (initial.length === 0 && !runId) {
-      process.stdout.write("no active runs\n");
+      // NDJSON of nothing is no line at all.
+      if (!options.json) process.stdout.write("no active runs\n");
       return EXIT.ok;
     }
     const states = await watchRuns(api, {
@@ -64,5 +66,6 @@ export function registerWatch(program: Command, run: CommandRunner): void {
     .argument("[run]", "run id or unique prefix (default: every active run until none is left)")
     .option("--batch <id>", "a batch (id or unique prefix): its runs with a progress bar, until the batch ended")
     .option("--chain <id>", "a chain or refine loop (id or unique prefix): its steps, until it ended")
+    .option("--json", "NDJSON: one JSON object per line each time a run (or the batch or chain) changes")
     .action((runId: string | undefined, options: WatchOptions) => run("watch", () => watchCommand(runId, options)));
 }

@@ -21,6 +21,10 @@ export interface GroupInfo {
   title: string;
   /** Expected number of runs; the runs seen so far when 0. */
   total: number;
+  /** What the group is, its id and status, for the JSON view. */
+  kind?: "batch" | "chain" | "refine";
+  id?: string;
+  status?: string;
 }
 
 const ESC = "\u001b[";

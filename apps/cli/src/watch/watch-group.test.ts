@@ -13,19 +13,21 @@ const chain = (fields: Partial<ChainInfo>) =>
 describe("group progress lines", () => {
   it("a batch counts the runs it will have: items refused at admission get none", () => {
     const info = batchGroupInfo(batch({ items: [item("r1"), item(""), item("", "refused")], runs: runs(1) }));
-    expect(info).toEqual({ title: "batch b1234567 running", total: 2 });
+    expect(info).toMatchObject({ title: "batch b1234567 running", total: 2, kind: "batch", id: "b1234567-89" });
   });
 
   it("a chain shows its current step of all steps; a failed one keeps the steps never run", () => {
-    expect(chainGroupInfo(chain({ totalSteps: 3, runs: runs(2) }))).toEqual({
+    expect(chainGroupInfo(chain({ totalSteps: 3, runs: runs(2) }))).toMatchObject({
       title: "chain c1234567 step 2/3 running",
       total: 3,
+      kind: "chain",
+      status: "running",
     });
     expect(chainGroupInfo(chain({ status: "failed", totalSteps: 3, runs: runs(2) })).total).toBe(3);
   });
 
   it("a refine loop approved early ends with a full bar, and shows its round", () => {
     const info = chainGroupInfo(chain({ kind: "refine", status: "done", totalSteps: 6, rounds: 2, runs: runs(4) }));
-    expect(info).toEqual({ title: "refine c1234567 step 4/4, round 2 done", total: 4 });
+    expect(info).toMatchObject({ title: "refine c1234567 step 4/4, round 2 done", total: 4, kind: "refine" });
   });
 });

@@ -10,6 +10,8 @@ export interface WatchGroupOptions {
   signal?: AbortSignal;
   /** How often the group is asked for runs started since, ms. @default 1000 */
   discoverMs?: number;
+  /** NDJSON lines instead of the human view. */
+  json?: boolean;
 }
 
 /** What the view needs of a batch or a chain: its status and the runs it started so far. */
@@ -18,7 +20,13 @@ type Group = Pick<BatchInfo, "id" | "status" | "runs">;
 /** The progress line of a batch: its status, and the runs it will have (items refused at admission have none). */
 export function batchGroupInfo(batch: BatchInfo): GroupInfo {
   const expected = batch.items.filter((i) => i.runId || !i.error).length;
-  return { title: `batch ${shortId(batch.id)} ${batch.status}`, total: Math.max(expected, batch.runs.length) };
+  return {
+    title: `batch ${shortId(batch.id)} ${batch.status}`,
+    total: Math.max(expected, batch.runs.length),
+    kind: "batch",
+    id: batch.id,
+    status: batch.status,
+  };
 }
 
 /**
@@ -31,6 +39,9 @@ export function chainGroupInfo(chain: ChainInfo): GroupInfo {
   return {
     title: `${chain.kind} ${shortId(chain.id)} step ${chain.runs.length}/${total}${round} ${chain.status}`,
     total,
+    kind: chain.kind === "refine" ? "refine" : "chain",
+    id: chain.id,
+    status: chain.status,
   };
 }
 
@@ -60,6 +71,7 @@ async function watchGroup<G extends Group>(
     discoverMs: options.discoverMs,
     active: () => latest.status === "running",
     out: options.out,
+    json: options.json,
     signal: options.signal,
   });
   return latest;

@@ -1,6 +1,13 @@
 import type { ClientApi } from "@pancode/proto";
+import { NdjsonRenderer } from "./ndjson-renderer.js";
 import { type GroupInfo, PlainRenderer, type Renderer, TtyRenderer, type ViewOutput } from "./renderer.js";
 import { applyRun, applyWatchItem, initialState, isFinal, type RunState } from "./run-state.js";
+
+/** NDJSON when asked; else in-place redraws on a terminal and plain lines otherwise. */
+function rendererFor(options: WatchRunsOptions): Renderer {
+  if (options.json) return new NdjsonRenderer(options.out);
+  return options.out.isTTY ? new TtyRenderer(options.out) : new PlainRenderer(options.out);
+}
 
 /** Options of {@link watchRuns}. */
 export interface WatchRunsOptions {
@@ -22,6 +29,8 @@ export interface WatchRunsOptions {
   active?: () => boolean | Promise<boolean>;
   /** Where the view goes, and whether it is a terminal (in-place redraw) or not (plain lines). */
   out: ViewOutput & { isTTY?: boolean };
+  /** NDJSON lines (one object per change) instead of the human view, terminal or not. */
+  json?: boolean;
   /** Redraw interval of the terminal view (elapsed time ticks), ms. @default 250 */
   tickMs?: number;
   signal?: AbortSignal;
@@ -76,7 +85,7 @@ async function follow(
  * call this with their run ids, a group title and a `discover` of their later runs.
  */
 export async function watchRuns(api: ClientApi, options: WatchRunsOptions): Promise<RunState[]> {
-  const renderer: Renderer = options.out.isTTY ? new TtyRenderer(options.out) : new PlainRenderer(options.out);
+  const renderer = rendererFor(options);
   const states = new Map<string, RunState>();
   const follows: Promise<void>[] = [];
   const render = () => renderer.render([...states.values()], options.group, Date.now());
@@ -132,7 +141,7 @@ export async function watchRuns(api: ClientApi, options: WatchRunsOptions): Prom
   })();
   // A failed background look is retried by the final one below, which reports its error.
   discovering.catch(() => {});
-  const ticker = options.out.isTTY ? setInterval(render, options.tickMs ?? 250) : undefined;
+  const ticker = options.out.isTTY && !options.json ? setInterval(render, options.tickMs ?? 250) : undefined;
   try {
     for (;;) {
       await allFollowed();

@@ -27,6 +27,7 @@ import type { BlobStore } from "../blob-store.js";
 import type { Orchestrator } from "../orchestration/orchestrator.js";
 import type { AuditLog } from "../services/audit-log.js";
 import type { BudgetService } from "../services/budget-service.js";
+import { type ConfiguredProvider, clusterOverview } from "../services/cluster-overview.js";
 import { buildCostReport, buildMetricsReport } from "../services/cost-report.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { KeyRegistry } from "../services/key-registry.js";
@@ -53,6 +54,8 @@ export interface ClientServiceDeps {
   /** Batches, chains and stop. */
   orchestrator: Orchestrator;
   info: () => { version: string; draining: boolean; bus: string; database: string };
+  /** The providers of the cluster config with their model ids (ClusterInfo lists them with who serves them). */
+  configuredProviders?: () => ConfiguredProvider[];
   /** The audit trail (ListAudit, VerifyAudit). */
   audit: AuditLog;
   /** Stops admissions (audited once); running runs finish. */
@@ -281,18 +284,20 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
         warnings: repo.errors.map((e) => e.message),
       };
     }),
-    clusterInfo: unary(hc, "ClusterInfo", async () => ({
-      ...deps.info(),
-      workers: (await deps.workers.list()).map((w) => ({
-        id: w.id,
-        pool: w.pool,
-        sandbox: w.sandbox,
-        capacity: w.capacity,
-        active: w.active,
-        status: w.status,
-        lastHeartbeatAt: w.lastHeartbeatAt.toISOString(),
-      })),
-    })),
+    clusterInfo: unary(hc, "ClusterInfo", async () => {
+      const [workers, active, budget] = await Promise.all([
+        deps.workers.overview(),
+        deps.db.listActiveRuns(),
+        deps.budget.status(),
+      ]);
+      return clusterOverview({
+        info: deps.info(),
+        workers,
+        configuredProviders: deps.configuredProviders?.() ?? [],
+        activeRunStatuses: active.map((r) => r.status),
+        budget,
+      });
+    }),
     // BudgetStatus has exactly the wire shape of BudgetInfo: it goes out as is.
     getBudget: unary(hc, "GetBudget", async (): Promise<BudgetInfo> => deps.budget.status()),
     setBudget: unary(hc, "SetBudget", async (req) => {

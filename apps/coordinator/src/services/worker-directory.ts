@@ -95,4 +95,20 @@ export class WorkerDirectory {
   list(): Promise<WorkerRow[]> {
     return this.deps.db.listWorkers();
   }
+
+  /** Every known worker with what it announced and whether it is live (for `pancode status` and `workers`). */
+  async overview(): Promise<WorkerOverview[]> {
+    const since = this.liveSince();
+    return (await this.deps.db.listWorkers()).map((w) => ({
+      ...w,
+      runtimes: this.capabilities.get(w.id)?.runtimes ?? [],
+      providers: this.capabilities.get(w.id)?.providers ?? [],
+      live: w.status === "up" && w.lastHeartbeatAt >= since,
+    }));
+  }
+}
+
+/** A worker as `overview` describes it. */
+export interface WorkerOverview extends WorkerRow, WorkerCapabilities {
+  live: boolean;
 }

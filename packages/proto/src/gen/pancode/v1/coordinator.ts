@@ -191,8 +191,27 @@ export interface WorkerInfo {
   sandbox: string;
   capacity: number;
   active: number;
+  /** up | gone */
   status: string;
   lastHeartbeatAt: string;
+  /**
+   * What the worker announced when it registered; empty for a worker the coordinator has not heard from since its
+   * own start (it registers again on its next heartbeat).
+   */
+  runtimes: string[];
+  providers: string[];
+  /** Up and heard from within three heartbeat intervals: the routing gate sends it runs. */
+  live: boolean;
+  version: string;
+}
+
+/** A model provider of the cluster: configured, or announced by a worker. */
+export interface ProviderStatus {
+  name: string;
+  /** model ids of the cluster config; empty when only announced by workers */
+  models: string[];
+  /** live workers holding its key (or needing none) */
+  workerIds: string[];
 }
 
 export interface ClusterInfoResponse {
@@ -201,6 +220,11 @@ export interface ClusterInfoResponse {
   bus: string;
   database: string;
   workers: WorkerInfo[];
+  providers: ProviderStatus[];
+  /** queue depth: admitted runs no worker has started yet */
+  pendingRuns: number;
+  runningRuns: number;
+  budget: BudgetInfo | undefined;
 }
 
 export interface GetBudgetRequest {
@@ -2767,7 +2791,19 @@ export const ClusterInfoRequest: MessageFns<ClusterInfoRequest> = {
 };
 
 function createBaseWorkerInfo(): WorkerInfo {
-  return { id: "", pool: "", sandbox: "", capacity: 0, active: 0, status: "", lastHeartbeatAt: "" };
+  return {
+    id: "",
+    pool: "",
+    sandbox: "",
+    capacity: 0,
+    active: 0,
+    status: "",
+    lastHeartbeatAt: "",
+    runtimes: [],
+    providers: [],
+    live: false,
+    version: "",
+  };
 }
 
 export const WorkerInfo: MessageFns<WorkerInfo> = {
@@ -2792,6 +2828,18 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     }
     if (message.lastHeartbeatAt !== "") {
       writer.uint32(58).string(message.lastHeartbeatAt);
+    }
+    for (const v of message.runtimes) {
+      writer.uint32(66).string(v!);
+    }
+    for (const v of message.providers) {
+      writer.uint32(74).string(v!);
+    }
+    if (message.live !== false) {
+      writer.uint32(80).bool(message.live);
+    }
+    if (message.version !== "") {
+      writer.uint32(90).string(message.version);
     }
     return writer;
   },
@@ -2865,6 +2913,38 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
             message.lastHeartbeatAt = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.runtimes.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.providers.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.live = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2890,6 +2970,12 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
         : isSet(object.last_heartbeat_at)
         ? globalThis.String(object.last_heartbeat_at)
         : "",
+      runtimes: globalThis.Array.isArray(object?.runtimes) ? object.runtimes.map((e: any) => globalThis.String(e)) : [],
+      providers: globalThis.Array.isArray(object?.providers)
+        ? object.providers.map((e: any) => globalThis.String(e))
+        : [],
+      live: isSet(object.live) ? globalThis.Boolean(object.live) : false,
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
     };
   },
 
@@ -2916,6 +3002,18 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     if (message.lastHeartbeatAt !== "") {
       obj.lastHeartbeatAt = message.lastHeartbeatAt;
     }
+    if (message.runtimes?.length) {
+      obj.runtimes = message.runtimes;
+    }
+    if (message.providers?.length) {
+      obj.providers = message.providers;
+    }
+    if (message.live !== false) {
+      obj.live = message.live;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
     return obj;
   },
 
@@ -2931,12 +3029,131 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     message.active = object.active ?? 0;
     message.status = object.status ?? "";
     message.lastHeartbeatAt = object.lastHeartbeatAt ?? "";
+    message.runtimes = object.runtimes?.map((e) => e) || [];
+    message.providers = object.providers?.map((e) => e) || [];
+    message.live = object.live ?? false;
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseProviderStatus(): ProviderStatus {
+  return { name: "", models: [], workerIds: [] };
+}
+
+export const ProviderStatus: MessageFns<ProviderStatus> = {
+  encode(message: ProviderStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.models) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.workerIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProviderStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProviderStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.models.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.workerIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProviderStatus {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      models: globalThis.Array.isArray(object?.models) ? object.models.map((e: any) => globalThis.String(e)) : [],
+      workerIds: globalThis.Array.isArray(object?.workerIds)
+        ? object.workerIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.worker_ids)
+        ? object.worker_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ProviderStatus): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.models?.length) {
+      obj.models = message.models;
+    }
+    if (message.workerIds?.length) {
+      obj.workerIds = message.workerIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProviderStatus>): ProviderStatus {
+    return ProviderStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProviderStatus>): ProviderStatus {
+    const message = createBaseProviderStatus();
+    message.name = object.name ?? "";
+    message.models = object.models?.map((e) => e) || [];
+    message.workerIds = object.workerIds?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseClusterInfoResponse(): ClusterInfoResponse {
-  return { version: "", draining: false, bus: "", database: "", workers: [] };
+  return {
+    version: "",
+    draining: false,
+    bus: "",
+    database: "",
+    workers: [],
+    providers: [],
+    pendingRuns: 0,
+    runningRuns: 0,
+    budget: undefined,
+  };
 }
 
 export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
@@ -2955,6 +3172,18 @@ export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
     }
     for (const v of message.workers) {
       WorkerInfo.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.providers) {
+      ProviderStatus.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.pendingRuns !== 0) {
+      writer.uint32(56).int32(message.pendingRuns);
+    }
+    if (message.runningRuns !== 0) {
+      writer.uint32(64).int32(message.runningRuns);
+    }
+    if (message.budget !== undefined) {
+      BudgetInfo.encode(message.budget, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -3012,6 +3241,38 @@ export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
             message.workers.push(WorkerInfo.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.providers.push(ProviderStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.pendingRuns = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.runningRuns = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.budget = BudgetInfo.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3031,6 +3292,20 @@ export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
       bus: isSet(object.bus) ? globalThis.String(object.bus) : "",
       database: isSet(object.database) ? globalThis.String(object.database) : "",
       workers: globalThis.Array.isArray(object?.workers) ? object.workers.map((e: any) => WorkerInfo.fromJSON(e)) : [],
+      providers: globalThis.Array.isArray(object?.providers)
+        ? object.providers.map((e: any) => ProviderStatus.fromJSON(e))
+        : [],
+      pendingRuns: isSet(object.pendingRuns)
+        ? globalThis.Number(object.pendingRuns)
+        : isSet(object.pending_runs)
+        ? globalThis.Number(object.pending_runs)
+        : 0,
+      runningRuns: isSet(object.runningRuns)
+        ? globalThis.Number(object.runningRuns)
+        : isSet(object.running_runs)
+        ? globalThis.Number(object.running_runs)
+        : 0,
+      budget: isSet(object.budget) ? BudgetInfo.fromJSON(object.budget) : undefined,
     };
   },
 
@@ -3051,6 +3326,18 @@ export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
     if (message.workers?.length) {
       obj.workers = message.workers.map((e) => WorkerInfo.toJSON(e));
     }
+    if (message.providers?.length) {
+      obj.providers = message.providers.map((e) => ProviderStatus.toJSON(e));
+    }
+    if (message.pendingRuns !== 0) {
+      obj.pendingRuns = Math.round(message.pendingRuns);
+    }
+    if (message.runningRuns !== 0) {
+      obj.runningRuns = Math.round(message.runningRuns);
+    }
+    if (message.budget !== undefined) {
+      obj.budget = BudgetInfo.toJSON(message.budget);
+    }
     return obj;
   },
 
@@ -3064,6 +3351,12 @@ export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
     message.bus = object.bus ?? "";
     message.database = object.database ?? "";
     message.workers = object.workers?.map((e) => WorkerInfo.fromPartial(e)) || [];
+    message.providers = object.providers?.map((e) => ProviderStatus.fromPartial(e)) || [];
+    message.pendingRuns = object.pendingRuns ?? 0;
+    message.runningRuns = object.runningRuns ?? 0;
+    message.budget = (object.budget !== undefined && object.budget !== null)
+      ? BudgetInfo.fromPartial(object.budget)
+      : undefined;
     return message;
   },
 };

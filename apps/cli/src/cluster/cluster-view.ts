@@ -1,0 +1,66 @@
+import type { ClusterInfoResponse, WorkerInfo } from "@pancode/proto";
+
+/** One worker as `pancode status --json` and `pancode workers --json` print it (stable camelCase fields). */
+export interface WorkerJson {
+  id: string;
+  pool: string;
+  sandbox: string;
+  version: string;
+  runtimes: string[];
+  /** Providers whose key the worker holds (or that need none). */
+  providers: string[];
+  slotsUsed: number;
+  slotsTotal: number;
+  /** RFC 3339 time of the last heartbeat. */
+  lastSeen: string;
+  /** Up and heard from within three heartbeat intervals: it is sent runs. */
+  live: boolean;
+}
+
+export function workerJson(w: WorkerInfo): WorkerJson {
+  return {
+    id: w.id,
+    pool: w.pool,
+    sandbox: w.sandbox,
+    version: w.version,
+    runtimes: w.runtimes,
+    providers: w.providers,
+    slotsUsed: w.active,
+    slotsTotal: w.capacity,
+    lastSeen: w.lastHeartbeatAt,
+    live: w.live,
+  };
+}
+
+/** The workers that take runs now; gone ones are history (`--all` shows them). */
+export function liveWorkers(info: ClusterInfoResponse): WorkerInfo[] {
+  return info.workers.filter((w) => w.live);
+}
+
+/** `0.4s ago`, `12s ago`, `3m ago`, `2h ago`: how long since `iso`, as far as the clocks agree. */
+export function formatAgo(iso: string, now = Date.now()): string {
+  const ms = Math.max(0, now - Date.parse(iso));
+  if (!Number.isFinite(ms)) return "-";
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s ago`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)}s ago`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)}m ago`;
+  return `${Math.round(ms / 3_600_000)}h ago`;
+}
+
+/** A list for a table cell: `a,b`, or `-` when empty. */
+export function listCell(items: readonly string[]): string {
+  return items.length > 0 ? items.join(",") : "-";
+}
+
+/** The cells of one worker's row: id, runtimes, providers, slots used/total, last seen. */
+export function workerCells(w: WorkerInfo, now = Date.now()): string[] {
+  return [
+    w.id,
+    listCell(w.runtimes),
+    listCell(w.providers),
+    `${w.active}/${w.capacity}`,
+    formatAgo(w.lastHeartbeatAt, now),
+  ];
+}
+
+export const WORKER_HEADERS = ["WORKER", "RUNTIMES", "PROVIDERS", "SLOTS", "LAST SEEN"];
