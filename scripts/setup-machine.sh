@@ -10,6 +10,9 @@ command -v dockerd >/dev/null || need+=(docker.io)
 command -v nats-server >/dev/null || need+=(nats-server)
 command -v protoc >/dev/null || need+=(protobuf-compiler)
 command -v debootstrap >/dev/null || need+=(debootstrap)
+# Shells whose completion scripts the tests check.
+command -v zsh >/dev/null || need+=(zsh)
+command -v fish >/dev/null || need+=(fish)
 { command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || need+=(postgresql)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
