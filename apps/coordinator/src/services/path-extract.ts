@@ -40,10 +40,13 @@ const SYSTEM_DIRS = new Set([
  */
 const SANDBOX_OWN_DIRS = new Set(["dev", "proc", "tmp"]);
 
-/** Words before a URL path: an HTTP method (`GET /users/list.json`) or an attribute (`src="/js/app.js"`). */
+/**
+ * Words before a URL path: an HTTP method (`GET /users/list.json`), an attribute (`src="/js/app.js"`) or a client
+ * call (`fetch("/data.json")`, `axios.get('/users.json')`, `app.post('/upload.json', ...)`).
+ */
 const HTTP_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
 /** Matched against the last characters of the previous word only, so its length never matters. */
-const URL_WORDS = /(?:^|[^A-Za-z])(?:src|href|action|url|fetch)$/i;
+const URL_WORDS = /(?:^|[^A-Za-z])(?:src|href|action|url|fetch|get|post|put|patch|delete|request)$/i;
 
 /** A file extension at the end of a name: a dot, a letter, then up to 9 letters, digits, `_` or `-`. */
 const EXTENSION = /\.[A-Za-z][A-Za-z0-9_-]{0,9}$/;
@@ -60,7 +63,7 @@ export type PathKind =
   | "explicit"
   /** `/workspace/...`, a system directory, or an absolute path to a file with an extension: always checked. */
   | "absolute"
-  /** `docs/a.md`, `etc-link/passwd`, `and/or`: checked when it climbs out with `..` or its first segment exists. */
+  /** `docs/a.md`, `etc-link/passwd`, `and/or`: checked for escapes; missing, a warning only when it starts in the tree. */
   | "relative"
   /** `package.json`, `.env`: checked only when it exists in the tree (a symlink there may point out). */
   | "bare";
@@ -177,7 +180,7 @@ function isAbsoluteFile(token: string, word: Word): boolean {
   if (SYSTEM_DIRS.has(first)) return true;
   if (segments.length < 2 || !EXTENSION.test(segments[segments.length - 1] as string)) return false;
   if (/[:*?#%]/.test(token)) return false;
-  return !HTTP_METHODS.has(word.previous) && !URL_WORDS.test(word.previous.slice(-7));
+  return !HTTP_METHODS.has(word.previous) && !URL_WORDS.test(word.previous.slice(-8));
 }
 
 /** `2024/01/02`, `1/2`, `24/7`: digits and slashes only. */
