@@ -29,7 +29,8 @@ function fill(unit: string, prefix = "", suffix = ""): string {
 /** Tasks that took the old extraction seconds each (quadratic regex, shift/join per segment, linear dedupe). */
 const ADVERSARIAL: Record<string, string> = {
   "dots after a word": fill(".", "a", "b"),
-  "',:' runs after a path": fill(",:", "src/a.ts", "x"),
+  "':!?' runs inside a word": fill(":!?", "src/a", "x"),
+  "':!?' runs after a path": fill(":!?", "src/a.ts"),
   "a/ segments under src": fill("a/", "src/"),
   "src/../ inside the tree": fill("src/../", "", "README.md"),
   "thousands of distinct paths": Array.from({ length: 7000 }, (_, i) => `src/f${i}.ts`)

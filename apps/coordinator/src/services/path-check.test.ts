@@ -99,7 +99,8 @@ describe("checkPaths on adversarial 64 KB tasks (linear: answers correct, not ti
   const KB64 = 64 * 1024;
 
   it("admits long runs of punctuation, slashes and segments, and shortens the paths it quotes", async () => {
-    expect(await checkPaths(`fix src/a.ts${",:".repeat(KB64 / 2)}`, async () => t)).toEqual([]);
+    expect(await checkPaths(`fix src/a.ts${":!?".repeat(KB64 / 3)}`, async () => t)).toEqual([]);
+    expect(await checkPaths(`fix src/a${":!?".repeat(KB64 / 3)}x`, async () => t)).toEqual([]);
     expect(await checkPaths(`a${".".repeat(KB64)}b`, async () => t)).toEqual([]);
     expect(await checkPaths("/".repeat(KB64), async () => t)).toEqual([]);
     expect(await checkPaths(`${"src/../".repeat(KB64 / 7)}README.md`, async () => t)).toEqual([]);
