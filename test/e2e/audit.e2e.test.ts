@@ -104,13 +104,20 @@ describe("pancode audit", () => {
       source: "default",
       allows: { dispatch: true, writingAgents: true },
       summary: "dispatch any agent",
-      // cluster.cli runs every command with PANCODE_SAFETY=full-auto.
       safety: {
-        level: "full-auto",
-        source: "env",
-        allows: { readOnlyAgents: true, fileEditAgents: true, programAgents: true },
-        summary: "any agent, also those that run programs (shell tools, command runtime)",
+        level: "auto-edit",
+        source: "default",
+        allows: { readOnlyAgents: true, fileEditAgents: true, programAgents: true, beyondSandbox: false },
+        summary: "also agents that edit files and run commands inside their sandbox",
       },
+      levels: [
+        expect.objectContaining({ level: "suggest" }),
+        expect.objectContaining({
+          level: "auto-edit",
+          examples: expect.stringMatching(/^dev, builder, documenter, shell/),
+        }),
+        expect.objectContaining({ level: "full-auto" }),
+      ],
     });
     const review = await cluster.cli(["mode"], { cwd: repo.dir, env: { PANCODE_MODE: "review" } });
     expect(review.stdout).toMatch(/^mode: +review \(PANCODE_MODE\)$/m);

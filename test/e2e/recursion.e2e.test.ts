@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 let cluster: Cluster;
 let repo: FixtureRepo;
 
+/** nester reaches beyond its sandbox (a command runtime with network egress, to the coordinator): full-auto. */
+const FULL_AUTO = { PANCODE_SAFETY: "full-auto" };
+
 interface RunJson {
   runId: string;
   status: string;
@@ -56,6 +59,7 @@ describe("nested dispatch from inside a container", () => {
     const task = "pancode dispatch 'cat marker.txt' --agent nester --wait; echo $PANCODE_TOKEN > token.txt";
     const result = await cluster.cli(["dispatch", task, "--agent", "nester", "--wait", "--json"], {
       cwd: repo.dir,
+      env: FULL_AUTO,
       timeoutMs: 180_000,
     });
     expect(result.code, result.stderr).toBe(0);
@@ -81,7 +85,7 @@ describe("nested dispatch from inside a container", () => {
     expect(token).toMatch(/^pcr1\./);
     const late = await cluster.cli(["dispatch", "true", "--agent", "nester"], {
       cwd: repo.dir,
-      env: { PANCODE_TOKEN: token },
+      env: { ...FULL_AUTO, PANCODE_TOKEN: token },
     });
     expect(late.code).toBe(4);
     expect(late.stderr).toMatch(/no longer valid: the run ended/);
@@ -90,6 +94,7 @@ describe("nested dispatch from inside a container", () => {
   it("refuses the chain at depth 3 with the recursion message", async () => {
     const result = await cluster.cli(["dispatch", "sh nest.sh", "--agent", "nester", "--wait", "--json"], {
       cwd: repo.dir,
+      env: FULL_AUTO,
       timeoutMs: 240_000,
     });
     const top = JSON.parse(result.stdout) as RunJson;
@@ -105,11 +110,19 @@ describe("nested dispatch from inside a container", () => {
     );
   }, 300_000);
 
+  it("needs full-auto for an agent with open egress; the default level refuses it and says why", async () => {
+    const result = await cluster.cli(["dispatch", "true", "--agent", "nester"], { cwd: repo.dir });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(
+      /Dispatch blocked: agent "nester" needs safety level full-auto, but the session allows auto-edit \(its runtime "command" needs no model, so its bridge network is open egress\)/,
+    );
+  }, 60_000);
+
   it("ignores a forged parent or depth sent with a client token", async () => {
     const [someRun] = await runs();
     const result = await cluster.cli(["dispatch", "true", "--agent", "nester", "--json"], {
       cwd: repo.dir,
-      env: { PANCODE_PARENT_RUN: someRun?.runId ?? "x", PANCODE_DISPATCH_DEPTH: "2" },
+      env: { ...FULL_AUTO, PANCODE_PARENT_RUN: someRun?.runId ?? "x", PANCODE_DISPATCH_DEPTH: "2" },
     });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ depth: 0, parentRunId: null });

@@ -1,6 +1,10 @@
 import { UsageError } from "./exit-codes.js";
 
-/** Safety levels of a session, weakest first; the coordinator refuses agents that need more. */
+/**
+ * Safety levels of a session, weakest first; the coordinator refuses agents that need more (gate 7a). `suggest`:
+ * read-only agents; `auto-edit`: also agents that edit files and run commands inside their container; `full-auto`:
+ * also agents that reach beyond it (host networking, egress other than the model endpoint). `pancode mode` prints it.
+ */
 export const SAFETY_LEVELS = ["suggest", "auto-edit", "full-auto"] as const;
 
 /** The session's level when neither --safety nor PANCODE_SAFETY says otherwise. */

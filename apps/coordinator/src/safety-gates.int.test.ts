@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
@@ -28,17 +28,37 @@ let ws: Workspace;
 
 const insecure = INSECURE;
 
-/** Agents of the test repository: a command agent that may reach the network, and a read-only one. */
+/**
+ * Agents of the test repository: a command agent that may reach the network (full-auto: open egress), a read-only
+ * one without network (suggest), and a read-only one with open egress (full-auto all the same).
+ */
 const AGENT_FILES = [
   { path: ".pancode/agents/nester.md", content: "---\nruntime: command\nnetwork: bridge\n---\n" },
-  { path: ".pancode/agents/peek.md", content: "---\nruntime: command\nreadonly: true\nnetwork: bridge\n---\n" },
+  { path: ".pancode/agents/peek.md", content: "---\nruntime: command\nreadonly: true\nnetwork: none\n---\n" },
+  { path: ".pancode/agents/leak.md", content: "---\nruntime: command\nreadonly: true\nnetwork: bridge\n---\n" },
+  // A read-only model agent: its bridge network serves its model, so suggest; it gets a run token like any with one.
+  { path: ".pancode/agents/scan.md", content: "---\nruntime: pi\nreadonly: true\n---\n" },
 ];
+
+/** One keyless local provider, so model agents (dev, scan) pass admission; the test worker claims to serve it. */
+const CLUSTER_YAML = [
+  "providers:",
+  "  - name: local",
+  "    api: openai-completions",
+  "    baseUrl: http://127.0.0.1:1/v1",
+  "    models:",
+  "      - id: qwen-coder",
+  "defaultModel: local/qwen-coder",
+  "",
+].join("\n");
 
 beforeAll(async () => {
   pg = await startPostgres();
   dataDir = await mkdtemp(join(tmpdir(), "pancode-safety-"));
   const databaseUrl = await freshDatabaseUrl(pg.url);
+  await writeFile(join(dataDir, "cluster.yaml"), CLUSTER_YAML);
   node = await startCoordinatorNode({
+    PANCODE_CONFIG: join(dataDir, "cluster.yaml"),
     PANCODE_DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
     PANCODE_BUDGET_CEILING: "1000",
@@ -53,8 +73,8 @@ beforeAll(async () => {
     sandbox: "docker",
     capacity: 8,
     version: "test",
-    runtimes: ["command"],
-    providers: [],
+    runtimes: ["command", "pi"],
+    providers: ["local"],
     publicKeyPem: "",
   });
   // A real workspace: a committed symlink out of the repository, one inside it, and an uncommitted one out.
@@ -82,7 +102,8 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-function request(task: string, agent = "shell", safety = "full-auto") {
+/** A dispatch request; `safety` '' is the session default (auto-edit), which admits the shell agent. */
+function request(task: string, agent = "shell", safety = "") {
   return { task, agent, safety, isolate: false, mode: "build", model: "", submitter: "t", workspace: ws };
 }
 
@@ -126,17 +147,38 @@ describe("gate 6: paths named in the task", () => {
 });
 
 describe("gate 7: safety scope", () => {
-  it("refuses an agent that needs more than the session allows, naming both levels", async () => {
-    const err = await client.dispatch(request("true", "shell", "auto-edit")).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "SAFETY_BLOCKED" });
-    expect((err as Error).message).toMatch(
-      /^Dispatch blocked: agent "shell" needs safety level full-auto, but the session allows auto-edit/,
+  it("admits the shell and dev agents at the default level, with no level stated", async () => {
+    const shell = await client.dispatch(request("true", "shell", ""));
+    expect(shell.run?.agent).toBe("shell");
+    // The seed's first example: the default agent, a model agent with bash and egress to its model.
+    const dev = await client.dispatch(
+      request("Review the authentication module in src/auth/ for security issues", "dev", ""),
     );
+    expect(dev.run?.agent).toBe("dev");
   });
 
-  it("admits a read-only agent at suggest, and refuses an unknown level", async () => {
+  it("refuses an agent that reaches beyond its sandbox at the default level, naming both levels and why", async () => {
+    const err = await client
+      .dispatch({ ...request("true", "nester", ""), agentFiles: AGENT_FILES })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "SAFETY_BLOCKED" });
+    expect((err as Error).message).toMatch(
+      /^Dispatch blocked: agent "nester" needs safety level full-auto, but the session allows auto-edit \(its runtime "command" needs no model, so its bridge network is open egress\)/,
+    );
+    const ok = await client.dispatch({ ...request("true", "nester", "full-auto"), agentFiles: AGENT_FILES });
+    expect(ok.run?.agent).toBe("nester");
+  });
+
+  it("admits a read-only agent at suggest, but not one with open egress, and refuses an unknown level", async () => {
     const ok = await client.dispatch({ ...request("true", "peek", "suggest"), agentFiles: AGENT_FILES });
     expect(ok.run?.agent).toBe("peek");
+    await expect(
+      client.dispatch({ ...request("true", "leak", "suggest"), agentFiles: AGENT_FILES }),
+    ).rejects.toMatchObject({ code: "SAFETY_BLOCKED", message: expect.stringMatching(/needs safety level full-auto/) });
+    await expect(client.dispatch(request("true", "shell", "suggest"))).rejects.toMatchObject({
+      code: "SAFETY_BLOCKED",
+      message: expect.stringMatching(/needs safety level auto-edit, but the session allows suggest/),
+    });
     await expect(client.dispatch(request("true", "shell", "yolo"))).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
     });
@@ -144,7 +186,9 @@ describe("gate 7: safety scope", () => {
 
   it("records the session's level in the run spec", async () => {
     const { run } = await client.dispatch(request("true"));
-    expect((await db.getRun(run?.id ?? ""))?.spec.safety).toBe("full-auto");
+    expect((await db.getRun(run?.id ?? ""))?.spec.safety).toBe("auto-edit");
+    const { run: full } = await client.dispatch(request("true", "shell", "full-auto"));
+    expect((await db.getRun(full?.id ?? ""))?.spec.safety).toBe("full-auto");
   });
 });
 
@@ -216,7 +260,11 @@ describe("gate order", () => {
 describe("gate 4: recursion through run tokens", () => {
   /** Dispatches with `api`, then claims the run as the worker would, returning the run and its run token. */
   async function dispatchAndClaim(api: ClientApi, task: string, workspace: Workspace = NO_WORKSPACE) {
-    const { run } = await api.dispatch({ ...request(task, "nester"), workspace, agentFiles: AGENT_FILES });
+    const { run } = await api.dispatch({
+      ...request(task, "nester", "full-auto"),
+      workspace,
+      agentFiles: AGENT_FILES,
+    });
     if (!run) throw new Error("no run");
     const claim = await worker.claimRun({ runId: run.id, workerId: "ws", deliveryCount: 1 });
     return { run, token: claim.spec?.runToken ?? "", depth: claim.spec?.depth };
@@ -236,7 +284,7 @@ describe("gate 4: recursion through run tokens", () => {
     // Gate 4 comes before gate 5: an empty task at depth 3 is a depth refusal.
     for (const task of ["echo three", "  "]) {
       const err = await third
-        .dispatch({ ...request(task, "nester"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES })
+        .dispatch({ ...request(task, "nester", "full-auto"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES })
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: "DEPTH_EXCEEDED" });
       expect((err as Error).message).toBe(
@@ -250,18 +298,18 @@ describe("gate 4: recursion through run tokens", () => {
     const top = await dispatchAndClaim(client, "echo reader", ws);
     const api = withToken(top.token);
     const { run: child } = await api.dispatch({
-      ...request("echo child", "nester"),
+      ...request("echo child", "nester", "full-auto"),
       workspace: NO_WORKSPACE,
       agentFiles: AGENT_FILES,
     });
     expect((await api.getRun(child?.id ?? "")).id).toBe(child?.id);
     await expect(api.getRun(top.run.id)).rejects.toMatchObject({ code: "NOT_FOUND" });
     // A sub-run may name its parent's workspace, never another one.
-    const same = await api.dispatch({ ...request("echo same", "nester"), agentFiles: AGENT_FILES });
+    const same = await api.dispatch({ ...request("echo same", "nester", "full-auto"), agentFiles: AGENT_FILES });
     expect(same.run?.parentRunId).toBe(top.run.id);
     const other = { ...ws, stateTree: "c".repeat(40) };
     await expect(
-      api.dispatch({ ...request("echo other", "nester"), workspace: other, agentFiles: AGENT_FILES }),
+      api.dispatch({ ...request("echo other", "nester", "full-auto"), workspace: other, agentFiles: AGENT_FILES }),
     ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(api.listRuns(5)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     await expect(api.getBudget()).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
@@ -280,7 +328,7 @@ describe("gate 4: recursion through run tokens", () => {
   });
 
   it("caps a sub-run's safety at its parent's and stops the token once the run ended", async () => {
-    const { run } = await client.dispatch({ ...request("echo peek", "peek", "suggest"), agentFiles: AGENT_FILES });
+    const { run } = await client.dispatch({ ...request("look around", "scan", "suggest"), agentFiles: AGENT_FILES });
     const claim = await worker.claimRun({ runId: run?.id ?? "", workerId: "ws", deliveryCount: 1 });
     const api = withToken(claim.spec?.runToken ?? "");
     const err = await api
@@ -290,7 +338,7 @@ describe("gate 4: recursion through run tokens", () => {
     expect((err as Error).message).toMatch(/the session allows suggest/);
     await db.finishRun({ runId: run?.id ?? "", status: "error", error: "ended", onlyIf: ["running", "pending"] });
     await expect(
-      api.dispatch({ ...request("echo late", "peek", "suggest"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES }),
+      api.dispatch({ ...request("echo late", "scan", "suggest"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES }),
     ).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     api.close();
   });

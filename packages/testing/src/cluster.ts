@@ -62,8 +62,8 @@ export interface Cluster {
   workers: WorkerProcess[];
   coordinatorLogs: () => string;
   /**
-   * Environment a CLI needs to reach this cluster, with safety level full-auto (the shell agent, runtime
-   * `command`, needs it; tests of the safety gate pass their own).
+   * Environment a CLI needs to reach this cluster. No safety level: the default (auto-edit) admits the shell agent
+   * and dev; tests of agents that reach beyond the sandbox pass their own.
    */
   clientEnv: Record<string, string>;
   cli(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
@@ -175,7 +175,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     return worker;
   };
   for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
-  const clientEnv = { PANCODE_COORDINATOR: address, PANCODE_TOKEN: clientToken, PANCODE_SAFETY: "full-auto" };
+  const clientEnv = { PANCODE_COORDINATOR: address, PANCODE_TOKEN: clientToken };
   return {
     address,
     clientToken,
@@ -197,18 +197,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 }
 
-/** Runs the real `pancode` CLI (session safety level full-auto unless `env` says otherwise) and collects its output. */
+/** Runs the real `pancode` CLI (the default session safety level unless `env` says otherwise) and collects its output. */
 export function runCli(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
     cwd: options.cwd,
-    // The shell agent (runtime `command`) needs safety level full-auto; tests of the safety gate pass their own.
+    // The developer's own PANCODE_SAFETY never leaks in: a test runs at the default level unless it says otherwise.
     env: {
-      ...process.env,
+      ...withoutKey(process.env, "PANCODE_SAFETY"),
       PANCODE_DATA_DIR: join(options.cwd, ".no-local-cluster"),
-      PANCODE_SAFETY: "full-auto",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -227,4 +226,9 @@ export function runCli(
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+function withoutKey(env: NodeJS.ProcessEnv, key: string): NodeJS.ProcessEnv {
+  const { [key]: _dropped, ...rest } = env;
+  return rest;
 }

@@ -20,28 +20,48 @@ const MODE_RULES: Record<SessionMode, { dispatch: boolean; writingAgents: boolea
 /** A safety level, weakest first (see {@link SAFETY_LEVELS}). */
 type SafetyLevel = (typeof SAFETY_LEVELS)[number];
 
-/** Which agents each safety level admits (the coordinator enforces it: gate 7a). */
-const SAFETY_RULES: Record<
-  SafetyLevel,
-  { readOnlyAgents: boolean; fileEditAgents: boolean; programAgents: boolean; summary: string }
-> = {
+/** What a safety level admits, with examples (the coordinator enforces it: gate 7a). */
+interface SafetyRule {
+  readOnlyAgents: boolean;
+  /** Agents that edit files in their workspace. */
+  fileEditAgents: boolean;
+  /** Agents that run programs (a shell tool, the command runtime) inside their sandbox. */
+  programAgents: boolean;
+  /** Agents that reach beyond the sandbox: host networking, egress other than the model endpoint. */
+  beyondSandbox: boolean;
+  summary: string;
+  examples: string;
+}
+
+/**
+ * Which agents each safety level admits. The container is the boundary (non-root, no capabilities, only the
+ * worktree mounted, no network beyond the model endpoint), so what happens inside it needs no more than the default.
+ */
+const SAFETY_RULES: Record<SafetyLevel, SafetyRule> = {
   suggest: {
     readOnlyAgents: true,
     fileEditAgents: false,
     programAgents: false,
-    summary: "read-only agents only: output, nothing merged back",
+    beyondSandbox: false,
+    summary: "read-only agents only: output, nothing merged back (a read-only agent with open egress is full-auto)",
+    examples: "planner, scout, reviewer, red-team, plan-reviewer",
   },
   "auto-edit": {
     readOnlyAgents: true,
     fileEditAgents: true,
-    programAgents: false,
-    summary: "also agents that edit files with file tools (no shell)",
+    programAgents: true,
+    beyondSandbox: false,
+    summary: "also agents that edit files and run commands inside their sandbox",
+    examples: "dev, builder, documenter, shell, custom agents with bash, runtime command with network none",
   },
   "full-auto": {
     readOnlyAgents: true,
     fileEditAgents: true,
     programAgents: true,
-    summary: "any agent, also those that run programs (shell tools, command runtime)",
+    beyondSandbox: true,
+    summary:
+      "also agents that reach beyond the sandbox: host networking, egress other than the model endpoint (runtime command with network bridge)",
+    examples: "cluster agents with network host, runtime command with network bridge (nested dispatch)",
   },
 };
 
@@ -56,9 +76,11 @@ export interface ModeJson {
   safety: {
     level: SafetyLevel;
     source: "flag" | "env" | "default";
-    allows: { readOnlyAgents: boolean; fileEditAgents: boolean; programAgents: boolean };
+    allows: { readOnlyAgents: boolean; fileEditAgents: boolean; programAgents: boolean; beyondSandbox: boolean };
     summary: string;
   };
+  /** Every level, weakest first, with what it admits: the matrix `pancode mode` prints. */
+  levels: { level: SafetyLevel; summary: string; examples: string }[];
 }
 
 /** The session's mode and where it came from; a UsageError (exit 2) for an unknown mode. */
@@ -100,13 +122,19 @@ export function modeReport(options: { mode?: string; safety?: string }, env: Nod
         readOnlyAgents: safety.readOnlyAgents,
         fileEditAgents: safety.fileEditAgents,
         programAgents: safety.programAgents,
+        beyondSandbox: safety.beyondSandbox,
       },
       summary: safety.summary,
     },
+    levels: (Object.keys(SAFETY_RULES) as SafetyLevel[]).map((l) => ({
+      level: l,
+      summary: SAFETY_RULES[l].summary,
+      examples: SAFETY_RULES[l].examples,
+    })),
   };
 }
 
-/** The text form of {@link modeReport}: one "key: value" line each. */
+/** The text form of {@link modeReport}: one "key: value" line each, then the matrix of safety levels. */
 export function formatModeReport(report: ModeJson): string {
   const yes = (b: boolean) => (b ? "yes" : "no");
   const modeFrom = report.source === "flag" ? "--mode" : report.source === "env" ? "PANCODE_MODE" : "default";
@@ -122,8 +150,12 @@ export function formatModeReport(report: ModeJson): string {
     ["read-only", yes(s.allows.readOnlyAgents)],
     ["file edits", yes(s.allows.fileEditAgents)],
     ["programs", yes(s.allows.programAgents)],
+    ["beyond sandbox", yes(s.allows.beyondSandbox)],
   ];
-  return `${lines.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join("\n")}\n`;
+  const matrix = report.levels.map(
+    (l) => `${l.level === s.level ? "*" : " "} ${l.level.padEnd(10)} ${l.summary}\n${" ".repeat(13)}e.g. ${l.examples}`,
+  );
+  return `${lines.map(([k, v]) => `${`${k}:`.padEnd(16)}${v}`).join("\n")}\n\nsafety levels (* = this session):\n${matrix.join("\n")}\n`;
 }
 
 /** `pancode mode [--mode M] [--safety L] [--json]`: the session's mode and safety level, and what they allow. */
@@ -139,7 +171,7 @@ export function registerMode(program: Command, run: CommandRunner): void {
   program
     .command("mode")
     .description(
-      "show the session mode (--mode or PANCODE_MODE, default build) and safety level (--safety or PANCODE_SAFETY, default auto-edit) and what they allow",
+      "show the session mode (--mode or PANCODE_MODE, default build) and safety level (--safety or PANCODE_SAFETY, default auto-edit), what they allow, and the matrix of safety levels",
     )
     .option("--mode <mode>", "plan | build | review")
     .option("--safety <level>", "suggest | auto-edit | full-auto")

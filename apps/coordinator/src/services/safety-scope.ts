@@ -8,9 +8,6 @@ export type SafetyLevel = (typeof SAFETY_LEVELS)[number];
 /** The level of a session that states none: the seed's default. */
 export const DEFAULT_SAFETY: SafetyLevel = "auto-edit";
 
-/** Tool names that give an agent a shell (Pi calls it bash; other CLIs shell or exec). */
-const SHELL_TOOLS = new Set(["bash", "shell", "sh", "exec", "terminal", "run_shell_command"]);
-
 /** Parses a level; INVALID_ARGUMENT naming the valid ones for anything else. */
 export function parseSafetyLevel(value: string): SafetyLevel {
   if ((SAFETY_LEVELS as readonly string[]).includes(value)) return value as SafetyLevel;
@@ -36,23 +33,39 @@ export function weakerLevel(a: SafetyLevel, b: SafetyLevel): SafetyLevel {
 }
 
 /**
+ * Why an agent reaches beyond its sandbox, or undefined when it stays inside. The sandbox is the container: non-root,
+ * no capabilities, only the worktree mounted, and no network beyond what its model needs. Beyond it are:
+ * - host networking (`network: host`): the worker's own services and the host's loopback;
+ * - network egress of a runtime without a model (`command` with `bridge`): the program itself talks to the world.
+ *   A model runtime's `bridge` network serves its model endpoint and counts as inside.
+ * Agents cannot ask for extra mounts (the agent spec has no such field); when they can, they belong here too.
+ */
+export function beyondSandbox(agent: ResolvedAgent): string | undefined {
+  if (agent.network === "host") return "it uses host networking";
+  if (agent.network !== "none" && !getRuntime(agent.runtime).needsModel) {
+    return `its runtime "${agent.runtime}" needs no model, so its ${agent.network} network is open egress`;
+  }
+  return undefined;
+}
+
+/**
  * The level an agent needs, decided in this order:
- * 1. `suggest` for read-only agents: their worktree is mounted read-only and nothing they do is merged back, so
+ * 1. `full-auto` for agents that reach beyond their sandbox ({@link beyondSandbox}), read-only or not.
+ * 2. `suggest` for read-only agents: their worktree is mounted read-only and nothing they do is merged back, so
  *    their only effect is their output (also when they may run tests with bash).
- * 2. `full-auto` for agents that can run arbitrary programs: the `command` runtime, a shell tool (bash, shell, sh,
- *    exec, terminal, run_shell_command), an empty tool list (the runtime's default set, which for every agent CLI
- *    includes a shell), or a network other than none on a runtime without a model (the program itself gets egress;
- *    a model runtime's network serves its model API, and without a shell its tools cannot use it).
- * 3. `auto-edit` for the rest: agents that edit files with file tools only.
+ * 3. `auto-edit` for the rest: agents that edit files and run commands inside their sandbox (the default `dev`, a
+ *    shell tool, the `command` runtime with network none). The container is the boundary, and their changes come
+ *    back as a patch the developer merges.
  */
 export function requiredSafetyLevel(agent: ResolvedAgent): SafetyLevel {
-  if (agent.readonly) return "suggest";
-  const needsModel = getRuntime(agent.runtime).needsModel;
-  const shell = agent.tools.length === 0 || agent.tools.some((t) => SHELL_TOOLS.has(t.toLowerCase()));
-  if (agent.runtime === "command" || (needsModel && shell) || (!needsModel && agent.network !== "none")) {
-    return "full-auto";
-  }
-  return "auto-edit";
+  if (beyondSandbox(agent)) return "full-auto";
+  return agent.readonly ? "suggest" : "auto-edit";
+}
+
+/** Why an agent needs its level, for a refusal: the reason it leaves the sandbox, or what it does inside. */
+function needReason(agent: ResolvedAgent, needed: SafetyLevel): string {
+  if (needed === "full-auto") return beyondSandbox(agent) ?? "it reaches beyond its sandbox";
+  return "it changes files in its workspace";
 }
 
 /** Gate 7a, scope: an agent may not get more than the session's safety level allows. */
@@ -61,7 +74,8 @@ export function checkScope(agent: ResolvedAgent, session: SafetyLevel): void {
   if (SAFETY_LEVELS.indexOf(needed) <= SAFETY_LEVELS.indexOf(session)) return;
   throw new PanCodeError(
     "SAFETY_BLOCKED",
-    `Dispatch blocked: agent "${agent.name}" needs safety level ${needed}, but the session allows ${session}. ` +
+    `Dispatch blocked: agent "${agent.name}" needs safety level ${needed}, but the session allows ${session} ` +
+      `(${needReason(agent, needed)}). ` +
       `Dispatch with --safety ${needed} (or PANCODE_SAFETY=${needed}) if you mean it, or pick a less capable agent.`,
   );
 }
