@@ -18,6 +18,7 @@ import { AgentOutput } from "./agent-output.js";
 import type { EventReporter } from "./event-reporter.js";
 import { requireRuntime } from "./image-runtimes.js";
 import { type NestedDispatchConfig, nestedDispatchEnv, type RunGrant } from "./nested-dispatch.js";
+import { runGitAccess } from "./run-git-access.js";
 import { failureReason, isOverCap, type StopReason, statusOf } from "./stop-reason.js";
 
 export type { StopReason } from "./stop-reason.js";
@@ -150,6 +151,7 @@ export async function executeRun(
   });
   const network = networkFor(spec.agent.network, deps.agentNetwork);
   const nested = nestedDispatchEnv(deps.nested, grant, { runId: spec.runId, network, sandbox: deps.sandbox.kind });
+  const gitAccess = runGitAccess(worktree, { sandbox: deps.sandbox.kind, readonly: spec.agent.readonly });
   const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
     // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
     deps.sandbox.run(
@@ -158,7 +160,13 @@ export async function executeRun(
         image: spec.agent.image,
         argv: invocation.argv,
         env: traceEnv(
-          { ...invocation.env, ...modelKeyEnv(deps, spec), ...nested.env, PANCODE_RUN_ID: spec.runId },
+          {
+            ...gitAccess.env,
+            ...invocation.env,
+            ...modelKeyEnv(deps, spec),
+            ...nested.env,
+            PANCODE_RUN_ID: spec.runId,
+          },
           currentTraceparent() || spec.traceparent,
         ),
         workspacePath: worktree.path,
@@ -166,7 +174,7 @@ export async function executeRun(
         limits: spec.agent.limits,
         network,
         labels: { "pancode.attempt": String(spec.attempt) },
-        readonlyMounts: nested.mounts,
+        readonlyMounts: [...nested.mounts, ...gitAccess.mounts],
       },
       { onOutput: (stream, text) => output.push(stream, text) },
       stop.signal,

@@ -40,8 +40,9 @@ async function readOwner(dir: string): Promise<Owner | undefined> {
 }
 
 /**
- * At start-up, removes the worktrees of worker processes of this host that are no longer alive (left-overs of a
- * crash) and prunes the mirrors' bookkeeping. Roots of live processes belong to sibling workers and stay.
+ * At start-up, removes the run directories of worker processes of this host that are no longer alive (left-overs of
+ * a crash): worktree, the agent's repository and the worker's git dir of each run all live there. Roots of live
+ * processes belong to sibling workers and stay.
  */
 export async function reapDeadWorktrees(cacheRoot: string, logger: Logger): Promise<number> {
   const root = join(cacheRoot, "worktrees");

@@ -15,8 +15,8 @@ export interface GitTarget {
  * becomes a `GIT_FAILED` error naming the subcommand and the directory.
  *
  * This hot path spawns git directly rather than through simple-git: simple-git waits a fixed 50 ms after every
- * command that prints nothing (its completion detection), and a run makes about ten such calls (read-tree, add,
- * worktree add/prune), which alone was half of the pipeline's latency in `npm run bench`.
+ * command that prints nothing (its completion detection), and a run makes about ten such calls (init, read-tree,
+ * add, update-ref), which alone was half of the pipeline's latency in `npm run bench`.
  */
 export async function git(target: GitTarget, args: readonly string[]): Promise<string> {
   try {

@@ -2,7 +2,8 @@
  * @pancode/git: the workspace path of PanCode Cluster, and the only package that runs git.
  *
  * Client side (the developer's checkout): snapshot the exact working state and bundle its history. Worker side:
- * bare mirrors fed by bundles, one worktree per run with that state applied, and the run's binary delta patch.
+ * bare mirrors fed by bundles, one worktree per run with that state applied and a repository of its own (HEAD at
+ * the developer's HEAD, history read from the mirror), and the run's binary delta patch.
  * Back on the client: a 3-way, all-or-nothing merge of the patch into the working files with a per-file report.
  *
  * ```ts
@@ -26,6 +27,7 @@ export type { Logger } from "./logger.js";
 export { type MergePatchOptions, mergePatch } from "./merge-patch.js";
 export type { MergeFileStatus, MergeReport } from "./merge-report.js";
 export { findRepoRoot } from "./repo-root.js";
+export { RUN_BRANCH, RUN_GIT_IDENTITY } from "./run-git-dir.js";
 export { STATE_REF_PREFIX, snapshotWorkspace, type WorkspaceSnapshot } from "./snapshot.js";
 export type { StateTree, TreeFile } from "./state-tree.js";
 export { type PreparedWorktree, WorkspaceCache, type WorkspaceCacheOptions } from "./workspace-cache.js";

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createRepo, type FixtureRepo, readModes, readTree, runGit, writeFiles } from "@pancode/testing/git";
+import { createRepo, type FixtureRepo, readModes, readTree, writeFiles } from "@pancode/testing/git";
 import { afterEach, describe, expect, it } from "vitest";
 import { createBundle } from "./bundle.js";
 import { createTestWorker, dispatchTo, type TestWorker } from "./fixtures/workspace.js";
 import { mergePatch } from "./merge-patch.js";
 import { snapshotWorkspace } from "./snapshot.js";
-import { WorkspaceCache } from "./workspace-cache.js";
+import { type PreparedWorktree, WorkspaceCache } from "./workspace-cache.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -102,6 +102,8 @@ describe("WorkspaceCache", () => {
     const bundle = await createBundle(repo.dir, snapshot.baseCommit);
     const other = new WorkspaceCache({ cacheDir: w.cacheDir, worktreeRoot: w.worktreeRoot });
     await Promise.all([w.cache.importBundle(snapshot.repoId, bundle), other.importBundle(snapshot.repoId, bundle)]);
+    const mirror = join(w.cacheDir, `${snapshot.repoId}.git`);
+    const mirrorBefore = await listFiles(mirror);
     const spec = { repoId: snapshot.repoId, baseCommit: snapshot.baseCommit, statePatch: snapshot.statePatch };
     const trees = await Promise.all([
       w.cache.createWorktree({ ...spec, runId: "run-p1" }),
@@ -109,26 +111,27 @@ describe("WorkspaceCache", () => {
       other.createWorktree({ ...spec, runId: "run-p3" }),
     ]);
     for (const worktree of trees) expect(await readTree(worktree.path)).toEqual(await readTree(repo.dir));
-    const listed = await runGit(join(w.cacheDir, `${snapshot.repoId}.git`), ["worktree", "list", "--porcelain"]);
-    for (const worktree of trees) expect(listed).toContain(worktree.path);
+    await writeFiles(trees[0]?.path ?? "", { "b.txt": "a run's own file\n" });
+    await w.cache.computePatch(trees[0] as PreparedWorktree);
+    // Runs read the mirror and write their own stores: the shared mirror is exactly what the bundles made it.
+    expect(await listFiles(mirror)).toEqual(mirrorBefore);
   });
 
-  it("reaps orphaned worktrees and unregisters them from the mirror; removeWorktree is idempotent", async () => {
+  it("reaps orphaned run directories; removeWorktree is idempotent and leaves nothing of the run", async () => {
     const { repo, w } = await setup({ "a.txt": "a\n" });
     const { worktree: orphan } = await dispatchTo(w, repo.dir, "run-orphan");
     const { worktree: alive } = await dispatchTo(w, repo.dir, "run-alive");
     await mkdir(join(w.worktreeRoot, "run-stray"));
+    await writeFile(join(w.worktreeRoot, "owner.json"), "{}");
     const removed = await w.cache.reapOrphans((runId) => runId === "run-alive");
     expect(removed.sort()).toEqual(["run-orphan", "run-stray"]);
     expect(await exists(orphan.path)).toBe(false);
+    expect(await exists(orphan.gitDir)).toBe(false);
     expect(await exists(alive.path)).toBe(true);
-    const mirror = join(w.cacheDir, `${orphan.repoId}.git`);
-    expect(await readdir(join(mirror, "worktrees"))).toEqual(["run-alive"]);
 
     await w.cache.removeWorktree(alive);
     await w.cache.removeWorktree(alive);
-    expect(await exists(alive.path)).toBe(false);
-    expect(await exists(join(mirror, "worktrees", "run-alive"))).toBe(false);
+    expect(await readdir(w.worktreeRoot)).toEqual(["owner.json"]);
   });
 
   it("replaces the worktree of a redelivered run id with a fresh one", async () => {
@@ -159,17 +162,34 @@ describe("WorkspaceCache", () => {
     });
   });
 
-  it("never lets the agent-writable .git file of a worktree redirect git", async () => {
+  it("never lets the agent's .git steer the worker's git: hostile config, hooks, index, or a gitdir file", async () => {
     const { repo, w } = await setup({ "a.txt": "a\n" });
+    const marker = join(w.cacheDir, "pwned");
     const { worktree } = await dispatchTo(w, repo.dir, "run-hostile");
+    const agentGit = join(worktree.path, ".git");
+    // What an agent may write into its repository: commands git would run (fsmonitor, hooks), a junk index.
+    await writeFile(join(agentGit, "config"), `[core]\n\tfsmonitor = touch ${marker}\n\thooksPath = hooks\n`);
+    await writeFiles(agentGit, { "hooks/post-index-change": `#!/bin/sh\ntouch ${marker}\n`, index: "junk" });
+    await chmod(join(agentGit, "hooks", "post-index-change"), 0o755);
+    await writeFiles(worktree.path, { "a.txt": "edited\n" });
+    expect((await w.cache.computePatch(worktree)).files.map((file) => file.path)).toEqual(["a.txt"]);
+    expect(await exists(marker)).toBe(false);
+
+    // The whole .git replaced by a file pointing at another repository.
     const decoy = await createRepo({ files: { "decoy.txt": "x\n" } });
     cleanups.push(decoy.cleanup);
-    await writeFile(join(worktree.path, ".git"), `gitdir: ${join(decoy.dir, ".git")}\n`);
-    await writeFiles(worktree.path, { "a.txt": "edited\n" });
-    const { files } = await w.cache.computePatch(worktree);
-    expect(files.map((file) => file.path)).toEqual(["a.txt"]);
+    await rm(agentGit, { recursive: true, force: true });
+    await writeFile(agentGit, `gitdir: ${join(decoy.dir, ".git")}\n`);
+    expect((await w.cache.computePatch(worktree)).files.map((file) => file.path)).toEqual(["a.txt"]);
     await w.cache.removeWorktree(worktree);
     expect(await exists(join(decoy.dir, ".git", "HEAD"))).toBe(true);
-    await rm(decoy.dir, { recursive: true, force: true });
   });
 });
+
+/** Every file under `dir` with its size, sorted: equal lists mean nothing was added, removed or rewritten. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+  const sized = await Promise.all(files.map(async (file) => `${file} ${(await stat(file)).size}`));
+  return sized.sort();
+}

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { PanCodeError, type PatchFile } from "@pancode/core";
 import { withFileLock } from "./file-lock.js";
@@ -7,6 +7,7 @@ import { assertObjectId, assertRunId } from "./ids.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { type Logger, noopLogger } from "./logger.js";
 import { ensureMirror, fetchBundle, mirrorExists } from "./mirror.js";
+import { createRunGitDir } from "./run-git-dir.js";
 import { readStateTree, type StateTree } from "./state-tree.js";
 import { captureWorkingTree } from "./temp-index.js";
 import { diffTrees, listChangedFiles } from "./tree-diff.js";
@@ -15,7 +16,7 @@ import { diffTrees, listChangedFiles } from "./tree-diff.js";
 export interface WorkspaceCacheOptions {
   /** Holds one bare mirror per repository, `<cacheDir>/<repoId>.git`, shared by all runs (and processes). */
   cacheDir: string;
-  /** Parent of the per-run worktrees, `<worktreeRoot>/<runId>`. */
+  /** Parent of the per-run directories, `<worktreeRoot>/<runId>`. */
   worktreeRoot: string;
   /** @default a no-op logger */
   logger?: Logger;
@@ -25,24 +26,36 @@ export interface WorkspaceCacheOptions {
 export interface PreparedWorktree {
   runId: string;
   repoId: string;
-  /** Absolute path of the worktree (what the sandbox mounts). */
+  /** Absolute path of the worktree (what the sandbox mounts), `<worktreeRoot>/<runId>/workspace`. */
   path: string;
   baseCommit: string;
   /** Tree of the worktree right after the submitted state was applied: what `computePatch` diffs against. */
   baselineTree: string;
-  /** The worktree's administrative dir inside the mirror. @default `<cacheDir>/<repoId>.git/worktrees/<runId>` */
-  gitDir?: string;
+  /**
+   * The worker's own git dir for this worktree, `<worktreeRoot>/<runId>/worker.git`: never mounted into the
+   * sandbox, so nothing the agent does steers the git commands that compute the patch.
+   */
+  gitDir: string;
+  /**
+   * The shared mirror's object store, the alternate of the run's own repository (`<path>/.git`). The sandbox
+   * must mount it read-only at this same path, where the alternates entry points.
+   */
+  sharedObjects: string;
 }
 
 /** Mirror mutations are serialised per lock dir for every cache instance in this process. */
 const repoMutex = new KeyedMutex();
 
 /**
- * The worker side of workspaces: bare mirrors fed by bundles, one detached worktree per run with the submitter's
+ * The worker side of workspaces: bare mirrors fed by bundles, one worktree per run with the submitter's
  * uncommitted state applied, and the run's delta patch. The worker never contacts the developer's machine.
  *
- * Every git command on a worktree runs with an explicit `GIT_DIR`: the worktree's own `.git` file is writable by
- * the agent and must never decide which repository (and config) root-run git commands use.
+ * Each run gets two git dirs, each with its own object store and the mirror as its only alternate, so a run never
+ * writes into the mirror and never sees another run's objects:
+ * - `<path>/.git`, the agent's: HEAD at the developer's HEAD, the submitted changes as uncommitted changes, so
+ *   `git status/diff/log/commit` work in the sandbox (see {@link createRunGitDir}).
+ * - `gitDir`, the worker's: every git command of the worker runs with it as explicit `GIT_DIR`, because the
+ *   agent's `.git` (config, hooks, index) is writable by the agent and must never decide what root-run git does.
  */
 export class WorkspaceCache {
   private readonly cacheDir: string;
@@ -79,9 +92,10 @@ export class WorkspaceCache {
   }
 
   /**
-   * Adds a detached worktree of `baseCommit` at `<worktreeRoot>/<runId>`, applies the submitted state patch and
-   * records the baseline tree. An existing worktree of the same run id (a redelivered attempt) is replaced.
-   * Throws `NOT_FOUND` when the mirror lacks the commit, `GIT_FAILED` when the patch does not apply.
+   * Checks out `baseCommit` at `<worktreeRoot>/<runId>/workspace`, applies the submitted state patch (and earlier
+   * chain steps' patches), records the baseline tree and gives the worktree the agent's repository. An existing
+   * directory of the same run id (a redelivered attempt) is replaced. Throws `NOT_FOUND` when the mirror lacks the
+   * commit, `GIT_FAILED` when a patch does not apply.
    */
   async createWorktree(options: {
     repoId: string;
@@ -96,32 +110,44 @@ export class WorkspaceCache {
     assertObjectId(baseCommit, "base commit");
     assertRunId(runId);
     const mirror = this.mirrorDir(repoId);
-    const path = join(this.worktreeRoot, runId);
-    const gitDir = join(mirror, "worktrees", runId);
-    await this.withRepoLock(repoId, async () => {
-      if (!(await this.hasCommit(repoId, baseCommit))) {
-        throw new PanCodeError("NOT_FOUND", `commit ${baseCommit} of repo ${repoId} is not in the cache ${mirror}`);
-      }
-      await mkdir(this.worktreeRoot, { recursive: true });
-      await rm(path, { recursive: true, force: true });
-      // Prune first, so a leftover admin dir of the same run id cannot make git pick another name for ours.
-      await git({ cwd: mirror }, ["worktree", "prune"]);
-      await git({ cwd: mirror }, ["worktree", "add", "--quiet", "--detach", path, baseCommit]);
-    });
-    const worktree: PreparedWorktree = { runId, repoId, path, baseCommit, baselineTree: "", gitDir };
+    if (!(await this.hasCommit(repoId, baseCommit))) {
+      throw new PanCodeError("NOT_FOUND", `commit ${baseCommit} of repo ${repoId} is not in the cache ${mirror}`);
+    }
+    const runDir = this.runDir(runId);
+    const worktree: PreparedWorktree = {
+      runId,
+      repoId,
+      path: join(runDir, "workspace"),
+      baseCommit,
+      baselineTree: "",
+      gitDir: join(runDir, "worker.git"),
+      sharedObjects: join(mirror, "objects"),
+    };
+    await rm(runDir, { recursive: true, force: true });
     try {
+      await mkdir(worktree.path, { recursive: true });
       const target = this.worktreeTarget(worktree);
+      await initWorkerGitDir(target, worktree);
+      // The worker's index now holds HEAD with the stat data of the fresh checkout: the agent's index starts as it.
+      const headIndex = join(worktree.gitDir, "index");
       for (const patch of [statePatch, ...(options.basePatches ?? [])]) {
         if (patch.length > 0)
           await gitBytes(target, ["apply", "--binary", "--whitespace=nowarn", "-"], { input: patch });
       }
       const baseTree = await git(target, ["rev-parse", `${baseCommit}^{tree}`]);
-      worktree.baselineTree = await captureWorkingTree({ target, baseTree, seedIndex: join(gitDir, "index") });
+      worktree.baselineTree = await captureWorkingTree({ target, baseTree, seedIndex: headIndex });
+      await createRunGitDir({ workTree: worktree.path, sharedObjects: worktree.sharedObjects, baseCommit, headIndex });
     } catch (err) {
       await this.removeWorktree(worktree);
       throw err;
     }
-    this.logger.info("worktree created", { runId, repoId, baseCommit, path, stateBytes: statePatch.length });
+    this.logger.info("worktree created", {
+      runId,
+      repoId,
+      baseCommit,
+      path: worktree.path,
+      stateBytes: statePatch.length,
+    });
     return worktree;
   }
 
@@ -146,7 +172,7 @@ export class WorkspaceCache {
    */
   async computePatch(worktree: PreparedWorktree): Promise<{ patch: Buffer; files: PatchFile[] }> {
     const target = this.worktreeTarget(worktree);
-    const seedIndex = join(this.gitDirOf(worktree), "index");
+    const seedIndex = join(worktree.gitDir, "index");
     const finalTree = await captureWorkingTree({ target, baseTree: worktree.baselineTree, seedIndex });
     const [patch, files] = await Promise.all([
       diffTrees(target, worktree.baselineTree, finalTree),
@@ -156,33 +182,23 @@ export class WorkspaceCache {
     return { patch, files };
   }
 
-  /**
-   * Deletes the worktree directory and prunes its registration in the mirror. Idempotent. We delete and prune
-   * rather than `git worktree remove`, which would read the agent-writable `.git` file of the worktree.
-   */
+  /** Deletes the run's directory: worktree, the agent's repository and the worker's git dir. Idempotent. */
   async removeWorktree(worktree: PreparedWorktree): Promise<void> {
-    await rm(worktree.path, { recursive: true, force: true });
-    const mirror = this.mirrorDir(worktree.repoId);
-    if (!(await mirrorExists(mirror))) return;
-    await this.withRepoLock(worktree.repoId, () => git({ cwd: mirror }, ["worktree", "prune"]));
+    await rm(this.runDir(worktree.runId), { recursive: true, force: true });
     this.logger.debug("worktree removed", { runId: worktree.runId, path: worktree.path });
   }
 
   /**
-   * Removes every directory under the worktree root whose run `isAlive` rejects (e.g. left by a crashed worker),
-   * then prunes all mirrors. `isAlive` must also accept runs whose worktree is still being created. Returns the
-   * removed run ids.
+   * Removes every directory under the worktree root whose run `isAlive` rejects (e.g. left by a crashed worker).
+   * `isAlive` must also accept runs whose worktree is still being created. Returns the removed run ids.
    */
   async reapOrphans(isAlive: (runId: string) => boolean): Promise<string[]> {
-    const entries = await readdir(this.worktreeRoot).catch(() => [] as string[]);
+    const entries = await readdir(this.worktreeRoot, { withFileTypes: true }).catch(() => []);
     const removed: string[] = [];
-    for (const runId of entries) {
-      if (isAlive(runId)) continue;
-      await rm(join(this.worktreeRoot, runId), { recursive: true, force: true });
-      removed.push(runId);
-    }
-    for (const repoId of await this.listMirrors()) {
-      await this.withRepoLock(repoId, () => git({ cwd: this.mirrorDir(repoId) }, ["worktree", "prune"]));
+    for (const entry of entries) {
+      if (!entry.isDirectory() || isAlive(entry.name)) continue;
+      await rm(join(this.worktreeRoot, entry.name), { recursive: true, force: true });
+      removed.push(entry.name);
     }
     if (removed.length > 0) this.logger.info("orphan worktrees reaped", { runIds: removed });
     return removed;
@@ -192,29 +208,13 @@ export class WorkspaceCache {
     return join(this.cacheDir, `${repoId}.git`);
   }
 
-  private gitDirOf(worktree: PreparedWorktree): string {
-    return worktree.gitDir ?? join(this.mirrorDir(worktree.repoId), "worktrees", worktree.runId);
+  private runDir(runId: string): string {
+    assertRunId(runId);
+    return join(this.worktreeRoot, runId);
   }
 
   private worktreeTarget(worktree: PreparedWorktree): GitTarget {
-    return {
-      cwd: worktree.path,
-      env: { GIT_DIR: this.gitDirOf(worktree), GIT_WORK_TREE: worktree.path },
-    };
-  }
-
-  private async listMirrors(): Promise<string[]> {
-    const names = await readdir(this.cacheDir).catch(() => [] as string[]);
-    const ids = names.filter((name) => /^[0-9a-f]{40,64}\.git$/.test(name)).map((name) => name.slice(0, -4));
-    const present = await Promise.all(
-      ids.map((id) =>
-        stat(join(this.mirrorDir(id), "HEAD")).then(
-          () => id,
-          () => "",
-        ),
-      ),
-    );
-    return present.filter(Boolean);
+    return { cwd: worktree.path, env: { GIT_DIR: worktree.gitDir, GIT_WORK_TREE: worktree.path } };
   }
 
   private async withRepoLock<T>(repoId: string, fn: () => Promise<T>): Promise<T> {
@@ -222,4 +222,15 @@ export class WorkspaceCache {
     const lockDir = join(this.cacheDir, `${repoId}.lock`);
     return repoMutex.run(lockDir, () => withFileLock(lockDir, fn));
   }
+}
+
+/**
+ * Creates the worker's git dir of a worktree with the mirror as alternate and checks out the base commit. Its
+ * objects (the blobs of submitted and agent-made files) stay in the run's directory and go with it.
+ */
+async function initWorkerGitDir(target: GitTarget, worktree: PreparedWorktree): Promise<void> {
+  await git(target, ["init", "--quiet", "--template="]);
+  await mkdir(join(worktree.gitDir, "objects", "info"), { recursive: true });
+  await writeFile(join(worktree.gitDir, "objects", "info", "alternates"), `${worktree.sharedObjects}\n`);
+  await git(target, ["read-tree", "--reset", "-u", worktree.baseCommit]);
 }

@@ -21,6 +21,7 @@
  * ```
  */
 export type { ContainerRuntime, ImageInfo, SandboxHooks, SandboxResult, SandboxRunSpec } from "./container-runtime.js";
+export { WORKSPACE_DIR } from "./docker/container-options.js";
 export { createDockerRuntime, type DockerRuntimeOptions } from "./docker/docker-runtime.js";
 export { type ContainerOwner, LABELS } from "./docker/labels.js";
 export type { Logger } from "./logger.js";
