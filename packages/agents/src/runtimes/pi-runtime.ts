@@ -10,13 +10,18 @@ import { createPiParser } from "./pi-events.js";
 const PRELUDE =
   'mkdir -p "$HOME/.pi/agent" && printf "%s" "$PANCODE_PI_MODELS" > "$HOME/.pi/agent/models.json" && exec "$@"';
 
+/** Pi names the Gemini API `google-generative-ai`; the other protocols carry the same names as ours. */
+function piApi(api: ModelTarget["api"]): string {
+  return api === "google" ? "google-generative-ai" : api;
+}
+
 /** Pi's `models.json` declaring the one provider and model this run uses, with the cluster's prices. */
 export function piModelsJson(model: ModelTarget): string {
   return JSON.stringify({
     providers: {
       [model.provider]: {
         baseUrl: model.baseUrl,
-        api: model.api,
+        api: piApi(model.api),
         // An environment variable name: Pi reads the key from the container's environment.
         apiKey: model.apiKeyEnv || "PANCODE_NO_API_KEY",
         compat: { supportsDeveloperRole: false },
