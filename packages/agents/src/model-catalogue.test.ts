@@ -39,14 +39,11 @@ describe("the built-in model catalogue", () => {
   });
 
   it("resolves its models with the vendor's endpoint when no base URL is set", () => {
-    const anthropic = catalogue.providers[0];
+    const anthropic = catalogue.providers.find((p) => p.name === "anthropic");
+    if (!anthropic) throw new Error("no anthropic in the catalogue");
+    const { name, api, models } = anthropic;
     const config = {
-      providers: [{ ...anthropic, apiKeyEnv: "ANTHROPIC_API_KEY" }].map(({ name, api, apiKeyEnv, models }) => ({
-        name,
-        api,
-        apiKeyEnv,
-        models,
-      })),
+      providers: [{ name, api, apiKeyEnv: "ANTHROPIC_API_KEY", models }],
       defaultModel: "",
       aliases: {},
     };
