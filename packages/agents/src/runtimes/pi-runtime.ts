@@ -57,7 +57,13 @@ export const piRuntime: AgentRuntime = {
     args.push(task);
     return {
       argv: ["sh", "-c", PRELUDE, "pancode-pi", ...args],
-      env: { PANCODE_PI_MODELS: piModelsJson(model), PI_OFFLINE: "1", PI_SKIP_VERSION_CHECK: "1" },
+      env: {
+        PANCODE_PI_MODELS: piModelsJson(model),
+        PI_OFFLINE: "1",
+        PI_SKIP_VERSION_CHECK: "1",
+        // A keyless provider (a local engine): Pi still wants a key, any value will do.
+        ...(model.apiKeyEnv ? {} : { PANCODE_NO_API_KEY: "none" }),
+      },
     };
   },
   createParser: createPiParser,
