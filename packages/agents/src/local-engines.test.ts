@@ -52,6 +52,15 @@ describe("where a local engine listens", () => {
   });
 });
 
+/** A loopback port nothing listens on: one the system just handed out and that was closed again. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 describe("probing an engine", () => {
   let server: Server;
   let root: string;
@@ -84,11 +93,9 @@ describe("probing an engine", () => {
     expect(await probeEngine(lmstudio, { LMSTUDIO_BASE_URL: root })).toMatchObject({
       problem: `LM Studio at ${root} (LMSTUDIO_BASE_URL) lists no models: load or pull a model, or unset LMSTUDIO_BASE_URL`,
     });
-    // A port nothing listens on: the one this server had before it is closed is not safe to guess, port 9 is.
-    expect(await probeEngine(ollama, { OLLAMA_HOST: "127.0.0.1:9" })).toMatchObject({
-      problem: expect.stringMatching(
-        /^Ollama at http:\/\/127\.0\.0\.1:9 \(OLLAMA_HOST\) is unreachable \(\w+\): start it there, or unset OLLAMA_HOST$/,
-      ),
+    const closed = await closedPort();
+    expect(await probeEngine(ollama, { OLLAMA_HOST: `127.0.0.1:${closed}` })).toMatchObject({
+      problem: `Ollama at http://127.0.0.1:${closed} (OLLAMA_HOST) is unreachable (ECONNREFUSED): start it there, or unset OLLAMA_HOST`,
     });
     expect(await probeEngine(ollama, { OLLAMA_HOST: "http://[bad" })).toMatchObject({
       problem: 'OLLAMA_HOST="http://[bad" is not an address; set it like http://127.0.0.1:11434',
@@ -96,7 +103,7 @@ describe("probing an engine", () => {
   });
 
   it("stays quiet about an engine nobody asked for that is not there", async () => {
-    const quiet = { ...llamacpp, defaultRoot: "http://127.0.0.1:9" };
+    const quiet = { ...llamacpp, defaultRoot: `http://127.0.0.1:${await closedPort()}` };
     expect(await probeEngine(quiet, {})).toMatchObject({ absent: true });
   });
 });

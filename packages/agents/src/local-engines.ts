@@ -143,7 +143,9 @@ export async function probeEngine(
     body = await response.json();
   } catch (err) {
     if (!explicit) return { engine, absent: true };
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    // fetch wraps the socket's error: its code (ECONNREFUSED) or message says what happened.
+    const inner = (err as { cause?: { code?: string; message?: string } }).cause;
+    const cause = inner?.code ?? inner?.message ?? (err as Error).message;
     return { engine, problem: unreachable(engine, root, `is unreachable (${cause})`) };
   }
   const models = engine.parse(body);
