@@ -185,6 +185,9 @@ describe("with ANTHROPIC_API_KEY and no config file", () => {
       // Bad input on the same worker: an engine pointed at where nothing listens, a key the catalogue cannot use.
       LMSTUDIO_BASE_URL: `http://127.0.0.1:${closed}`,
       MISTRAL_API_KEY: "m-key",
+      // Another vendor behind the OpenAI API: the scripted server lists only its Claude model there.
+      OPENAI_API_KEY: "sk-openai-scripted",
+      OPENAI_BASE_URL: models.openaiBaseUrl,
     });
   });
   afterAll(async () => {
@@ -203,6 +206,7 @@ describe("with ANTHROPIC_API_KEY and no config file", () => {
       expect.stringMatching(
         /^MISTRAL_API_KEY is set but the built-in catalogue has no models for provider "mistral"; declare its models in a cluster config file \(PANCODE_CONFIG/,
       ),
+      `OPENAI_BASE_URL=${models.openaiBaseUrl} lists none of the catalogue's openai models (it has: claude-sonnet-4-5); declare its models in a cluster config file (PANCODE_CONFIG: providers: [{ name: <name>, api: openai-completions, baseUrl: ..., apiKeyEnv: OPENAI_API_KEY, models: [{ id: ... }] }])`,
       expect.stringMatching(
         /^LM Studio at http:\/\/127\.0\.0\.1:\d+ \(LMSTUDIO_BASE_URL\) is unreachable \(ECONNREFUSED\): start it there, or unset LMSTUDIO_BASE_URL$/,
       ),
@@ -254,6 +258,14 @@ describe("with ANTHROPIC_API_KEY and no config file", () => {
     expect(unlisted.stderr.trim().split("\n")).toHaveLength(1);
     expect(unlisted.stderr).toMatch(
       /no worker serves model "mistral\/codestral": MISTRAL_API_KEY is set but .*PANCODE_CONFIG/,
+    );
+    const moved = await runCli(["dispatch", "Create hello.txt", "--model", "openai/gpt-5"], {
+      cwd: repo.dir,
+      env: up.env,
+    });
+    expect(moved.code).toBe(4);
+    expect(moved.stderr).toContain(
+      `no worker serves model "openai/gpt-5": OPENAI_BASE_URL=${models.openaiBaseUrl} lists none of the catalogue's openai models`,
     );
     await repo.cleanup();
   });

@@ -1,6 +1,7 @@
 import {
   builtinCatalogue,
   type ClusterConfig,
+  checkMovedEndpoints,
   type ProviderConfig,
   type ProviderProblem,
   probeLocalEngines,
@@ -56,7 +57,9 @@ export async function discoverModels(
     const access = providerAccess(config, env);
     return { ...access, offers: [], problems: [] };
   }
-  const found = withLocalEngines(providersFromEnv(env, builtinCatalogue()), await probeLocalEngines(env));
+  const catalogue = builtinCatalogue();
+  const keyed = await checkMovedEndpoints(providersFromEnv(env, catalogue), catalogue, env);
+  const found = withLocalEngines(keyed, await probeLocalEngines(env));
   return {
     providers: found.providers.map((p) => p.name),
     offers: [...found.providers.map(toOffer), ...found.problems.map(problemOffer)],

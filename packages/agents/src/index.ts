@@ -57,6 +57,7 @@ export {
   parseClusterConfig,
 } from "./cluster-config.js";
 export { parseDuration } from "./duration.js";
+export { checkMovedEndpoints, listEndpointModels, parseGeminiModels } from "./endpoint-models.js";
 export { type AgentFileError, fileError } from "./file-errors.js";
 export {
   engineAddress,

@@ -1,4 +1,4 @@
-import type { ClusterConfig, ProviderConfig } from "./cluster-config.js";
+import type { ClusterConfig, ModelApi, ProviderConfig } from "./cluster-config.js";
 import { LOCAL_ENGINES, type ProbeResult } from "./local-engines.js";
 import type { ModelCatalogue } from "./model-catalogue.js";
 
@@ -18,6 +18,15 @@ export interface Discovered {
 
 function isHttpUrl(value: string): boolean {
   return /^https?:\/\/\S+$/.test(value);
+}
+
+/**
+ * A `*_BASE_URL` in the form the cluster's providers use: no trailing slash, and for Gemini the API version (its
+ * variable, like Gemini CLI's, names the root).
+ */
+function normaliseBaseUrl(api: ModelApi, value: string): string {
+  const url = value.replace(/\/+$/, "");
+  return api === "google" && !/\/v1(beta|alpha)?$/.test(url) ? `${url}/v1beta` : url;
 }
 
 /** How to declare a provider the catalogue does not know, for messages. */
@@ -46,7 +55,7 @@ export function providersFromEnv(env: Record<string, string | undefined>, catalo
     found.providers.push({
       name: entry.name,
       api: entry.api,
-      ...(baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, "") } : {}),
+      ...(baseUrl ? { baseUrl: normaliseBaseUrl(entry.api, baseUrl) } : {}),
       apiKeyEnv: keyEnv,
       models: entry.models,
     });
