@@ -300,3 +300,46 @@ describe("with OLLAMA_HOST set but nothing listening there, and nothing else", (
     await repo.cleanup();
   });
 });
+
+describe("with OPENAI_API_KEY and GEMINI_API_KEY and no config file", () => {
+  let models: ModelServer;
+  let up: Up;
+
+  beforeAll(async () => {
+    const writer = await loadScenario(join(SCENARIOS, "write-file.yaml"));
+    models = await startModelServer({ scenarios: { "gpt-5": writer, "gemini-2.5-pro": writer } });
+    up = await startUp({
+      OPENAI_API_KEY: "sk-openai-scripted",
+      OPENAI_BASE_URL: models.openaiBaseUrl,
+      GEMINI_API_KEY: "gemini-scripted",
+      GOOGLE_GEMINI_BASE_URL: models.geminiBaseUrl,
+    });
+  });
+  afterAll(async () => {
+    await stopUp(up);
+    await models?.stop();
+  });
+
+  it("prefers openai's default, and Pi drives both the Responses API and Gemini's", async () => {
+    const repo = await createRepo({ files: { "README.md": "# demo\n" } });
+    const list = await modelsOnceServed(up, repo.dir);
+    expect(list.defaultModel).toBe("openai/gpt-5");
+    for (const [model, api] of [
+      ["openai/gpt-5", "openai-responses"],
+      ["google/gemini-2.5-pro", "gemini"],
+    ] as const) {
+      const args = model === list.defaultModel ? [] : ["--model", model];
+      const result = await runCli(["dispatch", "Create hello.txt", ...args, "--wait", "--json"], {
+        cwd: repo.dir,
+        env: up.env,
+        timeoutMs: 180_000,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: "done", model, merge: { outcome: "clean" } });
+      expect(await readFile(join(repo.dir, "hello.txt"), "utf8")).toBe("hello from pancode\n");
+      expect(models.requests.filter((r) => r.api === api).length, model).toBe(2);
+      await rm(join(repo.dir, "hello.txt"));
+    }
+    await repo.cleanup();
+  });
+});
