@@ -272,7 +272,11 @@ export class DispatchService {
       );
     }
     if (model && !live.some((w) => this.deps.workers.servesModel(w.id, model.provider, model.id))) {
-      const keyHint = model.apiKeyEnv ? `set ${model.apiKeyEnv} on a worker` : "check the workers' PANCODE_CONFIG";
+      const keyHint = model.apiKeyEnv
+        ? `set ${model.apiKeyEnv} on a worker`
+        : this.deps.models.discovering
+          ? "the workers that offered it are gone; see `pancode models`"
+          : "check the workers' PANCODE_CONFIG";
       throw new PanCodeError(
         "NO_WORKER",
         `Dispatch blocked: no live worker holds an API key for provider "${model.provider}" (${keyHint})`,
