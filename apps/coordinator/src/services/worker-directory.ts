@@ -57,8 +57,13 @@ export class WorkerDirectory {
     this.deps.logger.info("worker joined", { workerId: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity });
   }
 
-  /** Records a heartbeat; false when the worker is unknown (it must register again). */
+  /**
+   * Records a heartbeat; false when the worker is unknown (it must register again). A worker this coordinator
+   * process has not seen register (it restarted) is unknown too, although the database knows it: its capabilities
+   * and model offers live only in memory, and registering again restores them.
+   */
   async heartbeat(workerId: string, active: number): Promise<boolean> {
+    if (!this.capabilities.has(workerId)) return false;
     return this.deps.db.heartbeatWorker(workerId, active, new Date());
   }
 
