@@ -20,6 +20,7 @@ import { BudgetService } from "./services/budget-service.js";
 import { ClusterMetrics } from "./services/cluster-metrics.js";
 import { DispatchService } from "./services/dispatch-service.js";
 import { KeyRegistry } from "./services/key-registry.js";
+import { ModelDirectory } from "./services/model-directory.js";
 import { ReceiptWriter } from "./services/receipt-writer.js";
 import { RunLifecycle } from "./services/run-lifecycle.js";
 import { RunNotifier } from "./services/run-notifier.js";
@@ -98,6 +99,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger: logger.child({ component: "workers" }),
     heartbeatMs: config.runs.heartbeatMs,
   });
+  const models = new ModelDirectory({ file: cluster, workers });
   // The coordinator's receipt-signing key lives in its data dir; its public half is published with the workers'.
   const signingKey = await loadOrCreateSigningKey(join(config.dataDir, "keys", "coordinator.pem"));
   await db.recordKey({
@@ -127,7 +129,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const budget = new BudgetService({
     db,
     agents,
-    cluster,
+    models,
     perRunUsd: config.budget.perRunUsd,
     defaultAgent: config.agents.defaultAgent,
   });
@@ -153,7 +155,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger: logger.child({ component: "dispatch" }),
     defaultAgent: config.agents.defaultAgent,
     isDraining: () => draining,
-    cluster,
+    models,
     budget,
     perRunUsd: config.budget.perRunUsd,
     audit,
@@ -202,6 +204,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       runs,
       agents,
       workers,
+      models,
       keys: new KeyRegistry({ db, logger, coordinatorKeyId: signingKey.keyId }),
       orchestrator,
       maxWorkspaceBytes: config.runs.maxWorkspaceBytes,

@@ -36,6 +36,8 @@ const WorkerEnv = z.object({
   PANCODE_MAX_DELIVER: PositiveIntEnv.default(10),
   /** Cluster config (YAML) shared with the coordinator: which providers exist and which key variable each needs. */
   PANCODE_CONFIG: OptionalStringEnv,
+  /** Zero-config workers re-probe local model engines (Ollama, LM Studio, llama.cpp) this often, in ms. */
+  PANCODE_MODEL_PROBE_MS: PositiveIntEnv.default(60_000),
   /** Where mirrors and worktrees live. */
   PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
   /** How often buffered output is sent to the coordinator, in ms: live enough for `logs --follow`, cheap enough. */
@@ -55,6 +57,7 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
   concurrency: env.PANCODE_WORKER_CONCURRENCY,
   dataDir: env.PANCODE_DATA_DIR,
   configPath: env.PANCODE_CONFIG,
+  modelProbeMs: env.PANCODE_MODEL_PROBE_MS,
   logLevel: env.PANCODE_LOG_LEVEL,
   coordinator: { address: env.PANCODE_COORDINATOR, token: env.PANCODE_WORKER_TOKEN, caPath: env.PANCODE_TLS_CA },
   sandbox: {

@@ -54,9 +54,30 @@ export interface ExecutionDeps {
   nested?: NestedDispatchConfig;
 }
 
-/** Network a run's sandbox gets: none stays none; agents that need egress may be redirected to host networking. */
-function networkFor(policy: NetworkPolicy, override: ExecutionDeps["agentNetwork"]): NetworkPolicy {
-  return policy === "none" || override === "" ? policy : override;
+/** Whether a model endpoint is on the worker's own loopback (a local engine such as Ollama). */
+export function isLoopbackEndpoint(baseUrl: string | undefined): boolean {
+  if (!baseUrl) return false;
+  try {
+    const host = new URL(baseUrl).hostname;
+    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Network a run's sandbox gets: none stays none; agents that need egress may be redirected to host networking.
+ * A model on the worker's loopback (a local engine, which listens on 127.0.0.1 only) is reachable from a
+ * container only through the host's network, so such runs get it.
+ */
+export function networkFor(
+  policy: NetworkPolicy,
+  override: ExecutionDeps["agentNetwork"],
+  modelBaseUrl?: string,
+): NetworkPolicy {
+  if (policy === "none") return policy;
+  if (isLoopbackEndpoint(modelBaseUrl)) return "host";
+  return override === "" ? policy : override;
 }
 
 /** Materialises the run's exact starting state: base commit from the mirror (bundle fetched if needed) plus the
@@ -149,7 +170,7 @@ export async function executeRun(
   const output = new AgentOutput(reporter, runtime.createParser?.(), spec.model?.price, (total) => {
     if (isOverCap(total.costUsd, spec.maxCostUsd)) stop.request("budget");
   });
-  const network = networkFor(spec.agent.network, deps.agentNetwork);
+  const network = networkFor(spec.agent.network, deps.agentNetwork, spec.model?.baseUrl);
   const nested = nestedDispatchEnv(deps.nested, grant, { runId: spec.runId, network, sandbox: deps.sandbox.kind });
   const gitAccess = runGitAccess(worktree, { sandbox: deps.sandbox.kind, readonly: spec.agent.readonly });
   const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { loadClusterConfig, providerAccess, runtimeNames } from "@pancode/agents";
+import { loadClusterConfig, runtimeNames } from "@pancode/agents";
 import { createInProcessBus, createJetStreamBus, type TaskBus, type TaskSubscription } from "@pancode/bus";
 import { PanCodeError } from "@pancode/core";
 import { WorkspaceCache } from "@pancode/git";
@@ -13,6 +13,7 @@ import type { WorkerConfig } from "./config.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { runtimesOf } from "./image-runtimes.js";
 import { JobRunner } from "./job-runner.js";
+import { discoverModels, type ModelAccess, startModelProbe, warnProblems } from "./model-discovery.js";
 import { installClient, resolveClientDir } from "./nested-dispatch.js";
 import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
 
@@ -83,7 +84,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     sandbox.kind === "docker"
       ? runtimesOf(await sandbox.inspectImage(config.sandbox.agentImage), runtimeNames())
       : ["command"];
-  const access = providerAccess(await loadClusterConfig(config.configPath || undefined), options.env);
+  const clusterConfig = await loadClusterConfig(config.configPath || undefined);
+  let access: ModelAccess = await discoverModels(clusterConfig, options.env);
+  warnProblems(logger, access.problems, []);
   const api = createWorkerApi({
     address: config.coordinator.address,
     token: await workerToken(config),
@@ -101,6 +104,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       runtimes,
       providers: access.providers,
       publicKeyPem: signingKey.publicKeyPem,
+      offers: access.offers,
     });
   const registration = await register();
   logger.info("capabilities", { runtimes, providers: access.providers });
@@ -137,6 +141,20 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     reregister: async () => void (await register()),
     logger,
   });
+  // Zero-config: local engines come and go; a changed offer is announced by registering again.
+  const modelProbe =
+    clusterConfig.providers.length > 0
+      ? undefined
+      : startModelProbe({
+          intervalMs: config.modelProbeMs,
+          discover: () => discoverModels(clusterConfig, options.env),
+          current: () => access,
+          onChange: async (next) => {
+            access = next;
+            await register();
+          },
+          logger,
+        });
   const control: TaskSubscription = await bus.subscribeControl((message) => {
     if (message.type === "cancel") runner.stop(message.runId, "cancelled");
   });
@@ -162,6 +180,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       for (const runId of runner.activeRunIds()) runner.stop(runId, "cancelled");
       while (runner.activeRunIds().length > 0) await new Promise((r) => setTimeout(r, 50));
       heartbeat.stop();
+      modelProbe?.stop();
       await control.stop().catch(() => {});
       if (!options.bus) await bus.close();
       api.close();

@@ -56,7 +56,7 @@ export type ProviderConfig = z.infer<typeof ProviderConfig>;
 export const ClusterConfig = z
   .strictObject({
     providers: z.array(ProviderConfig).default([]),
-    /** `provider/id` or an alias; "" = none (only runtimes that need no model can run). */
+    /** `provider/id` or an alias; "" = the preferred discovered model (see provider-discovery.ts). */
     defaultModel: z.string().default(""),
     /** Short names for models: `fast: local/qwen-coder`. */
     aliases: z.record(z.string().regex(/^[^/\s]+$/, "an alias without / or spaces"), z.string()).default({}),
@@ -85,7 +85,9 @@ export const ClusterConfig = z
         refs.add(ref);
       });
     });
-    const known = () => `known models: ${[...refs].join(", ") || "none (declare providers first)"}`;
+    // Without providers the models are discovered on the workers: aliases and the default name them unchecked.
+    if (config.providers.length === 0) return;
+    const known = () => `known models: ${[...refs].join(", ")}`;
     for (const [alias, target] of Object.entries(config.aliases)) {
       if (!refs.has(target)) {
         ctx.addIssue({ code: "custom", path: ["aliases", alias], message: `"${target}" is not a model; ${known()}` });
@@ -102,7 +104,7 @@ export const ClusterConfig = z
   });
 export type ClusterConfig = z.infer<typeof ClusterConfig>;
 
-/** The config of a cluster without PANCODE_CONFIG: no providers, so only runtimes that need no model can run. */
+/** The config of a cluster without PANCODE_CONFIG: no providers declared, so workers discover them (zero-config). */
 export const DEFAULT_CLUSTER_CONFIG: ClusterConfig = { providers: [], defaultModel: "", aliases: {} };
 
 const CONFIG_FIELDS = ["providers", "defaultModel", "aliases", "agentsDir"];

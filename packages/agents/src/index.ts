@@ -57,8 +57,39 @@ export {
   parseClusterConfig,
 } from "./cluster-config.js";
 export { parseDuration } from "./duration.js";
+export { checkMovedEndpoints, listEndpointModels, parseGeminiModels } from "./endpoint-models.js";
 export { type AgentFileError, fileError } from "./file-errors.js";
+export {
+  engineAddress,
+  engineRoot,
+  LOCAL_ENGINES,
+  type LocalEngine,
+  localProvider,
+  type ProbeResult,
+  parseOllamaTags,
+  parseOpenAiModels,
+  probeEngine,
+  probeLocalEngines,
+} from "./local-engines.js";
+export {
+  BUILTIN_CATALOGUE_PATH,
+  builtinCatalogue,
+  CatalogueProvider,
+  ModelCatalogue,
+  parseCatalogue,
+} from "./model-catalogue.js";
 export { costOf, modelRefs, type ResolvedModel, resolveModel, type TokenCounts } from "./model-resolver.js";
+export {
+  type Discovered,
+  declareHint,
+  discoveredCluster,
+  type ProviderProblem,
+  preferredModel,
+  providerPreference,
+  providersFromEnv,
+  type WorkerOffer,
+  withLocalEngines,
+} from "./provider-discovery.js";
 export { type ProviderAccess, providerAccess } from "./provider-secrets.js";
 export { getRuntime, runtimeNames } from "./runtime-registry.js";
 export { createPiParser } from "./runtimes/pi-events.js";

@@ -47,7 +47,7 @@ export function resolveModel(config: ClusterConfig, name: string): ResolvedModel
   if (config.providers.length === 0) {
     throw new PanCodeError(
       "CONFIG_INVALID",
-      `no model provider is configured${name ? ` (asked for "${name}")` : ""}: point PANCODE_CONFIG at a cluster config file that declares providers and a defaultModel`,
+      `no model provider is available${name ? ` (asked for "${name}")` : ""}: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY on a worker, run a local engine (Ollama, LM Studio, llama.cpp server) next to it, or declare providers in a cluster config file (PANCODE_CONFIG)`,
     );
   }
   const wanted = name || config.defaultModel;

@@ -20,6 +20,7 @@ import {
   type DrainResponse,
   type ListAgentsResponse,
   type ListAuditRequest,
+  type ListModelsResponse,
   type MetricsReport,
   type Receipt,
   type SigningKeyInfo,
@@ -71,6 +72,8 @@ export interface ClientApi {
   /** The cluster's agents, with the caller's repository definitions (if any) layered on top. */
   listAgents(agentFiles?: AgentFile[]): Promise<ListAgentsResponse>;
   clusterInfo(): Promise<ClusterInfoResponse>;
+  /** The models the cluster can run, their prices, which workers serve each, and the default. */
+  listModels(): Promise<ListModelsResponse>;
   /** The cluster-wide budget and the estimated cost of the next dispatch. */
   getBudget(): Promise<BudgetInfo>;
   /** Sets the budget ceiling in USD (> 0, else INVALID_ARGUMENT); returns the budget after the change. */
@@ -154,6 +157,7 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     revokeKey: (keyId, submitter = "") => unaryCall(ctx, client.revokeKey.bind(client), { keyId, submitter }),
     listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
+    listModels: () => unaryCall(ctx, client.listModels.bind(client), {}),
     getBudget: () => unaryCall(ctx, client.getBudget.bind(client), {}),
     setBudget: (ceilingUsd, submitter = "") => unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd, submitter }),
     async listAudit(filter) {

@@ -31,7 +31,10 @@ export interface WorkerApiOptions {
 
 /** Promise-based client of the coordinator's WorkerService. Every error is a PanCodeError. */
 export interface WorkerApi {
-  register(request: RegisterRequest): Promise<RegisterResponse>;
+  /** Registers (again); `offers` defaults to none (a worker under a cluster config file discovers nothing). */
+  register(
+    request: Omit<RegisterRequest, "offers"> & Partial<Pick<RegisterRequest, "offers">>,
+  ): Promise<RegisterResponse>;
   heartbeat(workerId: string, activeRunIds: string[]): Promise<HeartbeatResponse>;
   claimRun(request: ClaimRunRequest): Promise<ClaimRunResponse>;
   fetchBlob(lease: RunLease, digest: string): Promise<Buffer>;
@@ -51,7 +54,7 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerApi {
     metadata: () => injectTraceContext(options.token ? bearerMetadata(options.token) : new Metadata()),
   };
   return {
-    register: (request) => unaryCall(ctx, client.register.bind(client), request),
+    register: (request) => unaryCall(ctx, client.register.bind(client), { offers: [], ...request }),
     heartbeat: (workerId, activeRunIds) => unaryCall(ctx, client.heartbeat.bind(client), { workerId, activeRunIds }),
     claimRun: (request) => unaryCall(ctx, client.claimRun.bind(client), request),
     fetchBlob: (lease, digest) =>

@@ -31,6 +31,7 @@ import { type ConfiguredProvider, clusterOverview } from "../services/cluster-ov
 import { buildCostReport, buildMetricsReport } from "../services/cost-report.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { KeyRegistry } from "../services/key-registry.js";
+import type { ModelDirectory } from "../services/model-directory.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
@@ -49,6 +50,7 @@ export interface ClientServiceDeps {
   runs: RunQueries;
   agents: AgentRegistry;
   workers: WorkerDirectory;
+  models: ModelDirectory;
   keys: KeyRegistry;
   maxWorkspaceBytes: number;
   /** Batches, chains and stop. */
@@ -298,6 +300,9 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
         budget,
       });
     }),
+    listModels: unary(hc, "ListModels", async () =>
+      deps.models.list(await deps.workers.live(), (id, provider) => deps.workers.servesProvider(id, provider)),
+    ),
     // BudgetStatus has exactly the wire shape of BudgetInfo: it goes out as is.
     getBudget: unary(hc, "GetBudget", async (): Promise<BudgetInfo> => deps.budget.status()),
     setBudget: unary(hc, "SetBudget", async (req) => {

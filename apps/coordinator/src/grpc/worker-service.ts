@@ -10,6 +10,7 @@ import {
   type WorkerServiceServer,
 } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
+import { offerFromWire } from "../services/model-directory.js";
 import type { Lease, RunLifecycle } from "../services/run-lifecycle.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
 import { receiveBlob } from "./client-service.js";
@@ -84,6 +85,7 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
         runtimes: req.runtimes,
         providers: req.providers,
         publicKeyPem: req.publicKeyPem,
+        offer: offerFromWire(req.workerId, req.offers, deps.logger),
       });
       return { heartbeatIntervalMs: deps.heartbeatMs, leaseMs: deps.leaseMs };
     }),

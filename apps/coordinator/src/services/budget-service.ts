@@ -1,14 +1,15 @@
-import { type AgentRegistry, type ClusterConfig, getRuntime, resolveModel } from "@pancode/agents";
+import { type AgentRegistry, getRuntime } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
 import type { BudgetRow, Database } from "@pancode/db";
 import { ceilingSetEntry } from "./audit-log.js";
+import type { ModelDirectory } from "./model-directory.js";
 
 /** Dependencies of {@link BudgetService}. */
 export interface BudgetServiceDeps {
   db: Database;
   agents: AgentRegistry;
   /** Providers and models, to key estimates by the model a run would really use. */
-  cluster: ClusterConfig;
+  models: ModelDirectory;
   /** Per-run cap in USD (PANCODE_PER_RUN_BUDGET); 0 = none. */
   perRunUsd: number;
   defaultAgent: string;
@@ -115,7 +116,7 @@ export class BudgetService {
     try {
       const agent = agents.resolve(agentName);
       if (!getRuntime(agent.runtime).needsModel) return requested || agent.model;
-      return resolveModel(this.deps.cluster, requested || agent.model).ref;
+      return this.deps.models.resolve(requested || agent.model).ref;
     } catch (_err) {
       return requested;
     }

@@ -15,6 +15,7 @@ function worker(id: string, providers: string[], live = true, active = 0): Worke
     status: live ? "up" : "gone",
     runtimes: ["command"],
     providers,
+    offeredModels: providers.includes("ollama") ? { ollama: ["qwen2.5-coder"] } : {},
     live,
   };
 }
@@ -26,7 +27,7 @@ describe("the cluster overview (ClusterInfo)", () => {
       [worker("w1", ["openai", "ollama"]), worker("w2", []), worker("w3", ["openai", "gemini"], false)],
     );
     expect(statuses).toEqual([
-      { name: "ollama", models: [], workerIds: ["w1"] },
+      { name: "ollama", models: ["qwen2.5-coder"], workerIds: ["w1"] },
       { name: "openai", models: ["gpt"], workerIds: ["w1"] },
     ]);
   });

@@ -42,9 +42,14 @@ export function providerStatuses(configured: ConfiguredProvider[], workers: Work
   const names = new Set([...configured.map((p) => p.name), ...live.flatMap((w) => w.providers)]);
   return [...names].sort().map((name) => ({
     name,
-    models: configured.find((p) => p.name === name)?.models ?? [],
+    models: configured.find((p) => p.name === name)?.models ?? offeredModels(name, live),
     workerIds: live.filter((w) => w.providers.includes(name)).map((w) => w.id),
   }));
+}
+
+/** Zero-config: the models live workers discovered for a provider, without duplicates. */
+function offeredModels(provider: string, live: WorkerOverview[]): string[] {
+  return [...new Set(live.flatMap((w) => w.offeredModels[provider] ?? []))];
 }
 
 /** The `ClusterInfo` answer: version, drain state, workers, providers, queue depth and budget in one snapshot. */

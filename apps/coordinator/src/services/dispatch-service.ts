@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type AgentRegistry, type ClusterConfig, getRuntime, loadDefinitionFiles, resolveModel } from "@pancode/agents";
+import { type AgentRegistry, getRuntime, loadDefinitionFiles } from "@pancode/agents";
 import type { TaskBus } from "@pancode/bus";
 import { EMPTY_DIGEST, isPanCodeError, type ModelTarget, PanCodeError, type ResolvedAgent } from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
@@ -17,6 +17,7 @@ import {
 import { type AuditLog, admittedEntry, safetyWarningEntry } from "./audit-log.js";
 import { type BudgetService, refusal } from "./budget-service.js";
 import { checkLoop, DEFAULT_LOOP_THRESHOLDS, type LoopThresholds, taskHashOf } from "./loop-detector.js";
+import type { ModelDirectory } from "./model-directory.js";
 import { checkPaths } from "./path-check.js";
 import { checkRecursion, inheritedWorkspace, type Nesting } from "./recursion-guard.js";
 import type { RunNotifier } from "./run-notifier.js";
@@ -38,8 +39,8 @@ export interface DispatchServiceDeps {
   logger: Logger;
   defaultAgent: string;
   isDraining: () => boolean;
-  /** Providers, models and prices (PANCODE_CONFIG). */
-  cluster: ClusterConfig;
+  /** Providers, models and prices: PANCODE_CONFIG's, or discovered on the workers. */
+  models: ModelDirectory;
   /** Gate 8: estimates and the early budget check; the reservation itself is made with the run's insert. */
   budget: BudgetService;
   /** Per-run cap in USD (PANCODE_PER_RUN_BUDGET) for dispatches that ask for none; 0 = none. */
@@ -251,11 +252,11 @@ export class DispatchService {
 
   /**
    * The model of a run whose runtime needs one: the dispatch's `--model`, else the agent's, else the cluster
-   * default, resolved against the cluster config (unknown names list the known ones). Null for plain commands.
+   * default, resolved against the cluster's models (unknown names list the known ones). Null for plain commands.
    */
   private resolveModelFor(agent: ResolvedAgent, requested: string): ModelTarget | null {
     if (!getRuntime(agent.runtime).needsModel) return null;
-    return resolveModel(this.deps.cluster, requested || agent.model);
+    return this.deps.models.resolve(requested || agent.model);
   }
 
   /**
@@ -270,8 +271,12 @@ export class DispatchService {
         `Dispatch blocked: no live worker in pool "${DEFAULT_POOL}" serves runtime "${agent.runtime}" (start one with \`pancode worker\`)`,
       );
     }
-    if (model && !live.some((w) => this.deps.workers.servesProvider(w.id, model.provider))) {
-      const keyHint = model.apiKeyEnv ? `set ${model.apiKeyEnv} on a worker` : "check the workers' PANCODE_CONFIG";
+    if (model && !live.some((w) => this.deps.workers.servesModel(w.id, model.provider, model.id))) {
+      const keyHint = model.apiKeyEnv
+        ? `set ${model.apiKeyEnv} on a worker`
+        : this.deps.models.discovering
+          ? "the workers that offered it are gone; see `pancode models`"
+          : "check the workers' PANCODE_CONFIG";
       throw new PanCodeError(
         "NO_WORKER",
         `Dispatch blocked: no live worker holds an API key for provider "${model.provider}" (${keyHint})`,

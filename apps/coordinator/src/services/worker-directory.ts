@@ -1,3 +1,4 @@
+import type { WorkerOffer } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
 import type { Database, WorkerRow, WorkerSandbox } from "@pancode/db";
 import { keyIdOf } from "@pancode/receipts";
@@ -9,6 +10,8 @@ interface WorkerCapabilities {
   runtimes: string[];
   /** Providers whose API key the worker holds (or that need none). */
   providers: string[];
+  /** Zero-config: the providers and models the worker discovered; empty for workers under a config file. */
+  offer: WorkerOffer;
 }
 
 /** Knows which workers are alive and what they can run; the routing gate asks it. */
@@ -27,6 +30,7 @@ export class WorkerDirectory {
     providers: string[];
     /** The worker's Ed25519 receipt-signing key; "" for a worker that signs no receipts. */
     publicKeyPem: string;
+    offer?: WorkerOffer;
   }): Promise<void> {
     if (w.publicKeyPem) {
       let keyId: string;
@@ -48,12 +52,18 @@ export class WorkerDirectory {
       { id: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity, version: w.version },
       workerJoinedEntry(w),
     );
-    this.capabilities.set(w.id, { runtimes: w.runtimes, providers: w.providers });
+    const offer = w.offer ?? { workerId: w.id, providers: [], problems: [] };
+    this.capabilities.set(w.id, { runtimes: w.runtimes, providers: w.providers, offer });
     this.deps.logger.info("worker joined", { workerId: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity });
   }
 
-  /** Records a heartbeat; false when the worker is unknown (it must register again). */
+  /**
+   * Records a heartbeat; false when the worker is unknown (it must register again). A worker this coordinator
+   * process has not seen register (it restarted) is unknown too, although the database knows it: its capabilities
+   * and model offers live only in memory, and registering again restores them.
+   */
   async heartbeat(workerId: string, active: number): Promise<boolean> {
+    if (!this.capabilities.has(workerId)) return false;
     return this.deps.db.heartbeatWorker(workerId, active, new Date());
   }
 
@@ -81,6 +91,19 @@ export class WorkerDirectory {
     return this.capabilities.get(id)?.providers.includes(provider) ?? false;
   }
 
+  /** Whether worker `id` offers model `provider/modelId`: by its discovered models when it announced any, else by
+   * its key for the provider (a worker under a config file serves all of a provider's models). */
+  servesModel(id: string, provider: string, modelId: string): boolean {
+    const offered = this.capabilities.get(id)?.offer.providers.find((p) => p.name === provider);
+    if (offered) return offered.models.some((m) => m.id === modelId);
+    return this.servesProvider(id, provider);
+  }
+
+  /** The discovered providers and problems of every worker the coordinator knows (gone ones are swept). */
+  offers(): WorkerOffer[] {
+    return [...this.capabilities.values()].map((c) => c.offer);
+  }
+
   /** Marks workers without a recent heartbeat as gone and logs who left. */
   async sweep(): Promise<void> {
     const gone = await this.deps.db.markWorkersGone(this.liveSince(), (w) =>
@@ -90,6 +113,12 @@ export class WorkerDirectory {
       this.capabilities.delete(w.id);
       this.deps.logger.warn("worker left", { workerId: w.id, lastHeartbeatAt: w.lastHeartbeatAt.toISOString() });
     }
+  }
+
+  /** Workers that are up with a recent heartbeat, in every pool. */
+  async live(): Promise<WorkerRow[]> {
+    const since = this.liveSince();
+    return (await this.deps.db.listWorkers()).filter((w) => w.status === "up" && w.lastHeartbeatAt >= since);
   }
 
   list(): Promise<WorkerRow[]> {
@@ -103,12 +132,19 @@ export class WorkerDirectory {
       ...w,
       runtimes: this.capabilities.get(w.id)?.runtimes ?? [],
       providers: this.capabilities.get(w.id)?.providers ?? [],
+      offeredModels: offeredModelsOf(this.capabilities.get(w.id)?.offer),
       live: w.status === "up" && w.lastHeartbeatAt >= since,
     }));
   }
 }
 
 /** A worker as `overview` describes it. */
-export interface WorkerOverview extends WorkerRow, WorkerCapabilities {
+export interface WorkerOverview extends WorkerRow, Omit<WorkerCapabilities, "offer"> {
+  /** Zero-config: the model ids the worker discovered, by provider name. */
+  offeredModels: Record<string, string[]>;
   live: boolean;
+}
+
+function offeredModelsOf(offer: WorkerOffer | undefined): Record<string, string[]> {
+  return Object.fromEntries((offer?.providers ?? []).map((p) => [p.name, p.models.map((m) => m.id)]));
 }

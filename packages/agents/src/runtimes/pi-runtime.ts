@@ -10,13 +10,18 @@ import { createPiParser } from "./pi-events.js";
 const PRELUDE =
   'mkdir -p "$HOME/.pi/agent" && printf "%s" "$PANCODE_PI_MODELS" > "$HOME/.pi/agent/models.json" && exec "$@"';
 
+/** Pi names the Gemini API `google-generative-ai`; the other protocols carry the same names as ours. */
+function piApi(api: ModelTarget["api"]): string {
+  return api === "google" ? "google-generative-ai" : api;
+}
+
 /** Pi's `models.json` declaring the one provider and model this run uses, with the cluster's prices. */
 export function piModelsJson(model: ModelTarget): string {
   return JSON.stringify({
     providers: {
       [model.provider]: {
         baseUrl: model.baseUrl,
-        api: model.api,
+        api: piApi(model.api),
         // An environment variable name: Pi reads the key from the container's environment.
         apiKey: model.apiKeyEnv || "PANCODE_NO_API_KEY",
         compat: { supportsDeveloperRole: false },
@@ -52,7 +57,13 @@ export const piRuntime: AgentRuntime = {
     args.push(task);
     return {
       argv: ["sh", "-c", PRELUDE, "pancode-pi", ...args],
-      env: { PANCODE_PI_MODELS: piModelsJson(model), PI_OFFLINE: "1", PI_SKIP_VERSION_CHECK: "1" },
+      env: {
+        PANCODE_PI_MODELS: piModelsJson(model),
+        PI_OFFLINE: "1",
+        PI_SKIP_VERSION_CHECK: "1",
+        // A keyless provider (a local engine): Pi still wants a key, any value will do.
+        ...(model.apiKeyEnv ? {} : { PANCODE_NO_API_KEY: "none" }),
+      },
     };
   },
   createParser: createPiParser,

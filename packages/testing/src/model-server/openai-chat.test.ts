@@ -209,3 +209,14 @@ describe("OpenAI chat completions", () => {
     expect((err as InstanceType<typeof OpenAI.NotFoundError>).message).toContain("'nope'");
   });
 });
+
+describe("standing where Ollama listens", () => {
+  it("lists the scripted models at GET /api/tags in Ollama's shape", async () => {
+    const { srv } = await start({ writer: twoTurns, "*": twoTurns });
+    const response = await fetch(`${srv.url}/api/tags`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { models: { name: string; model: string }[] };
+    expect(body.models.map((m) => [m.name, m.model])).toEqual([["writer", "writer"]]);
+    expect(srv.requests[0]).toMatchObject({ api: "ollama-tags", method: "GET", path: "/api/tags" });
+  });
+});

@@ -60,6 +60,24 @@ export function handleOpenAiModels(ex: Exchange): void {
   sendJson(ex, 200, { object: "list", data });
 }
 
+/**
+ * Ollama's `GET /api/tags`: the scripted models in Ollama's listing shape, so the server can stand where Ollama
+ * listens (Ollama serves OpenAI chat completions under `/v1` next to it).
+ */
+export function handleOllamaTags(ex: Exchange): void {
+  ex.record.api = "ollama-tags";
+  const modifiedAt = new Date(unixSeconds() * 1000).toISOString();
+  const models = ex.modelIds.map((name) => ({
+    name,
+    model: name,
+    modified_at: modifiedAt,
+    size: 0,
+    digest: "",
+    details: { format: "scripted", family: "pancode-scripted" },
+  }));
+  sendJson(ex, 200, { models });
+}
+
 function completion(id: string, model: string, plan: TurnPlan): Record<string, unknown> {
   const message: Record<string, unknown> = {
     role: "assistant",

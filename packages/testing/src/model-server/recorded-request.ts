@@ -5,6 +5,7 @@ export type ModelApi =
   | "openai-chat"
   | "openai-responses"
   | "openai-models"
+  | "ollama-tags"
   | "anthropic-messages"
   | "anthropic-count-tokens"
   | "anthropic-models"

@@ -6,7 +6,7 @@ import { handleAnthropicModels, handleCountTokens, handleMessages } from "./anth
 import { handleGemini, handleGeminiModels } from "./gemini.js";
 import type { Exchange } from "./http-io.js";
 import { readJsonBody } from "./http-io.js";
-import { handleChatCompletions, handleOpenAiModels } from "./openai-chat.js";
+import { handleChatCompletions, handleOllamaTags, handleOpenAiModels } from "./openai-chat.js";
 import { handleResponses } from "./openai-responses.js";
 import { errorFamilyOf, sendProviderError } from "./provider-errors.js";
 import type { RecordedRequest } from "./recorded-request.js";
@@ -70,6 +70,7 @@ const routes: Route[] = [
   { method: "POST", path: /^\/v1\/messages\/count_tokens$/, handler: handleCountTokens },
   { method: "POST", path: /^\/(v1beta|v1alpha|v1)\/models\/[^/:]+:[A-Za-z]+$/, handler: handleGemini },
   { method: "GET", path: /^\/(v1beta|v1alpha)\/models$/, handler: handleGeminiModels },
+  { method: "GET", path: /^\/api\/tags$/, handler: handleOllamaTags },
 ];
 
 /**

@@ -227,6 +227,33 @@ export interface ClusterInfoResponse {
   budget: BudgetInfo | undefined;
 }
 
+export interface ListModelsRequest {
+}
+
+export interface ModelInfo {
+  /** provider/id */
+  ref: string;
+  provider: string;
+  id: string;
+  api: string;
+  /** USD per million tokens */
+  priceInput: number;
+  priceOutput: number;
+  /** live workers serving it */
+  workers: string[];
+  isDefault: boolean;
+}
+
+export interface ListModelsResponse {
+  models: ModelInfo[];
+  /** provider/id; empty when there is none */
+  defaultModel: string;
+  /** config (PANCODE_CONFIG declares providers) | discovered */
+  source: string;
+  /** providers workers could not offer, each saying what to do */
+  problems: string[];
+}
+
 export interface GetBudgetRequest {
 }
 
@@ -3357,6 +3384,372 @@ export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
     message.budget = (object.budget !== undefined && object.budget !== null)
       ? BudgetInfo.fromPartial(object.budget)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseListModelsRequest(): ListModelsRequest {
+  return {};
+}
+
+export const ListModelsRequest: MessageFns<ListModelsRequest> = {
+  encode(_: ListModelsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListModelsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListModelsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListModelsRequest {
+    return {};
+  },
+
+  toJSON(_: ListModelsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListModelsRequest>): ListModelsRequest {
+    return ListModelsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListModelsRequest>): ListModelsRequest {
+    const message = createBaseListModelsRequest();
+    return message;
+  },
+};
+
+function createBaseModelInfo(): ModelInfo {
+  return { ref: "", provider: "", id: "", api: "", priceInput: 0, priceOutput: 0, workers: [], isDefault: false };
+}
+
+export const ModelInfo: MessageFns<ModelInfo> = {
+  encode(message: ModelInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ref !== "") {
+      writer.uint32(10).string(message.ref);
+    }
+    if (message.provider !== "") {
+      writer.uint32(18).string(message.provider);
+    }
+    if (message.id !== "") {
+      writer.uint32(26).string(message.id);
+    }
+    if (message.api !== "") {
+      writer.uint32(34).string(message.api);
+    }
+    if (message.priceInput !== 0) {
+      writer.uint32(41).double(message.priceInput);
+    }
+    if (message.priceOutput !== 0) {
+      writer.uint32(49).double(message.priceOutput);
+    }
+    for (const v of message.workers) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.isDefault !== false) {
+      writer.uint32(64).bool(message.isDefault);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ref = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.api = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.priceInput = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.priceOutput = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.workers.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.isDefault = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModelInfo {
+    return {
+      ref: isSet(object.ref) ? globalThis.String(object.ref) : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      api: isSet(object.api) ? globalThis.String(object.api) : "",
+      priceInput: isSet(object.priceInput)
+        ? globalThis.Number(object.priceInput)
+        : isSet(object.price_input)
+        ? globalThis.Number(object.price_input)
+        : 0,
+      priceOutput: isSet(object.priceOutput)
+        ? globalThis.Number(object.priceOutput)
+        : isSet(object.price_output)
+        ? globalThis.Number(object.price_output)
+        : 0,
+      workers: globalThis.Array.isArray(object?.workers) ? object.workers.map((e: any) => globalThis.String(e)) : [],
+      isDefault: isSet(object.isDefault)
+        ? globalThis.Boolean(object.isDefault)
+        : isSet(object.is_default)
+        ? globalThis.Boolean(object.is_default)
+        : false,
+    };
+  },
+
+  toJSON(message: ModelInfo): unknown {
+    const obj: any = {};
+    if (message.ref !== "") {
+      obj.ref = message.ref;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.api !== "") {
+      obj.api = message.api;
+    }
+    if (message.priceInput !== 0) {
+      obj.priceInput = floatToJson(message.priceInput);
+    }
+    if (message.priceOutput !== 0) {
+      obj.priceOutput = floatToJson(message.priceOutput);
+    }
+    if (message.workers?.length) {
+      obj.workers = message.workers;
+    }
+    if (message.isDefault !== false) {
+      obj.isDefault = message.isDefault;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ModelInfo>): ModelInfo {
+    return ModelInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ModelInfo>): ModelInfo {
+    const message = createBaseModelInfo();
+    message.ref = object.ref ?? "";
+    message.provider = object.provider ?? "";
+    message.id = object.id ?? "";
+    message.api = object.api ?? "";
+    message.priceInput = object.priceInput ?? 0;
+    message.priceOutput = object.priceOutput ?? 0;
+    message.workers = object.workers?.map((e) => e) || [];
+    message.isDefault = object.isDefault ?? false;
+    return message;
+  },
+};
+
+function createBaseListModelsResponse(): ListModelsResponse {
+  return { models: [], defaultModel: "", source: "", problems: [] };
+}
+
+export const ListModelsResponse: MessageFns<ListModelsResponse> = {
+  encode(message: ListModelsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.models) {
+      ModelInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.defaultModel !== "") {
+      writer.uint32(18).string(message.defaultModel);
+    }
+    if (message.source !== "") {
+      writer.uint32(26).string(message.source);
+    }
+    for (const v of message.problems) {
+      writer.uint32(34).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListModelsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListModelsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.models.push(ModelInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.defaultModel = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.problems.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListModelsResponse {
+    return {
+      models: globalThis.Array.isArray(object?.models) ? object.models.map((e: any) => ModelInfo.fromJSON(e)) : [],
+      defaultModel: isSet(object.defaultModel)
+        ? globalThis.String(object.defaultModel)
+        : isSet(object.default_model)
+        ? globalThis.String(object.default_model)
+        : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      problems: globalThis.Array.isArray(object?.problems) ? object.problems.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: ListModelsResponse): unknown {
+    const obj: any = {};
+    if (message.models?.length) {
+      obj.models = message.models.map((e) => ModelInfo.toJSON(e));
+    }
+    if (message.defaultModel !== "") {
+      obj.defaultModel = message.defaultModel;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.problems?.length) {
+      obj.problems = message.problems;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListModelsResponse>): ListModelsResponse {
+    return ListModelsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListModelsResponse>): ListModelsResponse {
+    const message = createBaseListModelsResponse();
+    message.models = object.models?.map((e) => ModelInfo.fromPartial(e)) || [];
+    message.defaultModel = object.defaultModel ?? "";
+    message.source = object.source ?? "";
+    message.problems = object.problems?.map((e) => e) || [];
     return message;
   },
 };
@@ -8056,6 +8449,16 @@ export const ClientServiceService = {
     responseSerialize: (value: ClusterInfoResponse): Buffer => Buffer.from(ClusterInfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ClusterInfoResponse => ClusterInfoResponse.decode(value),
   },
+  /** The models the cluster can run: from the config file, or discovered on the workers; who serves each. */
+  listModels: {
+    path: "/pancode.v1.ClientService/ListModels" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListModelsRequest): Buffer => Buffer.from(ListModelsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListModelsRequest => ListModelsRequest.decode(value),
+    responseSerialize: (value: ListModelsResponse): Buffer => Buffer.from(ListModelsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListModelsResponse => ListModelsResponse.decode(value),
+  },
   /** The cluster-wide budget: ceiling, spend, reservations and the estimate of the next dispatch. */
   getBudget: {
     path: "/pancode.v1.ClientService/GetBudget" as const,
@@ -8232,6 +8635,8 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   getKeys: handleUnaryCall<GetKeysRequest, GetKeysResponse>;
   listAgents: handleUnaryCall<ListAgentsRequest, ListAgentsResponse>;
   clusterInfo: handleUnaryCall<ClusterInfoRequest, ClusterInfoResponse>;
+  /** The models the cluster can run: from the config file, or discovered on the workers; who serves each. */
+  listModels: handleUnaryCall<ListModelsRequest, ListModelsResponse>;
   /** The cluster-wide budget: ceiling, spend, reservations and the estimate of the next dispatch. */
   getBudget: handleUnaryCall<GetBudgetRequest, BudgetInfo>;
   /** Sets the ceiling (USD, > 0); returns the budget after the change. */
@@ -8435,6 +8840,22 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ClusterInfoResponse) => void,
+  ): ClientUnaryCall;
+  /** The models the cluster can run: from the config file, or discovered on the workers; who serves each. */
+  listModels(
+    request: ListModelsRequest,
+    callback: (error: ServiceError | null, response: ListModelsResponse) => void,
+  ): ClientUnaryCall;
+  listModels(
+    request: ListModelsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListModelsResponse) => void,
+  ): ClientUnaryCall;
+  listModels(
+    request: ListModelsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListModelsResponse) => void,
   ): ClientUnaryCall;
   /** The cluster-wide budget: ceiling, spend, reservations and the estimate of the next dispatch. */
   getBudget(

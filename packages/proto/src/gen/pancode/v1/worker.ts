@@ -46,6 +46,32 @@ export interface RegisterRequest {
   providers: string[];
   /** the worker's Ed25519 receipt-signing key (SPKI PEM) */
   publicKeyPem: string;
+  /**
+   * Zero-config (no providers in the cluster config): the providers this worker discovered from its keys and its
+   * local engines, with their models and prices. Names of key variables only, never keys.
+   */
+  offers: ProviderOffer[];
+}
+
+export interface OfferedModel {
+  id: string;
+  /** USD per million tokens */
+  priceInput: number;
+  priceOutput: number;
+  priceCacheRead: number;
+  priceCacheWrite: number;
+}
+
+/** A provider a worker can serve, or (problem set, no models) one it was asked to serve and cannot. */
+export interface ProviderOffer {
+  name: string;
+  api: string;
+  /** empty = the vendor's public endpoint */
+  baseUrl: string;
+  apiKeyEnv: string;
+  models: OfferedModel[];
+  /** one line saying what to do */
+  problem: string;
 }
 
 export interface RegisterResponse {
@@ -334,6 +360,7 @@ function createBaseRegisterRequest(): RegisterRequest {
     runtimes: [],
     providers: [],
     publicKeyPem: "",
+    offers: [],
   };
 }
 
@@ -362,6 +389,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     }
     if (message.publicKeyPem !== "") {
       writer.uint32(66).string(message.publicKeyPem);
+    }
+    for (const v of message.offers) {
+      ProviderOffer.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -443,6 +473,14 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
             message.publicKeyPem = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.offers.push(ProviderOffer.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -475,6 +513,7 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
         : isSet(object.public_key_pem)
         ? globalThis.String(object.public_key_pem)
         : "",
+      offers: globalThis.Array.isArray(object?.offers) ? object.offers.map((e: any) => ProviderOffer.fromJSON(e)) : [],
     };
   },
 
@@ -504,6 +543,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     if (message.publicKeyPem !== "") {
       obj.publicKeyPem = message.publicKeyPem;
     }
+    if (message.offers?.length) {
+      obj.offers = message.offers.map((e) => ProviderOffer.toJSON(e));
+    }
     return obj;
   },
 
@@ -520,6 +562,313 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     message.runtimes = object.runtimes?.map((e) => e) || [];
     message.providers = object.providers?.map((e) => e) || [];
     message.publicKeyPem = object.publicKeyPem ?? "";
+    message.offers = object.offers?.map((e) => ProviderOffer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseOfferedModel(): OfferedModel {
+  return { id: "", priceInput: 0, priceOutput: 0, priceCacheRead: 0, priceCacheWrite: 0 };
+}
+
+export const OfferedModel: MessageFns<OfferedModel> = {
+  encode(message: OfferedModel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.priceInput !== 0) {
+      writer.uint32(17).double(message.priceInput);
+    }
+    if (message.priceOutput !== 0) {
+      writer.uint32(25).double(message.priceOutput);
+    }
+    if (message.priceCacheRead !== 0) {
+      writer.uint32(33).double(message.priceCacheRead);
+    }
+    if (message.priceCacheWrite !== 0) {
+      writer.uint32(41).double(message.priceCacheWrite);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OfferedModel {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOfferedModel();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.priceInput = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.priceOutput = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.priceCacheRead = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.priceCacheWrite = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OfferedModel {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      priceInput: isSet(object.priceInput)
+        ? globalThis.Number(object.priceInput)
+        : isSet(object.price_input)
+        ? globalThis.Number(object.price_input)
+        : 0,
+      priceOutput: isSet(object.priceOutput)
+        ? globalThis.Number(object.priceOutput)
+        : isSet(object.price_output)
+        ? globalThis.Number(object.price_output)
+        : 0,
+      priceCacheRead: isSet(object.priceCacheRead)
+        ? globalThis.Number(object.priceCacheRead)
+        : isSet(object.price_cache_read)
+        ? globalThis.Number(object.price_cache_read)
+        : 0,
+      priceCacheWrite: isSet(object.priceCacheWrite)
+        ? globalThis.Number(object.priceCacheWrite)
+        : isSet(object.price_cache_write)
+        ? globalThis.Number(object.price_cache_write)
+        : 0,
+    };
+  },
+
+  toJSON(message: OfferedModel): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.priceInput !== 0) {
+      obj.priceInput = floatToJson(message.priceInput);
+    }
+    if (message.priceOutput !== 0) {
+      obj.priceOutput = floatToJson(message.priceOutput);
+    }
+    if (message.priceCacheRead !== 0) {
+      obj.priceCacheRead = floatToJson(message.priceCacheRead);
+    }
+    if (message.priceCacheWrite !== 0) {
+      obj.priceCacheWrite = floatToJson(message.priceCacheWrite);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OfferedModel>): OfferedModel {
+    return OfferedModel.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OfferedModel>): OfferedModel {
+    const message = createBaseOfferedModel();
+    message.id = object.id ?? "";
+    message.priceInput = object.priceInput ?? 0;
+    message.priceOutput = object.priceOutput ?? 0;
+    message.priceCacheRead = object.priceCacheRead ?? 0;
+    message.priceCacheWrite = object.priceCacheWrite ?? 0;
+    return message;
+  },
+};
+
+function createBaseProviderOffer(): ProviderOffer {
+  return { name: "", api: "", baseUrl: "", apiKeyEnv: "", models: [], problem: "" };
+}
+
+export const ProviderOffer: MessageFns<ProviderOffer> = {
+  encode(message: ProviderOffer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.api !== "") {
+      writer.uint32(18).string(message.api);
+    }
+    if (message.baseUrl !== "") {
+      writer.uint32(26).string(message.baseUrl);
+    }
+    if (message.apiKeyEnv !== "") {
+      writer.uint32(34).string(message.apiKeyEnv);
+    }
+    for (const v of message.models) {
+      OfferedModel.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.problem !== "") {
+      writer.uint32(50).string(message.problem);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProviderOffer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProviderOffer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.api = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.baseUrl = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.apiKeyEnv = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.models.push(OfferedModel.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.problem = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProviderOffer {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      api: isSet(object.api) ? globalThis.String(object.api) : "",
+      baseUrl: isSet(object.baseUrl)
+        ? globalThis.String(object.baseUrl)
+        : isSet(object.base_url)
+        ? globalThis.String(object.base_url)
+        : "",
+      apiKeyEnv: isSet(object.apiKeyEnv)
+        ? globalThis.String(object.apiKeyEnv)
+        : isSet(object.api_key_env)
+        ? globalThis.String(object.api_key_env)
+        : "",
+      models: globalThis.Array.isArray(object?.models) ? object.models.map((e: any) => OfferedModel.fromJSON(e)) : [],
+      problem: isSet(object.problem) ? globalThis.String(object.problem) : "",
+    };
+  },
+
+  toJSON(message: ProviderOffer): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.api !== "") {
+      obj.api = message.api;
+    }
+    if (message.baseUrl !== "") {
+      obj.baseUrl = message.baseUrl;
+    }
+    if (message.apiKeyEnv !== "") {
+      obj.apiKeyEnv = message.apiKeyEnv;
+    }
+    if (message.models?.length) {
+      obj.models = message.models.map((e) => OfferedModel.toJSON(e));
+    }
+    if (message.problem !== "") {
+      obj.problem = message.problem;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProviderOffer>): ProviderOffer {
+    return ProviderOffer.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProviderOffer>): ProviderOffer {
+    const message = createBaseProviderOffer();
+    message.name = object.name ?? "";
+    message.api = object.api ?? "";
+    message.baseUrl = object.baseUrl ?? "";
+    message.apiKeyEnv = object.apiKeyEnv ?? "";
+    message.models = object.models?.map((e) => OfferedModel.fromPartial(e)) || [];
+    message.problem = object.problem ?? "";
     return message;
   },
 };
