@@ -6,7 +6,7 @@ import { type GitTarget, git, gitBytes, objectExists } from "./git-runner.js";
 import { assertObjectId, assertRunId } from "./ids.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { type Logger, noopLogger } from "./logger.js";
-import { ensureMirror, fetchBundle, mirrorExists } from "./mirror.js";
+import { ensureMirror, fetchBundle, mirrorExists, mirrorTarget } from "./mirror.js";
 import { readStateTree, type StateTree } from "./state-tree.js";
 import { captureWorkingTree } from "./temp-index.js";
 import { diffTrees, listChangedFiles } from "./tree-diff.js";
@@ -61,7 +61,7 @@ export class WorkspaceCache {
     assertObjectId(commit, "commit");
     const mirror = this.mirrorDir(repoId);
     if (!(await mirrorExists(mirror))) return false;
-    return objectExists({ cwd: mirror }, commit, "commit");
+    return objectExists(mirrorTarget(mirror), commit, "commit");
   }
 
   /**
@@ -73,7 +73,7 @@ export class WorkspaceCache {
     await this.withRepoLock(repoId, async () => {
       const mirror = this.mirrorDir(repoId);
       await ensureMirror(mirror);
-      const commits = await fetchBundle({ cwd: mirror }, repoId, bundle);
+      const commits = await fetchBundle(mirrorTarget(mirror), repoId, bundle);
       this.logger.info("bundle imported", { repoId, commits });
     });
   }
@@ -105,8 +105,8 @@ export class WorkspaceCache {
       await mkdir(this.worktreeRoot, { recursive: true });
       await rm(path, { recursive: true, force: true });
       // Prune first, so a leftover admin dir of the same run id cannot make git pick another name for ours.
-      await git({ cwd: mirror }, ["worktree", "prune"]);
-      await git({ cwd: mirror }, ["worktree", "add", "--quiet", "--detach", path, baseCommit]);
+      await git(mirrorTarget(mirror), ["worktree", "prune"]);
+      await git(mirrorTarget(mirror), ["worktree", "add", "--quiet", "--detach", path, baseCommit]);
     });
     const worktree: PreparedWorktree = { runId, repoId, path, baseCommit, baselineTree: "", gitDir };
     try {
@@ -137,7 +137,7 @@ export class WorkspaceCache {
     if (!(await this.hasCommit(repoId, baseCommit))) {
       throw new PanCodeError("NOT_FOUND", `commit ${baseCommit} of repo ${repoId} is not in the cache`);
     }
-    return readStateTree({ cwd: this.mirrorDir(repoId) }, baseCommit, statePatch);
+    return readStateTree(mirrorTarget(this.mirrorDir(repoId)), baseCommit, statePatch);
   }
 
   /**
@@ -164,7 +164,7 @@ export class WorkspaceCache {
     await rm(worktree.path, { recursive: true, force: true });
     const mirror = this.mirrorDir(worktree.repoId);
     if (!(await mirrorExists(mirror))) return;
-    await this.withRepoLock(worktree.repoId, () => git({ cwd: mirror }, ["worktree", "prune"]));
+    await this.withRepoLock(worktree.repoId, () => git(mirrorTarget(mirror), ["worktree", "prune"]));
     this.logger.debug("worktree removed", { runId: worktree.runId, path: worktree.path });
   }
 
@@ -182,7 +182,7 @@ export class WorkspaceCache {
       removed.push(runId);
     }
     for (const repoId of await this.listMirrors()) {
-      await this.withRepoLock(repoId, () => git({ cwd: this.mirrorDir(repoId) }, ["worktree", "prune"]));
+      await this.withRepoLock(repoId, () => git(mirrorTarget(this.mirrorDir(repoId)), ["worktree", "prune"]));
     }
     if (removed.length > 0) this.logger.info("orphan worktrees reaped", { runIds: removed });
     return removed;
