@@ -1,4 +1,4 @@
-import { chown, lstat, readdir, writeFile } from "node:fs/promises";
+import { chown, lstat, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRepo, type FixtureRepo, makeTempDir } from "@pancode/testing/git";
 import { afterEach, describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ async function trappedRepo(): Promise<{ repo: FixtureRepo; marker: string }> {
   const repo = await createRepo({ files: { "a.txt": "one\n" } });
   cleanups.push(repo.cleanup);
   const outside = await makeTempDir("pancode-fsmonitor-");
+  cleanups.push(() => rm(outside, { recursive: true, force: true }));
   const marker = join(outside, "fsmonitor-ran");
   const hook = join(outside, "hook.sh");
   await writeFile(hook, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });

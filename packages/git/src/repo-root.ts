@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { PanCodeError } from "@pancode/core";
 import { simpleGit } from "simple-git";
 import { GIT_CONFIG, gitEnv } from "./git-env.js";
+import { git } from "./git-runner.js";
 
 /**
  * The top-level directory of the git checkout containing `cwd` (symlinks resolved). Throws `NOT_A_GIT_REPO` when
@@ -48,4 +49,9 @@ async function foreignOwner(gitMessage: string): Promise<PanCodeError | undefine
     `repository ${dir} is owned by another user (uid ${uid}); run pancode as that user, or if you trust it, ` +
       `add it to your git config: git config --global --add safe.directory ${dir}`,
   );
+}
+
+/** The absolute git directory of the checkout at `repoRoot` (`.git`, or a worktree's admin dir): no patch can write there. */
+export function gitDirOf(repoRoot: string): Promise<string> {
+  return git({ cwd: repoRoot }, ["rev-parse", "--absolute-git-dir"]);
 }
