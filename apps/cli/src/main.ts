@@ -21,6 +21,12 @@ import { registerStoprun } from "./commands/stoprun.js";
 import { registerServices } from "./commands/up.js";
 import { registerWatch } from "./commands/watch.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { guardTerminal } from "./terminal-text.js";
+
+// Whatever reaches a terminal passes the control-character guard: run output, file names and error messages
+// embedding run text are shown, never obeyed (pipes stay byte-exact).
+guardTerminal(process.stdout);
+guardTerminal(process.stderr);
 
 // The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
 // metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
