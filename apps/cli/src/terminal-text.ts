@@ -6,6 +6,7 @@ import { StringDecoder } from "node:string_decoder";
  * (it overwrites the line), DEL, the C1 controls (U+0080-U+009F, single-character CSI/OSC in some terminals) and
  * the bidirectional overrides that make a file name read differently from what it is.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this regex's purpose.
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 
 /**
