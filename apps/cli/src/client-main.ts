@@ -14,8 +14,8 @@ import { registerDispatch } from "./commands/dispatch.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { guardTerminal } from "./terminal-text.js";
 
-// Whatever reaches a terminal passes the control-character guard: run output, file names and error messages
-// embedding run text are shown, never obeyed (pipes stay byte-exact).
+// Everything printed passes the control-character guard: run output, file names and error messages embedding run
+// text are shown, never obeyed by a terminal (`logs --raw` and `diff` into a pipe are the byte-exact exceptions).
 guardTerminal(process.stdout);
 guardTerminal(process.stderr);
 

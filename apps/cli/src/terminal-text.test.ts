@@ -43,11 +43,21 @@ describe("guardTerminal", () => {
     expect(term.seen()).toBe("out\\u001b]2;title\\u0007\n\\u009b\u001b[2K");
   });
 
-  it("leaves pipes byte-exact", async () => {
+  it("guards pipes too (they often end on a terminal: | tee, | less -R); writeRaw stays exact", async () => {
     const pipe = fakeTerminal(false);
     guardTerminal(pipe.stream);
     pipe.stream.write("\u001b[31m");
+    writeRaw(pipe.stream, "\u001b[31m");
     await new Promise((resolve) => setImmediate(resolve));
-    expect(pipe.seen()).toBe("\u001b[31m");
+    expect(pipe.seen()).toBe("\\u001b[31m\u001b[31m");
+  });
+
+  it("keeps JSON meaning the same: a raw C1 inside a JSON string becomes its \\u escape", async () => {
+    const out = fakeTerminal(false);
+    guardTerminal(out.stream);
+    const value = { text: "a\u009bb\u001bc" };
+    out.stream.write(JSON.stringify(value));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(JSON.parse(out.seen())).toEqual(value);
   });
 });

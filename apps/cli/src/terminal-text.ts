@@ -20,7 +20,7 @@ export function escapeControl(text: string): string {
 
 type Write = NodeJS.WriteStream["write"];
 
-/** The unguarded `write` of a guarded stream, for the CLI's own cursor codes (the live view) and `logs --raw`. */
+/** The unguarded `write` of a guarded stream: the CLI's own cursor codes (the live view), `logs --raw`, `diff`. */
 const RAW_WRITE = Symbol("pancode.rawWrite");
 
 interface Guarded {
@@ -28,13 +28,15 @@ interface Guarded {
 }
 
 /**
- * The output boundary: when `stream` is a terminal, everything written to it passes through {@link escapeControl}
- * (bytes are decoded as UTF-8 first). Pipes and files are left byte-exact: `pancode diff > x.patch` and
- * `pancode logs | grep` see what the run produced. Installed once on stdout and stderr by the CLI's entry point.
+ * The output boundary: everything written to `stream` passes through {@link escapeControl} (bytes are decoded as
+ * UTF-8 first). Pipes too: `pancode logs | tee` or `| less -R` still ends on a terminal. JSON output is unchanged
+ * in meaning (JSON.stringify already escapes C0; a DEL or C1 becomes the equivalent `\uXXXX`). What must stay
+ * byte-exact goes through {@link writeRaw}: `pancode diff` into a pipe or file, `pancode logs --raw`. Installed
+ * once on stdout and stderr by the CLI's entry points.
  */
 export function guardTerminal(stream: NodeJS.WriteStream): void {
   const guarded = stream as NodeJS.WriteStream & Guarded;
-  if (!stream.isTTY || guarded[RAW_WRITE]) return;
+  if (guarded[RAW_WRITE]) return;
   const original = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
   const decoder = new StringDecoder("utf8");
   guarded[RAW_WRITE] = (chunk) => original(chunk);
@@ -46,7 +48,8 @@ export function guardTerminal(stream: NodeJS.WriteStream): void {
 
 /**
  * Writes `text` exactly as given, past the guard. Only for what the CLI itself composed around escaped content
- * (the live view's cursor movement) and for `pancode logs --raw`, where the developer asked for the bytes.
+ * (the live view's cursor movement), for `pancode logs --raw`, where the developer asked for the bytes, and for a
+ * patch written into a pipe or file (`pancode diff > x.patch` must apply).
  */
 export function writeRaw(out: { write(text: string | Uint8Array): unknown }, text: string | Uint8Array): void {
   const raw = (out as Guarded)[RAW_WRITE];

@@ -46,7 +46,9 @@ export async function diffCommand(id: string, options: { json?: boolean }): Prom
     if (options.json) {
       printJson({ runId: run.id, patch: run.patch ?? null, text: patch.toString("utf8") });
     } else {
-      process.stdout.write(patch);
+      // A patch must apply byte for byte when redirected; shown on a terminal, it is escaped like any run text.
+      if (process.stdout.isTTY) process.stdout.write(patch);
+      else writeRaw(process.stdout, patch);
       if (patch.length === 0) process.stderr.write(`run ${run.id} changed nothing\n`);
     }
     return EXIT.ok;

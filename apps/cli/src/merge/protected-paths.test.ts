@@ -39,6 +39,16 @@ describe("protected paths", () => {
     },
   );
 
+  it("a planted bare repository (its HEAD) is held: git run inside it would obey its config", () => {
+    const files = [{ path: "fixtures/evil/HEAD" }, { path: "fixtures/evil/config" }, { path: "src/HEADER.md" }];
+    expect(findProtected(review(files), defaults)).toEqual([
+      {
+        path: "fixtures/evil/HEAD",
+        reason: "a git repository's HEAD: git run in its directory would obey that repository's config",
+      },
+    ]);
+  });
+
   it("a rename out of a protected path counts (the protected file disappears)", () => {
     expect(findProtected(review([{ path: "notes.md", oldPath: ".envrc" }]), defaults)).toEqual([
       { path: ".envrc", reason: "protected path (matches .envrc)" },

@@ -70,7 +70,9 @@ function literalAncestors(pattern: string): string[] {
 /**
  * The entries of a patch that need the developer's explicit consent (`pancode apply --accept-protected`), each
  * with its reason: a protected path added, changed, deleted or renamed (either side), a symlink standing where a
- * protected directory would be (`.github -> elsewhere`), and a symlink that leaves the repository.
+ * protected directory would be (`.github -> elsewhere`), a symlink that leaves the repository, and a git
+ * repository's `HEAD` (with `objects/`, `refs/` and `config` beside it, git run in that directory would take it
+ * for a bare repository and obey its config, `core.fsmonitor` included).
  */
 export function findProtected(review: PatchReview, patterns: readonly string[]): HeldEntry[] {
   const compiled = patterns.map((pattern) => ({ pattern, regex: globToRegex(pattern) }));
@@ -79,6 +81,11 @@ export function findProtected(review: PatchReview, patterns: readonly string[]):
     for (const path of [file.path, file.oldPath].filter((p): p is string => Boolean(p))) {
       const hit = compiled.find((c) => c.regex.test(path));
       if (hit && !held.has(path)) held.set(path, `protected path (matches ${hit.pattern})`);
+    }
+  }
+  for (const file of review.files) {
+    if (file.status !== "deleted" && /(^|\/)HEAD$/.test(file.path) && !held.has(file.path)) {
+      held.set(file.path, "a git repository's HEAD: git run in its directory would obey that repository's config");
     }
   }
   for (const [path, target] of review.symlinks) {
