@@ -8,7 +8,7 @@ import { resolveHead } from "./snapshot.js";
 import { type EscapingSymlink, findEscapingSymlinks } from "./symlink-escape.js";
 import { captureWorkingTree, withTempIndex } from "./temp-index.js";
 import { diffTrees, listChangedFiles, listChangedPaths } from "./tree-diff.js";
-import { readSymlinks, revertPaths } from "./tree-symlinks.js";
+import { changedSymlinks, readSymlinks, revertPaths } from "./tree-symlinks.js";
 
 /** What a patch would change, for a caller that decides whether it may be merged without review. */
 export interface PatchReview {
@@ -67,7 +67,7 @@ export async function mergePatch(options: MergePatchOptions): Promise<MergeRepor
   const patchFiles = await listChangedFiles(target, baseTree, resultTree);
   if (patchFiles.length === 0) return { outcome: "empty", files: [] };
 
-  const review = await reviewPatch(target, resultTree, patchFiles);
+  const review = await reviewPatch(target, baseTree, resultTree, patchFiles);
   const held = options.review?.(review) ?? [];
   if (held.length > 0) {
     return {
@@ -103,10 +103,20 @@ export async function mergePatch(options: MergePatchOptions): Promise<MergeRepor
   return withSkipped(buildMergeReport({ patchFiles, userChanged, conflicts: new Map() }), review);
 }
 
-/** The symlinks the patch adds or changes, and which of them would lead out of the working tree. */
-async function reviewPatch(target: GitTarget, resultTree: string, files: readonly PatchFile[]): Promise<PatchReview> {
+/**
+ * The symlinks the patch adds or changes, and which of them would lead out of the working tree. Only a changed
+ * link can be to blame, so without one the tree's other links are not even read.
+ */
+async function reviewPatch(
+  target: GitTarget,
+  baseTree: string,
+  resultTree: string,
+  files: readonly PatchFile[],
+): Promise<PatchReview> {
+  const changedLinks = await changedSymlinks(target, baseTree, resultTree);
+  if (changedLinks.length === 0) return { files, symlinks: new Map(), escapingSymlinks: [] };
   const links = await readSymlinks(target, resultTree);
-  const changed = new Set(files.map((f) => f.path));
+  const changed = new Set(changedLinks);
   const symlinks = new Map([...links].filter(([path]) => changed.has(path)));
   return { files, symlinks, escapingSymlinks: findEscapingSymlinks(links, changed) };
 }

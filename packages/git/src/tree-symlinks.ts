@@ -30,6 +30,22 @@ async function listEntries(target: GitTarget, tree: string, paths: readonly stri
     });
 }
 
+/**
+ * The paths that are symlinks in `to` among those that differ from `from` (`diff-tree --raw`: output as large as
+ * the change, not the tree).
+ */
+export async function changedSymlinks(target: GitTarget, from: string, to: string): Promise<string[]> {
+  const res = await gitBytes(target, ["diff-tree", "-r", "-z", "--raw", "--no-renames", from, to]);
+  const tokens = res.stdout.toString("utf8").split("\0");
+  const links: string[] = [];
+  // Records: `:<old mode> <new mode> <old id> <new id> <status>\0<path>\0`.
+  for (let i = 0; i + 1 < tokens.length; i += 2) {
+    const newMode = (tokens[i] ?? "").split(" ")[1];
+    if (newMode === SYMLINK_MODE) links.push(tokens[i + 1] ?? "");
+  }
+  return links;
+}
+
 /** Every symlink of `tree`: path -> target (the link's blob, read in one `cat-file --batch`). */
 export async function readSymlinks(target: GitTarget, tree: string): Promise<Map<string, string>> {
   const entries = (await listEntries(target, tree)).filter((e) => e.mode === SYMLINK_MODE);
