@@ -168,7 +168,8 @@ describe("--isolate, diff and apply", () => {
     expect(applied.stdout).toMatch(/conflict\s+src\/a\.ts/);
     const after = await readTree(repo.dir);
     for (const [path, digest] of before) expect(after.get(path), path).toBe(digest);
-    const saved = await readFile(join(repo.dir, ".pancode", "patches", `${run.runId}.patch`), "utf8");
+    // Saved under the git dir, where no patch can plant a symlink (see red-team-merge.e2e.test.ts).
+    const saved = await readFile(join(repo.dir, ".git", "pancode", "patches", `${run.runId}.patch`), "utf8");
     expect(saved).toContain("salutation");
     await repo.cleanup();
   });

@@ -12,6 +12,12 @@ import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
 import { registerDispatch } from "./commands/dispatch.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { guardTerminal } from "./terminal-text.js";
+
+// Everything printed passes the control-character guard: run output, file names and error messages embedding run
+// text are shown, never obeyed by a terminal (`logs --raw` and `diff` into a pipe are the byte-exact exceptions).
+guardTerminal(process.stdout);
+guardTerminal(process.stderr);
 
 // Errors end here: one line naming what failed, and the documented exit code (4 for a refused dispatch).
 function fail(err: unknown): void {

@@ -25,6 +25,12 @@ import { registerServices } from "./commands/up.js";
 import { registerWatch } from "./commands/watch.js";
 import { registerWorkers } from "./commands/workers.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { guardTerminal } from "./terminal-text.js";
+
+// Everything printed passes the control-character guard: run output, file names and error messages embedding run
+// text are shown, never obeyed by a terminal (`logs --raw` and `diff` into a pipe are the byte-exact exceptions).
+guardTerminal(process.stdout);
+guardTerminal(process.stderr);
 
 // The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
 // metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.

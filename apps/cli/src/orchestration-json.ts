@@ -51,9 +51,17 @@ export function chainJson(chain: ChainInfo) {
   };
 }
 
-/** The stable JSON shape of a merge-back (`--json`, MCP results). */
+/**
+ * The stable JSON shape of a merge-back (`--json`, MCP results). `protected`: the entries that held the patch
+ * back (outcome "held"), each with its reason; empty otherwise.
+ */
 export function mergeJson(merge: MergeBackResult) {
-  return { outcome: merge.report.outcome, files: merge.report.files, savedPatch: merge.savedPatch || null };
+  return {
+    outcome: merge.report.outcome,
+    files: merge.report.files,
+    protected: merge.report.held ?? [],
+    savedPatch: merge.savedPatch || null,
+  };
 }
 
 /** `pancode batch --wait --json`: the batch with the merges of its runs, in the order they were merged. */

@@ -1,17 +1,23 @@
 import { PanCodeError } from "@pancode/core";
 
 /**
- * `-c` settings every git command of this package runs with.
- * - `safe.directory=*`: the worker runs as root over worktrees owned by the container user (uid 1000), and the CLI
- *   may run over a checkout owned by someone else; git would otherwise refuse with "dubious ownership".
- * - a fixed identity, so the commit objects we create (state refs, merge inputs) never depend on the machine.
+ * `-c` settings every git command of this package runs with: a fixed identity, so the commit objects we create
+ * (state refs, merge inputs) never depend on the machine.
+ *
+ * Never `safe.directory=*`: a checkout owned by another user must stay refused, or its `core.fsmonitor` (and other
+ * repository config) would run as us (CVE-2022-24765). The worker trusts only its own directories, one by one
+ * ({@link safeDirectoryConfig}); worktree commands carry an explicit `GIT_DIR`, which git does not ownership-check.
  */
 export const GIT_CONFIG: readonly string[] = [
-  "safe.directory=*",
   "user.name=pancode",
   "user.email=pancode@localhost",
   "core.quotePath=false",
 ];
+
+/** `-c` settings that trust exactly `dir` (a directory this process created), whoever owns it. */
+export function safeDirectoryConfig(dir: string | undefined): string[] {
+  return dir ? ["-c", `safe.directory=${dir}`] : [];
+}
 
 /** A fixed timestamp for every commit object we create, so identical inputs give identical commit ids. */
 const FIXED_DATE = "946684800 +0000";

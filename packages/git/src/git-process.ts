@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { GIT_CONFIG, gitEnv, gitFailed } from "./git-env.js";
+import { GIT_CONFIG, gitEnv, gitFailed, safeDirectoryConfig } from "./git-env.js";
 
 /** One git invocation whose stdin or stdout carries raw bytes (patches, bundles) or whose exit code matters. */
 export interface GitProcessOptions {
@@ -7,6 +7,8 @@ export interface GitProcessOptions {
   args: readonly string[];
   /** Extra environment (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE). */
   env?: Readonly<Record<string, string>>;
+  /** A directory git must trust although another user owns it (`-c safe.directory=<it>`); never a wildcard. */
+  safeDirectory?: string;
   /** Bytes written to stdin. @default nothing (stdin closed at once) */
   input?: Buffer;
   /** Exit codes that count as success; any other becomes a `GIT_FAILED` error. @default [0] */
@@ -27,7 +29,11 @@ export interface GitProcessResult {
 export function runGitProcess(options: GitProcessOptions): Promise<GitProcessResult> {
   const { cwd, args, input } = options;
   const okExitCodes = options.okExitCodes ?? [0];
-  const argv = [...GIT_CONFIG.flatMap((setting) => ["-c", setting]), ...args];
+  const argv = [
+    ...GIT_CONFIG.flatMap((setting) => ["-c", setting]),
+    ...safeDirectoryConfig(options.safeDirectory),
+    ...args,
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn("git", argv, { cwd, env: gitEnv(options.env), stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];

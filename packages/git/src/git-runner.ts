@@ -8,6 +8,8 @@ export interface GitTarget {
   cwd: string;
   /** Extra environment, typically `GIT_DIR`, `GIT_WORK_TREE` and `GIT_INDEX_FILE`. */
   env?: Readonly<Record<string, string>>;
+  /** A directory of our own that git must trust whoever owns it (e.g. the worker's mirrors); never a wildcard. */
+  safeDirectory?: string;
 }
 
 /**
@@ -20,7 +22,12 @@ export interface GitTarget {
  */
 export async function git(target: GitTarget, args: readonly string[]): Promise<string> {
   try {
-    const { stdout } = await runGitProcess({ cwd: target.cwd, args, env: target.env });
+    const { stdout } = await runGitProcess({
+      cwd: target.cwd,
+      args,
+      env: target.env,
+      safeDirectory: target.safeDirectory,
+    });
     return stdout.toString("utf8").trim();
   } catch (err) {
     const exists = await stat(target.cwd).then(
@@ -38,12 +45,12 @@ export function gitBytes(
   args: readonly string[],
   options: { input?: Buffer; okExitCodes?: readonly number[] } = {},
 ): Promise<GitProcessResult> {
-  return runGitProcess({ cwd: target.cwd, args, env: target.env, ...options });
+  return runGitProcess({ cwd: target.cwd, args, env: target.env, safeDirectory: target.safeDirectory, ...options });
 }
 
 /** A copy of `target` whose environment also carries `env` (later keys win). */
 export function withEnv(target: GitTarget, env: Readonly<Record<string, string>>): GitTarget {
-  return { cwd: target.cwd, env: { ...target.env, ...env } };
+  return { ...target, env: { ...target.env, ...env } };
 }
 
 /** True when `rev` names an existing object of the given type (exit code based, so nothing is printed or thrown). */

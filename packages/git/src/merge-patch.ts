@@ -1,12 +1,24 @@
 import { resolve } from "node:path";
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError, type PatchFile } from "@pancode/core";
 import { type GitTarget, git, gitBytes, objectExists, withEnv } from "./git-runner.js";
-import { buildMergeReport, type MergeReport } from "./merge-report.js";
+import { buildMergeReport, type HeldEntry, type MergeReport } from "./merge-report.js";
 import { mergeTrees, type TreeMerge } from "./merge-tree.js";
 import { findRepoRoot } from "./repo-root.js";
 import { resolveHead } from "./snapshot.js";
+import { type EscapingSymlink, findEscapingSymlinks } from "./symlink-escape.js";
 import { captureWorkingTree, withTempIndex } from "./temp-index.js";
 import { diffTrees, listChangedFiles, listChangedPaths } from "./tree-diff.js";
+import { changedSymlinks, readSymlinks, revertPaths } from "./tree-symlinks.js";
+
+/** What a patch would change, for a caller that decides whether it may be merged without review. */
+export interface PatchReview {
+  /** Files of the patch (base tree -> run result). */
+  files: readonly PatchFile[];
+  /** Symlinks the patch adds or changes: path -> target. */
+  symlinks: ReadonlyMap<string, string>;
+  /** Symlinks of the patch that would lead out of the working tree (never created, whatever the review says). */
+  escapingSymlinks: readonly EscapingSymlink[];
+}
 
 /** Inputs of {@link mergePatch}. */
 export interface MergePatchOptions {
@@ -19,6 +31,11 @@ export interface MergePatchOptions {
    * ones before it (the steps of a chain): they are merged as one change.
    */
   patch: Buffer | readonly Buffer[];
+  /**
+   * Called once the patch's changes are known, before anything is merged: entries it returns hold the whole patch
+   * back (outcome "held", nothing written). Absent: nothing is held back.
+   */
+  review?: (review: PatchReview) => readonly HeldEntry[];
 }
 
 /**
@@ -28,6 +45,10 @@ export interface MergePatchOptions {
  * base `baseTree`. A clean merge M is written to the working files by applying C -> M with `git apply` (never
  * `--index`: the user's staging area is left alone). With any conflict nothing is written and every file of the
  * patch is reported. Outcome "empty" for an empty patch, without touching anything.
+ *
+ * A symlink of the patch whose target leaves the working tree (absolute, climbing above the root, into `.git`, or
+ * through other links) is never created: the merge keeps the working state at that path and reports it "skipped".
+ * Every file is written by `git apply`, which refuses to write beyond a symbolic link.
  *
  * Throws `NOT_FOUND` when `baseTree` is not in the repository, `GIT_FAILED` when the patch does not apply to it.
  */
@@ -46,6 +67,18 @@ export async function mergePatch(options: MergePatchOptions): Promise<MergeRepor
   const patchFiles = await listChangedFiles(target, baseTree, resultTree);
   if (patchFiles.length === 0) return { outcome: "empty", files: [] };
 
+  const review = await reviewPatch(target, baseTree, resultTree, patchFiles);
+  const held = options.review?.(review) ?? [];
+  if (held.length > 0) {
+    return {
+      ...buildMergeReport({ patchFiles, userChanged: new Set(), conflicts: new Map() }),
+      outcome: "held",
+      held: [...held],
+    };
+  }
+  const skipped = review.escapingSymlinks.map((link) => link.path);
+  resultTree = await revertPaths(target, resultTree, baseTree, skipped);
+
   const head = await resolveHead(target, repoRoot);
   const seedIndex = resolve(repoRoot, await git(target, ["rev-parse", "--git-path", "index"]));
   const headTree = await git(target, ["rev-parse", `${head}^{tree}`]);
@@ -58,16 +91,47 @@ export async function mergePatch(options: MergePatchOptions): Promise<MergeRepor
       ? { tree: resultTree, conflicts: new Map() }
       : await mergeTrees(target, { base: baseTree, ours: currentTree, theirs: resultTree });
   if (merge.conflicts.size > 0) {
-    return buildMergeReport({ patchFiles, userChanged, conflicts: merge.conflicts });
+    return withSkipped(buildMergeReport({ patchFiles, userChanged, conflicts: merge.conflicts }), review);
   }
   const applied = await applyToWorkingFiles(target, currentTree, merge.tree);
   if (applied !== undefined) {
     // git apply refused (files changed since C was captured, or an ignored file sits where the patch adds one).
     // It checks everything before writing, so nothing was written: report it like a conflict and keep the patch.
     const conflicts = new Map(patchFiles.map((file) => [file.path, `working files changed during merge: ${applied}`]));
-    return buildMergeReport({ patchFiles, userChanged, conflicts });
+    return withSkipped(buildMergeReport({ patchFiles, userChanged, conflicts }), review);
   }
-  return buildMergeReport({ patchFiles, userChanged, conflicts: new Map() });
+  return withSkipped(buildMergeReport({ patchFiles, userChanged, conflicts: new Map() }), review);
+}
+
+/**
+ * The symlinks the patch adds or changes, and which of them would lead out of the working tree. Only a changed
+ * link can be to blame, so without one the tree's other links are not even read.
+ */
+async function reviewPatch(
+  target: GitTarget,
+  baseTree: string,
+  resultTree: string,
+  files: readonly PatchFile[],
+): Promise<PatchReview> {
+  const changedLinks = await changedSymlinks(target, baseTree, resultTree);
+  if (changedLinks.length === 0) return { files, symlinks: new Map(), escapingSymlinks: [] };
+  const links = await readSymlinks(target, resultTree);
+  const changed = new Set(changedLinks);
+  const symlinks = new Map([...links].filter(([path]) => changed.has(path)));
+  return { files, symlinks, escapingSymlinks: findEscapingSymlinks(links, changed) };
+}
+
+/** Marks the symlinks that were never created as "skipped", with the reason. */
+function withSkipped(report: MergeReport, review: PatchReview): MergeReport {
+  const escaping = new Map(review.escapingSymlinks.map((link) => [link.path, link.reason]));
+  if (escaping.size === 0) return report;
+  const files = report.files.map((file) => {
+    const reason = escaping.get(file.path);
+    return reason === undefined
+      ? file
+      : { path: file.path, status: "skipped" as const, detail: `${reason}; never created` };
+  });
+  return { ...report, files };
 }
 
 /** R: `baseTree` with the patch applied, computed in a temp index (`git apply --cached --binary`). */

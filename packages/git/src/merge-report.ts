@@ -1,12 +1,25 @@
 import type { PatchFile } from "@pancode/core";
 
-/** What merge-back did (or, on conflict, would have done) to one file. */
-export type MergeFileStatus = "applied" | "merged" | "conflict" | "deleted" | "added";
+/**
+ * What merge-back did (or, on conflict, would have done) to one file. "skipped": a symlink that would leave the
+ * repository, never created even when the rest of the patch is merged.
+ */
+export type MergeFileStatus = "applied" | "merged" | "conflict" | "deleted" | "added" | "skipped";
 
-/** Per-file result of `mergePatch`. On "conflict" nothing was written; on "empty" the patch had no change. */
+/** An entry of a patch held back for review, and why. */
+export interface HeldEntry {
+  path: string;
+  reason: string;
+}
+
+/**
+ * Per-file result of `mergePatch`. On "conflict" and "held" nothing was written ("held": the review callback
+ * named entries that need the developer's explicit consent, listed in `held`); on "empty" the patch had no change.
+ */
 export interface MergeReport {
-  outcome: "clean" | "conflict" | "empty";
+  outcome: "clean" | "conflict" | "empty" | "held";
   files: { path: string; status: MergeFileStatus; detail?: string }[];
+  held?: HeldEntry[];
 }
 
 type ReportFile = MergeReport["files"][number];

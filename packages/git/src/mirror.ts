@@ -6,6 +6,14 @@ import { PanCodeError } from "@pancode/core";
 import { BUNDLE_REF_PREFIX } from "./bundle.js";
 import { type GitTarget, git, gitBytes } from "./git-runner.js";
 
+/**
+ * Where git runs on a mirror: the worker created it, so it trusts that one directory even when the cache volume
+ * belongs to another user (a scoped `safe.directory`, never `*`).
+ */
+export function mirrorTarget(dir: string): GitTarget {
+  return { cwd: dir, safeDirectory: dir };
+}
+
 /** True when `dir` holds an initialised bare repository. */
 export async function mirrorExists(dir: string): Promise<boolean> {
   return stat(join(dir, "HEAD")).then(

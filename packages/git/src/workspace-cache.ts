@@ -6,7 +6,7 @@ import { type GitTarget, git, gitBytes, objectExists } from "./git-runner.js";
 import { assertObjectId, assertRunId } from "./ids.js";
 import { KeyedMutex } from "./keyed-mutex.js";
 import { type Logger, noopLogger } from "./logger.js";
-import { ensureMirror, fetchBundle, mirrorExists } from "./mirror.js";
+import { ensureMirror, fetchBundle, mirrorExists, mirrorTarget } from "./mirror.js";
 import { createRunGitDir } from "./run-git-dir.js";
 import { readStateTree, type StateTree } from "./state-tree.js";
 import { captureWorkingTree } from "./temp-index.js";
@@ -74,7 +74,7 @@ export class WorkspaceCache {
     assertObjectId(commit, "commit");
     const mirror = this.mirrorDir(repoId);
     if (!(await mirrorExists(mirror))) return false;
-    return objectExists({ cwd: mirror }, commit, "commit");
+    return objectExists(mirrorTarget(mirror), commit, "commit");
   }
 
   /**
@@ -86,7 +86,7 @@ export class WorkspaceCache {
     await this.withRepoLock(repoId, async () => {
       const mirror = this.mirrorDir(repoId);
       await ensureMirror(mirror);
-      const commits = await fetchBundle({ cwd: mirror }, repoId, bundle);
+      const commits = await fetchBundle(mirrorTarget(mirror), repoId, bundle);
       this.logger.info("bundle imported", { repoId, commits });
     });
   }
@@ -163,7 +163,7 @@ export class WorkspaceCache {
     if (!(await this.hasCommit(repoId, baseCommit))) {
       throw new PanCodeError("NOT_FOUND", `commit ${baseCommit} of repo ${repoId} is not in the cache`);
     }
-    return readStateTree({ cwd: this.mirrorDir(repoId) }, baseCommit, statePatch);
+    return readStateTree(mirrorTarget(this.mirrorDir(repoId)), baseCommit, statePatch);
   }
 
   /**

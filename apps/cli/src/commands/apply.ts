@@ -3,11 +3,20 @@ import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, mergeBack } from "../merge-back.js";
+import { formatMergeReport, mergeBack, mergeBlocked } from "../merge-back.js";
+import { mergeJson } from "../orchestration-json.js";
 import { printJson } from "../output.js";
 
-/** `pancode apply <run>`: 3-way merges a finished run's patch into the working tree; exit 3 on conflict. */
-export async function applyCommand(id: string, options: { json?: boolean }): Promise<number> {
+interface ApplyOptions {
+  json?: boolean;
+  acceptProtected?: boolean;
+}
+
+/**
+ * `pancode apply <run>`: 3-way merges a finished run's patch into the working tree; exit 3 on conflict or when the
+ * patch touches protected entries (unless --accept-protected).
+ */
+export async function applyCommand(id: string, options: ApplyOptions): Promise<number> {
   const api = connect();
   try {
     const run = await api.getRun(id);
@@ -17,18 +26,10 @@ export async function applyCommand(id: string, options: { json?: boolean }): Pro
         `run ${run.id} is still ${run.status}; wait for it (pancode logs ${run.id.slice(0, 8)} --follow)`,
       );
     }
-    const result = await mergeBack(api, run, process.cwd());
-    if (options.json) {
-      printJson({
-        runId: run.id,
-        outcome: result.report.outcome,
-        files: result.report.files,
-        savedPatch: result.savedPatch || null,
-      });
-    } else {
-      process.stdout.write(`${formatMergeReport(result)}\n`);
-    }
-    return result.report.outcome === "conflict" ? EXIT.conflict : EXIT.ok;
+    const result = await mergeBack(api, run, process.cwd(), { acceptProtected: options.acceptProtected });
+    if (options.json) printJson({ runId: run.id, ...mergeJson(result) });
+    else process.stdout.write(`${formatMergeReport(result)}\n`);
+    return mergeBlocked(result) ? EXIT.conflict : EXIT.ok;
   } finally {
     api.close();
   }
@@ -40,6 +41,10 @@ export function registerApply(program: Command, run: CommandRunner): void {
     .command("apply")
     .description("merge a finished run's patch into your working tree (3-way; nothing changes on conflict)")
     .argument("<run>", "run id or prefix")
+    .option(
+      "--accept-protected",
+      "also merge protected entries (.pancode/, CI workflows, hooks, .envrc, ...); outside symlinks never",
+    )
     .option("--json", "print one JSON document")
-    .action((id: string, options: { json?: boolean }) => run("apply", () => applyCommand(id, options)));
+    .action((id: string, options: ApplyOptions) => run("apply", () => applyCommand(id, options)));
 }

@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport } from "../merge-back.js";
+import { formatMergeReport, mergeBlocked } from "../merge-back.js";
 import { followBatch } from "../orchestration-follow.js";
 import { batchJson, batchResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
@@ -137,7 +137,7 @@ export async function batchCommand(target: string | undefined, options: BatchOpt
         `batch ${final.id} ${final.status}: ${formatCounts(final.counts)} (${formatCost(final.costUsd)})${final.error ? `; ${final.error}` : ""}\n`,
       );
     }
-    if (merges.some((m) => m.merge.report.outcome === "conflict")) return EXIT.conflict;
+    if (merges.some((m) => mergeBlocked(m.merge))) return EXIT.conflict;
     return final.status === "done" ? EXIT.ok : EXIT.runFailed;
   } finally {
     api.close();

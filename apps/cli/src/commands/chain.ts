@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport } from "../merge-back.js";
+import { formatMergeReport, mergeBlocked } from "../merge-back.js";
 import { followChain } from "../orchestration-follow.js";
 import { chainJson, chainResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
@@ -84,7 +84,7 @@ export async function finishChainCommand(api: ClientApi, chain: ChainInfo, optio
     );
     if (merge) process.stdout.write(`${formatMergeReport(merge)}\n`);
   }
-  if (merge?.report.outcome === "conflict") return EXIT.conflict;
+  if (mergeBlocked(merge)) return EXIT.conflict;
   return final.status === "done" ? EXIT.ok : EXIT.runFailed;
 }
 

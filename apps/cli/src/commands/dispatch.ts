@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, type MergeBackResult, mergeBack } from "../merge-back.js";
+import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from "../merge-back.js";
+import { mergeJson } from "../orchestration-json.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
 import { sessionSafety } from "../safety-level.js";
 import { submitDispatch } from "../submit.js";
@@ -89,9 +90,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
     if (options.json) {
       printJson({
         ...runJson(final),
-        merge: merge
-          ? { outcome: merge.report.outcome, files: merge.report.files, savedPatch: merge.savedPatch || null }
-          : null,
+        merge: merge ? mergeJson(merge) : null,
       });
     } else {
       process.stdout.write(
@@ -104,7 +103,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
         );
       }
     }
-    if (merge?.report.outcome === "conflict") return EXIT.conflict;
+    if (mergeBlocked(merge)) return EXIT.conflict;
     return final.status === "done" ? EXIT.ok : EXIT.runFailed;
   } finally {
     api.close();

@@ -3,12 +3,22 @@ import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT } from "../exit-codes.js";
 import { printJson } from "../output.js";
+import { writeRaw } from "../terminal-text.js";
+
+interface LogsOptions {
+  follow?: boolean;
+  json?: boolean;
+  raw?: boolean;
+}
 
 /**
  * `pancode logs <run> [--follow]`: the run's output on stdout, lifecycle notes on stderr. With --follow it keeps
- * streaming until the run ends.
+ * streaming until the run ends. On a terminal, control characters of the output are shown escaped; --raw prints
+ * the output as the run produced it.
  */
-export async function logsCommand(id: string, options: { follow?: boolean; json?: boolean }): Promise<number> {
+export async function logsCommand(id: string, options: LogsOptions): Promise<number> {
+  const print = (stream: NodeJS.WriteStream, text: string) =>
+    options.raw ? writeRaw(stream, text) : stream.write(text);
   const api = connect();
   const events: { seq: number; at: string; kind: string; text: string }[] = [];
   try {
@@ -16,8 +26,8 @@ export async function logsCommand(id: string, options: { follow?: boolean; json?
       const e = item.event;
       if (!e) continue;
       if (options.json) events.push({ seq: e.seq, at: e.at, kind: e.kind, text: e.text });
-      else if (e.kind === "stdout") process.stdout.write(e.text);
-      else if (e.kind === "stderr") process.stderr.write(e.text);
+      else if (e.kind === "stdout") print(process.stdout, e.text);
+      else if (e.kind === "stderr") print(process.stderr, e.text);
       else process.stderr.write(`[${e.kind}] ${e.text}\n`);
     }
     if (options.json) printJson({ runId: (await api.getRun(id)).id, events });
@@ -36,7 +46,9 @@ export async function diffCommand(id: string, options: { json?: boolean }): Prom
     if (options.json) {
       printJson({ runId: run.id, patch: run.patch ?? null, text: patch.toString("utf8") });
     } else {
-      process.stdout.write(patch);
+      // A patch must apply byte for byte when redirected; shown on a terminal, it is escaped like any run text.
+      if (process.stdout.isTTY) process.stdout.write(patch);
+      else writeRaw(process.stdout, patch);
       if (patch.length === 0) process.stderr.write(`run ${run.id} changed nothing\n`);
     }
     return EXIT.ok;
@@ -52,8 +64,9 @@ export function registerLogs(program: Command, run: CommandRunner): void {
     .description("print a run's output")
     .argument("<run>", "run id or prefix")
     .option("-f, --follow", "keep streaming until the run ends")
+    .option("--raw", "print the output byte for byte, control characters included (escaped on a terminal otherwise)")
     .option("--json", "print one JSON document")
-    .action((id: string, options: { follow?: boolean; json?: boolean }) => run("logs", () => logsCommand(id, options)));
+    .action((id: string, options: LogsOptions) => run("logs", () => logsCommand(id, options)));
   program
     .command("diff")
     .description("print a run's delta patch")

@@ -1,3 +1,4 @@
+import { escapeControl, writeRaw } from "../terminal-text.js";
 import { formatRunLine, isFinal, progressBar, type RunState } from "./run-state.js";
 
 /** Where the live view writes (stdout for `watch`, stderr for `dispatch --wait`). */
@@ -44,8 +45,9 @@ export class TtyRenderer implements Renderer {
   constructor(private readonly out: ViewOutput) {}
 
   render(runs: readonly RunState[], group: GroupInfo | undefined, now: number): void {
-    const lines = runs.map((r) => formatRunLine(r, now));
-    if (group) lines.unshift(groupLine(runs, group));
+    // Run text (task, tool names) is escaped here: the frame itself is written past the terminal guard.
+    const lines = runs.map((r) => escapeControl(formatRunLine(r, now)));
+    if (group) lines.unshift(escapeControl(groupLine(runs, group)));
     const height = this.out.rows ?? 0;
     if (height > 2 && lines.length > height - 1) {
       const hidden = lines.length - (height - 2);
@@ -58,7 +60,7 @@ export class TtyRenderer implements Renderer {
     // A frame with fewer lines than the last one (cannot happen today, runs are never removed) would leave rows.
     for (let i = lines.length; i < this.previousLines; i++) frame += `${ESC}2K\n`;
     this.previousLines = Math.max(lines.length, this.previousLines);
-    this.out.write(frame);
+    writeRaw(this.out, frame);
   }
 
   finish(runs: readonly RunState[], group: GroupInfo | undefined, now: number): void {

@@ -86,7 +86,7 @@ export const batchDispatchTool = defineTool({
           progress: false,
           signal: ctx.signal,
           onRunEnded: (run, merge) => {
-            if (merge) ctx.progress?.(`${shortId(run.id)} ${run.agent} merged: ${merge.report.outcome}`);
+            if (merge) ctx.progress?.(`${shortId(run.id)} ${run.agent} merge: ${merge.report.outcome}`);
           },
         }),
     );
