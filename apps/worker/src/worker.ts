@@ -107,7 +107,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   const bus =
     options.bus ??
     (config.bus.natsUrl
-      ? await createJetStreamBus({ url: config.bus.natsUrl, ...config.bus, logger })
+      ? await createJetStreamBus({
+          url: config.bus.natsUrl,
+          ackWaitMs: config.bus.ackWaitMs,
+          maxDeliver: config.bus.maxDeliver,
+          user: config.bus.natsUser,
+          pass: config.bus.natsPassword,
+          // The coordinator owns the stream; a worker's NATS user may only consume from it.
+          manageStream: false,
+          connectionName: `pancode-worker-${config.id}`,
+          logger,
+        })
       : createInProcessBus({ ...config.bus, logger }));
   // Nested dispatch: the pancode client runs see at /opt/pancode, copied where the Docker host can mount it.
   const clientDir = await installClient(resolveClientDir(config.sandbox.clientBundle), config.dataDir);
