@@ -26,6 +26,7 @@ import { RunNotifier } from "./services/run-notifier.js";
 import { RunQueries } from "./services/run-queries.js";
 import { RunTokens } from "./services/run-tokens.js";
 import { WorkerDirectory } from "./services/worker-directory.js";
+import { WorkerIdentities } from "./services/worker-identities.js";
 import { WorkspaceTrees } from "./services/workspace-trees.js";
 import { resolveServerTls } from "./tls/server-tls.js";
 import { CLIENT_TOKEN_FILE, RUN_TOKEN_SECRET_FILE, resolveToken, WORKER_TOKEN_FILE } from "./tokens.js";
@@ -112,6 +113,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger: logger.child({ component: "workers" }),
     heartbeatMs: config.runs.heartbeatMs,
   });
+  const identities = new WorkerIdentities({ db, audit, logger: logger.child({ component: "identities" }) });
   // The coordinator's receipt-signing key lives in its data dir; its public half is published with the workers'.
   const signingKey = await loadOrCreateSigningKey(join(config.dataDir, "keys", "coordinator.pem"));
   await db.recordKey({
@@ -217,6 +219,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       agents,
       workers,
       keys: new KeyRegistry({ db, logger, coordinatorKeyId: signingKey.keyId }),
+      identities,
       orchestrator,
       maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
       runTokens: { looksLike: RunTokens.looksLike, verify: (token) => runTokens.verify(token) },
@@ -237,6 +240,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       logger,
       lifecycle,
       workers,
+      identities,
       heartbeatMs: config.runs.heartbeatMs,
       leaseMs: config.runs.leaseMs,
       maxPatchBytes: config.runs.maxWorkspaceBytes,

@@ -92,16 +92,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   // The receipt-signing key lives in the worker's data dir (never under the worktrees mounted into containers).
   const signingKey = await loadOrCreateSigningKey(join(config.dataDir, "keys", `worker-${config.id}.pem`));
   const register = async () =>
-    api.register({
-      workerId: config.id,
-      pool: config.pool,
-      sandbox: sandbox.kind,
-      capacity: config.concurrency,
-      version: WORKER_VERSION,
-      runtimes,
-      providers: access.providers,
-      publicKeyPem: signingKey.publicKeyPem,
-    });
+    api.register(
+      {
+        workerId: config.id,
+        pool: config.pool,
+        sandbox: sandbox.kind,
+        capacity: config.concurrency,
+        version: WORKER_VERSION,
+        runtimes,
+        providers: access.providers,
+        publicKeyPem: signingKey.publicKeyPem,
+      },
+      signingKey.privateKey,
+    );
   const registration = await register();
   logger.info("capabilities", { runtimes, providers: access.providers });
   const bus =
