@@ -22,7 +22,7 @@ import { freshDatabaseUrl, type PostgresServer, startPostgres } from "./postgres
 /** Root of the repository (this file lives in packages/testing/src). */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-const COORDINATOR_MAIN = join(REPO_ROOT, "apps/coordinator/dist/main.js");
+export const COORDINATOR_MAIN = join(REPO_ROOT, "apps/coordinator/dist/main.js");
 const WORKER_MAIN = join(REPO_ROOT, "apps/worker/dist/main.js");
 const CLI_BIN = join(REPO_ROOT, "apps/cli/bin/pancode.js");
 
@@ -80,7 +80,7 @@ function requireBuilt(): void {
 }
 
 /** Spawns a node service and resolves once a line of its stderr matches `ready`. */
-function spawnService(
+export function spawnService(
   script: string,
   env: Record<string, string>,
   ready: RegExp,
