@@ -42,7 +42,8 @@ FROM pancode/base:bookworm
 # A dedicated system user: the coordinator needs no privilege, only its data dir (blobs, tokens).
 RUN groupadd --gid 10001 pancode \
  && useradd --no-create-home --uid 10001 --gid 10001 --home-dir /var/lib/pancode --shell /usr/sbin/nologin pancode \
- && install -d -o 10001 -g 10001 -m 0750 /var/lib/pancode
+ && install -d -o 10001 -g 10001 -m 0750 /var/lib/pancode \
+ && install -d -o 10001 -g 10001 -m 0755 /var/lib/pancode/tls
 COPY --from=build /src /app
 RUN ln -s /app/apps/cli/bin/pancode.js /usr/local/bin/pancode
 ENV NODE_ENV=production \

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { type ClientApi, clientCredentials, createClientApi } from "@pancode/proto";
@@ -21,14 +21,26 @@ export function dataDirFrom(env: NodeJS.ProcessEnv): string {
  */
 export function connectionSettings(env: NodeJS.ProcessEnv): ConnectionSettings {
   let token = env.PANCODE_TOKEN ?? "";
+  let caPath = env.PANCODE_TLS_CA ?? "";
   if (!token) {
     try {
       token = readFileSync(join(dataDirFrom(env), "client.token"), "utf8").trim();
+      caPath ||= localCa(env);
     } catch (_err) {
       // No local cluster token: calls will be refused as UNAUTHENTICATED with a hint.
     }
   }
-  return { address: env.PANCODE_COORDINATOR || "127.0.0.1:7400", token, caPath: env.PANCODE_TLS_CA ?? "" };
+  return { address: env.PANCODE_COORDINATOR || "127.0.0.1:7400", token, caPath };
+}
+
+/**
+ * The CA a local coordinator generated in its data dir (`<data dir>/tls/ca.crt`): a coordinator that has one serves
+ * TLS, unless it was told to serve plaintext (PANCODE_INSECURE_PLAINTEXT=1, which the CLI then honours too).
+ */
+function localCa(env: NodeJS.ProcessEnv): string {
+  if (["1", "true", "yes", "on"].includes((env.PANCODE_INSECURE_PLAINTEXT ?? "").toLowerCase())) return "";
+  const path = join(dataDirFrom(env), "tls", "ca.crt");
+  return existsSync(path) ? path : "";
 }
 
 /** A client of the coordinator for one CLI invocation. */

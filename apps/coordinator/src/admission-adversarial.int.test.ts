@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBundle, snapshotWorkspace } from "@pancode/git";
 import { type ClientApi, createClientApi } from "@pancode/proto";
+import { generateSigningKey } from "@pancode/receipts";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import { MAX_TASK_BYTES } from "./services/admission.js";
 // event loop, so while such tasks are admitted, another client's calls must still be answered. Real Postgres, a real
 // git workspace (the path gate reads its tree), the real gRPC API; no timing assertions, only the test's timeout.
 
+const workerKey = generateSigningKey();
 let pg: PostgresServer;
 let dataDir: string;
 let node: CoordinatorNode;
@@ -47,16 +49,19 @@ beforeAll(async () => {
     PANCODE_BUDGET_CEILING: "1000",
     PANCODE_PER_RUN_BUDGET: "1",
   });
-  await node.worker.register({
-    workerId: "wa",
-    pool: "default",
-    sandbox: "docker",
-    capacity: 8,
-    version: "test",
-    runtimes: ["command"],
-    providers: [],
-    publicKeyPem: "",
-  });
+  await node.worker.register(
+    {
+      workerId: "wa",
+      pool: "default",
+      sandbox: "docker",
+      capacity: 8,
+      version: "test",
+      runtimes: ["command"],
+      providers: [],
+      publicKeyPem: workerKey.publicKeyPem,
+    },
+    workerKey.privateKey,
+  );
   // A second client: the one that must keep getting answers.
   other = createClientApi({
     address: node.coordinator.address,

@@ -98,16 +98,19 @@ describe("admission gates, in order", () => {
 
   it("an admitted run records its admission, start and completion", async () => {
     const key = generateSigningKey();
-    await worker.register({
-      workerId: "wa",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 1,
-      version: "test",
-      runtimes: ["command"],
-      providers: [],
-      publicKeyPem: key.publicKeyPem,
-    });
+    await worker.register(
+      {
+        workerId: "wa",
+        pool: "default",
+        sandbox: "docker",
+        capacity: 1,
+        version: "test",
+        runtimes: ["command"],
+        providers: [],
+        publicKeyPem: key.publicKeyPem,
+      },
+      key.privateKey,
+    );
     const { run } = await client.dispatch(await request({}));
     const runId = run?.id ?? "";
     const claim = await worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });

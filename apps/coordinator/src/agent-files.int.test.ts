@@ -2,9 +2,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientApi, WorkerApi } from "@pancode/proto";
+import { generateSigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
+
+// Workers register with their Ed25519 key (a signed challenge).
+const workerKey = generateSigningKey();
 
 // Custom agents through the real gRPC API: cluster agents from PANCODE_AGENTS_DIR, repository agents carried by
 // each dispatch, and broken files turned into warnings that name the file and the field.
@@ -67,16 +71,19 @@ beforeAll(async () => {
     PANCODE_AGENTS_DIR: agentsDir,
   });
   ({ client, worker } = node);
-  await worker.register({
-    workerId: "wp",
-    pool: "default",
-    sandbox: "docker",
-    capacity: 2,
-    version: "test",
-    runtimes: ["command", "pi"],
-    providers: ["local"],
-    publicKeyPem: "",
-  });
+  await worker.register(
+    {
+      workerId: "wp",
+      pool: "default",
+      sandbox: "docker",
+      capacity: 2,
+      version: "test",
+      runtimes: ["command", "pi"],
+      providers: ["local"],
+      publicKeyPem: workerKey.publicKeyPem,
+    },
+    workerKey.privateKey,
+  );
 });
 
 afterAll(async () => {

@@ -30,16 +30,19 @@ async function start(ceiling: string): Promise<void> {
     PANCODE_PER_RUN_BUDGET: "0.07",
   });
   ({ client, worker } = node);
-  await worker.register({
-    workerId: "wa",
-    pool: "default",
-    sandbox: "docker",
-    capacity: 2,
-    version: "test",
-    runtimes: ["command"],
-    providers: [],
-    publicKeyPem: workerKey.publicKeyPem,
-  });
+  await worker.register(
+    {
+      workerId: "wa",
+      pool: "default",
+      sandbox: "docker",
+      capacity: 2,
+      version: "test",
+      runtimes: ["command"],
+      providers: [],
+      publicKeyPem: workerKey.publicKeyPem,
+    },
+    workerKey.privateKey,
+  );
 }
 
 async function stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
+import { BoolEnv, OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
 import { z } from "zod";
 
 /**
@@ -20,9 +20,19 @@ const CoordinatorEnv = z.object({
   PANCODE_TOKEN: OptionalStringEnv,
   /** Bearer token of workers. Unset: read or create `<data dir>/worker.token`. */
   PANCODE_WORKER_TOKEN: OptionalStringEnv,
-  /** TLS certificate and key (PEM paths). Both unset: plaintext, fine on loopback or inside a private network. */
+  /**
+   * TLS certificate and key (PEM paths). Both unset: plaintext on loopback; off loopback a CA and server certificate
+   * generated in `<data dir>/tls` (clients trust `ca.crt`).
+   */
   PANCODE_TLS_CERT: OptionalStringEnv,
   PANCODE_TLS_KEY: OptionalStringEnv,
+  /** Extra names (DNS or IP, comma-separated) of the generated server certificate, e.g. the address clients dial. */
+  PANCODE_TLS_SANS: OptionalStringEnv,
+  /** Serve plaintext off loopback anyway (a network that is already encrypted); logged as a warning at start. */
+  PANCODE_INSECURE_PLAINTEXT: BoolEnv.default(false),
+  /** NATS user and password of the coordinator (the server's `coordinator` user). Unset: no NATS authentication. */
+  NATS_USER: OptionalStringEnv,
+  NATS_PASSWORD: OptionalStringEnv,
   /** Image of agents that do not name one. Built offline by deploy/images/build-images.sh. */
   PANCODE_AGENT_IMAGE: z.string().default("pancode/agent:dev"),
   /** Agent used when a dispatch names none (the seed's default). */
@@ -84,7 +94,17 @@ const CoordinatorEnv = z.object({
 export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   dataDir: env.PANCODE_DATA_DIR,
   logLevel: env.PANCODE_LOG_LEVEL,
-  grpc: { listen: env.PANCODE_LISTEN, tls: { certPath: env.PANCODE_TLS_CERT, keyPath: env.PANCODE_TLS_KEY } },
+  grpc: {
+    listen: env.PANCODE_LISTEN,
+    tls: {
+      certPath: env.PANCODE_TLS_CERT,
+      keyPath: env.PANCODE_TLS_KEY,
+      extraNames: env.PANCODE_TLS_SANS.split(",")
+        .map((name) => name.trim())
+        .filter(Boolean),
+      insecurePlaintext: env.PANCODE_INSECURE_PLAINTEXT,
+    },
+  },
   auth: {
     clientToken: env.PANCODE_TOKEN,
     workerToken: env.PANCODE_WORKER_TOKEN,
@@ -92,7 +112,13 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   },
   db: { url: env.DATABASE_URL },
   metrics: { listen: env.PANCODE_METRICS_LISTEN },
-  bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
+  bus: {
+    natsUrl: env.NATS_URL,
+    natsUser: env.NATS_USER,
+    natsPassword: env.NATS_PASSWORD,
+    ackWaitMs: env.PANCODE_ACK_WAIT_MS,
+    maxDeliver: env.PANCODE_MAX_DELIVER,
+  },
   agents: {
     defaultImage: env.PANCODE_AGENT_IMAGE,
     defaultAgent: env.PANCODE_DEFAULT_AGENT,

@@ -25,6 +25,8 @@ import {
   uploadedWorkspace,
 } from "./fixtures/coordinator-node.js";
 
+const waKey = generateSigningKey();
+
 // The coordinator's gRPC API against real Postgres, driven by real gRPC clients (the same ones the CLI and workers
 // use), plus a raw client for bytes no well-behaved client would send.
 
@@ -50,16 +52,19 @@ beforeAll(async () => {
     PANCODE_MAX_WORKSPACE_BYTES: String(2 * 1024 * 1024),
   });
   ({ coordinator, client, worker } = node);
-  await worker.register({
-    workerId: "wa",
-    pool: "default",
-    sandbox: "docker",
-    capacity: 2,
-    version: "test",
-    runtimes: ["command"],
-    providers: [],
-    publicKeyPem: "",
-  });
+  await worker.register(
+    {
+      workerId: "wa",
+      pool: "default",
+      sandbox: "docker",
+      capacity: 2,
+      version: "test",
+      runtimes: ["command"],
+      providers: [],
+      publicKeyPem: waKey.publicKeyPem,
+    },
+    waKey.privateKey,
+  );
 });
 
 afterAll(async () => {
@@ -214,19 +219,22 @@ describe("exactly-once result commit", () => {
     expect(first.spec?.lease?.attempt).toBe(1);
     // Worker A goes silent: its lease expires and the reaper puts the run back to pending.
     await expect.poll(async () => (await client.getRun(runId)).status, { timeout: 10_000 }).toBe("pending");
+    const wbKey = generateSigningKey();
+    await worker.register(
+      {
+        workerId: "wb",
+        pool: "default",
+        sandbox: "docker",
+        capacity: 1,
+        version: "test",
+        runtimes: ["command"],
+        providers: [],
+        publicKeyPem: wbKey.publicKeyPem,
+      },
+      wbKey.privateKey,
+    );
     const second = await worker.claimRun({ runId, workerId: "wb", deliveryCount: 2 });
     expect(second.spec?.lease?.attempt).toBe(2);
-    const wbKey = generateSigningKey();
-    await worker.register({
-      workerId: "wb",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 1,
-      version: "test",
-      runtimes: ["command"],
-      providers: [],
-      publicKeyPem: wbKey.publicKeyPem,
-    });
     const done = {
       status: "done",
       hasExitCode: true,
@@ -306,16 +314,19 @@ describe("signed receipts", () => {
   it("countersigns a worker's statement that matches the run and refuses one that does not", async () => {
     const key = generateSigningKey();
     const stranger = generateSigningKey();
-    await worker.register({
-      workerId: "wk",
-      pool: "other",
-      sandbox: "docker",
-      capacity: 1,
-      version: "test",
-      runtimes: ["command"],
-      providers: [],
-      publicKeyPem: key.publicKeyPem,
-    });
+    await worker.register(
+      {
+        workerId: "wk",
+        pool: "other",
+        sandbox: "docker",
+        capacity: 1,
+        version: "test",
+        runtimes: ["command"],
+        providers: [],
+        publicKeyPem: key.publicKeyPem,
+      },
+      key.privateKey,
+    );
     const ws = await workspace();
     const { run } = await client.dispatch({
       task: "true",
@@ -391,16 +402,19 @@ describe("signed receipts", () => {
       verifyReceipt(envelope, { keys: await trusted(), expectedPatchDigest: EMPTY_DIGEST }).failures.join(" "),
     ).toContain("revoked");
     await expect(
-      worker.register({
-        workerId: "wk",
-        pool: "other",
-        sandbox: "docker",
-        capacity: 1,
-        version: "test",
-        runtimes: ["command"],
-        providers: [],
-        publicKeyPem: key.publicKeyPem,
-      }),
+      worker.register(
+        {
+          workerId: "wk",
+          pool: "other",
+          sandbox: "docker",
+          capacity: 1,
+          version: "test",
+          runtimes: ["command"],
+          providers: [],
+          publicKeyPem: key.publicKeyPem,
+        },
+        key.privateKey,
+      ),
     ).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringContaining("was revoked") });
   });
 });

@@ -27,7 +27,9 @@ import { RunNotifier } from "./services/run-notifier.js";
 import { RunQueries } from "./services/run-queries.js";
 import { RunTokens } from "./services/run-tokens.js";
 import { WorkerDirectory } from "./services/worker-directory.js";
+import { WorkerIdentities } from "./services/worker-identities.js";
 import { WorkspaceTrees } from "./services/workspace-trees.js";
+import { resolveServerTls } from "./tls/server-tls.js";
 import { CLIENT_TOKEN_FILE, RUN_TOKEN_SECRET_FILE, resolveToken, WORKER_TOKEN_FILE } from "./tokens.js";
 
 /** Version reported to clients and workers. */
@@ -45,6 +47,8 @@ export interface Coordinator {
   address: string;
   clientToken: string;
   workerToken: string;
+  /** CA file clients must trust: the generated `<data dir>/tls/ca.crt`, or "" (plaintext, or operator's cert). */
+  tlsCaPath: string;
   bus: TaskBus;
   /** URL of the Prometheus endpoint (`http://host:port/metrics`); "" when PANCODE_METRICS_LISTEN is unset. */
   metricsUrl: string;
@@ -68,6 +72,11 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const clientToken = await resolveToken(config.auth.clientToken, config.dataDir, CLIENT_TOKEN_FILE);
   const workerToken = await resolveToken(config.auth.workerToken, config.dataDir, WORKER_TOKEN_FILE);
   const runTokenSecret = await resolveToken(config.auth.runTokenSecret, config.dataDir, RUN_TOKEN_SECRET_FILE);
+  // Decided before anything is opened: a certificate that cannot be made is a deployment error.
+  const tls = await resolveServerTls(
+    { listen: config.grpc.listen, dataDir: config.dataDir, ...config.grpc.tls },
+    logger,
+  );
   // Read before anything is opened: a broken config or a missing agents directory is a deployment error.
   const cluster = await loadClusterConfig(config.agents.configPath || undefined);
   const agentsDir = config.agents.agentsDir || cluster.agentsDir || "";
@@ -84,7 +93,13 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const bus =
     options.bus ??
     (config.bus.natsUrl
-      ? await createJetStreamBus({ ...busOptions, url: config.bus.natsUrl })
+      ? await createJetStreamBus({
+          ...busOptions,
+          url: config.bus.natsUrl,
+          user: config.bus.natsUser,
+          pass: config.bus.natsPassword,
+          connectionName: "pancode-coordinator",
+        })
       : createInProcessBus(busOptions));
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
   const notifier = new RunNotifier();
@@ -100,6 +115,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     heartbeatMs: config.runs.heartbeatMs,
   });
   const models = new ModelDirectory({ file: cluster, workers });
+  const identities = new WorkerIdentities({ db, audit, logger: logger.child({ component: "identities" }) });
   // The coordinator's receipt-signing key lives in its data dir; its public half is published with the workers'.
   const signingKey = await loadOrCreateSigningKey(join(config.dataDir, "keys", "coordinator.pem"));
   await db.recordKey({
@@ -206,6 +222,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       workers,
       models,
       keys: new KeyRegistry({ db, logger, coordinatorKeyId: signingKey.keyId }),
+      identities,
       orchestrator,
       maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
       runTokens: { looksLike: RunTokens.looksLike, verify: (token) => runTokens.verify(token) },
@@ -227,6 +244,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       logger,
       lifecycle,
       workers,
+      identities,
       heartbeatMs: config.runs.heartbeatMs,
       leaseMs: config.runs.leaseMs,
       maxPatchBytes: config.runs.maxWorkspaceBytes,
@@ -234,7 +252,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     }),
   );
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(config.grpc.listen, serverCredentials(config.grpc.tls), (err, bound) =>
+    server.bindAsync(config.grpc.listen, serverCredentials(tls.credentials), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
   }).catch(async (err: unknown) => {
@@ -259,6 +277,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   orchestrator.start();
   logger.info("coordinator listening", {
     address,
+    tls: tls.mode,
     bus: bus.kind,
     database: config.db.url ? "postgres" : "pglite",
     metrics: metricsEndpoint?.url ?? "off",
@@ -269,6 +288,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     address,
     clientToken,
     workerToken,
+    tlsCaPath: tls.caPath,
     bus,
     metricsUrl: metricsEndpoint?.url ?? "",
     async drain(graceMs = config.runs.drainGraceMs) {

@@ -34,16 +34,19 @@ async function startNode(): Promise<CoordinatorNode> {
     DATABASE_URL: databaseUrl,
     PANCODE_HEARTBEAT_MS: "5000",
   });
-  await node.worker.register({
-    workerId: "wa",
-    pool: "default",
-    sandbox: "docker",
-    capacity: 4,
-    version: "test",
-    runtimes: ["command"],
-    providers: [],
-    publicKeyPem: workerKey.publicKeyPem,
-  });
+  await node.worker.register(
+    {
+      workerId: "wa",
+      pool: "default",
+      sandbox: "docker",
+      capacity: 4,
+      version: "test",
+      runtimes: ["command"],
+      providers: [],
+      publicKeyPem: workerKey.publicKeyPem,
+    },
+    workerKey.privateKey,
+  );
   return node;
 }
 

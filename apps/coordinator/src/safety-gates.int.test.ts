@@ -6,11 +6,15 @@ import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
 import { type Database, openDatabase } from "@pancode/db";
 import { createBundle, snapshotWorkspace } from "@pancode/git";
 import { type ClientApi, createClientApi, type WorkerApi } from "@pancode/proto";
+import { generateSigningKey } from "@pancode/receipts";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Coordinator } from "./coordinator.js";
 import { type CoordinatorNode, INSECURE, startCoordinatorNode } from "./fixtures/coordinator-node.js";
+
+// Workers register with their Ed25519 key (a signed challenge).
+const workerKey = generateSigningKey();
 
 // Gates 4 (recursion), 6 (paths) and 7 (safety scope and loops) of the admission pipeline, against real Postgres,
 // real git workspaces and the real gRPC API; run tokens come from real ClaimRun answers.
@@ -67,16 +71,19 @@ beforeAll(async () => {
   });
   ({ coordinator, client, worker } = node);
   db = await openDatabase({ url: databaseUrl });
-  await worker.register({
-    workerId: "ws",
-    pool: "default",
-    sandbox: "docker",
-    capacity: 8,
-    version: "test",
-    runtimes: ["command", "pi"],
-    providers: ["local"],
-    publicKeyPem: "",
-  });
+  await worker.register(
+    {
+      workerId: "ws",
+      pool: "default",
+      sandbox: "docker",
+      capacity: 8,
+      version: "test",
+      runtimes: ["command", "pi"],
+      providers: ["local"],
+      publicKeyPem: workerKey.publicKeyPem,
+    },
+    workerKey.privateKey,
+  );
   // A real workspace: a committed symlink out of the repository, one inside it, and an uncommitted one out.
   repo = await createRepo({ files: { "src/a.ts": "export const a = 1;\n", "README.md": "# r\n" } });
   await symlink("/etc", join(repo.dir, "etc-link"));

@@ -30,6 +30,9 @@ const WorkerEnv = z.object({
   PANCODE_AGENT_NETWORK: z.enum(["", "bridge", "host"]).default(""),
   /** NATS URL with JetStream; unset = in-process bus (only inside `pancode up`). */
   NATS_URL: OptionalStringEnv,
+  /** NATS user and password of workers (the server's `worker` user: consume tasks, receive control messages). */
+  NATS_USER: OptionalStringEnv,
+  NATS_PASSWORD: OptionalStringEnv,
   /** Bus ack wait in ms; the worker signals progress at a third of it. Must match the coordinator's. */
   PANCODE_ACK_WAIT_MS: PositiveIntEnv.default(30_000),
   /** Deliveries of one bus message before the bus gives up on it; must match the coordinator's. */
@@ -67,7 +70,13 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
     agentImage: env.PANCODE_AGENT_IMAGE,
     clientBundle: env.PANCODE_CLIENT_BUNDLE,
   },
-  bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
+  bus: {
+    natsUrl: env.NATS_URL,
+    natsUser: env.NATS_USER,
+    natsPassword: env.NATS_PASSWORD,
+    ackWaitMs: env.PANCODE_ACK_WAIT_MS,
+    maxDeliver: env.PANCODE_MAX_DELIVER,
+  },
   events: { flushMs: env.PANCODE_EVENT_FLUSH_MS },
 }));
 export type WorkerConfig = z.infer<typeof WorkerConfig>;

@@ -4,7 +4,7 @@ import type { Logger } from "@pancode/telemetry";
 /**
  * Sends heartbeats with the worker's active runs. The answer names runs this worker must stop (stopped by a user,
  * ended by the coordinator, or taken over by a newer attempt). A heartbeat refused because the coordinator forgot
- * us (restart) triggers a re-registration.
+ * us (restart), or that no longer knows our session, triggers a re-registration.
  */
 export function startHeartbeat(options: {
   api: WorkerApi;
@@ -24,8 +24,13 @@ export function startHeartbeat(options: {
       for (const runId of answer.cancelRunIds) options.onCancel(runId);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code === "NOT_FOUND") await options.reregister().catch(() => {});
-      else options.logger.warn("heartbeat failed", { error: err as Error });
+      // NOT_FOUND: the coordinator forgot us; UNAUTHENTICATED: our session was replaced (or revoked, and then the
+      // registration is refused too and logged).
+      if (code === "NOT_FOUND" || code === "UNAUTHENTICATED") {
+        await options
+          .reregister()
+          .catch((regErr: unknown) => options.logger.warn("re-registration failed", { error: regErr as Error }));
+      } else options.logger.warn("heartbeat failed", { error: err as Error });
     } finally {
       busy = false;
     }

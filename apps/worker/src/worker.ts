@@ -95,23 +95,36 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   // The receipt-signing key lives in the worker's data dir (never under the worktrees mounted into containers).
   const signingKey = await loadOrCreateSigningKey(join(config.dataDir, "keys", `worker-${config.id}.pem`));
   const register = async () =>
-    api.register({
-      workerId: config.id,
-      pool: config.pool,
-      sandbox: sandbox.kind,
-      capacity: config.concurrency,
-      version: WORKER_VERSION,
-      runtimes,
-      providers: access.providers,
-      publicKeyPem: signingKey.publicKeyPem,
-      offers: access.offers,
-    });
+    api.register(
+      {
+        workerId: config.id,
+        pool: config.pool,
+        sandbox: sandbox.kind,
+        capacity: config.concurrency,
+        version: WORKER_VERSION,
+        runtimes,
+        providers: access.providers,
+        publicKeyPem: signingKey.publicKeyPem,
+        offers: access.offers,
+      },
+      signingKey.privateKey,
+    );
   const registration = await register();
   logger.info("capabilities", { runtimes, providers: access.providers });
   const bus =
     options.bus ??
     (config.bus.natsUrl
-      ? await createJetStreamBus({ url: config.bus.natsUrl, ...config.bus, logger })
+      ? await createJetStreamBus({
+          url: config.bus.natsUrl,
+          ackWaitMs: config.bus.ackWaitMs,
+          maxDeliver: config.bus.maxDeliver,
+          user: config.bus.natsUser,
+          pass: config.bus.natsPassword,
+          // The coordinator owns the stream; a worker's NATS user may only consume from it.
+          manageStream: false,
+          connectionName: `pancode-worker-${config.id}`,
+          logger,
+        })
       : createInProcessBus({ ...config.bus, logger }));
   // Nested dispatch: the pancode client runs see at /opt/pancode, copied where the Docker host can mount it.
   const clientDir = await installClient(resolveClientDir(config.sandbox.clientBundle), config.dataDir);

@@ -16,7 +16,7 @@ describe.runIf(run)("jetstream", () => {
 
   beforeAll(async () => {
     server = await startNats();
-    raw = await connect({ servers: server.url });
+    raw = await connect({ servers: server.url, user: server.coordinator.user, pass: server.coordinator.pass });
   });
   afterAll(async () => {
     await raw?.close();
@@ -31,6 +31,8 @@ describe.runIf(run)("jetstream", () => {
       const bus = await createJetStreamBus({
         ...options,
         url: server.url,
+        user: server.coordinator.user,
+        pass: server.coordinator.pass,
         streamName: uniqueName("TASKS"),
         subjectPrefix,
       });

@@ -19,7 +19,7 @@ describe.runIf(run)("jetstream bus", () => {
 
   beforeAll(async () => {
     server = await startNats();
-    nc = await connect({ servers: server.url });
+    nc = await connect({ servers: server.url, user: server.coordinator.user, pass: server.coordinator.pass });
     jsm = await jetstreamManager(nc);
   });
   afterEach(async () => {
@@ -32,7 +32,14 @@ describe.runIf(run)("jetstream bus", () => {
 
   const names = () => ({ streamName: uniqueName("TASKS"), subjectPrefix: uniqueName("t") });
   const open = async (options: Omit<JetStreamBusOptions, "url">): Promise<TaskBus> => {
-    const bus = await createJetStreamBus({ ackWaitMs: 1500, retryDelayMs: 200, ...options, url: server.url });
+    const bus = await createJetStreamBus({
+      ackWaitMs: 1500,
+      retryDelayMs: 200,
+      ...options,
+      url: server.url,
+      user: server.coordinator.user,
+      pass: server.coordinator.pass,
+    });
     buses.push(bus);
     return bus;
   };
@@ -99,7 +106,14 @@ describe.runIf(run)("jetstream bus", () => {
   test("a task held by a closed connection (killed worker) goes to another process after the ack wait", async () => {
     const { streamName, subjectPrefix } = names();
     const pool = uniqueName("pool");
-    const doomed = await createJetStreamBus({ url: server.url, streamName, subjectPrefix, ackWaitMs: 1500 });
+    const doomed = await createJetStreamBus({
+      url: server.url,
+      user: server.coordinator.user,
+      pass: server.coordinator.pass,
+      streamName,
+      subjectPrefix,
+      ackWaitMs: 1500,
+    });
     const received = deferred();
     await doomed.consumeTasks(pool, async () => received.resolve(), { maxInFlight: 1 });
     const survivor = await open({ streamName, subjectPrefix });

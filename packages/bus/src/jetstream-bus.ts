@@ -52,6 +52,14 @@ export interface JetStreamBusOptions extends BusOptions {
   subjectPrefix?: string;
   /** Token for NATS token auth. */
   token?: string;
+  /** NATS user and password (NATS_USER / NATS_PASSWORD). */
+  user?: string;
+  pass?: string;
+  /**
+   * Whether this process owns the task stream: creates and reconciles it and drops tasks that ran out of deliveries.
+   * Workers pass false: their NATS user may consume tasks but not manage streams. @default true
+   */
+  manageStream?: boolean;
   /** Connection name shown in NATS monitoring. @default "pancode-bus" */
   connectionName?: string;
 }
@@ -69,12 +77,14 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
   const resolved = resolveBusOptions(options);
   const stream = options.streamName ?? DEFAULT_STREAM_NAME;
   const prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
+  const manageStream = options.manageStream ?? true;
   assertSubjectPrefix(prefix);
   const nc = await connectNats({ ...options, connectionName: options.connectionName ?? "pancode-bus" });
   let jsm: JetStreamManager;
   try {
     jsm = await jetstreamManager(nc);
-    await ensureTaskStream(jsm, taskStreamSpec(stream, prefix));
+    if (manageStream) await ensureTaskStream(jsm, taskStreamSpec(stream, prefix));
+    else await requireTaskStream(jsm, stream);
   } catch (err) {
     await nc.close();
     if (isPanCodeError(err)) throw err;
@@ -83,7 +93,22 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
       retryable: true,
     });
   }
-  return new JetStreamBus(nc, jsm, { stream, prefix, options: resolved });
+  const bus = new JetStreamBus(nc, jsm, { stream, prefix, options: resolved });
+  // The stream's owner drops tasks that ran out of deliveries (deleting stream messages is stream management).
+  if (manageStream) bus.sweepDeadLetters();
+  return bus;
+}
+
+/** A consumer-only process (a worker) needs the stream its owner made; it must not create one itself. */
+async function requireTaskStream(jsm: JetStreamManager, stream: string): Promise<void> {
+  try {
+    await jsm.streams.info(stream);
+  } catch (err) {
+    throw new PanCodeError("UNAVAILABLE", `JetStream stream ${stream} is not there yet: start the coordinator first`, {
+      cause: err,
+      retryable: true,
+    });
+  }
 }
 
 interface BusConfig {
@@ -166,7 +191,6 @@ class JetStreamBus implements TaskBus {
         retryable: true,
       });
     }
-    this.sweeper ??= startDeadLetterSweeper(this.nc, this.jsm, stream, options);
     const pull = startPullSubscription({ nc: this.nc, consumer, pool, maxInFlight, handler, options });
     this.pulls.add(pull);
     return {
@@ -175,6 +199,11 @@ class JetStreamBus implements TaskBus {
         await pull.stop();
       },
     };
+  }
+
+  /** Starts deleting tasks that ran out of deliveries (once). */
+  sweepDeadLetters(): void {
+    this.sweeper ??= startDeadLetterSweeper(this.nc, this.jsm, this.config.stream, this.config.options);
   }
 
   async publishControl(message: ControlMessage): Promise<void> {

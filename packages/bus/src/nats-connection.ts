@@ -5,6 +5,9 @@ import { PanCodeError } from "@pancode/core";
 export interface NatsConnectOptions {
   url: string;
   token?: string;
+  /** User and password (the server's `authorization.users`); each process role has its own. */
+  user?: string;
+  pass?: string;
   /** Shown in NATS monitoring. */
   connectionName: string;
 }
@@ -17,7 +20,8 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
       name: options.connectionName,
       // A worker or coordinator outlives NATS restarts: keep reconnecting instead of dying after 10 tries.
       maxReconnectAttempts: -1,
-      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.token ? { token: options.token } : {}),
+      ...(options.user ? { user: options.user, pass: options.pass ?? "" } : {}),
     });
   } catch (err) {
     throw new PanCodeError("UNAVAILABLE", `cannot connect to NATS at ${safeUrl(options.url)}`, {

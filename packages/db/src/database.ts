@@ -71,6 +71,7 @@ import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
+import { type BindResult, bindWorkerIdentity, getWorkerIdentity, readmitWorker } from "./queries/worker-identities.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
 import type {
   AuditRow,
@@ -80,6 +81,7 @@ import type {
   ReceiptRow,
   RunRow,
   SigningKeyRow,
+  WorkerIdentityRow,
   WorkerRegistration,
   WorkerRow,
 } from "./rows.js";
@@ -145,8 +147,19 @@ export interface Database {
   recordKey(key: NewSigningKey): Promise<void>;
   /** Every receipt-signing public key, oldest first. */
   listKeys(): Promise<SigningKeyRow[]>;
-  /** Marks a key revoked (with its audit entry, in one transaction); undefined when no key has that id. */
+  /**
+   * Marks a key revoked, and the worker identity bound to it (with its audit entry, in one transaction); undefined
+   * when no key has that id.
+   */
   revokeKey(keyId: string, audit?: (row: SigningKeyRow) => NewAuditEntry): Promise<SigningKeyRow | undefined>;
+  /** Binds a worker id to its key on first registration, or renews its session; see {@link bindWorkerIdentity}. */
+  bindWorkerIdentity(binding: { workerId: string; keyId: string; sessionHash: string }): Promise<BindResult>;
+  getWorkerIdentity(workerId: string): Promise<WorkerIdentityRow | undefined>;
+  /** Unbinds a worker id (revoked or not) so it may join with a new key; audited in the same transaction. */
+  readmitWorker(
+    workerId: string,
+    audit: (previous: WorkerIdentityRow | undefined) => NewAuditEntry,
+  ): Promise<WorkerIdentityRow | undefined>;
   /** Appends events with db-assigned seqs; returns the last seq. */
   appendEvents(runId: string, attempt: number, events: NewEvent[]): Promise<number>;
   listEvents(runId: string, afterSeq: number, limit: number): Promise<EventRow[]>;
@@ -267,6 +280,9 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     recordKey: (key) => recordKey(db, key),
     listKeys: () => listKeys(db),
     revokeKey: (keyId, audit) => revokeKey(db, keyId, audit),
+    bindWorkerIdentity: (binding) => bindWorkerIdentity(db, binding),
+    getWorkerIdentity: (workerId) => getWorkerIdentity(db, workerId),
+    readmitWorker: (workerId, audit) => readmitWorker(db, workerId, audit),
     appendEvents: (runId, attempt, events) => appendEvents(db, runId, attempt, events),
     listEvents: (runId, afterSeq, limit) => listEvents(db, runId, afterSeq, limit),
     putBlob: (digest, bytes, kind) => putBlob(db, digest, bytes, kind),

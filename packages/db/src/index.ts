@@ -44,6 +44,7 @@ export type { RunOutcome } from "./queries/loop-history.js";
 export type { NewReceipt } from "./queries/receipts.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";
 export type { RunCostRow, RunUsageRow } from "./queries/usage.js";
+export type { BindResult } from "./queries/worker-identities.js";
 export type {
   AuditRow,
   BudgetRow,
@@ -53,6 +54,7 @@ export type {
   RunRow,
   SigningKeyRow,
   StoredRunSpec,
+  WorkerIdentityRow,
   WorkerRegistration,
   WorkerRow,
   WorkerSandbox,

@@ -135,6 +135,16 @@ export interface SigningKeyRow {
   revoked: boolean;
 }
 
+/** The key a worker id is bound to, and its current session. */
+export interface WorkerIdentityRow {
+  workerId: string;
+  keyId: string;
+  sessionHash: string;
+  boundAt: Date;
+  /** Set once the bound key was revoked: the id stays out until readmitted. */
+  revokedAt: Date | null;
+}
+
 /** How a worker isolates runs. */
 export type WorkerSandbox = "docker" | "process";
 

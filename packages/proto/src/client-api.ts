@@ -22,6 +22,7 @@ import {
   type ListAuditRequest,
   type ListModelsResponse,
   type MetricsReport,
+  type ReadmitWorkerResponse,
   type Receipt,
   type SigningKeyInfo,
   type StopRunRequest,
@@ -69,6 +70,8 @@ export interface ClientApi {
   getKeys(): Promise<SigningKeyInfo[]>;
   /** Revokes a receipt-signing key by id or unique prefix; returns the key as it is now. */
   revokeKey(keyId: string, submitter?: string): Promise<SigningKeyInfo>;
+  /** Lets a worker id whose key was revoked join again with a new key; returns the key it was bound to. */
+  readmitWorker(workerId: string, submitter?: string): Promise<ReadmitWorkerResponse>;
   /** The cluster's agents, with the caller's repository definitions (if any) layered on top. */
   listAgents(agentFiles?: AgentFile[]): Promise<ListAgentsResponse>;
   clusterInfo(): Promise<ClusterInfoResponse>;
@@ -155,6 +158,8 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
       return (await unaryCall(ctx, client.getKeys.bind(client), {})).keys;
     },
     revokeKey: (keyId, submitter = "") => unaryCall(ctx, client.revokeKey.bind(client), { keyId, submitter }),
+    readmitWorker: (workerId, submitter = "") =>
+      unaryCall(ctx, client.readmitWorker.bind(client), { workerId, submitter }),
     listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
     listModels: () => unaryCall(ctx, client.listModels.bind(client), {}),

@@ -61,10 +61,15 @@ export function fromGrpcError(err: unknown, address: string): PanCodeError {
   if (parsed.success) return new PanCodeError(parsed.data, err.details, { cause: err });
   switch (err.code) {
     case status.UNAVAILABLE:
-      return new PanCodeError("UNAVAILABLE", `coordinator unreachable at ${address}: ${err.details}`, {
-        cause: err,
-        retryable: true,
-      });
+      // A plaintext client talking to a TLS server (or one trusting another CA) only sees the connection drop.
+      return new PanCodeError(
+        "UNAVAILABLE",
+        `coordinator unreachable at ${address}: ${err.details} (is it running? if it serves TLS, set PANCODE_TLS_CA to its CA certificate, e.g. its <data dir>/tls/ca.crt)`,
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
     case status.DEADLINE_EXCEEDED:
       return new PanCodeError("UNAVAILABLE", `coordinator at ${address} did not answer in time`, { cause: err });
     case status.UNAUTHENTICATED:

@@ -133,3 +133,4 @@ export {
 } from "./gen/pancode/v1/worker.js";
 export { extractTraceContext, injectTraceContext } from "./trace-metadata.js";
 export { createWorkerApi, type WorkerApi, type WorkerApiOptions } from "./worker-api.js";
+export { registrationPayload, WORKER_SESSION_HEADER } from "./worker-identity.js";

@@ -1,3 +1,4 @@
+import { type KeyObject, sign } from "node:crypto";
 import { type ChannelCredentials, Metadata } from "@grpc/grpc-js";
 import { sha256Digest } from "@pancode/core";
 import { chunksOf, collectBlob, MAX_BLOB_BYTES } from "./blob-stream.js";
@@ -19,6 +20,7 @@ import {
   WorkerServiceClient,
 } from "./gen/pancode/v1/worker.js";
 import { injectTraceContext } from "./trace-metadata.js";
+import { registrationPayload, WORKER_SESSION_HEADER } from "./worker-identity.js";
 
 /** Options of {@link createWorkerApi}. */
 export interface WorkerApiOptions {
@@ -31,9 +33,13 @@ export interface WorkerApiOptions {
 
 /** Promise-based client of the coordinator's WorkerService. Every error is a PanCodeError. */
 export interface WorkerApi {
-  /** Registers (again); `offers` defaults to none (a worker under a cluster config file discovers nothing). */
+  /**
+   * Registers `request.workerId`, proving `privateKey` (the half of `request.publicKeyPem`) by signing the
+   * coordinator's challenge. The session it returns is sent on this worker's later calls.
+   */
   register(
-    request: Omit<RegisterRequest, "offers"> & Partial<Pick<RegisterRequest, "offers">>,
+    request: Omit<RegisterRequest, "challenge" | "signature" | "offers"> & Partial<Pick<RegisterRequest, "offers">>,
+    privateKey: KeyObject | undefined,
   ): Promise<RegisterResponse>;
   heartbeat(workerId: string, activeRunIds: string[]): Promise<HeartbeatResponse>;
   claimRun(request: ClaimRunRequest): Promise<ClaimRunResponse>;
@@ -48,28 +54,60 @@ export interface WorkerApi {
 /** Creates a client of the coordinator's WorkerService. */
 export function createWorkerApi(options: WorkerApiOptions): WorkerApi {
   const client = new WorkerServiceClient(options.address, options.credentials, CHANNEL_OPTIONS);
-  const ctx: CallContext = {
+  // One client may speak for several worker ids (tests do): each id has its session, each claimed run its worker's.
+  const sessions = new Map<string, string>();
+  const runWorkers = new Map<string, string>();
+  let lastSession = "";
+  const base = (session: string): CallContext => ({
     address: options.address,
     deadlineMs: options.deadlineMs ?? 30_000,
-    metadata: () => injectTraceContext(options.token ? bearerMetadata(options.token) : new Metadata()),
-  };
+    metadata: () => {
+      const metadata = options.token ? bearerMetadata(options.token) : new Metadata();
+      if (session) metadata.set(WORKER_SESSION_HEADER, session);
+      return injectTraceContext(metadata);
+    },
+  });
+  const asWorker = (workerId: string) => base(sessions.get(workerId) ?? lastSession);
+  const forRun = (runId: string | undefined) => asWorker(runWorkers.get(runId ?? "") ?? "");
+  const anonymous = base("");
   return {
-    register: (request) => unaryCall(ctx, client.register.bind(client), { offers: [], ...request }),
-    heartbeat: (workerId, activeRunIds) => unaryCall(ctx, client.heartbeat.bind(client), { workerId, activeRunIds }),
-    claimRun: (request) => unaryCall(ctx, client.claimRun.bind(client), request),
-    fetchBlob: (lease, digest) =>
-      collectBlob(readStream(ctx, client.fetchBlob({ lease, digest }, ctx.metadata())), MAX_BLOB_BYTES),
+    async register(request, privateKey) {
+      const { challenge } = await unaryCall(anonymous, client.registerChallenge.bind(client), {
+        workerId: request.workerId,
+      });
+      const signature = privateKey
+        ? sign(null, registrationPayload(request.workerId, challenge), privateKey)
+        : Buffer.alloc(0);
+      const answer = await unaryCall(anonymous, client.register.bind(client), { offers: [], ...request, challenge, signature });
+      sessions.set(request.workerId, answer.sessionToken);
+      lastSession = answer.sessionToken;
+      return answer;
+    },
+    heartbeat: (workerId, activeRunIds) =>
+      unaryCall(asWorker(workerId), client.heartbeat.bind(client), { workerId, activeRunIds }),
+    async claimRun(request) {
+      const answer = await unaryCall(asWorker(request.workerId), client.claimRun.bind(client), request);
+      if (answer.spec) runWorkers.set(request.runId, request.workerId);
+      return answer;
+    },
+    fetchBlob(lease, digest) {
+      const ctx = forRun(lease.runId);
+      return collectBlob(readStream(ctx, client.fetchBlob({ lease, digest }, ctx.metadata())), MAX_BLOB_BYTES);
+    },
     async reportEvents(lease, events) {
-      return (await unaryCall(ctx, client.reportEvents.bind(client), { lease, events })).stale;
+      return (await unaryCall(forRun(lease.runId), client.reportEvents.bind(client), { lease, events })).stale;
     },
     uploadPatch(lease, patch) {
       const header = { digest: sha256Digest(patch), size: patch.length, kind: "patch" };
       const messages: UploadPatchRequest[] = [{ lease, header, data: Buffer.alloc(0) }];
       for (const chunk of chunksOf(patch)) messages.push({ lease: undefined, header: undefined, data: chunk });
-      return uploadCall(ctx, (md, opts, cb) => client.uploadPatch(md, opts, cb), messages);
+      return uploadCall(forRun(lease.runId), (md, opts, cb) => client.uploadPatch(md, opts, cb), messages);
     },
-    completeRun: (request: CompleteRunRequest): Promise<CompleteRunResponse> =>
-      unaryCall(ctx, client.completeRun.bind(client), request),
+    async completeRun(request: CompleteRunRequest): Promise<CompleteRunResponse> {
+      const answer = await unaryCall(forRun(request.lease?.runId), client.completeRun.bind(client), request);
+      runWorkers.delete(request.lease?.runId ?? "");
+      return answer;
+    },
     close: () => client.close(),
   };
 }

@@ -16,13 +16,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureTestImages } from "./docker.js";
-import { type NatsServer, startNats } from "./nats.js";
+import { type NatsCredentials, type NatsServer, startNats } from "./nats.js";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "./postgres.js";
 
 /** Root of the repository (this file lives in packages/testing/src). */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-const COORDINATOR_MAIN = join(REPO_ROOT, "apps/coordinator/dist/main.js");
+export const COORDINATOR_MAIN = join(REPO_ROOT, "apps/coordinator/dist/main.js");
 const WORKER_MAIN = join(REPO_ROOT, "apps/worker/dist/main.js");
 const CLI_BIN = join(REPO_ROOT, "apps/cli/bin/pancode.js");
 
@@ -58,6 +58,8 @@ export interface Cluster {
   clientToken: string;
   workerToken: string;
   natsUrl: string;
+  /** NATS users of the coordinator and the workers (the server runs with authorization on). */
+  nats: { coordinator: NatsCredentials; worker: NatsCredentials };
   databaseUrl: string;
   workers: WorkerProcess[];
   coordinatorLogs: () => string;
@@ -78,7 +80,7 @@ function requireBuilt(): void {
 }
 
 /** Spawns a node service and resolves once a line of its stderr matches `ready`. */
-function spawnService(
+export function spawnService(
   script: string,
   env: Record<string, string>,
   ready: RegExp,
@@ -142,6 +144,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       PANCODE_TOKEN: clientToken,
       PANCODE_WORKER_TOKEN: workerToken,
       NATS_URL: nats.url,
+      NATS_USER: nats.coordinator.user,
+      NATS_PASSWORD: nats.coordinator.pass,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       PANCODE_HEARTBEAT_MS: "500",
       PANCODE_LEASE_MS: "3000",
@@ -163,6 +167,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         PANCODE_WORKER_ID: id,
         PANCODE_DATA_DIR: join(dataRoot, `worker-${id}`),
         NATS_URL: nats.url,
+        NATS_USER: nats.worker.user,
+        NATS_PASSWORD: nats.worker.pass,
         PANCODE_ACK_WAIT_MS: "3000",
         PANCODE_LOG_LEVEL: "debug",
         ...options.workerEnv,
@@ -181,6 +187,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     clientToken,
     workerToken,
     natsUrl: nats.url,
+    nats: { coordinator: nats.coordinator, worker: nats.worker },
     databaseUrl,
     workers,
     coordinatorLogs: coordinator.logs,

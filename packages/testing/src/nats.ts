@@ -1,15 +1,30 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect as connectTcp } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PanCodeError } from "@pancode/core";
 import { findOnPath } from "./find-on-path.js";
 
-/** A NATS server with JetStream for tests. */
+/** A NATS user: what a process passes as NATS_USER / NATS_PASSWORD. */
+export interface NatsCredentials {
+  user: string;
+  pass: string;
+}
+
+/** The cluster's NATS configuration, shared with compose: users `coordinator` and `worker` and their permissions. */
+export const NATS_CONFIG_PATH = fileURLToPath(new URL("../../../deploy/nats/nats.conf", import.meta.url));
+
+/** A NATS server with JetStream for tests, with authorization on (deploy/nats/nats.conf). */
 export interface NatsServer {
   /** Client URL, e.g. nats://127.0.0.1:41234. */
   url: string;
+  /** The coordinator's user: everything. */
+  coordinator: NatsCredentials;
+  /** The workers' user: consume tasks, receive control messages. */
+  worker: NatsCredentials;
   /** Stops the server and deletes its store dir (no-op for a server reused via PANCODE_TEST_NATS_URL). */
   stop(): Promise<void>;
 }
@@ -19,13 +34,22 @@ const STOP_TIMEOUT_MS = 5_000;
 
 /**
  * Starts a private `nats-server -js` for a test run, on a random 127.0.0.1 port with its JetStream store in a temp
- * dir, and resolves once it accepts connections. When PANCODE_TEST_NATS_URL is set, that server is reused instead.
+ * dir and the cluster's authorization (deploy/nats/nats.conf, fresh random passwords), and resolves once it accepts
+ * connections. When PANCODE_TEST_NATS_URL is set, that server is reused instead (its passwords in
+ * PANCODE_TEST_NATS_COORDINATOR_PASSWORD / PANCODE_TEST_NATS_WORKER_PASSWORD).
  * Throws UNAVAILABLE when `nats-server` is not on PATH or does not come up; tests decide whether that skips or
  * fails (in CI it must fail).
  */
 export async function startNats(): Promise<NatsServer> {
   const reuse = process.env.PANCODE_TEST_NATS_URL;
-  if (reuse) return { url: reuse, stop: async () => {} };
+  if (reuse) {
+    return {
+      url: reuse,
+      coordinator: { user: "coordinator", pass: process.env.PANCODE_TEST_NATS_COORDINATOR_PASSWORD ?? "" },
+      worker: { user: "worker", pass: process.env.PANCODE_TEST_NATS_WORKER_PASSWORD ?? "" },
+      stop: async () => {},
+    };
+  }
 
   const bin = findOnPath("nats-server");
   if (!bin) {
@@ -36,7 +60,13 @@ export async function startNats(): Promise<NatsServer> {
   }
   const dir = await mkdtemp(join(tmpdir(), "pancode-nats-"));
   // -p -1: the server picks a free port itself and logs it, so no other process can grab it in between.
-  const child = spawn(bin, ["-js", "-a", "127.0.0.1", "-p", "-1", "-sd", dir], { stdio: ["ignore", "ignore", "pipe"] });
+  // nats-server parses a variable's value as a config value: a leading letter keeps hex from reading as a number.
+  const coordinator = { user: "coordinator", pass: `c${randomBytes(16).toString("hex")}` };
+  const worker = { user: "worker", pass: `w${randomBytes(16).toString("hex")}` };
+  const child = spawn(bin, ["-c", NATS_CONFIG_PATH, "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", dir], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, NATS_COORDINATOR_PASSWORD: coordinator.pass, NATS_WORKER_PASSWORD: worker.pass },
+  });
   const killSync = (): void => void child.kill("SIGKILL");
   // A test process that dies without calling stop() must not leave a server behind.
   process.once("exit", killSync);
@@ -46,6 +76,8 @@ export async function startNats(): Promise<NatsServer> {
     let stopped: Promise<void> | undefined;
     return {
       url: `nats://127.0.0.1:${port}`,
+      coordinator,
+      worker,
       stop: () => {
         stopped ??= (async () => {
           process.removeListener("exit", killSync);

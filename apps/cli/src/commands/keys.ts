@@ -24,8 +24,8 @@ export async function keysCommand(options: { json?: boolean }): Promise<number> 
 }
 
 /**
- * `pancode keys revoke <key-id>`: no receipt signed by the key verifies any more, and its worker must make a new
- * key to register again. Printed with what to do next, since the effect is cluster-wide.
+ * `pancode keys revoke <key-id>`: no receipt signed by the key verifies any more, and its worker id may not join
+ * again, with any key, until `pancode keys readmit`. Printed with what to do next, since the effect is cluster-wide.
  */
 export async function keysRevokeCommand(keyId: string, options: { json?: boolean }): Promise<number> {
   const api = connect();
@@ -45,7 +45,30 @@ export async function keysRevokeCommand(keyId: string, options: { json?: boolean
   }
 }
 
-/** Registers `pancode keys` and `pancode keys revoke`. */
+/**
+ * `pancode keys readmit <worker-id>`: a worker id whose key was revoked may join again; its next registration binds
+ * the new key it presents. Audited.
+ */
+export async function keysReadmitCommand(workerId: string, options: { json?: boolean }): Promise<number> {
+  const api = connect();
+  try {
+    const answer = await api.readmitWorker(workerId, submitterName());
+    if (options.json) {
+      printJson({ workerId: answer.workerId, previousKeyId: answer.revokedKeyId });
+      return EXIT.ok;
+    }
+    const was = answer.revokedKeyId ? ` (was bound to ${answer.revokedKeyId})` : " (it was bound to no key)";
+    process.stdout.write(
+      `readmitted worker ${answer.workerId}${was}: its next registration binds the key it presents; ` +
+        "a revoked key stays refused, so the worker needs a new one\n",
+    );
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+/** Registers `pancode keys`, `pancode keys revoke` and `pancode keys readmit`. */
 export function registerKeys(program: Command, run: CommandRunner): void {
   const keys = program
     .command("keys")
@@ -60,5 +83,13 @@ export function registerKeys(program: Command, run: CommandRunner): void {
     // `--json` after the subcommand is claimed by the parent's option of the same name: read both.
     .action((keyId: string, _options: unknown, command: Command) =>
       run("keys revoke", () => keysRevokeCommand(keyId, command.optsWithGlobals())),
+    );
+  keys
+    .command("readmit")
+    .description("let a worker id whose key was revoked join again with a new key (audited)")
+    .argument("<worker-id>", "the worker's id (PANCODE_WORKER_ID)")
+    .option("--json", "print the result as JSON")
+    .action((workerId: string, _options: unknown, command: Command) =>
+      run("keys readmit", () => keysReadmitCommand(workerId, command.optsWithGlobals())),
     );
 }

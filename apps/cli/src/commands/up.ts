@@ -46,6 +46,8 @@ export async function upCommand(options: UpOptions): Promise<void> {
         ...env,
         PANCODE_COORDINATOR: coordinator.address,
         PANCODE_WORKER_TOKEN: coordinator.workerToken,
+        // Off loopback the coordinator serves TLS with the CA it generated; its own workers trust it.
+        PANCODE_TLS_CA: env.PANCODE_TLS_CA || coordinator.tlsCaPath,
         PANCODE_WORKER_ID: `${env.PANCODE_WORKER_ID ?? `${hostname()}-${process.pid}`}-${i}`,
         PANCODE_ACK_WAIT_MS: String(coordinatorConfig.bus.ackWaitMs),
       });

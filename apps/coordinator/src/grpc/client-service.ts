@@ -35,6 +35,7 @@ import type { ModelDirectory } from "../services/model-directory.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
+import type { WorkerIdentities } from "../services/worker-identities.js";
 import { type Caller, clientStream, type HandlerContext, type RunTokenAuth, serverStream, unary } from "./handlers.js";
 import { createOrchestrationHandlers } from "./orchestration-handlers.js";
 import type { Implementation } from "./status.js";
@@ -52,6 +53,8 @@ export interface ClientServiceDeps {
   workers: WorkerDirectory;
   models: ModelDirectory;
   keys: KeyRegistry;
+  /** Worker identities (ReadmitWorker). */
+  identities: WorkerIdentities;
   maxWorkspaceBytes: number;
   /** Batches, chains and stop. */
   orchestrator: Orchestrator;
@@ -264,6 +267,10 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
     revokeKey: unary(hc, "RevokeKey", async (req) =>
       keyInfo(await deps.keys.revoke(req.keyId, req.submitter || "client")),
     ),
+    readmitWorker: unary(hc, "ReadmitWorker", async (req) => {
+      const previous = await deps.identities.readmit(req.workerId, req.submitter || "client");
+      return { workerId: req.workerId, revokedKeyId: previous?.keyId ?? "" };
+    }),
     listAgents: unary(hc, "ListAgents", async (req) => {
       const repo = loadDefinitionFiles(req.agentFiles, "repo");
       return {

@@ -7,7 +7,7 @@ import type {
 } from "@grpc/grpc-js";
 import type { Context } from "@opentelemetry/api";
 import { context } from "@opentelemetry/api";
-import { bearerToken, extractTraceContext } from "@pancode/proto";
+import { bearerToken, extractTraceContext, WORKER_SESSION_HEADER } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 import { type MalformedRequest, requireToken, toServiceError, wellFormed } from "./status.js";
 
@@ -18,6 +18,16 @@ export interface HandlerContext {
   logger: Logger;
   /** Methods that also accept a live run's token (nested dispatch), and how such a token is checked. */
   runTokens?: RunTokenAuth;
+  /** Worker service: every method but `exempt` also needs the calling worker's session token. */
+  workerSessions?: WorkerSessionAuth;
+}
+
+/** Checks the session token a worker got from Register. */
+export interface WorkerSessionAuth {
+  /** Methods called before there is a session (RegisterChallenge, Register). */
+  exempt: ReadonlySet<string>;
+  /** The worker id of a current session; UNAUTHENTICATED otherwise. */
+  verify(token: string): Promise<string>;
 }
 
 /** Checks run tokens for the methods a run may call. */
@@ -29,8 +39,11 @@ export interface RunTokenAuth {
   verify(token: string): Promise<string>;
 }
 
-/** Who made a request: the service's own principal (client or worker token), or a live run with its run token. */
-export type Caller = { kind: "token" } | { kind: "run"; runId: string };
+/**
+ * Who made a request: the service's own principal (client or worker token), a live run with its run token, or a
+ * worker proven by its session.
+ */
+export type Caller = { kind: "token" } | { kind: "run"; runId: string } | { kind: "worker"; workerId: string };
 
 /** Authenticates a call: a run token where the method admits one, else the service's token (constant time). */
 export async function authenticate(hc: HandlerContext, metadata: Metadata, method: string): Promise<Caller> {
@@ -39,6 +52,10 @@ export async function authenticate(hc: HandlerContext, metadata: Metadata, metho
     return { kind: "run", runId: await hc.runTokens.verify(presented) };
   }
   requireToken(metadata, hc.token, hc.who);
+  if (hc.workerSessions && !hc.workerSessions.exempt.has(method)) {
+    const session = metadata.get(WORKER_SESSION_HEADER)[0];
+    return { kind: "worker", workerId: await hc.workerSessions.verify(typeof session === "string" ? session : "") };
+  }
   return { kind: "token" };
 }
 
@@ -90,15 +107,15 @@ export function serverStream<Req, Res>(
 export function clientStream<Req, Res>(
   hc: HandlerContext,
   method: string,
-  fn: (messages: AsyncIterable<Req>) => Promise<Res>,
+  fn: (messages: AsyncIterable<Req>, caller: Caller) => Promise<Res>,
 ): (call: ServerReadableStream<Req | MalformedRequest, Res>, callback: sendUnaryData<Res>) => void {
   return (call, callback) => {
     async function* messages(): AsyncGenerator<Req> {
       for await (const message of call) yield wellFormed(message as Req | MalformedRequest);
     }
     (async () => {
-      requireToken(call.metadata, hc.token, hc.who);
-      return fn(messages());
+      const caller = await authenticate(hc, call.metadata, method);
+      return fn(messages(), caller);
     })().then(
       (response) => callback(null, response),
       // grpc-js discards whatever the client still sends after the status went out.

@@ -13,8 +13,9 @@ import type { Logger } from "@pancode/telemetry";
 import { offerFromWire } from "../services/model-directory.js";
 import type { Lease, RunLifecycle } from "../services/run-lifecycle.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
+import type { WorkerIdentities } from "../services/worker-identities.js";
 import { receiveBlob } from "./client-service.js";
-import { clientStream, type HandlerContext, serverStream, unary } from "./handlers.js";
+import { type Caller, clientStream, type HandlerContext, serverStream, unary } from "./handlers.js";
 import type { Implementation } from "./status.js";
 
 /** Dependencies of the worker-facing service. */
@@ -23,11 +24,23 @@ export interface WorkerServiceDeps {
   logger: Logger;
   lifecycle: RunLifecycle;
   workers: WorkerDirectory;
+  identities: WorkerIdentities;
   heartbeatMs: number;
   leaseMs: number;
   maxPatchBytes: number;
   /** Mints the run token a run's container gets for nested dispatch; absent = no nested dispatch. */
   mintRunToken?: (runId: string) => string;
+}
+
+/** Methods a worker calls before it has a session. */
+const SESSIONLESS_METHODS: ReadonlySet<string> = new Set(["RegisterChallenge", "Register"]);
+
+/** A worker may speak only for itself: the id in the request must be the id its session proves. */
+function requireSelf(caller: Caller, workerId: string): void {
+  if (caller.kind !== "worker" || caller.workerId !== workerId) {
+    const who = caller.kind === "worker" ? `worker ${caller.workerId}` : "a caller without a worker session";
+    throw new PanCodeError("UNAUTHENTICATED", `${who} may not act as worker ${workerId || "(none)"}`);
+  }
 }
 
 function leaseOf(lease: RunLease | undefined): Lease {
@@ -71,10 +84,24 @@ function completionOf(req: CompleteRunRequest) {
 
 /** Builds the WorkerService implementation. */
 export function createWorkerService(deps: WorkerServiceDeps): Implementation {
-  const hc: HandlerContext = { token: deps.token, who: "worker", logger: deps.logger };
+  const hc: HandlerContext = {
+    token: deps.token,
+    who: "worker",
+    logger: deps.logger,
+    workerSessions: { exempt: SESSIONLESS_METHODS, verify: (token) => deps.identities.verifySession(token) },
+  };
   const service: WorkerServiceServer = {
+    registerChallenge: unary(hc, "RegisterChallenge", async (req) => ({
+      challenge: deps.identities.challenge(req.workerId),
+    })),
     register: unary(hc, "Register", async (req) => {
       if (!req.workerId) throw new PanCodeError("INVALID_ARGUMENT", "workerId is required");
+      const { sessionToken } = await deps.identities.admit({
+        workerId: req.workerId,
+        publicKeyPem: req.publicKeyPem,
+        challenge: req.challenge,
+        signature: req.signature,
+      });
       const sandbox: WorkerSandbox = req.sandbox === "process" ? "process" : "docker";
       await deps.workers.register({
         id: req.workerId,
@@ -84,17 +111,18 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
         version: req.version,
         runtimes: req.runtimes,
         providers: req.providers,
-        publicKeyPem: req.publicKeyPem,
         offer: offerFromWire(req.workerId, req.offers, deps.logger),
       });
-      return { heartbeatIntervalMs: deps.heartbeatMs, leaseMs: deps.leaseMs };
+      return { heartbeatIntervalMs: deps.heartbeatMs, leaseMs: deps.leaseMs, sessionToken };
     }),
-    heartbeat: unary(hc, "Heartbeat", async (req) => {
+    heartbeat: unary(hc, "Heartbeat", async (req, _trace, caller) => {
+      requireSelf(caller, req.workerId);
       const known = await deps.workers.heartbeat(req.workerId, req.activeRunIds.length);
       if (!known) throw new PanCodeError("NOT_FOUND", `worker ${req.workerId} is not registered; register again`);
       return { cancelRunIds: await deps.lifecycle.heartbeat(req.workerId, req.activeRunIds) };
     }),
-    claimRun: unary(hc, "ClaimRun", async (req) => {
+    claimRun: unary(hc, "ClaimRun", async (req, _trace, caller) => {
+      requireSelf(caller, req.workerId);
       const result = await deps.lifecycle.claim(req.runId, req.workerId);
       if ("skip" in result) return { spec: undefined, skipReason: result.skip, retryAfterMs: result.retryAfterMs };
       const s = result.spec;

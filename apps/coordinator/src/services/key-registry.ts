@@ -7,8 +7,8 @@ const MIN_PREFIX_HEX = 8;
 
 /**
  * The cluster's receipt-signing keys and their revocation. A revoked key stays listed (auditors need it to explain
- * why old receipts no longer verify) but no receipt signed by it passes verification, and its worker can neither
- * complete runs nor register with it again.
+ * why old receipts no longer verify) but no receipt signed by it passes verification, and the worker id bound to it
+ * can no longer call the coordinator or register again, with any key, until readmitted (see WorkerIdentities).
  */
 export class KeyRegistry {
   constructor(private readonly deps: { db: Database; logger: Logger; coordinatorKeyId: string }) {}

@@ -1,7 +1,5 @@
 import type { WorkerOffer } from "@pancode/agents";
-import { PanCodeError } from "@pancode/core";
 import type { Database, WorkerRow, WorkerSandbox } from "@pancode/db";
-import { keyIdOf } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import { workerJoinedEntry, workerLeftEntry } from "./audit-log.js";
 
@@ -28,26 +26,8 @@ export class WorkerDirectory {
     version: string;
     runtimes: string[];
     providers: string[];
-    /** The worker's Ed25519 receipt-signing key; "" for a worker that signs no receipts. */
-    publicKeyPem: string;
     offer?: WorkerOffer;
   }): Promise<void> {
-    if (w.publicKeyPem) {
-      let keyId: string;
-      try {
-        keyId = keyIdOf(w.publicKeyPem);
-      } catch (err) {
-        throw new PanCodeError("INVALID_ARGUMENT", `worker ${w.id} sent an invalid Ed25519 public key`, { cause: err });
-      }
-      // A revoked key stays revoked: its receipts would never verify, so the worker must make a new one.
-      if ((await this.deps.db.listKeys()).some((k) => k.keyId === keyId && k.revoked)) {
-        throw new PanCodeError(
-          "UNAUTHENTICATED",
-          `signing key ${keyId} of worker ${w.id} was revoked; delete keys/worker-${w.id}.pem in the worker's data dir and restart it to create a new key`,
-        );
-      }
-      await this.deps.db.recordKey({ keyId, role: "worker", ownerId: w.id, publicKeyPem: w.publicKeyPem });
-    }
     await this.deps.db.upsertWorker(
       { id: w.id, pool: w.pool, sandbox: w.sandbox, capacity: w.capacity, version: w.version },
       workerJoinedEntry(w),

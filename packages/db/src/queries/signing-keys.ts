@@ -1,7 +1,7 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { SigningKeyRow } from "../rows.js";
-import { signingKeys } from "../schema/index.js";
+import { signingKeys, workerIdentities } from "../schema/index.js";
 import { appendAudit, type NewAuditEntry } from "./audit.js";
 
 /** A key to record. */
@@ -27,8 +27,8 @@ export async function listKeys(db: DbHandle): Promise<SigningKeyRow[]> {
 }
 
 /**
- * Marks a key revoked; returns the key as it is now, or undefined when the key id is unknown. The audit entry (if
- * any) commits in the same transaction as the revocation.
+ * Marks a key revoked, and the worker identity bound to it; returns the key as it is now, or undefined when the key
+ * id is unknown. The audit entry (if any) commits in the same transaction as the revocation.
  */
 export async function revokeKey(
   db: DbHandle,
@@ -38,6 +38,11 @@ export async function revokeKey(
   return db.transaction(async (tx) => {
     const [row] = await tx.update(signingKeys).set({ revoked: true }).where(eq(signingKeys.keyId, keyId)).returning();
     if (!row) return undefined;
+    // The worker id bound to the key stays out, whatever key it comes back with, until an admin readmits it.
+    await tx
+      .update(workerIdentities)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(workerIdentities.keyId, keyId), isNull(workerIdentities.revokedAt)));
     if (audit) await appendAudit(tx, audit({ ...row }));
     return { ...row };
   });

@@ -12,4 +12,5 @@ export { runEvents } from "./run-events.js";
 export { runUsage } from "./run-usage.js";
 export { runs } from "./runs.js";
 export { signingKeys } from "./signing-keys.js";
+export { workerIdentities } from "./worker-identities.js";
 export { workers } from "./workers.js";

@@ -349,6 +349,18 @@ export interface RevokeKeyRequest {
   submitter: string;
 }
 
+export interface ReadmitWorkerRequest {
+  workerId: string;
+  /** who asks, recorded in the audit trail */
+  submitter: string;
+}
+
+export interface ReadmitWorkerResponse {
+  workerId: string;
+  /** the key the worker id was bound to ("" when it was bound to none) */
+  revokedKeyId: string;
+}
+
 /**
  * One item of a batch: a task for an agent (empty = the cluster's default agent). In answers, the run it became
  * (empty until started) or why admission refused it.
@@ -5031,6 +5043,188 @@ export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
   },
 };
 
+function createBaseReadmitWorkerRequest(): ReadmitWorkerRequest {
+  return { workerId: "", submitter: "" };
+}
+
+export const ReadmitWorkerRequest: MessageFns<ReadmitWorkerRequest> = {
+  encode(message: ReadmitWorkerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workerId !== "") {
+      writer.uint32(10).string(message.workerId);
+    }
+    if (message.submitter !== "") {
+      writer.uint32(18).string(message.submitter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadmitWorkerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadmitWorkerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.submitter = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadmitWorkerRequest {
+    return {
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
+    };
+  },
+
+  toJSON(message: ReadmitWorkerRequest): unknown {
+    const obj: any = {};
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    if (message.submitter !== "") {
+      obj.submitter = message.submitter;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReadmitWorkerRequest>): ReadmitWorkerRequest {
+    return ReadmitWorkerRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReadmitWorkerRequest>): ReadmitWorkerRequest {
+    const message = createBaseReadmitWorkerRequest();
+    message.workerId = object.workerId ?? "";
+    message.submitter = object.submitter ?? "";
+    return message;
+  },
+};
+
+function createBaseReadmitWorkerResponse(): ReadmitWorkerResponse {
+  return { workerId: "", revokedKeyId: "" };
+}
+
+export const ReadmitWorkerResponse: MessageFns<ReadmitWorkerResponse> = {
+  encode(message: ReadmitWorkerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workerId !== "") {
+      writer.uint32(10).string(message.workerId);
+    }
+    if (message.revokedKeyId !== "") {
+      writer.uint32(18).string(message.revokedKeyId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadmitWorkerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadmitWorkerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.revokedKeyId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadmitWorkerResponse {
+    return {
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+      revokedKeyId: isSet(object.revokedKeyId)
+        ? globalThis.String(object.revokedKeyId)
+        : isSet(object.revoked_key_id)
+        ? globalThis.String(object.revoked_key_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReadmitWorkerResponse): unknown {
+    const obj: any = {};
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    if (message.revokedKeyId !== "") {
+      obj.revokedKeyId = message.revokedKeyId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReadmitWorkerResponse>): ReadmitWorkerResponse {
+    return ReadmitWorkerResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReadmitWorkerResponse>): ReadmitWorkerResponse {
+    const message = createBaseReadmitWorkerResponse();
+    message.workerId = object.workerId ?? "";
+    message.revokedKeyId = object.revokedKeyId ?? "";
+    return message;
+  },
+};
+
 function createBaseBatchItem(): BatchItem {
   return { task: "", agent: "", runId: "", error: "" };
 }
@@ -8489,6 +8683,17 @@ export const ClientServiceService = {
     responseSerialize: (value: SigningKeyInfo): Buffer => Buffer.from(SigningKeyInfo.encode(value).finish()),
     responseDeserialize: (value: Buffer): SigningKeyInfo => SigningKeyInfo.decode(value),
   },
+  /** Lets a worker id whose key was revoked join again, with a new key (its first registration binds it). Audited. */
+  readmitWorker: {
+    path: "/pancode.v1.ClientService/ReadmitWorker" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReadmitWorkerRequest): Buffer => Buffer.from(ReadmitWorkerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadmitWorkerRequest => ReadmitWorkerRequest.decode(value),
+    responseSerialize: (value: ReadmitWorkerResponse): Buffer =>
+      Buffer.from(ReadmitWorkerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadmitWorkerResponse => ReadmitWorkerResponse.decode(value),
+  },
   /** Audit entries, newest first, optionally of one category or one run. */
   listAudit: {
     path: "/pancode.v1.ClientService/ListAudit" as const,
@@ -8643,6 +8848,8 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   setBudget: handleUnaryCall<SetBudgetRequest, BudgetInfo>;
   /** Revokes a receipt-signing key (id or unique prefix of at least 8 hex digits); returns the key as it is now. */
   revokeKey: handleUnaryCall<RevokeKeyRequest, SigningKeyInfo>;
+  /** Lets a worker id whose key was revoked join again, with a new key (its first registration binds it). Audited. */
+  readmitWorker: handleUnaryCall<ReadmitWorkerRequest, ReadmitWorkerResponse>;
   /** Audit entries, newest first, optionally of one category or one run. */
   listAudit: handleUnaryCall<ListAuditRequest, ListAuditResponse>;
   /** Walks the audit hash chain and reports the first edited or deleted entry. */
@@ -8904,6 +9111,22 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SigningKeyInfo) => void,
+  ): ClientUnaryCall;
+  /** Lets a worker id whose key was revoked join again, with a new key (its first registration binds it). Audited. */
+  readmitWorker(
+    request: ReadmitWorkerRequest,
+    callback: (error: ServiceError | null, response: ReadmitWorkerResponse) => void,
+  ): ClientUnaryCall;
+  readmitWorker(
+    request: ReadmitWorkerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadmitWorkerResponse) => void,
+  ): ClientUnaryCall;
+  readmitWorker(
+    request: ReadmitWorkerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadmitWorkerResponse) => void,
   ): ClientUnaryCall;
   /** Audit entries, newest first, optionally of one category or one run. */
   listAudit(

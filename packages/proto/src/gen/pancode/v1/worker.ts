@@ -51,6 +51,10 @@ export interface RegisterRequest {
    * local engines, with their models and prices. Names of key variables only, never keys.
    */
   offers: ProviderOffer[];
+  /** nonce from RegisterChallenge */
+  challenge: string;
+  /** Ed25519 signature of "pancode-worker-register/v1\n<worker_id>\n<challenge>" with the key above. */
+  signature: Buffer;
 }
 
 export interface OfferedModel {
@@ -77,6 +81,16 @@ export interface ProviderOffer {
 export interface RegisterResponse {
   heartbeatIntervalMs: number;
   leaseMs: number;
+  /** send as `x-pancode-worker-session` on every other call of this worker */
+  sessionToken: string;
+}
+
+export interface RegisterChallengeRequest {
+  workerId: string;
+}
+
+export interface RegisterChallengeResponse {
+  challenge: string;
 }
 
 export interface HeartbeatRequest {
@@ -361,6 +375,8 @@ function createBaseRegisterRequest(): RegisterRequest {
     providers: [],
     publicKeyPem: "",
     offers: [],
+    challenge: "",
+    signature: Buffer.alloc(0),
   };
 }
 
@@ -392,6 +408,12 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     }
     for (const v of message.offers) {
       ProviderOffer.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.challenge !== "") {
+      writer.uint32(82).string(message.challenge);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(90).bytes(message.signature);
     }
     return writer;
   },
@@ -481,6 +503,22 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
             message.offers.push(ProviderOffer.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.challenge = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.signature = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -514,6 +552,8 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
         ? globalThis.String(object.public_key_pem)
         : "",
       offers: globalThis.Array.isArray(object?.offers) ? object.offers.map((e: any) => ProviderOffer.fromJSON(e)) : [],
+      challenge: isSet(object.challenge) ? globalThis.String(object.challenge) : "",
+      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
     };
   },
 
@@ -546,6 +586,12 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     if (message.offers?.length) {
       obj.offers = message.offers.map((e) => ProviderOffer.toJSON(e));
     }
+    if (message.challenge !== "") {
+      obj.challenge = message.challenge;
+    }
+    if (message.signature.length !== 0) {
+      obj.signature = base64FromBytes(message.signature);
+    }
     return obj;
   },
 
@@ -563,6 +609,8 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     message.providers = object.providers?.map((e) => e) || [];
     message.publicKeyPem = object.publicKeyPem ?? "";
     message.offers = object.offers?.map((e) => ProviderOffer.fromPartial(e)) || [];
+    message.challenge = object.challenge ?? "";
+    message.signature = object.signature ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -874,7 +922,7 @@ export const ProviderOffer: MessageFns<ProviderOffer> = {
 };
 
 function createBaseRegisterResponse(): RegisterResponse {
-  return { heartbeatIntervalMs: 0, leaseMs: 0 };
+  return { heartbeatIntervalMs: 0, leaseMs: 0, sessionToken: "" };
 }
 
 export const RegisterResponse: MessageFns<RegisterResponse> = {
@@ -884,6 +932,9 @@ export const RegisterResponse: MessageFns<RegisterResponse> = {
     }
     if (message.leaseMs !== 0) {
       writer.uint32(16).int32(message.leaseMs);
+    }
+    if (message.sessionToken !== "") {
+      writer.uint32(26).string(message.sessionToken);
     }
     return writer;
   },
@@ -917,6 +968,14 @@ export const RegisterResponse: MessageFns<RegisterResponse> = {
             message.leaseMs = reader.int32();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sessionToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -941,6 +1000,11 @@ export const RegisterResponse: MessageFns<RegisterResponse> = {
         : isSet(object.lease_ms)
         ? globalThis.Number(object.lease_ms)
         : 0,
+      sessionToken: isSet(object.sessionToken)
+        ? globalThis.String(object.sessionToken)
+        : isSet(object.session_token)
+        ? globalThis.String(object.session_token)
+        : "",
     };
   },
 
@@ -952,6 +1016,9 @@ export const RegisterResponse: MessageFns<RegisterResponse> = {
     if (message.leaseMs !== 0) {
       obj.leaseMs = Math.round(message.leaseMs);
     }
+    if (message.sessionToken !== "") {
+      obj.sessionToken = message.sessionToken;
+    }
     return obj;
   },
 
@@ -962,6 +1029,147 @@ export const RegisterResponse: MessageFns<RegisterResponse> = {
     const message = createBaseRegisterResponse();
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
     message.leaseMs = object.leaseMs ?? 0;
+    message.sessionToken = object.sessionToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRegisterChallengeRequest(): RegisterChallengeRequest {
+  return { workerId: "" };
+}
+
+export const RegisterChallengeRequest: MessageFns<RegisterChallengeRequest> = {
+  encode(message: RegisterChallengeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workerId !== "") {
+      writer.uint32(10).string(message.workerId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterChallengeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterChallengeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterChallengeRequest {
+    return {
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RegisterChallengeRequest): unknown {
+    const obj: any = {};
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegisterChallengeRequest>): RegisterChallengeRequest {
+    return RegisterChallengeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterChallengeRequest>): RegisterChallengeRequest {
+    const message = createBaseRegisterChallengeRequest();
+    message.workerId = object.workerId ?? "";
+    return message;
+  },
+};
+
+function createBaseRegisterChallengeResponse(): RegisterChallengeResponse {
+  return { challenge: "" };
+}
+
+export const RegisterChallengeResponse: MessageFns<RegisterChallengeResponse> = {
+  encode(message: RegisterChallengeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.challenge !== "") {
+      writer.uint32(10).string(message.challenge);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterChallengeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterChallengeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.challenge = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterChallengeResponse {
+    return { challenge: isSet(object.challenge) ? globalThis.String(object.challenge) : "" };
+  },
+
+  toJSON(message: RegisterChallengeResponse): unknown {
+    const obj: any = {};
+    if (message.challenge !== "") {
+      obj.challenge = message.challenge;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegisterChallengeResponse>): RegisterChallengeResponse {
+    return RegisterChallengeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterChallengeResponse>): RegisterChallengeResponse {
+    const message = createBaseRegisterChallengeResponse();
+    message.challenge = object.challenge ?? "";
     return message;
   },
 };
@@ -3246,9 +3454,26 @@ export const CompleteRunResponse: MessageFns<CompleteRunResponse> = {
  * Worker-facing API of the coordinator. Every call needs `authorization: Bearer <worker token>` metadata.
  * Everything about a run after the claim carries the run's lease (run id, attempt, lease token): the coordinator
  * accepts results only from the current attempt, so a late worker can never overwrite a newer one.
+ *
+ * Identity: Register proves the worker's Ed25519 key by signing a nonce from RegisterChallenge; the first
+ * registration binds the worker id to that key, and a later one with another key is refused. Register returns a
+ * session token that every other call carries in the `x-pancode-worker-session` metadata; it names the worker and
+ * is replaced by the next registration.
  */
 export type WorkerServiceService = typeof WorkerServiceService;
 export const WorkerServiceService = {
+  /** A single-use nonce (valid for a minute) to sign for Register. */
+  registerChallenge: {
+    path: "/pancode.v1.WorkerService/RegisterChallenge" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterChallengeRequest): Buffer =>
+      Buffer.from(RegisterChallengeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterChallengeRequest => RegisterChallengeRequest.decode(value),
+    responseSerialize: (value: RegisterChallengeResponse): Buffer =>
+      Buffer.from(RegisterChallengeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterChallengeResponse => RegisterChallengeResponse.decode(value),
+  },
   register: {
     path: "/pancode.v1.WorkerService/Register" as const,
     requestStream: false as const,
@@ -3318,6 +3543,8 @@ export const WorkerServiceService = {
 } as const;
 
 export interface WorkerServiceServer extends UntypedServiceImplementation {
+  /** A single-use nonce (valid for a minute) to sign for Register. */
+  registerChallenge: handleUnaryCall<RegisterChallengeRequest, RegisterChallengeResponse>;
   register: handleUnaryCall<RegisterRequest, RegisterResponse>;
   heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
   /** Claims a delivered task: starts a new attempt and returns its spec, or says to skip it. */
@@ -3330,6 +3557,22 @@ export interface WorkerServiceServer extends UntypedServiceImplementation {
 }
 
 export interface WorkerServiceClient extends Client {
+  /** A single-use nonce (valid for a minute) to sign for Register. */
+  registerChallenge(
+    request: RegisterChallengeRequest,
+    callback: (error: ServiceError | null, response: RegisterChallengeResponse) => void,
+  ): ClientUnaryCall;
+  registerChallenge(
+    request: RegisterChallengeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterChallengeResponse) => void,
+  ): ClientUnaryCall;
+  registerChallenge(
+    request: RegisterChallengeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterChallengeResponse) => void,
+  ): ClientUnaryCall;
   register(
     request: RegisterRequest,
     callback: (error: ServiceError | null, response: RegisterResponse) => void,
