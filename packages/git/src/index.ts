@@ -24,10 +24,10 @@
  */
 export { BUNDLE_REF_PREFIX, createBundle } from "./bundle.js";
 export type { Logger } from "./logger.js";
-export { RUN_BRANCH, RUN_GIT_IDENTITY } from "./run-git-dir.js";
 export { type MergePatchOptions, mergePatch, type PatchReview } from "./merge-patch.js";
 export type { HeldEntry, MergeFileStatus, MergeReport } from "./merge-report.js";
 export { findRepoRoot, gitDirOf } from "./repo-root.js";
+export { RUN_BRANCH, RUN_GIT_IDENTITY } from "./run-git-dir.js";
 export { STATE_REF_PREFIX, snapshotWorkspace, type WorkspaceSnapshot } from "./snapshot.js";
 export type { StateTree, TreeFile } from "./state-tree.js";
 export type { EscapingSymlink } from "./symlink-escape.js";

@@ -78,7 +78,12 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerApi {
       const signature = privateKey
         ? sign(null, registrationPayload(request.workerId, challenge), privateKey)
         : Buffer.alloc(0);
-      const answer = await unaryCall(anonymous, client.register.bind(client), { offers: [], ...request, challenge, signature });
+      const answer = await unaryCall(anonymous, client.register.bind(client), {
+        offers: [],
+        ...request,
+        challenge,
+        signature,
+      });
       sessions.set(request.workerId, answer.sessionToken);
       lastSession = answer.sessionToken;
       return answer;
