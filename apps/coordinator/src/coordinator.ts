@@ -158,6 +158,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     perRunUsd: config.budget.perRunUsd,
     audit,
     maxDepth: config.safety.maxDepth,
+    maxSubRuns: config.safety.maxSubRuns,
+    caps: config.caps,
     loop: config.safety.loop,
     // Path validation reads submitted workspaces from bare mirrors of the coordinator's own.
     trees: new WorkspaceTrees({

@@ -124,6 +124,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       coordinatorAddress: config.coordinator.address,
       clientDir: resolveClientDir(config.sandbox.clientBundle),
     },
+    caps: config.caps,
     flushMs: config.events.flushMs,
     ackWaitMs: config.bus.ackWaitMs,
     signingKey,
