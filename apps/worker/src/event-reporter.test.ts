@@ -104,7 +104,10 @@ describe("EventReporter", () => {
     };
     const r = reporter(flaky);
     r.agent({ type: "usage", usage: { input: 5, output: 6, cacheRead: 0, cacheWrite: 0, costUsd: 0.01 } });
+    r.agent({ type: "usage", usage: { input: 1, output: 1, cacheRead: 2, cacheWrite: 0, costUsd: null } });
     await r.close();
-    expect(c.events().map((e) => e.kind)).toEqual(["agent"]);
+    expect(c.events().map((e) => e.kind)).toEqual(["agent", "agent"]);
+    // What a run that fails late completes with: the same totals the coordinator folds from these events.
+    expect(r.reportedUsage()).toEqual({ input: 6, output: 7, cacheRead: 2, cacheWrite: 0, costUsd: 0.01 });
   });
 });

@@ -1,4 +1,4 @@
-import type { AgentEvent } from "@pancode/core";
+import { type AgentEvent, addUsage, type Usage, ZERO_USAGE } from "@pancode/core";
 import { MAX_MESSAGE_BYTES, type WorkerApi } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 
@@ -63,6 +63,8 @@ export class EventReporter {
   /** Dropped and not yet reported to the coordinator. */
   private dropped = { events: 0, bytes: 0 };
   private droppedTotal = 0;
+  /** Sum of the usage reports handed over: what the coordinator folds from them, too. */
+  private usageTotal: Usage = ZERO_USAGE;
   private flushing: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
   private staleSeen = false;
@@ -88,7 +90,16 @@ export class EventReporter {
 
   /** One normalised agent event, as JSON in an `agent` event. */
   agent(event: AgentEvent): void {
+    if (event.type === "usage") this.usageTotal = addUsage(this.usageTotal, event.usage);
     this.push("agent", JSON.stringify(event), event.type === "usage");
+  }
+
+  /**
+   * Usage reported so far. A run that fails after its agent spent (a patch upload refused, say) completes with this,
+   * so its completion and receipt agree with the usage the coordinator recorded from these events.
+   */
+  reportedUsage(): Usage {
+    return this.usageTotal;
   }
 
   note(text: string): void {
