@@ -5,7 +5,7 @@ import { status } from "@grpc/grpc-js";
 import type { ClientApi, DispatchRequestInput, WorkerApi } from "@pancode/proto";
 import { generateSigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
-import { signedStatement } from "@pancode/testing/worker-receipts";
+import { signedStatement, usageEvent } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
 
@@ -114,8 +114,9 @@ describe("admission gates, in order", () => {
     const { run } = await client.dispatch(await request({}));
     const runId = run?.id ?? "";
     const claim = await worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });
-    await worker.completeRun({
-      lease: claim.spec?.lease,
+    const lease = claim.spec?.lease ?? { runId, attempt: 1, leaseToken: "" };
+    await worker.reportEvents(lease, [usageEvent({ input: 10, output: 5, costUsd: 0.01 })]);
+    const completion = {
       status: "done",
       hasExitCode: true,
       exitCode: 0,
@@ -126,9 +127,13 @@ describe("admission gates, in order", () => {
       costUsd: 0.01,
       patch: undefined,
       imageDigest: "",
-      receiptEnvelope: signedStatement({ runId, workerId: "wa", status: "done" }, key),
       inputTokens: 10,
       outputTokens: 5,
+    };
+    await worker.completeRun({
+      ...completion,
+      lease,
+      receiptEnvelope: signedStatement(claim.spec, completion, "wa", key),
     });
     const entries = await client.listAudit({ runId: runId.slice(0, 8) });
     expect(entries.map((e) => [e.category, e.action, e.actor])).toEqual([

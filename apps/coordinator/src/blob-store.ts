@@ -20,10 +20,11 @@ export class BlobStore {
   async put(digest: string, data: Uint8Array): Promise<void> {
     const path = this.pathOf(digest);
     if (await this.has(digest)) return;
-    await mkdir(dirname(path), { recursive: true });
+    // Owner-only: workspaces and patches are the submitters' code.
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const tmp = `${path}.${randomUUID()}.tmp`;
     try {
-      await writeFile(tmp, data);
+      await writeFile(tmp, data, { mode: 0o600 });
       await rename(tmp, path);
     } finally {
       await rm(tmp, { force: true });

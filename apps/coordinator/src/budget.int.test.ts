@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ClientApi, WorkerApi } from "@pancode/proto";
 import { generateSigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
-import { signedStatement } from "@pancode/testing/worker-receipts";
+import { signedStatement, usageEvent } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
 
@@ -126,7 +126,10 @@ describe("budget", () => {
     const [run] = await client.listRuns(1);
     const runId = run?.id ?? "";
     const claim = await worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });
-    const completion = {
+    const lease = claim.spec?.lease ?? { runId, attempt: 1, leaseToken: "" };
+    // The usage the worker reported while the run went; its completion and receipt must agree with it.
+    await worker.reportEvents(lease, [usageEvent({ input: 1200, output: 345, costUsd: 0.05 })]);
+    const facts = {
       status: "error",
       hasExitCode: true,
       exitCode: 1,
@@ -137,10 +140,10 @@ describe("budget", () => {
       costUsd: 0.05,
       patch: undefined,
       imageDigest: "",
-      receiptEnvelope: signedStatement({ runId, workerId: "wa", status: "error" }, workerKey),
       inputTokens: 1200,
       outputTokens: 345,
     };
+    const completion = { ...facts, receiptEnvelope: signedStatement(claim.spec, facts, "wa", workerKey) };
     expect(await worker.completeRun({ ...completion, lease: claim.spec?.lease })).toMatchObject({ accepted: true });
     expect(await worker.completeRun({ ...completion, lease: claim.spec?.lease })).toMatchObject({ accepted: false });
     // The failed run is charged what it spent; its reservation is released exactly once.

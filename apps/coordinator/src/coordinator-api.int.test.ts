@@ -235,7 +235,7 @@ describe("exactly-once result commit", () => {
     );
     const second = await worker.claimRun({ runId, workerId: "wb", deliveryCount: 2 });
     expect(second.spec?.lease?.attempt).toBe(2);
-    const done = {
+    const doneFacts = {
       status: "done",
       hasExitCode: true,
       exitCode: 0,
@@ -246,10 +246,10 @@ describe("exactly-once result commit", () => {
       costUsd: 0,
       patch: undefined,
       imageDigest: "",
-      receiptEnvelope: signedStatement({ runId, workerId: "wb", status: "done", attempt: 2 }, wbKey),
       inputTokens: 0,
       outputTokens: 0,
     };
+    const done = { ...doneFacts, receiptEnvelope: signedStatement(second.spec, doneFacts, "wb", wbKey) };
     expect(await worker.completeRun({ ...done, lease: second.spec?.lease })).toMatchObject({ accepted: true });
     // A's late report and completion are refused and change nothing.
     expect(
@@ -357,29 +357,23 @@ describe("signed receipts", () => {
       outputTokens: 0,
     };
     const sign = (p: RunReceiptPredicate, k = key) => JSON.stringify(signRunReceipt(p, k.privateKey));
+    const honest = () => workerPredicate(claim.spec, completion, "wk");
     // Signed by a key the worker never registered; then a statement claiming another status than the completion.
     await expect(
-      worker.completeRun({
-        ...completion,
-        receiptEnvelope: sign(workerPredicate({ runId, workerId: "wk", status: "done" }), stranger),
-      }),
+      worker.completeRun({ ...completion, receiptEnvelope: sign(honest(), stranger) }),
     ).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
-    await expect(
-      worker.completeRun({
-        ...completion,
-        receiptEnvelope: sign(workerPredicate({ runId, workerId: "wk", status: "error" })),
-      }),
-    ).rejects.toThrow(/does not match the run \(status\)/);
+    const otherStatus = honest();
+    otherStatus.results.status = "error";
+    await expect(worker.completeRun({ ...completion, receiptEnvelope: sign(otherStatus) })).rejects.toThrow(
+      /does not match the run \(predicate\.results\.status\)/,
+    );
     expect((await client.getRun(runId)).status).toBe("running");
 
     // No statement at all: refused, since every worker signs its completions.
     await expect(worker.completeRun({ ...completion, receiptEnvelope: "" })).rejects.toThrow(
       /carries no signed receipt statement/,
     );
-    const answer = await worker.completeRun({
-      ...completion,
-      receiptEnvelope: sign(workerPredicate({ runId, workerId: "wk", status: "done" })),
-    });
+    const answer = await worker.completeRun({ ...completion, receiptEnvelope: sign(honest()) });
     expect(answer.accepted).toBe(true);
     const receipt = await client.getReceipt(answer.receiptId);
     const envelope = parseEnvelope(receipt.body);
@@ -390,10 +384,7 @@ describe("signed receipts", () => {
     ).toMatchObject({ ok: true, coordinatorOnly: false });
     expect((await client.listReceipts(50)).map((r) => r.id)).toContain(answer.receiptId);
     // A coordinator countersignature alone cannot turn a stranger's statement into a valid receipt.
-    const forged = countersignRunReceipt(
-      signRunReceipt(workerPredicate({ runId, workerId: "wk", status: "done" }), stranger.privateKey),
-      stranger.privateKey,
-    );
+    const forged = countersignRunReceipt(signRunReceipt(honest(), stranger.privateKey), stranger.privateKey);
     expect(verifyReceipt(forged, { keys }).ok).toBe(false);
 
     // Once revoked, the key's receipts fail and its worker cannot come back with it.

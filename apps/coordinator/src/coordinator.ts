@@ -1,4 +1,3 @@
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { Server } from "@grpc/grpc-js";
 import { createAgentRegistry, type LoadedDefinitions, loadAgentsDir, loadClusterConfig } from "@pancode/agents";
@@ -15,6 +14,7 @@ import { hardenService } from "./grpc/status.js";
 import { createWorkerService } from "./grpc/worker-service.js";
 import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
+import { ensurePrivateDir } from "./private-dir.js";
 import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
 import { ClusterMetrics } from "./services/cluster-metrics.js";
@@ -68,7 +68,10 @@ export interface StartCoordinatorOptions {
 /** Composition root of the coordinator: database, bus, blob store, services and the gRPC server. */
 export async function startCoordinator(options: StartCoordinatorOptions): Promise<Coordinator> {
   const { config, logger } = options;
-  await mkdir(config.dataDir, { recursive: true });
+  // Owner-only data: tokens, keys, blobs and the embedded database (existing dirs of older versions are tightened).
+  await ensurePrivateDir(config.dataDir);
+  await ensurePrivateDir(join(config.dataDir, "blobs"));
+  if (!config.db.url) await ensurePrivateDir(join(config.dataDir, "pglite"));
   const clientToken = await resolveToken(config.auth.clientToken, config.dataDir, CLIENT_TOKEN_FILE);
   const workerToken = await resolveToken(config.auth.workerToken, config.dataDir, WORKER_TOKEN_FILE);
   const runTokenSecret = await resolveToken(config.auth.runTokenSecret, config.dataDir, RUN_TOKEN_SECRET_FILE);
@@ -176,6 +179,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     perRunUsd: config.budget.perRunUsd,
     audit,
     maxDepth: config.safety.maxDepth,
+    maxSubRuns: config.safety.maxSubRuns,
+    caps: config.caps,
     loop: config.safety.loop,
     // Path validation reads submitted workspaces from bare mirrors of the coordinator's own.
     trees: new WorkspaceTrees({

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EMPTY_DIGEST } from "@pancode/core";
-import type { ClientApi, CompleteRunRequest } from "@pancode/proto";
+import type { ClaimRunResponse, ClientApi, CompleteRunRequest } from "@pancode/proto";
 import { generateSigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signedStatement } from "@pancode/testing/worker-receipts";
@@ -65,24 +65,12 @@ async function submission(client: ClientApi) {
 
 const workerKey = generateSigningKey();
 
-/** The statement worker "wa" signs for a run, with the batch/chain facts its claim handed over. */
-function signedBy(
-  runId: string,
-  status: string,
-  spec: { batchId: string; chainId: string; step: number; previousReceiptDigest: string } | undefined,
-): string {
-  return signedStatement(
-    {
-      runId,
-      workerId: "wa",
-      status,
-      batchId: spec?.batchId ?? "",
-      chainId: spec?.chainId ?? "",
-      step: spec?.step ?? 0,
-      previousReceiptDigest: spec?.previousReceiptDigest ?? "",
-    },
-    workerKey,
-  );
+/** The completion worker "wa" sends for a claimed run, with the statement it signs for it. */
+function completionOf(
+  claim: ClaimRunResponse["spec"],
+  fields: Omit<CompleteRunRequest, "lease" | "receiptEnvelope">,
+): CompleteRunRequest {
+  return { ...fields, lease: claim?.lease, receiptEnvelope: signedStatement(claim, fields, "wa", workerKey) };
 }
 
 /** Claims and completes a run as worker "wa"; `status` done unless given. */
@@ -90,8 +78,7 @@ async function runToEnd(node: CoordinatorNode, runId: string, outputTail: string
   const claim = await node.worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });
   if (!claim.spec) throw new Error(`run ${runId} not claimed: ${claim.skipReason}`);
   const now = new Date().toISOString();
-  const done: CompleteRunRequest = {
-    lease: claim.spec.lease,
+  const done = completionOf(claim.spec, {
     status,
     hasExitCode: true,
     exitCode: status === "done" ? 0 : 1,
@@ -102,10 +89,9 @@ async function runToEnd(node: CoordinatorNode, runId: string, outputTail: string
     costUsd: 0,
     patch: { digest: EMPTY_DIGEST, bytes: 0, files: [] },
     imageDigest: "",
-    receiptEnvelope: signedBy(runId, status, claim.spec),
     inputTokens: 0,
     outputTokens: 0,
-  };
+  });
   expect(await node.worker.completeRun(done)).toMatchObject({ accepted: true });
 }
 
@@ -143,22 +129,22 @@ describe("a coordinator restart", () => {
 
     node = await startNode();
     const now = new Date().toISOString();
-    await node.worker.completeRun({
-      lease: claimStep.spec?.lease,
-      status: "done",
-      hasExitCode: true,
-      exitCode: 0,
-      error: "",
-      outputTail: "one\n",
-      startedAt: now,
-      finishedAt: now,
-      costUsd: 0,
-      patch: { digest: EMPTY_DIGEST, bytes: 0, files: [] },
-      imageDigest: "",
-      receiptEnvelope: signedBy(step1, "done", claimStep.spec),
-      inputTokens: 0,
-      outputTokens: 0,
-    });
+    await node.worker.completeRun(
+      completionOf(claimStep.spec, {
+        status: "done",
+        hasExitCode: true,
+        exitCode: 0,
+        error: "",
+        outputTail: "one\n",
+        startedAt: now,
+        finishedAt: now,
+        costUsd: 0,
+        patch: { digest: EMPTY_DIGEST, bytes: 0, files: [] },
+        imageDigest: "",
+        inputTokens: 0,
+        outputTokens: 0,
+      }),
+    );
     await runToEnd(node, item1, "a\n");
     await expect.poll(async () => (await node.client.getChain(chain.id)).runs.length, { timeout: 10_000 }).toBe(2);
     const advanced = await node.client.getChain(chain.id);

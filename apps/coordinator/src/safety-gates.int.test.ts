@@ -264,6 +264,33 @@ describe("gate order", () => {
   });
 });
 
+describe("sandbox caps", () => {
+  const greedy = (limits: string) => [
+    { path: ".pancode/agents/greedy.md", content: `---\nruntime: command\nlimits:\n${limits}\n---\n` },
+  ];
+
+  it.each([
+    ["  memoryMb: 9437184", "asks limits.memoryMb 9t, over the cluster maximum 8g (raise PANCODE_MAX_MEMORY"],
+    ["  pids: 100000", "asks limits.pids 100000, over the cluster maximum 4096 (raise PANCODE_MAX_PIDS"],
+  ])("refuses a repository agent file asking %s, naming field, value, cap and variable", async (limits, message) => {
+    const err = await client
+      .dispatch({ ...request("true", "greedy"), agentFiles: greedy(limits) })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((err as Error).message).toBe(`Dispatch blocked: agent "greedy" ${message} to allow it)`);
+    const audited = await client.listAudit({ category: "dispatch" });
+    expect(audited.find((e) => e.message === (err as Error).message)).toMatchObject({ action: "refused" });
+  });
+
+  it("refuses a --timeout over PANCODE_MAX_TIMEOUT (2h) and admits one under it", async () => {
+    const err = await client.dispatch({ ...request("true"), timeoutMs: 3 * 3_600_000 }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      'Dispatch blocked: agent "shell" asks timeout 3h, over the cluster maximum 2h (raise PANCODE_MAX_TIMEOUT to allow it)',
+    );
+    await expect(client.dispatch({ ...request("true"), timeoutMs: 3_600_000 })).resolves.toHaveProperty("run");
+  });
+});
+
 describe("gate 4: recursion through run tokens", () => {
   /** Dispatches with `api`, then claims the run as the worker would, returning the run and its run token. */
   async function dispatchAndClaim(api: ClientApi, task: string, workspace: Workspace = NO_WORKSPACE) {
@@ -332,6 +359,37 @@ describe("gate 4: recursion through run tokens", () => {
     forged.close();
     const plain = await client.dispatch({ ...request("true"), workspace: ws });
     expect(plain.run).toMatchObject({ depth: 0, parentRunId: "" });
+  });
+
+  it("lets one tree of runs start at most PANCODE_MAX_SUBRUNS (8) sub-runs in total, even in a burst", async () => {
+    const top = await dispatchAndClaim(client, "echo fan out", ws);
+    const api = withToken(top.token);
+    const sub = (task: string, via = api) =>
+      via.dispatch({ ...request(task, "nester"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES });
+    // One child that will dispatch a grandchild: sub-runs at every depth count against the same tree.
+    const child = await dispatchAndClaim(api, "echo child");
+    const childApi = withToken(child.token);
+    await sub("echo grandchild", childApi);
+    // Twelve at once from the root: exactly six more fit (8 - 2), the lock on the root admits them one by one.
+    const burst = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => sub(`echo burst ${i}`)));
+    expect(burst.filter((r) => r.status === "fulfilled")).toHaveLength(6);
+    const refusals = burst.flatMap((r) => (r.status === "rejected" ? [r.reason as Error & { code: string }] : []));
+    expect(refusals).toHaveLength(6);
+    for (const err of refusals) {
+      expect(err.code).toBe("DEPTH_EXCEEDED");
+      expect(err.message).toBe(
+        `Dispatch blocked: the runs under run ${top.run.id} already started 8 sub-runs, the maximum per run tree (PANCODE_MAX_SUBRUNS=8). Complete the current task directly.`,
+      );
+    }
+    // A child's token is in the same tree: refused too.
+    await expect(sub("echo one more", childApi)).rejects.toMatchObject({ code: "DEPTH_EXCEEDED" });
+    const audited = await client.listAudit({ category: "safety" });
+    expect(audited.filter((e) => e.action === "refused" && e.message.includes(top.run.id))).toHaveLength(7);
+    // Another tree has its own quota.
+    const other = await dispatchAndClaim(client, "echo other tree", ws);
+    const otherApi = withToken(other.token);
+    await expect(sub("echo fine", otherApi)).resolves.toMatchObject({ run: { parentRunId: other.run.id } });
+    for (const a of [api, childApi, otherApi]) a.close();
   });
 
   it("caps a sub-run's safety at its parent's and stops the token once the run ended", async () => {

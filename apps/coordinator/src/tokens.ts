@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** File names of the generated tokens inside a data dir; the local CLI reads the client one. */
@@ -17,11 +17,13 @@ export async function resolveToken(configured: string, dataDir: string, file: st
   const path = join(dataDir, file);
   try {
     const existing = (await readFile(path, "utf8")).trim();
+    // A token file left readable by an older version is tightened.
+    await chmod(path, 0o600);
     if (existing) return existing;
   } catch (_err) {
     // Not created yet: fall through and create it.
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(24).toString("base64url");
   await writeFile(path, `${token}\n`, { mode: 0o600 });
   return token;

@@ -1,6 +1,6 @@
 import { context, propagation } from "@opentelemetry/api";
 import type { TaskDelivery } from "@pancode/bus";
-import { isPanCodeError, ResolvedAgent, type RunSpec, ZERO_USAGE } from "@pancode/core";
+import { isPanCodeError, ResolvedAgent, type RunSpec } from "@pancode/core";
 import { modelTargetFromWire, type RunSpecMessage, type WorkerApi } from "@pancode/proto";
 import type { SigningKey } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
@@ -197,7 +197,7 @@ export class JobRunner {
         finishedAt: now,
         patch: null,
         imageDigest: "",
-        usage: ZERO_USAGE,
+        usage: reporter.reportedUsage(),
         outputTail: message,
       };
     }

@@ -1,4 +1,4 @@
-import { getRuntime, runtimeNames } from "@pancode/agents";
+import { capViolations, getRuntime, homeTmpfsMb, runtimeNames, type SandboxCaps } from "@pancode/agents";
 import {
   EMPTY_DIGEST,
   type NetworkPolicy,
@@ -52,6 +52,19 @@ export interface ExecutionDeps {
   secrets: Readonly<Record<string, string>>;
   /** Nested dispatch: how runs reach the coordinator and where the pancode client is. Absent = not offered. */
   nested?: NestedDispatchConfig;
+  /** This worker's own maxima of a sandbox (PANCODE_MAX_*): nothing over them reaches Docker, whatever the spec says. */
+  caps: SandboxCaps;
+}
+
+/**
+ * Defence in depth behind admission: a run whose agent asks more than this worker's caps is refused before anything
+ * is prepared (a coordinator with higher caps, or a spec that never passed admission, cannot size this host).
+ */
+function requireWithinCaps(deps: ExecutionDeps, spec: RunSpec): void {
+  const over = capViolations(spec.agent, deps.caps);
+  if (over.length > 0) {
+    throw new PanCodeError("INVALID_ARGUMENT", `worker ${deps.workerId} refuses the run: ${over.join("; ")}`);
+  }
 }
 
 /** Whether a model endpoint is on the worker's own loopback (a local engine such as Ollama). */
@@ -138,6 +151,7 @@ export async function executeRun(
   },
   grant?: RunGrant,
 ): Promise<RunOutcome> {
+  requireWithinCaps(deps, spec);
   const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
   const startedAt = new Date();
   const attrs = { "pancode.run_id": spec.runId, "pancode.attempt": spec.attempt, "pancode.worker_id": deps.workerId };
@@ -193,6 +207,7 @@ export async function executeRun(
         workspacePath: worktree.path,
         readonly: spec.agent.readonly,
         limits: spec.agent.limits,
+        homeTmpfsMb: homeTmpfsMb(spec.agent, deps.caps),
         network,
         labels: { "pancode.attempt": String(spec.attempt) },
         readonlyMounts: [...nested.mounts, ...gitAccess.mounts],

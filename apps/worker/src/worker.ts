@@ -15,6 +15,7 @@ import { runtimesOf } from "./image-runtimes.js";
 import { JobRunner } from "./job-runner.js";
 import { discoverModels, type ModelAccess, startModelProbe, warnProblems } from "./model-discovery.js";
 import { installClient, resolveClientDir } from "./nested-dispatch.js";
+import { ensurePrivateDir } from "./private-dir.js";
 import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
 
 /** Version a worker reports when it registers. */
@@ -64,6 +65,8 @@ function createSandbox(config: WorkerConfig, logger: Logger): ContainerRuntime {
 export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
   const { config } = options;
   const logger = options.logger.child({ workerId: config.id });
+  // Owner-only: the receipt key, mirrors and worktrees (Docker mounts worktrees as root, so containers still see them).
+  await ensurePrivateDir(config.dataDir);
   const sandbox = createSandbox(config, logger.child({ component: "sandbox" }));
   await sandbox.ping();
   if (sandbox.kind === "process") {
@@ -141,6 +144,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       coordinatorAddress: config.coordinator.address,
       clientDir: resolveClientDir(config.sandbox.clientBundle),
     },
+    caps: config.caps,
     flushMs: config.events.flushMs,
     ackWaitMs: config.bus.ackWaitMs,
     signingKey,

@@ -94,5 +94,12 @@ export { type ProviderAccess, providerAccess } from "./provider-secrets.js";
 export { getRuntime, runtimeNames } from "./runtime-registry.js";
 export { createPiParser } from "./runtimes/pi-events.js";
 export { piModelsJson } from "./runtimes/pi-runtime.js";
+export {
+  CAP_VARIABLES,
+  capViolations,
+  DEFAULT_CAPS,
+  homeTmpfsMb,
+  type SandboxCaps,
+} from "./sandbox-caps.js";
 export { loadTeamFiles } from "./team-file.js";
 export { BUILTIN_TEAMS, TeamSpec } from "./team-spec.js";

@@ -7,3 +7,4 @@
  * ```
  */
 export { BoolEnv, ConfigError, OptionalStringEnv, PositiveIntEnv, parseConfig } from "./env.js";
+export { DurationMsEnv, MibEnv, PositiveNumberEnv, parseDurationMs, parseMib } from "./units.js";

@@ -52,7 +52,7 @@ describe.each(dbTargets())("budget on $name", (target) => {
     const admitted = results.filter((r) => r.ok);
     expect(admitted).toHaveLength(13);
     for (const r of admitted) expect(r.ok && r.run.reservedUsd).toBe(0.75);
-    for (const r of results) if (!r.ok) expect(r.budget.ceilingUsd).toBe(ceiling);
+    for (const r of results) if (!r.ok && "budget" in r) expect(r.budget.ceilingUsd).toBe(ceiling);
     const after = await db.getBudget();
     expect(cents(after.reservedUsd) - cents(start.reservedUsd)).toBe(13 * 75);
     expect(after.spentUsd + after.reservedUsd).toBeLessThanOrEqual(ceiling);

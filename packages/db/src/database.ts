@@ -70,6 +70,7 @@ import { type RunOutcome, recentOutcomes } from "./queries/loop-history.js";
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
+import type { SubRunQuota } from "./queries/sub-runs.js";
 import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
 import { type BindResult, bindWorkerIdentity, getWorkerIdentity, readmitWorker } from "./queries/worker-identities.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
@@ -100,7 +101,12 @@ export interface Database {
    * Reserves `estimateUsd` of the budget and inserts the run in one transaction; `{ ok: false, budget }` (nothing
    * written) when spent + reserved + estimate would pass the ceiling. ALREADY_EXISTS when the id is taken.
    */
-  insertRunWithReservation(row: NewRun, estimateUsd: number, audit?: AuditFor): Promise<ReservationResult>;
+  insertRunWithReservation(
+    row: NewRun,
+    estimateUsd: number,
+    audit?: AuditFor,
+    subRuns?: SubRunQuota,
+  ): Promise<ReservationResult>;
   /** Creates the budget with this ceiling (USD, > 0) unless it exists; returns the budget. */
   initBudget(ceilingUsd: number): Promise<BudgetRow>;
   /** NOT_FOUND before {@link Database.initBudget}. */
@@ -255,7 +261,8 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
   let closing: Promise<void> | undefined;
   const queries: Omit<Database, "driver" | "close"> = {
     insertRun: (row) => insertRun(db, row),
-    insertRunWithReservation: (row, estimate, audit) => insertRunWithReservation(db, row, estimate, audit),
+    insertRunWithReservation: (row, estimate, audit, subRuns) =>
+      insertRunWithReservation(db, row, estimate, audit, subRuns),
     initBudget: (ceiling) => initBudget(db, ceiling),
     getBudget: () => getBudget(db),
     setBudgetCeiling: (ceiling, audit) => setBudgetCeiling(db, ceiling, audit),

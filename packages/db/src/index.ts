@@ -43,6 +43,7 @@ export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } 
 export type { RunOutcome } from "./queries/loop-history.js";
 export type { NewReceipt } from "./queries/receipts.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";
+export type { SubRunQuota } from "./queries/sub-runs.js";
 export type { RunCostRow, RunUsageRow } from "./queries/usage.js";
 export type { BindResult } from "./queries/worker-identities.js";
 export type {

@@ -11,6 +11,13 @@
  *   [coordinator.keyId]: { publicKeyPem: coordinator.publicKeyPem, role: "coordinator" } } }); // { ok: true, ... }
  * ```
  */
+export {
+  type AttemptResult,
+  type AttemptRun,
+  attemptPredicate,
+  differingFields,
+  receiptIdOf,
+} from "./attempt-predicate.js";
 export { canonicalJson } from "./canonical-json.js";
 export {
   addSignature,

@@ -17,6 +17,15 @@ export function signingKeyOf(privateKey: KeyObject): SigningKey {
   return { privateKey, publicKeyPem, keyId: keyIdOf(privateKey) };
 }
 
+async function tightenExisting(path: string, mode: number): Promise<void> {
+  try {
+    await chmod(path, mode);
+  } catch (err) {
+    // Not there yet: created below with the right mode.
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
 /** A fresh Ed25519 key (tests, and first starts). */
 export function generateSigningKey(): SigningKey {
   return signingKeyOf(generateKeyPairSync("ed25519").privateKey);
@@ -24,9 +33,12 @@ export function generateSigningKey(): SigningKey {
 
 /**
  * Loads the Ed25519 key at `path` (PKCS#8 PEM), or creates it there on first start with mode 0600 in a 0700
- * folder: the private key never leaves this host's data dir.
+ * folder: the private key never leaves this host's data dir. A key or folder found with looser modes (an older
+ * version, a copy) is tightened first.
  */
 export async function loadOrCreateSigningKey(path: string): Promise<SigningKey> {
+  await tightenExisting(dirname(path), 0o700);
+  await tightenExisting(path, 0o600);
   let pem: string | undefined;
   try {
     pem = await readFile(path, "utf8");

@@ -20,6 +20,8 @@ export interface SandboxRunSpec {
   readonly: boolean;
   /** Memory, CPU and process limits. */
   limits: SandboxLimits;
+  /** Size of the tmpfs HOME in MiB (docker runtime); default: the memory limit. */
+  homeTmpfsMb?: number;
   /** Container network. */
   network: NetworkPolicy;
   /** Extra labels; PanCode's own `pancode.*` labels win on conflict. */

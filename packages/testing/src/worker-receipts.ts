@@ -1,75 +1,117 @@
-import { randomUUID } from "node:crypto";
-import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
-import { type RunReceiptPredicate, type SigningKey, signRunReceipt } from "@pancode/receipts";
+import { ResolvedAgent } from "@pancode/core";
+import { attemptPredicate, type RunReceiptPredicate, type SigningKey, signRunReceipt } from "@pancode/receipts";
 
-/** What a test worker's statement says about the run it completes. */
-export interface StatementFacts {
-  runId: string;
-  workerId: string;
+/** The parts of a ClaimRun answer's spec a worker records in its statement (structurally the proto RunSpec). */
+export interface ClaimedSpec {
+  lease?: { runId: string; attempt: number } | undefined;
+  task: string;
+  agent?: object | undefined;
+  workspace?: { repoId: string; baseCommit: string; stateDigest: string } | undefined;
+  model?: { ref: string; provider: string } | undefined;
+  mode: string;
+  isolate: boolean;
+  safety: string;
+  depth: number;
+  parentRunId: string;
+  batchId: string;
+  chainId: string;
+  step: number;
+  previousReceiptDigest: string;
+}
+
+/** The parts of a CompleteRun request a worker records in its statement. */
+export interface CompletionFacts {
   status: string;
-  attempt?: number;
-  patchDigest?: string;
-  task?: string;
-  baseCommit?: string;
-  /** Batch or chain facts, as the claim's spec hands them to the worker. */
-  batchId?: string;
-  chainId?: string;
-  step?: number;
-  previousReceiptDigest?: string;
+  hasExitCode: boolean;
+  exitCode: number;
+  outputTail: string;
+  startedAt?: string;
+  finishedAt: string;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  patch?: { digest: string; bytes: number; files: { path: string }[] } | undefined;
+  imageDigest: string;
 }
 
 /**
- * The predicate a worker would sign for a `shell` run (`true`), with the facts the coordinator checks set from
- * `facts`. Tests that speak the worker protocol by hand use it, since a completion must carry a signed statement.
+ * The predicate an honest worker signs for the claimed run and its completion, built the way the real worker
+ * builds it. Tests that speak the worker protocol by hand use it (a completion must carry a signed statement the
+ * coordinator can match against its records) and change one field of it to play a forging worker.
  */
-export function workerPredicate(facts: StatementFacts): RunReceiptPredicate {
-  const task = facts.task ?? "true";
-  const patchDigest = facts.patchDigest ?? EMPTY_DIGEST;
-  return {
-    receiptId: randomUUID(),
-    issuer: "worker",
-    runId: facts.runId,
-    attempt: facts.attempt ?? 1,
-    workerId: facts.workerId,
-    parameters: {
-      task,
-      taskHash: sha256Digest(task),
-      agent: "shell",
-      agentSpecDigest: EMPTY_DIGEST,
-      runtime: "command",
-      image: "",
-      imageDigest: "",
-      model: "",
-      provider: "",
-      mode: "build",
-      readonly: false,
-      isolate: false,
-      repoId: "r",
-      baseCommit: facts.baseCommit ?? "a".repeat(40),
-      stateDigest: EMPTY_DIGEST,
+export function workerPredicate(
+  claim: ClaimedSpec | undefined,
+  completion: CompletionFacts,
+  workerId: string,
+  cache: { cacheRead: number; cacheWrite: number } = { cacheRead: 0, cacheWrite: 0 },
+): RunReceiptPredicate {
+  if (!claim?.lease || !claim.agent || !claim.workspace) throw new Error("the claim carries no spec");
+  const agent = ResolvedAgent.parse({
+    ...claim.agent,
+    network: (claim.agent as { network?: string }).network || "none",
+  });
+  return attemptPredicate(
+    {
+      runId: claim.lease.runId,
+      attempt: claim.lease.attempt,
+      workerId,
+      task: claim.task,
+      agent,
+      model: claim.model?.ref ? claim.model : null,
+      mode: claim.mode || "build",
+      safety: claim.safety,
+      parentRunId: claim.parentRunId,
+      depth: claim.depth,
+      isolate: claim.isolate,
+      workspace: claim.workspace,
+      batchId: claim.batchId,
+      chainId: claim.chainId,
+      step: claim.step,
+      previousReceiptDigest: claim.previousReceiptDigest,
     },
-    results: {
-      status: facts.status,
-      exitCode: 0,
-      startedAt: "",
-      finishedAt: "",
-      durationMs: 0,
-      tokens: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-      costUsd: 0,
-      outputHash: EMPTY_DIGEST,
-      patchDigest,
-      patchBytes: 0,
-      patchFiles: [],
+    {
+      status: completion.status,
+      exitCode: completion.hasExitCode ? completion.exitCode : null,
+      startedAt: completion.startedAt || completion.finishedAt,
+      finishedAt: new Date(completion.finishedAt).toISOString(),
+      tokens: { input: completion.inputTokens, output: completion.outputTokens, ...cache },
+      costUsd: completion.costUsd,
+      outputTail: completion.outputTail,
+      patch: completion.patch ? { ...completion.patch, files: completion.patch.files.map((f) => f.path) } : null,
+      imageDigest: completion.imageDigest,
+      runtimeVersion: "",
     },
-    batchId: facts.batchId ?? "",
-    chainId: facts.chainId ?? "",
-    step: facts.step ?? 0,
-    previousReceiptDigest: facts.previousReceiptDigest ?? "",
-    createdAt: new Date().toISOString(),
-  };
+    new Date().toISOString(),
+  );
 }
 
-/** The DSSE envelope (JSON text) of {@link workerPredicate}, signed with `key`, as CompleteRun carries it. */
-export function signedStatement(facts: StatementFacts, key: SigningKey): string {
-  return JSON.stringify(signRunReceipt(workerPredicate(facts), key.privateKey));
+/** The DSSE envelope (JSON text) of a predicate signed with `key`, as CompleteRun carries it. */
+export function signPredicate(predicate: RunReceiptPredicate, key: SigningKey): string {
+  return JSON.stringify(signRunReceipt(predicate, key.privateKey));
+}
+
+/** The DSSE envelope (JSON text) of {@link workerPredicate}, signed with `key`. */
+export function signedStatement(
+  claim: ClaimedSpec | undefined,
+  completion: CompletionFacts,
+  workerId: string,
+  key: SigningKey,
+): string {
+  return signPredicate(workerPredicate(claim, completion, workerId), key);
+}
+
+/**
+ * The `agent` event a worker reports for model usage, so the coordinator's recorded usage of the attempt matches
+ * the completion's tokens and cost (the coordinator checks the receipt against both).
+ */
+export function usageEvent(usage: { input: number; output: number; costUsd: number }): {
+  at: string;
+  kind: string;
+  text: string;
+} {
+  return {
+    at: new Date().toISOString(),
+    kind: "agent",
+    text: JSON.stringify({ type: "usage", usage: { cacheRead: 0, cacheWrite: 0, ...usage } }),
+  };
 }

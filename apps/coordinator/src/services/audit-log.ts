@@ -60,6 +60,22 @@ export function endedEntry(run: RunRow, actor: string): NewAuditEntry {
   };
 }
 
+/**
+ * A worker's receipt statement the coordinator refused to countersign (a field that does not match its records, a
+ * bad signature): the completion failed and no receipt was stored.
+ */
+export function receiptRefusedEntry(run: RunRow, err: unknown): NewAuditEntry {
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    category: "safety",
+    action: "receipt_refused",
+    runId: run.id,
+    actor: run.workerId,
+    message,
+    data: { attempt: run.attempt, workerId: run.workerId, code: isPanCodeError(err) ? err.code : "INTERNAL" },
+  };
+}
+
 /** The entry of a budget ceiling change. */
 export function ceilingSetEntry(fromUsd: number, toUsd: number, actor: string): NewAuditEntry {
   return {

@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { type AgentRegistry, getRuntime, loadDefinitionFiles } from "@pancode/agents";
+import {
+  type AgentRegistry,
+  type ClusterConfig,
+  capViolations,
+  getRuntime,
+  loadDefinitionFiles,
+  resolveModel,
+  type SandboxCaps,
+} from "@pancode/agents";
 import type { TaskBus } from "@pancode/bus";
 import { EMPTY_DIGEST, isPanCodeError, type ModelTarget, PanCodeError, type ResolvedAgent } from "@pancode/core";
-import type { Database, RunRow } from "@pancode/db";
+import type { Database, RunRow, SubRunQuota } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import {
@@ -19,7 +27,7 @@ import { type BudgetService, refusal } from "./budget-service.js";
 import { checkLoop, DEFAULT_LOOP_THRESHOLDS, type LoopThresholds, taskHashOf } from "./loop-detector.js";
 import type { ModelDirectory } from "./model-directory.js";
 import { checkPaths } from "./path-check.js";
-import { checkRecursion, inheritedWorkspace, type Nesting } from "./recursion-guard.js";
+import { checkRecursion, inheritedWorkspace, type Nesting, rootRunOf, subRunQuotaRefusal } from "./recursion-guard.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { checkScope, sessionSafety } from "./safety-scope.js";
 import type { WorkerDirectory } from "./worker-directory.js";
@@ -49,11 +57,18 @@ export interface DispatchServiceDeps {
   audit: AuditLog;
   /** Gate 4: deepest nesting of sub-runs (PANCODE_DISPATCH_MAX_DEPTH). @default 2 */
   maxDepth?: number;
+  /** Gate 4: sub-runs one tree of runs may start in total (PANCODE_MAX_SUBRUNS). @default 8 */
+  maxSubRuns?: number;
+  /** Cluster maxima of a run's sandbox and timeout (PANCODE_MAX_*); none = no caps (tests of other gates). */
+  caps?: SandboxCaps;
   /** Gate 6: the submitted workspaces' files; without it paths are checked lexically only (no symlinks). */
   trees?: WorkspaceTrees;
   /** Gate 7b: loop detection thresholds. @default warn 3, refuse 5, within 10 min */
   loop?: LoopThresholds;
 }
+
+/** Default of PANCODE_MAX_SUBRUNS. */
+export const DEFAULT_MAX_SUBRUNS = 8;
 
 /** Default of PANCODE_DISPATCH_MAX_DEPTH. */
 export const DEFAULT_MAX_DEPTH = 2;
@@ -77,6 +92,15 @@ export function withTimeout(agent: ResolvedAgent, timeoutMs: number | undefined)
     );
   }
   return { ...agent, timeoutMs };
+}
+
+/**
+ * An agent's sandbox and timeout must fit the cluster's caps: repository agent files and `--timeout` only ask.
+ * Refused, not clamped, so the developer learns why their run would not get what its file says.
+ */
+function checkCaps(agent: ResolvedAgent, caps: SandboxCaps): void {
+  const over = capViolations(agent, caps);
+  if (over.length > 0) throw new PanCodeError("INVALID_ARGUMENT", `${REFUSAL_PREFIX}${over.join("; ")}`);
 }
 
 /** Gate 9, agent existence; when repository agent files were broken, the refusal says which and why. */
@@ -158,6 +182,8 @@ export class DispatchService {
     const parent = input.parentRunId ? await this.deps.db.getRun(input.parentRunId) : undefined;
     const nesting: Nesting = checkRecursion(parent, input.parentRunId, this.deps.maxDepth ?? DEFAULT_MAX_DEPTH);
     if (parent) input = { ...input, workspace: inheritedWorkspace(input, parent) };
+    // The quota is counted in the insert's transaction, under a lock on the tree's root.
+    const subRuns = parent ? await this.subRunQuota(parent) : undefined;
     checkTask(input);
     checkWorkspaceShape(input);
     if (input.maxCostUsd !== undefined && (!Number.isFinite(input.maxCostUsd) || input.maxCostUsd < 0)) {
@@ -188,6 +214,7 @@ export class DispatchService {
     const estimateUsd = await this.deps.budget.estimate(agentName, input.model, agents);
     await this.deps.budget.check(estimateUsd);
     const agent = withTimeout(resolveAgent(agents, agentName, fileWarnings), input.timeoutMs);
+    if (this.deps.caps) checkCaps(agent, this.deps.caps);
     const model = this.resolveModelFor(agent, input.model);
     await this.checkRouting(agent, model);
     const bundleDigest = await this.checkWorkspaceBlobs(input);
@@ -230,8 +257,13 @@ export class DispatchService {
         admittedEntry(run, estimateUsd, warnings),
         ...safetyWarnings.map((w) => safetyWarningEntry(run, w.action, w.message)),
       ],
+      subRuns,
     );
-    if (!reserved.ok) throw refusal(reserved.budget, estimateUsd);
+    if (!reserved.ok && "subRunsStarted" in reserved && subRuns) {
+      throw subRunQuotaRefusal(subRuns.rootRunId, reserved.subRunsStarted, subRuns.max);
+    }
+    if (!reserved.ok && "budget" in reserved) throw refusal(reserved.budget, estimateUsd);
+    if (!reserved.ok) throw new PanCodeError("INTERNAL", "the run was not inserted");
     const run = reserved.run;
     const { seq } = await this.deps.bus.publishTask(
       { v: 1, runId: run.id, pool: run.pool, enqueuedAt: new Date().toISOString() },
@@ -248,6 +280,12 @@ export class DispatchService {
     });
     this.deps.notifier.notify(run.id);
     return { run, warnings };
+  }
+
+  /** The quota of the tree a sub-run of `parent` joins. */
+  private async subRunQuota(parent: RunRow): Promise<SubRunQuota> {
+    const root = await rootRunOf(this.deps.db, parent);
+    return { rootRunId: root.id, max: this.deps.maxSubRuns ?? DEFAULT_MAX_SUBRUNS };
   }
 
   /**

@@ -1,35 +1,43 @@
-import { randomUUID } from "node:crypto";
-import { EMPTY_DIGEST, ModelTarget, PanCodeError, sha256Digest } from "@pancode/core";
+import { EMPTY_DIGEST, ModelTarget, PanCodeError, sha256Digest, type Usage } from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
 import {
+  type AttemptResult,
+  type AttemptRun,
   agentSpecDigest,
+  attemptPredicate,
+  buildRunStatement,
   canonicalJson,
   checkSignature,
   countersignRunReceipt,
   type DsseEnvelope,
+  differingFields,
   envelopePayload,
   IN_TOTO_PAYLOAD_TYPE,
   parseEnvelope,
   payloadHash,
   type RunReceiptPredicate,
+  type RunStatement,
   readStatement,
+  receiptIdOf,
   type SigningKey,
   signRunReceipt,
-  subjectsOf,
 } from "@pancode/receipts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** What a worker's statement must agree with: the completion it came with and the run's current attempt. */
+/** What a worker's statement must agree with: the coordinator's records of the run, and the completion it came with. */
 export interface ExpectedStatement {
-  runId: string;
-  attempt: number;
-  workerId: string;
-  status: string;
-  patchDigest: string;
-  /** The run's batch or chain, step and previous step receipt; checked when given. */
-  orchestration?: OrchestrationFacts;
+  /** The run as the coordinator recorded and handed it out with the claim (current attempt and worker). */
+  run: AttemptRun;
+  /** The completion's own report; startedAt and runtimeVersion are the worker's alone to know. */
+  result: Omit<AttemptResult, "startedAt" | "runtimeVersion">;
+  /** Usage folded from the attempt's agent events as the coordinator recorded them; zero when none. */
+  recordedUsage: Usage;
 }
+
+/**
+ * Cost is stored to 6 decimals at each progress report, so the recorded total may drift from the worker's exact sum
+ * by a few millionths per report; a tenth of a cent is far above that drift and far below anything worth forging.
+ */
+export const COST_TOLERANCE_USD = 0.001;
 
 /** Where a run belongs in a batch or chain, as its receipt records it ("" / 0 for plain dispatches). */
 export interface OrchestrationFacts {
@@ -64,14 +72,15 @@ export class ReceiptWriter {
    * Checks a worker-signed envelope before the completion is committed; INVALID_ARGUMENT naming what does not match.
    * A statement the coordinator cannot vouch for must not make it into a receipt.
    */
-  async checkWorkerEnvelope(text: string, expected: ExpectedStatement): Promise<DsseEnvelope> {
-    const envelope = parseEnvelope(text);
-    const where = `receipt of run ${expected.runId} attempt ${expected.attempt}`;
+  async checkWorkerEnvelope(envelopeJson: string, expected: ExpectedStatement): Promise<DsseEnvelope> {
+    const envelope = parseEnvelope(envelopeJson);
+    const { runId, attempt, workerId } = expected.run;
+    const where = `receipt of run ${runId} attempt ${attempt}`;
     if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
       throw new PanCodeError("INVALID_ARGUMENT", `${where}: payload type must be ${IN_TOTO_PAYLOAD_TYPE}`);
     }
     const keys = (await this.deps.db.listKeys()).filter(
-      (k) => k.role === "worker" && k.ownerId === expected.workerId && !k.revoked,
+      (k) => k.role === "worker" && k.ownerId === workerId && !k.revoked,
     );
     const signed = envelope.signatures.filter((s) => {
       const key = keys.find((k) => k.keyId === s.keyid);
@@ -80,33 +89,15 @@ export class ReceiptWriter {
     if (signed.length !== 1 || envelope.signatures.length !== 1) {
       throw new PanCodeError(
         "INVALID_ARGUMENT",
-        `${where}: must carry exactly one valid signature by a registered key of worker ${expected.workerId}`,
+        `${where}: must carry exactly one valid signature by a registered key of worker ${workerId}`,
       );
     }
-    const text8 = envelopePayload(envelope).toString("utf8");
+    const text = envelopePayload(envelope).toString("utf8");
     const statement = readStatement(envelope);
-    if (canonicalJson(statement) !== text8) {
+    if (canonicalJson(statement) !== text) {
       throw new PanCodeError("INVALID_ARGUMENT", `${where}: payload is not canonical JSON (RFC 8785)`);
     }
-    const p = statement.predicate;
-    const mismatch: string[] = [];
-    if (p.issuer !== "worker") mismatch.push("issuer");
-    if (p.runId !== expected.runId) mismatch.push("runId");
-    if (p.attempt !== expected.attempt) mismatch.push("attempt");
-    if (p.workerId !== expected.workerId) mismatch.push("workerId");
-    if (p.results?.status !== expected.status) mismatch.push("status");
-    if (p.results?.patchDigest !== expected.patchDigest) mismatch.push("patchDigest");
-    if (typeof p.receiptId !== "string" || !UUID.test(p.receiptId)) mismatch.push("receiptId");
-    const o = expected.orchestration;
-    if (o) {
-      if (p.batchId !== o.batchId) mismatch.push("batchId");
-      if (p.chainId !== o.chainId) mismatch.push("chainId");
-      if (p.step !== o.step) mismatch.push("step");
-      if (p.previousReceiptDigest !== o.previousReceiptDigest) mismatch.push("previousReceiptDigest");
-    }
-    if (mismatch.length === 0 && canonicalJson(statement.subject) !== canonicalJson(subjectsOf(p))) {
-      mismatch.push("subject");
-    }
+    const mismatch = statementMismatches(statement, expected);
     if (mismatch.length > 0) {
       throw new PanCodeError("INVALID_ARGUMENT", `${where}: statement does not match the run (${mismatch.join(", ")})`);
     }
@@ -145,7 +136,7 @@ export function coordinatorPredicate(
     .catch(null)
     .parse(run.spec.model ?? null);
   return {
-    receiptId: randomUUID(),
+    receiptId: receiptIdOf(run.id, run.attempt),
     issuer: "coordinator",
     runId: run.id,
     attempt: run.attempt,
@@ -189,4 +180,39 @@ export function coordinatorPredicate(
     ...facts,
     createdAt: new Date().toISOString(),
   };
+}
+
+/**
+ * Every field of `statement` that differs from the statement the coordinator builds from its own records and the
+ * completion (dotted paths, e.g. `predicate.parameters.model`), plus token and cost totals that differ from the usage
+ * recorded from the attempt's events. Only what the coordinator cannot know is taken from the worker: when the
+ * agent started (a valid timestamp, not after the end), the agent CLI's version label, and when the statement was made.
+ */
+export function statementMismatches(statement: RunStatement, expected: ExpectedStatement): string[] {
+  const claimed = statement.predicate as Partial<RunReceiptPredicate> | undefined;
+  const startedAt = stringOr(claimed?.results?.startedAt);
+  const rebuilt = attemptPredicate(
+    expected.run,
+    { ...expected.result, startedAt, runtimeVersion: stringOr(claimed?.parameters?.runtimeVersion) },
+    stringOr(claimed?.createdAt),
+  );
+  const mismatch = differingFields(statement, buildRunStatement(rebuilt));
+  const started = Date.parse(startedAt);
+  if (!Number.isFinite(started) || started > Date.parse(expected.result.finishedAt)) {
+    mismatch.push("predicate.results.startedAt");
+  }
+  const usage = expected.recordedUsage;
+  const tokens = claimed?.results?.tokens;
+  for (const field of ["input", "output", "cacheRead", "cacheWrite"] as const) {
+    if (tokens?.[field] !== usage[field]) mismatch.push(`predicate.results.tokens.${field} (events)`);
+  }
+  const cost = claimed?.results?.costUsd;
+  if (typeof cost !== "number" || Math.abs(cost - (usage.costUsd ?? 0)) > COST_TOLERANCE_USD) {
+    mismatch.push("predicate.results.costUsd (events)");
+  }
+  return [...new Set(mismatch)];
+}
+
+function stringOr(value: unknown): string {
+  return typeof value === "string" ? value : "";
 }

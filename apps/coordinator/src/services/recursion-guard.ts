@@ -1,5 +1,5 @@
 import { isTerminalStatus, PanCodeError } from "@pancode/core";
-import type { RunRow } from "@pancode/db";
+import type { Database, RunRow } from "@pancode/db";
 import type { DispatchInput } from "./admission.js";
 import { workspaceOf } from "./run-view.js";
 
@@ -29,6 +29,31 @@ export function checkRecursion(parent: RunRow | undefined, parentRunId: string |
     );
   }
   return { parentRunId: parent.id, depth };
+}
+
+/**
+ * The root of the tree of runs `run` belongs to: the client submission every sub-run descends from. Walks up the
+ * parent links (depth-bounded; a missing parent ends the walk where it is).
+ */
+export async function rootRunOf(db: Pick<Database, "getRun">, run: RunRow): Promise<RunRow> {
+  let current = run;
+  for (let level = 0; level < 64 && current.parentRunId; level++) {
+    const up = await db.getRun(current.parentRunId);
+    if (!up) break;
+    current = up;
+  }
+  return current;
+}
+
+/**
+ * Gate 4, sub-run quota: a tree of runs (a client submission and everything its run tokens dispatched, at any
+ * depth, ended or not) starts at most `max` sub-runs, so an agent cannot fan out without end within the depth limit.
+ */
+export function subRunQuotaRefusal(rootRunId: string, started: number, max: number): PanCodeError {
+  return new PanCodeError(
+    "DEPTH_EXCEEDED",
+    `Dispatch blocked: the runs under run ${rootRunId} already started ${started} sub-runs, the maximum per run tree (PANCODE_MAX_SUBRUNS=${max}). Complete the current task directly.`,
+  );
 }
 
 /**

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { TaskBus } from "@pancode/bus";
-import { EMPTY_DIGEST, isTerminalStatus, ModelTarget, PanCodeError, type RunSpec, RunStatus } from "@pancode/core";
+import { EMPTY_DIGEST, isTerminalStatus, PanCodeError, type RunSpec, RunStatus, ZERO_USAGE } from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
-import { type AuditLog, COORDINATOR_ACTOR, endedEntry, startedEntry } from "./audit-log.js";
+import { attemptRunOf, modelOf, modeOf, safetyOf } from "./attempt-facts.js";
+import { type AuditLog, COORDINATOR_ACTOR, endedEntry, receiptRefusedEntry, startedEntry } from "./audit-log.js";
 import type { RunMetrics } from "./cluster-metrics.js";
 import { orchestrationFactsOf, type ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
@@ -126,18 +127,15 @@ export class RunLifecycle {
         agent: row.spec.agent,
         workspace: workspaceOf(row),
         traceparent: row.traceparent,
-        model: ModelTarget.nullable()
-          .catch(null)
-          .parse(row.spec.model ?? null),
+        model: modelOf(row),
         // Runs stored before caps existed have none.
         maxCostUsd: typeof row.spec.maxCostUsd === "number" && row.spec.maxCostUsd > 0 ? row.spec.maxCostUsd : 0,
         basePatches: basePatchesOf(row),
       },
-      // The worker records these in the run's receipt.
-      mode: typeof row.spec.mode === "string" ? row.spec.mode : "build",
+      // The worker records these in the run's receipt; the coordinator checks them from the same helpers.
+      mode: modeOf(row),
       isolate: row.isolate,
-      // Runs stored before safety levels existed were admitted without a scope check.
-      safety: typeof row.spec.safety === "string" ? row.spec.safety : "",
+      safety: safetyOf(row),
       depth: row.depth,
       parentRunId: row.parentRunId,
       ...facts,
@@ -261,14 +259,32 @@ export class RunLifecycle {
     }
     const run = await this.deps.db.getRun(lease.runId);
     if (!run) return undefined;
-    return this.deps.receipts.checkWorkerEnvelope(c.receiptEnvelope, {
-      runId: lease.runId,
-      attempt: lease.attempt,
-      workerId: run.workerId,
-      status: c.status,
-      patchDigest: c.patch?.digest || EMPTY_DIGEST,
-      orchestration: await orchestrationFactsOf(this.deps.db, run),
-    });
+    const recorded = (await this.deps.db.getRunUsage([run.id])).get(run.id);
+    try {
+      return await this.deps.receipts.checkWorkerEnvelope(c.receiptEnvelope, {
+        run: attemptRunOf(run, await orchestrationFactsOf(this.deps.db, run)),
+        result: {
+          status: c.status,
+          exitCode: c.exitCode,
+          finishedAt: c.finishedAt.toISOString(),
+          tokens: {
+            input: c.inputTokens ?? 0,
+            output: c.outputTokens ?? 0,
+            cacheRead: recorded?.attempt === run.attempt ? recorded.usage.cacheRead : 0,
+            cacheWrite: recorded?.attempt === run.attempt ? recorded.usage.cacheWrite : 0,
+          },
+          costUsd: c.costUsd,
+          outputTail: c.outputTail,
+          patch: c.patch ? { ...c.patch, files: c.patch.files.map((f) => f.path) } : null,
+          imageDigest: c.imageDigest,
+        },
+        recordedUsage: recorded?.attempt === run.attempt ? recorded.usage : ZERO_USAGE,
+      });
+    } catch (err) {
+      // A statement the coordinator refuses to countersign is a broken or compromised worker: on the record.
+      await this.deps.audit.record(receiptRefusedEntry(run, err));
+      throw err;
+    }
   }
 
   private async afterTerminal(run: RunRow, imageDigest: string, envelope?: DsseEnvelope): Promise<string> {

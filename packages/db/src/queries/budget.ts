@@ -6,6 +6,7 @@ import { budget, runs } from "../schema/index.js";
 import { type AuditFor, appendAudit, appendAuditFor, type NewAuditEntry } from "./audit.js";
 import { isUniqueViolation } from "./db-errors.js";
 import { toRunRow } from "./mappers.js";
+import { lockAndCountSubRuns, type SubRunQuota } from "./sub-runs.js";
 
 // All money arithmetic happens in SQL on numeric columns; JS only passes amounts in (at most 6 decimals, which a
 // double round-trips exactly) and reads them back for display.
@@ -52,20 +53,28 @@ export async function setBudgetCeiling(
   });
 }
 
-/** Result of {@link insertRunWithReservation}: the run, or the budget that refused it (nothing was written). */
-export type ReservationResult = { ok: true; run: RunRow } | { ok: false; budget: BudgetRow };
+/**
+ * Result of {@link insertRunWithReservation}: the run, or the budget that refused it, or the number of sub-runs of
+ * a tree that already used its quota (nothing was written).
+ */
+export type ReservationResult =
+  | { ok: true; run: RunRow }
+  | { ok: false; budget: BudgetRow }
+  | { ok: false; subRunsStarted: number };
 
 /**
  * Reserves `estimateUsd` and inserts the run in one transaction. The reservation is a single conditional UPDATE
  * (`spent + reserved + estimate <= ceiling`): concurrent callers queue on the budget row and each re-checks the
  * condition against the committed state, so no interleaving passes the ceiling. A refusal leaves nothing behind.
- * `audit` (the admission's entry) is appended in the same transaction.
+ * `audit` (the admission's entry) is appended in the same transaction. With `subRuns`, the run is a sub-run and is
+ * refused when its tree already started `max` sub-runs, counted under a lock on the tree's root.
  */
 export async function insertRunWithReservation(
   db: DbHandle,
   row: NewRun,
   estimateUsd: number,
   audit?: AuditFor,
+  subRuns?: SubRunQuota,
 ): Promise<ReservationResult> {
   if (!Number.isFinite(estimateUsd) || estimateUsd < 0) {
     throw new PanCodeError("INVALID_ARGUMENT", `estimate of run ${row.id} must be >= 0, got ${estimateUsd}`);
@@ -73,6 +82,10 @@ export async function insertRunWithReservation(
   const estimate = estimateUsd.toFixed(6);
   try {
     return await db.transaction(async (tx) => {
+      if (subRuns) {
+        const started = await lockAndCountSubRuns(tx, subRuns.rootRunId);
+        if (started >= subRuns.max) return { ok: false as const, subRunsStarted: started };
+      }
       const [reserved] = await tx
         .update(budget)
         .set({ reservedUsd: sql`${budget.reservedUsd} + ${estimate}::numeric` })

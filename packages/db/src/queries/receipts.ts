@@ -33,14 +33,16 @@ export async function setReceipt(db: DbHandle, runId: string, receipt: NewReceip
   });
 }
 
-/** The receipt with this id, or else the receipt of the run with this id. */
+/**
+ * The receipt of the run with this id, or else the receipt with this id. The run wins: a receipt whose id equals
+ * some run's id (a legacy, worker-chosen id) must never shadow that run's own receipt.
+ */
 export async function getReceipt(db: DbHandle, idOrRunId: string): Promise<ReceiptRow | undefined> {
   const rows = await db
     .select()
     .from(receipts)
     .where(or(eq(receipts.id, idOrRunId), eq(receipts.runId, idOrRunId)));
-  // A receipt id and some run id could coincide; the receipt id wins.
-  const row = rows.find((r) => r.id === idOrRunId) ?? rows[0];
+  const row = rows.find((r) => r.runId === idOrRunId) ?? rows[0];
   return row ? toReceiptRow(row) : undefined;
 }
 

@@ -37,6 +37,13 @@ describe("buildContainerOptions", () => {
     expect(JSON.stringify(o)).not.toContain("docker.sock");
   });
 
+  it("sizes the tmpfs HOME as asked (the worker caps it), else as the memory limit", () => {
+    const capped = buildContainerOptions({ spec: { ...spec, homeTmpfsMb: 128 }, owner, user: "1000:1000", name: "n" });
+    expect(capped.HostConfig?.Tmpfs?.["/home/agent"]).toContain(",size=128m,");
+    const plain = buildContainerOptions({ spec, owner, user: "1000:1000", name: "n" });
+    expect(plain.HostConfig?.Tmpfs?.["/home/agent"]).toContain(",size=512m,");
+  });
+
   it("mounts read-only and applies the network policy", () => {
     const o = buildContainerOptions({
       spec: { ...spec, readonly: true, network: "host" },

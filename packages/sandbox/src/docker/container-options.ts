@@ -51,7 +51,7 @@ export function buildContainerOptions({ spec, owner, user, name }: ContainerOpti
         ...(spec.readonlyMounts ?? []).map((m) => `${m.hostPath}:${m.containerPath}:ro`),
       ],
       Tmpfs: {
-        [AGENT_HOME]: `rw,exec,nosuid,nodev,size=${memoryMb}m,mode=${tmpfsOwner ? "0755" : "1777"}${tmpfsOwner}`,
+        [AGENT_HOME]: `rw,exec,nosuid,nodev,size=${spec.homeTmpfsMb ?? memoryMb}m,mode=${tmpfsOwner ? "0755" : "1777"}${tmpfsOwner}`,
       },
       NetworkMode: spec.network,
       // Not AutoRemove: the exit code, OOM flag and last output must be collected before the container goes.
