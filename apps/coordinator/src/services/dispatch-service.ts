@@ -1,13 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  type AgentRegistry,
-  type ClusterConfig,
-  capViolations,
-  getRuntime,
-  loadDefinitionFiles,
-  resolveModel,
-  type SandboxCaps,
-} from "@pancode/agents";
+import { type AgentRegistry, capViolations, getRuntime, loadDefinitionFiles, type SandboxCaps } from "@pancode/agents";
 import type { TaskBus } from "@pancode/bus";
 import { EMPTY_DIGEST, isPanCodeError, type ModelTarget, PanCodeError, type ResolvedAgent } from "@pancode/core";
 import type { Database, RunRow, SubRunQuota } from "@pancode/db";
