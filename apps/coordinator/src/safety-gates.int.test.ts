@@ -365,7 +365,7 @@ describe("gate 4: recursion through run tokens", () => {
     const top = await dispatchAndClaim(client, "echo fan out", ws);
     const api = withToken(top.token);
     const sub = (task: string, via = api) =>
-      via.dispatch({ ...request(task, "nester"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES });
+      via.dispatch({ ...request(task, "nester", "full-auto"), workspace: NO_WORKSPACE, agentFiles: AGENT_FILES });
     // One child that will dispatch a grandchild: sub-runs at every depth count against the same tree.
     const child = await dispatchAndClaim(api, "echo child");
     const childApi = withToken(child.token);
