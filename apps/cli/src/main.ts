@@ -18,7 +18,7 @@ import { registerReceipt } from "./commands/receipt.js";
 import { registerRefine } from "./commands/refine.js";
 import { registerRuns } from "./commands/runs.js";
 import { registerStoprun } from "./commands/stoprun.js";
-import { registerServices } from "./commands/up.js";
+import { registerServices } from "./commands/services.js";
 import { registerWatch } from "./commands/watch.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 
@@ -68,9 +68,9 @@ registerStoprun(program, run);
 registerWatch(program, run);
 registerCost(program, run);
 registerMcp(program, run);
-registerServices(program, fail);
+registerServices(program, run);
 
-// Service commands start their own telemetry (with their own service name).
+// Service commands run in the service host (pancode-server), which starts its own telemetry.
 const serviceCommand = ["up", "coordinator", "worker"].includes(process.argv[2] ?? "");
 (serviceCommand ? Promise.resolve(undefined) : startTelemetry({ serviceName: "pancode-cli", env: process.env }))
   .then((handle) => {

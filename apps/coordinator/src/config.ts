@@ -4,7 +4,7 @@ import { OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config"
 import { z } from "zod";
 
 /**
- * Environment of the coordinator, parsed once by main.ts (or by `pancode up`). Every variable documents its unit
+ * Environment of the coordinator, parsed once by the service host (@pancode/server). Every variable documents its unit
  * and why its default was chosen.
  */
 const CoordinatorEnv = z.object({

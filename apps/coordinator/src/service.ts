@@ -4,7 +4,7 @@ import { loadCoordinatorConfig } from "./config.js";
 import { startCoordinator } from "./coordinator.js";
 
 /**
- * Runs the coordinator as a long-lived service configured from `env` (used by main.ts and `pancode coordinator`):
+ * Runs the coordinator as a long-lived service configured from `env` (`pancode-server coordinator`):
  * SIGTERM or SIGINT drains (no new admissions, running runs get the grace period) and exits 0.
  */
 export async function runCoordinatorService(env: Record<string, string | undefined>): Promise<void> {

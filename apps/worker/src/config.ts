@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
 import { z } from "zod";
 
-/** Environment of a worker node, parsed once by main.ts (or by `pancode up` for embedded workers). */
+/** Environment of a worker node, parsed once by the service host (@pancode/server). */
 const WorkerEnv = z.object({
   /** Coordinator address (host:port). */
   PANCODE_COORDINATOR: z.string().default("127.0.0.1:7400"),
@@ -41,10 +41,10 @@ const WorkerEnv = z.object({
   /** How often buffered output is sent to the coordinator, in ms: live enough for `logs --follow`, cheap enough. */
   PANCODE_EVENT_FLUSH_MS: PositiveIntEnv.default(200),
   /**
-   * Directory of the pancode client bundle (pancode.mjs) lent read-only to runs for nested dispatch. Unset: the one
-   * built in the monorepo next to this worker (apps/cli/dist/client), if any.
+   * Directory of the pancode client bundle (pancode.mjs) lent read-only to runs for nested dispatch. The service host
+   * (@pancode/server) sets it to the bundle the installed @pancode/cli publishes; empty = no nested dispatch.
    */
-  PANCODE_CLIENT_BUNDLE: OptionalStringEnv,
+  PANCODE_CLIENT_DIR: OptionalStringEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -62,7 +62,7 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
     socketPath: env.PANCODE_DOCKER_SOCKET,
     agentNetwork: env.PANCODE_AGENT_NETWORK,
     agentImage: env.PANCODE_AGENT_IMAGE,
-    clientBundle: env.PANCODE_CLIENT_BUNDLE,
+    clientDir: env.PANCODE_CLIENT_DIR,
   },
   bus: { natsUrl: env.NATS_URL, ackWaitMs: env.PANCODE_ACK_WAIT_MS, maxDeliver: env.PANCODE_MAX_DELIVER },
   events: { flushMs: env.PANCODE_EVENT_FLUSH_MS },

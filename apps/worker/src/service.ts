@@ -4,7 +4,7 @@ import { loadWorkerConfig } from "./config.js";
 import { startWorker } from "./worker.js";
 
 /**
- * Runs a worker node as a long-lived service configured from `env` (used by main.ts and `pancode worker`).
+ * Runs a worker node as a long-lived service configured from `env` (`pancode-server worker`).
  * SIGTERM stops pulling work, gives running runs a short grace, and exits 0.
  */
 export async function runWorkerService(env: Record<string, string | undefined>): Promise<void> {
