@@ -1,33 +1,18 @@
-import { startTelemetry, type TelemetryHandle, withSpan } from "@pancode/telemetry";
+/**
+ * Entry point of the pancode CLI. It imports only the module of the command being run (see command-table.ts), and
+ * so a command's start-up costs only what that command imports.
+ */
+import { startTelemetry, withSpan } from "@pancode/telemetry";
 import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
-import { registerAgents } from "./commands/agents.js";
-import { registerApply } from "./commands/apply.js";
-import { registerAudit } from "./commands/audit.js";
-import { registerBatch } from "./commands/batch.js";
-import { registerBudget } from "./commands/budget.js";
-import { registerChain } from "./commands/chain.js";
-import { registerCost } from "./commands/cost.js";
-import { registerDispatch } from "./commands/dispatch.js";
-import { registerDrain } from "./commands/drain.js";
-import { registerKeys } from "./commands/keys.js";
-import { registerLogs } from "./commands/logs.js";
-import { registerMcp } from "./commands/mcp.js";
-import { registerMode } from "./commands/mode.js";
-import { registerReceipt } from "./commands/receipt.js";
-import { registerRefine } from "./commands/refine.js";
-import { registerRuns } from "./commands/runs.js";
-import { registerStoprun } from "./commands/stoprun.js";
-import { registerServices } from "./commands/services.js";
-import { registerWatch } from "./commands/watch.js";
-import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { registerAllCommands, registerCommand } from "./command-table.js";
+import { EXIT } from "./exit-status.js";
 
-// The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
-// metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
-let telemetry: TelemetryHandle | undefined;
+/** Shuts down the telemetry SDK when one was started. */
+let shutdownTelemetry = async (): Promise<void> => {};
 
 async function exit(code: number): Promise<never> {
-  await telemetry?.shutdown().catch(() => {});
+  await shutdownTelemetry().catch(() => {});
   process.exit(code);
 }
 
@@ -35,12 +20,22 @@ async function exit(code: number): Promise<never> {
 function fail(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`pancode: ${message}\n`);
-  void exit(exitCodeFor(err));
+  import("./exit-codes.js").then(
+    ({ exitCodeFor }) => exit(exitCodeFor(err)),
+    () => exit(EXIT.usage),
+  );
 }
 
+// The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
+// metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
 const run: CommandRunner = (name, command) => {
   withSpan(`pancode ${name}`, { "pancode.command": name }, command).then((code) => exit(code), fail);
 };
+
+async function startTracing(env: NodeJS.ProcessEnv): Promise<void> {
+  const telemetry = await startTelemetry({ serviceName: "pancode-cli", env });
+  shutdownTelemetry = () => telemetry.shutdown();
+}
 
 const program = new Command("pancode")
   .description("PanCode Cluster: dispatch coding agents to worker nodes, each run in its own container")
@@ -50,31 +45,14 @@ const program = new Command("pancode")
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
 
-registerDispatch(program, run);
-registerRuns(program, run);
-registerLogs(program, run);
-registerApply(program, run);
-registerAgents(program, run);
-registerReceipt(program, run);
-registerKeys(program, run);
-registerBudget(program, run);
-registerAudit(program, run);
-registerDrain(program, run);
-registerMode(program, run);
-registerBatch(program, run);
-registerChain(program, run);
-registerRefine(program, run);
-registerStoprun(program, run);
-registerWatch(program, run);
-registerCost(program, run);
-registerMcp(program, run);
-registerServices(program, run);
+/** Registers what `argv` needs: nothing for --version, the invoked command's module, or everything (help, unknown). */
+async function registerFor(argv: string[]): Promise<void> {
+  const first = argv[2] ?? "";
+  if (first === "--version" || first === "-V") return;
+  if (!(await registerCommand(program, run, first))) await registerAllCommands(program, run);
+}
 
-// Service commands run in the service host (pancode-server), which starts its own telemetry.
-const serviceCommand = ["up", "coordinator", "worker"].includes(process.argv[2] ?? "");
-(serviceCommand ? Promise.resolve(undefined) : startTelemetry({ serviceName: "pancode-cli", env: process.env }))
-  .then((handle) => {
-    telemetry = handle;
-    return program.parseAsync(process.argv);
-  })
+startTracing(process.env)
+  .then(() => registerFor(process.argv))
+  .then(() => program.parseAsync(process.argv))
   .catch(fail);

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { constants } from "node:os";
 import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
-import { EXIT } from "../exit-codes.js";
+import { EXIT } from "../exit-status.js";
 
 /** The service commands, which live in the service host (@pancode/server, `pancode-server`). */
 const SERVICES: [name: string, description: string][] = [
