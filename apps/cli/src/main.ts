@@ -1,8 +1,7 @@
 /**
  * Entry point of the pancode CLI. It imports only the module of the command being run (see command-table.ts), and
- * so a command's start-up costs only what that command imports.
+ * the telemetry SDK only when OTEL_* variables ask for it, so everyday commands start about as fast as node itself.
  */
-import { startTelemetry, withSpan } from "@pancode/telemetry";
 import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
 import { registerAllCommands, registerCommand } from "./command-table.js";
@@ -26,15 +25,24 @@ function fail(err: unknown): void {
   );
 }
 
-// The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
-// metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
+/** Runs commands plainly; replaced by a traced runner when telemetry starts. */
+let traced = (_name: string, command: () => Promise<number>): Promise<number> => command();
+
 const run: CommandRunner = (name, command) => {
-  withSpan(`pancode ${name}`, { "pancode.command": name }, command).then((code) => exit(code), fail);
+  traced(name, command).then((code) => exit(code), fail);
 };
 
+/**
+ * The trace of a dispatch starts here: with an OTEL_* exporter configured, each command is a span whose context
+ * travels in gRPC metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
+ * Without OTEL_* variables, @pancode/telemetry (and the SDK) is never loaded.
+ */
 async function startTracing(env: NodeJS.ProcessEnv): Promise<void> {
+  if (!Object.entries(env).some(([key, value]) => key.startsWith("OTEL_") && value)) return;
+  const { startTelemetry, withSpan } = await import("@pancode/telemetry");
   const telemetry = await startTelemetry({ serviceName: "pancode-cli", env });
   shutdownTelemetry = () => telemetry.shutdown();
+  traced = (name, command) => withSpan(`pancode ${name}`, { "pancode.command": name }, command);
 }
 
 const program = new Command("pancode")

@@ -1,0 +1,89 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "@pancode/testing/cluster";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// What a client command loads, seen through a module resolve hook on the real built CLI: only the invoked
+// command's module, no service code (coordinator, worker, PGlite, dockerode), and no OpenTelemetry SDK unless an
+// OTEL_* variable asks for it. Start-up time itself is measured in `npm run bench` (bench/cli-start-bench.ts).
+
+const CLI = join(REPO_ROOT, "apps/cli/bin/pancode.js");
+let dir: string;
+
+const HOOKS = `import { appendFileSync } from "node:fs";
+let log = "";
+export function initialize(data) { log = data.log; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(log, result.url + "\\n");
+  return result;
+}
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "pancode-imports-"));
+  await writeFile(join(dir, "hooks.mjs"), HOOKS);
+  await writeFile(
+    join(dir, "register.mjs"),
+    `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url, { data: { log: process.env.IMPORT_LOG } });\n`,
+  );
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI with `args` (no coordinator listens at its address) and returns its exit code and loaded modules. */
+async function loadedBy(args: string[], env: Record<string, string> = {}): Promise<{ code: number; urls: string[] }> {
+  const log = join(dir, `${args.join("_").replace(/\W/g, "")}-${Date.now()}.log`);
+  await writeFile(log, "");
+  const child = spawn(process.execPath, ["--import", join(dir, "register.mjs"), CLI, ...args], {
+    cwd: dir,
+    env: { ...process.env, IMPORT_LOG: log, PANCODE_COORDINATOR: "127.0.0.1:1", PANCODE_TOKEN: "t", ...env },
+    stdio: "ignore",
+  });
+  const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? -1)));
+  return { code, urls: (await readFile(log, "utf8")).split("\n").filter(Boolean) };
+}
+
+const commandModules = (urls: string[]) =>
+  [...new Set(urls.filter((u) => u.includes("/apps/cli/dist/commands/")).map((u) => u.split("/").pop()))].sort();
+
+const SERVICE_CODE = /apps\/(coordinator|worker|server)\/|packages\/(db|bus|sandbox)\/|pglite|dockerode|nats/;
+
+describe("client start-up imports", () => {
+  it("--version loads no command and no workspace package", async () => {
+    const { code, urls } = await loadedBy(["--version"]);
+    expect(code).toBe(0);
+    expect(commandModules(urls)).toEqual([]);
+    expect(urls.filter((u) => /\/packages\/|@grpc|zod/.test(u))).toEqual([]);
+  });
+
+  it.each([
+    [["runs"], "runs.js"],
+    [["runs", "--json"], "runs.js"],
+    [["show", "abcd1234"], "runs.js"],
+    [["logs", "abcd1234"], "logs.js"],
+    [["diff", "abcd1234"], "logs.js"],
+  ])("%j loads only its own command module and no service, git, agent or telemetry code", async (args, module) => {
+    const { code, urls } = await loadedBy(args);
+    expect(code).toBe(4); // nothing listens at 127.0.0.1:1: coordinator unreachable
+    expect(commandModules(urls)).toEqual([module]);
+    expect(urls.filter((u) => SERVICE_CODE.test(u))).toEqual([]);
+    expect(urls.filter((u) => /packages\/(git|agents|receipts|telemetry)\/|@opentelemetry\/sdk/.test(u))).toEqual([]);
+  });
+
+  it("loads the telemetry package only when an OTEL_* variable is set", async () => {
+    const { urls } = await loadedBy(["runs"], { OTEL_TRACES_EXPORTER: "console" });
+    expect(urls.some((u) => u.includes("/packages/telemetry/"))).toBe(true);
+  });
+
+  it("`pancode up --help` is answered by the service host in a child process", async () => {
+    const { code, urls } = await loadedBy(["up", "--help"]);
+    expect(code).toBe(0);
+    expect(commandModules(urls)).toEqual(["services.js"]);
+    expect(urls.filter((u) => SERVICE_CODE.test(u))).toEqual([]);
+  });
+});
