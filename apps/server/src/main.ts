@@ -11,8 +11,9 @@
 import { ConfigError } from "@pancode/config";
 import { runCoordinatorService } from "@pancode/coordinator";
 import { runWorkerService } from "@pancode/worker";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { withClientDir } from "./client-bundle.js";
+import { type LogFormatChoice, logOptions } from "./log-format.js";
 import { type UpOptions, upCommand } from "./up.js";
 import { UsageError } from "./usage-error.js";
 
@@ -31,20 +32,32 @@ const program = new Command("pancode-server")
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
 
+/** `--log-format`: readable lines on a terminal, JSON when stderr is piped, unless chosen. */
+const logFormatOption = () =>
+  new Option("--log-format <format>", "log lines as json or text (default: text on a terminal, else json)").choices([
+    "json",
+    "text",
+  ]);
+type WithLogFormat = { logFormat?: LogFormatChoice };
+const logFor = (options: WithLogFormat) => logOptions(options.logFormat, process.stderr.isTTY, process.env);
+
 program
   .command("up")
   .description("run a whole cluster on this machine: coordinator plus workers (embedded defaults)")
   .option("--workers <n>", "number of workers", "1")
   .option("--data-dir <dir>", "state directory (default PANCODE_DATA_DIR or ~/.pancode)")
   .option("--port <port>", "gRPC port", "7400")
-  .action((options: UpOptions) => upCommand(options, process.env).catch(fail));
+  .addOption(logFormatOption())
+  .action((options: UpOptions & WithLogFormat) => upCommand(options, process.env, logFor(options)).catch(fail));
 program
   .command("coordinator")
   .description("run the coordinator service (configured by DATABASE_URL, NATS_URL, PANCODE_* variables)")
-  .action(() => runCoordinatorService(process.env).catch(fail));
+  .addOption(logFormatOption())
+  .action((options: WithLogFormat) => runCoordinatorService(process.env, logFor(options)).catch(fail));
 program
   .command("worker")
   .description("run a worker node (configured by PANCODE_COORDINATOR, NATS_URL, PANCODE_WORKER_TOKEN, ...)")
-  .action(() => runWorkerService(withClientDir(process.env)).catch(fail));
+  .addOption(logFormatOption())
+  .action((options: WithLogFormat) => runWorkerService(withClientDir(process.env), logFor(options)).catch(fail));
 
 program.parseAsync(process.argv).catch(fail);

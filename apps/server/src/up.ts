@@ -2,7 +2,7 @@ import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@pancode/config";
 import { loadCoordinatorConfig, startCoordinator } from "@pancode/coordinator";
-import { createJsonLogger, startTelemetry } from "@pancode/telemetry";
+import { createLogger, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
 import { loadWorkerConfig, startWorker, type Worker } from "@pancode/worker";
 import { withClientDir } from "./client-bundle.js";
 import { UsageError } from "./usage-error.js";
@@ -19,7 +19,11 @@ export interface UpOptions {
  * plus N workers, on PGlite and the in-process bus unless DATABASE_URL / NATS_URL are set. Ctrl-C or SIGTERM drains
  * and exits cleanly.
  */
-export async function upCommand(options: UpOptions, processEnv: Record<string, string | undefined>): Promise<void> {
+export async function upCommand(
+  options: UpOptions,
+  processEnv: Record<string, string | undefined>,
+  log: Pick<LoggerOptions, "format" | "color">,
+): Promise<void> {
   const workerCount = Number(options.workers);
   const port = Number(options.port);
   if (!Number.isInteger(workerCount) || workerCount < 0 || workerCount > 64) {
@@ -36,7 +40,7 @@ export async function upCommand(options: UpOptions, processEnv: Record<string, s
     throw new UsageError(err instanceof ConfigError ? err.message : String(err));
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-up", env });
-  const logger = createJsonLogger({ level: coordinatorConfig.logLevel });
+  const logger = createLogger({ ...log, level: coordinatorConfig.logLevel });
   const coordinator = await startCoordinator({
     config: coordinatorConfig,
     logger: logger.child({ component: "coordinator" }),
