@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "@pancode/testing/cluster";
@@ -85,5 +85,26 @@ describe("client start-up imports", () => {
     expect(code).toBe(0);
     expect(commandModules(urls)).toEqual(["services.js"]);
     expect(urls.filter((u) => SERVICE_CODE.test(u))).toEqual([]);
+  });
+});
+
+describe("a client installed without the service host", () => {
+  it("answers `pancode up` with one line saying how to get pancode-server, exit 2", async () => {
+    // The client alone: its bin, dist and package.json, and commander, with no @pancode/server beside it.
+    const lone = join(dir, "lone");
+    await mkdir(join(lone, "node_modules"), { recursive: true });
+    await symlink(join(REPO_ROOT, "node_modules/commander"), join(lone, "node_modules/commander"));
+    for (const part of ["bin", "dist", "package.json"]) {
+      await cp(join(REPO_ROOT, "apps/cli", part), join(lone, "cli", part), { recursive: true });
+    }
+    const child = spawn(process.execPath, [join(lone, "cli/bin/pancode.js"), "up", "--workers", "1"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(2);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/needs the service host.*install @pancode\/server/);
   });
 });
