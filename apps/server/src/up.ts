@@ -56,7 +56,10 @@ export async function upCommand(
         PANCODE_ACK_WAIT_MS: String(coordinatorConfig.bus.ackWaitMs),
       });
       const inProcess = coordinator.bus.kind === "in-process";
-      workers.push(await startWorker({ config, logger, env, ...(inProcess ? { bus: coordinator.bus } : {}) }));
+      const workerLogger = logger.child({ component: "worker" });
+      workers.push(
+        await startWorker({ config, logger: workerLogger, env, ...(inProcess ? { bus: coordinator.bus } : {}) }),
+      );
     }
   } catch (err) {
     await Promise.all(workers.map((w) => w.stop()));
