@@ -1,6 +1,6 @@
 /**
  * Entry point of the pancode CLI. It imports only the module of the command being run (see command-table.ts), and
- * the telemetry SDK only when OTEL_* variables ask for it, so everyday commands start about as fast as node itself.
+ * telemetry only when OTEL_* variables ask for it: a command's start-up costs what that command uses, nothing more.
  */
 import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
@@ -35,7 +35,8 @@ const run: CommandRunner = (name, command) => {
 /**
  * The trace of a dispatch starts here: with an OTEL_* exporter configured, each command is a span whose context
  * travels in gRPC metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
- * Without OTEL_* variables, @pancode/telemetry (and the SDK) is never loaded.
+ * Without any OTEL_* variable @pancode/telemetry is never loaded; with one, startTelemetry loads the SDK only when
+ * an exporter is configured.
  */
 async function startTracing(env: NodeJS.ProcessEnv): Promise<void> {
   if (!Object.entries(env).some(([key, value]) => key.startsWith("OTEL_") && value)) return;
