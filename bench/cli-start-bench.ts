@@ -128,7 +128,13 @@ async function finishedRun(cluster: Cluster, repo: FixtureRepo): Promise<string>
   return (JSON.parse(result.stdout) as { runId: string }).runId;
 }
 
-async function measureStart(cluster: Cluster, repo: FixtureRepo, runId: string, runs: number): Promise<Series[]> {
+async function measureStart(
+  cluster: Cluster,
+  repo: FixtureRepo,
+  runId: string,
+  runs: number,
+  baselineCli: string | undefined,
+): Promise<Series[]> {
   const probes: Probe[] = [
     { label: "node -e 0", command: process.execPath, args: ["-e", "0"] },
     cli("pancode --version", ["--version"]),
@@ -138,7 +144,6 @@ async function measureStart(cluster: Cluster, repo: FixtureRepo, runId: string, 
     cli("pancode diff <id>", ["diff", runId]),
     cli("pancode runs --json", ["runs", "--json"]),
   ];
-  const baselineCli = process.env.PANCODE_BENCH_BASELINE_CLI;
   if (baselineCli) probes.push(cli(`baseline CLI --version (${baselineCli})`, ["--version"], baselineCli));
   log(`client start-up: ${probes.length} commands, ${runs} runs each, interleaved`);
   const series = await interleaved(probes, runs, { cwd: repo.dir, env: cluster.clientEnv });
@@ -171,9 +176,9 @@ function table(title: string, series: Series[], baselineLabel: string): string[]
   return lines;
 }
 
-async function main(): Promise<number> {
-  const startRuns = count(process.env.PANCODE_BENCH_CLI_RUNS, 15, 10);
-  const dispatchRuns = count(process.env.PANCODE_BENCH_DISPATCH_RUNS, 9, 9);
+async function main(env: NodeJS.ProcessEnv): Promise<number> {
+  const startRuns = count(env.PANCODE_BENCH_CLI_RUNS, 15, 10);
+  const dispatchRuns = count(env.PANCODE_BENCH_DISPATCH_RUNS, 9, 9);
   const { problems, warnings } = await checkPrerequisites();
   for (const w of warnings) log(`warning: ${w}`);
   if (problems.length > 0) {
@@ -194,7 +199,7 @@ async function main(): Promise<number> {
     log("starting cluster (NATS JetStream, Postgres, coordinator, 1 worker)");
     cluster = await startCluster({ workers: 1, coordinatorEnv: COORDINATOR_ENV, workerEnv: WORKER_ENV });
     const runId = await finishedRun(cluster, repo);
-    const start = await measureStart(cluster, repo, runId, startRuns);
+    const start = await measureStart(cluster, repo, runId, startRuns, env.PANCODE_BENCH_BASELINE_CLI);
     const dispatch = await measureDispatch(cluster, repo, dispatchRuns);
     const report = [
       "",
@@ -227,4 +232,4 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await main(process.env);
