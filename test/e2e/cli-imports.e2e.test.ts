@@ -7,8 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // What a client command loads, seen through a module resolve hook on the real built CLI: only the invoked
 // command's module, no service code (coordinator, worker, PGlite, dockerode), and no OpenTelemetry SDK unless an
-// OTEL_* variable asks for it. Start-up time itself is measured in `npm run bench` (bench/cli-start-bench.ts).
+// OTEL_* variable asks for it. The module graph is checked on the compiled entry (dist/main.js), where every module
+// is its own file; bin/pancode.js runs the bundle esbuild makes from it (dist/bundle), checked for its chunks.
+// Start-up time itself is measured in `npm run bench` (bench/cli-start-bench.ts).
 
+const COMPILED = join(REPO_ROOT, "apps/cli/dist/main.js");
 const CLI = join(REPO_ROOT, "apps/cli/bin/pancode.js");
 let dir: string;
 
@@ -36,10 +39,14 @@ afterAll(async () => {
 });
 
 /** Runs the CLI with `args` (no coordinator listens at its address) and returns its exit code and loaded modules. */
-async function loadedBy(args: string[], env: Record<string, string> = {}): Promise<{ code: number; urls: string[] }> {
+async function loadedBy(
+  args: string[],
+  env: Record<string, string> = {},
+  entry = COMPILED,
+): Promise<{ code: number; urls: string[] }> {
   const log = join(dir, `${args.join("_").replace(/\W/g, "")}-${Date.now()}.log`);
   await writeFile(log, "");
-  const child = spawn(process.execPath, ["--import", join(dir, "register.mjs"), CLI, ...args], {
+  const child = spawn(process.execPath, ["--import", join(dir, "register.mjs"), entry, ...args], {
     cwd: dir,
     env: { ...process.env, IMPORT_LOG: log, PANCODE_COORDINATOR: "127.0.0.1:1", PANCODE_TOKEN: "t", ...env },
     stdio: "ignore",
@@ -78,6 +85,24 @@ describe("client start-up imports", () => {
   it("loads the telemetry package only when an OTEL_* variable is set", async () => {
     const { urls } = await loadedBy(["runs"], { OTEL_TRACES_EXPORTER: "console" });
     expect(urls.some((u) => u.includes("/packages/telemetry/"))).toBe(true);
+  });
+
+  it("the bundle loads no command's chunk for --version, and only its own command's chunk for runs", async () => {
+    // esbuild names a command's chunk after its module (runs-<hash>.js); shared code goes to chunk-<hash>.js.
+    const commandChunks = (urls: string[]) =>
+      urls
+        .filter((u) => u.includes("/apps/cli/dist/bundle/"))
+        .map((u) => u.split("/").pop() as string)
+        .filter((f) => f !== "main.js" && !f.startsWith("chunk-"))
+        .map((f) => f.replace(/-\w+\.js$/, ""));
+    const version = await loadedBy(["--version"], {}, CLI);
+    expect(version.code).toBe(0);
+    expect(commandChunks(version.urls)).toEqual([]);
+    const runs = await loadedBy(["runs"], {}, CLI);
+    expect(runs.code).toBe(4);
+    // exit-codes is main.ts's error path (the coordinator is unreachable here), loaded only when a command fails.
+    expect(commandChunks(runs.urls)).toEqual(["runs", "exit-codes"]);
+    expect(runs.urls.filter((u) => /\/(packages|apps\/cli\/dist\/commands)\/|node_modules/.test(u))).toEqual([]);
   });
 
   it("`pancode up --help` is answered by the service host in a child process", async () => {
