@@ -14,8 +14,7 @@ const run = promisify(execFile);
 
 /** Built entry points the cluster (and the bench's own imports) load. */
 const BUILT = [
-  "apps/coordinator/dist/main.js",
-  "apps/worker/dist/main.js",
+  "apps/server/dist/main.js",
   "apps/cli/dist/main.js",
   ...["core", "config", "telemetry", "proto", "db", "bus", "sandbox", "git", "agents", "receipts"].map(
     (p) => `packages/${p}/dist/index.js`,

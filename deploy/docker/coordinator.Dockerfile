@@ -35,7 +35,7 @@ RUN npm run build \
       apps/*/tsconfig.json packages/*/tsconfig.json packages/*/drizzle.config.ts \
  && find apps packages -name '*.map' -delete \
  && test -f packages/db/drizzle/meta/_journal.json \
- && test -f apps/coordinator/dist/main.js -a -f apps/worker/dist/main.js -a -f apps/cli/dist/main.js
+ && test -f apps/server/dist/main.js -a -f apps/cli/dist/main.js -a -f apps/cli/dist/client/pancode.mjs
 
 # Stage 3: runtime. The migrations are read at start from packages/db/drizzle, next to packages/db/dist.
 FROM pancode/base:bookworm
@@ -45,7 +45,8 @@ RUN groupadd --gid 10001 pancode \
  && install -d -o 10001 -g 10001 -m 0750 /var/lib/pancode \
  && install -d -o 10001 -g 10001 -m 0755 /var/lib/pancode/tls
 COPY --from=build /src /app
-RUN ln -s /app/apps/cli/bin/pancode.js /usr/local/bin/pancode
+RUN ln -s /app/apps/cli/bin/pancode.js /usr/local/bin/pancode \
+ && ln -s /app/apps/server/bin/pancode-server.js /usr/local/bin/pancode-server
 ENV NODE_ENV=production \
     PANCODE_LISTEN=0.0.0.0:7400 \
     PANCODE_DATA_DIR=/var/lib/pancode
@@ -56,4 +57,4 @@ VOLUME ["/var/lib/pancode"]
 # TCP connect to the gRPC port: cheap, and enough to tell "listening" from "crashed or still migrating".
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \
   CMD node -e 'const a=process.env.PANCODE_LISTEN||"127.0.0.1:7400",i=a.lastIndexOf(":");let h=a.slice(0,i).replace(/^\[|\]$/g,"");if(["","0.0.0.0","::"].includes(h))h="127.0.0.1";require("net").connect(Number(a.slice(i+1)),h).on("connect",()=>process.exit(0)).on("error",()=>process.exit(1));setTimeout(()=>process.exit(1),2500)'
-CMD ["node", "/app/apps/coordinator/dist/main.js"]
+CMD ["node", "/app/apps/server/dist/main.js", "coordinator"]

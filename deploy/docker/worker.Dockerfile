@@ -36,12 +36,13 @@ RUN npm run build \
       apps/*/tsconfig.json packages/*/tsconfig.json packages/*/drizzle.config.ts \
  && find apps packages -name '*.map' -delete \
  && test -f packages/db/drizzle/meta/_journal.json \
- && test -f apps/coordinator/dist/main.js -a -f apps/worker/dist/main.js -a -f apps/cli/dist/main.js
+ && test -f apps/server/dist/main.js -a -f apps/cli/dist/main.js -a -f apps/cli/dist/client/pancode.mjs
 
 # Stage 3: runtime.
 FROM pancode/base:bookworm
 COPY --from=build /src /app
 RUN ln -s /app/apps/cli/bin/pancode.js /usr/local/bin/pancode \
+ && ln -s /app/apps/server/bin/pancode-server.js /usr/local/bin/pancode-server \
  && install -d -m 0755 /var/lib/pancode
 ENV NODE_ENV=production \
     PANCODE_DATA_DIR=/var/lib/pancode \
@@ -55,4 +56,5 @@ WORKDIR /app
 # PANCODE_DATA_DIR must be a host directory mounted at the SAME path in this container: the host engine resolves
 # the worktree bind mounts the worker asks for against the host's filesystem, not this container's.
 USER 0:0
-CMD ["node", "/app/apps/worker/dist/main.js"]
+# The service host lends runs the client bundle of /app/apps/cli (PANCODE_CLIENT_DIR) for nested dispatch.
+CMD ["node", "/app/apps/server/dist/main.js", "worker"]

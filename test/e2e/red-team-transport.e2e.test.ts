@@ -6,7 +6,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
 import { generateSigningKey } from "@pancode/receipts";
-import { type Cluster, COORDINATOR_MAIN, spawnService, startCluster, stopProcess } from "@pancode/testing/cluster";
+import { type Cluster, spawnService, startCluster, stopProcess } from "@pancode/testing/cluster";
 import { createRepo } from "@pancode/testing/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -153,7 +153,7 @@ describe("TLS off loopback", () => {
   async function offLoopbackCoordinator(env: Record<string, string> = {}) {
     const dataDir = await mkdtemp(join(tmpdir(), "pancode-redteam-tls-"));
     const started = await spawnService(
-      COORDINATOR_MAIN,
+      "coordinator",
       {
         PANCODE_LISTEN: "0.0.0.0:0",
         PANCODE_DATA_DIR: dataDir,

@@ -17,13 +17,19 @@ let upOutput = "";
 let dataDir: string;
 let env: Record<string, string>;
 
+/** The environment without the variables that would point `up` at outside services or clients elsewhere. */
+function withoutClusterEnv(): NodeJS.ProcessEnv {
+  const clean = { ...process.env };
+  for (const key of ["DATABASE_URL", "NATS_URL", "PANCODE_TOKEN", "PANCODE_COORDINATOR"]) delete clean[key];
+  return clean;
+}
+
 /** Starts `pancode up` on `dataDir` and resolves with the process, its growing output and its address. */
 async function startUp(
   dir = dataDir,
   extraEnv: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; output: () => string; address: string }> {
-  const clean = { ...process.env };
-  for (const key of ["DATABASE_URL", "NATS_URL", "PANCODE_TOKEN", "PANCODE_COORDINATOR"]) delete clean[key];
+  const clean = withoutClusterEnv();
   const child = spawn(process.execPath, [CLI, "up", "--port", "0", "--data-dir", dir, "--workers", "2"], {
     env: { ...clean, PANCODE_DRAIN_GRACE_MS: "1500", PANCODE_LOG_LEVEL: "warn", ...extraEnv },
     stdio: ["ignore", "pipe", "pipe"],
@@ -140,5 +146,48 @@ describe("pancode up with PANCODE_SANDBOX=process", () => {
       await stopProcess(started.child);
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("pancode up log lines", () => {
+  /** Starts `pancode up` with no workers and `args`, and returns its output once the coordinator listens. */
+  async function upOutput(args: string[]): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "pancode-up-log-"));
+    const child = spawn(process.execPath, [CLI, "up", "--port", "0", "--data-dir", dir, "--workers", "0", ...args], {
+      env: { ...withoutClusterEnv(), PANCODE_LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    try {
+      await expect.poll(() => output, { timeout: 60_000 }).toMatch(/cluster up at/);
+      return output;
+    } finally {
+      await stopProcess(child);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("writes JSON lines when stderr is piped", async () => {
+    const line = (await upOutput([])).split("\n").find((l) => l.includes("coordinator listening")) ?? "";
+    expect(JSON.parse(line)).toMatchObject({ level: "info", component: "coordinator", msg: "coordinator listening" });
+  });
+
+  it("writes readable lines with --log-format text: time, level, component, message, fields", async () => {
+    const output = await upOutput(["--log-format", "text"]);
+    expect(output).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}coordinator +coordinator listening {2}address=127\.0\.0\.1:\d+ /m,
+    );
+    expect(output).not.toMatch(/^\{/m);
+  });
+
+  it("refuses an unknown --log-format with exit 2", async () => {
+    const child = spawn(process.execPath, [CLI, "up", "--log-format", "xml"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--log-format.*xml/);
   });
 });

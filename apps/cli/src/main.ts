@@ -1,30 +1,11 @@
-import { startTelemetry, type TelemetryHandle, withSpan } from "@pancode/telemetry";
+/**
+ * Entry point of the pancode CLI. It imports only the module of the command being run (see command-table.ts), and
+ * telemetry only when OTEL_* variables ask for it: a command's start-up costs what that command uses, nothing more.
+ */
 import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
-import { registerAgents } from "./commands/agents.js";
-import { registerApply } from "./commands/apply.js";
-import { registerAudit } from "./commands/audit.js";
-import { registerBatch } from "./commands/batch.js";
-import { registerBudget } from "./commands/budget.js";
-import { registerChain } from "./commands/chain.js";
-import { registerCompletion } from "./commands/completion.js";
-import { registerCost } from "./commands/cost.js";
-import { registerDispatch } from "./commands/dispatch.js";
-import { registerDrain } from "./commands/drain.js";
-import { registerKeys } from "./commands/keys.js";
-import { registerLogs } from "./commands/logs.js";
-import { registerMcp } from "./commands/mcp.js";
-import { registerMode } from "./commands/mode.js";
-import { registerModels } from "./commands/models.js";
-import { registerReceipt } from "./commands/receipt.js";
-import { registerRefine } from "./commands/refine.js";
-import { registerRuns } from "./commands/runs.js";
-import { registerStatus } from "./commands/status.js";
-import { registerStoprun } from "./commands/stoprun.js";
-import { registerServices } from "./commands/up.js";
-import { registerWatch } from "./commands/watch.js";
-import { registerWorkers } from "./commands/workers.js";
-import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { registerAllCommands, registerCommand } from "./command-table.js";
+import { EXIT } from "./exit-status.js";
 import { guardTerminal } from "./terminal-text.js";
 
 // Everything printed passes the control-character guard: run output, file names and error messages embedding run
@@ -32,12 +13,11 @@ import { guardTerminal } from "./terminal-text.js";
 guardTerminal(process.stdout);
 guardTerminal(process.stderr);
 
-// The trace of a dispatch starts here: with OTEL_* set, each command is a span whose context travels in gRPC
-// metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
-let telemetry: TelemetryHandle | undefined;
+/** Shuts down the telemetry SDK when one was started. */
+let shutdownTelemetry = async (): Promise<void> => {};
 
 async function exit(code: number): Promise<never> {
-  await telemetry?.shutdown().catch(() => {});
+  await shutdownTelemetry().catch(() => {});
   process.exit(code);
 }
 
@@ -45,12 +25,32 @@ async function exit(code: number): Promise<never> {
 function fail(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`pancode: ${message}\n`);
-  void exit(exitCodeFor(err));
+  import("./exit-codes.js").then(
+    ({ exitCodeFor }) => exit(exitCodeFor(err)),
+    () => exit(EXIT.usage),
+  );
 }
 
+/** Runs commands plainly; replaced by a traced runner when telemetry starts. */
+let traced = (_name: string, command: () => Promise<number>): Promise<number> => command();
+
 const run: CommandRunner = (name, command) => {
-  withSpan(`pancode ${name}`, { "pancode.command": name }, command).then((code) => exit(code), fail);
+  traced(name, command).then((code) => exit(code), fail);
 };
+
+/**
+ * The trace of a dispatch starts here: with an OTEL_* exporter configured, each command is a span whose context
+ * travels in gRPC metadata to the coordinator, then over NATS to the worker and into the container as TRACEPARENT.
+ * Without any OTEL_* variable @pancode/telemetry is never loaded; with one, startTelemetry loads the SDK only when
+ * an exporter is configured.
+ */
+async function startTracing(env: NodeJS.ProcessEnv): Promise<void> {
+  if (!Object.entries(env).some(([key, value]) => key.startsWith("OTEL_") && value)) return;
+  const { startTelemetry, withSpan } = await import("@pancode/telemetry");
+  const telemetry = await startTelemetry({ serviceName: "pancode-cli", env });
+  shutdownTelemetry = () => telemetry.shutdown();
+  traced = (name, command) => withSpan(`pancode ${name}`, { "pancode.command": name }, command);
+}
 
 const program = new Command("pancode")
   .description("PanCode Cluster: dispatch coding agents to worker nodes, each run in its own container")
@@ -60,35 +60,14 @@ const program = new Command("pancode")
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
 
-registerDispatch(program, run);
-registerRuns(program, run);
-registerLogs(program, run);
-registerApply(program, run);
-registerAgents(program, run);
-registerReceipt(program, run);
-registerKeys(program, run);
-registerBudget(program, run);
-registerAudit(program, run);
-registerDrain(program, run);
-registerMode(program, run);
-registerModels(program, run);
-registerBatch(program, run);
-registerChain(program, run);
-registerRefine(program, run);
-registerStoprun(program, run);
-registerWatch(program, run);
-registerCost(program, run);
-registerMcp(program, run);
-registerStatus(program, run);
-registerWorkers(program, run);
-registerCompletion(program, run);
-registerServices(program, fail);
+/** Registers what `argv` needs: nothing for --version, the invoked command's module, or everything (help, unknown). */
+async function registerFor(argv: string[]): Promise<void> {
+  const first = argv[2] ?? "";
+  if (first === "--version" || first === "-V") return;
+  if (!(await registerCommand(program, run, first))) await registerAllCommands(program, run);
+}
 
-// Service commands start their own telemetry (with their own service name).
-const serviceCommand = ["up", "coordinator", "worker"].includes(process.argv[2] ?? "");
-(serviceCommand ? Promise.resolve(undefined) : startTelemetry({ serviceName: "pancode-cli", env: process.env }))
-  .then((handle) => {
-    telemetry = handle;
-    return program.parseAsync(process.argv);
-  })
+startTracing(process.env)
+  .then(() => registerFor(process.argv))
+  .then(() => program.parseAsync(process.argv))
   .catch(fail);

@@ -13,7 +13,7 @@ import {
 import { z } from "zod";
 
 /**
- * Environment of the coordinator, parsed once by main.ts (or by `pancode up`). Every variable documents its unit
+ * Environment of the coordinator, parsed once by the service host (@pancode/server). Every variable documents its unit
  * and why its default was chosen.
  */
 const CoordinatorEnv = z.object({

@@ -1,6 +1,6 @@
 /**
- * @pancode/coordinator: admission, routing and the run ledger behind the gRPC API. `main.ts` runs it as a service;
- * `pancode up` embeds it next to in-process workers.
+ * @pancode/coordinator: admission, routing and the run ledger behind the gRPC API. @pancode/server runs it as a service
+ * (`pancode-server coordinator`) or embeds it next to in-process workers (`pancode-server up`).
  *
  * ```ts
  * const coordinator = await startCoordinator({ config: loadCoordinatorConfig(process.env), logger });

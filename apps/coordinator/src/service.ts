@@ -1,13 +1,16 @@
 import { ConfigError } from "@pancode/config";
-import { createJsonLogger, startTelemetry } from "@pancode/telemetry";
+import { createLogger, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
 import { loadCoordinatorConfig } from "./config.js";
 import { startCoordinator } from "./coordinator.js";
 
 /**
- * Runs the coordinator as a long-lived service configured from `env` (used by main.ts and `pancode coordinator`):
- * SIGTERM or SIGINT drains (no new admissions, running runs get the grace period) and exits 0.
+ * Runs the coordinator as a long-lived service configured from `env`, logging in `log`'s format (JSON unless told)
+ * (`pancode-server coordinator`): SIGTERM or SIGINT drains (no new admissions, running runs get the grace period) and exits 0.
  */
-export async function runCoordinatorService(env: Record<string, string | undefined>): Promise<void> {
+export async function runCoordinatorService(
+  env: Record<string, string | undefined>,
+  log: Pick<LoggerOptions, "format" | "color"> = {},
+): Promise<void> {
   let config: ReturnType<typeof loadCoordinatorConfig>;
   try {
     config = loadCoordinatorConfig(env);
@@ -16,7 +19,7 @@ export async function runCoordinatorService(env: Record<string, string | undefin
     process.exit(2);
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-coordinator", env });
-  const logger = createJsonLogger({ level: config.logLevel }).child({ component: "coordinator" });
+  const logger = createLogger({ ...log, level: config.logLevel }).child({ component: "coordinator" });
   const coordinator = await startCoordinator({ config, logger });
   process.stderr.write(`pancode coordinator listening on ${coordinator.address}\n`);
   let stopping = false;

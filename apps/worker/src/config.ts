@@ -11,7 +11,7 @@ import {
 } from "@pancode/config";
 import { z } from "zod";
 
-/** Environment of a worker node, parsed once by main.ts (or by `pancode up` for embedded workers). */
+/** Environment of a worker node, parsed once by the service host (@pancode/server). */
 const WorkerEnv = z.object({
   /** Coordinator address (host:port). */
   PANCODE_COORDINATOR: z.string().default("127.0.0.1:7400"),
@@ -66,10 +66,10 @@ const WorkerEnv = z.object({
   /** How often buffered output is sent to the coordinator, in ms: live enough for `logs --follow`, cheap enough. */
   PANCODE_EVENT_FLUSH_MS: PositiveIntEnv.default(200),
   /**
-   * Directory of the pancode client bundle (pancode.mjs) lent read-only to runs for nested dispatch. Unset: the one
-   * built in the monorepo next to this worker (apps/cli/dist/client), if any.
+   * Directory of the pancode client bundle (pancode.mjs) lent read-only to runs for nested dispatch. The service host
+   * (@pancode/server) sets it to the bundle the installed @pancode/cli publishes; empty = no nested dispatch.
    */
-  PANCODE_CLIENT_BUNDLE: OptionalStringEnv,
+  PANCODE_CLIENT_DIR: OptionalStringEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -88,7 +88,7 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
     socketPath: env.PANCODE_DOCKER_SOCKET,
     agentNetwork: env.PANCODE_AGENT_NETWORK,
     agentImage: env.PANCODE_AGENT_IMAGE,
-    clientBundle: env.PANCODE_CLIENT_BUNDLE,
+    clientDir: env.PANCODE_CLIENT_DIR,
   },
   bus: {
     natsUrl: env.NATS_URL,

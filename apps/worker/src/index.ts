@@ -1,6 +1,6 @@
 /**
- * @pancode/worker: a worker node. `main.ts` runs it as a service; `pancode up` embeds workers next to the
- * coordinator on one machine.
+ * @pancode/worker: a worker node. @pancode/server runs it as a service (`pancode-server worker`) or embeds workers
+ * next to the coordinator on one machine (`pancode-server up`).
  *
  * ```ts
  * const worker = await startWorker({ config: loadWorkerConfig(process.env), logger, env: process.env });

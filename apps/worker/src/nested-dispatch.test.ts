@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { installClient, nestedDispatchEnv } from "./nested-dispatch.js";
+import { installClient, nestedDispatchEnv, resolveClientDir } from "./nested-dispatch.js";
 
 const config = { coordinatorAddress: "127.0.0.1:7400", clientDir: "/srv/pancode/client" };
 const grant = { runToken: "pcr1.r1.mac", depth: 1, safety: "full-auto" };
@@ -55,6 +55,20 @@ describe("installClient", () => {
       expect((await stat(join(target, "pancode"))).mode & 0o777).toBe(0o755);
       expect((await stat(join(target, "pancode.mjs"))).mode & 0o777).toBe(0o644);
       expect(await installClient("", join(dir, "data"))).toBe("");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("resolveClientDir", () => {
+  it("takes the configured directory only when it holds the bundle, and never guesses one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pancode-client-dir-"));
+    try {
+      expect(resolveClientDir("")).toBe("");
+      expect(resolveClientDir(dir)).toBe("");
+      await writeFile(join(dir, "pancode.mjs"), "console.log(1)\n");
+      expect(resolveClientDir(dir)).toBe(dir);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,13 +2,12 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { NetworkPolicy } from "@pancode/core";
 
 /** Where the client bundle's directory is mounted in agent containers (read-only). */
 export const CONTAINER_CLIENT_DIR = "/opt/pancode";
 
-/** File of the client bundle inside its directory (built by apps/cli: `npm run build -w @pancode/cli`). */
+/** File of the client bundle inside its directory (built by `npm run build -w @pancode/cli`, PANCODE_CLIENT_DIR). */
 export const CLIENT_BUNDLE_FILE = "pancode.mjs";
 
 /**
@@ -34,13 +33,9 @@ export interface RunGrant {
   parentRunId?: string;
 }
 
-/**
- * The directory of the client bundle: `configured` when set, else the one built next to this worker in the
- * monorepo (apps/cli/dist/client); '' when no bundle exists there.
- */
+/** `configured` when it holds the client bundle, else '' (nested dispatch is then unavailable). */
 export function resolveClientDir(configured: string): string {
-  const dir = configured || fileURLToPath(new URL("../../cli/dist/client/", import.meta.url));
-  return existsSync(join(dir, CLIENT_BUNDLE_FILE)) ? dir : "";
+  return configured && existsSync(join(configured, CLIENT_BUNDLE_FILE)) ? configured : "";
 }
 
 /** File name of the launcher script next to the bundle (`pancode` on the container's PATH). */

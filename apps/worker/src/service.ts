@@ -1,13 +1,16 @@
 import { ConfigError } from "@pancode/config";
-import { createJsonLogger, startTelemetry } from "@pancode/telemetry";
+import { createLogger, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
 import { loadWorkerConfig } from "./config.js";
 import { startWorker } from "./worker.js";
 
 /**
- * Runs a worker node as a long-lived service configured from `env` (used by main.ts and `pancode worker`).
- * SIGTERM stops pulling work, gives running runs a short grace, and exits 0.
+ * Runs a worker node as a long-lived service configured from `env`, logging in `log`'s format (JSON unless told)
+ * (`pancode-server worker`). SIGTERM stops pulling work, gives running runs a short grace, and exits 0.
  */
-export async function runWorkerService(env: Record<string, string | undefined>): Promise<void> {
+export async function runWorkerService(
+  env: Record<string, string | undefined>,
+  log: Pick<LoggerOptions, "format" | "color"> = {},
+): Promise<void> {
   let config: ReturnType<typeof loadWorkerConfig>;
   try {
     config = loadWorkerConfig(env);
@@ -20,7 +23,7 @@ export async function runWorkerService(env: Record<string, string | undefined>):
     process.exit(2);
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-worker", env });
-  const logger = createJsonLogger({ level: config.logLevel }).child({ component: "worker" });
+  const logger = createLogger({ ...log, level: config.logLevel }).child({ component: "worker" });
   const worker = await startWorker({ config, logger, env });
   process.stderr.write(`pancode worker ${worker.id} started (sandbox: ${worker.sandbox})\n`);
   let stopping = false;

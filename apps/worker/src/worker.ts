@@ -130,8 +130,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
         })
       : createInProcessBus({ ...config.bus, logger }));
   // Nested dispatch: the pancode client runs see at /opt/pancode, copied where the Docker host can mount it.
-  const clientDir = await installClient(resolveClientDir(config.sandbox.clientBundle), config.dataDir);
-  if (!clientDir) logger.warn("no pancode client bundle found: runs cannot dispatch sub-runs (build @pancode/cli)");
+  const clientDir = await installClient(resolveClientDir(config.sandbox.clientDir), config.dataDir);
+  if (!clientDir) {
+    logger.warn("no pancode client bundle: runs cannot dispatch sub-runs", {
+      clientDir: config.sandbox.clientDir,
+      hint: "set PANCODE_CLIENT_DIR to a directory holding pancode.mjs, or start the worker with pancode-server",
+    });
+  }
   const runner = new JobRunner({
     api,
     cache,
@@ -142,7 +147,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     secrets: access.secrets,
     nested: {
       coordinatorAddress: config.coordinator.address,
-      clientDir: resolveClientDir(config.sandbox.clientBundle),
+      clientDir,
     },
     caps: config.caps,
     flushMs: config.events.flushMs,

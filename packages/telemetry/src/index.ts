@@ -9,8 +9,11 @@
  */
 export {
   createJsonLogger,
+  createLogger,
   type JsonLoggerOptions,
+  type LogFormat,
   type Logger,
+  type LoggerOptions,
   type LogLevel,
   type LogMeta,
   noopLogger,

@@ -1,3 +1,5 @@
+import { formatText, type LogEntry } from "./text-format.js";
+
 /** Severity of a log line, lowest first. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
@@ -17,23 +19,38 @@ export interface Logger {
   child(bindings: LogMeta): Logger;
 }
 
-/** Options of {@link createJsonLogger}. */
-export interface JsonLoggerOptions {
+/** How log lines are written: one JSON object per line (for machines), or one readable line (for a terminal). */
+export type LogFormat = "json" | "text";
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
   /** @default "info" */
   level?: LogLevel;
+  /** @default "json" */
+  format?: LogFormat;
+  /** Colour the level of text lines (ANSI), for a terminal. @default false */
+  color?: boolean;
   /** Where lines go. @default process.stderr, so stdout stays free for program output */
   write?: (line: string) => void;
   bindings?: LogMeta;
 }
 
-/** A logger writing one JSON object per line: `{"ts", "level", "msg", ...bindings, ...meta}`. */
-export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
+/** Options of {@link createJsonLogger}. */
+export type JsonLoggerOptions = Omit<LoggerOptions, "format" | "color">;
+
+/**
+ * A logger writing one line per entry: JSON `{"ts", "level", "msg", ...bindings, ...meta}`, or in text format
+ * `12:00:00.123 INFO  coordinator  coordinator listening  address=127.0.0.1:7400 bus=nats`.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
   const threshold = LEVELS.indexOf(options.level ?? "info");
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const bindings = options.bindings ?? {};
+  const text = options.format === "text";
   const emit = (level: LogLevel, msg: string, meta?: LogMeta): void => {
     if (LEVELS.indexOf(level) < threshold) return;
-    write(`${JSON.stringify({ ts: new Date().toISOString(), level, msg, ...bindings, ...serialise(meta) })}\n`);
+    const entry: LogEntry = { ts: new Date(), level, msg, fields: { ...bindings, ...serialise(meta) } };
+    write(`${text ? formatText(entry, options.color ?? false) : formatJson(entry)}\n`);
   };
   return {
     trace: (msg, meta) => emit("trace", msg, meta),
@@ -41,8 +58,17 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
     info: (msg, meta) => emit("info", msg, meta),
     warn: (msg, meta) => emit("warn", msg, meta),
     error: (msg, meta) => emit("error", msg, meta),
-    child: (more) => createJsonLogger({ ...options, bindings: { ...bindings, ...more } }),
+    child: (more) => createLogger({ ...options, bindings: { ...bindings, ...more } }),
   };
+}
+
+/** A logger writing one JSON object per line (see {@link createLogger}). */
+export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
+  return createLogger({ ...options, format: "json" });
+}
+
+function formatJson(entry: LogEntry): string {
+  return JSON.stringify({ ts: entry.ts.toISOString(), level: entry.level, msg: entry.msg, ...entry.fields });
 }
 
 /** A logger that drops everything (tests, libraries used without one). */

@@ -1,6 +1,7 @@
 /**
- * A real cluster of separate processes for end-to-end tests and benchmarks: the built coordinator and worker
- * services (apps/*\/dist/main.js) against real NATS JetStream and real Postgres, and a runner for the real CLI.
+ * A real cluster of separate processes for end-to-end tests and benchmarks: the built service host
+ * (`pancode-server coordinator` and `pancode-server worker`, apps/server/dist/main.js) against real NATS JetStream
+ * and real Postgres, and a runner for the real CLI.
  *
  * ```ts
  * const cluster = await startCluster({ workers: 2 });
@@ -22,8 +23,8 @@ import { freshDatabaseUrl, type PostgresServer, startPostgres } from "./postgres
 /** Root of the repository (this file lives in packages/testing/src). */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-export const COORDINATOR_MAIN = join(REPO_ROOT, "apps/coordinator/dist/main.js");
-const WORKER_MAIN = join(REPO_ROOT, "apps/worker/dist/main.js");
+/** The service host (`pancode-server`): `coordinator` and `worker` are its subcommands. */
+export const SERVER_MAIN = join(REPO_ROOT, "apps/server/dist/main.js");
 const CLI_BIN = join(REPO_ROOT, "apps/cli/bin/pancode.js");
 
 /** Options of {@link startCluster}. */
@@ -74,19 +75,19 @@ export interface Cluster {
 }
 
 function requireBuilt(): void {
-  for (const path of [COORDINATOR_MAIN, WORKER_MAIN, join(REPO_ROOT, "apps/cli/dist/main.js")]) {
+  for (const path of [SERVER_MAIN, join(REPO_ROOT, "apps/cli/dist/main.js")]) {
     if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` before the e2e tests`);
   }
 }
 
-/** Spawns a node service and resolves once a line of its stderr matches `ready`. */
+/** Spawns `pancode-server <service>` and resolves once a line of its stderr matches `ready`. */
 export function spawnService(
-  script: string,
+  service: "coordinator" | "worker",
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 60_000,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; logs: () => string }> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [SERVER_MAIN, service], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -94,7 +95,7 @@ export function spawnService(
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`${script} not ready after ${timeoutMs} ms:\n${output}`)),
+      () => reject(new Error(`pancode-server ${service} not ready after ${timeoutMs} ms:\n${output}`)),
       timeoutMs,
     );
     child.stderr?.on("data", (d: Buffer) => {
@@ -107,7 +108,7 @@ export function spawnService(
     });
     child.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code} before it was ready:\n${output}`));
+      reject(new Error(`pancode-server ${service} exited with ${code} before it was ready:\n${output}`));
     });
   });
 }
@@ -137,7 +138,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     databaseUrl = await freshDatabaseUrl(postgres.url);
   }
   const coordinator = await spawnService(
-    COORDINATOR_MAIN,
+    "coordinator",
     {
       PANCODE_LISTEN: "127.0.0.1:0",
       PANCODE_DATA_DIR: join(dataRoot, "coordinator"),
@@ -160,7 +161,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   let nextWorker = 1;
   const startWorker = async (id = `w${nextWorker++}`, env: Record<string, string> = {}): Promise<WorkerProcess> => {
     const started = await spawnService(
-      WORKER_MAIN,
+      "worker",
       {
         PANCODE_COORDINATOR: address,
         PANCODE_WORKER_TOKEN: workerToken,

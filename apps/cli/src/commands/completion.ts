@@ -22,6 +22,9 @@ export function registerCompletion(program: Command, run: CommandRunner): void {
     .addArgument(new Argument("<shell>", "the shell to complete for").choices(Object.keys(SHELLS)))
     .action((shell: Shell) =>
       run("completion", async () => {
+        // Commands load lazily: register all of them first, so the script covers every one.
+        const { registerAllCommands } = await import("../command-table.js");
+        await registerAllCommands(program, run);
         process.stdout.write(completionScript(program, shell));
         return EXIT.ok;
       }),

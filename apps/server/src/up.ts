@@ -1,23 +1,29 @@
-import { hostname } from "node:os";
+import { homedir, hostname } from "node:os";
+import { join } from "node:path";
 import { ConfigError } from "@pancode/config";
-import { loadCoordinatorConfig, runCoordinatorService, startCoordinator } from "@pancode/coordinator";
-import { createJsonLogger, startTelemetry } from "@pancode/telemetry";
-import { loadWorkerConfig, runWorkerService, startWorker, type Worker } from "@pancode/worker";
-import type { Command } from "commander";
-import { dataDirFrom } from "../connection.js";
-import { UsageError } from "../exit-codes.js";
+import { loadCoordinatorConfig, startCoordinator } from "@pancode/coordinator";
+import { createLogger, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
+import { loadWorkerConfig, startWorker, type Worker } from "@pancode/worker";
+import { withClientDir } from "./client-bundle.js";
+import { UsageError } from "./usage-error.js";
 
-interface UpOptions {
+/** Options of `pancode-server up`, as commander parses them. */
+export interface UpOptions {
   workers: string;
   dataDir?: string;
   port: string;
 }
 
 /**
- * `pancode up`: a whole cluster on one machine in one process: the coordinator plus N workers, on PGlite and the
- * in-process bus unless DATABASE_URL / NATS_URL are set. Ctrl-C or SIGTERM drains and exits cleanly.
+ * `pancode-server up` (also reached as `pancode up`): a whole cluster on one machine in one process: the coordinator
+ * plus N workers, on PGlite and the in-process bus unless DATABASE_URL / NATS_URL are set. Ctrl-C or SIGTERM drains
+ * and exits cleanly.
  */
-export async function upCommand(options: UpOptions): Promise<void> {
+export async function upCommand(
+  options: UpOptions,
+  processEnv: Record<string, string | undefined>,
+  log: Pick<LoggerOptions, "format" | "color">,
+): Promise<void> {
   const workerCount = Number(options.workers);
   const port = Number(options.port);
   if (!Number.isInteger(workerCount) || workerCount < 0 || workerCount > 64) {
@@ -25,8 +31,8 @@ export async function upCommand(options: UpOptions): Promise<void> {
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a TCP port, got "${options.port}"`);
-  const dataDir = options.dataDir ?? dataDirFrom(process.env);
-  const env: Record<string, string | undefined> = { ...process.env, PANCODE_DATA_DIR: dataDir };
+  const dataDir = options.dataDir || processEnv.PANCODE_DATA_DIR || join(homedir(), ".pancode");
+  const env = withClientDir({ ...processEnv, PANCODE_DATA_DIR: dataDir });
   let coordinatorConfig: ReturnType<typeof loadCoordinatorConfig>;
   try {
     coordinatorConfig = loadCoordinatorConfig({ ...env, PANCODE_LISTEN: env.PANCODE_LISTEN ?? `127.0.0.1:${port}` });
@@ -34,7 +40,7 @@ export async function upCommand(options: UpOptions): Promise<void> {
     throw new UsageError(err instanceof ConfigError ? err.message : String(err));
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-up", env });
-  const logger = createJsonLogger({ level: coordinatorConfig.logLevel });
+  const logger = createLogger({ ...log, level: coordinatorConfig.logLevel });
   const coordinator = await startCoordinator({
     config: coordinatorConfig,
     logger: logger.child({ component: "coordinator" }),
@@ -52,7 +58,10 @@ export async function upCommand(options: UpOptions): Promise<void> {
         PANCODE_ACK_WAIT_MS: String(coordinatorConfig.bus.ackWaitMs),
       });
       const inProcess = coordinator.bus.kind === "in-process";
-      workers.push(await startWorker({ config, logger, env, ...(inProcess ? { bus: coordinator.bus } : {}) }));
+      const workerLogger = logger.child({ component: "worker" });
+      workers.push(
+        await startWorker({ config, logger: workerLogger, env, ...(inProcess ? { bus: coordinator.bus } : {}) }),
+      );
     }
   } catch (err) {
     await Promise.all(workers.map((w) => w.stop()));
@@ -84,23 +93,4 @@ export async function upCommand(options: UpOptions): Promise<void> {
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
-}
-
-/** Registers `pancode up`, `pancode coordinator` and `pancode worker`. */
-export function registerServices(program: Command, fail: (err: unknown) => void): void {
-  program
-    .command("up")
-    .description("run a whole cluster on this machine: coordinator plus workers (embedded defaults)")
-    .option("--workers <n>", "number of workers", "1")
-    .option("--data-dir <dir>", "state directory (default PANCODE_DATA_DIR or ~/.pancode)")
-    .option("--port <port>", "gRPC port", "7400")
-    .action((options: UpOptions) => upCommand(options).catch(fail));
-  program
-    .command("coordinator")
-    .description("run the coordinator service (configured by DATABASE_URL, NATS_URL, PANCODE_* variables)")
-    .action(() => runCoordinatorService(process.env).catch(fail));
-  program
-    .command("worker")
-    .description("run a worker node (configured by PANCODE_COORDINATOR, NATS_URL, PANCODE_WORKER_TOKEN, ...)")
-    .action(() => runWorkerService(process.env).catch(fail));
 }

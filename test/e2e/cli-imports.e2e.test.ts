@@ -1,0 +1,135 @@
+import { spawn } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "@pancode/testing/cluster";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// What a client command loads, seen through a module resolve hook on the real built CLI: only the invoked
+// command's module, no service code (coordinator, worker, PGlite, dockerode), and no OpenTelemetry SDK unless an
+// OTEL_* variable asks for it. The module graph is checked on the compiled entry (dist/main.js), where every module
+// is its own file; bin/pancode.js runs the bundle esbuild makes from it (dist/bundle), checked for its chunks.
+// Start-up time itself is measured in `npm run bench` (bench/cli-start-bench.ts).
+
+const COMPILED = join(REPO_ROOT, "apps/cli/dist/main.js");
+const CLI = join(REPO_ROOT, "apps/cli/bin/pancode.js");
+let dir: string;
+
+const HOOKS = `import { appendFileSync } from "node:fs";
+let log = "";
+export function initialize(data) { log = data.log; }
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(log, result.url + "\\n");
+  return result;
+}
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "pancode-imports-"));
+  await writeFile(join(dir, "hooks.mjs"), HOOKS);
+  await writeFile(
+    join(dir, "register.mjs"),
+    `import { register } from "node:module";\nregister("./hooks.mjs", import.meta.url, { data: { log: process.env.IMPORT_LOG } });\n`,
+  );
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI with `args` (no coordinator listens at its address) and returns its exit code and loaded modules. */
+async function loadedBy(
+  args: string[],
+  env: Record<string, string> = {},
+  entry = COMPILED,
+): Promise<{ code: number; urls: string[] }> {
+  const log = join(dir, `${args.join("_").replace(/\W/g, "")}-${Date.now()}.log`);
+  await writeFile(log, "");
+  const child = spawn(process.execPath, ["--import", join(dir, "register.mjs"), entry, ...args], {
+    cwd: dir,
+    env: { ...process.env, IMPORT_LOG: log, PANCODE_COORDINATOR: "127.0.0.1:1", PANCODE_TOKEN: "t", ...env },
+    stdio: "ignore",
+  });
+  const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? -1)));
+  return { code, urls: (await readFile(log, "utf8")).split("\n").filter(Boolean) };
+}
+
+const commandModules = (urls: string[]) =>
+  [...new Set(urls.filter((u) => u.includes("/apps/cli/dist/commands/")).map((u) => u.split("/").pop()))].sort();
+
+const SERVICE_CODE = /apps\/(coordinator|worker|server)\/|packages\/(db|bus|sandbox)\/|pglite|dockerode|nats/;
+
+describe("client start-up imports", () => {
+  it("--version loads no command and no workspace package", async () => {
+    const { code, urls } = await loadedBy(["--version"]);
+    expect(code).toBe(0);
+    expect(commandModules(urls)).toEqual([]);
+    expect(urls.filter((u) => /\/packages\/|@grpc|zod/.test(u))).toEqual([]);
+  });
+
+  it.each([
+    [["runs"], "runs.js"],
+    [["runs", "--json"], "runs.js"],
+    [["show", "abcd1234"], "runs.js"],
+    [["logs", "abcd1234"], "logs.js"],
+    [["diff", "abcd1234"], "logs.js"],
+  ])("%j loads only its own command module and no service, git, agent or telemetry code", async (args, module) => {
+    const { code, urls } = await loadedBy(args);
+    expect(code).toBe(4); // nothing listens at 127.0.0.1:1: coordinator unreachable
+    expect(commandModules(urls)).toEqual([module]);
+    expect(urls.filter((u) => SERVICE_CODE.test(u))).toEqual([]);
+    expect(urls.filter((u) => /packages\/(git|agents|receipts|telemetry)\/|@opentelemetry\/sdk/.test(u))).toEqual([]);
+  });
+
+  it("loads the telemetry package only when an OTEL_* variable is set", async () => {
+    const { urls } = await loadedBy(["runs"], { OTEL_TRACES_EXPORTER: "console" });
+    expect(urls.some((u) => u.includes("/packages/telemetry/"))).toBe(true);
+  });
+
+  it("the bundle loads no command's chunk for --version, and only its own command's chunk for runs", async () => {
+    // esbuild names a command's chunk after its module (runs-<hash>.js); shared code goes to chunk-<hash>.js.
+    const commandChunks = (urls: string[]) =>
+      urls
+        .filter((u) => u.includes("/apps/cli/dist/bundle/"))
+        .map((u) => u.split("/").pop() as string)
+        .filter((f) => f !== "main.js" && !f.startsWith("chunk-"))
+        .map((f) => f.replace(/-\w+\.js$/, ""));
+    const version = await loadedBy(["--version"], {}, CLI);
+    expect(version.code).toBe(0);
+    expect(commandChunks(version.urls)).toEqual([]);
+    const runs = await loadedBy(["runs"], {}, CLI);
+    expect(runs.code).toBe(4);
+    // exit-codes is main.ts's error path (the coordinator is unreachable here), loaded only when a command fails.
+    expect(commandChunks(runs.urls)).toEqual(["runs", "exit-codes"]);
+    expect(runs.urls.filter((u) => /\/(packages|apps\/cli\/dist\/commands)\/|node_modules/.test(u))).toEqual([]);
+  });
+
+  it("`pancode up --help` is answered by the service host in a child process", async () => {
+    const { code, urls } = await loadedBy(["up", "--help"]);
+    expect(code).toBe(0);
+    expect(commandModules(urls)).toEqual(["services.js"]);
+    expect(urls.filter((u) => SERVICE_CODE.test(u))).toEqual([]);
+  });
+});
+
+describe("a client installed without the service host", () => {
+  it("answers `pancode up` with one line saying how to get pancode-server, exit 2", async () => {
+    // The client alone: its bin, dist and package.json, and commander, with no @pancode/server beside it.
+    const lone = join(dir, "lone");
+    await mkdir(join(lone, "node_modules"), { recursive: true });
+    await symlink(join(REPO_ROOT, "node_modules/commander"), join(lone, "node_modules/commander"));
+    for (const part of ["bin", "dist", "package.json"]) {
+      await cp(join(REPO_ROOT, "apps/cli", part), join(lone, "cli", part), { recursive: true });
+    }
+    const child = spawn(process.execPath, [join(lone, "cli/bin/pancode.js"), "up", "--workers", "1"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(2);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/needs the service host.*install @pancode\/server/);
+  });
+});
