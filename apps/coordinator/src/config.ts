@@ -1,15 +1,7 @@
-import { availableParallelism, homedir } from "node:os";
+import { homedir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_CAPS, type SandboxCaps } from "@pancode/agents";
-import {
-  BoolEnv,
-  DurationMsEnv,
-  MibEnv,
-  OptionalStringEnv,
-  PositiveIntEnv,
-  PositiveNumberEnv,
-  parseConfig,
-} from "@pancode/config";
+import { SANDBOX_CAPS_ENV, sandboxCapsOf } from "@pancode/agents";
+import { BoolEnv, OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
 import { z } from "zod";
 
 /**
@@ -79,19 +71,7 @@ const CoordinatorEnv = z.object({
    * helper delegate once more, which covers orchestrator patterns without letting recursion run away.
    */
   PANCODE_DISPATCH_MAX_DEPTH: z.coerce.number().int().nonnegative().default(2),
-  /**
-   * Cluster maxima of one run's sandbox (see SandboxCaps): what any agent file's `limits` or a dispatch's
-   * `--timeout` may ask. The coordinator refuses a dispatch over
-   * one at admission. Memory and tmpfs as 8g / 512m; timeout as 2h / 90m.
-   */
-  PANCODE_MAX_MEMORY: MibEnv.default(DEFAULT_CAPS.memoryMb),
-  /** CPU cores; default: this host's cores (Docker refuses more anyway). */
-  PANCODE_MAX_CPUS: PositiveNumberEnv.default(availableParallelism()),
-  /** Processes per sandbox: far above what `npm test` needs, far below what takes a host down. */
-  PANCODE_MAX_PIDS: PositiveIntEnv.default(DEFAULT_CAPS.pids),
-  /** Size of a run's tmpfs HOME (it gets its memory limit, at most this). */
-  PANCODE_MAX_TMPFS: MibEnv.default(DEFAULT_CAPS.tmpfsMb),
-  PANCODE_MAX_TIMEOUT: DurationMsEnv.default(DEFAULT_CAPS.timeoutMs),
+  ...SANDBOX_CAPS_ENV,
   /**
    * Sub-runs one tree of runs may start in total, all depths together (a root run, its sub-runs and theirs): 8 lets an
    * orchestrator fan out to a team; a runaway loop of dispatches stops there.
@@ -157,7 +137,7 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     maxSubRuns: env.PANCODE_MAX_SUBRUNS,
     loop: { warnAt: env.PANCODE_LOOP_WARN, refuseAt: env.PANCODE_LOOP_REFUSE, windowMs: env.PANCODE_LOOP_WINDOW_MS },
   },
-  caps: capsOf(env),
+  caps: sandboxCapsOf(env),
   budget: { ceilingUsd: env.PANCODE_BUDGET_CEILING, perRunUsd: env.PANCODE_PER_RUN_BUDGET },
   runs: {
     maxWorkspaceBytes: env.PANCODE_MAX_WORKSPACE_BYTES,
@@ -168,23 +148,6 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   },
 }));
 export type CoordinatorConfig = z.infer<typeof CoordinatorConfig>;
-
-/** The sandbox caps of the environment. */
-function capsOf(env: {
-  PANCODE_MAX_MEMORY: number;
-  PANCODE_MAX_CPUS: number;
-  PANCODE_MAX_PIDS: number;
-  PANCODE_MAX_TMPFS: number;
-  PANCODE_MAX_TIMEOUT: number;
-}): SandboxCaps {
-  return {
-    memoryMb: env.PANCODE_MAX_MEMORY,
-    cpus: env.PANCODE_MAX_CPUS,
-    pids: env.PANCODE_MAX_PIDS,
-    tmpfsMb: env.PANCODE_MAX_TMPFS,
-    timeoutMs: env.PANCODE_MAX_TIMEOUT,
-  };
-}
 
 /** Parses the coordinator's environment; throws ConfigError listing every problem. */
 export function loadCoordinatorConfig(env: Record<string, string | undefined>): CoordinatorConfig {

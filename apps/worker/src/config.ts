@@ -1,14 +1,7 @@
-import { availableParallelism, homedir, hostname } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_CAPS, type SandboxCaps } from "@pancode/agents";
-import {
-  DurationMsEnv,
-  MibEnv,
-  OptionalStringEnv,
-  PositiveIntEnv,
-  PositiveNumberEnv,
-  parseConfig,
-} from "@pancode/config";
+import { SANDBOX_CAPS_ENV, sandboxCapsOf } from "@pancode/agents";
+import { OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
 import { z } from "zod";
 
 /** Environment of a worker node, parsed once by the service host (@pancode/server). */
@@ -51,18 +44,7 @@ const WorkerEnv = z.object({
   PANCODE_MODEL_PROBE_MS: PositiveIntEnv.default(60_000),
   /** Where mirrors and worktrees live. */
   PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
-  /**
-   * Cluster maxima of one run's sandbox (see SandboxCaps): what any agent file's `limits` or a dispatch's
-   * `--timeout` may ask. A worker refuses a run over its own caps before anything reaches Docker (defence in depth behind the coordinator's admission). Memory and tmpfs as 8g / 512m; timeout as 2h / 90m.
-   */
-  PANCODE_MAX_MEMORY: MibEnv.default(DEFAULT_CAPS.memoryMb),
-  /** CPU cores; default: this host's cores (Docker refuses more anyway). */
-  PANCODE_MAX_CPUS: PositiveNumberEnv.default(availableParallelism()),
-  /** Processes per sandbox: far above what `npm test` needs, far below what takes a host down. */
-  PANCODE_MAX_PIDS: PositiveIntEnv.default(DEFAULT_CAPS.pids),
-  /** Size of a run's tmpfs HOME (it gets its memory limit, at most this). */
-  PANCODE_MAX_TMPFS: MibEnv.default(DEFAULT_CAPS.tmpfsMb),
-  PANCODE_MAX_TIMEOUT: DurationMsEnv.default(DEFAULT_CAPS.timeoutMs),
+  ...SANDBOX_CAPS_ENV,
   /** How often buffered output is sent to the coordinator, in ms: live enough for `logs --follow`, cheap enough. */
   PANCODE_EVENT_FLUSH_MS: PositiveIntEnv.default(200),
   /**
@@ -98,26 +80,9 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
     maxDeliver: env.PANCODE_MAX_DELIVER,
   },
   events: { flushMs: env.PANCODE_EVENT_FLUSH_MS },
-  caps: capsOf(env),
+  caps: sandboxCapsOf(env),
 }));
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
-
-/** The sandbox caps of the environment. */
-function capsOf(env: {
-  PANCODE_MAX_MEMORY: number;
-  PANCODE_MAX_CPUS: number;
-  PANCODE_MAX_PIDS: number;
-  PANCODE_MAX_TMPFS: number;
-  PANCODE_MAX_TIMEOUT: number;
-}): SandboxCaps {
-  return {
-    memoryMb: env.PANCODE_MAX_MEMORY,
-    cpus: env.PANCODE_MAX_CPUS,
-    pids: env.PANCODE_MAX_PIDS,
-    tmpfsMb: env.PANCODE_MAX_TMPFS,
-    timeoutMs: env.PANCODE_MAX_TIMEOUT,
-  };
-}
 
 /** Parses a worker's environment; throws ConfigError listing every problem. */
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {

@@ -101,5 +101,6 @@ export {
   homeTmpfsMb,
   type SandboxCaps,
 } from "./sandbox-caps.js";
+export { SANDBOX_CAPS_ENV, sandboxCapsOf } from "./sandbox-caps-env.js";
 export { loadTeamFiles } from "./team-file.js";
 export { BUILTIN_TEAMS, TeamSpec } from "./team-spec.js";
