@@ -1,10 +1,8 @@
-import { z } from "zod";
-
 /**
  * Every failure PanCode reports across a process boundary carries one of these codes. Callers branch on `code`,
  * never on `instanceof`, because errors cross gRPC and NATS.
  */
-export const ErrorCode = z.enum([
+export const ERROR_CODES = [
   "INVALID_ARGUMENT",
   "UNAUTHENTICATED",
   "NOT_FOUND",
@@ -32,8 +30,17 @@ export const ErrorCode = z.enum([
   "SAFETY_BLOCKED",
   "LOOP_DETECTED",
   "BUDGET_EXCEEDED",
-]);
-export type ErrorCode = z.infer<typeof ErrorCode>;
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// A plain list rather than a zod enum: every client command loads this module, and zod alone costs it ~45 ms of
+// start-up (the CLI bundle leaves zod out when nothing on a command's path needs it).
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** Whether `value` is one of the {@link ERROR_CODES}, e.g. a code read from gRPC trailers. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && KNOWN_CODES.has(value);
+}
 
 /** Options for {@link PanCodeError}. */
 export interface PanCodeErrorOptions extends ErrorOptions {
@@ -62,7 +69,7 @@ export function isPanCodeError(err: unknown): err is PanCodeError {
   if (err instanceof PanCodeError) return true;
   if (typeof err !== "object" || err === null) return false;
   const code = (err as { code?: unknown }).code;
-  return typeof code === "string" && ErrorCode.safeParse(code).success && err instanceof Error;
+  return isErrorCode(code) && err instanceof Error;
 }
 
 /** Narrows an unknown thrown value to an Error, wrapping anything else so that `cause` chains stay intact. */

@@ -8,7 +8,15 @@
  */
 export { AgentEvent, addUsage, Usage, ZERO_USAGE } from "./agent-event.js";
 export { DIGEST_PREFIX, EMPTY_DIGEST, isDigest, sha256Digest } from "./digest.js";
-export { ErrorCode, isPanCodeError, PanCodeError, type PanCodeErrorOptions, toError } from "./errors.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  isErrorCode,
+  isPanCodeError,
+  PanCodeError,
+  type PanCodeErrorOptions,
+  toError,
+} from "./errors.js";
 export { ModelPrice, ModelTarget } from "./model-target.js";
 export { PatchFile, PatchFileStatus, PatchSummary } from "./patch.js";
 export { NetworkPolicy, ResolvedAgent, Run, RunSpec, SandboxLimits, WorkspaceRef } from "./run.js";

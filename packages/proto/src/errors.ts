@@ -1,5 +1,5 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { ErrorCode, PanCodeError } from "@pancode/core";
+import { type ErrorCode, isErrorCode, PanCodeError } from "@pancode/core";
 
 /** Trailer carrying the PanCode error code, so clients branch on our code rather than the coarser gRPC status. */
 export const ERROR_CODE_TRAILER = "pancode-error-code";
@@ -57,8 +57,7 @@ export function toGrpcStatus(err: PanCodeError): Partial<ServiceError> {
 export function fromGrpcError(err: unknown, address: string): PanCodeError {
   if (!isGrpcServiceError(err)) return new PanCodeError("INTERNAL", String(err), { cause: err });
   const sent = err.metadata?.get(ERROR_CODE_TRAILER)[0];
-  const parsed = ErrorCode.safeParse(sent);
-  if (parsed.success) return new PanCodeError(parsed.data, err.details, { cause: err });
+  if (isErrorCode(sent)) return new PanCodeError(sent, err.details, { cause: err });
   switch (err.code) {
     case status.UNAVAILABLE:
       // A plaintext client talking to a TLS server (or one trusting another CA) only sees the connection drop.
