@@ -7,7 +7,12 @@ import { generateSigningKey } from "@pancode/receipts";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CoordinatorNode, INSECURE, startCoordinatorNode } from "./fixtures/coordinator-node.js";
+import {
+  type CoordinatorNode,
+  INSECURE,
+  registerTestWorker,
+  startCoordinatorNode,
+} from "./fixtures/coordinator-node.js";
 import { MAX_TASK_BYTES } from "./services/admission.js";
 
 // Issue 11, item 4: a 64 KB adversarial task must not stall admission. Path extraction runs on the coordinator's
@@ -49,19 +54,7 @@ beforeAll(async () => {
     PANCODE_BUDGET_CEILING: "1000",
     PANCODE_PER_RUN_BUDGET: "1",
   });
-  await node.worker.register(
-    {
-      workerId: "wa",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 8,
-      version: "test",
-      runtimes: ["command"],
-      providers: [],
-      publicKeyPem: workerKey.publicKeyPem,
-    },
-    workerKey.privateKey,
-  );
+  await registerTestWorker(node.worker, { workerId: "wa", capacity: 8 }, workerKey);
   // A second client: the one that must keep getting answers.
   other = createClientApi({
     address: node.coordinator.address,

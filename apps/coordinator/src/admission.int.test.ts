@@ -7,7 +7,12 @@ import { generateSigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signedStatement, usageEvent } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
+import {
+  type CoordinatorNode,
+  registerTestWorker,
+  startCoordinatorNode,
+  uploadedWorkspace,
+} from "./fixtures/coordinator-node.js";
 
 // The admission pipeline through the real gRPC API on real Postgres. Each request fails two gates and must be
 // refused by the earlier one, with that gate's gRPC status and exactly one audit entry naming the gate.
@@ -98,19 +103,7 @@ describe("admission gates, in order", () => {
 
   it("an admitted run records its admission, start and completion", async () => {
     const key = generateSigningKey();
-    await worker.register(
-      {
-        workerId: "wa",
-        pool: "default",
-        sandbox: "docker",
-        capacity: 1,
-        version: "test",
-        runtimes: ["command"],
-        providers: [],
-        publicKeyPem: key.publicKeyPem,
-      },
-      key.privateKey,
-    );
+    await registerTestWorker(worker, { workerId: "wa" }, key);
     const { run } = await client.dispatch(await request({}));
     const runId = run?.id ?? "";
     const claim = await worker.claimRun({ runId, workerId: "wa", deliveryCount: 1 });

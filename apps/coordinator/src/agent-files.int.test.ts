@@ -5,7 +5,12 @@ import type { ClientApi, WorkerApi } from "@pancode/proto";
 import { generateSigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
+import {
+  type CoordinatorNode,
+  registerTestWorker,
+  startCoordinatorNode,
+  uploadedWorkspace,
+} from "./fixtures/coordinator-node.js";
 
 // Workers register with their Ed25519 key (a signed challenge).
 const workerKey = generateSigningKey();
@@ -71,18 +76,10 @@ beforeAll(async () => {
     PANCODE_AGENTS_DIR: agentsDir,
   });
   ({ client, worker } = node);
-  await worker.register(
-    {
-      workerId: "wp",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 2,
-      version: "test",
-      runtimes: ["command", "pi"],
-      providers: ["local"],
-      publicKeyPem: workerKey.publicKeyPem,
-    },
-    workerKey.privateKey,
+  await registerTestWorker(
+    worker,
+    { workerId: "wp", capacity: 2, runtimes: ["command", "pi"], providers: ["local"] },
+    workerKey,
   );
 });
 

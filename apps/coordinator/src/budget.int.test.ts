@@ -6,7 +6,12 @@ import { generateSigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signedStatement, usageEvent } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
+import {
+  type CoordinatorNode,
+  registerTestWorker,
+  startCoordinatorNode,
+  uploadedWorkspace,
+} from "./fixtures/coordinator-node.js";
 
 // The budget gate through the real gRPC API on real Postgres: a ceiling of $1.00 and a per-run estimate of $0.07
 // admit exactly 14 runs (14 x 0.07 = 0.98), however the 100 dispatches interleave.
@@ -30,19 +35,7 @@ async function start(ceiling: string): Promise<void> {
     PANCODE_PER_RUN_BUDGET: "0.07",
   });
   ({ client, worker } = node);
-  await worker.register(
-    {
-      workerId: "wa",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 2,
-      version: "test",
-      runtimes: ["command"],
-      providers: [],
-      publicKeyPem: workerKey.publicKeyPem,
-    },
-    workerKey.privateKey,
-  );
+  await registerTestWorker(worker, { workerId: "wa", capacity: 2 }, workerKey);
 }
 
 async function stop(): Promise<void> {

@@ -20,6 +20,7 @@ import type { Coordinator } from "./coordinator.js";
 import {
   type CoordinatorNode,
   INSECURE,
+  registerTestWorker,
   startCoordinatorNode,
   TEST_COMMIT,
   uploadedWorkspace,
@@ -52,19 +53,7 @@ beforeAll(async () => {
     PANCODE_MAX_WORKSPACE_BYTES: String(2 * 1024 * 1024),
   });
   ({ coordinator, client, worker } = node);
-  await worker.register(
-    {
-      workerId: "wa",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 2,
-      version: "test",
-      runtimes: ["command"],
-      providers: [],
-      publicKeyPem: waKey.publicKeyPem,
-    },
-    waKey.privateKey,
-  );
+  await registerTestWorker(worker, { workerId: "wa", capacity: 2 }, waKey);
 });
 
 afterAll(async () => {
@@ -220,19 +209,7 @@ describe("exactly-once result commit", () => {
     // Worker A goes silent: its lease expires and the reaper puts the run back to pending.
     await expect.poll(async () => (await client.getRun(runId)).status, { timeout: 10_000 }).toBe("pending");
     const wbKey = generateSigningKey();
-    await worker.register(
-      {
-        workerId: "wb",
-        pool: "default",
-        sandbox: "docker",
-        capacity: 1,
-        version: "test",
-        runtimes: ["command"],
-        providers: [],
-        publicKeyPem: wbKey.publicKeyPem,
-      },
-      wbKey.privateKey,
-    );
+    await registerTestWorker(worker, { workerId: "wb" }, wbKey);
     const second = await worker.claimRun({ runId, workerId: "wb", deliveryCount: 2 });
     expect(second.spec?.lease?.attempt).toBe(2);
     const doneFacts = {
@@ -314,19 +291,7 @@ describe("signed receipts", () => {
   it("countersigns a worker's statement that matches the run and refuses one that does not", async () => {
     const key = generateSigningKey();
     const stranger = generateSigningKey();
-    await worker.register(
-      {
-        workerId: "wk",
-        pool: "other",
-        sandbox: "docker",
-        capacity: 1,
-        version: "test",
-        runtimes: ["command"],
-        providers: [],
-        publicKeyPem: key.publicKeyPem,
-      },
-      key.privateKey,
-    );
+    await registerTestWorker(worker, { workerId: "wk", pool: "other" }, key);
     const ws = await workspace();
     const { run } = await client.dispatch({
       task: "true",
@@ -392,20 +357,9 @@ describe("signed receipts", () => {
     expect(
       verifyReceipt(envelope, { keys: await trusted(), expectedPatchDigest: EMPTY_DIGEST }).failures.join(" "),
     ).toContain("revoked");
-    await expect(
-      worker.register(
-        {
-          workerId: "wk",
-          pool: "other",
-          sandbox: "docker",
-          capacity: 1,
-          version: "test",
-          runtimes: ["command"],
-          providers: [],
-          publicKeyPem: key.publicKeyPem,
-        },
-        key.privateKey,
-      ),
-    ).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringContaining("was revoked") });
+    await expect(registerTestWorker(worker, { workerId: "wk", pool: "other" }, key)).rejects.toMatchObject({
+      code: "UNAUTHENTICATED",
+      message: expect.stringContaining("was revoked"),
+    });
   });
 });

@@ -7,7 +7,12 @@ import { generateSigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signedStatement } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
+import {
+  type CoordinatorNode,
+  registerTestWorker,
+  startCoordinatorNode,
+  uploadedWorkspace,
+} from "./fixtures/coordinator-node.js";
 
 // Batches and chains live in the coordinator's database: a coordinator restarted between two steps goes on where
 // the previous one stopped. A scripted worker (real gRPC client) claims and completes the runs.
@@ -34,19 +39,7 @@ async function startNode(): Promise<CoordinatorNode> {
     DATABASE_URL: databaseUrl,
     PANCODE_HEARTBEAT_MS: "5000",
   });
-  await node.worker.register(
-    {
-      workerId: "wa",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 4,
-      version: "test",
-      runtimes: ["command"],
-      providers: [],
-      publicKeyPem: workerKey.publicKeyPem,
-    },
-    workerKey.privateKey,
-  );
+  await registerTestWorker(node.worker, { workerId: "wa", capacity: 4 }, workerKey);
   return node;
 }
 

@@ -7,7 +7,12 @@ import { generateSigningKey, parseEnvelope, type RunReceiptPredicate, readStatem
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { signPredicate, usageEvent, workerPredicate } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CoordinatorNode, startCoordinatorNode, uploadedWorkspace } from "./fixtures/coordinator-node.js";
+import {
+  type CoordinatorNode,
+  registerTestWorker,
+  startCoordinatorNode,
+  uploadedWorkspace,
+} from "./fixtures/coordinator-node.js";
 
 // A compromised worker signs a receipt statement that lies about its run. The coordinator rebuilds the statement from
 // its own records (the run row, the completion, the usage recorded from the run's events) and refuses every field
@@ -25,19 +30,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "pancode-receipt-checks-"));
   node = await startCoordinatorNode({ PANCODE_DATA_DIR: dataDir, DATABASE_URL: await freshDatabaseUrl(pg.url) });
   ({ client, worker } = node);
-  await worker.register(
-    {
-      workerId: "evil",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 8,
-      version: "test",
-      runtimes: ["command"],
-      providers: [],
-      publicKeyPem: key.publicKeyPem,
-    },
-    key.privateKey,
-  );
+  await registerTestWorker(worker, { workerId: "evil", capacity: 8 }, key);
 });
 
 afterAll(async () => {

@@ -11,7 +11,12 @@ import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Coordinator } from "./coordinator.js";
-import { type CoordinatorNode, INSECURE, startCoordinatorNode } from "./fixtures/coordinator-node.js";
+import {
+  type CoordinatorNode,
+  INSECURE,
+  registerTestWorker,
+  startCoordinatorNode,
+} from "./fixtures/coordinator-node.js";
 
 // Workers register with their Ed25519 key (a signed challenge).
 const workerKey = generateSigningKey();
@@ -71,18 +76,10 @@ beforeAll(async () => {
   });
   ({ coordinator, client, worker } = node);
   db = await openDatabase({ url: databaseUrl });
-  await worker.register(
-    {
-      workerId: "ws",
-      pool: "default",
-      sandbox: "docker",
-      capacity: 8,
-      version: "test",
-      runtimes: ["command", "pi"],
-      providers: ["local"],
-      publicKeyPem: workerKey.publicKeyPem,
-    },
-    workerKey.privateKey,
+  await registerTestWorker(
+    worker,
+    { workerId: "ws", capacity: 8, runtimes: ["command", "pi"], providers: ["local"] },
+    workerKey,
   );
   // A real workspace: a committed symlink out of the repository, one inside it, and an uncommitted one out.
   repo = await createRepo({ files: { "src/a.ts": "export const a = 1;\n", "README.md": "# r\n" } });
