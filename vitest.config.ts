@@ -7,6 +7,8 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 const alias = [
   { find: /^@pancode\/testing\/model-server$/, replacement: `${root}packages/testing/src/model-server/index.ts` },
   { find: /^@pancode\/testing\/(.+)$/, replacement: `${root}packages/testing/src/$1.ts` },
+  // Subpath exports of core (the client's start-up path imports only these): their source files.
+  { find: /^@pancode\/core\/(errors|digest)$/, replacement: `${root}packages/core/src/$1.ts` },
   { find: /^@pancode\/([^/]+)$/, replacement: `${root}packages/$1/src/index.ts` },
 ];
 

@@ -22,7 +22,9 @@ await build({
   logLevel: "warning",
   // Telemetry loads only when OTEL_* variables are set, and the OpenTelemetry SDK expects to be loaded by Node from
   // its own package (it does not survive bundling); @opentelemetry/api keeps one global state across copies.
-  external: ["@pancode/telemetry"],
+  // grpc-js requires @grpc/proto-loader (and protobufjs under it, ~290 KB) only when a server enables channelz or
+  // ORCA, which a client never does: left out, it is never parsed at start-up.
+  external: ["@pancode/telemetry", "@grpc/proto-loader"],
   // Some bundled CommonJS dependencies call require(); give every ESM chunk one.
   banner: {
     js: "import { createRequire as __pancodeRequire } from 'node:module'; const require = __pancodeRequire(import.meta.url);",

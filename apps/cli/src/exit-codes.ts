@@ -1,4 +1,4 @@
-import { isPanCodeError } from "@pancode/core";
+import { isPanCodeError } from "@pancode/core/errors";
 import { isGrpcServiceError } from "@pancode/proto";
 import { EXIT, UsageError } from "./exit-status.js";
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { DIGEST_PREFIX, PanCodeError } from "@pancode/core";
+import { DIGEST_PREFIX } from "@pancode/core/digest";
+import { PanCodeError } from "@pancode/core/errors";
 
 /** Size of one streamed chunk. Well under gRPC's 4 MiB default message limit, big enough to keep overhead low. */
 export const CHUNK_BYTES = 1024 * 1024;

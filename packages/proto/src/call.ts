@@ -1,5 +1,5 @@
 import type { CallOptions, ClientReadableStream, ClientWritableStream, Metadata, ServiceError } from "@grpc/grpc-js";
-import type { PanCodeError } from "@pancode/core";
+import type { PanCodeError } from "@pancode/core/errors";
 import { fromGrpcError } from "./errors.js";
 
 /** How each call of a client is made: where to, with which metadata, and how long it may take. */

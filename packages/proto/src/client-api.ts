@@ -1,5 +1,5 @@
 import { type ChannelCredentials, Metadata } from "@grpc/grpc-js";
-import { sha256Digest } from "@pancode/core";
+import { sha256Digest } from "@pancode/core/digest";
 import { chunksOf, collectBlob, MAX_BLOB_BYTES, MAX_MESSAGE_BYTES } from "./blob-stream.js";
 import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
 import { bearerMetadata } from "./credentials.js";

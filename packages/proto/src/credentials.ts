@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type ChannelCredentials, credentials, Metadata, ServerCredentials } from "@grpc/grpc-js";
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 
 /** TLS material of a server. When both paths are empty the server listens in plaintext. */
 export interface ServerTlsOptions {

@@ -1,5 +1,5 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { type ErrorCode, isErrorCode, PanCodeError } from "@pancode/core";
+import { type ErrorCode, isErrorCode, PanCodeError } from "@pancode/core/errors";
 
 /** Trailer carrying the PanCode error code, so clients branch on our code rather than the coarser gRPC status. */
 export const ERROR_CODE_TRAILER = "pancode-error-code";

@@ -1,6 +1,6 @@
 import { type KeyObject, sign } from "node:crypto";
 import { type ChannelCredentials, Metadata } from "@grpc/grpc-js";
-import { sha256Digest } from "@pancode/core";
+import { sha256Digest } from "@pancode/core/digest";
 import { chunksOf, collectBlob, MAX_BLOB_BYTES } from "./blob-stream.js";
 import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
 import { CHANNEL_OPTIONS } from "./client-api.js";
