@@ -71,7 +71,7 @@ export async function ensureGeneratedTls(dataDir: string, names: readonly string
     current.notAfter.getTime() - Date.now() > RENEW_BEFORE_MS &&
     // A CA made anew (its files were deleted) would not vouch for the old server certificate.
     (await current.verify({ publicKey: ca.cert.publicKey, signatureOnly: true })) &&
-    (await exists(paths.keyPath));
+    (await fileExists(paths.keyPath));
   if (!usable) await issueServerCert(ca, names, paths.certPath, paths.keyPath);
   return { caPath: paths.caPath, certPath: paths.certPath, keyPath: paths.keyPath };
 }
@@ -168,7 +168,8 @@ function randomSerial(): string {
   return Buffer.from(bytes).toString("hex");
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists (a missing file is the expected case here, not an error). */
+export async function fileExists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;

@@ -1,8 +1,7 @@
-import { access } from "node:fs/promises";
 import { join } from "node:path";
 import type { ServerTlsOptions } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
-import { CA_CERT_FILE, ensureGeneratedTls, serverNames, TLS_DIR } from "./generated-tls.js";
+import { CA_CERT_FILE, ensureGeneratedTls, fileExists, serverNames, TLS_DIR } from "./generated-tls.js";
 import { isLoopbackListen, listenHost } from "./listen-address.js";
 
 /** What the coordinator's TLS settings amount to. */
@@ -49,7 +48,7 @@ export async function resolveServerTls(settings: TlsSettings, logger: Logger): P
     }
     return PLAINTEXT;
   }
-  if (loopback && !(await exists(join(settings.dataDir, TLS_DIR, CA_CERT_FILE)))) return PLAINTEXT;
+  if (loopback && !(await fileExists(join(settings.dataDir, TLS_DIR, CA_CERT_FILE)))) return PLAINTEXT;
   const names = serverNames(listenHost(settings.listen), settings.extraNames);
   const generated = await ensureGeneratedTls(settings.dataDir, names);
   logger.info("serving TLS with the coordinator's own CA; clients trust it with PANCODE_TLS_CA", {
@@ -61,13 +60,4 @@ export async function resolveServerTls(settings: TlsSettings, logger: Logger): P
     caPath: generated.caPath,
     mode: "generated",
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch (_err) {
-    return false;
-  }
 }
