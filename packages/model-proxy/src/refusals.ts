@@ -52,7 +52,13 @@ export function sendRefusal(res: ServerResponse, api: ProxyApi, kind: RefusalKin
     return;
   }
   const text = JSON.stringify(refusalBody(api, kind, message));
-  res.writeHead(STATUS[kind], { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  const headers: Record<string, string | number> = {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  };
+  // The OpenAI and Anthropic SDKs retry 429 and 5xx unless told not to; a refusal answers the same every time.
+  if (kind !== "upstream") headers["x-should-retry"] = "false";
+  res.writeHead(STATUS[kind], headers);
   res.end(text);
 }
 

@@ -226,6 +226,7 @@ describe.each(CASES)("model proxy, $api", (c) => {
     expect(second.status).toBe(429);
     expect(third.status).toBe(429);
     expect(JSON.parse(second.body.toString())).toMatchObject(capErrorShape(c.api));
+    expect(second.headers["x-should-retry"]).toBe("false");
     expect(server.requests.length).toBe(before);
     expect(h.capReached).toHaveLength(1);
     expect(h.capReached[0]).toBeCloseTo(priced(EXPECTED[c.api]), 12);
