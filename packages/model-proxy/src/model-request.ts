@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import * as zlib from "node:zlib";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import type { ProxyApi } from "./types.js";
 
@@ -86,6 +87,13 @@ export function inspectRequest(
   return { api, model, streamed, body: plain, decoded };
 }
 
+type ZstdDecompress = (body: Buffer, options: { maxOutputLength: number }) => Buffer;
+/** Node 22.15+ decodes zstd (which some agent CLIs use for requests); older Node refuses it like any unknown coding. */
+const nodeZstd = (zlib as unknown as { zstdDecompressSync?: ZstdDecompress }).zstdDecompressSync;
+const zstdDecompressSync = nodeZstd
+  ? (body: Buffer, max: number): Buffer => nodeZstd(body, { maxOutputLength: max })
+  : undefined;
+
 /** The body without its content-encoding; undefined for an encoding the proxy cannot read. */
 function decodeBody(encoding: string, raw: Buffer): Buffer | undefined {
   const codings = encoding
@@ -99,6 +107,7 @@ function decodeBody(encoding: string, raw: Buffer): Buffer | undefined {
       if (coding === "gzip" || coding === "x-gzip") body = gunzipSync(body, { maxOutputLength: MAX_DECODED_BYTES });
       else if (coding === "deflate") body = inflateSync(body, { maxOutputLength: MAX_DECODED_BYTES });
       else if (coding === "br") body = brotliDecompressSync(body, { maxOutputLength: MAX_DECODED_BYTES });
+      else if (coding === "zstd" && zstdDecompressSync) body = zstdDecompressSync(body, MAX_DECODED_BYTES);
       else return undefined;
     }
   } catch {
