@@ -345,7 +345,12 @@ describe("metering cannot be dodged by the agent", () => {
 
   it("an encoding the proxy cannot read is refused, not forwarded unmetered", async () => {
     const before = server.requests.length;
-    const answer = await sendBytes(h, "/openai/v1/chat/completions", { "content-encoding": "compress" }, Buffer.from("x"));
+    const answer = await sendBytes(
+      h,
+      "/openai/v1/chat/completions",
+      { "content-encoding": "compress" },
+      Buffer.from("x"),
+    );
     expect(answer.status).toBe(415);
     expect(server.requests.length).toBe(before);
   });
