@@ -108,7 +108,7 @@ describe("custom agents", () => {
     expect(cluster.warnings).toEqual([]);
     expect(cluster.agents.find((a) => a.name === "lint")).toMatchObject({ source: "cluster", runtime: "command" });
     expect(cluster.agents.find((a) => a.name === "security-auditor")?.prompt).toBe("Cluster auditor.");
-    expect(cluster.agents.find((a) => a.name === "dev")).toMatchObject({ source: "builtin", network: "bridge" });
+    expect(cluster.agents.find((a) => a.name === "dev")).toMatchObject({ source: "builtin", network: "none" });
 
     const withRepo = await client.listAgents([AUDITOR, BROKEN]);
     expect(withRepo.agents.find((a) => a.name === "security-auditor")).toEqual({

@@ -45,10 +45,10 @@ describe("agent registry", () => {
     }
   });
 
-  it("gives coding agents a prompt, tools, a turn limit and egress; shell none of them", () => {
+  it("gives coding agents a prompt, tools and a turn limit, and no network (their model is behind the proxy)", () => {
     for (const spec of BUILTIN_AGENTS.filter((a) => a.runtime === "pi")) {
       const agent = registry.resolve(spec.name);
-      expect(agent).toMatchObject({ model: "", network: "bridge" });
+      expect(agent).toMatchObject({ model: "", network: "none" });
       expect(agent.prompt).toContain(`You are ${spec.name}`);
       expect(agent.tools.length).toBeGreaterThan(0);
       expect(agent.maxTurns).toBeGreaterThan(0);

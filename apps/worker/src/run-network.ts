@@ -1,0 +1,151 @@
+import type { ModelTarget, RunSpec, Usage } from "@pancode/core";
+import type { RunProxy } from "@pancode/model-proxy";
+import type { EventReporter } from "./event-reporter.js";
+import { type NestedDispatchConfig, nestedDispatchEnv, type RunGrant } from "./nested-dispatch.js";
+import {
+  MODEL_TOKEN_ENV,
+  type PriceTable,
+  proxiedModel,
+  startModelProxy,
+  usageOfCall,
+  usageOfProxy,
+} from "./run-model-proxy.js";
+import {
+  CONTAINER_COORDINATOR_PORT,
+  CONTAINER_MODEL_PORT,
+  openRunTransport,
+  type RunTransport,
+} from "./run-transport.js";
+import { isOverCap, type StopReason } from "./stop-reason.js";
+
+/** What a run's container needs to reach its model and the coordinator, and how to tear it down. */
+export interface RunNetwork {
+  /** The model as the agent CLI must see it (through the proxy), or the spec's own without a proxy. */
+  model: ModelTarget | null;
+  env: Record<string, string>;
+  mounts: { hostPath: string; containerPath: string }[];
+  wrap(argv: string[]): string[];
+  /** The proxy-metered usage, or undefined when the run had no proxy (plain commands, process sandbox). */
+  meteredUsage(): Usage | undefined;
+  proxy?: RunProxy;
+  close(): Promise<void>;
+}
+
+/** Dependencies of {@link openRunNetwork}: the worker's slice of ExecutionDeps. */
+export interface RunNetworkDeps {
+  workerId: string;
+  sandbox: { kind: "docker" | "process" };
+  secrets: Readonly<Record<string, string>>;
+  nested?: NestedDispatchConfig;
+  /** Host directory of the installed forwarder; '' or absent = no socket transport (process sandbox). */
+  forwarderDir?: string;
+  dataDir?: string;
+  prices?: PriceTable;
+}
+
+/**
+ * A container run gets a socket directory with its model proxy (coding agents) and a relay to the coordinator
+ * (nested dispatch), and a forwarder in front of its command: it needs no network at all. Each metered call is
+ * reported as a `model_call` event and a `usage` event (what the coordinator folds into the run's cost); the run is
+ * stopped at the call that takes it over its cap.
+ */
+export async function openRunNetwork(
+  deps: RunNetworkDeps,
+  spec: RunSpec,
+  grant: RunGrant | undefined,
+  reporter: EventReporter,
+  requestStop: (reason: StopReason) => void,
+): Promise<RunNetwork> {
+  const wantsNested = Boolean(deps.nested?.clientDir && grant?.runToken);
+  if (deps.sandbox.kind !== "docker" || !deps.forwarderDir || !deps.dataDir || (!spec.model && !wantsNested)) {
+    const nested = nestedDispatchEnv(deps.nested, grant, { runId: spec.runId, sandbox: deps.sandbox.kind });
+    return {
+      model: spec.model,
+      env: nested.env,
+      mounts: nested.mounts,
+      wrap: (argv) => argv,
+      meteredUsage: () => undefined,
+      close: async () => {},
+    };
+  }
+  const transport: RunTransport = await openRunTransport({
+    dataDir: deps.dataDir,
+    forwarderDir: deps.forwarderDir,
+    coordinatorAddress: wantsNested ? deps.nested?.coordinatorAddress : undefined,
+  });
+  try {
+    const nested = nestedDispatchEnv(deps.nested, grant, {
+      runId: spec.runId,
+      sandbox: "docker",
+      relayAddress: `127.0.0.1:${CONTAINER_COORDINATOR_PORT}`,
+    });
+    const metered = spec.model
+      ? await startRunModelProxy(deps, spec, spec.model, transport, reporter, requestStop)
+      : undefined;
+    return {
+      model: spec.model ? proxiedModel(spec.model, CONTAINER_MODEL_PORT) : null,
+      env: { ...nested.env, ...(metered ? { [MODEL_TOKEN_ENV]: metered.token } : {}) },
+      mounts: [...transport.mounts, ...nested.mounts],
+      wrap: transport.wrap,
+      meteredUsage: () => (metered ? usageOfProxy(metered.proxy) : undefined),
+      proxy: metered?.proxy,
+      async close() {
+        await metered?.proxy.close();
+        await transport.close();
+      },
+    };
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+}
+
+async function startRunModelProxy(
+  deps: RunNetworkDeps,
+  spec: RunSpec,
+  model: ModelTarget,
+  transport: RunTransport,
+  reporter: EventReporter,
+  requestStop: (reason: StopReason) => void,
+) {
+  let spent = 0;
+  return startModelProxy({
+    socketPath: transport.modelSocketPath,
+    model,
+    secrets: deps.secrets,
+    workerId: deps.workerId,
+    prices: deps.prices,
+    capUsd: spec.maxCostUsd,
+    onCall(call) {
+      const usage = usageOfCall(call);
+      reporter.agent({
+        type: "model_call",
+        provider: call.provider,
+        model: call.model,
+        status: call.status,
+        streamed: call.streamed,
+        usage,
+        durationMs: call.durationMs,
+        ttfbMs: call.ttfbMs,
+        ...(call.error ? { error: call.error } : {}),
+      });
+      reporter.agent({ type: "usage", usage });
+      spent += call.costUsd;
+      if (isOverCap(spent, spec.maxCostUsd)) requestStop("budget");
+    },
+    onCapReached: () => requestStop("budget"),
+  });
+}
+
+/**
+ * Compares the CLI's own usage report with the proxy's metering: a different token count is worth a warning (an
+ * agent that forges its stream, or a CLI that miscounts), never a different charge.
+ */
+export function usageMismatch(cli: Usage, metered: Usage): string {
+  if (cli.input === 0 && cli.output === 0) return "";
+  if (cli.input + cli.cacheRead === metered.input + metered.cacheRead && cli.output === metered.output) return "";
+  return (
+    `warning: the agent reported ${cli.input + cli.cacheRead} input and ${cli.output} output tokens, the model proxy ` +
+    `metered ${metered.input + metered.cacheRead} and ${metered.output}; the run is charged what the proxy metered`
+  );
+}
