@@ -62,7 +62,12 @@ export async function handleGemini(ex: Exchange): Promise<void> {
   if (!plan) return;
   const chunks = responseChunks(plan, record.model);
   if (method === "generateContent") {
-    sendJson(ex, 200, { ...chunks[0], candidates: [candidate(answerParts(plan), true)] });
+    // One answer holds everything, usage included (the first streamed chunk has none when the text is split).
+    sendJson(ex, 200, {
+      ...chunks[0],
+      candidates: [candidate(answerParts(plan), true)],
+      usageMetadata: geminiUsage(plan.usage),
+    });
   } else if (ex.url.searchParams.get("alt") === "sse") {
     const sse = new SseWriter(ex, plan.chunkDelayMs);
     for (const chunk of chunks) await sse.event(chunk);
