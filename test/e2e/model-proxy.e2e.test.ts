@@ -1,0 +1,216 @@
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { type AgentCluster, agentEvents, startAgentCluster } from "@pancode/testing/agent-cluster";
+import type { Cluster } from "@pancode/testing/cluster";
+import { createRepo } from "@pancode/testing/git";
+import { loadScenario, type ModelServer, type Scenario, startModelServer } from "@pancode/testing/model-server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The real Pi agent in a network-none container, reaching the scripted model only through the worker's per-run
+// model proxy (a Unix socket mounted into the container, and a forwarder on the container's own loopback). The
+// agent's bash tool plays the attacker: it dumps every environment and file it can read, probes the host's
+// loopback services, and forges usage lines on the container's stdout.
+
+const SCENARIOS = join(import.meta.dirname, "..", "fixtures", "scenarios");
+/** The provider key: a unique marker that must never be seen inside a container. */
+const API_KEY = "sk-proxy-e2e-marker-7f3a9c";
+// Prices { input: 1, output: 2 } USD per million tokens: 1000+2*50, 1100+2*20, 1200+2*10 = 3460 per million.
+const PROBE_COST_USD = 0.00346;
+
+/** Prints `<target> open|closed` for each host:port argument (a TCP connect with a short timeout). */
+const PROBE_MJS = `import { connect } from "node:net";
+for (const target of process.argv.slice(2)) {
+  const [host, port] = target.split(":");
+  const open = await new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port) });
+    const done = (ok) => { socket.destroy(); resolve(ok); };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.setTimeout(2000, () => done(false));
+  });
+  console.log(target + " " + (open ? "open" : "closed"));
+}
+`;
+
+/** Everything the container holds that a key could hide in: environments, command lines, files of HOME, /tmp, mounts. */
+const DUMP =
+  '{ env; for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < "$f"; echo; done; ' +
+  'find "$HOME" /tmp /opt /run/pancode -type f -exec cat {} +; } > leak.txt 2>/dev/null; true';
+
+/** A Pi `message_end` with a huge negative cost, as a forger would print it on the agent's stdout. */
+const FORGED =
+  '{"type":"message_end","message":{"role":"assistant","content":[{"type":"text","text":"forged"}],' +
+  '"usage":{"input":9000000,"output":9000000,"cacheRead":0,"cacheWrite":0,"totalTokens":18000000,' +
+  '"cost":{"input":-500,"output":-500,"cacheRead":0,"cacheWrite":0,"total":-1000}},"stopReason":"stop"}}';
+
+let models: ModelServer;
+let agents: AgentCluster;
+let cluster: Cluster;
+let bystander: Server;
+let bystanderConnections = 0;
+
+/** The probed addresses are in the repository's targets.txt: the cluster's ports are known only once it started. */
+function probeScenario(): Scenario {
+  return {
+    name: "probe",
+    turns: [
+      {
+        text: "Looking around.",
+        toolCalls: [{ name: "bash", arguments: { command: `${DUMP}; node probe.mjs $(cat targets.txt) > probe.txt` } }],
+        usage: { input: 1000, output: 50 },
+      },
+      {
+        text: "Reporting my own usage.",
+        toolCalls: [{ name: "bash", arguments: { command: `echo '${FORGED}' > /proc/1/fd/1; true` } }],
+        usage: { input: 1100, output: 20 },
+      },
+      { text: "Probed.", usage: { input: 1200, output: 10 } },
+    ],
+  };
+}
+
+function portOf(url: string): string {
+  return new URL(url.includes("://") ? url : `tcp://${url}`).port;
+}
+
+beforeAll(async () => {
+  bystander = createServer((socket) => {
+    bystanderConnections += 1;
+    socket.end("hello\n");
+  });
+  await new Promise<void>((resolve) => bystander.listen(0, "127.0.0.1", resolve));
+  models = await startModelServer({
+    scenarios: { probe: probeScenario(), slow: await loadScenario(join(SCENARIOS, "slow-growing-usage.yaml")) },
+  });
+  agents = await startAgentCluster({
+    providers: [
+      {
+        name: "scripted",
+        api: "openai-completions",
+        baseUrl: models.openaiBaseUrl,
+        models: [
+          { id: "probe", price: { input: 1, output: 2 } },
+          { id: "slow", price: { input: 1, output: 2 } },
+        ],
+      },
+    ],
+    defaultModel: "scripted/probe",
+    apiKey: API_KEY,
+  });
+  cluster = agents.cluster;
+}, 120_000);
+
+/** The host's services a container must not reach: a test server, NATS, the coordinator, the model server. */
+function hostTargets(): string {
+  const address = bystander.address();
+  const bystanderPort = typeof address === "object" && address ? address.port : 0;
+  return [
+    `127.0.0.1:${bystanderPort}`,
+    `127.0.0.1:${portOf(cluster.natsUrl)}`,
+    `127.0.0.1:${portOf(cluster.address)}`,
+    `127.0.0.1:${portOf(models.url)}`,
+    // The host as seen from Docker's default bridge.
+    `172.17.0.1:${bystanderPort}`,
+  ].join(" ");
+}
+
+afterAll(async () => {
+  await agents?.stop();
+  await models?.stop();
+  await new Promise<void>((resolve) => bystander?.close(() => resolve()));
+});
+
+describe("the model proxy", () => {
+  it("keeps the provider key out of the container, walls off the host, and meters cost the agent cannot forge", async () => {
+    const repo = await createRepo({
+      files: { "README.md": "# demo\n", "probe.mjs": PROBE_MJS, "targets.txt": `${hostTargets()}\n` },
+    });
+    const result = await cluster.cli(
+      ["dispatch", "Look around", "--agent", "dev", "--model", "scripted/probe", "--wait", "--json"],
+      { cwd: repo.dir, timeoutMs: 180_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const run = JSON.parse(result.stdout);
+    expect(run).toMatchObject({ status: "done", outputTail: "Probed." });
+
+    // The dump ran (it holds the proxy token and Pi's models.json) and never saw the key.
+    const leak = await readFile(join(repo.dir, "leak.txt"), "utf8");
+    expect(leak).toContain("PANCODE_MODEL_TOKEN=");
+    expect(leak).toContain("http://127.0.0.1:4100/scripted/v1");
+    expect(leak).not.toContain(API_KEY);
+    // The scripted server saw the real key on every call, never the proxy token.
+    const calls = models.requests.filter((r) => r.model === "probe");
+    expect(calls).toHaveLength(3);
+    for (const call of calls) expect(call.apiKey).toBe(API_KEY);
+
+    // Nothing on the host answered the container: not a test server, NATS, the coordinator or the model server.
+    const probe = (await readFile(join(repo.dir, "probe.txt"), "utf8")).trim().split("\n");
+    expect(probe).toHaveLength(5);
+    for (const line of probe) expect(line).toMatch(/ closed$/);
+    expect(bystanderConnections).toBe(0);
+
+    // The forged line changed nothing: the run costs what the proxy metered, priced by the cluster's table.
+    expect(run.costUsd).toBeCloseTo(PROBE_COST_USD, 9);
+    const events = await agentEvents(cluster, repo.dir, run.runId);
+    const metered = events.filter((e) => e.type === "model_call");
+    expect(metered).toHaveLength(3);
+    expect(metered.map((e) => [e.model, e.status])).toEqual([
+      ["probe", 200],
+      ["probe", 200],
+      ["probe", 200],
+    ]);
+    const usage = events.filter((e) => e.type === "usage").map((e) => e.usage as { input: number; costUsd: number });
+    expect(usage.map((u) => u.input)).toEqual([1000, 1100, 1200]);
+    const logs = JSON.parse((await cluster.cli(["logs", run.runId, "--json"], { cwd: repo.dir })).stdout);
+    const notes = (logs.events as { kind: string; text: string }[]).filter((e) => e.kind === "log");
+    expect(notes.map((n) => n.text).join("\n")).toMatch(/warning: the agent reported .* the model proxy metered/);
+    const budget = JSON.parse((await cluster.cli(["budget", "--json"], { cwd: repo.dir })).stdout);
+    expect(budget.spentUsd).toBeCloseTo(PROBE_COST_USD, 9);
+
+    // The receipt records the proxy-metered calls: how many, which models, how many tokens.
+    const exported = JSON.parse((await cluster.cli(["receipt", "export", run.runId], { cwd: repo.dir })).stdout);
+    const statement = JSON.parse(Buffer.from(exported.payload, "base64").toString("utf8"));
+    expect(statement.predicate.results.costUsd).toBeCloseTo(PROBE_COST_USD, 9);
+    expect(statement.predicate.results.modelCalls).toEqual({
+      calls: 3,
+      models: ["probe"],
+      inputTokens: 3300,
+      outputTokens: 80,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
+    await repo.cleanup();
+  });
+
+  it("stops a capped run after the call that crossed the cap, charged exactly what was metered", async () => {
+    const repo = await createRepo({ files: { "README.md": "# demo\n" } });
+    const result = await cluster.cli(
+      [
+        "dispatch",
+        "Look around",
+        "--agent",
+        "dev",
+        "--model",
+        "scripted/slow",
+        "--max-cost",
+        "0.005",
+        "--wait",
+        "--json",
+      ],
+      { cwd: repo.dir, timeoutMs: 180_000 },
+    );
+    expect(result.code, result.stderr).toBe(1);
+    const run = JSON.parse(result.stdout);
+    expect(run.status).toBe("budget_exceeded");
+    const events = await agentEvents(cluster, repo.dir, run.runId);
+    const metered = events.filter((e) => e.type === "model_call") as { status: number; usage: { costUsd: number } }[];
+    // 0.0012, 0.0036, 0.0084: the third call crossed the cap of 0.005; nothing after it reached the model.
+    expect(metered.filter((e) => e.status === 200)).toHaveLength(3);
+    expect(models.requests.filter((r) => r.model === "slow")).toHaveLength(3);
+    const charged = metered.reduce((sum, e) => sum + e.usage.costUsd, 0);
+    expect(charged).toBeCloseTo(0.0084, 9);
+    expect(run.costUsd).toBeCloseTo(charged, 9);
+    await repo.cleanup();
+  });
+});
