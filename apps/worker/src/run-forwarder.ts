@@ -57,10 +57,13 @@ export function forwarderWrapper(socketDir: string, ports: Record<string, number
     .map(([socket, port]) => `${port}=${socket}`)
     .join(" ");
   const ready = '"$HOME/.pancode-net-ready"';
+  // An image without node (a plain command agent's own image) runs its command as it is, without the sockets.
   const script = [
+    "if command -v node >/dev/null 2>&1; then",
     `node ${CONTAINER_FORWARDER_DIR}/${FORWARDER_FILE} ${socketDir} ${ready} ${pairs} >/dev/null &`,
     "i=0",
     `while [ ! -e ${ready} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "pancode: the run's network forwarder did not start" >&2; exit 70; fi; sleep 0.05; done`,
+    "fi",
     'exec "$@"',
   ].join("\n");
   return ["sh", "-c", script, "pancode-net"];
