@@ -50,6 +50,40 @@ let cluster: Cluster;
 let bystander: Server;
 let bystanderConnections = 0;
 
+/** Each agent CLI's shell tool, as its scripted model calls it: the dump, then a final answer. */
+const SHELL_CALLS: Record<string, { runtime: string; provider: string; tool: string; args: Record<string, string> }> = {
+  "leak-claude": {
+    runtime: "claude-code",
+    provider: "scripted-anthropic",
+    tool: "Bash",
+    args: { command: DUMP, description: "Dump" },
+  },
+  "leak-codex": { runtime: "codex", provider: "scripted-responses", tool: "exec_command", args: { cmd: DUMP } },
+  "leak-gemini": { runtime: "gemini", provider: "scripted-google", tool: "run_shell_command", args: { command: DUMP } },
+  "leak-opencode": {
+    runtime: "opencode",
+    provider: "scripted",
+    tool: "bash",
+    args: { command: DUMP, description: "Dump" },
+  },
+};
+
+function leakScenario(model: string): Scenario {
+  const call = SHELL_CALLS[model];
+  if (!call) throw new Error(`no shell call for ${model}`);
+  return {
+    name: model,
+    turns: [
+      {
+        text: "Looking around.",
+        toolCalls: [{ name: call.tool, arguments: call.args }],
+        usage: { input: 500, output: 20 },
+      },
+      { text: "Dumped.", usage: { input: 600, output: 10 } },
+    ],
+  };
+}
+
 /** The probed addresses are in the repository's targets.txt: the cluster's ports are known only once it started. */
 function probeScenario(): Scenario {
   return {
@@ -81,8 +115,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => bystander.listen(0, "127.0.0.1", resolve));
   models = await startModelServer({
-    scenarios: { probe: probeScenario(), slow: await loadScenario(join(SCENARIOS, "slow-growing-usage.yaml")) },
+    scenarios: {
+      probe: probeScenario(),
+      slow: await loadScenario(join(SCENARIOS, "slow-growing-usage.yaml")),
+      ...Object.fromEntries(Object.keys(SHELL_CALLS).map((model) => [model, leakScenario(model)])),
+    },
   });
+  const price = { input: 1, output: 2 };
   agents = await startAgentCluster({
     providers: [
       {
@@ -90,10 +129,24 @@ beforeAll(async () => {
         api: "openai-completions",
         baseUrl: models.openaiBaseUrl,
         models: [
-          { id: "probe", price: { input: 1, output: 2 } },
-          { id: "slow", price: { input: 1, output: 2 } },
+          { id: "probe", price },
+          { id: "slow", price },
+          { id: "leak-opencode", price },
         ],
       },
+      {
+        name: "scripted-anthropic",
+        api: "anthropic-messages",
+        baseUrl: models.anthropicBaseUrl,
+        models: [{ id: "leak-claude", price }],
+      },
+      {
+        name: "scripted-responses",
+        api: "openai-responses",
+        baseUrl: models.openaiBaseUrl,
+        models: [{ id: "leak-codex", price }],
+      },
+      { name: "scripted-google", api: "google", baseUrl: models.geminiBaseUrl, models: [{ id: "leak-gemini", price }] },
     ],
     defaultModel: "scripted/probe",
     apiKey: API_KEY,
@@ -213,4 +266,27 @@ describe("the model proxy", () => {
     expect(run.costUsd).toBeCloseTo(charged, 9);
     await repo.cleanup();
   });
+
+  for (const [model, call] of Object.entries(SHELL_CALLS)) {
+    it(`keeps the key out of the container of ${call.runtime} too, and meters its calls`, async () => {
+      const file = `---\ndescription: dumps\nruntime: ${call.runtime}\nmodel: ${call.provider}/${model}\n---\nYou look around.\n`;
+      const repo = await createRepo({ files: { "README.md": "# demo\n", ".pancode/agents/dumper.md": file } });
+      const result = await cluster.cli(["dispatch", "Look around", "--agent", "dumper", "--wait", "--json"], {
+        cwd: repo.dir,
+        timeoutMs: 180_000,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const run = JSON.parse(result.stdout);
+      expect(run.status).toBe("done");
+      const leak = await readFile(join(repo.dir, "leak.txt"), "utf8");
+      expect(leak).toContain("PANCODE_MODEL_TOKEN=");
+      expect(leak).not.toContain(API_KEY);
+      const calls = models.requests.filter((r) => r.model === model);
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      for (const seen of calls) expect(seen.apiKey).toBe(API_KEY);
+      // (500 + 2*20) + (600 + 2*10) per million tokens, as the proxy metered it.
+      expect(run.costUsd).toBeCloseTo(0.00116, 9);
+      await repo.cleanup();
+    });
+  }
 });
