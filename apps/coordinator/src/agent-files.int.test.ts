@@ -121,7 +121,7 @@ describe("custom agents", () => {
       tools: ["read", "grep", "find", "ls"],
       maxTurns: 20,
       timeoutMs: 600_000,
-      network: "bridge",
+      network: "none",
       prompt: "You are a security auditor. Report findings by severity.",
     });
     expect(withRepo.warnings).toEqual([
@@ -143,7 +143,7 @@ describe("custom agents", () => {
       runtime: "pi",
       readonly: true,
       timeoutMs: 600_000,
-      network: "bridge",
+      network: "none",
       model: "local/qwen-coder",
     });
   });

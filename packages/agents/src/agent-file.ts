@@ -110,8 +110,8 @@ function repoRefusals(
 }
 
 /**
- * Parses one agent file into a spec, with the defaults of its runtime: coding runtimes get egress (`bridge`), all
- * tools (or the read-only ones) and a turn limit; `command` gets none of them. The name defaults to the file name.
+ * Parses one agent file into a spec, with the defaults of its runtime: no network (coding runtimes reach their model
+ * through the worker's model proxy; `network: bridge` asks for open egress), all tools (or the read-only ones) and a turn limit; `command` gets none of them. The name defaults to the file name.
  */
 export function parseAgentFile(
   file: AgentFileInput,
@@ -146,7 +146,7 @@ export function parseAgentFile(
       maxTurns: f.maxTurns ?? (coding ? DEFAULT_MAX_TURNS : 0),
       timeoutMs: f.timeout ?? DEFAULT_TIMEOUT_MS,
       limits: { ...DEFAULT_LIMITS, ...f.limits },
-      network: f.network ?? (coding ? "bridge" : "none"),
+      network: f.network ?? "none",
       prompt: split.body.trim(),
       ...(f.estimate !== undefined ? { estimateUsd: f.estimate } : {}),
       source,

@@ -60,7 +60,10 @@ export const AgentSpec = z
     maxTurns: z.number().int().nonnegative().default(DEFAULT_MAX_TURNS),
     timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
     limits: SandboxLimits.default(DEFAULT_LIMITS),
-    /** Coding agents need egress to their model provider (`bridge`; the worker may map it to `host`). */
+    /**
+     * Open egress the agent asks for (`bridge`; the worker may map it to `host`). Coding agents need none: their
+     * model is behind the worker's model proxy.
+     */
     network: NetworkPolicy.default("none"),
     /** System prompt given on top of the runtime's own. */
     prompt: z.string().default(""),
