@@ -91,6 +91,7 @@ export async function startModelProxy(options: {
   capUsd: number;
   onCall(call: MeteredCall): void;
   onCapReached(spentUsd: number): void;
+  onRefused(what: { kind: "connect" | "route" | "auth"; target: string }): void;
 }): Promise<{ proxy: RunProxy; token: string }> {
   const { model } = options;
   const token = newProxyToken();
@@ -105,6 +106,7 @@ export async function startModelProxy(options: {
     capUsd: options.capUsd > 0 ? options.capUsd : undefined,
     onCall: options.onCall,
     onCapReached: options.onCapReached,
+    onRefused: options.onRefused,
   });
   return { proxy, token };
 }

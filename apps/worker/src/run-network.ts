@@ -134,6 +134,8 @@ async function startRunModelProxy(
       if (isOverCap(spent, spec.maxCostUsd)) requestStop("budget");
     },
     onCapReached: () => requestStop("budget"),
+    // What the agent tried and the proxy refused is on the run's record (a wrong token, an unknown route).
+    onRefused: (what) => reporter.note(`warning: the model proxy refused ${what.kind} ${what.target}`),
   });
 }
 
