@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AgentCluster, agentEvents, startAgentCluster } from "@pancode/testing/agent-cluster";
 import type { Cluster } from "@pancode/testing/cluster";
@@ -33,6 +34,23 @@ for (const target of process.argv.slice(2)) {
 }
 `;
 
+/** Asks the run's proxy to CONNECT to each host:port argument; prints `<target> <status> [first line answered]`. */
+const CONNECT_MJS = `import { request } from "node:http";
+for (const target of process.argv.slice(2)) {
+  const outcome = await new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port: 4100, method: "CONNECT", path: target });
+    req.on("connect", (res, socket) => {
+      if (res.statusCode !== 200) { socket.destroy(); resolve(String(res.statusCode)); return; }
+      socket.once("data", (data) => { socket.destroy(); resolve("200 " + data.toString().trim()); });
+    });
+    req.on("response", (res) => resolve(String(res.statusCode)));
+    req.on("error", (err) => resolve("error " + err.message));
+    req.end();
+  });
+  console.log(target + " " + outcome);
+}
+`;
+
 /** Everything the container holds that a key could hide in: environments, command lines, files of HOME, /tmp, mounts. */
 const DUMP =
   '{ env; for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < "$f"; echo; done; ' +
@@ -49,6 +67,7 @@ let agents: AgentCluster;
 let cluster: Cluster;
 let bystander: Server;
 let bystanderConnections = 0;
+let agentsDir: string;
 
 /** Each agent CLI's shell tool, as its scripted model calls it: the dump, then a final answer. */
 const SHELL_CALLS: Record<string, { runtime: string; provider: string; tool: string; args: Record<string, string> }> = {
@@ -114,6 +133,12 @@ beforeAll(async () => {
     socket.end("hello\n");
   });
   await new Promise<void>((resolve) => bystander.listen(0, "127.0.0.1", resolve));
+  // A cluster agent allowed to reach the bystander (and nothing else) through its run's proxy.
+  agentsDir = await mkdtemp(join(tmpdir(), "pancode-egress-agents-"));
+  await writeFile(
+    join(agentsDir, "fetcher.md"),
+    `---\nruntime: command\negress: [127.0.0.1:${bystanderPort()}]\ndescription: fetches\n---\n`,
+  );
   models = await startModelServer({
     scenarios: {
       probe: probeScenario(),
@@ -150,21 +175,25 @@ beforeAll(async () => {
     ],
     defaultModel: "scripted/probe",
     apiKey: API_KEY,
+    coordinatorEnv: { PANCODE_AGENTS_DIR: agentsDir },
   });
   cluster = agents.cluster;
 }, 120_000);
 
+function bystanderPort(): number {
+  const address = bystander.address();
+  return typeof address === "object" && address ? address.port : 0;
+}
+
 /** The host's services a container must not reach: a test server, NATS, the coordinator, the model server. */
 function hostTargets(): string {
-  const address = bystander.address();
-  const bystanderPort = typeof address === "object" && address ? address.port : 0;
   return [
-    `127.0.0.1:${bystanderPort}`,
+    `127.0.0.1:${bystanderPort()}`,
     `127.0.0.1:${portOf(cluster.natsUrl)}`,
     `127.0.0.1:${portOf(cluster.address)}`,
     `127.0.0.1:${portOf(models.url)}`,
     // The host as seen from Docker's default bridge.
-    `172.17.0.1:${bystanderPort}`,
+    `172.17.0.1:${bystanderPort()}`,
   ].join(" ");
 }
 
@@ -172,6 +201,7 @@ afterAll(async () => {
   await agents?.stop();
   await models?.stop();
   await new Promise<void>((resolve) => bystander?.close(() => resolve()));
+  if (agentsDir) await rm(agentsDir, { recursive: true, force: true });
 });
 
 describe("the model proxy", () => {
@@ -289,4 +319,29 @@ describe("the model proxy", () => {
       await repo.cleanup();
     });
   }
+
+  it("tunnels a cluster agent's egress hosts through the proxy, and refuses every other one", async () => {
+    const nats = `127.0.0.1:${portOf(cluster.natsUrl)}`;
+    const allowed = `127.0.0.1:${bystanderPort()}`;
+    const repo = await createRepo({ files: { "README.md": "# demo\n", "connect.mjs": CONNECT_MJS } });
+    const before = bystanderConnections;
+    // Egress beyond the model reaches past the sandbox: full-auto.
+    const result = await cluster.cli(
+      ["dispatch", `node connect.mjs ${allowed} ${nats}`, "--agent", "fetcher", "--wait", "--json"],
+      { cwd: repo.dir, env: { PANCODE_SAFETY: "full-auto" }, timeoutMs: 120_000 },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const run = JSON.parse(result.stdout);
+    expect(run.outputTail).toContain(`${allowed} 200 hello`);
+    expect(run.outputTail).toContain(`${nats} 403`);
+    expect(bystanderConnections).toBe(before + 1);
+    const logs = JSON.parse((await cluster.cli(["logs", run.runId, "--json"], { cwd: repo.dir })).stdout);
+    const notes = (logs.events as { kind: string; text: string }[]).filter((e) => e.kind === "log").map((e) => e.text);
+    expect(notes).toContain(`warning: the model proxy refused connect ${nats}`);
+    // The default level refuses the agent, naming its egress.
+    const refused = await cluster.cli(["dispatch", "true", "--agent", "fetcher"], { cwd: repo.dir });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain(`it may reach ${allowed} through its proxy`);
+    await repo.cleanup();
+  });
 });

@@ -80,11 +80,14 @@ export function usageOfProxy(proxy: RunProxy): Usage {
 /**
  * Starts the run's model proxy on `socketPath`: the one provider of the run's model with the real key (resolved here,
  * on the worker), priced from the cluster's table (the run's own model price first; any other model of the provider
- * at the run's price rather than free), capped at the run's max cost.
+ * at the run's price rather than free), capped at the run's max cost, tunnelling to the agent's egress hosts only.
  */
 export async function startModelProxy(options: {
   socketPath: string;
-  model: ModelTarget;
+  /** The run's model; null = a proxy for egress only (a plain command with an allowlist). */
+  model: ModelTarget | null;
+  /** Hosts (`host:port`) it tunnels to with HTTP CONNECT. */
+  egress: readonly string[];
   secrets: Readonly<Record<string, string>>;
   workerId: string;
   prices?: PriceTable;
@@ -98,11 +101,12 @@ export async function startModelProxy(options: {
   const proxy = await startRunProxy({
     socketPath: options.socketPath,
     runToken: token,
-    providers: [proxyProviderOf(model, options.secrets, options.workerId)],
+    providers: model ? [proxyProviderOf(model, options.secrets, options.workerId)] : [],
     priceOf: (provider, id) =>
-      provider === model.provider && id === model.id
+      provider === model?.provider && id === model.id
         ? model.price
-        : (options.prices?.(provider, id) ?? (provider === model.provider ? model.price : undefined)),
+        : (options.prices?.(provider, id) ?? (provider === model?.provider ? model.price : undefined)),
+    egressAllow: [...options.egress],
     capUsd: options.capUsd > 0 ? options.capUsd : undefined,
     onCall: options.onCall,
     onCapReached: options.onCapReached,

@@ -57,7 +57,9 @@ export async function openRunNetwork(
   requestStop: (reason: StopReason) => void,
 ): Promise<RunNetwork> {
   const wantsNested = Boolean(deps.nested?.clientDir && grant?.runToken);
-  if (deps.sandbox.kind !== "docker" || !deps.forwarderDir || !deps.dataDir || (!spec.model && !wantsNested)) {
+  const egress = spec.agent.egress;
+  const wantsProxy = Boolean(spec.model) || egress.length > 0;
+  if (deps.sandbox.kind !== "docker" || !deps.forwarderDir || !deps.dataDir || (!wantsProxy && !wantsNested)) {
     const nested = nestedDispatchEnv(deps.nested, grant, { runId: spec.runId, sandbox: deps.sandbox.kind });
     return {
       model: spec.model,
@@ -79,12 +81,10 @@ export async function openRunNetwork(
       sandbox: "docker",
       relayAddress: `127.0.0.1:${CONTAINER_COORDINATOR_PORT}`,
     });
-    const metered = spec.model
-      ? await startRunModelProxy(deps, spec, spec.model, transport, reporter, requestStop)
-      : undefined;
+    const metered = wantsProxy ? await startRunModelProxy(deps, spec, transport, reporter, requestStop) : undefined;
     return {
       model: spec.model ? proxiedModel(spec.model, CONTAINER_MODEL_PORT) : null,
-      env: { ...nested.env, ...(metered ? { [MODEL_TOKEN_ENV]: metered.token } : {}) },
+      env: { ...nested.env, ...(metered ? { [MODEL_TOKEN_ENV]: metered.token } : {}), ...egressEnv(egress) },
       mounts: [...transport.mounts, ...nested.mounts],
       wrap: transport.wrap,
       meteredUsage: () => (metered ? usageOfProxy(metered.proxy) : undefined),
@@ -100,10 +100,20 @@ export async function openRunNetwork(
   }
 }
 
+/**
+ * The standard proxy variables, when the agent has egress hosts: HTTPS goes through the proxy's CONNECT (which
+ * refuses every host not listed); the model itself, on the container's loopback, goes direct.
+ */
+function egressEnv(egress: readonly string[]): Record<string, string> {
+  if (egress.length === 0) return {};
+  const proxy = `http://127.0.0.1:${CONTAINER_MODEL_PORT}`;
+  const direct = "127.0.0.1,localhost";
+  return { HTTPS_PROXY: proxy, https_proxy: proxy, NO_PROXY: direct, no_proxy: direct };
+}
+
 async function startRunModelProxy(
   deps: RunNetworkDeps,
   spec: RunSpec,
-  model: ModelTarget,
   transport: RunTransport,
   reporter: EventReporter,
   requestStop: (reason: StopReason) => void,
@@ -111,7 +121,8 @@ async function startRunModelProxy(
   let spent = 0;
   return startModelProxy({
     socketPath: transport.modelSocketPath,
-    model,
+    model: spec.model,
+    egress: spec.agent.egress,
     secrets: deps.secrets,
     workerId: deps.workerId,
     prices: deps.prices,

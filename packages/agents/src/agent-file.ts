@@ -9,6 +9,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_TURNS,
   DEFAULT_TIMEOUT_MS,
+  EgressHost,
   MAX_TIMEOUT_MS,
   READONLY_TOOLS,
 } from "./agent-spec.js";
@@ -74,6 +75,8 @@ const AgentFrontMatter = z.strictObject({
     .partial()
     .optional(),
   network: NetworkPolicy.optional(),
+  /** Hosts the run may reach through its proxy (HTTP CONNECT), `host:port` each. */
+  egress: z.array(EgressHost).optional(),
   /** Expected cost of one run in USD, for the budget until the agent has history. */
   estimate: z.number().nonnegative().optional(),
 });
@@ -147,6 +150,7 @@ export function parseAgentFile(
       timeoutMs: f.timeout ?? DEFAULT_TIMEOUT_MS,
       limits: { ...DEFAULT_LIMITS, ...f.limits },
       network: f.network ?? "none",
+      egress: f.egress ?? [],
       prompt: split.body.trim(),
       ...(f.estimate !== undefined ? { estimateUsd: f.estimate } : {}),
       source,

@@ -41,6 +41,11 @@ export const AgentName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes, starting with a letter (at most 63)");
 
+/** A `host:port` the proxy may tunnel to (HTTPS_PROXY): a host name or address and a port. */
+export const EgressHost = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, such as registry.npmjs.org:443");
+
 /** One agent of the fleet: who it is, which runtime drives it, what it may do, and how its sandbox is shaped. */
 export const AgentSpec = z
   .object({
@@ -67,6 +72,12 @@ export const AgentSpec = z
     network: NetworkPolicy.default("none"),
     /** System prompt given on top of the runtime's own. */
     prompt: z.string().default(""),
+    /**
+     * Hosts (`host:port`, e.g. `registry.npmjs.org:443`) the run's model proxy tunnels to with HTTP CONNECT, for
+     * package registries and the like; every other destination is refused. A repository agent only narrows the
+     * list of the cluster agent of its name (no such agent: nothing).
+     */
+    egress: z.array(EgressHost).default([]),
     /**
      * Expected cost of one run in USD (front matter `estimate`): the budget's estimate for this agent until it has
      * runs of its own to average. Absent = the cluster's per-run budget.
