@@ -5,8 +5,9 @@ import type { ProxyProvider } from "./types.js";
 /** Headers that carry a credential in one of the APIs; the agent's are never forwarded. */
 const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "x-goog-api-key", "api-key", "proxy-authorization"];
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward; `host` is set for the upstream. */
-const HOP_HEADERS = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "host"];
+/** Hop-by-hop headers (RFC 9110 §7.6.1) a proxy must not forward; `host` is set for the upstream, and the body is
+ * sent whole, so `expect: 100-continue` (already answered to the agent) is not passed on. */
+const HOP_HEADERS = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "host", "expect"];
 
 /** Every credential the agent presented (any of the four places an SDK may put it). */
 export function presentedTokens(headers: IncomingHttpHeaders, url: URL): string[] {

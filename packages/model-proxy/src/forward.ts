@@ -42,7 +42,7 @@ export function forward(args: ForwardArgs): void {
   const { req, res, provider, request } = args;
   const started = Date.now();
   const target = upstreamUrl(provider.baseUrl, args.rest, args.search);
-  const span = args.metered ? startCallSpan(provider.api, provider.name, request.model) : undefined;
+  const span = args.metered ? startCallSpan(request.api, provider.name, request.model) : undefined;
   let status = 0;
   let ttfbMs = 0;
   let meter: UsageMeter | undefined;
@@ -53,10 +53,12 @@ export function forward(args: ForwardArgs): void {
     if (!args.metered || !span) return;
     meter?.end();
     const counts = meter?.counts ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    // A successful answer without usage is charged $0; say so, so the caller can audit it.
+    const problem = error ?? (status < 300 && !meter?.sawUsage ? "no usage in the provider's answer" : undefined);
     const call: MeteredCall = {
       provider: provider.name,
       model: request.model,
-      api: provider.api,
+      api: request.api,
       status,
       streamed: request.streamed,
       inputTokens: counts.input,
@@ -67,7 +69,7 @@ export function forward(args: ForwardArgs): void {
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       ttfbMs,
-      ...(error ? { error } : {}),
+      ...(problem ? { error: problem } : {}),
     };
     endCallSpan(span, call);
     args.onCall(call);
@@ -75,6 +77,7 @@ export function forward(args: ForwardArgs): void {
 
   const headers = upstreamHeaders(req.headers, provider, target.host);
   headers["content-length"] = String(request.body.length);
+  if (request.decoded) delete headers["content-encoding"];
   // The meter reads a copy of the body, so it must be plain bytes; providers then answer uncompressed.
   headers["accept-encoding"] = "identity";
   const client = target.protocol === "https:" ? https : http;
@@ -86,7 +89,7 @@ export function forward(args: ForwardArgs): void {
   upstream.on("response", (upRes) => {
     status = upRes.statusCode ?? 502;
     ttfbMs = Date.now() - started;
-    meter = new UsageMeter(provider.api, String(upRes.headers["content-type"] ?? "").includes("text/event-stream"));
+    meter = new UsageMeter(request.api, String(upRes.headers["content-type"] ?? "").includes("text/event-stream"));
     res.writeHead(status, upRes.statusMessage, relayedHeaders(upRes.headers));
     res.flushHeaders();
     upRes.on("data", (chunk: Buffer) => {
@@ -113,7 +116,7 @@ export function forward(args: ForwardArgs): void {
   upstream.on("error", (err) => {
     if (!res.headersSent) {
       status = 502;
-      sendRefusal(res, provider.api, "upstream", `model proxy cannot reach ${provider.name}: ${err.message}`);
+      sendRefusal(res, request.api, "upstream", `model proxy cannot reach ${provider.name}: ${err.message}`);
     } else res.destroy();
     finish(`upstream unreachable: ${err.message}`);
   });

@@ -2,15 +2,16 @@ import type { ServerResponse } from "node:http";
 import type { ProxyApi } from "./types.js";
 
 /** Why the proxy itself answers instead of the provider. */
-export type RefusalKind = "auth" | "route" | "cap" | "upstream";
+export type RefusalKind = "auth" | "route" | "cap" | "upstream" | "encoding";
 
-const STATUS: Record<RefusalKind, number> = { auth: 401, route: 404, cap: 429, upstream: 502 };
+const STATUS: Record<RefusalKind, number> = { auth: 401, route: 404, cap: 429, upstream: 502, encoding: 415 };
 
 const OPENAI_TYPES: Record<RefusalKind, [type: string, code: string | null]> = {
   auth: ["invalid_request_error", "invalid_api_key"],
   route: ["invalid_request_error", "not_found"],
   cap: ["insufficient_quota", "insufficient_quota"],
   upstream: ["server_error", null],
+  encoding: ["invalid_request_error", null],
 };
 
 const ANTHROPIC_TYPES: Record<RefusalKind, string> = {
@@ -18,6 +19,7 @@ const ANTHROPIC_TYPES: Record<RefusalKind, string> = {
   route: "not_found_error",
   cap: "rate_limit_error",
   upstream: "api_error",
+  encoding: "invalid_request_error",
 };
 
 const GOOGLE_STATUSES: Record<RefusalKind, string> = {
@@ -25,6 +27,7 @@ const GOOGLE_STATUSES: Record<RefusalKind, string> = {
   route: "NOT_FOUND",
   cap: "RESOURCE_EXHAUSTED",
   upstream: "UNAVAILABLE",
+  encoding: "INVALID_ARGUMENT",
 };
 
 /** The error document each API's SDKs parse, so the agent reports the proxy's refusal like a provider error. */
@@ -49,7 +52,13 @@ export function sendRefusal(res: ServerResponse, api: ProxyApi, kind: RefusalKin
     return;
   }
   const text = JSON.stringify(refusalBody(api, kind, message));
-  res.writeHead(STATUS[kind], { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  const headers: Record<string, string | number> = {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  };
+  // The OpenAI and Anthropic SDKs retry 429 and 5xx unless told not to; a refusal answers the same every time.
+  if (kind !== "upstream") headers["x-should-retry"] = "false";
+  res.writeHead(STATUS[kind], headers);
   res.end(text);
 }
 

@@ -1,6 +1,8 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { type ModelServer, startModelServer } from "@pancode/testing/model-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -224,6 +226,7 @@ describe.each(CASES)("model proxy, $api", (c) => {
     expect(second.status).toBe(429);
     expect(third.status).toBe(429);
     expect(JSON.parse(second.body.toString())).toMatchObject(capErrorShape(c.api));
+    expect(second.headers["x-should-retry"]).toBe("false");
     expect(server.requests.length).toBe(before);
     expect(h.capReached).toHaveLength(1);
     expect(h.capReached[0]).toBeCloseTo(priced(EXPECTED[c.api]), 12);
@@ -320,3 +323,103 @@ describe("model proxy routing and credentials", () => {
     expect(h.metered).toHaveLength(0);
   });
 });
+
+describe("metering cannot be dodged by the agent", () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startProxy();
+    return () => h.proxy.close();
+  });
+  const full = { inputTokens: 100, outputTokens: 20, cacheReadTokens: 30, cacheWriteTokens: 10 };
+
+  it("a gzip-compressed streamed chat request still gets include_usage and is metered", async () => {
+    const before = server.requests.length;
+    const body = gzipSync(
+      JSON.stringify({ model: "scripted", messages: [{ role: "user", content: "hi" }], stream: true }),
+    );
+    const answer = await sendBytes(h, "/openai/v1/chat/completions", { "content-encoding": "gzip" }, body);
+    expect(answer.status).toBe(200);
+    expect(server.requests[before]?.body).toMatchObject({ stream_options: { include_usage: true } });
+    expect(h.metered[0]).toMatchObject(full);
+  });
+
+  it("an encoding the proxy cannot read is refused, not forwarded unmetered", async () => {
+    const before = server.requests.length;
+    const answer = await sendBytes(
+      h,
+      "/openai/v1/chat/completions",
+      { "content-encoding": "compress" },
+      Buffer.from("x"),
+    );
+    expect(answer.status).toBe(415);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("the Responses endpoint through a provider declared as chat is metered as Responses", async () => {
+    const answer = await send(
+      h.proxy,
+      "POST",
+      "/openai/v1/responses",
+      { authorization: `Bearer ${h.token}` },
+      JSON.stringify({ model: "scripted", input: "hi", stream: true }),
+    );
+    expect(answer.status).toBe(200);
+    expect(h.metered[0]).toMatchObject({
+      api: "openai-responses",
+      inputTokens: 110,
+      outputTokens: 20,
+      cacheReadTokens: 30,
+    });
+  });
+
+  it("a model name that looks like a token-counting endpoint is still metered and capped", async () => {
+    await h.proxy.close();
+    h = await startProxy({ capUsd: 1e-9, priceOf: () => PRICE });
+    const path = "/google/v1beta/models/count_tokens-countTokens:generateContent";
+    const body = JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hi" }] }] });
+    const first = await send(h.proxy, "POST", path, { "x-goog-api-key": h.token }, body);
+    expect(first.status).toBe(200);
+    expect(h.metered[0]).toMatchObject({ model: "count_tokens-countTokens", inputTokens: 110, outputTokens: 20 });
+    const second = await send(h.proxy, "POST", path, { "x-goog-api-key": h.token }, body);
+    expect(second.status).toBe(429);
+  });
+
+  it("a hook that throws does not take the proxy down", async () => {
+    await h.proxy.close();
+    h = await startProxy({
+      onCall: () => {
+        throw new Error("hook failed");
+      },
+    });
+    const body = JSON.stringify({ model: "scripted", messages: [{ role: "user", content: "hi" }] });
+    for (let i = 0; i < 2; i++) {
+      const answer = await send(
+        h.proxy,
+        "POST",
+        "/openai/v1/chat/completions",
+        { authorization: `Bearer ${h.token}` },
+        body,
+      );
+      expect(answer.status).toBe(200);
+    }
+    expect(h.proxy.usage().calls).toBe(2);
+  });
+});
+
+/** Posts raw bytes (e.g. a compressed body) with the run token. */
+function sendBytes(h: Harness, path: string, headers: Record<string, string>, body: Buffer) {
+  return new Promise<{ status: number }>((resolve, reject) => {
+    const req = http.request({
+      socketPath: h.proxy.socketPath,
+      method: "POST",
+      path,
+      headers: { "content-type": "application/json", authorization: `Bearer ${h.token}`, ...headers },
+    });
+    req.on("error", reject);
+    req.on("response", (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.end(body);
+  });
+}

@@ -1,6 +1,7 @@
 import { chmod, lstat, unlink } from "node:fs/promises";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
+import type { Duplex } from "node:stream";
 import { handleConnect } from "./connect.js";
 import { carriesRunToken } from "./credentials.js";
 import { forward, type UpstreamAgents } from "./forward.js";
@@ -18,7 +19,8 @@ const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
  * forwarder in the container maps its loopback port to this socket. `/<provider>/<rest>` goes to
  * `provider.baseUrl + /<rest>`, a repeated version segment (`baseUrl` ending `/v1`, path starting `/v1/`) dropped.
  */
-export async function startRunProxy(options: RunProxyOptions): Promise<RunProxy> {
+export async function startRunProxy(given: RunProxyOptions): Promise<RunProxy> {
+  const options = withGuardedHooks(given);
   const providers = new Map(options.providers.map((provider) => [provider.name, provider]));
   const ledger = new Ledger(options.capUsd, options.onCapReached);
   const agents: UpstreamAgents = {
@@ -32,11 +34,15 @@ export async function startRunProxy(options: RunProxyOptions): Promise<RunProxy>
       res.destroy();
     });
   });
-  server.on("connect", (req, socket, head) =>
+  // Tunnels leave the HTTP server's bookkeeping, so close() ends them from this set.
+  const tunnels = new Set<Duplex>();
+  server.on("connect", (req, socket, head) => {
+    tunnels.add(socket);
+    socket.once("close", () => tunnels.delete(socket));
     handleConnect(req, socket, head, options.egressAllow ?? [], (target) =>
       options.onRefused?.({ kind: "connect", target }),
-    ),
-  );
+    );
+  });
   server.on("clientError", (_err, socket) => socket.destroy());
   await removeStaleSocket(options.socketPath);
   await new Promise<void>((resolve, reject) => {
@@ -57,6 +63,7 @@ export async function startRunProxy(options: RunProxyOptions): Promise<RunProxy>
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const tunnel of tunnels) tunnel.destroy();
         agents.http.destroy();
         agents.https.destroy();
       });
@@ -107,6 +114,10 @@ async function serve(ctx: ServeContext, req: IncomingMessage, res: ServerRespons
     return;
   }
   const request = inspectRequest(provider.api, rest, req.headers, raw);
+  if ("refused" in request) {
+    sendRefusal(res, provider.api, "encoding", `model proxy: ${request.refused}`);
+    return;
+  }
   forward({
     req,
     res,
@@ -140,4 +151,26 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 async function removeStaleSocket(path: string): Promise<void> {
   const stat = await lstat(path).catch(() => undefined);
   if (stat?.isSocket()) await unlink(path);
+}
+
+/**
+ * The caller's hooks, made unable to throw into the proxy: they run inside socket event handlers, where an
+ * exception would take the whole worker down. A failing hook is skipped; the proxy keeps serving.
+ */
+function withGuardedHooks(options: RunProxyOptions): RunProxyOptions {
+  const guard =
+    <A extends unknown[]>(hook: ((...args: A) => void) | undefined) =>
+    (...args: A): void => {
+      try {
+        hook?.(...args);
+      } catch {
+        // The hook's owner logs its own failures; the proxy must not die of them.
+      }
+    };
+  return {
+    ...options,
+    onCall: guard(options.onCall?.bind(options)),
+    onCapReached: guard(options.onCapReached?.bind(options)),
+    onRefused: guard(options.onRefused?.bind(options)),
+  };
 }

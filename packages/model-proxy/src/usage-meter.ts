@@ -31,6 +31,8 @@ export class UsageMeter {
     if (this.sse) {
       this.pending += this.decoder.write(chunk);
       this.drainEvents();
+      // An event that never ends is not a usage event; do not let it grow without bound.
+      if (this.pending.length > MAX_PARSED_BODY_BYTES) this.pending = "";
       return;
     }
     this.bodyBytes += chunk.length;
