@@ -133,8 +133,11 @@ describe("the gemini runtime", () => {
     expect(events.filter((e) => e.type === "turn_start")).toHaveLength(2);
     expect(events).toContainEqual(expect.objectContaining({ type: "tool_call", tool: "write_file" }));
     expect(events).toContainEqual(expect.objectContaining({ type: "tool_result", tool: "write_file", isError: false }));
-    // Gemini CLI reports its totals once, at the end: fresh input, cached input and output as scripted.
-    expect(usages(events).map((u) => [u.input, u.output, u.cacheRead, u.cacheWrite])).toEqual([[2500, 52, 1100, 0]]);
+    // The model proxy meters each call as scripted (Gemini CLI itself reports its totals once, at the end).
+    expect(usages(events).map((u) => [u.input, u.output, u.cacheRead, u.cacheWrite])).toEqual([
+      [1200, 40, 100, 0],
+      [1300, 12, 1000, 0],
+    ]);
     expect(events.filter((e) => e.type === "agent_error")).toEqual([]);
 
     // One request per turn (no helper-model calls), each with the worker's key, the agent's tools and prompt.

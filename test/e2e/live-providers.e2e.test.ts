@@ -68,7 +68,7 @@ for (const provider of PROVIDERS) {
         workers: 1,
         postgres: false,
         coordinatorEnv: shared,
-        workerEnv: { ...shared, [provider.keyEnv]: key ?? "", PANCODE_AGENT_NETWORK: "host" },
+        workerEnv: { ...shared, [provider.keyEnv]: key ?? "" },
       });
       const result = await cluster.cli(
         [

@@ -4,14 +4,15 @@ import { type Cluster, startCluster } from "@pancode/testing/cluster";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// Nested dispatch for real: a run's container gets its run token, the coordinator's address and the bundled
-// pancode client (read-only at /opt/pancode), and dispatches sub-runs from inside the container. Depth is derived by
+// Nested dispatch for real: a run's container gets its run token, the coordinator's address (its own loopback,
+// relayed through the run's socket: the container has network none) and the bundled pancode client (read-only at
+// /opt/pancode), and dispatches sub-runs from inside the container. Depth is derived by
 // the coordinator from the parent run; the third level is refused.
 
 let cluster: Cluster;
 let repo: FixtureRepo;
 
-/** nester reaches beyond its sandbox (a command runtime with network egress, to the coordinator): full-auto. */
+/** What the sessions of these tests allow (nester itself needs no more than the default; `open` needs this). */
 const FULL_AUTO = { PANCODE_SAFETY: "full-auto" };
 
 interface RunJson {
@@ -32,12 +33,14 @@ const NEST_SH = [
 ].join("\n");
 
 beforeAll(async () => {
-  // Host networking lets the containers reach the coordinator on 127.0.0.1.
-  cluster = await startCluster({ workers: 1, workerEnv: { PANCODE_AGENT_NETWORK: "host" } });
+  // No host networking: containers reach the coordinator through their run's socket relay.
+  cluster = await startCluster({ workers: 1 });
   repo = await createRepo({
     files: {
-      // A command agent that may use the network: only such agents get a run token.
-      ".pancode/agents/nester.md": "---\nruntime: command\nnetwork: bridge\ndescription: nests\n---\n",
+      // A command agent without network: it still dispatches, through its run's coordinator socket.
+      ".pancode/agents/nester.md": "---\nruntime: command\nnetwork: none\ndescription: nests\n---\n",
+      // A command agent with open egress, for the safety-level check.
+      ".pancode/agents/open.md": "---\nruntime: command\nnetwork: bridge\ndescription: egress\n---\n",
       "nest.sh": NEST_SH,
       "marker.txt": "from the parent's workspace\n",
     },
@@ -111,10 +114,10 @@ describe("nested dispatch from inside a container", () => {
   }, 300_000);
 
   it("needs full-auto for an agent with open egress; the default level refuses it and says why", async () => {
-    const result = await cluster.cli(["dispatch", "true", "--agent", "nester"], { cwd: repo.dir });
+    const result = await cluster.cli(["dispatch", "true", "--agent", "open"], { cwd: repo.dir });
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(
-      /Dispatch blocked: agent "nester" needs safety level full-auto, but the session allows auto-edit \(its runtime "command" needs no model, so its bridge network is open egress\)/,
+      /Dispatch blocked: agent "open" needs safety level full-auto, but the session allows auto-edit \(its runtime "command" needs no model, so its bridge network is open egress\)/,
     );
   }, 60_000);
 

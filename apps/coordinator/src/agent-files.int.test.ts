@@ -108,7 +108,7 @@ describe("custom agents", () => {
     expect(cluster.warnings).toEqual([]);
     expect(cluster.agents.find((a) => a.name === "lint")).toMatchObject({ source: "cluster", runtime: "command" });
     expect(cluster.agents.find((a) => a.name === "security-auditor")?.prompt).toBe("Cluster auditor.");
-    expect(cluster.agents.find((a) => a.name === "dev")).toMatchObject({ source: "builtin", network: "bridge" });
+    expect(cluster.agents.find((a) => a.name === "dev")).toMatchObject({ source: "builtin", network: "none" });
 
     const withRepo = await client.listAgents([AUDITOR, BROKEN]);
     expect(withRepo.agents.find((a) => a.name === "security-auditor")).toEqual({
@@ -121,7 +121,7 @@ describe("custom agents", () => {
       tools: ["read", "grep", "find", "ls"],
       maxTurns: 20,
       timeoutMs: 600_000,
-      network: "bridge",
+      network: "none",
       prompt: "You are a security auditor. Report findings by severity.",
     });
     expect(withRepo.warnings).toEqual([
@@ -143,7 +143,7 @@ describe("custom agents", () => {
       runtime: "pi",
       readonly: true,
       timeoutMs: 600_000,
-      network: "bridge",
+      network: "none",
       model: "local/qwen-coder",
     });
   });

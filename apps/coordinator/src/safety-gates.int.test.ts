@@ -45,7 +45,7 @@ const AGENT_FILES = [
   { path: ".pancode/agents/nester.md", content: "---\nruntime: command\nnetwork: bridge\n---\n" },
   { path: ".pancode/agents/peek.md", content: "---\nruntime: command\nreadonly: true\nnetwork: none\n---\n" },
   { path: ".pancode/agents/leak.md", content: "---\nruntime: command\nreadonly: true\nnetwork: bridge\n---\n" },
-  // A read-only model agent: its bridge network serves its model, so suggest; it gets a run token like any with one.
+  // A read-only model agent: no network (its model is behind the proxy), so suggest; it gets a run token like any run.
   { path: ".pancode/agents/scan.md", content: "---\nruntime: pi\nreadonly: true\n---\n" },
 ];
 

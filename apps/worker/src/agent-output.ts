@@ -30,6 +30,11 @@ export class AgentOutput {
     private readonly price?: ModelPrice,
     /** Called with the run's running total after each usage report (the per-run cost cap watches it). */
     private readonly onUsage?: (total: Usage) => void,
+    /**
+     * The run's model proxy meters its cost: the CLI's own usage reports are only totalled as a cross-check and
+     * never reported as usage (anything in the container can write to the CLI's stream).
+     */
+    private readonly meteredByProxy = false,
   ) {}
 
   push(stream: "stdout" | "stderr", text: string): void {
@@ -61,6 +66,7 @@ export class AgentOutput {
     for (const raw of events) {
       const event = this.priced(raw);
       if (event.type === "usage") this.usageTotal = addUsage(this.usageTotal, event.usage);
+      if (event.type === "usage" && this.meteredByProxy) continue;
       if (event.type === "final") this.finalText = event.text;
       if (event.type === "turn_start") this.turnCount = event.turn;
       if (event.type === "agent_error") this.lastError = event.message;
@@ -83,6 +89,7 @@ export class AgentOutput {
     return this.lastError;
   }
 
+  /** The CLI's own usage report (with a model proxy, only a cross-check). */
   usage(): Usage {
     return this.usageTotal;
   }

@@ -27,7 +27,11 @@ const WorkerEnv = z.object({
   PANCODE_DOCKER_SOCKET: z.string().default("/var/run/docker.sock"),
   /** The cluster's agent image (same as the coordinator's): its labels say which agent CLIs this worker can run. */
   PANCODE_AGENT_IMAGE: z.string().default("pancode/agent:dev"),
-  /** Network for agents that need egress: host serves machines where bridge networks are not allowed. */
+  /**
+   * Network for agents that declare egress themselves (`network: bridge|host`): host serves machines where bridge
+   * networks are not allowed. Coding agents and nested dispatch need none: they reach their model proxy and the
+   * coordinator through their run's sockets.
+   */
   PANCODE_AGENT_NETWORK: z.enum(["", "bridge", "host"]).default(""),
   /** NATS URL with JetStream; unset = in-process bus (only inside `pancode up`). */
   NATS_URL: OptionalStringEnv,

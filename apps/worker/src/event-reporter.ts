@@ -91,7 +91,8 @@ export class EventReporter {
   /** One normalised agent event, as JSON in an `agent` event. */
   agent(event: AgentEvent): void {
     if (event.type === "usage") this.usageTotal = addUsage(this.usageTotal, event.usage);
-    this.push("agent", JSON.stringify(event), event.type === "usage");
+    // Metered usage is never dropped: the run's cost and its receipt's model-call digest are folded from it.
+    this.push("agent", JSON.stringify(event), event.type === "usage" || event.type === "model_call");
   }
 
   /**

@@ -108,3 +108,24 @@ export function startModelProbe(options: {
   timer.unref();
   return { stop: () => clearInterval(timer) };
 }
+
+/**
+ * The cluster's price table as this worker knows it: the cluster config's providers, or (zero-config) the offers
+ * it discovered. The run's model proxy prices every call with it.
+ */
+export function priceTableOf(config: ClusterConfig, access: () => ModelAccess) {
+  return (provider: string, model: string) => {
+    const declared = config.providers.find((p) => p.name === provider)?.models.find((m) => m.id === model);
+    if (declared) return declared.price;
+    const offered = access()
+      .offers.find((o) => o.name === provider)
+      ?.models.find((m) => m.id === model);
+    if (!offered) return undefined;
+    return {
+      input: offered.priceInput,
+      output: offered.priceOutput,
+      cacheRead: offered.priceCacheRead,
+      cacheWrite: offered.priceCacheWrite,
+    };
+  };
+}

@@ -4,14 +4,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { installClient, nestedDispatchEnv, resolveClientDir } from "./nested-dispatch.js";
 
-const config = { coordinatorAddress: "127.0.0.1:7400", clientDir: "/srv/pancode/client" };
+const config = { coordinatorAddress: "10.0.0.5:7400", clientDir: "/srv/pancode/client" };
+const relay = "127.0.0.1:7400";
 const grant = { runToken: "pcr1.r1.mac", depth: 1, safety: "full-auto" };
 
 describe("nestedDispatchEnv", () => {
-  it("lends a docker run its token, the coordinator, its id as parent and the mounted client", () => {
-    const { env, mounts } = nestedDispatchEnv(config, grant, { runId: "r1", network: "host", sandbox: "docker" });
+  it("lends a docker run its token, the coordinator through its socket relay, its id as parent and the client", () => {
+    const { env, mounts } = nestedDispatchEnv(config, grant, { runId: "r1", sandbox: "docker", relayAddress: relay });
     expect(env).toMatchObject({
-      PANCODE_COORDINATOR: "127.0.0.1:7400",
+      PANCODE_COORDINATOR: relay,
       PANCODE_TOKEN: "pcr1.r1.mac",
       PANCODE_PARENT_RUN: "r1",
       PANCODE_DISPATCH_DEPTH: "1",
@@ -22,19 +23,17 @@ describe("nestedDispatchEnv", () => {
     expect(mounts).toEqual([{ hostPath: "/srv/pancode/client", containerPath: "/opt/pancode" }]);
   });
 
-  it("gives nothing without a token, without network or without a client bundle", () => {
+  it("gives nothing without a token, without a relay for a container or without a client bundle", () => {
     const none = { env: {}, mounts: [] };
-    expect(
-      nestedDispatchEnv(config, { ...grant, runToken: "" }, { runId: "r", network: "host", sandbox: "docker" }),
-    ).toEqual(none);
-    expect(nestedDispatchEnv(config, grant, { runId: "r", network: "none", sandbox: "docker" })).toEqual(none);
-    expect(
-      nestedDispatchEnv({ ...config, clientDir: "" }, grant, { runId: "r", network: "host", sandbox: "docker" }),
-    ).toEqual(none);
+    const docker = { runId: "r", sandbox: "docker", relayAddress: relay } as const;
+    expect(nestedDispatchEnv(config, { ...grant, runToken: "" }, docker)).toEqual(none);
+    expect(nestedDispatchEnv(config, grant, { runId: "r", sandbox: "docker" })).toEqual(none);
+    expect(nestedDispatchEnv({ ...config, clientDir: "" }, grant, docker)).toEqual(none);
   });
 
   it("points a process sandbox at the host's client without mounts", () => {
-    const { env, mounts } = nestedDispatchEnv(config, grant, { runId: "r", network: "host", sandbox: "process" });
+    const { env, mounts } = nestedDispatchEnv(config, grant, { runId: "r", sandbox: "process" });
+    expect(env.PANCODE_COORDINATOR).toBe("10.0.0.5:7400");
     expect(env.PANCODE_CLI).toBe("/srv/pancode/client/pancode.mjs");
     expect(env.PATH).toBeUndefined();
     expect(mounts).toEqual([]);

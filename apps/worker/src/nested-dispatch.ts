@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
-import type { NetworkPolicy } from "@pancode/core";
 
 /** Where the client bundle's directory is mounted in agent containers (read-only). */
 export const CONTAINER_CLIENT_DIR = "/opt/pancode";
@@ -18,7 +17,7 @@ const CONTAINER_PATH = `${CONTAINER_CLIENT_DIR}:/usr/local/sbin:/usr/local/bin:/
 
 /** How this worker lends nested dispatch to runs. */
 export interface NestedDispatchConfig {
-  /** Coordinator address as seen from inside a host-network container (the worker's own). */
+  /** The worker's own coordinator address: what the socket relay dials (and a process sandbox uses directly). */
   coordinatorAddress: string;
   /** Host directory holding the client bundle; '' when there is none (nested dispatch is then unavailable). */
   clientDir: string;
@@ -63,20 +62,22 @@ export async function installClient(sourceDir: string, dataDir: string): Promise
 
 /**
  * Environment and mounts that let a run dispatch sub-runs: the coordinator's address, the run's own token (never
- * the client or worker token), its id as parent, and the pancode client. Nothing when the coordinator granted no
- * token, the sandbox has no network (it could not reach the coordinator anyway) or no client bundle exists.
+ * the client or worker token), its id as parent, and the pancode client. A container reaches the coordinator through
+ * its run's socket relay (`relayAddress`, its own loopback), whatever its network; a process sandbox uses the
+ * worker's own address. Nothing when the coordinator granted no token or no client bundle exists.
  */
 export function nestedDispatchEnv(
   config: NestedDispatchConfig | undefined,
   grant: RunGrant | undefined,
-  run: { runId: string; network: NetworkPolicy; sandbox: "docker" | "process" },
+  run: { runId: string; sandbox: "docker" | "process"; relayAddress?: string },
 ): { env: Record<string, string>; mounts: { hostPath: string; containerPath: string }[] } {
-  if (!config?.clientDir || !grant?.runToken || run.network === "none") return { env: {}, mounts: [] };
+  if (!config?.clientDir || !grant?.runToken) return { env: {}, mounts: [] };
   const docker = run.sandbox === "docker";
+  if (docker && !run.relayAddress) return { env: {}, mounts: [] };
   const cliDir = docker ? CONTAINER_CLIENT_DIR : config.clientDir;
   return {
     env: {
-      PANCODE_COORDINATOR: config.coordinatorAddress,
+      PANCODE_COORDINATOR: (docker && run.relayAddress) || config.coordinatorAddress,
       PANCODE_TOKEN: grant.runToken,
       PANCODE_PARENT_RUN: run.runId,
       // Informational: the coordinator derives depth from the parent run and ignores anything a client says.

@@ -44,6 +44,7 @@ const spec: RunSpec = {
     tools: [],
     maxTurns: 0,
     prompt: "",
+    egress: [],
   },
   workspace: { repoId: "r", baseCommit: "a".repeat(40), bundleDigest: "", stateDigest: "", stateTree: "b".repeat(40) },
   traceparent: "",

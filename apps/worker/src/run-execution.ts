@@ -17,8 +17,10 @@ import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import { AgentOutput } from "./agent-output.js";
 import type { EventReporter } from "./event-reporter.js";
 import { requireRuntime } from "./image-runtimes.js";
-import { type NestedDispatchConfig, nestedDispatchEnv, type RunGrant } from "./nested-dispatch.js";
+import type { NestedDispatchConfig, RunGrant } from "./nested-dispatch.js";
 import { runGitAccess } from "./run-git-access.js";
+import type { PriceTable } from "./run-model-proxy.js";
+import { openRunNetwork, usageMismatch } from "./run-network.js";
 import { failureReason, isOverCap, type StopReason, statusOf } from "./stop-reason.js";
 
 export type { StopReason } from "./stop-reason.js";
@@ -34,10 +36,22 @@ export interface RunOutcome {
   imageDigest: string;
   /** Version of the agent CLI in the image (its `pancode.version.<runtime>` label); "" when none. */
   runtimeVersion?: string;
-  /** Tokens and cost the agent reported (zero for plain commands). */
+  /** Tokens and cost of the run: the model proxy's metering (the agent's own report only without a proxy). */
   usage: Usage;
+  /** Digest of the proxy-metered model calls (absent when the run had no model proxy). */
+  modelCalls?: ModelCallsDigest;
   /** The agent's final answer, or the raw output tail. */
   outputTail: string;
+}
+
+/** What the receipt records of the proxy-metered model calls: how many, which models, how many tokens. */
+export interface ModelCallsDigest {
+  calls: number;
+  models: string[];
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
 }
 
 /** Dependencies of {@link executeRun}. */
@@ -48,8 +62,14 @@ export interface ExecutionDeps {
   logger: Logger;
   workerId: string;
   agentNetwork: "" | "bridge" | "host";
-  /** API keys by variable name; a run gets only the one its model's provider needs. */
+  /** API keys by variable name: the run's model proxy injects its provider's; no container ever holds one. */
   secrets: Readonly<Record<string, string>>;
+  /** The worker's data dir: runs' socket directories live under it (same-path rule, deploy/README.md). */
+  dataDir?: string;
+  /** Host directory of the installed in-container forwarder; absent = no socket transport (process sandbox). */
+  forwarderDir?: string;
+  /** The cluster's price table, for model calls other than the run's own model. */
+  prices?: PriceTable;
   /** Nested dispatch: how runs reach the coordinator and where the pancode client is. Absent = not offered. */
   nested?: NestedDispatchConfig;
   /** This worker's own maxima of a sandbox (PANCODE_MAX_*): nothing over them reaches Docker, whatever the spec says. */
@@ -67,29 +87,12 @@ function requireWithinCaps(deps: ExecutionDeps, spec: RunSpec): void {
   }
 }
 
-/** Whether a model endpoint is on the worker's own loopback (a local engine such as Ollama). */
-export function isLoopbackEndpoint(baseUrl: string | undefined): boolean {
-  if (!baseUrl) return false;
-  try {
-    const host = new URL(baseUrl).hostname;
-    return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Network a run's sandbox gets: none stays none; agents that need egress may be redirected to host networking.
- * A model on the worker's loopback (a local engine, which listens on 127.0.0.1 only) is reachable from a
- * container only through the host's network, so such runs get it.
+ * Network a run's sandbox gets: none stays none (every coding agent's default: its model and the coordinator are
+ * reached through the run's sockets); an agent that asks for egress may be redirected to PANCODE_AGENT_NETWORK.
  */
-export function networkFor(
-  policy: NetworkPolicy,
-  override: ExecutionDeps["agentNetwork"],
-  modelBaseUrl?: string,
-): NetworkPolicy {
+export function networkFor(policy: NetworkPolicy, override: ExecutionDeps["agentNetwork"]): NetworkPolicy {
   if (policy === "none") return policy;
-  if (isLoopbackEndpoint(modelBaseUrl)) return "host";
   return override === "" ? policy : override;
 }
 
@@ -115,20 +118,6 @@ async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLe
 }
 
 type RunLease = { runId: string; attempt: number; leaseToken: string };
-
-/** The API key of the run's provider, under the variable name the runtime was told to read. */
-function modelKeyEnv(deps: ExecutionDeps, spec: RunSpec): Record<string, string> {
-  const name = spec.model?.apiKeyEnv;
-  if (!name) return {};
-  const value = deps.secrets[name];
-  if (!value) {
-    throw new PanCodeError(
-      "CONFIG_INVALID",
-      `worker ${deps.workerId} has no ${name} for provider "${spec.model?.provider}"; set it in the worker's environment`,
-    );
-  }
-  return { [name]: value };
-}
 
 function traceEnv(env: Record<string, string>, traceparent: string): Record<string, string> {
   return traceparent ? { ...env, TRACEPARENT: traceparent } : env;
@@ -179,62 +168,115 @@ export async function executeRun(
   const worktree = prepared.value;
   reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
   const runtime = getRuntime(spec.agent.runtime);
-  const invocation = runtime.buildInvocation({ task: spec.task, agent: spec.agent, model: spec.model });
-  // The cap is checked on every usage report: the run is stopped at the first turn that takes it over.
-  const output = new AgentOutput(reporter, runtime.createParser?.(), spec.model?.price, (total) => {
-    if (isOverCap(total.costUsd, spec.maxCostUsd)) stop.request("budget");
-  });
-  const network = networkFor(spec.agent.network, deps.agentNetwork, spec.model?.baseUrl);
-  const nested = nestedDispatchEnv(deps.nested, grant, { runId: spec.runId, network, sandbox: deps.sandbox.kind });
-  const gitAccess = runGitAccess(worktree, { sandbox: deps.sandbox.kind, readonly: spec.agent.readonly });
-  const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
-    // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
-    deps.sandbox.run(
-      {
-        runId: spec.runId,
-        image: spec.agent.image,
-        argv: invocation.argv,
-        env: traceEnv(
-          {
-            ...gitAccess.env,
-            ...invocation.env,
-            ...modelKeyEnv(deps, spec),
-            ...nested.env,
-            PANCODE_RUN_ID: spec.runId,
-          },
-          currentTraceparent() || spec.traceparent,
-        ),
-        workspacePath: worktree.path,
-        readonly: spec.agent.readonly,
-        limits: spec.agent.limits,
-        homeTmpfsMb: homeTmpfsMb(spec.agent, deps.caps),
-        network,
-        labels: { "pancode.attempt": String(spec.attempt) },
-        readonlyMounts: [...nested.mounts, ...gitAccess.mounts],
+  const net = await openRunNetwork(deps, spec, grant, reporter, stop.request);
+  try {
+    const invocation = runtime.buildInvocation({ task: spec.task, agent: spec.agent, model: net.model });
+    // Without a proxy (the process sandbox) the cap watches the agent's own reports, as before.
+    const metered = Boolean(net.proxy);
+    const output = new AgentOutput(
+      reporter,
+      runtime.createParser?.(),
+      spec.model?.price,
+      (total) => {
+        if (!metered && isOverCap(total.costUsd, spec.maxCostUsd)) stop.request("budget");
       },
-      { onOutput: (stream, text) => output.push(stream, text) },
-      stop.signal,
-    ),
-  );
-  output.finish();
-  const reason = stop.reason();
+      metered,
+    );
+    const network = networkFor(spec.agent.network, deps.agentNetwork);
+    const gitAccess = runGitAccess(worktree, { sandbox: deps.sandbox.kind, readonly: spec.agent.readonly });
+    const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
+      // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
+      deps.sandbox.run(
+        {
+          runId: spec.runId,
+          image: spec.agent.image,
+          argv: net.wrap(invocation.argv),
+          env: traceEnv(
+            { ...gitAccess.env, ...invocation.env, ...net.env, PANCODE_RUN_ID: spec.runId },
+            currentTraceparent() || spec.traceparent,
+          ),
+          workspacePath: worktree.path,
+          readonly: spec.agent.readonly,
+          limits: spec.agent.limits,
+          homeTmpfsMb: homeTmpfsMb(spec.agent, deps.caps),
+          network,
+          labels: { "pancode.attempt": String(spec.attempt) },
+          readonlyMounts: [...net.mounts, ...gitAccess.mounts],
+        },
+        { onOutput: (stream, text) => output.push(stream, text) },
+        stop.signal,
+      ),
+    );
+    output.finish();
+    return await finishRun(deps, spec, worktree, lease, attrs, {
+      result,
+      output,
+      net,
+      reporter,
+      reason: stop.reason(),
+      startedAt,
+      imageDigest,
+      runtimeVersion: image.value.labels[`pancode.version.${spec.agent.runtime}`] ?? "",
+    });
+  } finally {
+    await net.close();
+  }
+}
+
+/** Status, usage (the proxy's, cross-checked against the agent's), patch: the outcome CompleteRun reports. */
+async function finishRun(
+  deps: ExecutionDeps,
+  spec: RunSpec,
+  worktree: PreparedWorktree,
+  lease: RunLease,
+  attrs: Record<string, string | number>,
+  run: {
+    result: Awaited<ReturnType<ContainerRuntime["run"]>>;
+    output: AgentOutput;
+    net: Awaited<ReturnType<typeof openRunNetwork>>;
+    reporter: EventReporter;
+    reason: StopReason | undefined;
+    startedAt: Date;
+    imageDigest: string;
+    runtimeVersion: string;
+  },
+): Promise<RunOutcome> {
+  const { result, output, reason } = run;
   const agentFailure = output.failure();
   const status = statusOf(result.exitCode, reason, agentFailure);
-  const usage = output.usage();
+  const metered = run.net.meteredUsage();
+  if (metered) {
+    const warning = usageMismatch(output.usage(), metered);
+    if (warning) run.reporter.note(warning);
+  }
+  const usage = metered ?? output.usage();
   const error = status === "done" ? "" : failureReason({ reason, result, spec, agentFailure, costUsd: usage.costUsd });
   // A run stopped at its cap keeps the work it paid for, like a timed-out one.
   const patch =
     status === "interrupted" || spec.agent.readonly ? null : await uploadPatch(deps, worktree, lease, attrs);
+  const proxyUsage = run.net.proxy?.usage();
   return {
     status,
     exitCode: reason ? null : result.exitCode,
     error,
-    startedAt,
+    startedAt: run.startedAt,
     finishedAt: result.finishedAt,
     patch,
-    imageDigest,
-    runtimeVersion: image.value.labels[`pancode.version.${spec.agent.runtime}`] ?? "",
+    imageDigest: run.imageDigest,
+    runtimeVersion: run.runtimeVersion,
     usage,
+    ...(proxyUsage
+      ? {
+          modelCalls: {
+            calls: proxyUsage.calls,
+            models: proxyUsage.models,
+            inputTokens: proxyUsage.inputTokens,
+            outputTokens: proxyUsage.outputTokens,
+            cacheReadTokens: proxyUsage.cacheReadTokens,
+            cacheWriteTokens: proxyUsage.cacheWriteTokens,
+          },
+        }
+      : {}),
     outputTail: output.outputTail(),
   };
 }

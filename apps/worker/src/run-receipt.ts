@@ -63,6 +63,7 @@ export function signAttemptReceipt(input: {
       patch: outcome.patch ? { ...outcome.patch, files: outcome.patch.files.map((f) => f.path) } : null,
       imageDigest: outcome.imageDigest,
       runtimeVersion: outcome.runtimeVersion ?? "",
+      modelCalls: outcome.modelCalls,
     },
     new Date().toISOString(),
   );

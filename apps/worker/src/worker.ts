@@ -13,9 +13,10 @@ import type { WorkerConfig } from "./config.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { runtimesOf } from "./image-runtimes.js";
 import { JobRunner } from "./job-runner.js";
-import { discoverModels, type ModelAccess, startModelProbe, warnProblems } from "./model-discovery.js";
+import { discoverModels, type ModelAccess, priceTableOf, startModelProbe, warnProblems } from "./model-discovery.js";
 import { installClient, resolveClientDir } from "./nested-dispatch.js";
 import { ensurePrivateDir } from "./private-dir.js";
+import { installForwarder } from "./run-forwarder.js";
 import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
 
 /** Version a worker reports when it registers. */
@@ -137,6 +138,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       hint: "set PANCODE_CLIENT_DIR to a directory holding pancode.mjs, or start the worker with pancode-server",
     });
   }
+  // The forwarder agent containers run in front of their command to reach their sockets (network none).
+  const forwarderDir = sandbox.kind === "docker" ? await installForwarder(config.dataDir) : "";
   const runner = new JobRunner({
     api,
     cache,
@@ -145,6 +148,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     workerId: config.id,
     agentNetwork: config.sandbox.agentNetwork,
     secrets: access.secrets,
+    dataDir: config.dataDir,
+    forwarderDir,
+    prices: priceTableOf(clusterConfig, () => access),
     nested: {
       coordinatorAddress: config.coordinator.address,
       clientDir,

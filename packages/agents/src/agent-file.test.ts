@@ -32,6 +32,7 @@ describe("agent files", () => {
             "timeout: 10m",
             "limits: { memoryMb: 1024 }",
             "network: host",
+            "egress: [registry.npmjs.org:443]",
           ].join("\n"),
           "\nYou are a security auditor.\nReport findings by severity.\n",
         ),
@@ -52,13 +53,14 @@ describe("agent files", () => {
         timeoutMs: 600_000,
         limits: { memoryMb: 1024, cpus: 1, pids: 512 },
         network: "host",
+        egress: ["registry.npmjs.org:443"],
         prompt: "You are a security auditor.\nReport findings by severity.",
         source: "cluster",
       },
     ]);
   });
 
-  it("fills the defaults of coding agents: name from the file, pi, all tools, egress", () => {
+  it("fills the defaults of coding agents: name from the file, pi, all tools, no network (the proxy serves the model)", () => {
     const { agents } = loadAgentFiles([file("description: helper", "Help.", "a/b/helper.md")], "cluster");
     expect(agents[0]).toMatchObject({
       name: "helper",
@@ -68,7 +70,7 @@ describe("agent files", () => {
       readonly: false,
       maxTurns: 20,
       timeoutMs: 300_000,
-      network: "bridge",
+      network: "none",
       source: "cluster",
     });
   });
@@ -78,7 +80,7 @@ describe("agent files", () => {
       [file("name: ro\nreadonly: true"), file("name: lint\nruntime: command\nmodel:", "", "lint.md")],
       "repo",
     );
-    expect(agents[0]).toMatchObject({ tools: ["read", "grep", "find", "ls"], readonly: true, network: "bridge" });
+    expect(agents[0]).toMatchObject({ tools: ["read", "grep", "find", "ls"], readonly: true, network: "none" });
     expect(agents[1]).toMatchObject({ runtime: "command", tools: [], maxTurns: 0, network: "none", model: "" });
   });
 

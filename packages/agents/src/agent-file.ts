@@ -9,6 +9,7 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_TURNS,
   DEFAULT_TIMEOUT_MS,
+  EgressHost,
   MAX_TIMEOUT_MS,
   READONLY_TOOLS,
 } from "./agent-spec.js";
@@ -74,6 +75,8 @@ const AgentFrontMatter = z.strictObject({
     .partial()
     .optional(),
   network: NetworkPolicy.optional(),
+  /** Hosts the run may reach through its proxy (HTTP CONNECT), `host:port` each. */
+  egress: z.array(EgressHost).optional(),
   /** Expected cost of one run in USD, for the budget until the agent has history. */
   estimate: z.number().nonnegative().optional(),
 });
@@ -110,8 +113,8 @@ function repoRefusals(
 }
 
 /**
- * Parses one agent file into a spec, with the defaults of its runtime: coding runtimes get egress (`bridge`), all
- * tools (or the read-only ones) and a turn limit; `command` gets none of them. The name defaults to the file name.
+ * Parses one agent file into a spec, with the defaults of its runtime: no network (coding runtimes reach their model
+ * through the worker's model proxy; `network: bridge` asks for open egress), all tools (or the read-only ones) and a turn limit; `command` gets none of them. The name defaults to the file name.
  */
 export function parseAgentFile(
   file: AgentFileInput,
@@ -146,7 +149,8 @@ export function parseAgentFile(
       maxTurns: f.maxTurns ?? (coding ? DEFAULT_MAX_TURNS : 0),
       timeoutMs: f.timeout ?? DEFAULT_TIMEOUT_MS,
       limits: { ...DEFAULT_LIMITS, ...f.limits },
-      network: f.network ?? (coding ? "bridge" : "none"),
+      network: f.network ?? "none",
+      egress: f.egress ?? [],
       prompt: split.body.trim(),
       ...(f.estimate !== undefined ? { estimateUsd: f.estimate } : {}),
       source,

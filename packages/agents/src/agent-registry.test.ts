@@ -26,6 +26,27 @@ describe("agent registry", () => {
     ]);
   });
 
+  it("gives an agent the egress hosts of its cluster file; a repository agent may only narrow them", () => {
+    const file = (egress: string) => ({
+      path: ".pancode/agents/fetcher.md",
+      content: `---\nruntime: command\negress: [${egress}]\n---\n`,
+    });
+    const cluster = loadAgentFiles([file("registry.npmjs.org:443, pypi.org:443")], "cluster").agents;
+    const narrowed = loadAgentFiles([file("pypi.org:443, evil.example:443")], "repo").agents;
+    const stranger = loadAgentFiles(
+      [{ path: ".pancode/agents/other.md", content: "---\nruntime: command\negress: [evil.example:443]\n---\n" }],
+      "repo",
+    ).agents;
+    const base = createAgentRegistry({ defaultImage: "img", extra: cluster });
+    expect(base.resolve("fetcher").egress).toEqual(["registry.npmjs.org:443", "pypi.org:443"]);
+    const layered = base.withRepository({ agents: [...narrowed, ...stranger] });
+    expect(layered.resolve("fetcher").egress).toEqual(["pypi.org:443"]);
+    expect(layered.resolve("other").egress).toEqual([]);
+    expect(registry.resolve("dev").egress).toEqual([]);
+    const bad = loadAgentFiles([file("registry.npmjs.org")], "cluster");
+    expect(bad.errors[0]?.problem).toMatch(/host:port, such as registry.npmjs.org:443/);
+  });
+
   it("ships the whole fleet, including the default agent dev", () => {
     expect(registry.list().map((a) => a.name)).toEqual(FLEET);
     expect(registry.get(DEFAULT_AGENT)).toMatchObject({ name: "dev", runtime: "pi", readonly: false });
@@ -45,10 +66,10 @@ describe("agent registry", () => {
     }
   });
 
-  it("gives coding agents a prompt, tools, a turn limit and egress; shell none of them", () => {
+  it("gives coding agents a prompt, tools and a turn limit, and no network (their model is behind the proxy)", () => {
     for (const spec of BUILTIN_AGENTS.filter((a) => a.runtime === "pi")) {
       const agent = registry.resolve(spec.name);
-      expect(agent).toMatchObject({ model: "", network: "bridge" });
+      expect(agent).toMatchObject({ model: "", network: "none" });
       expect(agent.prompt).toContain(`You are ${spec.name}`);
       expect(agent.tools.length).toBeGreaterThan(0);
       expect(agent.maxTurns).toBeGreaterThan(0);

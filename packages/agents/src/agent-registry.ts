@@ -69,6 +69,17 @@ export function createAgentRegistry(options: AgentRegistryOptions): AgentRegistr
     [options.repoTeams ?? [], "repo"],
   ]);
 
+  // What a repository agent may narrow: the egress of the cluster's (or built-in) agent of its name.
+  const clusterAgents = layered<AgentSpec>([
+    [BUILTIN_AGENTS, undefined],
+    [options.extra ?? [], "cluster"],
+  ]);
+  const egressOf = (spec: AgentSpec): string[] => {
+    if (spec.source !== "repo") return [...spec.egress];
+    const allowed = clusterAgents.get(spec.name)?.egress ?? [];
+    return spec.egress.filter((host) => allowed.includes(host));
+  };
+
   const resolve = (name: string): ResolvedAgent => {
     const spec = agents.get(name);
     if (!spec) {
@@ -87,6 +98,7 @@ export function createAgentRegistry(options: AgentRegistryOptions): AgentRegistr
       tools: [...spec.tools],
       maxTurns: spec.maxTurns,
       prompt: spec.prompt,
+      egress: egressOf(spec),
     };
   };
 

@@ -41,6 +41,11 @@ export const AgentName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes, starting with a letter (at most 63)");
 
+/** A `host:port` the proxy may tunnel to (HTTPS_PROXY): a host name or address and a port. */
+export const EgressHost = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "host:port, such as registry.npmjs.org:443");
+
 /** One agent of the fleet: who it is, which runtime drives it, what it may do, and how its sandbox is shaped. */
 export const AgentSpec = z
   .object({
@@ -60,10 +65,19 @@ export const AgentSpec = z
     maxTurns: z.number().int().nonnegative().default(DEFAULT_MAX_TURNS),
     timeoutMs: z.number().int().positive().max(MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
     limits: SandboxLimits.default(DEFAULT_LIMITS),
-    /** Coding agents need egress to their model provider (`bridge`; the worker may map it to `host`). */
+    /**
+     * Open egress the agent asks for (`bridge`; the worker may map it to `host`). Coding agents need none: their
+     * model is behind the worker's model proxy.
+     */
     network: NetworkPolicy.default("none"),
     /** System prompt given on top of the runtime's own. */
     prompt: z.string().default(""),
+    /**
+     * Hosts (`host:port`, e.g. `registry.npmjs.org:443`) the run's model proxy tunnels to with HTTP CONNECT, for
+     * package registries and the like; every other destination is refused. A repository agent only narrows the
+     * list of the cluster agent of its name (no such agent: nothing).
+     */
+    egress: z.array(EgressHost).default([]),
     /**
      * Expected cost of one run in USD (front matter `estimate`): the budget's estimate for this agent until it has
      * runs of its own to average. Absent = the cluster's per-run budget.

@@ -18,8 +18,11 @@ const BUILD_LIMITS = { memoryMb: 4096, cpus: 1, pids: 1024 };
 /** Read-only agents may run tests (reviewer, red-team) and so get bash: the read-only mount is what protects. */
 const READONLY_WITH_BASH = ["read", "bash", "grep", "find", "ls"];
 
-/** Fields shared by every coding agent: Pi with the cluster's default model, egress to the model provider. */
-const CODING = { runtime: "pi", model: "", network: "bridge" } as const;
+/**
+ * Fields shared by every coding agent: Pi with the cluster's default model and no network (the run's model proxy and
+ * the coordinator are reached through its sockets).
+ */
+const CODING = { runtime: "pi", model: "", network: "none" } as const;
 
 /**
  * The built-in fleet. Coding agents run on `pi` with the cluster's default model (a cluster or repository agent of

@@ -15,6 +15,7 @@ const agent = {
   tools: [],
   maxTurns: 0,
   prompt: "",
+  egress: [],
 };
 
 describe("capViolations", () => {

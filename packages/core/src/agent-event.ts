@@ -25,6 +25,21 @@ export const AgentEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("usage"), usage: Usage }),
   /** The agent's final answer: what the run "says" (the output of a chain step). */
   z.object({ type: z.literal("final"), text: z.string() }),
+  /**
+   * One model call as the worker's model proxy metered it (tokens from the provider's response, priced by the
+   * cluster's table): the run's cost comes from these, never from the agent's own stream.
+   */
+  z.object({
+    type: z.literal("model_call"),
+    provider: z.string(),
+    model: z.string(),
+    status: z.number().int(),
+    streamed: z.boolean(),
+    usage: Usage,
+    durationMs: z.number().nonnegative(),
+    ttfbMs: z.number().nonnegative(),
+    error: z.string().optional(),
+  }),
   /** The agent reported a failure of its own (model error, abort). */
   z.object({ type: z.literal("agent_error"), message: z.string() }),
 ]);

@@ -48,6 +48,8 @@ export const ResolvedAgent = z.object({
   maxTurns: z.number().int().nonnegative().default(0),
   /** System prompt given to the agent on top of its runtime's own; "" = none. */
   prompt: z.string().default(""),
+  /** Hosts (`host:port`) the run's model proxy tunnels to (HTTP CONNECT); [] = no egress beyond the model. */
+  egress: z.array(z.string()).default([]),
 });
 export type ResolvedAgent = z.infer<typeof ResolvedAgent>;
 

@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
 import { EMPTY_DIGEST, sha256Digest } from "@pancode/core";
 import { canonicalJson } from "./canonical-json.js";
-import { agentSpecDigest, type RunReceiptPredicate, type RunReceiptTokens } from "./statement.js";
+import {
+  agentSpecDigest,
+  type RunReceiptModelCalls,
+  type RunReceiptPredicate,
+  type RunReceiptTokens,
+} from "./statement.js";
 
 /**
  * The id of an attempt's receipt, derived from the run id and the attempt (a UUID-shaped slice of a sha256, version
@@ -49,7 +54,34 @@ export interface AttemptResult {
   imageDigest: string;
   /** Version label of the agent CLI in the image; "" for plain commands. */
   runtimeVersion: string;
+  /** The proxy-metered model calls; absent or zero calls = none (the field is then left out). */
+  modelCalls?: RunReceiptModelCalls;
 }
+
+/** Adds one `model_call` event's usage to a digest of model calls. */
+export function addModelCall(
+  digest: RunReceiptModelCalls,
+  call: { model: string; usage: { input: number; output: number; cacheRead: number; cacheWrite: number } },
+): RunReceiptModelCalls {
+  return {
+    calls: digest.calls + 1,
+    models: digest.models.includes(call.model) ? digest.models : [...digest.models, call.model],
+    inputTokens: digest.inputTokens + call.usage.input,
+    outputTokens: digest.outputTokens + call.usage.output,
+    cacheReadTokens: digest.cacheReadTokens + call.usage.cacheRead,
+    cacheWriteTokens: digest.cacheWriteTokens + call.usage.cacheWrite,
+  };
+}
+
+/** No model calls yet. */
+export const NO_MODEL_CALLS: RunReceiptModelCalls = {
+  calls: 0,
+  models: [],
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+};
 
 /**
  * The predicate of a worker's receipt for one attempt. The worker signs it; the coordinator rebuilds it from its own
@@ -98,6 +130,9 @@ export function attemptPredicate(run: AttemptRun, result: AttemptResult, created
       patchDigest: result.patch?.digest || EMPTY_DIGEST,
       patchBytes: result.patch?.bytes ?? 0,
       patchFiles: [...(result.patch?.files ?? [])],
+      ...(result.modelCalls && result.modelCalls.calls > 0
+        ? { modelCalls: { ...result.modelCalls, models: [...result.modelCalls.models].sort() } }
+        : {}),
     },
     batchId: run.batchId,
     chainId: run.chainId,

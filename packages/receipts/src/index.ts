@@ -14,8 +14,10 @@
 export {
   type AttemptResult,
   type AttemptRun,
+  addModelCall,
   attemptPredicate,
   differingFields,
+  NO_MODEL_CALLS,
   receiptIdOf,
 } from "./attempt-predicate.js";
 export { canonicalJson } from "./canonical-json.js";
@@ -47,6 +49,7 @@ export {
   hexOf,
   payloadHash,
   RUN_PREDICATE_TYPE,
+  type RunReceiptModelCalls,
   type RunReceiptParameters,
   type RunReceiptPredicate,
   type RunReceiptResults,

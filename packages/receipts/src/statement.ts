@@ -44,6 +44,19 @@ export interface RunReceiptTokens {
   cacheWrite: number;
 }
 
+/**
+ * The model calls the worker's model proxy metered (present when there were any): a verifier knows the run's tokens
+ * and cost were measured outside the agent's reach, not reported by it. Models sorted.
+ */
+export interface RunReceiptModelCalls {
+  calls: number;
+  models: string[];
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
 /** What the run did. */
 export interface RunReceiptResults {
   status: string;
@@ -57,6 +70,8 @@ export interface RunReceiptResults {
   patchDigest: string;
   patchBytes: number;
   patchFiles: string[];
+  /** Absent in receipts of runs without proxy-metered calls (plain commands, older workers). */
+  modelCalls?: RunReceiptModelCalls;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A cluster set up for real agent CLIs against the scripted model server: a cluster config declaring the scripted
- * providers, one worker holding the scripted API key, and host networking for agent containers (the model server
- * listens on 127.0.0.1). Shared by the agent end-to-end tests.
+ * providers and one worker holding the scripted API key. Agent containers keep network none: the worker's model
+ * proxy reaches the model server on 127.0.0.1 for them. Shared by the agent end-to-end tests.
  *
  * ```ts
  * const agents = await startAgentCluster({
@@ -53,7 +53,7 @@ export async function startAgentCluster(options: {
     workers: 1,
     postgres: false,
     coordinatorEnv: { ...shared, ...options.coordinatorEnv },
-    workerEnv: { ...shared, [SCRIPTED_KEY_ENV]: options.apiKey, PANCODE_AGENT_NETWORK: "host" },
+    workerEnv: { ...shared, [SCRIPTED_KEY_ENV]: options.apiKey },
   });
   return {
     cluster,

@@ -140,8 +140,8 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
           isolate: result.isolate,
           maxCostUsd: s.maxCostUsd,
           safety: result.safety,
-          // Only an agent that may reach the network can reach the coordinator; the others never see a token.
-          runToken: deps.mintRunToken && s.agent.network !== "none" ? deps.mintRunToken(s.runId) : "",
+          // Every run may reach the coordinator (a container through its run's socket relay, with no network).
+          runToken: deps.mintRunToken ? deps.mintRunToken(s.runId) : "",
           depth: result.depth,
           parentRunId: result.parentRunId,
           basePatchDigests: s.basePatches,

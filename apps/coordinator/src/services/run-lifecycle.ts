@@ -8,6 +8,7 @@ import type { BlobStore } from "../blob-store.js";
 import { attemptRunOf, modelOf, modeOf, safetyOf } from "./attempt-facts.js";
 import { type AuditLog, COORDINATOR_ACTOR, endedEntry, receiptRefusedEntry, startedEntry } from "./audit-log.js";
 import type { RunMetrics } from "./cluster-metrics.js";
+import { recordedModelCalls } from "./model-calls.js";
 import { orchestrationFactsOf, type ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
 import { workspaceOf } from "./run-view.js";
@@ -277,6 +278,7 @@ export class RunLifecycle {
           outputTail: c.outputTail,
           patch: c.patch ? { ...c.patch, files: c.patch.files.map((f) => f.path) } : null,
           imageDigest: c.imageDigest,
+          modelCalls: await recordedModelCalls(this.deps.db, run.id, run.attempt),
         },
         recordedUsage: recorded?.attempt === run.attempt ? recorded.usage : ZERO_USAGE,
       });

@@ -23,6 +23,7 @@ function agent(fields: Partial<ResolvedAgent>): ResolvedAgent {
     tools: ["read", "edit", "write"],
     maxTurns: 0,
     prompt: "",
+    egress: [],
     ...fields,
   };
 }

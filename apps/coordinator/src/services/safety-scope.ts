@@ -37,7 +37,8 @@ export function weakerLevel(a: SafetyLevel, b: SafetyLevel): SafetyLevel {
  * no capabilities, only the worktree mounted, and no network beyond what its model needs. Beyond it are:
  * - host networking (`network: host`): the worker's own services and the host's loopback;
  * - network egress of a runtime without a model (`command` with `bridge`): the program itself talks to the world.
- *   A model runtime's `bridge` network serves its model endpoint and counts as inside.
+ *   A model runtime's `bridge` network serves its model endpoint and counts as inside;
+ * - an egress allowlist (`egress:` hosts its run's proxy tunnels to).
  * Agents cannot ask for extra mounts (the agent spec has no such field); when they can, they belong here too.
  */
 export function beyondSandbox(agent: ResolvedAgent): string | undefined {
@@ -45,6 +46,7 @@ export function beyondSandbox(agent: ResolvedAgent): string | undefined {
   if (agent.network !== "none" && !getRuntime(agent.runtime).needsModel) {
     return `its runtime "${agent.runtime}" needs no model, so its ${agent.network} network is open egress`;
   }
+  if (agent.egress.length > 0) return `it may reach ${agent.egress.join(", ")} through its proxy`;
   return undefined;
 }
 

@@ -25,6 +25,7 @@ const agent: ResolvedAgent = {
   tools: ["read", "bash", "edit", "write", "grep", "find", "ls"],
   maxTurns: 7,
   prompt: "You write files.",
+  egress: [],
 };
 
 /** The value of `flag` in argv (the element after it). */

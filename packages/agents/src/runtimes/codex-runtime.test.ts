@@ -28,6 +28,7 @@ const agent: ResolvedAgent = {
   tools: [],
   maxTurns: 0,
   prompt: 'Say "done"\nwhen done.',
+  egress: [],
 };
 
 describe("codexRuntime.buildInvocation", () => {

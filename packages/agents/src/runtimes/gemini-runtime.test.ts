@@ -28,6 +28,7 @@ const agent: ResolvedAgent = {
   tools: ["read", "bash", "edit", "write", "grep", "find", "ls"],
   maxTurns: 12,
   prompt: 'Say "done"\nwhen $done.',
+  egress: [],
 };
 
 describe("geminiRuntime.buildInvocation", () => {

@@ -28,6 +28,7 @@ const agent: ResolvedAgent = {
   tools: ["read", "bash", "edit", "write", "grep", "find", "ls"],
   maxTurns: 8,
   prompt: 'Say "done"\nwhen $done.',
+  egress: [],
 };
 
 type Config = {

@@ -127,6 +127,8 @@ export interface ResolvedAgent {
   tools: string[];
   maxTurns: number;
   prompt: string;
+  /** Hosts (host:port) the run's model proxy tunnels to with HTTP CONNECT (HTTPS_PROXY in the container); [] = none. */
+  egress: string[];
 }
 
 /** Where a run's model lives. The API key is not here: only the name of the worker's variable that holds it. */
@@ -1571,6 +1573,7 @@ function createBaseResolvedAgent(): ResolvedAgent {
     tools: [],
     maxTurns: 0,
     prompt: "",
+    egress: [],
   };
 }
 
@@ -1608,6 +1611,9 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
     }
     if (message.prompt !== "") {
       writer.uint32(90).string(message.prompt);
+    }
+    for (const v of message.egress) {
+      writer.uint32(98).string(v!);
     }
     return writer;
   },
@@ -1713,6 +1719,14 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
             message.prompt = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.egress.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1746,6 +1760,7 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
         ? globalThis.Number(object.max_turns)
         : 0,
       prompt: isSet(object.prompt) ? globalThis.String(object.prompt) : "",
+      egress: globalThis.Array.isArray(object?.egress) ? object.egress.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -1784,6 +1799,9 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
     if (message.prompt !== "") {
       obj.prompt = message.prompt;
     }
+    if (message.egress?.length) {
+      obj.egress = message.egress;
+    }
     return obj;
   },
 
@@ -1805,6 +1823,7 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
     message.tools = object.tools?.map((e) => e) || [];
     message.maxTurns = object.maxTurns ?? 0;
     message.prompt = object.prompt ?? "";
+    message.egress = object.egress?.map((e) => e) || [];
     return message;
   },
 };

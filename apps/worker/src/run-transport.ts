@@ -1,0 +1,101 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, rm } from "node:fs/promises";
+import { connect, createServer, type Socket } from "node:net";
+import { join } from "node:path";
+import { CONTAINER_FORWARDER_DIR, forwarderWrapper } from "./run-forwarder.js";
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Where a run's socket directory is mounted in its container. */
+export const CONTAINER_SOCKET_DIR = "/run/pancode";
+/** Ports the forwarder listens on inside the container (its own loopback; nothing else is there). */
+export const CONTAINER_MODEL_PORT = 4100;
+export const CONTAINER_COORDINATOR_PORT = 7400;
+export const MODEL_SOCKET = "model.sock";
+export const COORDINATOR_SOCKET = "coordinator.sock";
+
+/** One run's way out of a network-`none` container: Unix sockets in a directory mounted into it. */
+export interface RunTransport {
+  /** Host directory of the sockets. */
+  dir: string;
+  /** Host path where the run's model proxy must listen. */
+  modelSocketPath: string;
+  /** The agent's command line behind the forwarder. */
+  wrap(argv: string[]): string[];
+  mounts: { hostPath: string; containerPath: string }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Relays every connection on `socketPath` byte for byte to the coordinator's gRPC address, so the pancode client in
+ * a run reaches the coordinator with no network of its own (the run authenticates with its run token as before).
+ */
+async function serveCoordinatorRelay(socketPath: string, coordinatorAddress: string): Promise<Closable> {
+  const at = coordinatorAddress.lastIndexOf(":");
+  const host = coordinatorAddress.slice(0, at).replace(/^\[|\]$/g, "");
+  const port = Number(coordinatorAddress.slice(at + 1));
+  const open = new Set<Socket>();
+  const server = createServer((inner) => {
+    const outer = connect({ host, port });
+    open.add(inner);
+    inner.on("close", () => open.delete(inner));
+    inner.pipe(outer);
+    outer.pipe(inner);
+    const drop = () => {
+      inner.destroy();
+      outer.destroy();
+    };
+    inner.on("error", drop);
+    outer.on("error", drop);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(socketPath, () => resolve());
+  });
+  // Closing ends the relayed connections too: the run is over, nothing of it may linger.
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of open) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Opens a run's socket directory, `<dataDir>/net/<random>`: in the data dir for the same-path rule of containerised
+ * workers (deploy/README.md), and short, because a Unix socket's path has at most 107 bytes (the worktree's own
+ * directory nests too deep). Readable by the container's user: the sockets are guarded by the run's tokens.
+ */
+export async function openRunTransport(options: {
+  dataDir: string;
+  forwarderDir: string;
+  coordinatorAddress?: string;
+}): Promise<RunTransport> {
+  const dir = join(options.dataDir, "net", randomBytes(6).toString("hex"));
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await chmod(dir, 0o755);
+  const servers: Closable[] = [];
+  const ports: Record<string, number> = { [MODEL_SOCKET]: CONTAINER_MODEL_PORT };
+  if (options.coordinatorAddress) {
+    const path = join(dir, COORDINATOR_SOCKET);
+    servers.push(await serveCoordinatorRelay(path, options.coordinatorAddress));
+    await chmod(path, 0o666);
+    ports[COORDINATOR_SOCKET] = CONTAINER_COORDINATOR_PORT;
+  }
+  return {
+    dir,
+    modelSocketPath: join(dir, MODEL_SOCKET),
+    wrap: (argv) => [...forwarderWrapper(CONTAINER_SOCKET_DIR, ports), ...argv],
+    mounts: [
+      { hostPath: dir, containerPath: CONTAINER_SOCKET_DIR },
+      { hostPath: options.forwarderDir, containerPath: CONTAINER_FORWARDER_DIR },
+    ],
+    async close() {
+      for (const server of servers) await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
