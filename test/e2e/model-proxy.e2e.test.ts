@@ -249,8 +249,13 @@ describe("the model proxy", () => {
     const usage = events.filter((e) => e.type === "usage").map((e) => e.usage as { input: number; costUsd: number });
     expect(usage.map((u) => u.input)).toEqual([1000, 1100, 1200]);
     const logs = JSON.parse((await cluster.cli(["logs", run.runId, "--json"], { cwd: repo.dir })).stdout);
-    const notes = (logs.events as { kind: string; text: string }[]).filter((e) => e.kind === "log");
-    expect(notes.map((n) => n.text).join("\n")).toMatch(/warning: the agent reported .* the model proxy metered/);
+    const findings = (logs.events as { kind: string; text: string }[]).filter((e) => e.kind === "safety");
+    expect(findings.map((n) => n.text).join("\n")).toMatch(
+      /usage_mismatch: the agent reported .* the model proxy metered/,
+    );
+    // The forged report is on the audit trail too, not only on the run's record.
+    const audit = JSON.parse((await cluster.cli(["audit", `run:${run.runId}`, "--json"], { cwd: repo.dir })).stdout);
+    expect(audit.entries).toContainEqual(expect.objectContaining({ category: "safety", action: "usage_mismatch" }));
     const budget = JSON.parse((await cluster.cli(["budget", "--json"], { cwd: repo.dir })).stdout);
     expect(budget.spentUsd).toBeCloseTo(PROBE_COST_USD, 9);
 
@@ -339,8 +344,18 @@ describe("the model proxy", () => {
     expect(run.outputTail).toContain(`${nats} 403`);
     expect(bystanderConnections).toBe(before + 1);
     const logs = JSON.parse((await cluster.cli(["logs", run.runId, "--json"], { cwd: repo.dir })).stdout);
-    const notes = (logs.events as { kind: string; text: string }[]).filter((e) => e.kind === "log").map((e) => e.text);
-    expect(notes).toContain(`warning: the model proxy refused connect ${nats}`);
+    const findings = (logs.events as { kind: string; text: string }[])
+      .filter((e) => e.kind === "safety")
+      .map((e) => e.text);
+    expect(findings).toContain(`proxy_refused: the model proxy refused connect ${nats}`);
+    const audit = JSON.parse((await cluster.cli(["audit", `run:${run.runId}`, "--json"], { cwd: repo.dir })).stdout);
+    expect(audit.entries).toContainEqual(
+      expect.objectContaining({
+        category: "safety",
+        action: "proxy_refused",
+        message: `the model proxy refused connect ${nats}`,
+      }),
+    );
     // The default level refuses the agent, naming its egress.
     const refused = await cluster.cli(["dispatch", "true", "--agent", "fetcher"], { cwd: repo.dir });
     expect(refused.code).toBe(4);

@@ -2,6 +2,9 @@ import { type AgentEvent, addUsage, type Usage, ZERO_USAGE } from "@pancode/core
 import { MAX_MESSAGE_BYTES, type WorkerApi } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 
+/** The safety findings a worker reports for a run (the coordinator audits exactly these). */
+export type RunSafetyAction = "proxy_refused" | "usage_mismatch";
+
 /** Bytes of combined output kept as the run's tail (shown by `pancode show`, recorded in the receipt hash). */
 export const OUTPUT_TAIL_BYTES = 4096;
 
@@ -105,6 +108,14 @@ export class EventReporter {
 
   note(text: string): void {
     this.push("log", text, false);
+  }
+
+  /**
+   * A safety finding of the run (what its model proxy refused, a usage report that differs from the metered one):
+   * on the run's record like a note, and audited by the coordinator (`safety/<action>`). Never dropped.
+   */
+  safety(action: RunSafetyAction, message: string): void {
+    this.push("safety", `${action}: ${message}`, true);
   }
 
   /** Events dropped so far because the coordinator did not take them in time (for logs and tests). */

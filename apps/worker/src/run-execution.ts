@@ -247,7 +247,7 @@ async function finishRun(
   const metered = run.net.meteredUsage();
   if (metered) {
     const warning = usageMismatch(output.usage(), metered);
-    if (warning) run.reporter.note(warning);
+    if (warning) run.reporter.safety("usage_mismatch", warning);
   }
   const usage = metered ?? output.usage();
   const error = status === "done" ? "" : failureReason({ reason, result, spec, agentFailure, costUsd: usage.costUsd });

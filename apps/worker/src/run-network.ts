@@ -146,7 +146,7 @@ async function startRunModelProxy(
     },
     onCapReached: () => requestStop("budget"),
     // What the agent tried and the proxy refused is on the run's record (a wrong token, an unknown route).
-    onRefused: (what) => reporter.note(`warning: the model proxy refused ${what.kind} ${what.target}`),
+    onRefused: (what) => reporter.safety("proxy_refused", `the model proxy refused ${what.kind} ${what.target}`),
   });
 }
 
@@ -158,7 +158,7 @@ export function usageMismatch(cli: Usage, metered: Usage): string {
   if (cli.input === 0 && cli.output === 0) return "";
   if (cli.input + cli.cacheRead === metered.input + metered.cacheRead && cli.output === metered.output) return "";
   return (
-    `warning: the agent reported ${cli.input + cli.cacheRead} input and ${cli.output} output tokens, the model proxy ` +
+    `the agent reported ${cli.input + cli.cacheRead} input and ${cli.output} output tokens, the model proxy ` +
     `metered ${metered.input + metered.cacheRead} and ${metered.output}; the run is charged what the proxy metered`
   );
 }

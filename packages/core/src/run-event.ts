@@ -2,9 +2,10 @@ import { z } from "zod";
 
 /**
  * Kinds of run events. `stdout`/`stderr` carry raw output text; `status` marks a lifecycle transition; `log` is a
- * worker-side note (workspace prepared, patch uploaded); `agent` carries one normalised {@link AgentEvent} as JSON.
+ * worker-side note (workspace prepared, patch uploaded); `agent` carries one normalised {@link AgentEvent} as JSON;
+ * `safety` is `<action>: <message>` for what the run's model proxy refused or found, which the coordinator also audits.
  */
-export const RunEventKind = z.enum(["status", "stdout", "stderr", "log", "agent"]);
+export const RunEventKind = z.enum(["status", "stdout", "stderr", "log", "agent", "safety"]);
 export type RunEventKind = z.infer<typeof RunEventKind>;
 
 /** One event of a run, ordered by `seq` within the run. */

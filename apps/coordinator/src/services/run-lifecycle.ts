@@ -6,7 +6,14 @@ import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import { attemptRunOf, modelOf, modeOf, safetyOf } from "./attempt-facts.js";
-import { type AuditLog, COORDINATOR_ACTOR, endedEntry, receiptRefusedEntry, startedEntry } from "./audit-log.js";
+import {
+  type AuditLog,
+  COORDINATOR_ACTOR,
+  endedEntry,
+  receiptRefusedEntry,
+  safetyWarningEntry,
+  startedEntry,
+} from "./audit-log.js";
 import type { RunMetrics } from "./cluster-metrics.js";
 import { recordedModelCalls } from "./model-calls.js";
 import { orchestrationFactsOf, type ReceiptWriter } from "./receipt-writer.js";
@@ -39,6 +46,19 @@ export interface Completion {
 }
 
 /** Dependencies of {@link RunLifecycle}. */
+/** Safety findings a worker may report for a run (`<action>: <message>` events of kind `safety`). */
+const SAFETY_FINDINGS = new Set(["proxy_refused", "usage_mismatch"]);
+
+/** At most this many findings of one event report are audited (the events themselves are all kept). */
+const MAX_AUDITED_FINDINGS_PER_REPORT = 16;
+
+function parseSafetyFinding(text: string): { action: string; message: string } | undefined {
+  const colon = text.indexOf(": ");
+  const action = text.slice(0, colon);
+  if (colon < 0 || !SAFETY_FINDINGS.has(action)) return undefined;
+  return { action, message: text.slice(colon + 2, colon + 2 + 2000) };
+}
+
 export interface RunLifecycleDeps {
   db: Database;
   bus: TaskBus;
@@ -160,9 +180,24 @@ export class RunLifecycle {
       // Live progress (turns, current tool, tokens, cost so far) for runs, watch, cost and metrics.
       const agentEvents = events.filter((e) => e.kind === "agent").map((e) => e.text);
       if (agentEvents.length > 0) await this.deps.db.recordProgress(lease.runId, lease.attempt, agentEvents);
+      await this.auditSafetyFindings(lease.runId, events);
       this.deps.notifier.notify(lease.runId);
     }
     return false;
+  }
+
+  /**
+   * The run's safety findings (what its model proxy refused, a usage report that differs from the metered one) go to
+   * the audit trail as `safety/<action>`. Only the known actions, and a bounded number per report, so a worker's
+   * events can never flood the trail.
+   */
+  private async auditSafetyFindings(runId: string, events: { kind: string; text: string }[]): Promise<void> {
+    const findings = events.flatMap((e) => (e.kind === "safety" ? [parseSafetyFinding(e.text)] : []));
+    const known = findings.filter((f) => f !== undefined).slice(0, MAX_AUDITED_FINDINGS_PER_REPORT);
+    if (known.length === 0) return;
+    const run = await this.deps.db.getRun(runId);
+    if (!run) return;
+    for (const f of known) await this.deps.audit.record(safetyWarningEntry(run, f.action, f.message));
   }
 
   /** A blob the worker may read for this attempt: only the run's own workspace parts. */
