@@ -147,6 +147,32 @@ describe("admission gates, in order", () => {
     expect((await client.listAudit({ category: "worker" }))[0]).toMatchObject({ action: "joined", actor: "wa" });
   });
 
+  it("audits a run's safety findings: known actions only, at most 16 of one report", async () => {
+    await registerTestWorker(worker, { workerId: "wf" });
+    const { run } = await client.dispatch(await request({}));
+    const runId = run?.id ?? "";
+    const claim = await worker.claimRun({ runId, workerId: "wf", deliveryCount: 1 });
+    const lease = claim.spec?.lease ?? { runId, attempt: 1, leaseToken: "" };
+    const at = new Date().toISOString();
+    const refusals = Array.from({ length: 20 }, (_, i) => ({
+      at,
+      kind: "safety",
+      text: `proxy_refused: the model proxy refused connect 127.0.0.1:${4000 + i}`,
+    }));
+    await worker.reportEvents(lease, [
+      { at, kind: "safety", text: "usage_mismatch: the agent reported 5 input and 1 output tokens" },
+      { at, kind: "safety", text: "budget_set: not a finding a worker may report" },
+      { at, kind: "log", text: "proxy_refused: a plain note is not audited" },
+      ...refusals,
+    ]);
+    const safety = await client.listAudit({ runId: runId.slice(0, 8), category: "safety" });
+    const actions = safety.map((e) => e.action);
+    expect(actions.filter((a) => a === "usage_mismatch")).toHaveLength(1);
+    expect(actions.filter((a) => a === "proxy_refused")).toHaveLength(15);
+    expect(actions).not.toContain("budget_set");
+    expect(safety.map((e) => e.message)).toContain("the agent reported 5 input and 1 output tokens");
+  });
+
   it("draining + empty task: the drain gate; the whole trail verifies", async () => {
     expect(await client.drain("gate-tester")).toMatchObject({ draining: true, alreadyDraining: false });
     expect(await client.drain("gate-tester")).toMatchObject({ draining: true, alreadyDraining: true });
