@@ -13,6 +13,8 @@ import {
 import {
   CONTAINER_COORDINATOR_PORT,
   CONTAINER_MODEL_PORT,
+  CONTAINER_SOCKET_DIR,
+  COORDINATOR_SOCKET,
   openRunTransport,
   type RunTransport,
 } from "./run-transport.js";
@@ -74,12 +76,16 @@ export async function openRunNetwork(
     dataDir: deps.dataDir,
     forwarderDir: deps.forwarderDir,
     coordinatorAddress: wantsNested ? deps.nested?.coordinatorAddress : undefined,
+    forward: wantsProxy,
   });
   try {
     const nested = nestedDispatchEnv(deps.nested, grant, {
       runId: spec.runId,
       sandbox: "docker",
-      relayAddress: `127.0.0.1:${CONTAINER_COORDINATOR_PORT}`,
+      // Behind the forwarder its TCP port; else the relay's socket itself (grpc's unix: address).
+      relayAddress: wantsProxy
+        ? `127.0.0.1:${CONTAINER_COORDINATOR_PORT}`
+        : `unix:${CONTAINER_SOCKET_DIR}/${COORDINATOR_SOCKET}`,
     });
     const metered = wantsProxy ? await startRunModelProxy(deps, spec, transport, reporter, requestStop) : undefined;
     return {

@@ -38,6 +38,7 @@ describe("a run's socket transport", () => {
       dataDir,
       forwarderDir: "/fwd",
       coordinatorAddress: coordinator.address,
+      forward: true,
     });
     try {
       expect(await roundTrip(join(transport.dir, "coordinator.sock"), "PRI * HTTP/2.0")).toBe("PRI * HTTP/2.0");
@@ -63,9 +64,29 @@ describe("a run's socket transport", () => {
   it("offers only the model socket when the run may not dispatch", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "pancode-transport-"));
     dirs.push(dataDir);
-    const transport = await openRunTransport({ dataDir, forwarderDir: "/fwd" });
+    const transport = await openRunTransport({ dataDir, forwarderDir: "/fwd", forward: true });
     expect(transport.wrap(["true"])[2]).not.toContain("coordinator.sock");
     expect(existsSync(join(transport.dir, "coordinator.sock"))).toBe(false);
     await transport.close();
+  });
+
+  it("runs a command without a model as it is: no forwarder in front, only the socket directory mounted", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "pancode-transport-"));
+    dirs.push(dataDir);
+    const coordinator = await echoServer();
+    const transport = await openRunTransport({
+      dataDir,
+      forwarderDir: "/fwd",
+      coordinatorAddress: coordinator.address,
+      forward: false,
+    });
+    try {
+      expect(transport.wrap(["sh", "-c", "npm test"])).toEqual(["sh", "-c", "npm test"]);
+      expect(transport.mounts).toEqual([{ hostPath: transport.dir, containerPath: "/run/pancode" }]);
+      expect(await roundTrip(join(transport.dir, "coordinator.sock"), "PRI * HTTP/2.0")).toBe("PRI * HTTP/2.0");
+    } finally {
+      await transport.close();
+      coordinator.close();
+    }
   });
 });
