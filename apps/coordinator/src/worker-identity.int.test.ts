@@ -5,7 +5,12 @@ import { createWorkerApi, type RegisterRequest, type WorkerApi } from "@pancode/
 import { generateSigningKey, type SigningKey } from "@pancode/receipts";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CoordinatorNode, INSECURE, startCoordinatorNode } from "./fixtures/coordinator-node.js";
+import {
+  type CoordinatorNode,
+  INSECURE,
+  startCoordinatorNode,
+  uploadedWorkspace,
+} from "./fixtures/coordinator-node.js";
 
 // Worker identity: an id is bound to the key of its first registration; every later call proves it.
 
@@ -107,6 +112,54 @@ describe("worker identity", () => {
     await restarted.register(registration("sessions", key), key.privateKey);
     expect(await restarted.heartbeat("sessions", [])).toEqual({ cancelRunIds: [] });
     await expect(first.heartbeat("sessions", [])).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+  });
+
+  it("lets only the worker holding an attempt use its lease, even with the lease token", async () => {
+    const holderKey = generateSigningKey();
+    const holder = workerApi();
+    await holder.register(registration("holder", holderKey), holderKey.privateKey);
+    const { run } = await node.client.dispatch({
+      task: "true",
+      agent: "shell",
+      isolate: false,
+      mode: "build",
+      model: "",
+      submitter: "t",
+      safety: "",
+      workspace: await uploadedWorkspace(node.client),
+    });
+    const runId = run?.id ?? "";
+    const claim = await holder.claimRun({ runId, workerId: "holder", deliveryCount: 1 });
+    const lease = claim.spec?.lease ?? { runId, attempt: 1, leaseToken: "" };
+    // Another registered worker with its own valid session, and the lease token (leaked, say).
+    const thiefKey = generateSigningKey();
+    const thief = workerApi();
+    await thief.register(registration("thief", thiefKey), thiefKey.privateKey);
+    const refused = { code: "UNAUTHENTICATED", message: expect.stringContaining("held by another worker") };
+    const at = new Date().toISOString();
+    await expect(thief.reportEvents(lease, [{ at, kind: "stdout", text: "forged" }])).rejects.toMatchObject(refused);
+    await expect(thief.fetchBlob(lease, `sha256:${"0".repeat(64)}`)).rejects.toMatchObject(refused);
+    await expect(
+      thief.completeRun({
+        lease,
+        status: "done",
+        hasExitCode: true,
+        exitCode: 0,
+        error: "",
+        outputTail: "forged",
+        startedAt: "",
+        finishedAt: at,
+        costUsd: 0,
+        patch: undefined,
+        imageDigest: "",
+        inputTokens: 0,
+        outputTokens: 0,
+        receiptEnvelope: "",
+      }),
+    ).rejects.toMatchObject(refused);
+    // The holder's own calls go through, and the run is still its own.
+    expect(await holder.reportEvents(lease, [{ at, kind: "stdout", text: "real" }])).toBe(false);
+    expect(await node.client.getRun(runId)).toMatchObject({ status: "running", workerId: "holder" });
   });
 
   it("keeps a revoked worker id out, with any key, until an admin readmits it", async () => {

@@ -135,7 +135,8 @@ export interface Database {
   claimRun(options: ClaimRunOptions): Promise<ClaimRunResult>;
   /** Extends the leases of runs still running on the worker; returns how many. */
   renewLeases(options: RenewLeasesOptions): Promise<number>;
-  checkLease(runId: string, attempt: number, leaseToken: string): Promise<LeaseCheck>;
+  /** `holder`: the worker id that must hold the attempt (a worker session's); absent = any. */
+  checkLease(runId: string, attempt: number, leaseToken: string, holder?: string): Promise<LeaseCheck>;
   /** The worker's result; commits only for the live attempt. See {@link completeRun}. */
   completeRun(options: CompleteRunOptions): Promise<CompleteRunResult>;
   /** Coordinator-side terminal transition when the status is one of `onlyIf`. */
@@ -276,7 +277,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     setBusSeq: (runId, seq) => setBusSeq(db, runId, seq),
     claimRun: (o) => claimRun(db, o),
     renewLeases: (o) => renewLeases(db, o),
-    checkLease: (runId, attempt, token) => checkLease(db, runId, attempt, token),
+    checkLease: (runId, attempt, token, holder) => checkLease(db, runId, attempt, token, holder),
     completeRun: (o) => completeRun(db, o),
     finishRun: (o) => finishRun(db, o),
     requeueRun: (runId, attempt) => requeueRun(db, runId, attempt),

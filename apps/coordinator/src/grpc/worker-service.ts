@@ -43,11 +43,13 @@ function requireSelf(caller: Caller, workerId: string): void {
   }
 }
 
-function leaseOf(lease: RunLease | undefined): Lease {
+/** The lease of a call, bound to the caller's worker session: only the worker holding the attempt may use it. */
+function leaseOf(lease: RunLease | undefined, caller: Caller): Lease {
   if (!lease?.runId || !lease.leaseToken || lease.attempt < 1) {
     throw new PanCodeError("INVALID_ARGUMENT", "a run lease (run id, attempt, lease token) is required");
   }
-  return { runId: lease.runId, attempt: lease.attempt, leaseToken: lease.leaseToken };
+  const holder = caller.kind === "worker" ? caller.workerId : undefined;
+  return { runId: lease.runId, attempt: lease.attempt, leaseToken: lease.leaseToken, holder };
 }
 
 function parseDate(value: string, field: string): Date {
@@ -57,9 +59,9 @@ function parseDate(value: string, field: string): Date {
   return date;
 }
 
-function completionOf(req: CompleteRunRequest) {
+function completionOf(req: CompleteRunRequest, caller: Caller) {
   return {
-    lease: leaseOf(req.lease),
+    lease: leaseOf(req.lease, caller),
     status: req.status,
     exitCode: req.hasExitCode ? req.exitCode : null,
     error: req.error,
@@ -152,22 +154,22 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
         },
       };
     }),
-    fetchBlob: serverStream(hc, "FetchBlob", async function* (req) {
-      const data = await deps.lifecycle.readWorkspaceBlob(leaseOf(req.lease), req.digest);
+    fetchBlob: serverStream(hc, "FetchBlob", async function* (req, _signal, caller) {
+      const data = await deps.lifecycle.readWorkspaceBlob(leaseOf(req.lease, caller), req.digest);
       yield* downloadChunks(data, req.digest);
     }),
-    reportEvents: unary(hc, "ReportEvents", async (req) => {
+    reportEvents: unary(hc, "ReportEvents", async (req, _trace, caller) => {
       const events = req.events.map((e) => ({ at: parseDate(e.at, "event.at"), kind: e.kind, text: e.text }));
-      return { stale: await deps.lifecycle.report(leaseOf(req.lease), events) };
+      return { stale: await deps.lifecycle.report(leaseOf(req.lease, caller), events) };
     }),
     uploadPatch: clientStream(
       hc,
       "UploadPatch",
-      async (messages: AsyncIterable<UploadPatchRequest>): Promise<BlobRef> => {
+      async (messages: AsyncIterable<UploadPatchRequest>, caller): Promise<BlobRef> => {
         let lease: Lease | undefined;
         async function* blobMessages() {
           for await (const m of messages) {
-            lease ??= leaseOf(m.lease);
+            lease ??= leaseOf(m.lease, caller);
             yield { header: m.header, data: m.data };
           }
         }
@@ -177,7 +179,9 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
         return { digest: blob.digest, size: blob.data.length };
       },
     ),
-    completeRun: unary(hc, "CompleteRun", async (req) => deps.lifecycle.complete(completionOf(req))),
+    completeRun: unary(hc, "CompleteRun", async (req, _trace, caller) =>
+      deps.lifecycle.complete(completionOf(req, caller)),
+    ),
   };
   return service as unknown as Implementation;
 }

@@ -25,6 +25,8 @@ export interface Lease {
   runId: string;
   attempt: number;
   leaseToken: string;
+  /** The worker id of the caller's session: only the worker holding the attempt may use its lease. */
+  holder?: string;
 }
 
 /** A worker's final report of one attempt. */
@@ -57,6 +59,14 @@ function parseSafetyFinding(text: string): { action: string; message: string } |
   const action = text.slice(0, colon);
   if (colon < 0 || !SAFETY_FINDINGS.has(action)) return undefined;
   return { action, message: text.slice(colon + 2, colon + 2 + 2000) };
+}
+
+/** A lease presented by a worker session other than the one holding the attempt (a stolen lease token). */
+function heldByAnother(lease: Lease): PanCodeError {
+  return new PanCodeError(
+    "UNAUTHENTICATED",
+    `attempt ${lease.attempt} of run ${lease.runId} is held by another worker than ${lease.holder}`,
+  );
 }
 
 export interface RunLifecycleDeps {
@@ -165,15 +175,17 @@ export class RunLifecycle {
 
   /** Throws STALE_ATTEMPT / RUN_FINISHED / NOT_FOUND unless `lease` is the run's current attempt. */
   async requireLease(lease: Lease): Promise<void> {
-    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken);
+    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken, lease.holder);
     if (check === "ok") return;
+    if (check === "foreign") throw heldByAnother(lease);
     const code = check === "stale" ? "STALE_ATTEMPT" : check === "finished" ? "RUN_FINISHED" : "NOT_FOUND";
     throw new PanCodeError(code, `attempt ${lease.attempt} of run ${lease.runId} is no longer current (${check})`);
   }
 
   /** Appends progress events; returns true when the attempt is stale and the worker must stop. */
   async report(lease: Lease, events: { at: Date; kind: string; text: string }[]): Promise<boolean> {
-    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken);
+    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken, lease.holder);
+    if (check === "foreign") throw heldByAnother(lease);
     if (check !== "ok") return true;
     if (events.length > 0) {
       await this.deps.db.appendEvents(lease.runId, lease.attempt, events);
@@ -286,7 +298,9 @@ export class RunLifecycle {
    */
   private async checkStatement(c: Completion): Promise<DsseEnvelope | undefined> {
     const lease = c.lease;
-    if ((await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken)) !== "ok") return undefined;
+    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken, lease.holder);
+    if (check === "foreign") throw heldByAnother(lease);
+    if (check !== "ok") return undefined;
     if (!c.receiptEnvelope) {
       throw new PanCodeError(
         "INVALID_ARGUMENT",

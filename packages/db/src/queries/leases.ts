@@ -97,7 +97,8 @@ export async function renewLeases(db: DbHandle, options: RenewLeasesOptions): Pr
 }
 
 /** Outcome of {@link checkLease}. */
-export type LeaseCheck = "ok" | "stale" | "finished" | "not_found";
+/** `foreign`: the lease is current, but the caller is not the worker that holds it. */
+export type LeaseCheck = "ok" | "stale" | "finished" | "not_found" | "foreign";
 
 /**
  * Whether `attempt` with `leaseToken` is the live attempt of the run: "finished" once the run is terminal (whatever
@@ -108,13 +109,15 @@ export async function checkLease(
   runId: string,
   attempt: number,
   leaseToken: string,
+  holder?: string,
 ): Promise<LeaseCheck> {
   const [row] = await db
-    .select({ status: runs.status, attempt: runs.attempt, leaseToken: runs.leaseToken })
+    .select({ status: runs.status, attempt: runs.attempt, leaseToken: runs.leaseToken, workerId: runs.workerId })
     .from(runs)
     .where(eq(runs.id, runId));
   if (!row) return "not_found";
   if (isTerminalStatus(row.status)) return "finished";
   const live = row.status === "running" && row.attempt === attempt && row.leaseToken === leaseToken;
-  return live ? "ok" : "stale";
+  if (!live) return "stale";
+  return holder !== undefined && row.workerId !== holder ? "foreign" : "ok";
 }
