@@ -11,6 +11,7 @@ import {
 } from "@pancode/core";
 import type { PreparedWorktree, WorkspaceCache } from "@pancode/git";
 import type { WorkerApi } from "@pancode/proto";
+import type { RunReceiptModelCalls } from "@pancode/receipts";
 import type { ContainerRuntime } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
 import { currentTraceparent, withSpan } from "@pancode/telemetry";
@@ -38,20 +39,10 @@ export interface RunOutcome {
   runtimeVersion?: string;
   /** Tokens and cost of the run: the model proxy's metering (the agent's own report only without a proxy). */
   usage: Usage;
-  /** Digest of the proxy-metered model calls (absent when the run had no model proxy). */
-  modelCalls?: ModelCallsDigest;
+  /** Digest of the proxy-metered model calls, as the receipt records it (absent when the run had no model proxy). */
+  modelCalls?: RunReceiptModelCalls;
   /** The agent's final answer, or the raw output tail. */
   outputTail: string;
-}
-
-/** What the receipt records of the proxy-metered model calls: how many, which models, how many tokens. */
-export interface ModelCallsDigest {
-  calls: number;
-  models: string[];
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
 }
 
 /** Dependencies of {@link executeRun}. */
