@@ -1,9 +1,6 @@
-import { type AgentEvent, addUsage, type Usage, ZERO_USAGE } from "@pancode/core";
+import { type AgentEvent, addUsage, type RunSafetyAction, type Usage, ZERO_USAGE } from "@pancode/core";
 import { MAX_MESSAGE_BYTES, type WorkerApi } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
-
-/** The safety findings a worker reports for a run (the coordinator audits exactly these). */
-export type RunSafetyAction = "proxy_refused" | "usage_mismatch";
 
 /** Bytes of combined output kept as the run's tail (shown by `pancode show`, recorded in the receipt hash). */
 export const OUTPUT_TAIL_BYTES = 4096;

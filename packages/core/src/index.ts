@@ -20,7 +20,7 @@ export {
 export { ModelPrice, ModelTarget } from "./model-target.js";
 export { PatchFile, PatchFileStatus, PatchSummary } from "./patch.js";
 export { NetworkPolicy, ResolvedAgent, Run, RunSpec, SandboxLimits, WorkspaceRef } from "./run.js";
-export { RunEvent, RunEventKind } from "./run-event.js";
+export { RUN_SAFETY_ACTIONS, RunEvent, RunEventKind, type RunSafetyAction } from "./run-event.js";
 export {
   EMPTY_PROGRESS,
   foldAgentEventTexts,

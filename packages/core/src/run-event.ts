@@ -8,6 +8,10 @@ import { z } from "zod";
 export const RunEventKind = z.enum(["status", "stdout", "stderr", "log", "agent", "safety"]);
 export type RunEventKind = z.infer<typeof RunEventKind>;
 
+/** The actions of `safety` events a worker may report for a run (the coordinator audits exactly these). */
+export const RUN_SAFETY_ACTIONS = ["proxy_refused", "usage_mismatch"] as const;
+export type RunSafetyAction = (typeof RUN_SAFETY_ACTIONS)[number];
+
 /** One event of a run, ordered by `seq` within the run. */
 export const RunEvent = z.object({
   runId: z.string(),

@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { TaskBus } from "@pancode/bus";
-import { EMPTY_DIGEST, isTerminalStatus, PanCodeError, type RunSpec, RunStatus, ZERO_USAGE } from "@pancode/core";
+import {
+  EMPTY_DIGEST,
+  isTerminalStatus,
+  PanCodeError,
+  RUN_SAFETY_ACTIONS,
+  type RunSpec,
+  RunStatus,
+  ZERO_USAGE,
+} from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
@@ -49,7 +57,7 @@ export interface Completion {
 
 /** Dependencies of {@link RunLifecycle}. */
 /** Safety findings a worker may report for a run (`<action>: <message>` events of kind `safety`). */
-const SAFETY_FINDINGS = new Set(["proxy_refused", "usage_mismatch"]);
+const SAFETY_FINDINGS: ReadonlySet<string> = new Set(RUN_SAFETY_ACTIONS);
 
 /** At most this many findings of one event report are audited (the events themselves are all kept). */
 const MAX_AUDITED_FINDINGS_PER_REPORT = 16;
