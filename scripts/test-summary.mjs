@@ -1,25 +1,36 @@
-// Sums vitest JSON reports into the plain line CI reads: `N passed, N failed, N skipped`.
-// A report that is missing (vitest crashed before writing it) counts as a failure, so "no tests ran" is visible.
+// Prints CI's last line, `N passed, N failed, N skipped`, from vitest reports.
+// Usage: node scripts/test-summary.mjs <run>... where each <run> is the prefix of a vitest invocation's files:
+// <run>.json (the JSON report) and <run>.unhandled.json (written by unhandled-errors-reporter.mjs).
+// `--setup-failed "<what>"` prints the line for a run whose setup died before any test could start.
 import { readFileSync } from "node:fs";
+import { summarizeReports, summaryLine } from "./summarize-reports.mjs";
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const file of process.argv.slice(2)) {
+function readJson(path) {
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+function loadRun(prefix) {
+  let report;
   try {
-    const report = JSON.parse(readFileSync(file, "utf8"));
-    passed += report.numPassedTests;
-    failed += report.numFailedTests;
-    skipped += report.numPendingTests + (report.numTodoTests ?? 0);
-    // A file that fails outside any test (import error, failing beforeAll) reports its tests as skipped or not at
-    // all; count each such file as a failure so it cannot pass unnoticed.
-    failed += report.testResults.filter(
-      (r) => r.status === "failed" && !r.assertionResults.some((a) => a.status === "failed"),
-    ).length;
+    report = readJson(`${prefix}.json`);
   } catch (err) {
-    console.error(`missing or unreadable test report ${file}: ${err.message}`);
-    failed += 1;
+    return { problem: `missing or unreadable test report ${prefix}.json: ${err.message}` };
+  }
+  try {
+    return { report, unhandledErrors: readJson(`${prefix}.unhandled.json`).unhandledErrors };
+  } catch (err) {
+    // The reporter writes its file at the very end; without it the run ended abnormally.
+    return { report, unhandledErrors: 1, problem: `${prefix}.unhandled.json: ${err.message}` };
   }
 }
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed > 0 || passed === 0 ? 1 : 0);
+
+const args = process.argv.slice(2);
+if (args[0] === "--setup-failed") {
+  console.error(`test setup failed: ${args[1] ?? "unknown step"}; no test ran`);
+  console.log(summaryLine({ passed: 0, failed: 1, skipped: 0 }));
+  process.exit(1);
+}
+const total = summarizeReports(args.map(loadRun));
+for (const reason of total.reasons) console.error(`counted as failed: ${reason}`);
+console.log(summaryLine(total));
+process.exit(total.failed > 0 || total.passed === 0 ? 1 : 0);
