@@ -109,14 +109,12 @@ describe("the pi runtime", () => {
           "---\ndescription: waits forever\nruntime: pi\nmodel: scripted/hang\ntimeout: 3s\n---\nYou are slow.\n",
       },
     });
-    const started = Date.now();
     const result = await cluster.cli(["dispatch", "Do something", "--agent", "slowpoke", "--wait", "--json"], {
       cwd: repo.dir,
       timeoutMs: 120_000,
     });
     expect(result.code, result.stderr).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: "timeout", error: "timed out after 3000 ms" });
-    expect(Date.now() - started).toBeLessThan(60_000);
     // The worker is free again: a normal run right after completes.
     const next = await cluster.cli(["dispatch", "Create hello.txt", "--agent", "dev", "--wait", "--json"], {
       cwd: repo.dir,

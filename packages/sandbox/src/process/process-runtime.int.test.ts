@@ -83,9 +83,8 @@ describe("process runtime", () => {
       },
       ac.signal,
     );
-    const t0 = Date.now();
     const result = await pending;
-    expect(Date.now() - t0).toBeLessThan(4_000);
+    // Killed, not finished: the exit status is SIGTERM's.
     expect(result.aborted).toBe(true);
     expect(result.exitCode).toBe(128 + 15);
     expect(grandchild).toBeGreaterThan(0);
