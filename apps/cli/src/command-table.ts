@@ -36,7 +36,14 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["models"], load: async () => (await import("./commands/models.js")).registerModels },
   { names: ["status"], load: async () => (await import("./commands/status.js")).registerStatus },
   { names: ["workers"], load: async () => (await import("./commands/workers.js")).registerWorkers },
-  { names: ["completion"], load: async () => (await import("./commands/completion.js")).registerCompletion },
+  {
+    names: ["completion"],
+    // The completion script covers every command, so it is handed the way to register them all.
+    load: async () => {
+      const { registerCompletion } = await import("./commands/completion.js");
+      return (program, run) => registerCompletion(program, run, registerAllCommands);
+    },
+  },
   { names: ["mcp"], load: async () => (await import("./commands/mcp.js")).registerMcp },
   {
     names: ["up", "coordinator", "worker"],

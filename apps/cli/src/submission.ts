@@ -1,6 +1,6 @@
 import type { AgentFile, ClientApi, WorkspaceRefMessage } from "@pancode/proto";
 import { readAgentFiles } from "./agent-files.js";
-import { parseMaxCost } from "./commands/dispatch.js";
+import { UsageError } from "./exit-codes.js";
 import { sessionSafety } from "./safety-level.js";
 import { submitterName } from "./submitter.js";
 import { type UploadedWorkspace, uploadWorkspace } from "./workspace-upload.js";
@@ -77,4 +77,14 @@ export async function prepareSubmission(
 ): Promise<Submission> {
   const maxCostUsd = parseMaxCost(options.maxCost);
   return (await sessionSubmission(api, cwd, { ...options, maxCostUsd })).submission;
+}
+
+/** `--max-cost <usd>`: a positive amount in USD, or a usage error (exit 2); absent = 0, the cluster's default. */
+export function parseMaxCost(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const amount = Number(value.trim());
+  if (value.trim() === "" || !Number.isFinite(amount) || amount <= 0) {
+    throw new UsageError(`--max-cost must be a positive amount in USD, e.g. --max-cost 0.50; got "${value}"`);
+  }
+  return amount;
 }

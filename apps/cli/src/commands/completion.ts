@@ -14,17 +14,22 @@ export function completionScript(program: Command, shell: Shell): string {
   return SHELLS[shell](commandSpecs(program));
 }
 
-/** Registers `pancode completion bash|zsh|fish` on `program`, whose commands (all of them) the script completes. */
-export function registerCompletion(program: Command, run: CommandRunner): void {
+/**
+ * Registers `pancode completion bash|zsh|fish` on `program`, whose commands (all of them, registered by
+ * `registerAll` since commands load lazily) the script completes.
+ */
+export function registerCompletion(
+  program: Command,
+  run: CommandRunner,
+  registerAll: (program: Command, run: CommandRunner) => Promise<void>,
+): void {
   program
     .command("completion")
     .description("print a shell completion script: source <(pancode completion bash)")
     .addArgument(new Argument("<shell>", "the shell to complete for").choices(Object.keys(SHELLS)))
     .action((shell: Shell) =>
       run("completion", async () => {
-        // Commands load lazily: register all of them first, so the script covers every one.
-        const { registerAllCommands } = await import("../command-table.js");
-        await registerAllCommands(program, run);
+        await registerAll(program, run);
         process.stdout.write(completionScript(program, shell));
         return EXIT.ok;
       }),

@@ -7,6 +7,7 @@ import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from
 import { mergeJson } from "../orchestration-json.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
 import { sessionSafety } from "../safety-level.js";
+import { parseMaxCost } from "../submission.js";
 import { submitDispatch } from "../submit.js";
 import { waitForRun } from "../wait.js";
 import { watchRuns } from "../watch/watch-runs.js";
@@ -31,16 +32,6 @@ export function parseTimeout(value: string | undefined): number {
     throw new UsageError(`--timeout must be a duration such as 90s, 5m, 1h or a number of ms; got "${value}"`);
   }
   return ms;
-}
-
-/** `--max-cost <usd>`: a positive amount in USD, or a usage error (exit 2); absent = 0, the cluster's default. */
-export function parseMaxCost(value: string | undefined): number {
-  if (value === undefined) return 0;
-  const amount = Number(value.trim());
-  if (value.trim() === "" || !Number.isFinite(amount) || amount <= 0) {
-    throw new UsageError(`--max-cost must be a positive amount in USD, e.g. --max-cost 0.50; got "${value}"`);
-  }
-  return amount;
 }
 
 /** `submitter` recorded on runs (kept here for callers of this module). */

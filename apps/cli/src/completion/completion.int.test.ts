@@ -32,7 +32,11 @@ function sampleProgram(): Command {
   const budget = program.command("budget").description("the budget").option("--json", "JSON").action(noop);
   budget.command("set").description("set the ceiling").argument("<usd>").option("--json", "JSON").action(noop);
   program.command("verify").option("--file <r.json>", "envelope file").action(noop);
-  registerCompletion(program, () => {});
+  registerCompletion(
+    program,
+    () => {},
+    async () => {},
+  );
   return program;
 }
 
