@@ -105,6 +105,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
         })
       : createInProcessBus(busOptions));
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
+  await blobs.removeLeftovers();
   const notifier = new RunNotifier();
   const agents = createAgentRegistry({
     defaultImage: config.agents.defaultImage,

@@ -10,14 +10,21 @@
  * ```
  */
 export {
+  type AnnouncedBlob,
+  asBuffer,
   BlobAssembler,
   type BlobAssemblerOptions,
+  BlobCheck,
+  type BlobSource,
+  bufferSource,
   CHUNK_BYTES,
   chunksOf,
   collectBlob,
+  type DownloadChunk,
   downloadChunks,
   MAX_BLOB_BYTES,
   MAX_MESSAGE_BYTES,
+  verifiedChunks,
 } from "./blob-stream.js";
 export type { CallContext } from "./call.js";
 export {
