@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { DIGEST_PREFIX, sha256Digest } from "@pancode/core/digest";
 import { PanCodeError } from "@pancode/core/errors";
 
@@ -182,6 +183,21 @@ export interface BlobSource {
   digest: string;
   size: number;
   chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** A file as a {@link BlobSource}: read once to hash it, then again chunk by chunk as the upload takes it. */
+export async function fileSource(path: string): Promise<BlobSource> {
+  const hash = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return {
+    digest: DIGEST_PREFIX + hash.digest("hex"),
+    size,
+    chunks: () => createReadStream(path, { highWaterMark: CHUNK_BYTES }),
+  };
 }
 
 /** A blob already in memory as a {@link BlobSource} (chunks are views, not copies). */

@@ -22,6 +22,7 @@ export {
   collectBlob,
   type DownloadChunk,
   downloadChunks,
+  fileSource,
   MAX_BLOB_BYTES,
   MAX_MESSAGE_BYTES,
   verifiedChunks,
