@@ -6,7 +6,10 @@ import { PanCodeError } from "@pancode/core/errors";
 /** Size of one streamed chunk. Well under gRPC's 4 MiB default message limit, big enough to keep overhead low. */
 export const CHUNK_BYTES = 1024 * 1024;
 
-/** Largest single gRPC message we accept or send (a chunk plus headers); anything bigger is refused by grpc-js. */
+/**
+ * Largest single gRPC message we accept or send (a chunk plus headers); the coordinator refuses bigger ones with
+ * INVALID_ARGUMENT before reading them (docs/grpc-statuses.md).
+ */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 /** Splits `data` into chunks of at most {@link CHUNK_BYTES} (views of it, not copies). Empty data yields nothing. */
@@ -16,8 +19,8 @@ export function* chunksOf(data: Uint8Array): Generator<Uint8Array> {
   }
 }
 
-/** Options for {@link BlobCheck} and {@link BlobAssembler}. */
-export interface BlobAssemblerOptions {
+/** What a streamed blob must be, for {@link BlobCheck}. */
+export interface BlobCheckOptions {
   /** Digest the assembled content must have (`sha256:<hex>`). */
   expectedDigest: string;
   /** Size announced by the sender; more or fewer bytes is an error. */
@@ -36,7 +39,7 @@ export class BlobCheck {
   private readonly hash = createHash("sha256");
   private received = 0;
 
-  constructor(private readonly options: BlobAssemblerOptions) {
+  constructor(private readonly options: BlobCheckOptions) {
     if (options.expectedSize > options.maxBytes) {
       const raise = options.limitSetting ? ` (raise ${options.limitSetting} to allow it)` : "";
       throw new PanCodeError(
@@ -81,31 +84,6 @@ export class BlobCheck {
   }
 }
 
-/**
- * Collects the chunks of one streamed blob in memory, checked as by {@link BlobCheck}. Nothing is handed out unless
- * the digest matches. For small blobs only: large ones go to disk through {@link verifiedChunks}.
- */
-export class BlobAssembler {
-  private readonly parts: Buffer[] = [];
-  private readonly check: BlobCheck;
-
-  constructor(options: BlobAssemblerOptions) {
-    this.check = new BlobCheck(options);
-  }
-
-  /** Adds one chunk. */
-  push(chunk: Uint8Array): void {
-    this.check.push(chunk);
-    this.parts.push(Buffer.from(chunk));
-  }
-
-  /** Returns the complete content, or throws DIGEST_MISMATCH / INVALID_ARGUMENT. */
-  finish(): Buffer {
-    this.check.finish();
-    return Buffer.concat(this.parts, this.check.size);
-  }
-}
-
 /** Largest blob a client or worker downloads (a patch or a workspace part). */
 export const MAX_BLOB_BYTES = 1024 * 1024 * 1024;
 
@@ -116,7 +94,7 @@ export interface DownloadChunk {
   size: number;
 }
 
-/** What a download stream announced in its first message. */
+/** What a download stream announces in its first message. */
 export interface AnnouncedBlob {
   digest: string;
   size: number;
@@ -125,19 +103,15 @@ export interface AnnouncedBlob {
 /**
  * The bytes of a download stream, chunk by chunk, checked as they pass: throws (from the iteration) when they exceed
  * the announced size or `maxBytes`, and at the end when they do not hash to the announced digest. A consumer writing
- * them somewhere must keep the result only when the iteration finished. `announced` is called with the first chunk.
+ * them somewhere must keep the result only when the iteration finished.
  */
 export async function* verifiedChunks(
   chunks: AsyncIterable<DownloadChunk>,
   maxBytes: number,
-  announced?: (blob: AnnouncedBlob) => void,
 ): AsyncGenerator<Uint8Array> {
   let check: BlobCheck | undefined;
   for await (const chunk of chunks) {
-    if (!check) {
-      check = new BlobCheck({ expectedDigest: chunk.digest, expectedSize: chunk.size, maxBytes });
-      announced?.({ digest: chunk.digest, size: chunk.size });
-    }
+    check ??= new BlobCheck({ expectedDigest: chunk.digest, expectedSize: chunk.size, maxBytes });
     if (chunk.data.length === 0) continue;
     check.push(chunk.data);
     yield chunk.data;

@@ -12,9 +12,8 @@
 export {
   type AnnouncedBlob,
   asBuffer,
-  BlobAssembler,
-  type BlobAssemblerOptions,
   BlobCheck,
+  type BlobCheckOptions,
   type BlobSource,
   bufferSource,
   CHUNK_BYTES,
