@@ -32,10 +32,10 @@ export interface WorkerServiceDeps {
   mintRunToken?: (runId: string) => string;
 }
 
-/** Methods a worker calls before it has a session. */
 /** The one kind of blob a worker uploads. */
 const PATCH_KINDS: ReadonlySet<string> = new Set(["patch"]);
 
+/** Methods a worker calls before it has a session. */
 const SESSIONLESS_METHODS: ReadonlySet<string> = new Set(["RegisterChallenge", "Register"]);
 
 /** A worker may speak only for itself: the id in the request must be the id its session proves. */
