@@ -1,6 +1,6 @@
 import { EMPTY_DIGEST, PanCodeError } from "@pancode/core";
-import { createBundle, findRepoRoot, snapshotWorkspace, type WorkspaceSnapshot } from "@pancode/git";
-import type { ClientApi } from "@pancode/proto";
+import { findRepoRoot, snapshotWorkspace, type WorkspaceSnapshot, withBundleFile } from "@pancode/git";
+import { type ClientApi, fileSource } from "@pancode/proto";
 
 /** Largest uncommitted state the CLI sends before asking the user to commit or ignore files (matches the server). */
 export const DEFAULT_MAX_WORKSPACE_BYTES = 512 * 1024 * 1024;
@@ -29,14 +29,17 @@ export async function uploadWorkspace(
   }
   let bundleDigest = "";
   if (!(await api.hasCommit(snapshot.repoId, snapshot.baseCommit))) {
-    const bundle = await createBundle(snapshot.repoRoot, snapshot.baseCommit);
-    if (bundle.length > maxBytes) {
-      throw new PanCodeError(
-        "WORKSPACE_TOO_LARGE",
-        `repository history bundle is ${bundle.length} bytes, over the limit of ${maxBytes} (PANCODE_MAX_WORKSPACE_BYTES)`,
-      );
-    }
-    bundleDigest = (await api.uploadBlob("bundle", bundle)).digest;
+    // Streamed from git's bundle file: a large history is never held whole in the CLI's memory.
+    bundleDigest = await withBundleFile(snapshot.repoRoot, snapshot.baseCommit, async (file) => {
+      const bundle = await fileSource(file);
+      if (bundle.size > maxBytes) {
+        throw new PanCodeError(
+          "WORKSPACE_TOO_LARGE",
+          `repository history bundle is ${bundle.size} bytes, over the limit of ${maxBytes} (PANCODE_MAX_WORKSPACE_BYTES)`,
+        );
+      }
+      return (await api.uploadBlobFrom("bundle", bundle)).digest;
+    });
   }
   const stateDigest =
     snapshot.statePatch.length === 0 ? EMPTY_DIGEST : (await api.uploadBlob("state", snapshot.statePatch)).digest;

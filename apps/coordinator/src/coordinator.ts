@@ -4,13 +4,14 @@ import { createAgentRegistry, type LoadedDefinitions, loadAgentsDir, loadCluster
 import { createInProcessBus, createJetStreamBus, type TaskBus } from "@pancode/bus";
 import { openDatabase } from "@pancode/db";
 import { WorkspaceCache } from "@pancode/git";
-import { ClientServiceService, serverCredentials, WorkerServiceService } from "@pancode/proto";
+import { ClientServiceService, MAX_MESSAGE_BYTES, serverCredentials, WorkerServiceService } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
 import { type Logger, type PrometheusEndpoint, startPrometheusEndpoint } from "@pancode/telemetry";
 import { BlobStore } from "./blob-store.js";
 import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { hardenService } from "./grpc/status.js";
+import { transportRefusalsAsBadRequests } from "./grpc/transport-refusals.js";
 import { createWorkerService } from "./grpc/worker-service.js";
 import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
@@ -35,11 +36,8 @@ import { CLIENT_TOKEN_FILE, RUN_TOKEN_SECRET_FILE, resolveToken, WORKER_TOKEN_FI
 /** Version reported to clients and workers. */
 export const COORDINATOR_VERSION = "0.1.0";
 
-/**
- * Transport ceiling of the server, above the per-message limit our hardened deserializers enforce, so that
- * oversized requests get a clear INVALID_ARGUMENT from us rather than a transport error.
- */
-const SERVER_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** Largest message the server sends (responses are chunked far below it; a long run list must still fit). */
+const SERVER_MAX_SEND_BYTES = 64 * 1024 * 1024;
 
 /** A running coordinator. */
 export interface Coordinator {
@@ -105,6 +103,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
         })
       : createInProcessBus(busOptions));
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
+  await blobs.removeLeftovers();
   const notifier = new RunNotifier();
   const agents = createAgentRegistry({
     defaultImage: config.agents.defaultImage,
@@ -210,8 +209,11 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   });
 
   const server = new Server({
-    "grpc.max_receive_message_length": SERVER_MAX_FRAME_BYTES,
-    "grpc.max_send_message_length": SERVER_MAX_FRAME_BYTES,
+    // A request frame announcing more is refused after its 5-byte header, before its body is buffered (and before
+    // the caller is authenticated, so it must not cost memory); the interceptor answers it INVALID_ARGUMENT.
+    "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+    "grpc.max_send_message_length": SERVER_MAX_SEND_BYTES,
+    interceptors: [transportRefusalsAsBadRequests],
   });
   server.addService(
     hardenService(ClientServiceService),

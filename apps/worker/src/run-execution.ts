@@ -16,6 +16,7 @@ import type { ContainerRuntime } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
 import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import { AgentOutput } from "./agent-output.js";
+import { withDownloadedFile } from "./downloaded-file.js";
 import type { EventReporter } from "./event-reporter.js";
 import { requireRuntime } from "./image-runtimes.js";
 import type { NestedDispatchConfig, RunGrant } from "./nested-dispatch.js";
@@ -92,8 +93,8 @@ export function networkFor(policy: NetworkPolicy, override: ExecutionDeps["agent
 async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLease): Promise<PreparedWorktree> {
   const w = spec.workspace;
   if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
-    const bundle = await deps.api.fetchBlob(lease, w.bundleDigest);
-    await deps.cache.importBundle(w.repoId, bundle);
+    const bundle = deps.api.fetchBlobChunks(lease, w.bundleDigest);
+    await withDownloadedFile(bundle, deps.dataDir, (file) => deps.cache.importBundle(w.repoId, file));
   }
   const statePatch = w.stateDigest === EMPTY_DIGEST ? Buffer.alloc(0) : await deps.api.fetchBlob(lease, w.stateDigest);
   // Earlier chain steps' patches, in order: this run starts from the state they left.

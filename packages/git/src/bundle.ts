@@ -17,6 +17,18 @@ export const BUNDLE_REF_PREFIX = "refs/pancode/bundles/";
  * Throws `NOT_FOUND` when `commit` is not a commit of the repository.
  */
 export async function createBundle(repoRoot: string, commit: string): Promise<Buffer> {
+  return withBundleFile(repoRoot, commit, (file) => readFile(file));
+}
+
+/**
+ * Like {@link createBundle}, but hands `use` the bundle's temp file instead of its bytes (removed afterwards), so a
+ * large history can be streamed from disk rather than held in memory.
+ */
+export async function withBundleFile<T>(
+  repoRoot: string,
+  commit: string,
+  use: (file: string) => Promise<T>,
+): Promise<T> {
   assertObjectId(commit, "bundle commit");
   const target: GitTarget = { cwd: repoRoot };
   if (!(await objectExists(target, commit, "commit"))) {
@@ -28,7 +40,7 @@ export async function createBundle(repoRoot: string, commit: string): Promise<Bu
   try {
     const file = join(dir, "state.bundle");
     await git(target, ["bundle", "create", "--quiet", file, ref]);
-    return await readFile(file);
+    return await use(file);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -22,7 +22,7 @@
  * const report = await mergePatch({ repoRoot: snap.repoRoot, baseTree: snap.stateTree, patch });
  * ```
  */
-export { BUNDLE_REF_PREFIX, createBundle } from "./bundle.js";
+export { BUNDLE_REF_PREFIX, createBundle, withBundleFile } from "./bundle.js";
 export type { Logger } from "./logger.js";
 export { type MergePatchOptions, mergePatch, type PatchReview } from "./merge-patch.js";
 export type { HeldEntry, MergeFileStatus, MergeReport } from "./merge-report.js";

@@ -38,35 +38,48 @@ type UploadInvoker<Req, Res> = (
 ) => ClientWritableStream<Req>;
 
 /**
- * Streams `messages` to a client-streaming method, respecting backpressure. Uploads get a generous deadline
+ * Streams `messages` to a client-streaming method, respecting backpressure: the next message is produced only when
+ * the call can take it, so a large blob read from disk is never held whole. Uploads get a generous deadline
  * proportional to nothing but patience: large workspaces on slow links must still arrive.
  */
 export function uploadCall<Req, Res>(
   ctx: CallContext,
   invoke: UploadInvoker<Req, Res>,
-  messages: Iterable<Req>,
+  messages: Iterable<Req> | AsyncIterable<Req>,
   deadlineMs = 10 * 60_000,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
+    let answered = false;
     const call = invoke(ctx.metadata(), { deadline: Date.now() + deadlineMs }, (error, response) => {
+      answered = true;
       if (error) reject(fromGrpcError(error, ctx.address));
       else resolve(response);
     });
-    const iterator = messages[Symbol.iterator]();
-    const pump = (): void => {
-      for (;;) {
-        const next = iterator.next();
-        if (next.done) {
-          call.end();
-          return;
-        }
-        if (!call.write(next.value)) {
-          call.once("drain", pump);
-          return;
-        }
+    (async () => {
+      for await (const message of messages) {
+        // The server already answered (a refusal mid-stream): stop reading the source.
+        if (answered) return;
+        if (!call.write(message)) await drainedOrAnswered(call);
       }
+      call.end();
+    })().catch((err: unknown) => {
+      // The source failed (a file that vanished): abort the call so the server keeps nothing.
+      call.cancel();
+      reject(err);
+    });
+  });
+}
+
+/** Resolves when the call can take more, or when it has its answer (it will then never drain). */
+function drainedOrAnswered<Req>(call: ClientWritableStream<Req>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.off("drain", done);
+      call.off("status", done);
+      resolve();
     };
-    pump();
+    call.on("drain", done);
+    call.on("status", done);
   });
 }
 

@@ -1,6 +1,13 @@
 import { type ChannelCredentials, Metadata } from "@grpc/grpc-js";
-import { sha256Digest } from "@pancode/core/digest";
-import { chunksOf, collectBlob, MAX_BLOB_BYTES, MAX_MESSAGE_BYTES } from "./blob-stream.js";
+import {
+  asBuffer,
+  type BlobSource,
+  bufferSource,
+  collectBlob,
+  MAX_BLOB_BYTES,
+  MAX_MESSAGE_BYTES,
+  verifiedChunks,
+} from "./blob-stream.js";
 import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
 import { bearerMetadata } from "./credentials.js";
 import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
@@ -57,12 +64,16 @@ export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCost
 export interface ClientApi {
   readonly address: string;
   uploadBlob(kind: string, data: Uint8Array): Promise<BlobRef>;
+  /** Uploads a blob read chunk by chunk as the coordinator takes it (e.g. from a file), never whole in memory. */
+  uploadBlobFrom(kind: string, source: BlobSource): Promise<BlobRef>;
   hasCommit(repoId: string, commit: string): Promise<boolean>;
   dispatch(request: DispatchRequestInput): Promise<DispatchResponse>;
   getRun(runId: string): Promise<RunInfo>;
   listRuns(limit: number): Promise<RunInfo[]>;
   watchRun(request: WatchRunRequest, signal?: AbortSignal): AsyncGenerator<WatchRunResponse>;
   fetchPatch(runId: string): Promise<Buffer>;
+  /** The patch's bytes as they arrive, checked against its digest (the iteration throws on a mismatch at the end). */
+  fetchPatchChunks(runId: string): AsyncIterable<Uint8Array>;
   getReceipt(id: string): Promise<Receipt>;
   /** Receipts, newest first. */
   listReceipts(limit: number): Promise<Receipt[]>;
@@ -120,14 +131,17 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     deadlineMs: options.deadlineMs ?? 30_000,
     metadata: () => injectTraceContext(options.token ? bearerMetadata(options.token) : new Metadata()),
   };
+  const uploadBlobFrom = (kind: string, source: BlobSource): Promise<BlobRef> => {
+    async function* messages(): AsyncGenerator<UploadBlobRequest> {
+      yield { header: { digest: source.digest, size: source.size, kind }, data: Buffer.alloc(0) };
+      for await (const data of source.chunks()) yield { header: undefined, data: asBuffer(data) };
+    }
+    return uploadCall(ctx, (md, opts, cb) => client.uploadBlob(md, opts, cb), messages());
+  };
   return {
     address: options.address,
-    uploadBlob(kind, data) {
-      const header = { digest: sha256Digest(data), size: data.length, kind };
-      const messages: UploadBlobRequest[] = [{ header, data: Buffer.alloc(0) }];
-      for (const chunk of chunksOf(data)) messages.push({ header: undefined, data: chunk });
-      return uploadCall(ctx, (md, opts, cb) => client.uploadBlob(md, opts, cb), messages);
-    },
+    uploadBlob: (kind, data) => uploadBlobFrom(kind, bufferSource(data)),
+    uploadBlobFrom,
     async hasCommit(repoId, commit) {
       const res = await unaryCall(ctx, client.hasCommit.bind(client), { repoId, commit });
       return res.present;
@@ -150,6 +164,8 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     async fetchPatch(runId) {
       return collectBlob(readStream(ctx, client.fetchPatch({ runId }, ctx.metadata())), MAX_BLOB_BYTES);
     },
+    fetchPatchChunks: (runId) =>
+      verifiedChunks(readStream(ctx, client.fetchPatch({ runId }, ctx.metadata())), MAX_BLOB_BYTES),
     getReceipt: (id) => unaryCall(ctx, client.getReceipt.bind(client), { id }),
     async listReceipts(limit) {
       return (await unaryCall(ctx, client.listReceipts.bind(client), { limit })).receipts;

@@ -10,14 +10,21 @@
  * ```
  */
 export {
-  BlobAssembler,
-  type BlobAssemblerOptions,
+  type AnnouncedBlob,
+  asBuffer,
+  BlobCheck,
+  type BlobCheckOptions,
+  type BlobSource,
+  bufferSource,
   CHUNK_BYTES,
   chunksOf,
   collectBlob,
+  type DownloadChunk,
   downloadChunks,
+  fileSource,
   MAX_BLOB_BYTES,
   MAX_MESSAGE_BYTES,
+  verifiedChunks,
 } from "./blob-stream.js";
 export type { CallContext } from "./call.js";
 export {

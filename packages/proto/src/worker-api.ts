@@ -1,7 +1,6 @@
 import { type KeyObject, sign } from "node:crypto";
 import { type ChannelCredentials, Metadata } from "@grpc/grpc-js";
-import { sha256Digest } from "@pancode/core/digest";
-import { chunksOf, collectBlob, MAX_BLOB_BYTES } from "./blob-stream.js";
+import { asBuffer, bufferSource, collectBlob, MAX_BLOB_BYTES, verifiedChunks } from "./blob-stream.js";
 import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
 import { CHANNEL_OPTIONS } from "./client-api.js";
 import { bearerMetadata } from "./credentials.js";
@@ -44,6 +43,8 @@ export interface WorkerApi {
   heartbeat(workerId: string, activeRunIds: string[]): Promise<HeartbeatResponse>;
   claimRun(request: ClaimRunRequest): Promise<ClaimRunResponse>;
   fetchBlob(lease: RunLease, digest: string): Promise<Buffer>;
+  /** The blob's bytes as they arrive, checked against its digest (the iteration throws on a mismatch at the end). */
+  fetchBlobChunks(lease: RunLease, digest: string): AsyncIterable<Uint8Array>;
   /** Returns true when the attempt is stale (superseded or the run ended): the worker must stop. */
   reportEvents(lease: RunLease, events: ReportedEvent[]): Promise<boolean>;
   uploadPatch(lease: RunLease, patch: Uint8Array): Promise<BlobRef>;
@@ -99,14 +100,20 @@ export function createWorkerApi(options: WorkerApiOptions): WorkerApi {
       const ctx = forRun(lease.runId);
       return collectBlob(readStream(ctx, client.fetchBlob({ lease, digest }, ctx.metadata())), MAX_BLOB_BYTES);
     },
+    fetchBlobChunks(lease, digest) {
+      const ctx = forRun(lease.runId);
+      return verifiedChunks(readStream(ctx, client.fetchBlob({ lease, digest }, ctx.metadata())), MAX_BLOB_BYTES);
+    },
     async reportEvents(lease, events) {
       return (await unaryCall(forRun(lease.runId), client.reportEvents.bind(client), { lease, events })).stale;
     },
     uploadPatch(lease, patch) {
-      const header = { digest: sha256Digest(patch), size: patch.length, kind: "patch" };
-      const messages: UploadPatchRequest[] = [{ lease, header, data: Buffer.alloc(0) }];
-      for (const chunk of chunksOf(patch)) messages.push({ lease: undefined, header: undefined, data: chunk });
-      return uploadCall(forRun(lease.runId), (md, opts, cb) => client.uploadPatch(md, opts, cb), messages);
+      const source = bufferSource(patch);
+      async function* messages(): AsyncGenerator<UploadPatchRequest> {
+        yield { lease, header: { digest: source.digest, size: source.size, kind: "patch" }, data: Buffer.alloc(0) };
+        for await (const data of source.chunks()) yield { lease: undefined, header: undefined, data: asBuffer(data) };
+      }
+      return uploadCall(forRun(lease.runId), (md, opts, cb) => client.uploadPatch(md, opts, cb), messages());
     },
     async completeRun(request: CompleteRunRequest): Promise<CompleteRunResponse> {
       const answer = await unaryCall(forRun(request.lease?.runId), client.completeRun.bind(client), request);

@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { isPanCodeError, sha256Digest } from "@pancode/core";
+import { DIGEST_PREFIX, isPanCodeError, sha256Digest } from "@pancode/core";
 import type { ClientApi, Receipt } from "@pancode/proto";
 import {
   type DsseEnvelope,
@@ -322,7 +323,7 @@ export async function verifyStoredReceipt(
   }
   if (isGroupEnvelope(envelope)) return { receipt, ...(await verifyGroupStored(api, receipt, envelope, trusted)) };
   // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
-  const expectedPatchDigest = sha256Digest(await api.fetchPatch(receipt.runId));
+  const expectedPatchDigest = await patchDigest(api, receipt.runId);
   return {
     receipt,
     label,
@@ -365,4 +366,11 @@ export function registerReceipt(program: Command, run: CommandRunner): void {
     .action((id: string | undefined, _options: VerifyOptions, command: Command) =>
       run("receipt verify", () => receiptVerifyCommand(id, command.optsWithGlobals())),
     );
+}
+
+/** The sha256 of a run's stored patch, hashed as it streams in (a large patch is never held whole). */
+async function patchDigest(api: ClientApi, runId: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of api.fetchPatchChunks(runId)) hash.update(chunk);
+  return `${DIGEST_PREFIX}${hash.digest("hex")}`;
 }

@@ -1,5 +1,5 @@
 import { type AgentRegistry, loadDefinitionFiles } from "@pancode/agents";
-import { EMPTY_DIGEST, isDigest, PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core";
 import {
   AUDIT_CATEGORIES,
   type AuditCategory,
@@ -10,7 +10,6 @@ import {
 } from "@pancode/db";
 import {
   type AuditEntry,
-  BlobAssembler,
   type BlobRef,
   type BudgetInfo,
   type ClientServiceServer,
@@ -36,6 +35,7 @@ import type { RunQueries } from "../services/run-queries.js";
 import { toRunInfo } from "../services/run-view.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
 import type { WorkerIdentities } from "../services/worker-identities.js";
+import { openUpload, UPLOAD_LIMIT_SETTING } from "./blob-upload.js";
 import { type Caller, clientStream, type HandlerContext, type RunTokenAuth, serverStream, unary } from "./handlers.js";
 import { createOrchestrationHandlers } from "./orchestration-handlers.js";
 import type { Implementation } from "./status.js";
@@ -114,34 +114,6 @@ function requireVisible(caller: Caller, run: RunRow): void {
 /** Kinds of blob a client may upload: the parts of a workspace. */
 const CLIENT_BLOB_KINDS = new Set(["bundle", "state"]);
 
-/** Receives one uploaded blob: header first, then chunks; stored only when its digest and size check out. */
-export async function receiveBlob(
-  messages: AsyncIterable<{ header: UploadBlobRequest["header"]; data: Uint8Array }>,
-  options: { maxBytes: number; kinds: Set<string> },
-): Promise<{ digest: string; kind: string; data: Buffer }> {
-  let assembler: BlobAssembler | undefined;
-  let header: NonNullable<UploadBlobRequest["header"]> | undefined;
-  for await (const message of messages) {
-    if (!header) {
-      header = message.header;
-      if (!header || !isDigest(header.digest) || header.size < 0 || !options.kinds.has(header.kind)) {
-        throw new PanCodeError(
-          "INVALID_ARGUMENT",
-          `an upload must start with a header naming a sha256 digest, a size and a kind (${[...options.kinds].join(", ")})`,
-        );
-      }
-      assembler = new BlobAssembler({
-        expectedDigest: header.digest,
-        expectedSize: header.size,
-        maxBytes: options.maxBytes,
-      });
-    }
-    if (message.data.length > 0) assembler?.push(message.data);
-  }
-  if (!header || !assembler) throw new PanCodeError("INVALID_ARGUMENT", "upload stream was empty");
-  return { digest: header.digest, kind: header.kind, data: assembler.finish() };
-}
-
 /** A signing key as the wire shows it. */
 function keyInfo(k: SigningKeyRow): SigningKeyInfo {
   return { ...k, createdAt: k.createdAt.toISOString() };
@@ -172,10 +144,14 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
   };
   const service: ClientServiceServer = {
     uploadBlob: clientStream(hc, "UploadBlob", async (messages: AsyncIterable<UploadBlobRequest>): Promise<BlobRef> => {
-      const blob = await receiveBlob(messages, { maxBytes: deps.maxWorkspaceBytes, kinds: CLIENT_BLOB_KINDS });
-      await deps.blobs.put(blob.digest, blob.data);
-      await deps.db.putBlob(blob.digest, blob.data.length, blob.kind);
-      return { digest: blob.digest, size: blob.data.length };
+      const { header, data } = await openUpload(messages, CLIENT_BLOB_KINDS);
+      const { digest, size } = header;
+      await deps.blobs.write(
+        { digest, size, maxBytes: deps.maxWorkspaceBytes, limitSetting: UPLOAD_LIMIT_SETTING },
+        data,
+      );
+      await deps.db.putBlob(digest, size, header.kind);
+      return { digest, size };
     }),
     hasCommit: unary(hc, "HasCommit", async (req) => {
       const known = await deps.db.findCommit(req.repoId, req.commit);
@@ -243,8 +219,8 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       }
     }),
     fetchPatch: serverStream(hc, "FetchPatch", async function* (req) {
-      const { run, data } = await deps.runs.patch(req.runId);
-      yield* downloadChunks(data, run.patchDigest || EMPTY_DIGEST);
+      const patch = await deps.runs.patch(req.runId);
+      yield* downloadChunks(patch, patch.chunks());
     }),
     getReceipt: unary(hc, "GetReceipt", async (req) => {
       const receipt = await deps.db.getReceipt(req.id);

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Metadata, ServiceDefinition, ServiceError, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { isPanCodeError, PanCodeError } from "@pancode/core";
-import { bearerToken, MAX_MESSAGE_BYTES, toGrpcStatus } from "@pancode/proto";
+import { bearerToken, toGrpcStatus } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 
 /**
@@ -31,9 +31,9 @@ export function wellFormed<T>(value: T | MalformedRequest): T {
 }
 
 /**
- * Wraps every request deserializer of a service so that undecodable or oversized messages reach our handlers as a
- * marker (answered INVALID_ARGUMENT) instead of grpc-js's generic INTERNAL. The server accepts frames up to a
- * larger transport limit precisely so that this check, not the transport, decides.
+ * Wraps every request deserializer of a service so that undecodable messages reach our handlers as a marker
+ * (answered INVALID_ARGUMENT, after authentication) instead of grpc-js's generic INTERNAL. Oversized messages never
+ * get here: the transport refuses them (see transport-refusals.ts).
  */
 export function hardenService<D extends ServiceDefinition>(definition: D): D {
   const hardened: Record<string, unknown> = {};
@@ -41,9 +41,6 @@ export function hardenService<D extends ServiceDefinition>(definition: D): D {
     hardened[name] = {
       ...method,
       requestDeserialize: (bytes: Buffer): unknown => {
-        if (bytes.length > MAX_MESSAGE_BYTES) {
-          return { __malformed: `request message of ${bytes.length} bytes exceeds the limit of ${MAX_MESSAGE_BYTES}` };
-        }
         try {
           return method.requestDeserialize(bytes);
         } catch (err) {

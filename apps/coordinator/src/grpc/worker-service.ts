@@ -14,7 +14,7 @@ import { offerFromWire } from "../services/model-directory.js";
 import type { Lease, RunLifecycle } from "../services/run-lifecycle.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
 import type { WorkerIdentities } from "../services/worker-identities.js";
-import { receiveBlob } from "./client-service.js";
+import { openUpload, UPLOAD_LIMIT_SETTING } from "./blob-upload.js";
 import { type Caller, clientStream, type HandlerContext, serverStream, unary } from "./handlers.js";
 import type { Implementation } from "./status.js";
 
@@ -31,6 +31,9 @@ export interface WorkerServiceDeps {
   /** Mints the run token a run's container gets for nested dispatch; absent = no nested dispatch. */
   mintRunToken?: (runId: string) => string;
 }
+
+/** The one kind of blob a worker uploads. */
+const PATCH_KINDS: ReadonlySet<string> = new Set(["patch"]);
 
 /** Methods a worker calls before it has a session. */
 const SESSIONLESS_METHODS: ReadonlySet<string> = new Set(["RegisterChallenge", "Register"]);
@@ -155,8 +158,8 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
       };
     }),
     fetchBlob: serverStream(hc, "FetchBlob", async function* (req, _signal, caller) {
-      const data = await deps.lifecycle.readWorkspaceBlob(leaseOf(req.lease, caller), req.digest);
-      yield* downloadChunks(data, req.digest);
+      const blob = await deps.lifecycle.workspaceBlob(leaseOf(req.lease, caller), req.digest);
+      yield* downloadChunks(blob, blob.chunks());
     }),
     reportEvents: unary(hc, "ReportEvents", async (req, _trace, caller) => {
       const events = req.events.map((e) => ({ at: parseDate(e.at, "event.at"), kind: e.kind, text: e.text }));
@@ -166,17 +169,12 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
       hc,
       "UploadPatch",
       async (messages: AsyncIterable<UploadPatchRequest>, caller): Promise<BlobRef> => {
-        let lease: Lease | undefined;
-        async function* blobMessages() {
-          for await (const m of messages) {
-            lease ??= leaseOf(m.lease, caller);
-            yield { header: m.header, data: m.data };
-          }
-        }
-        const blob = await receiveBlob(blobMessages(), { maxBytes: deps.maxPatchBytes, kinds: new Set(["patch"]) });
-        if (!lease) throw new PanCodeError("INVALID_ARGUMENT", "patch upload without a lease");
-        await deps.lifecycle.storePatch(lease, blob.digest, blob.data);
-        return { digest: blob.digest, size: blob.data.length };
+        const { first, header, data } = await openUpload(messages, PATCH_KINDS);
+        const lease = leaseOf(first.lease, caller);
+        const { digest, size } = header;
+        const patch = { digest, size, maxBytes: deps.maxPatchBytes, limitSetting: UPLOAD_LIMIT_SETTING };
+        await deps.lifecycle.storePatch(lease, patch, data);
+        return { digest, size };
       },
     ),
     completeRun: unary(hc, "CompleteRun", async (req, _trace, caller) =>

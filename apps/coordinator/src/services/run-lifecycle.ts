@@ -10,9 +10,10 @@ import {
   ZERO_USAGE,
 } from "@pancode/core";
 import type { Database, RunRow } from "@pancode/db";
+import type { BlobSource } from "@pancode/proto";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
-import type { BlobStore } from "../blob-store.js";
+import type { BlobStore, IncomingBlob } from "../blob-store.js";
 import { attemptRunOf, modelOf, modeOf, safetyOf } from "./attempt-facts.js";
 import {
   type AuditLog,
@@ -221,7 +222,7 @@ export class RunLifecycle {
   }
 
   /** A blob the worker may read for this attempt: only the run's own workspace parts. */
-  async readWorkspaceBlob(lease: Lease, digest: string): Promise<Buffer> {
+  async workspaceBlob(lease: Lease, digest: string): Promise<BlobSource> {
     await this.requireLease(lease);
     const run = await this.deps.db.getRun(lease.runId);
     const allowed =
@@ -229,14 +230,17 @@ export class RunLifecycle {
     if (!run || !allowed) {
       throw new PanCodeError("NOT_FOUND", `blob ${digest} is not part of the workspace of run ${lease.runId}`);
     }
-    return this.deps.blobs.get(digest);
+    return this.deps.blobs.source(digest);
   }
 
-  /** Stores a verified patch of the current attempt. */
-  async storePatch(lease: Lease, digest: string, data: Buffer): Promise<void> {
+  /**
+   * Stores the patch of the current attempt as its bytes arrive (never whole in memory): refused before any byte is
+   * written when the lease is not current, kept only when its size and digest check out.
+   */
+  async storePatch(lease: Lease, patch: IncomingBlob, data: AsyncIterable<Uint8Array>): Promise<void> {
     await this.requireLease(lease);
-    await this.deps.blobs.put(digest, data);
-    await this.deps.db.putBlob(digest, data.length, "patch");
+    await this.deps.blobs.write(patch, data);
+    await this.deps.db.putBlob(patch.digest, patch.size, "patch");
   }
 
   /** Commits the result of an attempt exactly once; a stale or repeated completion is refused and changes nothing. */

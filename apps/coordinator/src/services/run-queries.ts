@@ -1,5 +1,6 @@
 import { EMPTY_DIGEST, isTerminalStatus, PanCodeError } from "@pancode/core";
 import type { Database, EventRow, RunRow } from "@pancode/db";
+import type { BlobSource } from "@pancode/proto";
 import type { BlobStore } from "../blob-store.js";
 import type { RunNotifier } from "./run-notifier.js";
 
@@ -33,14 +34,14 @@ export class RunQueries {
     return this.deps.db.listRuns({ limit: Math.min(Math.max(limit || 20, 1), 1000) });
   }
 
-  /** The run's patch bytes (empty when it changed nothing); FAILED until the run ended. */
-  async patch(idOrPrefix: string): Promise<{ run: RunRow; data: Buffer }> {
+  /** The run's patch, to stream from disk (empty when it changed nothing); refused until the run ended. */
+  async patch(idOrPrefix: string): Promise<BlobSource> {
     const run = await this.resolve(idOrPrefix);
     if (!isTerminalStatus(run.status)) {
       throw new PanCodeError("INVALID_ARGUMENT", `run ${run.id} is still ${run.status}; its patch exists once it ends`);
     }
     const digest = run.patchDigest || EMPTY_DIGEST;
-    return { run, data: await this.deps.blobs.get(digest) };
+    return this.deps.blobs.source(digest);
   }
 
   /**

@@ -61,7 +61,8 @@ export class WorkspaceTrees {
   private async read(ws: WorkspaceFiles, state: string): Promise<StateTree> {
     const { mirrors, blobs } = this.deps;
     if (!(await mirrors.hasCommit(ws.repoId, ws.baseCommit))) {
-      await mirrors.importBundle(ws.repoId, await blobs.get(ws.bundleDigest));
+      // git reads the bundle from the blob's own file: a large history never passes through memory here.
+      await mirrors.importBundle(ws.repoId, await blobs.file(ws.bundleDigest));
     }
     const statePatch = state === EMPTY_DIGEST ? Buffer.alloc(0) : await blobs.get(state);
     return mirrors.readStateTree({ repoId: ws.repoId, baseCommit: ws.baseCommit, statePatch });
