@@ -61,6 +61,11 @@ export class PoolQueue {
     this.makeReady(entry);
   }
 
+  /** Whether the message is still queued (waiting, in flight or waiting for redelivery). */
+  has(seq: number): boolean {
+    return this.entries.has(seq);
+  }
+
   /** Removes a message that was never delivered. False when it is gone, in flight, or waiting for redelivery. */
   remove(seq: number): boolean {
     const entry = this.entries.get(seq);

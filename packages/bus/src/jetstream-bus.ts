@@ -1,12 +1,12 @@
 import { type Consumer, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { isPanCodeError, PanCodeError, type TaskMessage } from "@pancode/core";
-import { encodeTask } from "./codec.js";
+import { decodeTask, encodeTask } from "./codec.js";
 import type { ControlMessage } from "./control-message.js";
 import { publishNatsControl, subscribeNatsControl } from "./jetstream-control.js";
 import { startDeadLetterSweeper } from "./jetstream-dead-letter.js";
 import { type PullSubscription, startPullSubscription } from "./jetstream-subscription.js";
-import { connectNats, isConsumerNotFound, isNoMessage, safeUrl } from "./nats-connection.js";
+import { connectNats, isConsumerNotFound, isNoMessage, isStreamNotFound, safeUrl } from "./nats-connection.js";
 import { toNatsHeaders } from "./nats-headers.js";
 import { assertMaxInFlight, resolveBusOptions } from "./options.js";
 import {
@@ -32,6 +32,7 @@ import type {
   BusOptions,
   ConsumeTasksOptions,
   PublishResult,
+  PublishTaskOptions,
   ResolvedBusOptions,
   TaskBus,
   TaskHandler,
@@ -132,13 +133,17 @@ class JetStreamBus implements TaskBus {
     this.js = jsm.jetstream();
   }
 
-  async publishTask(input: TaskMessage, headers?: BusHeaders): Promise<PublishResult> {
+  async publishTask(
+    input: TaskMessage,
+    headers?: BusHeaders,
+    options: PublishTaskOptions = {},
+  ): Promise<PublishResult> {
     const task = parseOutgoingTask(input);
     const { stream, prefix } = this.config;
     const natsHeaders = toNatsHeaders(withTraceContext(headers));
     try {
       const ack = await this.js.publish(taskSubject(prefix, task.pool), encodeTask(task), {
-        msgID: task.runId,
+        msgID: options.msgId ?? task.runId,
         expect: { streamName: stream },
         ...(natsHeaders === undefined ? {} : { headers: natsHeaders }),
       });
@@ -148,6 +153,44 @@ class JetStreamBus implements TaskBus {
         cause: err,
         retryable: true,
       });
+    }
+  }
+
+  async hasQueuedTask(seq: number, runId: string): Promise<boolean> {
+    const { stream } = this.config;
+    try {
+      const stored = await this.jsm.streams.getMessage(stream, { seq });
+      if (stored === null) return false;
+      // A recreated stream numbers from 1 again: the sequence may now hold another run's task.
+      const decoded = decodeTask(stored.data);
+      return decoded.ok && decoded.value.runId === runId;
+    } catch (err) {
+      if (isNoMessage(err) || isStreamNotFound(err)) return false;
+      throw new PanCodeError("UNAVAILABLE", `cannot look up task seq ${seq} in stream ${stream}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async ensureTaskQueue(pools: readonly string[]): Promise<boolean> {
+    const { stream, prefix, options } = this.config;
+    try {
+      try {
+        await this.jsm.streams.info(stream);
+        return false;
+      } catch (err) {
+        if (!isStreamNotFound(err)) throw err;
+      }
+      await ensureTaskStream(this.jsm, taskStreamSpec(stream, prefix));
+      // Deleting a stream deletes its consumers; workers keep pulling from theirs by name and resume once it is back.
+      for (const pool of pools)
+        await ensurePoolConsumer(this.jsm, stream, poolConsumerSpec(prefix, pool, options), false);
+      options.logger.warn("task stream was missing and has been recreated", { stream, pools: [...pools] });
+      return true;
+    } catch (err) {
+      if (isPanCodeError(err)) throw err;
+      throw new PanCodeError("UNAVAILABLE", `cannot check JetStream stream ${stream}`, { cause: err, retryable: true });
     }
   }
 

@@ -291,11 +291,25 @@ export class RunLifecycle {
       audit: (ended) => endedEntry(ended, COORDINATOR_ACTOR),
     });
     if (!run) return undefined;
-    if (run.busSeq !== null) await this.deps.bus.removeQueuedTask(run.busSeq);
-    await this.deps.bus.publishControl({ type: "cancel", runId, reason });
+    await this.withdrawFromBus(run, reason);
     await this.afterTerminal(run, "");
     this.deps.logger.info("run ended by coordinator", { runId, status, reason });
     return run;
+  }
+
+  /**
+   * Removes the ended run's queued message and tells a worker running it to stop. The run has ended already, so a bus
+   * that is away (often why it ended) must not skip its receipt: a message left behind is dropped by the claim.
+   */
+  private async withdrawFromBus(run: RunRow, reason: string): Promise<void> {
+    try {
+      if (run.busSeq !== null && (await this.deps.bus.hasQueuedTask(run.busSeq, run.id))) {
+        await this.deps.bus.removeQueuedTask(run.busSeq);
+      }
+      await this.deps.bus.publishControl({ type: "cancel", runId: run.id, reason });
+    } catch (err) {
+      this.deps.logger.warn("ended run not withdrawn from the bus", { runId: run.id, error: err as Error });
+    }
   }
 
   /**

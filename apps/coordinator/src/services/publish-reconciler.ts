@@ -1,0 +1,163 @@
+import type { TaskBus } from "@pancode/bus";
+import type { Database, HeldLock, RunRow } from "@pancode/db";
+import type { Logger } from "@pancode/telemetry";
+import type { RunPublisher } from "./run-publisher.js";
+
+/** Advisory lock key of the reconciler ("pancode reconcile"): one coordinator at a time runs the passes. */
+export const RECONCILER_LOCK_KEY = 0x7063_7263;
+
+/** Most pending runs looked at in one pass; the rest wait for the next one. */
+const PASS_LIMIT = 1000;
+
+/** Dependencies and bounds of {@link PublishReconciler}. */
+export interface PublishReconcilerDeps {
+  db: Database;
+  bus: TaskBus;
+  publisher: RunPublisher;
+  logger: Logger;
+  /** Ends a run that cannot be delivered (the lifecycle's coordinator-side `error`, audited). */
+  giveUp: (runId: string, reason: string) => Promise<unknown>;
+  /** Pools whose consumers are recreated with a lost stream, besides those of pending runs. */
+  pools: readonly string[];
+  /** Pause between passes, in ms (PANCODE_RECONCILE_INTERVAL_MS). */
+  intervalMs: number;
+  /** A run without a live message this long, while the gate allowed one, ends `error` (PANCODE_UNDELIVERABLE_AFTER_MS). */
+  undeliverableAfterMs: number;
+  /** A run whose message was lost more often than this ends `error` (PANCODE_MAX_REPUBLISHES). */
+  maxRepublishes: number;
+}
+
+/** What one pass did (for logs and tests). */
+export interface ReconcilePass {
+  /** False when another coordinator holds the lock: this one did nothing. */
+  owner: boolean;
+  streamRecreated: boolean;
+  published: string[];
+  held: string[];
+  ended: string[];
+}
+
+/**
+ * Makes sure every `pending` run has a live task message: publishes runs never published (the bus was down at
+ * dispatch, or the gate held them), republishes runs whose message is gone (dropped after max deliveries, purged,
+ * lost with a deleted stream, which it recreates), and ends with a reason those that cannot be delivered within
+ * the bounds. A republish can never run a run twice: the claim is a conditional update on status and attempt, and a
+ * worker drops a message of a run that is already claimed or finished.
+ */
+export class PublishReconciler {
+  private lock: HeldLock | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private passing: Promise<unknown> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: PublishReconcilerDeps) {}
+
+  /** Runs a pass every interval (never two at once) until {@link stop}. */
+  start(): void {
+    const next = (): void => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => {
+        this.passing = this.pass()
+          .catch((err: unknown) => this.deps.logger.warn("publish reconciler pass failed", { error: err as Error }))
+          .finally(next);
+      }, this.deps.intervalMs);
+      this.timer.unref();
+    };
+    next();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.passing;
+    await this.lock?.release();
+    this.lock = undefined;
+  }
+
+  /** One pass; does nothing (owner: false) while another coordinator holds the reconciler lock. */
+  async pass(): Promise<ReconcilePass> {
+    const result: ReconcilePass = { owner: false, streamRecreated: false, published: [], held: [], ended: [] };
+    if (!(await this.holdLock())) return result;
+    result.owner = true;
+    const pending = await this.deps.db.listPendingRuns(PASS_LIMIT);
+    const pools = new Set([...this.deps.pools, ...pending.map((r) => r.pool)]);
+    result.streamRecreated = await this.deps.bus.ensureTaskQueue([...pools]);
+    let busDown = false;
+    for (const found of pending) {
+      const run = found.publishedAt === null ? found : await this.withoutLiveMessage(found);
+      if (run === undefined) continue;
+      const reason = this.undeliverable(run);
+      if (reason) {
+        await this.deps.giveUp(run.id, reason);
+        result.ended.push(run.id);
+        continue;
+      }
+      // One failed publish means the bus is away: the rest wait for the next pass instead of each timing out.
+      if (busDown) continue;
+      try {
+        const outcome = await this.deps.publisher.publish(run);
+        (outcome === "held" ? result.held : result.published).push(run.id);
+      } catch (err) {
+        busDown = true;
+        this.deps.logger.warn("run not published: the task bus is unavailable; retrying", {
+          runId: run.id,
+          error: err as Error,
+        });
+      }
+    }
+    await this.deps.db.touchHeldRuns(result.held);
+    if (result.published.length + result.ended.length > 0 || result.streamRecreated) {
+      this.deps.logger.info("publish reconciler pass", {
+        published: result.published.length,
+        held: result.held.length,
+        ended: result.ended.length,
+        streamRecreated: result.streamRecreated,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * The run handed back to the publisher when its message is gone; undefined while the message is live, or when the
+   * run moved on meanwhile (claimed, finished, published again).
+   */
+  private async withoutLiveMessage(run: RunRow): Promise<RunRow | undefined> {
+    if (run.busSeq !== null && (await this.deps.bus.hasQueuedTask(run.busSeq, run.id))) return undefined;
+    if (!(await this.deps.db.markUnpublished(run.id, run.publishCount))) return undefined;
+    this.deps.logger.warn("task message of a pending run is gone; republishing", {
+      runId: run.id,
+      seq: run.busSeq,
+      publishes: run.publishCount,
+    });
+    return { ...run, publishedAt: null, unpublishedSince: run.unpublishedSince ?? new Date() };
+  }
+
+  /** Why the run can no longer be delivered, or "" while it may still be. */
+  private undeliverable(run: RunRow): string {
+    if (run.publishCount > this.deps.maxRepublishes) {
+      return (
+        `undeliverable: its task message was lost ${run.publishCount} times (dropped after max deliveries or ` +
+        "with the task stream); check the workers' logs and NATS, then dispatch it again"
+      );
+    }
+    const since = run.unpublishedSince?.getTime() ?? Number.POSITIVE_INFINITY;
+    if (Date.now() - since < this.deps.undeliverableAfterMs) return "";
+    return (
+      `undeliverable: the task bus (NATS) did not take the run for ${durationText(this.deps.undeliverableAfterMs)} ` +
+      "(PANCODE_UNDELIVERABLE_AFTER_MS); check NATS with `pancode status`, then dispatch it again"
+    );
+  }
+
+  /** Whether this coordinator holds the reconciler lock, taking it when free (or when its connection was lost). */
+  private async holdLock(): Promise<boolean> {
+    if (this.lock && !this.lock.lost) return true;
+    await this.lock?.release();
+    this.lock = await this.deps.db.tryAdvisoryLock(RECONCILER_LOCK_KEY);
+    return this.lock !== undefined;
+  }
+}
+
+/** "30 min", "45 s": a bound as an operator reads it. */
+function durationText(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+}
