@@ -81,10 +81,23 @@ export class PublishReconciler {
     result.owner = true;
     const pending = await this.deps.db.listPendingRuns(PASS_LIMIT);
     const pools = new Set([...this.deps.pools, ...pending.map((r) => r.pool)]);
-    result.streamRecreated = await this.deps.bus.ensureTaskQueue([...pools]);
+    // While the bus is away nothing can be checked or published, but the undeliverable bound still runs.
     let busDown = false;
+    const busAway = (err: unknown): void => {
+      if (!busDown) this.deps.logger.warn("task bus unavailable; publishing waits for it", { error: err as Error });
+      busDown = true;
+    };
+    try {
+      result.streamRecreated = await this.deps.bus.ensureTaskQueue([...pools]);
+    } catch (err) {
+      busAway(err);
+    }
     for (const found of pending) {
-      const run = found.publishedAt === null ? found : await this.withoutLiveMessage(found);
+      let run: RunRow | undefined = found;
+      if (found.publishedAt !== null) {
+        // A message that cannot be looked up is not known to be gone.
+        run = busDown ? undefined : await this.withoutLiveMessage(found).catch((err: unknown) => void busAway(err));
+      }
       if (run === undefined) continue;
       const reason = this.undeliverable(run);
       if (reason) {
@@ -98,11 +111,7 @@ export class PublishReconciler {
         const outcome = await this.deps.publisher.publish(run);
         (outcome === "held" ? result.held : result.published).push(run.id);
       } catch (err) {
-        busDown = true;
-        this.deps.logger.warn("run not published: the task bus is unavailable; retrying", {
-          runId: run.id,
-          error: err as Error,
-        });
+        busAway(err);
       }
     }
     await this.deps.db.touchHeldRuns(result.held);
