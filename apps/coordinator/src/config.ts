@@ -67,6 +67,12 @@ const CoordinatorEnv = z.object({
    * `error` with the reason, in ms. 30 min outlasts a NATS restart or upgrade by far.
    */
   PANCODE_UNDELIVERABLE_AFTER_MS: PositiveIntEnv.default(1_800_000),
+  /**
+   * A pending run's message that was delivered and then went unclaimed this long, in ms, is taken for stuck after its
+   * max deliveries (the coordinator missed JetStream's advisory) and replaced. 2 min: four default ack waits, so a
+   * requeued run's ordinary redelivery is never mistaken for it.
+   */
+  PANCODE_REDELIVERY_STALL_MS: PositiveIntEnv.default(120_000),
   /** A run whose task message was lost (dropped after max deliveries, lost with the stream) more often ends `error`. */
   PANCODE_MAX_REPUBLISHES: PositiveIntEnv.default(5),
   /** On drain, how long running runs may finish before they are interrupted, in ms. */
@@ -162,6 +168,7 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     reconcileIntervalMs: env.PANCODE_RECONCILE_INTERVAL_MS,
     undeliverableAfterMs: env.PANCODE_UNDELIVERABLE_AFTER_MS,
     maxRepublishes: env.PANCODE_MAX_REPUBLISHES,
+    stallAfterMs: env.PANCODE_REDELIVERY_STALL_MS,
   },
 }));
 export type CoordinatorConfig = z.infer<typeof CoordinatorConfig>;

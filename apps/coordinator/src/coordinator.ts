@@ -293,6 +293,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     intervalMs: config.publishing.reconcileIntervalMs,
     undeliverableAfterMs: config.publishing.undeliverableAfterMs,
     maxRepublishes: config.publishing.maxRepublishes,
+    stallAfterMs: config.publishing.stallAfterMs,
   });
   reconciler.start();
   // Batches and chains that were running before a restart go on from the database.

@@ -209,6 +209,49 @@ describe.skipIf(!enabled)("publish reconciler", () => {
     expect((await runRow(rig, runId)).status).toBe("running");
   });
 
+  it("replaces a message stuck after max deliveries that the coordinator missed the advisory of; claimed once", async () => {
+    const rig = await startRig({
+      PANCODE_MAX_DELIVER: "2",
+      PANCODE_ACK_WAIT_MS: "1000",
+      PANCODE_REDELIVERY_STALL_MS: "1500",
+    });
+    const dropping = await createJetStreamBus({
+      url: rig.nats.url,
+      ...rig.nats.worker,
+      manageStream: false,
+      ackWaitMs: 1000,
+      maxDeliver: 2,
+    });
+    cleanups.push(() => dropping.close());
+    let deliveries = 0;
+    const sub = await dropping.consumeTasks(
+      "default",
+      async () => {
+        deliveries += 1;
+      },
+      { maxInFlight: 1 },
+    );
+    const { runId } = await dispatch(rig, "echo stuck");
+    // The coordinator is away while the message runs out of deliveries: nobody drops it, nobody delivers it again.
+    await rig.proxy.cut();
+    await until("two deliveries", () => deliveries >= 2);
+    await sleep(2000);
+    await sub.stop();
+    const inspector = await createJetStreamBus({ url: rig.nats.url, ...rig.nats.coordinator, manageStream: false });
+    cleanups.push(() => inspector.close());
+    const seq = (await runRow(rig, runId)).busSeq ?? 0;
+    expect(await inspector.hasQueuedTask(seq, runId)).toBe(true);
+    expect(await inspector.deliveredUpTo("default")).toBeGreaterThanOrEqual(seq);
+
+    await rig.proxy.restore();
+    await startClaimer(rig, { ackWaitMs: 1000, maxDeliver: 2 });
+    await until("the run is claimed", () => claimsOf(rig, runId) === 1);
+    expect(await inspector.hasQueuedTask(seq, runId)).toBe(false);
+    expect((await runRow(rig, runId)).publishCount).toBe(2);
+    await sleep(1000);
+    expect(claimsOf(rig, runId)).toBe(1);
+  });
+
   it("recreates a deleted task stream and republishes its pending runs; each is claimed once", async () => {
     const rig = await startRig();
     const first = await dispatch(rig, "echo one");
@@ -290,6 +333,7 @@ describe.skipIf(!enabled)("publish reconciler lock", () => {
         intervalMs: 60_000,
         undeliverableAfterMs: 60_000,
         maxRepublishes: 5,
+        stallAfterMs: 60_000,
       });
       cleanups.push(() => reconciler.stop());
       return reconciler;

@@ -89,6 +89,19 @@ export function createInProcessBus(options?: BusOptions): TaskBus {
       return pool !== undefined && queueOf(pool).has(seq);
     },
 
+    async deliveredUpTo(pool: string): Promise<number> {
+      assertOpen(`delivered of pool ${pool}`);
+      return queues.get(pool)?.highestDelivered ?? 0;
+    },
+
+    async discardTask(seq: number, _runId: string): Promise<boolean> {
+      assertOpen(`discard seq ${seq}`);
+      const pool = seqPool.get(seq);
+      if (pool === undefined || !queueOf(pool).discard(seq)) return false;
+      seqPool.delete(seq);
+      return true;
+    },
+
     async ensureTaskQueue(_pools: readonly string[]): Promise<boolean> {
       // Queues live as long as the process: there is nothing to lose or recreate.
       assertOpen("ensure task queue");

@@ -173,6 +173,34 @@ class JetStreamBus implements TaskBus {
     }
   }
 
+  async deliveredUpTo(pool: string): Promise<number> {
+    assertPoolName(pool);
+    try {
+      return await this.deliveredUpToOrZero(pool);
+    } catch (err) {
+      if (isStreamNotFound(err)) return 0;
+      throw new PanCodeError("UNAVAILABLE", `cannot read the delivery state of pool ${pool}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async discardTask(seq: number, runId: string): Promise<boolean> {
+    if (!(await this.hasQueuedTask(seq, runId))) return false;
+    const { stream } = this.config;
+    try {
+      return await this.jsm.streams.deleteMessage(stream, seq, false);
+    } catch (err) {
+      // Acked or deleted by someone else in between: it is gone either way.
+      if (isNoMessage(err)) return false;
+      throw new PanCodeError("UNAVAILABLE", `cannot delete task seq ${seq} from stream ${stream}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
   async ensureTaskQueue(pools: readonly string[]): Promise<boolean> {
     const { stream, prefix, options } = this.config;
     try {
@@ -202,7 +230,7 @@ class JetStreamBus implements TaskBus {
       const pool = poolFromTaskSubject(prefix, stored.subject);
       // Delivered at least once (in flight, or waiting for redelivery): not "queued" any more. A worker may still
       // pull it between this check and the delete; the coordinator's claim of the run settles that race.
-      if (pool !== undefined && (await this.deliveredUpTo(pool)) >= seq) return false;
+      if (pool !== undefined && (await this.deliveredUpToOrZero(pool)) >= seq) return false;
       return await this.jsm.streams.deleteMessage(stream, seq, false);
     } catch (err) {
       // Deleted between the lookup and the delete (acked, or removed by someone else): it is gone either way.
@@ -292,7 +320,7 @@ class JetStreamBus implements TaskBus {
   }
 
   /** Highest stream sequence the pool's consumer has delivered; 0 when the consumer does not exist yet. */
-  private async deliveredUpTo(pool: string): Promise<number> {
+  private async deliveredUpToOrZero(pool: string): Promise<number> {
     try {
       const info = await this.jsm.consumers.info(this.config.stream, poolConsumerName(pool));
       return info.delivered.stream_seq;

@@ -78,6 +78,14 @@ export interface TaskBus {
    */
   hasQueuedTask(seq: number, runId: string): Promise<boolean>;
   /**
+   * Highest sequence of `pool` delivered at least once (0: none). A message at or below it that is still queued is
+   * waiting for a redelivery, or is stuck: JetStream keeps a message that ran out of deliveries until someone deletes
+   * it, and nobody does when the owner missed the server's advisory.
+   */
+  deliveredUpTo(pool: string): Promise<number>;
+  /** Deletes message `seq` if it is still queued and is the task of `runId`, delivered or not; false otherwise. */
+  discardTask(seq: number, runId: string): Promise<boolean>;
+  /**
    * Makes sure the task stream and the consumers of `pools` exist, creating what is missing (a stream deleted by an
    * operator or lost with the server's storage). Resolves true when the stream had to be created.
    */

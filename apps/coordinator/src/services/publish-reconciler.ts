@@ -25,6 +25,11 @@ export interface PublishReconcilerDeps {
   undeliverableAfterMs: number;
   /** A run whose message was lost more often than this ends `error` (PANCODE_MAX_REPUBLISHES). */
   maxRepublishes: number;
+  /**
+   * A delivered message of a still pending run that nobody claims for this long is taken for stuck after its max
+   * deliveries and replaced (PANCODE_REDELIVERY_STALL_MS).
+   */
+  stallAfterMs: number;
 }
 
 /** What one pass did (for logs and tests). */
@@ -49,6 +54,8 @@ export class PublishReconciler {
   private timer: NodeJS.Timeout | undefined;
   private passing: Promise<unknown> | undefined;
   private stopped = false;
+  /** When this coordinator first saw each delivered, unclaimed message (`runId:seq`) still queued. */
+  private readonly stalls = new Map<string, number>();
 
   constructor(private readonly deps: PublishReconcilerDeps) {}
 
@@ -92,11 +99,20 @@ export class PublishReconciler {
     } catch (err) {
       busAway(err);
     }
+    const deliveredUpTo = new Map<string, Promise<number>>();
+    const delivered = (pool: string): Promise<number> => {
+      const known = deliveredUpTo.get(pool) ?? this.deps.bus.deliveredUpTo(pool);
+      deliveredUpTo.set(pool, known);
+      return known;
+    };
+    this.forgetStallsExcept(pending);
     for (const found of pending) {
       let run: RunRow | undefined = found;
       if (found.publishedAt !== null) {
         // A message that cannot be looked up is not known to be gone.
-        run = busDown ? undefined : await this.withoutLiveMessage(found).catch((err: unknown) => void busAway(err));
+        run = busDown
+          ? undefined
+          : await this.withoutLiveMessage(found, delivered).catch((err: unknown) => void busAway(err));
       }
       if (run === undefined) continue;
       const reason = this.undeliverable(run);
@@ -130,15 +146,45 @@ export class PublishReconciler {
    * The run handed back to the publisher when its message is gone; undefined while the message is live, or when the
    * run moved on meanwhile (claimed, finished, published again).
    */
-  private async withoutLiveMessage(run: RunRow): Promise<RunRow | undefined> {
-    if (run.busSeq !== null && (await this.deps.bus.hasQueuedTask(run.busSeq, run.id))) return undefined;
+  private async withoutLiveMessage(
+    run: RunRow,
+    delivered: (pool: string) => Promise<number>,
+  ): Promise<RunRow | undefined> {
+    const seq = run.busSeq;
+    const queued = seq !== null && (await this.deps.bus.hasQueuedTask(seq, run.id));
+    if (queued && !(await this.hasStalled(run, seq, delivered))) return undefined;
     if (!(await this.deps.db.markUnpublished(run.id, run.publishCount))) return undefined;
-    this.deps.logger.warn("task message of a pending run is gone; republishing", {
-      runId: run.id,
-      seq: run.busSeq,
-      publishes: run.publishCount,
-    });
+    // A stuck message would never be delivered again; a live one delivered late would only be dropped by the claim.
+    if (queued) await this.deps.bus.discardTask(seq, run.id);
+    this.deps.logger.warn(
+      queued
+        ? "task message of a pending run stalled after its deliveries; replacing it"
+        : "task message of a pending run is gone; republishing",
+      { runId: run.id, seq, publishes: run.publishCount },
+    );
     return { ...run, publishedAt: null, unpublishedSince: run.unpublishedSince ?? new Date() };
+  }
+
+  /**
+   * Whether the run's queued message was delivered and has gone unclaimed for the stall bound: what a message looks
+   * like that ran out of deliveries while no coordinator was there to drop it. A message not delivered yet is
+   * simply waiting for a free worker, however long that takes.
+   */
+  private async hasStalled(run: RunRow, seq: number, delivered: (pool: string) => Promise<number>): Promise<boolean> {
+    const key = `${run.id}:${seq}`;
+    if (seq > (await delivered(run.pool))) {
+      this.stalls.delete(key);
+      return false;
+    }
+    const since = this.stalls.get(key) ?? Date.now();
+    this.stalls.set(key, since);
+    return Date.now() - since >= this.deps.stallAfterMs;
+  }
+
+  /** Drops stall observations of runs that are no longer pending. */
+  private forgetStallsExcept(pending: readonly RunRow[]): void {
+    const live = new Set(pending.map((r) => `${r.id}:${r.busSeq}`));
+    for (const key of this.stalls.keys()) if (!live.has(key)) this.stalls.delete(key);
   }
 
   /** Why the run can no longer be delivered, or "" while it may still be. */
