@@ -252,6 +252,24 @@ describe.skipIf(!enabled)("publish reconciler", () => {
     expect(claimsOf(rig, runId)).toBe(1);
   });
 
+  it("drops a duplicate message of a run already running or finished without a second claim", async () => {
+    const rig = await startRig();
+    await startClaimer(rig);
+    const { runId } = await dispatch(rig, "echo once");
+    await until("the run is claimed", () => claimsOf(rig, runId) === 1);
+    const inspector = await createJetStreamBus({ url: rig.nats.url, ...rig.nats.coordinator, manageStream: false });
+    cleanups.push(() => inspector.close());
+    const task = { v: 1 as const, runId, pool: "default", enqueuedAt: new Date().toISOString() };
+    const running = await inspector.publishTask(task, {}, { msgId: `${runId}:duplicate-while-running` });
+    await until("the duplicate is acked", async () => !(await inspector.hasQueuedTask(running.seq, runId)));
+
+    await rig.node.client.stopRun({ runId, batchId: "", chainId: "", submitter: "tester@host" });
+    await until("the run ended", async () => (await runRow(rig, runId)).status === "interrupted");
+    const finished = await inspector.publishTask(task, {}, { msgId: `${runId}:duplicate-when-finished` });
+    await until("the duplicate is acked", async () => !(await inspector.hasQueuedTask(finished.seq, runId)));
+    expect(claimsOf(rig, runId)).toBe(1);
+  });
+
   it("recreates a deleted task stream and republishes its pending runs; each is claimed once", async () => {
     const rig = await startRig();
     const first = await dispatch(rig, "echo one");

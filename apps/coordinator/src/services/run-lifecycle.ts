@@ -144,10 +144,10 @@ export class RunLifecycle {
           `gave up after ${this.deps.maxAttempts} attempts: every worker that took it was lost`,
         );
       }
-      // "busy": another attempt's lease is still alive. The delivery may be an early redelivery of a run whose
-      // worker just died, so it must come back after the lease could have expired, never be dropped.
-      const retryAfterMs = claimed.reason === "busy" ? this.deps.leaseMs : 0;
-      return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs };
+      // Every refusal drops the message (retryAfterMs 0: the worker acks it), "busy" included: another attempt's
+      // lease is alive, so this is a duplicate or an early redelivery. Should that attempt's worker be lost, the
+      // reaper puts the run back to pending and the publish reconciler, finding its message gone, publishes it again.
+      return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs: 0 };
     }
     const row = claimed.run;
     // The worker records these in the receipt it signs; a chain step's receipt links to the previous step's.
