@@ -70,7 +70,7 @@ import {
 import { type RunOutcome, recentOutcomes } from "./queries/loop-history.js";
 import { listPendingRuns, markPublished, markUnpublished, touchHeldRuns } from "./queries/publishing.js";
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
-import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
+import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import type { SubRunQuota } from "./queries/sub-runs.js";
 import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
@@ -131,8 +131,6 @@ export interface Database {
   listRuns(options: { limit: number }): Promise<RunRow[]>;
   /** Runs still pending or running, oldest first. */
   listActiveRuns(): Promise<RunRow[]>;
-  /** NOT_FOUND for an unknown run. */
-  setBusSeq(runId: string, seq: number): Promise<void>;
   /** Pending runs, oldest admission first (the publish reconciler's scan). */
   listPendingRuns(limit: number): Promise<RunRow[]>;
   /** Records the bus's confirmation of publish `generation` as message `seq`; false when a newer one was recorded. */
@@ -291,7 +289,6 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     findRunsByPrefix: (prefix, limit) => findRunsByPrefix(db, prefix, limit),
     listRuns: (o) => listRuns(db, o),
     listActiveRuns: () => listActiveRuns(db),
-    setBusSeq: (runId, seq) => setBusSeq(db, runId, seq),
     listPendingRuns: (limit) => listPendingRuns(db, limit),
     markPublished: (runId, generation, seq) => markPublished(db, runId, generation, seq),
     markUnpublished: (runId, generation) => markUnpublished(db, runId, generation),

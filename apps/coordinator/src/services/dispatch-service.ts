@@ -120,7 +120,8 @@ function asRefusal(err: unknown): unknown {
 
 /**
  * Admits a dispatch through the gates in the seed's order, records the run as `pending` with its budget reservation,
- * and publishes it on the bus. A refused dispatch leaves nothing behind.
+ * and publishes it on the bus (or leaves that to the publish reconciler when the bus is away). A refused dispatch
+ * leaves nothing behind.
  */
 export class DispatchService {
   constructor(private readonly deps: DispatchServiceDeps) {}
