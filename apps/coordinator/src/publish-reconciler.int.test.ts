@@ -302,6 +302,20 @@ describe.skipIf(!enabled)("publish reconciler", () => {
     expect(audit.some((e) => e.runId === runId && e.message.includes("undeliverable"))).toBe(true);
   });
 
+  it("ends a run whose message keeps getting lost once it was republished PANCODE_MAX_REPUBLISHES times", async () => {
+    const rig = await startRig({ PANCODE_MAX_REPUBLISHES: "1" });
+    const { runId } = await dispatch(rig, "echo lost again and again");
+    const admin = await openTaskStreamAdmin({ url: rig.nats.url, ...rig.nats.coordinator });
+    cleanups.push(() => admin.close());
+    await admin.purgeStream();
+    await until("the run is republished", async () => (await runRow(rig, runId)).publishCount === 2);
+    await admin.purgeStream();
+    await until("the run ends", async () => (await runRow(rig, runId)).status !== "pending");
+    const run = await runRow(rig, runId);
+    expect(run.status).toBe("error");
+    expect(run.error).toContain("undeliverable: its task message was lost 2 times");
+  });
+
   it("publishes runs a gate held, in admission order, once the gate opens", async () => {
     let open = false;
     const asked: string[] = [];
