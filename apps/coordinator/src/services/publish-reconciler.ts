@@ -87,49 +87,11 @@ export class PublishReconciler {
     if (!(await this.holdLock())) return result;
     result.owner = true;
     const pending = await this.deps.db.listPendingRuns(PASS_LIMIT);
+    const pass = new PassState(this.deps.bus, this.deps.logger);
     const pools = new Set([...this.deps.pools, ...pending.map((r) => r.pool)]);
-    // While the bus is away nothing can be checked or published, but the undeliverable bound still runs.
-    let busDown = false;
-    const busAway = (err: unknown): void => {
-      if (!busDown) this.deps.logger.warn("task bus unavailable; publishing waits for it", { error: err as Error });
-      busDown = true;
-    };
-    try {
-      result.streamRecreated = await this.deps.bus.ensureTaskQueue([...pools]);
-    } catch (err) {
-      busAway(err);
-    }
-    const deliveredUpTo = new Map<string, Promise<number>>();
-    const delivered = (pool: string): Promise<number> => {
-      const known = deliveredUpTo.get(pool) ?? this.deps.bus.deliveredUpTo(pool);
-      deliveredUpTo.set(pool, known);
-      return known;
-    };
+    result.streamRecreated = (await pass.tryBus(() => this.deps.bus.ensureTaskQueue([...pools]))) ?? false;
     this.forgetStallsExcept(pending);
-    for (const found of pending) {
-      let run: RunRow | undefined = found;
-      if (found.publishedAt !== null) {
-        // A message that cannot be looked up is not known to be gone.
-        run = busDown
-          ? undefined
-          : await this.withoutLiveMessage(found, delivered).catch((err: unknown) => void busAway(err));
-      }
-      if (run === undefined) continue;
-      const reason = this.undeliverable(run);
-      if (reason) {
-        await this.deps.giveUp(run.id, reason);
-        result.ended.push(run.id);
-        continue;
-      }
-      // One failed publish means the bus is away: the rest wait for the next pass instead of each timing out.
-      if (busDown) continue;
-      try {
-        const outcome = await this.deps.publisher.publish(run);
-        (outcome === "held" ? result.held : result.published).push(run.id);
-      } catch (err) {
-        busAway(err);
-      }
-    }
+    for (const found of pending) await this.reconcileRun(found, pass, result);
     await this.deps.db.touchHeldRuns(result.held);
     if (result.published.length + result.ended.length > 0 || result.streamRecreated) {
       this.deps.logger.info("publish reconciler pass", {
@@ -140,6 +102,23 @@ export class PublishReconciler {
       });
     }
     return result;
+  }
+
+  /** Leaves a run with a live message alone; publishes, holds or ends one without. */
+  private async reconcileRun(found: RunRow, pass: PassState, result: ReconcilePass): Promise<void> {
+    // A message that cannot be looked up (bus away) is not known to be gone.
+    const run =
+      found.publishedAt === null ? found : await pass.tryBus(() => this.withoutLiveMessage(found, pass.delivered));
+    if (run === undefined) return;
+    const reason = this.undeliverable(run);
+    if (reason) {
+      await this.deps.giveUp(run.id, reason);
+      result.ended.push(run.id);
+      return;
+    }
+    const outcome = await pass.tryBus(() => this.deps.publisher.publish(run));
+    if (outcome === "held") result.held.push(run.id);
+    if (outcome === "published") result.published.push(run.id);
   }
 
   /**
@@ -215,4 +194,37 @@ export class PublishReconciler {
 /** "30 min", "45 s": a bound as an operator reads it. */
 function durationText(ms: number): string {
   return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+}
+
+/**
+ * What one pass learns of the bus: once a call fails the bus is taken to be away, and the pass makes no more calls
+ * (each would only wait for its timeout) while the undeliverable bound still runs.
+ */
+class PassState {
+  private down = false;
+  private readonly deliveredUpTo = new Map<string, Promise<number>>();
+
+  constructor(
+    private readonly bus: TaskBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The call's result; undefined when the bus is away (now or earlier in the pass). */
+  async tryBus<T>(call: () => Promise<T>): Promise<T | undefined> {
+    if (this.down) return undefined;
+    try {
+      return await call();
+    } catch (err) {
+      this.down = true;
+      this.logger.warn("task bus unavailable; publishing waits for it", { error: err as Error });
+      return undefined;
+    }
+  }
+
+  /** The pool's highest delivered sequence, asked once per pass. */
+  readonly delivered = (pool: string): Promise<number> => {
+    const known = this.deliveredUpTo.get(pool) ?? this.bus.deliveredUpTo(pool);
+    this.deliveredUpTo.set(pool, known);
+    return known;
+  };
 }
