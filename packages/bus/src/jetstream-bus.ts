@@ -124,6 +124,8 @@ class JetStreamBus implements TaskBus {
   private readonly pulls = new Set<PullSubscription>();
   private sweeper: Subscription | undefined;
   private closed = false;
+  /** False between a disconnect and the reconnect: a publish then fails at once instead of at its timeout. */
+  private linkUp = true;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -131,6 +133,14 @@ class JetStreamBus implements TaskBus {
     private readonly config: BusConfig,
   ) {
     this.js = jsm.jetstream();
+    void this.followLink();
+  }
+
+  private async followLink(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === "disconnect") this.linkUp = false;
+      else if (status.type === "reconnect") this.linkUp = true;
+    }
   }
 
   async publishTask(
@@ -141,6 +151,11 @@ class JetStreamBus implements TaskBus {
     const task = parseOutgoingTask(input);
     const { stream, prefix } = this.config;
     const natsHeaders = toNatsHeaders(withTraceContext(headers));
+    if (!this.linkUp) {
+      throw new PanCodeError("UNAVAILABLE", `cannot publish task for run ${task.runId}: NATS is unreachable`, {
+        retryable: true,
+      });
+    }
     try {
       const ack = await this.js.publish(taskSubject(prefix, task.pool), encodeTask(task), {
         msgID: options.msgId ?? task.runId,
