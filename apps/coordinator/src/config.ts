@@ -57,6 +57,24 @@ const CoordinatorEnv = z.object({
    * its run busy elsewhere is retried without starting an attempt. Must match the workers'.
    */
   PANCODE_MAX_DELIVER: PositiveIntEnv.default(10),
+  /**
+   * Pause between passes of the publish reconciler, in ms: how soon a run admitted while NATS was down, or whose
+   * message was dropped or lost with the stream, is (re)published. 5 s keeps the look-ups cheap.
+   */
+  PANCODE_RECONCILE_INTERVAL_MS: PositiveIntEnv.default(5_000),
+  /**
+   * A pending run that has had no task message on the bus for this long (NATS away, not a publish hold) ends
+   * `error` with the reason, in ms. 30 min outlasts a NATS restart or upgrade by far.
+   */
+  PANCODE_UNDELIVERABLE_AFTER_MS: PositiveIntEnv.default(1_800_000),
+  /**
+   * A pending run's message that was delivered and then went unclaimed this long, in ms, is taken for stuck after its
+   * max deliveries (the coordinator missed JetStream's advisory) and replaced. 2 min: four default ack waits, so a
+   * requeued run's ordinary redelivery is never mistaken for it.
+   */
+  PANCODE_REDELIVERY_STALL_MS: PositiveIntEnv.default(120_000),
+  /** A run whose task message was lost (dropped after max deliveries, lost with the stream) more often ends `error`. */
+  PANCODE_MAX_REPUBLISHES: PositiveIntEnv.default(5),
   /** On drain, how long running runs may finish before they are interrupted, in ms. */
   PANCODE_DRAIN_GRACE_MS: PositiveIntEnv.default(30_000),
   /**
@@ -145,6 +163,12 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     heartbeatMs: env.PANCODE_HEARTBEAT_MS,
     maxAttempts: env.PANCODE_MAX_ATTEMPTS,
     drainGraceMs: env.PANCODE_DRAIN_GRACE_MS,
+  },
+  publishing: {
+    reconcileIntervalMs: env.PANCODE_RECONCILE_INTERVAL_MS,
+    undeliverableAfterMs: env.PANCODE_UNDELIVERABLE_AFTER_MS,
+    maxRepublishes: env.PANCODE_MAX_REPUBLISHES,
+    stallAfterMs: env.PANCODE_REDELIVERY_STALL_MS,
   },
 }));
 export type CoordinatorConfig = z.infer<typeof CoordinatorConfig>;

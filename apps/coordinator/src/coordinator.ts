@@ -19,12 +19,14 @@ import { ensurePrivateDir } from "./private-dir.js";
 import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
 import { ClusterMetrics } from "./services/cluster-metrics.js";
-import { DispatchService } from "./services/dispatch-service.js";
+import { DEFAULT_POOL, DispatchService } from "./services/dispatch-service.js";
 import { KeyRegistry } from "./services/key-registry.js";
 import { ModelDirectory } from "./services/model-directory.js";
+import { PublishReconciler } from "./services/publish-reconciler.js";
 import { ReceiptWriter } from "./services/receipt-writer.js";
 import { RunLifecycle } from "./services/run-lifecycle.js";
 import { RunNotifier } from "./services/run-notifier.js";
+import { type PublishGate, RunPublisher } from "./services/run-publisher.js";
 import { RunQueries } from "./services/run-queries.js";
 import { RunTokens } from "./services/run-tokens.js";
 import { WorkerDirectory } from "./services/worker-directory.js";
@@ -61,6 +63,8 @@ export interface StartCoordinatorOptions {
   logger: Logger;
   /** A bus shared with in-process workers (`pancode up`); otherwise built from the config. */
   bus?: TaskBus;
+  /** Holds pending runs off the bus until it allows them (publish policies). @default every run goes at once */
+  publishGate?: PublishGate;
 }
 
 /** Composition root of the coordinator: database, bus, blob store, services and the gRPC server. */
@@ -163,9 +167,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger.info("draining: no new admissions", { actor, activeRuns });
     return { draining, alreadyDraining: false, activeRuns };
   };
+  const publisher = new RunPublisher({ db, bus, gate: options.publishGate });
   const dispatch = new DispatchService({
     db,
-    bus,
+    publisher,
     blobs,
     agents,
     workers,
@@ -280,6 +285,19 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     Math.max(200, Math.min(1000, config.runs.leaseMs / 4)),
   );
   reaper.unref();
+  const reconciler = new PublishReconciler({
+    db,
+    bus,
+    publisher,
+    logger: logger.child({ component: "publisher" }),
+    giveUp: (runId, reason) => lifecycle.finish(runId, "error", reason),
+    pools: [DEFAULT_POOL],
+    intervalMs: config.publishing.reconcileIntervalMs,
+    undeliverableAfterMs: config.publishing.undeliverableAfterMs,
+    maxRepublishes: config.publishing.maxRepublishes,
+    stallAfterMs: config.publishing.stallAfterMs,
+  });
+  reconciler.start();
   // Batches and chains that were running before a restart go on from the database.
   orchestrator.start();
   logger.info("coordinator listening", {
@@ -317,6 +335,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       if (closed) return;
       closed = true;
       clearInterval(reaper);
+      await reconciler.stop();
       orchestrator.stop();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

@@ -8,7 +8,15 @@ import { runDelivery } from "./run-delivery.js";
 import { assertPoolName } from "./subjects.js";
 import { parseOutgoingTask } from "./task-validation.js";
 import { withTraceContext } from "./trace-context.js";
-import type { BusHeaders, BusOptions, PublishResult, TaskBus, TaskHandler, TaskSubscription } from "./types.js";
+import type {
+  BusHeaders,
+  BusOptions,
+  PublishResult,
+  PublishTaskOptions,
+  TaskBus,
+  TaskHandler,
+  TaskSubscription,
+} from "./types.js";
 
 /**
  * Creates the single-machine bus: the same semantics as the JetStream adapter (see {@link TaskBus}), held in memory
@@ -59,15 +67,45 @@ export function createInProcessBus(options?: BusOptions): TaskBus {
   return {
     kind: "in-process",
 
-    async publishTask(input: TaskMessage, headers: BusHeaders = {}): Promise<PublishResult> {
+    async publishTask(
+      input: TaskMessage,
+      headers: BusHeaders = {},
+      options: PublishTaskOptions = {},
+    ): Promise<PublishResult> {
       const task = parseOutgoingTask(input);
       assertOpen(`publish run ${task.runId}`);
-      const result = rememberRunId(task.runId, lastSeq + 1);
+      const result = rememberRunId(options.msgId ?? task.runId, lastSeq + 1);
       if (result.duplicate) return result;
       lastSeq += 1;
       seqPool.set(lastSeq, task.pool);
       queueOf(task.pool).enqueue({ seq: lastSeq, payload: encodeTask(task), headers: withTraceContext(headers) });
       return { seq: lastSeq, duplicate: false };
+    },
+
+    async hasQueuedTask(seq: number, _runId: string): Promise<boolean> {
+      assertOpen(`look up seq ${seq}`);
+      // Sequences never restart in this process, so the sequence alone names the run's message.
+      const pool = seqPool.get(seq);
+      return pool !== undefined && queueOf(pool).has(seq);
+    },
+
+    async deliveredUpTo(pool: string): Promise<number> {
+      assertOpen(`delivered of pool ${pool}`);
+      return queues.get(pool)?.highestDelivered ?? 0;
+    },
+
+    async discardTask(seq: number, _runId: string): Promise<boolean> {
+      assertOpen(`discard seq ${seq}`);
+      const pool = seqPool.get(seq);
+      if (pool === undefined || !queueOf(pool).discard(seq)) return false;
+      seqPool.delete(seq);
+      return true;
+    },
+
+    async ensureTaskQueue(_pools: readonly string[]): Promise<boolean> {
+      // Queues live as long as the process: there is nothing to lose or recreate.
+      assertOpen("ensure task queue");
+      return false;
     },
 
     async removeQueuedTask(seq: number): Promise<boolean> {

@@ -61,6 +61,25 @@ export class PoolQueue {
     this.makeReady(entry);
   }
 
+  /** Highest sequence delivered at least once; 0 before the first delivery. */
+  highestDelivered = 0;
+
+  /** Deletes a message whatever its state; a handler holding it settles nothing any more. */
+  discard(seq: number): boolean {
+    const entry = this.entries.get(seq);
+    if (entry === undefined) return false;
+    clearTimeout(entry.timer);
+    const index = this.ready.indexOf(entry);
+    if (index >= 0) this.ready.splice(index, 1);
+    this.entries.delete(seq);
+    return true;
+  }
+
+  /** Whether the message is still queued (waiting, in flight or waiting for redelivery). */
+  has(seq: number): boolean {
+    return this.entries.has(seq);
+  }
+
   /** Removes a message that was never delivered. False when it is gone, in flight, or waiting for redelivery. */
   remove(seq: number): boolean {
     const entry = this.entries.get(seq);
@@ -182,6 +201,7 @@ export class PoolQueue {
       entry.state = "in-flight";
       entry.deliveryCount += 1;
       entry.attempt += 1;
+      this.highestDelivered = Math.max(this.highestDelivered, entry.seq);
       this.armAckTimer(entry);
       consumer.running += 1;
       const { seq, payload, headers, deliveryCount, attempt } = entry;

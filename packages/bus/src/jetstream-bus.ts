@@ -1,12 +1,12 @@
 import { type Consumer, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { isPanCodeError, PanCodeError, type TaskMessage } from "@pancode/core";
-import { encodeTask } from "./codec.js";
+import { decodeTask, encodeTask } from "./codec.js";
 import type { ControlMessage } from "./control-message.js";
 import { publishNatsControl, subscribeNatsControl } from "./jetstream-control.js";
 import { startDeadLetterSweeper } from "./jetstream-dead-letter.js";
 import { type PullSubscription, startPullSubscription } from "./jetstream-subscription.js";
-import { connectNats, isConsumerNotFound, isNoMessage, safeUrl } from "./nats-connection.js";
+import { connectNats, isConsumerNotFound, isNoMessage, isStreamNotFound, safeUrl } from "./nats-connection.js";
 import { toNatsHeaders } from "./nats-headers.js";
 import { assertMaxInFlight, resolveBusOptions } from "./options.js";
 import {
@@ -32,6 +32,7 @@ import type {
   BusOptions,
   ConsumeTasksOptions,
   PublishResult,
+  PublishTaskOptions,
   ResolvedBusOptions,
   TaskBus,
   TaskHandler,
@@ -123,6 +124,8 @@ class JetStreamBus implements TaskBus {
   private readonly pulls = new Set<PullSubscription>();
   private sweeper: Subscription | undefined;
   private closed = false;
+  /** False between a disconnect and the reconnect: a publish then fails at once instead of at its timeout. */
+  private linkUp = true;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -130,15 +133,32 @@ class JetStreamBus implements TaskBus {
     private readonly config: BusConfig,
   ) {
     this.js = jsm.jetstream();
+    void this.followLink();
   }
 
-  async publishTask(input: TaskMessage, headers?: BusHeaders): Promise<PublishResult> {
+  private async followLink(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === "disconnect") this.linkUp = false;
+      else if (status.type === "reconnect") this.linkUp = true;
+    }
+  }
+
+  async publishTask(
+    input: TaskMessage,
+    headers?: BusHeaders,
+    options: PublishTaskOptions = {},
+  ): Promise<PublishResult> {
     const task = parseOutgoingTask(input);
     const { stream, prefix } = this.config;
     const natsHeaders = toNatsHeaders(withTraceContext(headers));
+    if (!this.linkUp) {
+      throw new PanCodeError("UNAVAILABLE", `cannot publish task for run ${task.runId}: NATS is unreachable`, {
+        retryable: true,
+      });
+    }
     try {
       const ack = await this.js.publish(taskSubject(prefix, task.pool), encodeTask(task), {
-        msgID: task.runId,
+        msgID: options.msgId ?? task.runId,
         expect: { streamName: stream },
         ...(natsHeaders === undefined ? {} : { headers: natsHeaders }),
       });
@@ -151,6 +171,72 @@ class JetStreamBus implements TaskBus {
     }
   }
 
+  async hasQueuedTask(seq: number, runId: string): Promise<boolean> {
+    const { stream } = this.config;
+    try {
+      const stored = await this.jsm.streams.getMessage(stream, { seq });
+      if (stored === null) return false;
+      // A recreated stream numbers from 1 again: the sequence may now hold another run's task.
+      const decoded = decodeTask(stored.data);
+      return decoded.ok && decoded.value.runId === runId;
+    } catch (err) {
+      if (isNoMessage(err) || isStreamNotFound(err)) return false;
+      throw new PanCodeError("UNAVAILABLE", `cannot look up task seq ${seq} in stream ${stream}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async deliveredUpTo(pool: string): Promise<number> {
+    assertPoolName(pool);
+    try {
+      return await this.deliveredUpToOrZero(pool);
+    } catch (err) {
+      if (isStreamNotFound(err)) return 0;
+      throw new PanCodeError("UNAVAILABLE", `cannot read the delivery state of pool ${pool}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async discardTask(seq: number, runId: string): Promise<boolean> {
+    if (!(await this.hasQueuedTask(seq, runId))) return false;
+    const { stream } = this.config;
+    try {
+      return await this.jsm.streams.deleteMessage(stream, seq, false);
+    } catch (err) {
+      // Acked or deleted by someone else in between: it is gone either way.
+      if (isNoMessage(err)) return false;
+      throw new PanCodeError("UNAVAILABLE", `cannot delete task seq ${seq} from stream ${stream}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async ensureTaskQueue(pools: readonly string[]): Promise<boolean> {
+    const { stream, prefix, options } = this.config;
+    try {
+      try {
+        await this.jsm.streams.info(stream);
+        return false;
+      } catch (err) {
+        if (!isStreamNotFound(err)) throw err;
+      }
+      await ensureTaskStream(this.jsm, taskStreamSpec(stream, prefix));
+      // Deleting a stream deletes its consumers; workers keep pulling from theirs by name and resume once it is back.
+      for (const pool of pools)
+        await ensurePoolConsumer(this.jsm, stream, poolConsumerSpec(prefix, pool, options), false);
+      options.logger.warn("task stream was missing and has been recreated", { stream, pools: [...pools] });
+      return true;
+    } catch (err) {
+      if (isPanCodeError(err)) throw err;
+      throw new PanCodeError("UNAVAILABLE", `cannot check JetStream stream ${stream}`, { cause: err, retryable: true });
+    }
+  }
+
   async removeQueuedTask(seq: number): Promise<boolean> {
     const { stream, prefix } = this.config;
     try {
@@ -159,7 +245,7 @@ class JetStreamBus implements TaskBus {
       const pool = poolFromTaskSubject(prefix, stored.subject);
       // Delivered at least once (in flight, or waiting for redelivery): not "queued" any more. A worker may still
       // pull it between this check and the delete; the coordinator's claim of the run settles that race.
-      if (pool !== undefined && (await this.deliveredUpTo(pool)) >= seq) return false;
+      if (pool !== undefined && (await this.deliveredUpToOrZero(pool)) >= seq) return false;
       return await this.jsm.streams.deleteMessage(stream, seq, false);
     } catch (err) {
       // Deleted between the lookup and the delete (acked, or removed by someone else): it is gone either way.
@@ -249,7 +335,7 @@ class JetStreamBus implements TaskBus {
   }
 
   /** Highest stream sequence the pool's consumer has delivered; 0 when the consumer does not exist yet. */
-  private async deliveredUpTo(pool: string): Promise<number> {
+  private async deliveredUpToOrZero(pool: string): Promise<number> {
     try {
       const info = await this.jsm.consumers.info(this.config.stream, poolConsumerName(pool));
       return info.delivered.stream_seq;

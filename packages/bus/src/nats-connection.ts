@@ -44,7 +44,8 @@ export function safeUrl(url: string): string {
   }
 }
 
-// JetStream API error codes: 10014 consumer not found, 10037 no message found, 10057 message delete failed.
+// JetStream API error codes: 10014 consumer not found, 10037 no message found, 10057 message delete failed,
+// 10059 stream not found.
 function apiErrorCode(err: unknown): number | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "number" ? code : undefined;
@@ -59,4 +60,9 @@ export function isConsumerNotFound(err: unknown): boolean {
 export function isNoMessage(err: unknown): boolean {
   const code = apiErrorCode(err);
   return code === 10037 || code === 10057;
+}
+
+/** True for the JetStream API error "stream not found". */
+export function isStreamNotFound(err: unknown): boolean {
+  return apiErrorCode(err) === 10059 || (err as { name?: unknown } | null)?.name === "StreamNotFoundError";
 }

@@ -44,6 +44,12 @@ export interface ConsumeTasksOptions {
   maxInFlight: number;
 }
 
+/** Options of {@link TaskBus.publishTask}. */
+export interface PublishTaskOptions {
+  /** Dedupe id of the message (JetStream `Nats-Msg-Id`). @default task.runId */
+  msgId?: string;
+}
+
 /** Outcome of {@link TaskBus.publishTask}. */
 export interface PublishResult {
   /** Queue sequence of the message; pass it to {@link TaskBus.removeQueuedTask}. */
@@ -60,10 +66,30 @@ export interface PublishResult {
 export interface TaskBus {
   readonly kind: "jetstream" | "in-process";
   /**
-   * Queues a task on its pool. The message id is `task.runId`, so a retried publish within the dedupe window is not
-   * queued twice (`duplicate: true`, same `seq`). Payloads are validated by consumers, not here.
+   * Queues a task on its pool. The message id is `options.msgId`, else `task.runId`, so a retried publish with the
+   * same id within the dedupe window is not queued twice (`duplicate: true`, same `seq`). Payloads are validated by
+   * consumers, not here.
    */
-  publishTask(task: TaskMessage, headers?: BusHeaders): Promise<PublishResult>;
+  publishTask(task: TaskMessage, headers?: BusHeaders, options?: PublishTaskOptions): Promise<PublishResult>;
+  /**
+   * Whether the queue still holds the message `seq` and it is the task of `runId` (a stream that was deleted and
+   * recreated numbers its messages anew). False once it was acked, dropped after max deliveries, purged or lost with
+   * the stream: whoever owns the run must publish it again.
+   */
+  hasQueuedTask(seq: number, runId: string): Promise<boolean>;
+  /**
+   * Highest sequence of `pool` delivered at least once (0: none). A message at or below it that is still queued is
+   * waiting for a redelivery, or is stuck: JetStream keeps a message that ran out of deliveries until someone deletes
+   * it, and nobody does when the owner missed the server's advisory.
+   */
+  deliveredUpTo(pool: string): Promise<number>;
+  /** Deletes message `seq` if it is still queued and is the task of `runId`, delivered or not; false otherwise. */
+  discardTask(seq: number, runId: string): Promise<boolean>;
+  /**
+   * Makes sure the task stream and the consumers of `pools` exist, creating what is missing (a stream deleted by an
+   * operator or lost with the server's storage). Resolves true when the stream had to be created.
+   */
+  ensureTaskQueue(pools: readonly string[]): Promise<boolean>;
   /**
    * Removes a task that no worker has received yet (cancellation of a queued run). False when it is gone or was
    * already delivered; the caller then cancels the run through {@link TaskBus.publishControl}.

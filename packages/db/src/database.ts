@@ -1,3 +1,4 @@
+import { embeddedLocks, type HeldLock, type TryLock } from "./advisory-lock.js";
 import type { DbHandle } from "./handle.js";
 import type { BatchRow, ChainRow, NewBatch, NewChain, OrchestrationStatus } from "./orchestration-rows.js";
 import {
@@ -67,8 +68,9 @@ import {
   renewLeases,
 } from "./queries/leases.js";
 import { type RunOutcome, recentOutcomes } from "./queries/loop-history.js";
+import { listPendingRuns, markPublished, markUnpublished, touchHeldRuns } from "./queries/publishing.js";
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
-import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
+import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import type { SubRunQuota } from "./queries/sub-runs.js";
 import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
@@ -129,8 +131,19 @@ export interface Database {
   listRuns(options: { limit: number }): Promise<RunRow[]>;
   /** Runs still pending or running, oldest first. */
   listActiveRuns(): Promise<RunRow[]>;
-  /** NOT_FOUND for an unknown run. */
-  setBusSeq(runId: string, seq: number): Promise<void>;
+  /** Pending runs, oldest admission first (the publish reconciler's scan). */
+  listPendingRuns(limit: number): Promise<RunRow[]>;
+  /** Records the bus's confirmation of publish `generation` as message `seq`; false when a newer one was recorded. */
+  markPublished(runId: string, generation: number, seq: number): Promise<boolean>;
+  /** Hands a pending run whose message `generation` is gone back to the publisher; false when it moved on. */
+  markUnpublished(runId: string, generation: number): Promise<boolean>;
+  /** Restarts the undeliverable clock of runs the publish gate holds. */
+  touchHeldRuns(runIds: readonly string[]): Promise<void>;
+  /**
+   * Takes the advisory lock `key` for as long as the returned lock lives (one owner among several coordinators);
+   * undefined when another session holds it.
+   */
+  tryAdvisoryLock(key: number): Promise<HeldLock | undefined>;
   /** Starts a new attempt of a non-terminal run; see {@link claimRun}. */
   claimRun(options: ClaimRunOptions): Promise<ClaimRunResult>;
   /** Extends the leases of runs still running on the worker; returns how many. */
@@ -254,6 +267,8 @@ export interface CreateDatabaseOptions {
   driver: Database["driver"];
   /** Releases the underlying connection(s); called once by `close()`. */
   close: () => Promise<void>;
+  /** How advisory locks are taken. @default embeddedLocks (one process owns the database) */
+  locks?: TryLock;
 }
 
 /** Composes the query functions over one drizzle handle into a {@link Database}. */
@@ -274,7 +289,11 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     findRunsByPrefix: (prefix, limit) => findRunsByPrefix(db, prefix, limit),
     listRuns: (o) => listRuns(db, o),
     listActiveRuns: () => listActiveRuns(db),
-    setBusSeq: (runId, seq) => setBusSeq(db, runId, seq),
+    listPendingRuns: (limit) => listPendingRuns(db, limit),
+    markPublished: (runId, generation, seq) => markPublished(db, runId, generation, seq),
+    markUnpublished: (runId, generation) => markUnpublished(db, runId, generation),
+    touchHeldRuns: (runIds) => touchHeldRuns(db, runIds),
+    tryAdvisoryLock: (key) => (options.locks ?? embeddedLocks)(key),
     claimRun: (o) => claimRun(db, o),
     renewLeases: (o) => renewLeases(db, o),
     checkLease: (runId, attempt, token, holder) => checkLease(db, runId, attempt, token, holder),

@@ -11,6 +11,7 @@
  * await db.close();
  * ```
  */
+export type { HeldLock } from "./advisory-lock.js";
 export type { Database } from "./database.js";
 export type { DbLogger } from "./logger.js";
 export { MIGRATIONS_FOLDER } from "./migrate.js";

@@ -3,6 +3,7 @@ import { PanCodeError } from "@pancode/core";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
+import { postgresLocks } from "./advisory-lock.js";
 import { createDatabase, type Database } from "./database.js";
 import type { DbHandle } from "./handle.js";
 import { type DbLogger, silentLogger } from "./logger.js";
@@ -48,7 +49,7 @@ async function openPostgres(url: string, logger: DbLogger, poolSize: number): Pr
   pool.on("error", (err) => logger.warn("database idle connection lost", { error: err.message }));
   const handle: DbHandle = drizzlePg({ client: pool, schema });
   logger.debug("database opened", { driver: "postgres", url: redactUrl(url) });
-  return createDatabase({ handle, driver: "postgres", close: () => pool.end() });
+  return createDatabase({ handle, driver: "postgres", close: () => pool.end(), locks: postgresLocks(url) });
 }
 
 async function openPglite(dataDir: string | undefined, logger: DbLogger): Promise<Database> {

@@ -47,6 +47,12 @@ export interface RunRow {
   receiptId: string;
   /** JetStream sequence of the task message; null until published. */
   busSeq: number | null;
+  /** When the bus confirmed the current task message; null while the reconciler owns (re)publishing it. */
+  publishedAt: Date | null;
+  /** Confirmed publishes so far (the generation of the last one). */
+  publishCount: number;
+  /** Since when the run has had no live message though the publish gate allowed one; null once published. */
+  unpublishedSince: Date | null;
   submitter: string;
   spec: StoredRunSpec;
   traceparent: string;

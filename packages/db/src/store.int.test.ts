@@ -61,13 +61,34 @@ describe.each(dbTargets())("store on $name", (target) => {
     expect(await db.findRunsByPrefix("")).toEqual([]);
   });
 
-  test("setBusSeq stores the sequence; unknown run is NOT_FOUND", async () => {
+  test("a new run is the publisher's until markPublished records its message, once per generation", async () => {
     const run = await db.insertRun(newRun());
-    await db.setBusSeq(run.id, 9_007_199_254);
-    expect((await db.getRun(run.id))?.busSeq).toBe(9_007_199_254);
-    await expect(db.setBusSeq(randomUUID(), 1)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(run).toMatchObject({ busSeq: null, publishedAt: null, publishCount: 0 });
+    expect(run.unpublishedSince).toBeInstanceOf(Date);
+    expect(await db.markPublished(run.id, 1, 9_007_199_254)).toBe(true);
+    // The fast path and the reconciler racing on one generation: the second one records nothing.
+    expect(await db.markPublished(run.id, 1, 12)).toBe(false);
+    const published = await db.getRun(run.id);
+    expect(published).toMatchObject({ busSeq: 9_007_199_254, publishCount: 1, unpublishedSince: null });
+    expect(published?.publishedAt).toBeInstanceOf(Date);
+    expect((await db.listPendingRuns(10_000)).some((r) => r.id === run.id)).toBe(true);
   });
 
+  test("markUnpublished hands back only a pending run whose found generation is still current", async () => {
+    const pending = await db.insertRun(newRun());
+    await db.markPublished(pending.id, 1, 5);
+    expect(await db.markUnpublished(pending.id, 0)).toBe(false);
+    expect(await db.markUnpublished(pending.id, 1)).toBe(true);
+    expect(await db.getRun(pending.id)).toMatchObject({ publishedAt: null, publishCount: 1 });
+    // Already handed back: a second pass finding the same message gone changes nothing.
+    expect(await db.markUnpublished(pending.id, 1)).toBe(false);
+
+    const claimed = await db.insertRun(newRun());
+    await db.markPublished(claimed.id, 1, 6);
+    await db.claimRun({ runId: claimed.id, workerId: "w1", leaseToken: "t", leaseMs: 30_000 });
+    expect(await db.markUnpublished(claimed.id, 1)).toBe(false);
+    expect((await db.listPendingRuns(10_000)).some((r) => r.id === claimed.id)).toBe(false);
+  });
   test("appendEvents assigns gap-free increasing seqs under concurrent appends", async () => {
     const run = await db.insertRun(newRun());
     const at = new Date();

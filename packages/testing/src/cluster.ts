@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { ensureTestImages } from "./docker.js";
 import { type NatsCredentials, type NatsServer, startNats } from "./nats.js";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "./postgres.js";
+import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 
 /** Root of the repository (this file lives in packages/testing/src). */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -33,6 +34,11 @@ export interface ClusterOptions {
   workers?: number;
   /** Use real Postgres (else the coordinator's embedded PGlite). @default true */
   postgres?: boolean;
+  /**
+   * Coordinator and workers reach NATS through a relay the test can cut and restore (`natsLink`), as if NATS went
+   * away and came back with its stream intact. @default false
+   */
+  natsLink?: boolean;
   /** Extra environment for the coordinator. */
   coordinatorEnv?: Record<string, string>;
   /** Extra environment for every worker. */
@@ -69,6 +75,8 @@ export interface Cluster {
    * and dev; tests of agents that reach beyond the sandbox pass their own.
    */
   clientEnv: Record<string, string>;
+  /** With `natsLink`: cuts and restores every process's connection to NATS. */
+  natsLink?: Pick<TcpProxy, "cut" | "restore">;
   cli(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
   startWorker(id?: string, env?: Record<string, string>): Promise<WorkerProcess>;
   stop(): Promise<void>;
@@ -131,6 +139,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const clientToken = randomBytes(16).toString("hex");
   const workerToken = randomBytes(16).toString("hex");
   const nats: NatsServer = await startNats();
+  const link = options.natsLink ? await startTcpProxy(Number(new URL(nats.url).port)) : undefined;
+  const natsUrl = link ? `nats://127.0.0.1:${link.port}` : nats.url;
   let postgres: PostgresServer | undefined;
   let databaseUrl = "";
   if (options.postgres ?? true) {
@@ -144,7 +154,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       PANCODE_DATA_DIR: join(dataRoot, "coordinator"),
       PANCODE_TOKEN: clientToken,
       PANCODE_WORKER_TOKEN: workerToken,
-      NATS_URL: nats.url,
+      NATS_URL: natsUrl,
       NATS_USER: nats.coordinator.user,
       NATS_PASSWORD: nats.coordinator.pass,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
@@ -167,7 +177,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         PANCODE_WORKER_TOKEN: workerToken,
         PANCODE_WORKER_ID: id,
         PANCODE_DATA_DIR: join(dataRoot, `worker-${id}`),
-        NATS_URL: nats.url,
+        NATS_URL: natsUrl,
         NATS_USER: nats.worker.user,
         NATS_PASSWORD: nats.worker.pass,
         PANCODE_ACK_WAIT_MS: "3000",
@@ -191,6 +201,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     nats: { coordinator: nats.coordinator, worker: nats.worker },
     databaseUrl,
     workers,
+    ...(link ? { natsLink: link } : {}),
     coordinatorLogs: coordinator.logs,
     clientEnv,
     startWorker,
@@ -198,6 +209,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     async stop() {
       await Promise.all(workers.map((w) => stopProcess(w.process)));
       await stopProcess(coordinator.child);
+      await link?.close();
       await nats.stop();
       await postgres?.stop();
       await rm(dataRoot, { recursive: true, force: true });

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { type AgentRegistry, capViolations, getRuntime, loadDefinitionFiles, type SandboxCaps } from "@pancode/agents";
-import type { TaskBus } from "@pancode/bus";
 import { EMPTY_DIGEST, isPanCodeError, type ModelTarget, PanCodeError, type ResolvedAgent } from "@pancode/core";
 import type { Database, RunRow, SubRunQuota } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
@@ -21,6 +20,7 @@ import type { ModelDirectory } from "./model-directory.js";
 import { checkPaths } from "./path-check.js";
 import { checkRecursion, inheritedWorkspace, type Nesting, rootRunOf, subRunQuotaRefusal } from "./recursion-guard.js";
 import type { RunNotifier } from "./run-notifier.js";
+import type { RunPublisher } from "./run-publisher.js";
 import { checkScope, sessionSafety } from "./safety-scope.js";
 import type { WorkerDirectory } from "./worker-directory.js";
 import type { WorkspaceTrees } from "./workspace-trees.js";
@@ -31,7 +31,8 @@ export const DEFAULT_POOL = "default";
 /** Dependencies of {@link DispatchService}. */
 export interface DispatchServiceDeps {
   db: Database;
-  bus: TaskBus;
+  /** Puts admitted runs on the bus (fast path; the publish reconciler catches up whatever it could not). */
+  publisher: RunPublisher;
   blobs: BlobStore;
   agents: AgentRegistry;
   workers: WorkerDirectory;
@@ -119,7 +120,8 @@ function asRefusal(err: unknown): unknown {
 
 /**
  * Admits a dispatch through the gates in the seed's order, records the run as `pending` with its budget reservation,
- * and publishes it on the bus. A refused dispatch leaves nothing behind.
+ * and publishes it on the bus (or leaves that to the publish reconciler when the bus is away). A refused dispatch
+ * leaves nothing behind.
  */
 export class DispatchService {
   constructor(private readonly deps: DispatchServiceDeps) {}
@@ -257,11 +259,8 @@ export class DispatchService {
     if (!reserved.ok && "budget" in reserved) throw refusal(reserved.budget, estimateUsd);
     if (!reserved.ok) throw new PanCodeError("INTERNAL", "the run was not inserted");
     const run = reserved.run;
-    const { seq } = await this.deps.bus.publishTask(
-      { v: 1, runId: run.id, pool: run.pool, enqueuedAt: new Date().toISOString() },
-      traceparent ? { traceparent } : {},
-    );
-    await this.deps.db.setBusSeq(run.id, seq);
+    const queued = await this.publishNow(run);
+    if (queued) warnings.push(queued);
     this.deps.logger.info("run admitted", {
       runId: run.id,
       agent: agent.name,
@@ -272,6 +271,26 @@ export class DispatchService {
     });
     this.deps.notifier.notify(run.id);
     return { run, warnings };
+  }
+
+  /**
+   * The fast path of the outbox: publish the run just committed. A dispatch whose publish fails still succeeds: its
+   * run, budget reservation and admission entry are committed together and the audit trail is append-only, so
+   * "no row" could only be faked; instead the run stays the publisher's (unpublished) and the publish reconciler puts
+   * it on the bus when NATS is back, or ends it `error` with the reason after PANCODE_UNDELIVERABLE_AFTER_MS.
+   * Returns a warning for the submitter when the run was not queued at once.
+   */
+  private async publishNow(run: RunRow): Promise<string | undefined> {
+    try {
+      if ((await this.deps.publisher.publish(run)) === "published") return undefined;
+      return `run ${run.id} is admitted and held until the cluster's publish policy lets it start`;
+    } catch (err) {
+      this.deps.logger.warn("run admitted but not published yet: the task bus is unavailable", {
+        runId: run.id,
+        error: err as Error,
+      });
+      return `the task bus is unavailable: run ${run.id} is admitted and will be queued when it is back`;
+    }
   }
 
   /** The quota of the tree a sub-run of `parent` joins. */

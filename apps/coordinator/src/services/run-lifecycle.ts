@@ -145,10 +145,10 @@ export class RunLifecycle {
           `gave up after ${this.deps.maxAttempts} attempts: every worker that took it was lost`,
         );
       }
-      // "busy": another attempt's lease is still alive. The delivery may be an early redelivery of a run whose
-      // worker just died, so it must come back after the lease could have expired, never be dropped.
-      const retryAfterMs = claimed.reason === "busy" ? this.deps.leaseMs : 0;
-      return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs };
+      // Every refusal drops the message (retryAfterMs 0: the worker acks it), "busy" included: another attempt's
+      // lease is alive, so this is a duplicate or an early redelivery. Should that attempt's worker be lost, the
+      // reaper puts the run back to pending and the publish reconciler, finding its message gone, publishes it again.
+      return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs: 0 };
     }
     const row = claimed.run;
     // The worker records these in the receipt it signs; a chain step's receipt links to the previous step's.
@@ -295,11 +295,25 @@ export class RunLifecycle {
       audit: (ended) => endedEntry(ended, COORDINATOR_ACTOR),
     });
     if (!run) return undefined;
-    if (run.busSeq !== null) await this.deps.bus.removeQueuedTask(run.busSeq);
-    await this.deps.bus.publishControl({ type: "cancel", runId, reason });
+    await this.withdrawFromBus(run, reason);
     await this.afterTerminal(run, "");
     this.deps.logger.info("run ended by coordinator", { runId, status, reason });
     return run;
+  }
+
+  /**
+   * Removes the ended run's queued message and tells a worker running it to stop. The run has ended already, so a bus
+   * that is away (often why it ended) must not skip its receipt: a message left behind is dropped by the claim.
+   */
+  private async withdrawFromBus(run: RunRow, reason: string): Promise<void> {
+    try {
+      if (run.busSeq !== null && (await this.deps.bus.hasQueuedTask(run.busSeq, run.id))) {
+        await this.deps.bus.removeQueuedTask(run.busSeq);
+      }
+      await this.deps.bus.publishControl({ type: "cancel", runId: run.id, reason });
+    } catch (err) {
+      this.deps.logger.warn("ended run not withdrawn from the bus", { runId: run.id, error: err as Error });
+    }
   }
 
   /**

@@ -56,9 +56,3 @@ export async function listActiveRuns(db: DbHandle): Promise<RunRow[]> {
     .orderBy(asc(runs.createdAt));
   return rows.map(toRunRow);
 }
-
-/** Records the JetStream sequence of the run's task message; throws NOT_FOUND for an unknown run. */
-export async function setBusSeq(db: DbHandle, runId: string, seq: number): Promise<void> {
-  const updated = await db.update(runs).set({ busSeq: seq }).where(eq(runs.id, runId)).returning({ id: runs.id });
-  if (updated.length === 0) throw new PanCodeError("NOT_FOUND", `run not found: ${runId}`);
-}

@@ -66,6 +66,18 @@ export const runs = pgTable(
     receiptId: text("receipt_id").notNull().default(""),
     /** JetStream sequence of the task message; null until published. */
     busSeq: bigint("bus_seq", { mode: "number" }),
+    /**
+     * When JetStream confirmed the run's current task message. Null while the run is the publisher's to (re)publish
+     * (transactional outbox): just admitted, held by the publish gate, or its message was found gone.
+     */
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
+    /** Confirmed publishes so far; the next one's generation (its Nats-Msg-Id is runId:attempt:generation). */
+    publishCount: integer("publish_count").notNull().default(0),
+    /**
+     * Since when the run has had no live message while the publish gate allowed one; the reconciler ends it `error`
+     * past PANCODE_UNDELIVERABLE_AFTER_MS. Null once published.
+     */
+    unpublishedSince: timestamp("unpublished_since", { withTimezone: true, mode: "date" }).defaultNow(),
     submitter: text("submitter").notNull().default(""),
     /** The resolved agent and whatever else the coordinator needs to rebuild the RunSpec for every attempt. */
     spec: jsonb("spec").$type<StoredRunSpec>().notNull(),
@@ -99,6 +111,8 @@ export const runs = pgTable(
     // Loop detection: the recent runs of one agent on one task.
     index("runs_agent_task_idx").on(t.agent, t.taskHash, t.createdAt.desc()),
     index("runs_lease_expires_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
+    // The reconciler's scan: pending runs in admission order.
+    index("runs_pending_idx").on(t.createdAt, t.id).where(sql`${t.status} = 'pending'`),
     check(
       "runs_status_check",
       sql`${t.status} in ('pending', 'running', 'done', 'error', 'timeout', 'interrupted', 'budget_exceeded')`,

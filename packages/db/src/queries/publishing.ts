@@ -1,0 +1,62 @@
+import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import type { DbHandle } from "../handle.js";
+import type { RunRow } from "../rows.js";
+import { runs } from "../schema/index.js";
+import { toRunRow } from "./mappers.js";
+
+/** Pending runs in admission order (oldest first): what the publish reconciler looks after. */
+export async function listPendingRuns(db: DbHandle, limit: number): Promise<RunRow[]> {
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(eq(runs.status, "pending"))
+    .orderBy(asc(runs.createdAt), asc(runs.id))
+    .limit(limit);
+  return rows.map(toRunRow);
+}
+
+/**
+ * Records that the bus confirmed publish `generation` of the run as message `seq`. Only a newer generation than the
+ * recorded one counts, so the dispatch's fast path and the reconciler racing on one run record it once. Whatever the
+ * status: a worker may claim the run before its publisher gets here, and the sequence is still the run's message.
+ */
+export async function markPublished(db: DbHandle, runId: string, generation: number, seq: number): Promise<boolean> {
+  const updated = await db
+    .update(runs)
+    .set({ busSeq: seq, publishedAt: sql`now()`, publishCount: generation, unpublishedSince: null })
+    .where(and(eq(runs.id, runId), lt(runs.publishCount, generation)))
+    .returning({ id: runs.id });
+  return updated.length > 0;
+}
+
+/**
+ * Hands a pending run whose message is gone back to the publisher (published_at null), only while it is still
+ * pending with the generation the caller found gone: a claim or a newer publish in between wins.
+ */
+export async function markUnpublished(db: DbHandle, runId: string, generation: number): Promise<boolean> {
+  const updated = await db
+    .update(runs)
+    .set({ publishedAt: null, unpublishedSince: sql`now()` })
+    .where(
+      and(
+        eq(runs.id, runId),
+        eq(runs.status, "pending"),
+        eq(runs.publishCount, generation),
+        isNotNull(runs.publishedAt),
+      ),
+    )
+    .returning({ id: runs.id });
+  return updated.length > 0;
+}
+
+/**
+ * Restarts the undeliverable clock of runs the publish gate holds: waiting for the gate is policy, not a delivery
+ * failure, so only the time since the gate last held a run counts toward the bound.
+ */
+export async function touchHeldRuns(db: DbHandle, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await db
+    .update(runs)
+    .set({ unpublishedSince: sql`now()` })
+    .where(and(inArray(runs.id, [...runIds]), eq(runs.status, "pending"), isNull(runs.publishedAt)));
+}
