@@ -12,7 +12,6 @@
  * ```
  */
 export type { Database } from "./database.js";
-export type { DbLogger } from "./logger.js";
 export { MIGRATIONS_FOLDER } from "./migrate.js";
 export { type OpenDatabaseOptions, openDatabase } from "./open-database.js";
 export type {
