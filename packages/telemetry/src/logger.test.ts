@@ -66,7 +66,10 @@ describe("trace ids and secrets", () => {
     const spanContext = { traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", traceFlags: 1 };
     context.with(trace.setSpanContext(ROOT_CONTEXT, spanContext), () => logger.child({ c: 1 }).info("inside"));
     logger.info("outside");
-    expect(JSON.parse(lines[0] as string)).toMatchObject({ trace_id: spanContext.traceId, span_id: spanContext.spanId });
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      trace_id: spanContext.traceId,
+      span_id: spanContext.spanId,
+    });
     expect(JSON.parse(lines[1] as string)).not.toHaveProperty("trace_id");
   });
 

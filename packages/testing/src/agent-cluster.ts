@@ -41,6 +41,8 @@ export async function startAgentCluster(options: {
   apiKey: string;
   /** Extra coordinator environment (e.g. PANCODE_PER_RUN_BUDGET). */
   coordinatorEnv?: Record<string, string>;
+  /** Extra worker environment (e.g. PANCODE_METRICS_LISTEN). */
+  workerEnv?: Record<string, string>;
 }): Promise<AgentCluster> {
   const dir = await mkdtemp(join(tmpdir(), "pancode-agent-cluster-"));
   const config = {
@@ -53,7 +55,7 @@ export async function startAgentCluster(options: {
     workers: 1,
     postgres: false,
     coordinatorEnv: { ...shared, ...options.coordinatorEnv },
-    workerEnv: { ...shared, [SCRIPTED_KEY_ENV]: options.apiKey },
+    workerEnv: { ...shared, ...options.workerEnv, [SCRIPTED_KEY_ENV]: options.apiKey },
   });
   return {
     cluster,
