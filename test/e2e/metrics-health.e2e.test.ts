@@ -163,7 +163,8 @@ beforeAll(async () => {
   expect((await dispatch(["echo hi > hi.txt", "--agent", "shell"])).status).toBe("done");
   expect((await dispatch(["exit 3", "--agent", "shell"])).status).toBe("error");
   expect((await dispatch(["Look around", "--agent", "dev"])).status).toBe("done");
-  expect((await cluster.cli(["dispatch", "", "--agent", "shell"], { cwd: repo.dir })).code).not.toBe(0);
+  // And a refusal (gate agent), counted by the admissions.
+  expect((await cluster.cli(["dispatch", "true", "--agent", "no-such-agent"], { cwd: repo.dir })).code).not.toBe(0);
 }, 300_000);
 
 afterAll(async () => {
@@ -179,7 +180,7 @@ describe("metrics", () => {
     expect(families(text)).toEqual(expect.arrayContaining(COORDINATOR_METRICS));
     expect(text).toMatch(/pancode_runs_total\{[^}]*status="error"[^}]*agent="shell"[^}]*team=""[^}]*\} 1/);
     expect(text).toMatch(/pancode_runs_total\{[^}]*status="done"[^}]*agent="dev"[^}]*\} 1/);
-    expect(text).toMatch(/pancode_admissions_total\{result="refused",gate="task"\} 1/);
+    expect(text).toMatch(/pancode_admissions_total\{result="refused",gate="agent"\} 1/);
     expect(text).toMatch(/pancode_tokens_total\{agent="dev",model="scripted\/slow",team="",kind="input"\} 31000/);
     expect(text).toMatch(/pancode_workers\{state="live"\} 1/);
     expect(text).toMatch(/rpc_server_duration_seconds_count\{[^}]*rpc_method="Dispatch"[^}]*rpc_grpc_status_code="0"/);

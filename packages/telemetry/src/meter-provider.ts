@@ -46,6 +46,12 @@ export function wantsOtlpMetrics(env: Record<string, string | undefined>): boole
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
 }
 
+/** OTEL_METRIC_EXPORT_INTERVAL (ms, the standard's default 60 s); the reader does not read it itself. */
+function exportIntervalMs(env: Record<string, string | undefined>): number {
+  const ms = Number(env.OTEL_METRIC_EXPORT_INTERVAL);
+  return Number.isFinite(ms) && ms > 0 ? ms : 60_000;
+}
+
 /**
  * One MeterProvider for the process, with its identity as the resource: a Prometheus reader when a scrape endpoint
  * is wanted and an OTLP reader when the OTEL_* variables ask for one. Nothing is loaded when neither is wanted.
@@ -61,7 +67,14 @@ export async function createMeterProvider(options: MeterProviderOptions): Promis
   if (prometheus) readers.push(prometheus);
   if (otlp) {
     const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-http");
-    readers.push(new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter() }));
+    const interval = exportIntervalMs(options.env);
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(),
+        exportIntervalMillis: interval,
+        exportTimeoutMillis: Math.min(interval, 30_000),
+      }),
+    );
   }
   const provider = new MeterProvider({ resource: await resourceOf(options.service), readers });
   const stopRuntime = options.global ? await registerGlobally(provider) : () => {};
