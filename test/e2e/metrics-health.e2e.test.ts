@@ -193,7 +193,7 @@ describe("metrics", () => {
     const text = await scrape(workerOps());
     expect(families(text)).toEqual(expect.arrayContaining(WORKER_METRICS));
     expect(text).toMatch(/pancode_model_requests_total\{provider="scripted",model="slow",status="200"\} 5/);
-    expect(text).toMatch(/pancode_worker_slots \d+/);
+    expect(text).toMatch(/pancode_worker_slots\{worker="w1"\} \d+/);
     expect(text).toMatch(/target_info\{[^}]*service_name="pancode-worker"[^}]*service_instance_id="w1"/);
     const check = promtoolCheck(text);
     expect(check.status, check.output).toBe(0);

@@ -279,16 +279,6 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(":"));
   const address = `${host === "0.0.0.0" || host === "" ? "127.0.0.1" : host}:${port}`;
 
-  // The reaper runs often enough that a lost worker is noticed within about a quarter lease after expiry.
-  const reaper = setInterval(
-    () => {
-      Promise.all([lifecycle.reapExpiredLeases(), workers.sweep()]).catch((err: unknown) =>
-        logger.error("reaper failed", { error: err as Error }),
-      );
-    },
-    Math.max(200, Math.min(1000, config.runs.leaseMs / 4)),
-  );
-  reaper.unref();
   // After the gRPC port: a coordinator whose ops listener cannot bind must not be left half started.
   const ops = await startCoordinatorOps({
     listen: config.metrics.listen,
@@ -300,6 +290,16 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     await telemetry.shutdown();
     throw err;
   });
+  // The reaper runs often enough that a lost worker is noticed within about a quarter lease after expiry.
+  const reaper = setInterval(
+    () => {
+      Promise.all([lifecycle.reapExpiredLeases(), workers.sweep()]).catch((err: unknown) =>
+        logger.error("reaper failed", { error: err as Error }),
+      );
+    },
+    Math.max(200, Math.min(1000, config.runs.leaseMs / 4)),
+  );
+  reaper.unref();
   // Batches and chains that were running before a restart go on from the database.
   orchestrator.start();
   logger.info("coordinator listening", {

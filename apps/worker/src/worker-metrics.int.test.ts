@@ -17,6 +17,7 @@ describe("the worker's metrics", () => {
     const ops = await startOpsServer({ listen: "127.0.0.1:0", scrape: metrics.scrape, readiness: [] });
     try {
       const recorder = new WorkerMetrics(metrics.provider.getMeter("pancode-worker"), {
+        workerId: "w1",
         slots: 4,
         activeRuns: () => 1,
       });
@@ -37,8 +38,8 @@ describe("the worker's metrics", () => {
           "pancode_model_request_duration_seconds histogram",
         ]),
       );
-      expect(text).toMatch(/^pancode_worker_slots 4$/m);
-      expect(text).toMatch(/^pancode_worker_active_runs 1$/m);
+      expect(text).toMatch(/^pancode_worker_slots\{worker="w1"\} 4$/m);
+      expect(text).toMatch(/^pancode_worker_active_runs\{worker="w1"\} 1$/m);
       expect(text).toMatch(/^pancode_container_start_seconds_bucket\{le="0.5"\} 1$/m);
       expect(text).toMatch(/^pancode_patch_bytes_bucket\{le="4096"\} 1$/m);
       expect(text).toMatch(/^pancode_model_requests_total\{provider="scripted",model="slow",status="429"\} 1$/m);

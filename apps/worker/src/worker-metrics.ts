@@ -27,7 +27,7 @@ const MODEL_BUCKETS_S = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 
 /**
  * The worker's OpenTelemetry instruments, named like the coordinator's (Prometheus name with dots, unit included):
- * - `pancode_worker_slots`, `pancode_worker_active_runs` (gauges, read at collection time);
+ * - `pancode_worker_slots{worker}`, `pancode_worker_active_runs{worker}` (gauges, read at collection time);
  * - `pancode_container_start_seconds`, `pancode_workspace_prepare_seconds`, `pancode_patch_bytes` (histograms);
  * - `pancode_model_requests_total{provider,model,status}` and `pancode_model_request_duration_seconds{provider,model,
  *   status}` for every call through a run's model proxy (status: the HTTP status the provider answered).
@@ -39,13 +39,15 @@ export class WorkerMetrics implements ExecutionMetrics {
   private readonly modelRequests;
   private readonly modelDuration;
 
-  constructor(meter: Meter, state: { slots: number; activeRuns: () => number }) {
+  constructor(meter: Meter, state: { workerId: string; slots: number; activeRuns: () => number }) {
+    // By worker: under `pancode up` several workers share the process's provider (and its scrape).
+    const worker = { worker: state.workerId };
     meter
       .createObservableGauge("pancode.worker.slots", { description: "Runs this worker may execute at once" })
-      .addCallback((result) => result.observe(state.slots));
+      .addCallback((result) => result.observe(state.slots, worker));
     meter
       .createObservableGauge("pancode.worker.active.runs", { description: "Runs this worker is executing" })
-      .addCallback((result) => result.observe(state.activeRuns()));
+      .addCallback((result) => result.observe(state.activeRuns(), worker));
     this.containerStart = meter.createHistogram("pancode.container.start.seconds", {
       description: "Time from asking the sandbox for a run to its command running",
       unit: "s",

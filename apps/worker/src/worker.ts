@@ -152,6 +152,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   // Late-bound: the gauges read the runner, which needs the metrics.
   let activeRuns = (): number => 0;
   const metrics = new WorkerMetrics(telemetry.metrics.provider.getMeter("pancode-worker", WORKER_VERSION), {
+    workerId: config.id,
     slots: config.concurrency,
     activeRuns: () => activeRuns(),
   });
