@@ -267,6 +267,17 @@ describe("health", () => {
     // Alive all the same: a drained coordinator must not be restarted by a liveness probe.
     expect((await fetch(`${coordinatorOps()}/healthz`)).status).toBe(200);
   });
+
+  it("with NATS stopped, coordinator and worker are not ready and name the bus (last: it takes the bus away)", async () => {
+    await cluster.stopBus();
+    for (const base of [coordinatorOps(), workerOps()]) {
+      const response = await fetch(`${base}/readyz`);
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as ReadyBody;
+      expect(body.checks.find((c) => c.name === "bus")).toMatchObject({ state: "failing" });
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    }
+  });
 });
 
 // promtool is a test dependency like Docker: without it the test fails rather than skipping.
