@@ -39,8 +39,44 @@ const UPLOAD_SAMPLES = 5;
  * The shipped defaults for the timers the test cluster tightens (heartbeat 500 ms, lease and ack wait 3 s), so the
  * bench measures what users run. Debug logs give the breakdown its markers; a few lines per run cost microseconds.
  */
-const COORDINATOR_ENV = { PANCODE_HEARTBEAT_MS: "10000", PANCODE_LEASE_MS: "30000", PANCODE_ACK_WAIT_MS: "30000" };
-const WORKER_ENV = { PANCODE_ACK_WAIT_MS: "30000", PANCODE_WORKER_CONCURRENCY: "1", PANCODE_LOG_LEVEL: "debug" };
+/** The bench's own switches come from the environment it was started in (not a build input). */
+function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return env;
+}
+
+/**
+ * PANCODE_BENCH_METRICS=1: coordinator and worker serve their metrics (PANCODE_METRICS_LISTEN) and both are scraped
+ * every few seconds while the bench runs, to measure what metrics cost on the hot path (run it with and without).
+ */
+const WITH_METRICS = readEnv(process.env).PANCODE_BENCH_METRICS === "1";
+const METRICS_ENV: Record<string, string> = WITH_METRICS ? { PANCODE_METRICS_LISTEN: "127.0.0.1:0" } : {};
+const SCRAPE_EVERY_MS = 5000;
+const COORDINATOR_ENV = {
+  PANCODE_HEARTBEAT_MS: "10000",
+  PANCODE_LEASE_MS: "30000",
+  PANCODE_ACK_WAIT_MS: "30000",
+  ...METRICS_ENV,
+};
+const WORKER_ENV = {
+  PANCODE_ACK_WAIT_MS: "30000",
+  PANCODE_WORKER_CONCURRENCY: "1",
+  PANCODE_LOG_LEVEL: "debug",
+  ...METRICS_ENV,
+};
+
+/** Scrapes the metrics endpoints the cluster's processes logged, as Prometheus would; returns how to stop. */
+function scrapeWhileRunning(cluster: Cluster): () => void {
+  const logs = [cluster.coordinatorLogs(), ...cluster.workers.map((w) => w.logs())];
+  const urls = logs.map((l) => l.match(/"metrics":"(http:\/\/[^"]+)"/)?.[1]).filter((u): u is string => Boolean(u));
+  if (urls.length !== logs.length) throw new Error("PANCODE_BENCH_METRICS=1 but a process logged no metrics endpoint");
+  const timer = setInterval(() => {
+    for (const url of urls)
+      void fetch(url)
+        .then((r) => r.text())
+        .catch(() => {});
+  }, SCRAPE_EVERY_MS);
+  return () => clearInterval(timer);
+}
 
 /** What must be torn down, whatever happens. */
 interface Resources {
@@ -85,6 +121,7 @@ async function measure(options: BenchOptions, res: Resources): Promise<BenchResu
     credentials: clientCredentials({ tls: false, caPath: "" }),
   });
   const api = res.api;
+  const stopScraping = WITH_METRICS ? scrapeWhileRunning(cluster) : () => {};
   const uploads = await timeUploads(api, res.repo.dir);
   const workspace = uploads.last.ref;
 
@@ -101,6 +138,7 @@ async function measure(options: BenchOptions, res: Resources): Promise<BenchResu
     samples.push(await timeDispatch(api, workspace));
     dockerMs.push(await timeDockerRun(BARE_ARGS));
   }
+  stopScraping();
   const pipeline = roundSummary(summarize(samples.map((s) => s.totalMs)));
   const docker = roundSummary(summarize(dockerMs));
   const ratioP50 = Math.round((pipeline.p50 / docker.p50) * 100) / 100;
@@ -117,6 +155,7 @@ async function measure(options: BenchOptions, res: Resources): Promise<BenchResu
     workspaceUpload: roundSummary(summarize(uploads.ms)),
     setup: {
       workers: 1,
+      metrics: WITH_METRICS ? `on, both processes scraped every ${SCRAPE_EVERY_MS} ms` : "off",
       coordinatorEnv: COORDINATOR_ENV,
       workerEnv: WORKER_ENV,
       workspace: "snapshotted and uploaded once before the runs; every dispatch reuses that reference",

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { SANDBOX_CAPS_ENV, sandboxCapsOf } from "@pancode/agents";
-import { BoolEnv, OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
+import { BoolEnv, ListenAddressEnv, OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
 import { z } from "zod";
 
 /**
@@ -103,15 +103,8 @@ const CoordinatorEnv = z.object({
   PANCODE_LOOP_REFUSE: PositiveIntEnv.default(5),
   /** Window of loop detection in ms; 10 min, the seed's cooldown: older failures are forgiven. */
   PANCODE_LOOP_WINDOW_MS: PositiveIntEnv.default(600_000),
-  /**
-   * host:port of the Prometheus `/metrics` endpoint (OpenTelemetry metrics of runs, cost, tokens, queue depth).
-   * Unset: no endpoint, so nothing listens that nobody asked for; 127.0.0.1:9464 is the conventional choice.
-   */
-  PANCODE_METRICS_LISTEN: z
-    .string()
-    .regex(/^$|^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9464")
-    .optional()
-    .transform((value) => value ?? ""),
+  /** host:port of the ops listener: Prometheus `/metrics`, `/healthz`, `/readyz`. Unset: none. */
+  PANCODE_METRICS_LISTEN: ListenAddressEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 

@@ -6,13 +6,15 @@ import { openDatabase } from "@pancode/db";
 import { WorkspaceCache } from "@pancode/git";
 import { ClientServiceService, MAX_MESSAGE_BYTES, serverCredentials, WorkerServiceService } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
-import { type Logger, type PrometheusEndpoint, startPrometheusEndpoint } from "@pancode/telemetry";
+import type { Logger, Metrics } from "@pancode/telemetry";
 import { BlobStore } from "./blob-store.js";
 import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
+import { serverMetricsInterceptor } from "./grpc/server-metrics.js";
 import { hardenService } from "./grpc/status.js";
 import { transportRefusalsAsBadRequests } from "./grpc/transport-refusals.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { coordinatorHealth, coordinatorMetrics, coordinatorReadiness, startCoordinatorOps } from "./ops.js";
 import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
 import { ensurePrivateDir } from "./private-dir.js";
@@ -65,6 +67,11 @@ export interface StartCoordinatorOptions {
   bus?: TaskBus;
   /** Holds pending runs off the bus until it allows them (publish policies). @default every run goes at once */
   publishGate?: PublishGate;
+  /**
+   * The process's MeterProvider (one per process, built by the service entry point). Without it the coordinator
+   * builds a private one when PANCODE_METRICS_LISTEN is set (tests with several coordinators in one process).
+   */
+  metrics?: Metrics;
 }
 
 /** Composition root of the coordinator: database, bus, blob store, services and the gRPC server. */
@@ -132,13 +139,13 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   });
   // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
   let orchestrator: Orchestrator | undefined;
-  const metricsEndpoint: PrometheusEndpoint | undefined = config.metrics.listen
-    ? await startPrometheusEndpoint({ listen: config.metrics.listen, meterName: "pancode-coordinator" })
-    : undefined;
+  const telemetry = await coordinatorMetrics(options.metrics, config.metrics.listen, COORDINATOR_VERSION);
+  const meter = telemetry.metrics.provider.getMeter("pancode-coordinator", COORDINATOR_VERSION);
+  const runMetrics = new ClusterMetrics(meter, { db, logger, liveSince: () => workers.liveSince() });
   const lifecycle = new RunLifecycle({
     onRunEnded: (run) => orchestrator?.runEnded(run),
     db,
-    metrics: metricsEndpoint ? new ClusterMetrics(metricsEndpoint.meter, { db, logger }) : undefined,
+    metrics: runMetrics,
     receipts: new ReceiptWriter({ db, key: signingKey }),
     bus,
     blobs,
@@ -158,12 +165,14 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   // First start only: a ceiling changed later with `pancode budget set` is kept.
   await budget.init(config.budget.ceilingUsd);
   let draining = false;
+  const health = coordinatorHealth();
   // Drain is per coordinator process. Audited before it takes effect, so a drain that cannot be recorded is refused.
   const startDraining = async (actor: string) => {
     const activeRuns = (await lifecycle.activeRuns()).length;
     if (draining) return { draining, alreadyDraining: true, activeRuns };
     await audit.drainStarted(actor, activeRuns);
     draining = true;
+    health.draining();
     logger.info("draining: no new admissions", { actor, activeRuns });
     return { draining, alreadyDraining: false, activeRuns };
   };
@@ -171,6 +180,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const dispatch = new DispatchService({
     db,
     publisher,
+    metrics: runMetrics,
     blobs,
     agents,
     workers,
@@ -215,11 +225,13 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
 
   const server = new Server({
     // A request frame announcing more is refused after its 5-byte header, before its body is buffered (and before
-    // the caller is authenticated, so it must not cost memory); the interceptor answers it INVALID_ARGUMENT.
+    // the caller is authenticated, so it must not cost memory); the interceptor answers it INVALID_ARGUMENT. It
+    // must come first, so the metrics interceptor sees the status the client gets.
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": SERVER_MAX_SEND_BYTES,
-    interceptors: [transportRefusalsAsBadRequests],
+    interceptors: [transportRefusalsAsBadRequests, serverMetricsInterceptor(meter)],
   });
+  health.addTo(server);
   server.addService(
     hardenService(ClientServiceService),
     createClientService({
@@ -268,13 +280,23 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       err ? reject(err) : resolve(bound),
     );
   }).catch(async (err: unknown) => {
-    // The metrics endpoint already listens: a coordinator that failed to start must not leave it behind.
-    await metricsEndpoint?.close();
+    await telemetry.shutdown();
     throw err;
   });
   const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(":"));
   const address = `${host === "0.0.0.0" || host === "" ? "127.0.0.1" : host}:${port}`;
 
+  // After the gRPC port: a coordinator whose ops listener cannot bind must not be left half started.
+  const ops = await startCoordinatorOps({
+    listen: config.metrics.listen,
+    metrics: telemetry.metrics,
+    meter,
+    readiness: coordinatorReadiness({ db, bus, isDraining: () => draining }),
+  }).catch(async (err: unknown) => {
+    server.forceShutdown();
+    await telemetry.shutdown();
+    throw err;
+  });
   // The reaper runs often enough that a lost worker is noticed within about a quarter lease after expiry.
   const reaper = setInterval(
     () => {
@@ -305,7 +327,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     tls: tls.mode,
     bus: bus.kind,
     database: config.db.url ? "postgres" : "pglite",
-    metrics: metricsEndpoint?.url ?? "off",
+    metrics: ops.metricsUrl || "off",
   });
 
   let closed = false;
@@ -315,13 +337,14 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     workerToken,
     tlsCaPath: tls.caPath,
     bus,
-    metricsUrl: metricsEndpoint?.url ?? "",
+    metricsUrl: ops.metricsUrl,
     async drain(graceMs = config.runs.drainGraceMs) {
       // Shutdown goes on even when the audit trail cannot record it (the database may be what is failing).
       await startDraining(COORDINATOR_ACTOR).catch((err: unknown) =>
         logger.error("drain could not be audited", { error: err as Error }),
       );
       draining = true;
+      health.draining();
       logger.info("draining", { graceMs });
       const deadline = Date.now() + graceMs;
       while (Date.now() < deadline && (await lifecycle.activeRuns()).length > 0) {
@@ -347,7 +370,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           resolve();
         });
       });
-      await metricsEndpoint?.close();
+      await ops.close();
+      await telemetry.shutdown();
       if (!options.bus) await bus.close();
       await db.close();
     },

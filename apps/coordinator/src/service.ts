@@ -1,7 +1,8 @@
 import { ConfigError } from "@pancode/config";
-import { createLogger, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
+import { createLogger, createMeterProvider, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
 import { loadCoordinatorConfig } from "./config.js";
-import { startCoordinator } from "./coordinator.js";
+import { COORDINATOR_VERSION, startCoordinator } from "./coordinator.js";
+import { coordinatorService } from "./ops.js";
 
 /**
  * Runs the coordinator as a long-lived service configured from `env`, logging in `log`'s format (JSON unless told)
@@ -19,8 +20,15 @@ export async function runCoordinatorService(
     process.exit(2);
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-coordinator", env });
+  // The process's one MeterProvider: Prometheus on PANCODE_METRICS_LISTEN, OTLP when the OTEL_* variables say so.
+  const metrics = await createMeterProvider({
+    service: coordinatorService(COORDINATOR_VERSION),
+    env,
+    prometheus: Boolean(config.metrics.listen),
+    global: true,
+  });
   const logger = createLogger({ ...log, level: config.logLevel }).child({ component: "coordinator" });
-  const coordinator = await startCoordinator({ config, logger });
+  const coordinator = await startCoordinator({ config, logger, metrics });
   process.stderr.write(`pancode coordinator listening on ${coordinator.address}\n`);
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -28,6 +36,7 @@ export async function runCoordinatorService(
     stopping = true;
     await coordinator.drain();
     await coordinator.close();
+    await metrics.shutdown();
     await telemetry.shutdown();
     process.exit(0);
   };

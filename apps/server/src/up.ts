@@ -1,8 +1,8 @@
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "@pancode/config";
-import { loadCoordinatorConfig, startCoordinator } from "@pancode/coordinator";
-import { createLogger, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
+import { COORDINATOR_VERSION, loadCoordinatorConfig, startCoordinator } from "@pancode/coordinator";
+import { createLogger, createMeterProvider, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
 import { loadWorkerConfig, startWorker, type Worker } from "@pancode/worker";
 import { withClientDir } from "./client-bundle.js";
 import { UsageError } from "./usage-error.js";
@@ -40,10 +40,19 @@ export async function upCommand(
     throw new UsageError(err instanceof ConfigError ? err.message : String(err));
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-up", env });
+  // One process, one MeterProvider (service.name pancode-up): the coordinator's and every worker's instruments are
+  // served together on the coordinator's PANCODE_METRICS_LISTEN, and its /readyz is the coordinator's.
+  const metrics = await createMeterProvider({
+    service: { name: "pancode-up", version: COORDINATOR_VERSION, instanceId: `${hostname()}-${process.pid}` },
+    env,
+    prometheus: Boolean(coordinatorConfig.metrics.listen),
+    global: true,
+  });
   const logger = createLogger({ ...log, level: coordinatorConfig.logLevel });
   const coordinator = await startCoordinator({
     config: coordinatorConfig,
     logger: logger.child({ component: "coordinator" }),
+    metrics,
   });
   const workers: Worker[] = [];
   try {
@@ -56,11 +65,19 @@ export async function upCommand(
         PANCODE_TLS_CA: env.PANCODE_TLS_CA || coordinator.tlsCaPath,
         PANCODE_WORKER_ID: `${env.PANCODE_WORKER_ID ?? `${hostname()}-${process.pid}`}-${i}`,
         PANCODE_ACK_WAIT_MS: String(coordinatorConfig.bus.ackWaitMs),
+        // The coordinator's listener serves the workers' metrics too (same provider).
+        PANCODE_METRICS_LISTEN: "",
       });
       const inProcess = coordinator.bus.kind === "in-process";
       const workerLogger = logger.child({ component: "worker" });
       workers.push(
-        await startWorker({ config, logger: workerLogger, env, ...(inProcess ? { bus: coordinator.bus } : {}) }),
+        await startWorker({
+          config,
+          logger: workerLogger,
+          env,
+          metrics,
+          ...(inProcess ? { bus: coordinator.bus } : {}),
+        }),
       );
     }
   } catch (err) {
@@ -87,6 +104,7 @@ export async function upCommand(
     await coordinator.drain();
     await Promise.all(workers.map((w) => w.stop()));
     await coordinator.close();
+    await metrics.shutdown();
     await telemetry.shutdown();
     process.stdout.write("stopped\n");
     process.exit(0);

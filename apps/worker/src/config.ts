@@ -1,7 +1,7 @@
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import { SANDBOX_CAPS_ENV, sandboxCapsOf } from "@pancode/agents";
-import { OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
+import { ListenAddressEnv, OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
 import { z } from "zod";
 
 /** Environment of a worker node, parsed once by the service host (@pancode/server). */
@@ -56,6 +56,8 @@ const WorkerEnv = z.object({
    * (@pancode/server) sets it to the bundle the installed @pancode/cli publishes; empty = no nested dispatch.
    */
   PANCODE_CLIENT_DIR: OptionalStringEnv,
+  /** host:port of the ops listener: Prometheus `/metrics`, `/healthz`, `/readyz`. Unset: none. */
+  PANCODE_METRICS_LISTEN: ListenAddressEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -68,6 +70,7 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
   configPath: env.PANCODE_CONFIG,
   modelProbeMs: env.PANCODE_MODEL_PROBE_MS,
   logLevel: env.PANCODE_LOG_LEVEL,
+  metrics: { listen: env.PANCODE_METRICS_LISTEN },
   coordinator: { address: env.PANCODE_COORDINATOR, token: env.PANCODE_WORKER_TOKEN, caPath: env.PANCODE_TLS_CA },
   sandbox: {
     kind: env.PANCODE_SANDBOX,

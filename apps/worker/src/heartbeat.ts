@@ -14,15 +14,20 @@ export function startHeartbeat(options: {
   onCancel: (runId: string) => void;
   reregister: () => Promise<void>;
   logger: Logger;
-}): { stop(): void } {
+}): { stop(): void; coordinatorAnswered(): Error | undefined } {
   let busy = false;
+  // Readiness: the coordinator counts as reachable while a heartbeat got an answer within three intervals.
+  let answeredAt = Date.now();
+  let lastError: Error | undefined;
   const beat = async (): Promise<void> => {
     if (busy) return;
     busy = true;
     try {
       const answer = await options.api.heartbeat(options.workerId, options.activeRunIds());
+      answeredAt = Date.now();
       for (const runId of answer.cancelRunIds) options.onCancel(runId);
     } catch (err) {
+      lastError = err as Error;
       const code = (err as { code?: string }).code;
       // NOT_FOUND: the coordinator forgot us; UNAUTHENTICATED: our session was replaced (or revoked, and then the
       // registration is refused too and logged).
@@ -37,5 +42,12 @@ export function startHeartbeat(options: {
   };
   const timer = setInterval(() => void beat(), options.intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => clearInterval(timer),
+    coordinatorAnswered: () => {
+      const silentMs = Date.now() - answeredAt;
+      if (silentMs <= 3 * options.intervalMs) return undefined;
+      return new Error(`no heartbeat answer for ${silentMs} ms${lastError ? `: ${lastError.message}` : ""}`);
+    },
+  };
 }

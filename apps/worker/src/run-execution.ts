@@ -24,6 +24,7 @@ import { runGitAccess } from "./run-git-access.js";
 import type { PriceTable } from "./run-model-proxy.js";
 import { openRunNetwork, usageMismatch } from "./run-network.js";
 import { failureReason, isOverCap, type StopReason, statusOf } from "./stop-reason.js";
+import type { ExecutionMetrics } from "./worker-metrics.js";
 
 export type { StopReason } from "./stop-reason.js";
 
@@ -66,6 +67,8 @@ export interface ExecutionDeps {
   nested?: NestedDispatchConfig;
   /** This worker's own maxima of a sandbox (PANCODE_MAX_*): nothing over them reaches Docker, whatever the spec says. */
   caps: SandboxCaps;
+  /** Times the stages of a run and counts model calls; none = no metrics. */
+  metrics?: ExecutionMetrics;
 }
 
 /**
@@ -115,6 +118,14 @@ function traceEnv(env: Record<string, string>, traceparent: string): Record<stri
   return traceparent ? { ...env, TRACEPARENT: traceparent } : env;
 }
 
+/** Resolves as `work` does, telling `record` how many seconds it took when it succeeded. */
+async function timed<T>(work: () => Promise<T>, record: (seconds: number) => void): Promise<T> {
+  const started = performance.now();
+  const value = await work();
+  record((performance.now() - started) / 1000);
+  return value;
+}
+
 /**
  * Executes one attempt: workspace, sandboxed command, delta patch, upload. The sandbox always removes its container;
  * the worktree's removal is handed to `stop.deferCleanup`, which the caller runs after reporting the completion.
@@ -139,7 +150,12 @@ export async function executeRun(
   // Image inspection and workspace preparation are independent: overlap them.
   const [image, prepared] = await Promise.allSettled([
     deps.sandbox.inspectImage(spec.agent.image),
-    withSpan("pancode.workspace.prepare", attrs, () => prepareWorkspace(deps, spec, lease)),
+    withSpan("pancode.workspace.prepare", attrs, () =>
+      timed(
+        () => prepareWorkspace(deps, spec, lease),
+        (seconds) => deps.metrics?.workspacePrepared(seconds),
+      ),
+    ),
   ]);
   if (prepared.status === "fulfilled") {
     const worktree = prepared.value;
@@ -176,6 +192,7 @@ export async function executeRun(
     );
     const network = networkFor(spec.agent.network, deps.agentNetwork);
     const gitAccess = runGitAccess(worktree, { sandbox: deps.sandbox.kind, readonly: spec.agent.readonly });
+    const askedAt = Date.now();
     const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
       // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
       deps.sandbox.run(
@@ -200,6 +217,7 @@ export async function executeRun(
       ),
     );
     output.finish();
+    if (result.runningAt) deps.metrics?.containerStarted((result.runningAt.getTime() - askedAt) / 1000);
     return await finishRun(deps, spec, worktree, lease, attrs, {
       result,
       output,
@@ -282,6 +300,7 @@ async function uploadPatch(
   return withSpan("pancode.patch.upload", attrs, async (span) => {
     const { patch, files } = await deps.cache.computePatch(worktree);
     span.setAttribute("pancode.patch_bytes", patch.length);
+    deps.metrics?.patchComputed(patch.length);
     if (patch.length === 0) return { digest: EMPTY_DIGEST, bytes: 0, files: [] };
     const ref = await deps.api.uploadPatch(lease, patch);
     return { digest: ref.digest || sha256Digest(patch), bytes: patch.length, files };

@@ -19,6 +19,7 @@ import {
   type RunTransport,
 } from "./run-transport.js";
 import { isOverCap, type StopReason } from "./stop-reason.js";
+import type { ExecutionMetrics } from "./worker-metrics.js";
 
 /** What a run's container needs to reach its model and the coordinator, and how to tear it down. */
 export interface RunNetwork {
@@ -43,6 +44,8 @@ export interface RunNetworkDeps {
   forwarderDir?: string;
   dataDir?: string;
   prices?: PriceTable;
+  /** Counts each metered model call; none = no metrics. */
+  metrics?: Pick<ExecutionMetrics, "modelCall">;
 }
 
 /**
@@ -134,6 +137,7 @@ async function startRunModelProxy(
     prices: deps.prices,
     capUsd: spec.maxCostUsd,
     onCall(call) {
+      deps.metrics?.modelCall(call);
       const usage = usageOfCall(call);
       reporter.agent({
         type: "model_call",

@@ -1,7 +1,8 @@
 import { ConfigError } from "@pancode/config";
-import { createLogger, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
+import { createLogger, createMeterProvider, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
 import { loadWorkerConfig } from "./config.js";
-import { startWorker } from "./worker.js";
+import { startWorker, WORKER_VERSION } from "./worker.js";
+import { workerService } from "./worker-ops.js";
 
 /**
  * Runs a worker node as a long-lived service configured from `env`, logging in `log`'s format (JSON unless told)
@@ -23,14 +24,22 @@ export async function runWorkerService(
     process.exit(2);
   }
   const telemetry = await startTelemetry({ serviceName: "pancode-worker", env });
+  // The process's one MeterProvider: Prometheus on PANCODE_METRICS_LISTEN, OTLP when the OTEL_* variables say so.
+  const metrics = await createMeterProvider({
+    service: workerService(config.id, WORKER_VERSION),
+    env,
+    prometheus: Boolean(config.metrics.listen),
+    global: true,
+  });
   const logger = createLogger({ ...log, level: config.logLevel }).child({ component: "worker" });
-  const worker = await startWorker({ config, logger, env });
+  const worker = await startWorker({ config, logger, env, metrics });
   process.stderr.write(`pancode worker ${worker.id} started (sandbox: ${worker.sandbox})\n`);
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     await worker.stop(10_000);
+    await metrics.shutdown();
     await telemetry.shutdown();
     process.exit(0);
   };

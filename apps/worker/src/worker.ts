@@ -8,7 +8,7 @@ import { WorkspaceCache } from "@pancode/git";
 import { clientCredentials, createWorkerApi } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
 import { type ContainerRuntime, createDockerRuntime, createProcessRuntime } from "@pancode/sandbox";
-import type { Logger } from "@pancode/telemetry";
+import type { Logger, Metrics } from "@pancode/telemetry";
 import type { WorkerConfig } from "./config.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { runtimesOf } from "./image-runtimes.js";
@@ -17,6 +17,8 @@ import { discoverModels, type ModelAccess, priceTableOf, startModelProbe, warnPr
 import { installClient, resolveClientDir } from "./nested-dispatch.js";
 import { ensurePrivateDir } from "./private-dir.js";
 import { installForwarder } from "./run-forwarder.js";
+import { WorkerMetrics } from "./worker-metrics.js";
+import { startWorkerOps, workerMetrics, workerReadiness } from "./worker-ops.js";
 import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
 
 /** Version a worker reports when it registers. */
@@ -38,6 +40,8 @@ export interface StartWorkerOptions {
   env: Record<string, string | undefined>;
   /** The in-process bus of an embedded cluster (`pancode up`); otherwise built from the config. */
   bus?: TaskBus;
+  /** The process's MeterProvider (one per process); without it a private one when PANCODE_METRICS_LISTEN is set. */
+  metrics?: Metrics;
 }
 
 async function workerToken(config: WorkerConfig): Promise<string> {
@@ -140,7 +144,20 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   }
   // The forwarder agent containers run in front of their command to reach their sockets (network none).
   const forwarderDir = sandbox.kind === "docker" ? await installForwarder(config.dataDir) : "";
+  const telemetry = await workerMetrics(options.metrics, {
+    listen: config.metrics.listen,
+    workerId: config.id,
+    version: WORKER_VERSION,
+  });
+  // Late-bound: the gauges read the runner, which needs the metrics.
+  let activeRuns = (): number => 0;
+  const metrics = new WorkerMetrics(telemetry.metrics.provider.getMeter("pancode-worker", WORKER_VERSION), {
+    workerId: config.id,
+    slots: config.concurrency,
+    activeRuns: () => activeRuns(),
+  });
   const runner = new JobRunner({
+    metrics,
     api,
     cache,
     sandbox,
@@ -160,6 +177,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     ackWaitMs: config.bus.ackWaitMs,
     signingKey,
   });
+  activeRuns = () => runner.activeRunIds().length;
   const heartbeat = startHeartbeat({
     api,
     workerId: config.id,
@@ -189,7 +207,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   const tasks = await bus.consumeTasks(config.pool, (delivery) => runner.handle(delivery), {
     maxInFlight: config.concurrency,
   });
+  const ops = await startWorkerOps({
+    listen: config.metrics.listen,
+    metrics: telemetry.metrics,
+    readiness: workerReadiness({ sandbox, bus, coordinatorAnswered: () => heartbeat.coordinatorAnswered() }),
+  });
   logger.info("worker started", {
+    metrics: ops.metricsUrl || "off",
     sandbox: sandbox.kind,
     pool: config.pool,
     concurrency: config.concurrency,
@@ -210,6 +234,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       heartbeat.stop();
       modelProbe?.stop();
       await control.stop().catch(() => {});
+      await ops.close();
+      await telemetry.shutdown();
       if (!options.bus) await bus.close();
       api.close();
       logger.info("worker stopped");

@@ -159,6 +159,10 @@ export function createInProcessBus(options?: BusOptions): TaskBus {
       return queues.get(pool)?.pendingCount() ?? 0;
     },
 
+    async ping(): Promise<void> {
+      assertOpen("ping");
+    },
+
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

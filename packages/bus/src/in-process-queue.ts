@@ -1,4 +1,4 @@
-import type { BusLogger } from "./logger.js";
+import type { LoggerPort } from "@pancode/core";
 import type { BusHeaders } from "./types.js";
 
 /** One queued message as the in-process queue stores it (payload kept encoded, as on the wire). */
@@ -26,7 +26,7 @@ export interface PoolQueueOptions {
   pool: string;
   ackWaitMs: number;
   maxDeliver: number;
-  logger: BusLogger;
+  logger: LoggerPort;
 }
 
 type EntryState = "ready" | "in-flight" | "delayed";

@@ -26,7 +26,6 @@
 export { ControlMessage } from "./control-message.js";
 export { createInProcessBus } from "./in-process-bus.js";
 export { createJetStreamBus, type JetStreamBusOptions } from "./jetstream-bus.js";
-export type { BusLogger } from "./logger.js";
 export { DEDUPE_WINDOW_MS, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER, DEFAULT_RETRY_DELAY_MS } from "./options.js";
 export { openTaskStreamAdmin, type TaskStreamAdmin } from "./stream-admin.js";
 export { DEFAULT_STREAM_NAME } from "./streams.js";

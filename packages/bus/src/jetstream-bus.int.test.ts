@@ -1,10 +1,9 @@
 import { type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { connect, type NatsConnection, nanos } from "@nats-io/transport-node";
-import type { TaskMessage } from "@pancode/core";
+import type { LoggerPort, TaskMessage } from "@pancode/core";
 import { isNatsAvailable, type NatsServer, startNats, uniqueName } from "@pancode/testing/nats";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createJetStreamBus, type JetStreamBusOptions } from "./jetstream-bus.js";
-import type { BusLogger } from "./logger.js";
 import { poolConsumerName } from "./subjects.js";
 import type { TaskBus, TaskDelivery } from "./types.js";
 
@@ -133,7 +132,7 @@ describe.runIf(run)("jetstream bus", () => {
     const { streamName, subjectPrefix } = names();
     const pool = uniqueName("pool");
     const warnings: string[] = [];
-    const logger: BusLogger = {
+    const logger: LoggerPort = {
       debug: () => {},
       info: () => {},
       warn: (msg) => warnings.push(msg),

@@ -321,6 +321,12 @@ class JetStreamBus implements TaskBus {
     }
   }
 
+  async ping(): Promise<void> {
+    if (this.closed || this.nc.isClosed()) throw new PanCodeError("UNAVAILABLE", "JetStream bus is closed");
+    // A PING/PONG with the server: while it is unreachable the client is reconnecting and this does not resolve.
+    await this.nc.flush();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -1,8 +1,8 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { PanCodeError } from "@pancode/core";
+import { type LoggerPort, PanCodeError } from "@pancode/core";
 import { decodeControl, encodeControl } from "./codec.js";
 import { type ControlMessage, parseControlMessage } from "./control-message.js";
-import { type BusLogger, errorField } from "./logger.js";
+import { errorField } from "./logger.js";
 import type { TaskSubscription } from "./types.js";
 
 /**
@@ -30,7 +30,7 @@ export async function subscribeNatsControl(
   nc: NatsConnection,
   subject: string,
   handler: (message: ControlMessage) => void,
-  logger: BusLogger,
+  logger: LoggerPort,
 ): Promise<TaskSubscription> {
   try {
     const sub = nc.subscribe(subject, {

@@ -1,5 +1,4 @@
-import { PanCodeError } from "@pancode/core";
-import { silentLogger } from "./logger.js";
+import { PanCodeError, silentLogger } from "@pancode/core";
 import type { BusOptions, ResolvedBusOptions } from "./types.js";
 
 /** Default ack wait: long enough for a GC pause or a slow `working()` tick, short enough to recover a lost worker. */

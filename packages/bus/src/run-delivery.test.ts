@@ -1,7 +1,6 @@
-import { PanCodeError, type TaskMessage } from "@pancode/core";
+import { PanCodeError, silentLogger, type TaskMessage } from "@pancode/core";
 import { describe, expect, test } from "vitest";
 import { encodeTask } from "./codec.js";
-import { silentLogger } from "./logger.js";
 import { type RawDelivery, runDelivery } from "./run-delivery.js";
 import type { TaskDelivery } from "./types.js";
 

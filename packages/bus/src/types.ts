@@ -1,6 +1,5 @@
-import type { TaskMessage } from "@pancode/core";
+import type { LoggerPort, TaskMessage } from "@pancode/core";
 import type { ControlMessage } from "./control-message.js";
-import type { BusLogger } from "./logger.js";
 
 /** Message headers carried next to a task (e.g. `traceparent`). Carried as NATS headers by the JetStream adapter. */
 export interface BusHeaders {
@@ -106,6 +105,8 @@ export interface TaskBus {
   subscribeControl(handler: (message: ControlMessage) => void): Promise<TaskSubscription>;
   /** Tasks of `pool` not delivered yet (redeliveries waiting are not counted). For metrics and tests. */
   queueDepth(pool: string): Promise<number>;
+  /** Resolves when the bus answers (a round trip to the NATS server); throws UNAVAILABLE when it is closed. */
+  ping(): Promise<void>;
   /**
    * Stops every subscription from pulling and releases the connection. It does not wait for running handlers (call
    * `stop()` on subscriptions first for a graceful drain); what they leave unacked is redelivered after the ack wait.
@@ -125,7 +126,7 @@ export interface BusOptions {
   /** Delay before redelivering a message whose handler threw. @default 5_000 */
   retryDelayMs?: number;
   /** Receives warnings about malformed messages, dropped tasks and pull failures. @default silent */
-  logger?: BusLogger;
+  logger?: LoggerPort;
 }
 
 /** {@link BusOptions} with every default applied. */
@@ -133,5 +134,5 @@ export interface ResolvedBusOptions {
   ackWaitMs: number;
   maxDeliver: number;
   retryDelayMs: number;
-  logger: BusLogger;
+  logger: LoggerPort;
 }

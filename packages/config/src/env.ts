@@ -36,3 +36,13 @@ export function parseConfig<S extends z.ZodType>(schema: S, input: unknown): z.i
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`));
 }
+
+/**
+ * PANCODE_METRICS_LISTEN: host:port of a process's ops listener (/metrics, /healthz, /readyz). Unset: nothing
+ * listens that nobody asked for; 127.0.0.1:9464 is the conventional choice.
+ */
+export const ListenAddressEnv = z
+  .string()
+  .regex(/^$|^(\[[0-9a-fA-F:.]+\]|[^:\s]*):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9464")
+  .optional()
+  .transform((value) => value ?? "");

@@ -6,5 +6,5 @@
  * const config = parseConfig(Config, process.env); // throws ConfigError listing every problem
  * ```
  */
-export { BoolEnv, ConfigError, OptionalStringEnv, PositiveIntEnv, parseConfig } from "./env.js";
+export { BoolEnv, ConfigError, ListenAddressEnv, OptionalStringEnv, PositiveIntEnv, parseConfig } from "./env.js";
 export { DurationMsEnv, MibEnv, PositiveNumberEnv, parseDurationMs, parseMib } from "./units.js";

@@ -17,6 +17,7 @@ export {
   type PanCodeErrorOptions,
   toError,
 } from "./errors.js";
+export { type LoggerPort, type LogMeta, silentLogger } from "./logger-port.js";
 export { ModelPrice, ModelTarget } from "./model-target.js";
 export { PatchFile, PatchFileStatus, PatchSummary } from "./patch.js";
 export { NetworkPolicy, ResolvedAgent, Run, RunSpec, SandboxLimits, WorkspaceRef } from "./run.js";

@@ -13,7 +13,6 @@
  */
 export type { HeldLock } from "./advisory-lock.js";
 export type { Database } from "./database.js";
-export type { DbLogger } from "./logger.js";
 export { MIGRATIONS_FOLDER } from "./migrate.js";
 export { type OpenDatabaseOptions, openDatabase } from "./open-database.js";
 export type {

@@ -1,10 +1,10 @@
 import { fileURLToPath } from "node:url";
+import type { LoggerPort } from "@pancode/core";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePgDb } from "drizzle-orm/node-postgres/migrator";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { migrate as migratePgliteDb } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
-import type { DbLogger } from "./logger.js";
 
 /**
  * Folder of the committed drizzle-kit migrations. Resolved from this module's URL: `../drizzle` is the package's
@@ -20,7 +20,7 @@ const MIGRATION_LOCK_KEY = 7_340_512_881;
  * Applies pending migrations to the Postgres database at `url` over one dedicated connection that holds an
  * advisory lock for the duration, so concurrent callers wait rather than collide.
  */
-export async function migratePostgres(url: string, logger: DbLogger): Promise<void> {
+export async function migratePostgres(url: string, logger: LoggerPort): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -37,7 +37,7 @@ export async function migratePostgres(url: string, logger: DbLogger): Promise<vo
 }
 
 /** Applies pending migrations to an embedded PGlite database (single process: no lock needed). */
-export async function migratePglite(db: PgliteDatabase<Record<string, unknown>>, logger: DbLogger): Promise<void> {
+export async function migratePglite(db: PgliteDatabase<Record<string, unknown>>, logger: LoggerPort): Promise<void> {
   await migratePgliteDb(db, { migrationsFolder: MIGRATIONS_FOLDER });
   logger.info("database migrations applied", { driver: "pglite", folder: MIGRATIONS_FOLDER });
 }

@@ -1,12 +1,11 @@
 import { PGlite } from "@electric-sql/pglite";
-import { PanCodeError } from "@pancode/core";
+import { type LoggerPort, PanCodeError, silentLogger } from "@pancode/core";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
 import { postgresLocks } from "./advisory-lock.js";
 import { createDatabase, type Database } from "./database.js";
 import type { DbHandle } from "./handle.js";
-import { type DbLogger, silentLogger } from "./logger.js";
 import { migratePglite, migratePostgres } from "./migrate.js";
 import { toDatabaseError } from "./queries/db-errors.js";
 import * as schema from "./schema/index.js";
@@ -20,7 +19,7 @@ export interface OpenDatabaseOptions {
    * Ignored with `url`. @default in-memory (lost at close)
    */
   dataDir?: string;
-  logger?: DbLogger;
+  logger?: LoggerPort;
   /** Maximum connections of the node-postgres pool. @default 10 */
   poolSize?: number;
 }
@@ -37,7 +36,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     : openPostgres(options.url, logger, options.poolSize ?? 10);
 }
 
-async function openPostgres(url: string, logger: DbLogger, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, logger: LoggerPort, poolSize: number): Promise<Database> {
   try {
     await migratePostgres(url, logger);
   } catch (err) {
@@ -52,7 +51,7 @@ async function openPostgres(url: string, logger: DbLogger, poolSize: number): Pr
   return createDatabase({ handle, driver: "postgres", close: () => pool.end(), locks: postgresLocks(url) });
 }
 
-async function openPglite(dataDir: string | undefined, logger: DbLogger): Promise<Database> {
+async function openPglite(dataDir: string | undefined, logger: LoggerPort): Promise<Database> {
   let client: PGlite;
   try {
     client = await PGlite.create(dataDir === undefined ? {} : { dataDir });

@@ -23,7 +23,6 @@
  * ```
  */
 export { BUNDLE_REF_PREFIX, createBundle, withBundleFile } from "./bundle.js";
-export type { Logger } from "./logger.js";
 export { type MergePatchOptions, mergePatch, type PatchReview } from "./merge-patch.js";
 export type { HeldEntry, MergeFileStatus, MergeReport } from "./merge-report.js";
 export { findRepoRoot, gitDirOf } from "./repo-root.js";

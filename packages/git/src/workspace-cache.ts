@@ -1,11 +1,10 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { PanCodeError, type PatchFile } from "@pancode/core";
+import { type LoggerPort, PanCodeError, type PatchFile, silentLogger } from "@pancode/core";
 import { withFileLock } from "./file-lock.js";
 import { type GitTarget, git, gitBytes, objectExists } from "./git-runner.js";
 import { assertObjectId, assertRunId } from "./ids.js";
 import { KeyedMutex } from "./keyed-mutex.js";
-import { type Logger, noopLogger } from "./logger.js";
 import { ensureMirror, fetchBundle, mirrorExists, mirrorTarget } from "./mirror.js";
 import { createRunGitDir } from "./run-git-dir.js";
 import { readStateTree, type StateTree } from "./state-tree.js";
@@ -19,7 +18,7 @@ export interface WorkspaceCacheOptions {
   /** Parent of the per-run directories, `<worktreeRoot>/<runId>`. */
   worktreeRoot: string;
   /** @default a no-op logger */
-  logger?: Logger;
+  logger?: LoggerPort;
 }
 
 /** A run's worktree, materialised at the submitter's exact working state. */
@@ -60,12 +59,12 @@ const repoMutex = new KeyedMutex();
 export class WorkspaceCache {
   private readonly cacheDir: string;
   private readonly worktreeRoot: string;
-  private readonly logger: Logger;
+  private readonly logger: LoggerPort;
 
   constructor(options: WorkspaceCacheOptions) {
     this.cacheDir = resolve(options.cacheDir);
     this.worktreeRoot = resolve(options.worktreeRoot);
-    this.logger = options.logger ?? noopLogger;
+    this.logger = options.logger ?? silentLogger;
   }
 
   /** True when the mirror of `repoId` exists and contains `commit`. */

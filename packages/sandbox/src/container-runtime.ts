@@ -51,6 +51,8 @@ export interface SandboxResult {
   /** True when the caller's AbortSignal fired before the command finished on its own. */
   aborted: boolean;
   startedAt: Date;
+  /** When the command was running (the container created, attached and started); absent when it never started. */
+  runningAt?: Date;
   finishedAt: Date;
 }
 

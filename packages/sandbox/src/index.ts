@@ -24,7 +24,6 @@ export type { ContainerRuntime, ImageInfo, SandboxHooks, SandboxResult, SandboxR
 export { WORKSPACE_DIR } from "./docker/container-options.js";
 export { createDockerRuntime, type DockerRuntimeOptions } from "./docker/docker-runtime.js";
 export { type ContainerOwner, LABELS } from "./docker/labels.js";
-export type { Logger } from "./logger.js";
 export { createProcessRuntime, type ProcessRuntimeOptions } from "./process/process-runtime.js";
 export { isOwnerAlive, isProcessAlive, processStartTime } from "./process-identity.js";
 export { chownTree } from "./workspace-owner.js";

@@ -1,6 +1,6 @@
 import { StringDecoder } from "node:string_decoder";
+import type { LoggerPort } from "@pancode/core";
 import type { SandboxHooks } from "./container-runtime.js";
-import type { Logger } from "./logger.js";
 
 /** Which output stream a chunk belongs to. */
 export type OutputStream = "stdout" | "stderr";
@@ -14,7 +14,7 @@ export class OutputDecoder {
 
   constructor(
     private readonly hooks: SandboxHooks,
-    private readonly logger: Logger,
+    private readonly logger: LoggerPort,
     private readonly runId: string,
   ) {}
 

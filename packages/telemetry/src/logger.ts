@@ -1,20 +1,17 @@
-import { formatText, type LogEntry } from "./text-format.js";
+import { context, trace } from "@opentelemetry/api";
+import type { LoggerPort, LogMeta } from "@pancode/core";
+import pino from "pino";
+import { redactSecrets } from "./redact.js";
+import { formatText } from "./text-format.js";
+
+export type { LogMeta } from "@pancode/core";
 
 /** Severity of a log line, lowest first. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
 
-const LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warn", "error"];
-
-/** Structured fields of a log line: ids go here (runId, workerId), never into the message text. */
-export type LogMeta = Record<string, unknown>;
-
-/** The logger every component receives through its constructor. */
-export interface Logger {
+/** The logger every component receives through its constructor: the core port plus `trace` and `child`. */
+export interface Logger extends LoggerPort {
   trace(msg: string, meta?: LogMeta): void;
-  debug(msg: string, meta?: LogMeta): void;
-  info(msg: string, meta?: LogMeta): void;
-  warn(msg: string, meta?: LogMeta): void;
-  error(msg: string, meta?: LogMeta): void;
   /** A logger whose lines all carry `bindings` (e.g. `{ component: "job-runner" }`). */
   child(bindings: LogMeta): Logger;
 }
@@ -38,37 +35,62 @@ export interface LoggerOptions {
 /** Options of {@link createJsonLogger}. */
 export type JsonLoggerOptions = Omit<LoggerOptions, "format" | "color">;
 
+/** The ids of the span active where a line is written, so a log line leads to its trace. */
+function activeSpanIds(): LogMeta {
+  const span = trace.getSpanContext(context.active());
+  if (!span || !trace.isSpanContextValid(span)) return {};
+  return { trace_id: span.traceId, span_id: span.spanId };
+}
+
 /**
- * A logger writing one line per entry: JSON `{"ts", "level", "msg", ...bindings, ...meta}`, or in text format
- * `12:00:00.123 INFO  coordinator  coordinator listening  address=127.0.0.1:7400 bus=nats`.
+ * A pino logger writing one line per entry: JSON `{"level", "ts", "msg", "trace_id", "span_id", ...bindings,
+ * ...meta}`, or in text format `12:00:00.123 INFO  coordinator  coordinator listening  address=127.0.0.1:7400`.
+ * Inside an active span every line carries `trace_id` and `span_id`; fields named like a secret (token, password,
+ * authorization, apiKey, ...) are written as "[redacted]" at any depth.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const threshold = LEVELS.indexOf(options.level ?? "info");
   const write = options.write ?? ((line: string) => process.stderr.write(line));
-  const bindings = options.bindings ?? {};
-  const text = options.format === "text";
-  const emit = (level: LogLevel, msg: string, meta?: LogMeta): void => {
-    if (LEVELS.indexOf(level) < threshold) return;
-    const entry: LogEntry = { ts: new Date(), level, msg, fields: { ...bindings, ...serialise(meta) } };
-    write(`${text ? formatText(entry, options.color ?? false) : formatJson(entry)}\n`);
+  const color = options.color ?? false;
+  const destination =
+    options.format === "text"
+      ? { write: (json: string) => write(`${formatText(JSON.parse(json) as JsonLine, color)}\n`) }
+      : { write };
+  const root = pino(
+    {
+      level: options.level ?? "info",
+      base: undefined,
+      timestamp: () => `,"ts":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }), log: (object) => redactSecrets(object) as LogMeta },
+      mixin: activeSpanIds,
+      // Errors are made plain before pino sees them (serialise below); its own `err` serializer would redo it.
+      serializers: { err: (value: unknown) => value },
+    },
+    destination,
+  );
+  return wrap(options.bindings ? root.child(redactSecrets(options.bindings) as LogMeta) : root);
+}
+
+/** A line as pino wrote it, before the text format reads it back. */
+export type JsonLine = { ts: string; level: LogLevel; msg: string } & LogMeta;
+
+function wrap(p: pino.Logger): Logger {
+  const emit = (level: LogLevel) => (msg: string, meta?: LogMeta) => {
+    if (meta) p[level](serialise(meta), msg);
+    else p[level](msg);
   };
   return {
-    trace: (msg, meta) => emit("trace", msg, meta),
-    debug: (msg, meta) => emit("debug", msg, meta),
-    info: (msg, meta) => emit("info", msg, meta),
-    warn: (msg, meta) => emit("warn", msg, meta),
-    error: (msg, meta) => emit("error", msg, meta),
-    child: (more) => createLogger({ ...options, bindings: { ...bindings, ...more } }),
+    trace: emit("trace"),
+    debug: emit("debug"),
+    info: emit("info"),
+    warn: emit("warn"),
+    error: emit("error"),
+    child: (bindings) => wrap(p.child(redactSecrets(serialise(bindings)) as LogMeta)),
   };
 }
 
 /** A logger writing one JSON object per line (see {@link createLogger}). */
 export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   return createLogger({ ...options, format: "json" });
-}
-
-function formatJson(entry: LogEntry): string {
-  return JSON.stringify({ ts: entry.ts.toISOString(), level: entry.level, msg: entry.msg, ...entry.fields });
 }
 
 /** A logger that drops everything (tests, libraries used without one). */
@@ -82,8 +104,7 @@ export const noopLogger: Logger = {
 };
 
 // Errors do not survive JSON.stringify; keep their message, code and cause chain.
-function serialise(meta: LogMeta | undefined): LogMeta {
-  if (!meta) return {};
+function serialise(meta: LogMeta): LogMeta {
   const out: LogMeta = {};
   for (const [key, value] of Object.entries(meta)) out[key] = value instanceof Error ? describeError(value) : value;
   return out;

@@ -12,8 +12,8 @@ export interface TelemetryHandle {
 }
 
 /**
- * Starts the OpenTelemetry NodeSDK when the standard variables ask for an exporter (OTEL_EXPORTER_OTLP_ENDPOINT,
- * OTEL_TRACES_EXPORTER or OTEL_METRICS_EXPORTER). Otherwise nothing is loaded: with no exporter configured, tracing
+ * Starts the OpenTelemetry NodeSDK for traces when the standard variables ask for an exporter
+ * (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER); metrics are {@link createMeterProvider}'s. Otherwise nothing is loaded: with no exporter configured, tracing
  * costs nothing beyond @opentelemetry/api's no-op tracer. W3C trace-context propagation is always installed, so
  * traceparent still flows CLI -> coordinator -> bus -> worker -> container even when nothing is exported.
  */
@@ -30,6 +30,15 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   process.env.OTEL_SERVICE_NAME ??= options.serviceName;
   const sdk = new NodeSDK({ serviceName: options.serviceName });
-  sdk.start();
+  // Metrics have their own provider (createMeterProvider, one per process): the SDK must not build a second one
+  // from OTEL_METRICS_EXPORTER, and it reads that variable from process.env only.
+  const metricsExporter = process.env.OTEL_METRICS_EXPORTER;
+  process.env.OTEL_METRICS_EXPORTER = "none";
+  try {
+    sdk.start();
+  } finally {
+    if (metricsExporter === undefined) delete process.env.OTEL_METRICS_EXPORTER;
+    else process.env.OTEL_METRICS_EXPORTER = metricsExporter;
+  }
   return { enabled: true, shutdown: () => sdk.shutdown() };
 }

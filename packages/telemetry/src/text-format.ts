@@ -1,13 +1,4 @@
-import type { LogLevel, LogMeta } from "./logger.js";
-
-/** One log entry before formatting. */
-export interface LogEntry {
-  ts: Date;
-  level: LogLevel;
-  msg: string;
-  /** Bindings (component, runId, ...) and the call's own fields, errors already made plain. */
-  fields: LogMeta;
-}
+import type { JsonLine, LogLevel } from "./logger.js";
 
 /** ANSI colour of each level on a terminal: errors red, warnings yellow, the rest quiet. */
 const LEVEL_COLOR: Record<LogLevel, string> = {
@@ -23,19 +14,19 @@ const COMPONENT_WIDTH = 12;
 
 /**
  * One readable line: local time of day, level, component, message, then the other fields as key=value
- * (`12:00:00.123 WARN  worker       claim failed  runId=r1 error={"message":"boom"}`).
+ * from the JSON line pino wrote (`12:00:00.123 WARN  worker       claim failed  runId=r1 error={"message":"boom"}`).
  */
-export function formatText(entry: LogEntry, color: boolean): string {
-  const { component, ...rest } = entry.fields;
-  const level = entry.level.toUpperCase().padEnd(5);
+export function formatText(line: JsonLine, color: boolean): string {
+  const { ts, level: levelName, msg, component, ...rest } = line;
+  const level = levelName.toUpperCase().padEnd(5);
   const fields = Object.entries(rest)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${formatValue(value)}`);
   return [
-    timeOfDay(entry.ts),
-    color ? `${LEVEL_COLOR[entry.level]}${level}${RESET}` : level,
+    timeOfDay(new Date(ts)),
+    color ? `${LEVEL_COLOR[levelName]}${level}${RESET}` : level,
     String(component ?? "").padEnd(COMPONENT_WIDTH),
-    fields.length > 0 ? `${entry.msg}  ${fields.join(" ")}` : entry.msg,
+    fields.length > 0 ? `${msg}  ${fields.join(" ")}` : msg,
   ].join(" ");
 }
 

@@ -79,6 +79,8 @@ export interface Cluster {
   natsLink?: Pick<TcpProxy, "cut" | "restore">;
   cli(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
   startWorker(id?: string, env?: Record<string, string>): Promise<WorkerProcess>;
+  /** Stops the NATS server under the running processes (readiness and fault tests); `stop()` still cleans up. */
+  stopBus(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -206,6 +208,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     clientEnv,
     startWorker,
     cli: (args, cliOptions) => runCli(args, { ...cliOptions, env: { ...clientEnv, ...cliOptions.env } }),
+    stopBus: () => nats.stop(),
     async stop() {
       await Promise.all(workers.map((w) => stopProcess(w.process)));
       await stopProcess(coordinator.child);

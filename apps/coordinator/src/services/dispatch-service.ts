@@ -15,6 +15,7 @@ import {
 } from "./admission.js";
 import { type AuditLog, admittedEntry, safetyWarningEntry } from "./audit-log.js";
 import { type BudgetService, refusal } from "./budget-service.js";
+import type { RunMetrics } from "./cluster-metrics.js";
 import { checkLoop, DEFAULT_LOOP_THRESHOLDS, type LoopThresholds, taskHashOf } from "./loop-detector.js";
 import type { ModelDirectory } from "./model-directory.js";
 import { checkPaths } from "./path-check.js";
@@ -33,6 +34,8 @@ export interface DispatchServiceDeps {
   db: Database;
   /** Puts admitted runs on the bus (fast path; the publish reconciler catches up whatever it could not). */
   publisher: RunPublisher;
+  /** Counts admissions and refusals by gate; none = no metrics. */
+  metrics?: Pick<RunMetrics, "admission">;
   blobs: BlobStore;
   agents: AgentRegistry;
   workers: WorkerDirectory;
@@ -133,9 +136,14 @@ export class DispatchService {
    */
   async dispatch(input: DispatchInput, traceparent: string): Promise<{ run: RunRow; warnings: string[] }> {
     try {
-      return await this.admit(input, traceparent);
+      const admitted = await this.admit(input, traceparent);
+      this.deps.metrics?.admission("admitted", "none");
+      return admitted;
     } catch (thrown) {
       const err = asRefusal(thrown);
+      // A failure no gate names (the database) is an error, not a refusal: refusal ratios stay a policy figure.
+      const gate = gateOf(err);
+      this.deps.metrics?.admission(gate ? "refused" : "error", gate ?? "none");
       const actor = { agent: input.agent || this.deps.defaultAgent, submitter: input.submitter, mode: input.mode };
       try {
         await this.deps.audit.refused(actor, err);

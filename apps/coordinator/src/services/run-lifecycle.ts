@@ -23,7 +23,7 @@ import {
   safetyWarningEntry,
   startedEntry,
 } from "./audit-log.js";
-import type { RunMetrics } from "./cluster-metrics.js";
+import { NO_RUN_METRICS, type RunMetrics } from "./cluster-metrics.js";
 import { recordedModelCalls } from "./model-calls.js";
 import { orchestrationFactsOf, type ReceiptWriter } from "./receipt-writer.js";
 import type { RunNotifier } from "./run-notifier.js";
@@ -91,7 +91,7 @@ export interface RunLifecycleDeps {
   audit: AuditLog;
   /** Called once a run reached a terminal status (batches and chains start their next runs from here). */
   onRunEnded?: (run: RunRow) => void;
-  /** Told about every run that ended (OpenTelemetry counters); none = no metrics. */
+  /** Told about claims, requeues and every run that ended (OpenTelemetry instruments); none = no metrics. */
   metrics?: RunMetrics;
 }
 
@@ -107,7 +107,11 @@ export function basePatchesOf(run: RunRow): string[] {
  * presumed dead and comes back late can never overwrite a newer attempt.
  */
 export class RunLifecycle {
-  constructor(private readonly deps: RunLifecycleDeps) {}
+  private readonly metrics: RunMetrics;
+
+  constructor(private readonly deps: RunLifecycleDeps) {
+    this.metrics = deps.metrics ?? NO_RUN_METRICS;
+  }
 
   /** Starts a new attempt for a delivered task, or says why the worker must drop it. */
   async claim(
@@ -151,6 +155,7 @@ export class RunLifecycle {
       return { skip: `run ${runId} was not claimed: ${claimed.reason}`, retryAfterMs: 0 };
     }
     const row = claimed.run;
+    this.metrics.runClaimed(row);
     // The worker records these in the receipt it signs; a chain step's receipt links to the previous step's.
     const facts = await orchestrationFactsOf(this.deps.db, row);
     await this.deps.db.appendEvents(row.id, row.attempt, [
@@ -374,7 +379,7 @@ export class RunLifecycle {
     ]);
     this.deps.notifier.notify(run.id);
     this.deps.onRunEnded?.(run);
-    this.deps.metrics?.runEnded(run);
+    this.metrics.runEnded(run);
     return receiptId;
   }
 
@@ -403,6 +408,7 @@ export class RunLifecycle {
           `worker ${run.workerId} was lost (no heartbeat) and all ${this.deps.maxAttempts} attempts are used`,
         );
       } else if (await this.deps.db.requeueRun(run.id, run.attempt)) {
+        this.metrics.runRequeued();
         await this.deps.audit.record({
           category: "run",
           action: "requeued",

@@ -48,7 +48,8 @@ export class WorkerDirectory {
   }
 
   /** A worker counts as live while its last heartbeat is younger than three intervals. */
-  private liveSince(): Date {
+  /** Workers with a heartbeat since then are live. */
+  liveSince(): Date {
     return new Date(Date.now() - 3 * this.deps.heartbeatMs);
   }
 

@@ -1,5 +1,5 @@
+import { silentLogger } from "@pancode/core";
 import { describe, expect, it } from "vitest";
-import { noopLogger } from "../logger.js";
 import { OutputDecoder, type OutputStream } from "../output-decoder.js";
 import { DockerStreamDemuxer } from "./demux.js";
 
@@ -12,7 +12,7 @@ function frame(type: number, payload: Buffer): Buffer {
 
 function collect(): { out: Record<OutputStream, string>; demux: DockerStreamDemuxer; decoder: OutputDecoder } {
   const out: Record<OutputStream, string> = { stdout: "", stderr: "" };
-  const decoder = new OutputDecoder({ onOutput: (s, t) => (out[s] += t) }, noopLogger, "r1");
+  const decoder = new OutputDecoder({ onOutput: (s, t) => (out[s] += t) }, silentLogger, "r1");
   const demux = new DockerStreamDemuxer((s, p) => decoder.write(s, p));
   return { out, demux, decoder };
 }
@@ -55,7 +55,7 @@ describe("DockerStreamDemuxer", () => {
           throw new Error("sink closed");
         },
       },
-      noopLogger,
+      silentLogger,
       "r1",
     );
     decoder.write("stdout", Buffer.from("a"));

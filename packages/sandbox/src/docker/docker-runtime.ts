@@ -1,7 +1,6 @@
-import { PanCodeError } from "@pancode/core";
+import { type LoggerPort, PanCodeError, silentLogger } from "@pancode/core";
 import Docker from "dockerode";
 import type { ContainerRuntime } from "../container-runtime.js";
-import { type Logger, noopLogger } from "../logger.js";
 import { processStartTime } from "../process-identity.js";
 import { parseNumericUser } from "../workspace-owner.js";
 import { dockerStatus, engineUnavailable, wrapDockerError } from "./docker-errors.js";
@@ -20,7 +19,7 @@ export interface DockerRuntimeOptions {
    * @default "1000:1000" (the image's `agent` user) when the worker runs as root, else the worker's own `uid:gid`
    */
   user?: string;
-  logger?: Logger;
+  logger?: LoggerPort;
 }
 
 /**
@@ -37,7 +36,7 @@ export interface DockerRuntimeOptions {
  */
 export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRuntime {
   const socketPath = options.socketPath ?? "/var/run/docker.sock";
-  const logger = options.logger ?? noopLogger;
+  const logger = options.logger ?? silentLogger;
   const workerIsRoot = process.getuid?.() === 0;
   const user = options.user ?? defaultUser(workerIsRoot);
   assertNonRoot(user);

@@ -1,5 +1,5 @@
+import type { LoggerPort } from "@pancode/core";
 import type Docker from "dockerode";
-import type { Logger } from "../logger.js";
 import { isOwnerAlive } from "../process-identity.js";
 import { dockerStatus, wrapDockerError } from "./docker-errors.js";
 import { LABELS } from "./labels.js";
@@ -10,7 +10,7 @@ export interface ReapOptions {
   socketPath: string;
   /** Only containers whose `pancode.owner-host` equals this are considered: other hosts' pids mean nothing here. */
   host: string;
-  logger: Logger;
+  logger: LoggerPort;
 }
 
 /**

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import type { Duplex } from "node:stream";
+import type { LoggerPort } from "@pancode/core";
 import { PanCodeError } from "@pancode/core";
 import type Docker from "dockerode";
 import type { SandboxHooks, SandboxResult, SandboxRunSpec } from "../container-runtime.js";
-import type { Logger } from "../logger.js";
 import { OutputDecoder } from "../output-decoder.js";
 import { chownTree, isReadableBy, parseNumericUser } from "../workspace-owner.js";
 import { buildContainerOptions, STOP_GRACE_SECONDS } from "./container-options.js";
@@ -24,7 +24,7 @@ export interface DockerRunContext {
   user: string;
   /** Whether the worker runs as root, and so must (and can) chown writable worktrees to `user`. */
   workerIsRoot: boolean;
-  logger: Logger;
+  logger: LoggerPort;
 }
 
 /** Runs one spec in a fresh container and always removes it. See `ContainerRuntime.run` for the contract. */
@@ -99,6 +99,7 @@ async function attachAndRun(ctx: DockerRunContext, a: Attempt): Promise<SandboxR
     if (a.signal.aborted) return abortedBeforeStart();
     const startedAt = new Date();
     await a.container.start().catch(fail("start"));
+    const runningAt = new Date();
     // An abort that fired while the start request was in flight found nothing running to stop.
     if (aborted) void stopContainer(ctx, a.container, a.name);
     const waited = (await a.container.wait().catch(fail("wait for"))) as { StatusCode?: number };
@@ -114,6 +115,7 @@ async function attachAndRun(ctx: DockerRunContext, a: Attempt): Promise<SandboxR
       oomKilled: info.State.OOMKilled,
       aborted,
       startedAt,
+      runningAt,
       finishedAt,
     };
   } finally {
@@ -122,7 +124,7 @@ async function attachAndRun(ctx: DockerRunContext, a: Attempt): Promise<SandboxR
   }
 }
 
-function pumpOutput(stream: Duplex, decoder: OutputDecoder, logger: Logger, runId: string): Promise<void> {
+function pumpOutput(stream: Duplex, decoder: OutputDecoder, logger: LoggerPort, runId: string): Promise<void> {
   const demux = new DockerStreamDemuxer((s, payload) => decoder.write(s, payload));
   return new Promise((resolve) => {
     stream.on("data", (chunk: Buffer) => demux.push(chunk));

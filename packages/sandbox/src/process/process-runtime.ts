@@ -2,9 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
-import { EMPTY_DIGEST, PanCodeError } from "@pancode/core";
+import { EMPTY_DIGEST, type LoggerPort, PanCodeError, silentLogger } from "@pancode/core";
 import type { ContainerRuntime, SandboxHooks, SandboxResult, SandboxRunSpec } from "../container-runtime.js";
-import { type Logger, noopLogger } from "../logger.js";
 import { OutputDecoder } from "../output-decoder.js";
 
 /** Milliseconds between SIGTERM and SIGKILL of the process group on abort (same grace as the docker runtime). */
@@ -12,7 +11,7 @@ const KILL_GRACE_MS = 2_000;
 
 /** Options of {@link createProcessRuntime}. */
 export interface ProcessRuntimeOptions {
-  logger?: Logger;
+  logger?: LoggerPort;
   /**
    * PATH of the spawned commands (agents CLIs are found through it).
    * @default the worker's own PATH: the one variable of the worker's environment that is passed on
@@ -33,7 +32,7 @@ export interface ProcessRuntimeOptions {
  * ```
  */
 export function createProcessRuntime(options: ProcessRuntimeOptions = {}): ContainerRuntime {
-  const logger = options.logger ?? noopLogger;
+  const logger = options.logger ?? silentLogger;
   const path = options.path ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
   return {
     kind: "process",
@@ -52,7 +51,7 @@ interface ProcessRun {
   hooks: SandboxHooks;
   signal: AbortSignal;
   path: string;
-  logger: Logger;
+  logger: LoggerPort;
 }
 
 async function runProcess({ spec, hooks, signal, path, logger }: ProcessRun): Promise<SandboxResult> {
@@ -120,6 +119,8 @@ async function superviseChild(child: ChildProcess, run: ProcessRun): Promise<San
       oomKilled: false,
       aborted,
       startedAt,
+      // Spawned is running: a process has no container to create.
+      runningAt: startedAt,
       finishedAt: new Date(),
     };
   } finally {
