@@ -2,12 +2,10 @@ import { context, trace } from "@opentelemetry/api";
 import type { LoggerPort, LogMeta } from "@pancode/core";
 import pino from "pino";
 import { redactSecrets } from "./redact.js";
-import { formatText } from "./text-format.js";
+import { formatText, type JsonLine, type LogLevel } from "./text-format.js";
 
 export type { LogMeta } from "@pancode/core";
-
-/** Severity of a log line, lowest first. */
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
+export type { LogLevel } from "./text-format.js";
 
 /** The logger every component receives through its constructor: the core port plus `trace` and `child`. */
 export interface Logger extends LoggerPort {
@@ -69,9 +67,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
   return wrap(options.bindings ? root.child(redactSecrets(options.bindings) as LogMeta) : root);
 }
-
-/** A line as pino wrote it, before the text format reads it back. */
-export type JsonLine = { ts: string; level: LogLevel; msg: string } & LogMeta;
 
 function wrap(p: pino.Logger): Logger {
   const emit = (level: LogLevel) => (msg: string, meta?: LogMeta) => {

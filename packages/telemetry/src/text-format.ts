@@ -1,4 +1,10 @@
-import type { JsonLine, LogLevel } from "./logger.js";
+import type { LogMeta } from "@pancode/core";
+
+/** Severity of a log line, lowest first. */
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
+
+/** A line as pino wrote it, before the text format reads it back. */
+export type JsonLine = { ts: string; level: LogLevel; msg: string } & LogMeta;
 
 /** ANSI colour of each level on a terminal: errors red, warnings yellow, the rest quiet. */
 const LEVEL_COLOR: Record<LogLevel, string> = {
