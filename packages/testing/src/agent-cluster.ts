@@ -34,13 +34,17 @@ export interface AgentCluster {
   stop(): Promise<void>;
 }
 
-/** Writes the cluster config (JSON, which is YAML) and starts one worker holding `apiKey`. */
+/** Writes the cluster config (JSON, which is YAML) and starts the workers (one by default) holding `apiKey`. */
 export async function startAgentCluster(options: {
   providers: ScriptedProvider[];
   defaultModel: string;
   apiKey: string;
   /** Extra coordinator environment (e.g. PANCODE_PER_RUN_BUDGET). */
   coordinatorEnv?: Record<string, string>;
+  /** Extra environment of every worker. */
+  workerEnv?: Record<string, string>;
+  /** Worker processes, each holding `apiKey`. @default 1 */
+  workers?: number;
 }): Promise<AgentCluster> {
   const dir = await mkdtemp(join(tmpdir(), "pancode-agent-cluster-"));
   const config = {
@@ -50,10 +54,10 @@ export async function startAgentCluster(options: {
   await writeFile(join(dir, "cluster.yaml"), JSON.stringify(config, null, 2));
   const shared = { PANCODE_CONFIG: join(dir, "cluster.yaml") };
   const cluster = await startCluster({
-    workers: 1,
+    workers: options.workers ?? 1,
     postgres: false,
     coordinatorEnv: { ...shared, ...options.coordinatorEnv },
-    workerEnv: { ...shared, [SCRIPTED_KEY_ENV]: options.apiKey },
+    workerEnv: { ...shared, [SCRIPTED_KEY_ENV]: options.apiKey, ...options.workerEnv },
   });
   return {
     cluster,
