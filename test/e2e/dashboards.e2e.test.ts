@@ -228,6 +228,13 @@ afterAll(async () => {
 });
 
 describe.skipIf(skipMissing)("the alert rules", () => {
+  it("are named by deploy/prometheus/prometheus.yml, which promtool accepts", () => {
+    const config = join(REPO_ROOT, "deploy/prometheus/prometheus.yml");
+    const checked = spawnSync(PROMTOOL ?? "promtool", ["check", "config", config], { encoding: "utf8" });
+    expect(checked.status, `${checked.stdout}${checked.stderr}`).toBe(0);
+    expect(checked.stdout).toContain("SUCCESS: 1 rule files found");
+  });
+
   it("pass promtool check rules and every unit test of deploy/prometheus/tests", () => {
     const checked = spawnSync(PROMTOOL ?? "promtool", ["check", "rules", RULES], { encoding: "utf8" });
     expect(checked.status, `${checked.stdout}${checked.stderr}`).toBe(0);
