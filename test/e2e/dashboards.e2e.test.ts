@@ -38,6 +38,10 @@ const GRAFANA_VARIABLES: Record<string, string> = { $__rate_interval: "30s", $__
 const COORDINATOR_JOB = "pancode-coordinator";
 const WORKER_JOB = "pancode-worker";
 
+/** The dashboards' datasource variable, which Grafana's provisioning resolves to the Prometheus datasource. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a JavaScript template.
+const DATASOURCE_VARIABLE = "${datasource}";
+
 /** How each process announces its Prometheus endpoint in its start-up log line. */
 const METRICS_IN_LOGS = /"metrics":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/;
 
@@ -263,9 +267,34 @@ describe.skipIf(skipMissing)("the alert rules", () => {
     const unhealthy = rules.data.groups.flatMap((g) => g.rules).filter((r) => r.health === "err");
     expect(unhealthy).toEqual([]);
   });
+
+  it("raise no availability alert on a healthy cluster (coordinator ready, two live workers)", async () => {
+    const alerts = await prometheus.query('ALERTS{alertname=~"PanCodeCoordinatorNotReady|PanCodeNoLiveWorker"}');
+    expect(alerts.status).toBe("success");
+    expect(resultOf(alerts)).toEqual([]);
+  });
 });
 
 describe.skipIf(skipMissing)("the dashboards", () => {
+  it("are Grafana dashboards with unique uids and panel ids, querying the provisioned Prometheus", () => {
+    const files = readdirSync(DASHBOARDS).filter((f) => f.endsWith(".json"));
+    expect(files.sort()).toEqual(["cluster-overview.json", "model-usage.json"]);
+    const uids = new Set<string>();
+    for (const file of files) {
+      const dashboard = JSON.parse(readFileSync(join(DASHBOARDS, file), "utf8")) as {
+        uid: string;
+        panels: (GrafanaPanel & { id: number; datasource?: { uid?: string } })[];
+      };
+      uids.add(dashboard.uid);
+      const ids = dashboard.panels.map((p) => p.id);
+      expect(new Set(ids).size, file).toBe(ids.length);
+      for (const panel of dashboard.panels.filter((p) => p.targets)) {
+        expect(panel.datasource?.uid, `${file} / ${panel.title}`).toBe(DATASOURCE_VARIABLE);
+      }
+    }
+    expect(uids.size).toBe(files.length);
+  });
+
   it("every panel query parses and returns data from the live cluster", async () => {
     const queries = panelQueries();
     expect(queries.length).toBeGreaterThan(20);
