@@ -43,4 +43,26 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { echo "dockerd did not come up; see /tmp/pancode-dockerd.log" >&2; exit 1; }
 fi
 
+# Prometheus and promtool prove the dashboards and alert rules (test/e2e/dashboards.e2e.test.ts). The tests start
+# their own server on a random port: the package's service must not sit on :9090, so it is installed with service
+# starts denied (policy-rc.d) and disabled where systemd runs.
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing package: prometheus (install it as root: apt-get install -y --no-install-recommends prometheus)" >&2
+    exit 1
+  fi
+  echo "installing prometheus (service not started)"
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+if [ -d /run/systemd/system ] && systemctl is-enabled --quiet prometheus 2>/dev/null; then
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
+
 bash deploy/images/build-images.sh

@@ -2,6 +2,7 @@
 // off loopback, NATS with users), and the NATS server accepts the shipped configuration. Rendered with the real
 // docker-compose (v1, Debian) and the real nats-server, so a broken file fails here rather than on an operator's host.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "@pancode/testing/cluster";
 import { findOnPath } from "@pancode/testing/find-on-path";
@@ -22,8 +23,9 @@ const REQUIRED = {
   NATS_WORKER_PASSWORD: `w${"2".repeat(47)}`,
 };
 
-function renderCompose(env: Record<string, string>) {
-  return spawnSync(COMPOSE ?? "docker-compose", ["-f", join(REPO_ROOT, "docker-compose.yml"), "config"], {
+function renderCompose(env: Record<string, string>, profiles: string[] = []) {
+  const args = ["-f", join(REPO_ROOT, "docker-compose.yml"), ...profiles.flatMap((p) => ["--profile", p]), "config"];
+  return spawnSync(COMPOSE ?? "docker-compose", args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", ...env },
     encoding: "utf8",
@@ -31,10 +33,21 @@ function renderCompose(env: Record<string, string>) {
 }
 
 interface ComposeService {
+  image?: string;
+  profiles?: string[];
   command?: string[];
   environment?: Record<string, string>;
   volumes?: unknown[];
 }
+
+/** The host side of a service's bind mounts that come from this checkout (`<abs path>:<target>[:mode]`). */
+function repoMounts(service: ComposeService): string[] {
+  return (service.volumes ?? [])
+    .filter((v): v is string => typeof v === "string" && v.startsWith(REPO_ROOT))
+    .map((v) => v.split(":")[0] as string);
+}
+
+const OBSERVABILITY = ["otel-collector", "tempo", "prometheus", "grafana"];
 
 describe.skipIf(skipMissing(COMPOSE))("docker-compose.yml", () => {
   it("renders with the documented variables, serving TLS off loopback and NATS with a user per role", () => {
@@ -52,6 +65,45 @@ describe.skipIf(skipMissing(COMPOSE))("docker-compose.yml", () => {
     expect(worker.NATS_PASSWORD).toBe(REQUIRED.NATS_WORKER_PASSWORD);
     expect(worker.PANCODE_TLS_CA).toMatch(/ca\.crt$/);
     expect(services.nats?.command).toEqual(expect.arrayContaining(["-c", "/etc/nats/nats.conf"]));
+  });
+
+  it("renders the observability profile: collector, Tempo, Prometheus and Grafana, pinned, with their files mounted", () => {
+    const rendered = renderCompose(REQUIRED, ["observability"]);
+    expect(rendered.stderr).not.toMatch(/error/i);
+    expect(rendered.status).toBe(0);
+    const services = (parse(rendered.stdout) as { services: Record<string, ComposeService> }).services;
+    for (const name of OBSERVABILITY) {
+      const service = services[name];
+      expect(service, `service ${name}`).toBeDefined();
+      // Pinned by tag: never :latest, never untagged.
+      expect(service?.image).toMatch(/^[^:]+:(?!latest$)[\w.-]+$/);
+      const mounts = repoMounts(service ?? {});
+      expect(mounts.length, `${name} mounts its configuration from deploy/`).toBeGreaterThan(0);
+      for (const path of mounts) expect(existsSync(path), `${name} mounts ${path}`).toBe(true);
+    }
+    // What the mounted directories must hold for the services to start provisioned.
+    for (const file of [
+      "deploy/prometheus/prometheus.yml",
+      "deploy/prometheus/pancode-rules.yml",
+      "deploy/grafana/provisioning/datasources/pancode.yml",
+      "deploy/grafana/provisioning/dashboards/pancode.yml",
+      "deploy/grafana/dashboards/cluster-overview.json",
+      "deploy/grafana/dashboards/model-usage.json",
+    ]) {
+      expect(existsSync(join(REPO_ROOT, file)), file).toBe(true);
+    }
+    // Prometheus scrapes what the services expose: every PanCode process serves metrics on 9464.
+    expect(services.coordinator?.environment?.PANCODE_METRICS_LISTEN).toBe("0.0.0.0:9464");
+    expect(services.worker?.environment?.PANCODE_METRICS_LISTEN).toBe("0.0.0.0:9464");
+  });
+
+  it("starts the observability services only with the profile", () => {
+    // `config` lists every service whatever the profile; `up` skips those whose profiles are not enabled.
+    const rendered = renderCompose(REQUIRED);
+    const services = (parse(rendered.stdout) as { services: Record<string, ComposeService> }).services;
+    for (const name of OBSERVABILITY) expect(services[name]?.profiles, name).toEqual(["observability"]);
+    for (const name of ["nats", "postgres", "coordinator", "worker"])
+      expect(services[name]?.profiles, name).toBeUndefined();
   });
 
   it("refuses to render without a NATS password, naming the variable", () => {
