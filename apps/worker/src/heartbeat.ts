@@ -1,10 +1,16 @@
 import type { WorkerApi } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
+import { backoffDelay } from "./backoff.js";
+
+/** Longest pause between heartbeats while the coordinator does not answer. */
+const MAX_HEARTBEAT_BACKOFF_MS = 10_000;
 
 /**
- * Sends heartbeats with the worker's active runs. The answer names runs this worker must stop (stopped by a user,
- * ended by the coordinator, or taken over by a newer attempt). A heartbeat refused because the coordinator forgot
- * us (restart), or that no longer knows our session, triggers a re-registration.
+ * Sends heartbeats with the worker's active runs (executing, or holding an undelivered outcome: both keep their
+ * lease). The answer names runs this worker must stop (stopped by a user, ended by the coordinator, or taken over by
+ * a newer attempt). A heartbeat refused because the coordinator forgot us (restart), or that no longer knows our
+ * session, triggers a re-registration. While heartbeats fail, they back off exponentially with jitter, from the
+ * interval up to 10 s, instead of knocking every interval.
  */
 export function startHeartbeat(options: {
   api: WorkerApi;
@@ -14,15 +20,20 @@ export function startHeartbeat(options: {
   onCancel: (runId: string) => void;
   reregister: () => Promise<void>;
   logger: Logger;
-}): { stop(): void } {
+}): { beat(): Promise<void>; stop(): void } {
   let busy = false;
+  let failures = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
   const beat = async (): Promise<void> => {
     if (busy) return;
     busy = true;
     try {
       const answer = await options.api.heartbeat(options.workerId, options.activeRunIds());
+      failures = 0;
       for (const runId of answer.cancelRunIds) options.onCancel(runId);
     } catch (err) {
+      failures += 1;
       const code = (err as { code?: string }).code;
       // NOT_FOUND: the coordinator forgot us; UNAUTHENTICATED: our session was replaced (or revoked, and then the
       // registration is refused too and logged).
@@ -30,12 +41,25 @@ export function startHeartbeat(options: {
         await options
           .reregister()
           .catch((regErr: unknown) => options.logger.warn("re-registration failed", { error: regErr as Error }));
-      } else options.logger.warn("heartbeat failed", { error: err as Error });
+      } else options.logger.warn("heartbeat failed", { failures, error: err as Error });
     } finally {
       busy = false;
     }
   };
-  const timer = setInterval(() => void beat(), options.intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const schedule = (): void => {
+    if (stopped) return;
+    const cap = Math.max(options.intervalMs, MAX_HEARTBEAT_BACKOFF_MS);
+    const delayMs =
+      failures === 0 ? options.intervalMs : backoffDelay(failures, { baseMs: options.intervalMs, capMs: cap });
+    timer = setTimeout(() => void beat().finally(schedule), delayMs);
+    timer.unref();
+  };
+  schedule();
+  return {
+    beat,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

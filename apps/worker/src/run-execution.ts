@@ -16,6 +16,7 @@ import type { ContainerRuntime } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
 import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import { AgentOutput } from "./agent-output.js";
+import { backoffDelay, COORDINATOR_BACKOFF, isTransient, sleep } from "./backoff.js";
 import type { EventReporter } from "./event-reporter.js";
 import { requireRuntime } from "./image-runtimes.js";
 import type { NestedDispatchConfig, RunGrant } from "./nested-dispatch.js";
@@ -34,6 +35,8 @@ export interface RunOutcome {
   startedAt: Date;
   finishedAt: Date;
   patch: { digest: string; bytes: number; files: PatchFile[] } | null;
+  /** The patch itself (absent when empty): kept in the outbox and uploaded by its sender, not during the run. */
+  patchData?: Buffer;
   imageDigest: string;
   /** Version of the agent CLI in the image (its `pancode.version.<runtime>` label); "" when none. */
   runtimeVersion?: string;
@@ -87,18 +90,47 @@ export function networkFor(policy: NetworkPolicy, override: ExecutionDeps["agent
   return override === "" ? policy : override;
 }
 
+/** Retries of one workspace fetch before the attempt is abandoned (about 7 s of backoff). */
+const FETCH_RETRIES = 4;
+
+/**
+ * A workspace part from the coordinator, retried with backoff across a short blip. When the coordinator stays away,
+ * UNAVAILABLE: nothing ran yet, so the attempt is abandoned (no outcome) and its message offered again later.
+ */
+async function fetchWorkspaceBlob(deps: ExecutionDeps, lease: RunLease, digest: string): Promise<Buffer> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return await deps.api.fetchBlob(lease, digest);
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (failures >= FETCH_RETRIES) {
+        throw new PanCodeError(
+          "UNAVAILABLE",
+          `workspace blob ${digest} could not be fetched: ${(err as Error).message}`,
+          {
+            cause: err,
+            retryable: true,
+          },
+        );
+      }
+      await sleep(backoffDelay(failures + 1, COORDINATOR_BACKOFF));
+    }
+  }
+}
+
 /** Materialises the run's exact starting state: base commit from the mirror (bundle fetched if needed) plus the
  * submitted uncommitted delta, plus the patches of earlier chain steps. */
 async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLease): Promise<PreparedWorktree> {
   const w = spec.workspace;
   if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
-    const bundle = await deps.api.fetchBlob(lease, w.bundleDigest);
+    const bundle = await fetchWorkspaceBlob(deps, lease, w.bundleDigest);
     await deps.cache.importBundle(w.repoId, bundle);
   }
-  const statePatch = w.stateDigest === EMPTY_DIGEST ? Buffer.alloc(0) : await deps.api.fetchBlob(lease, w.stateDigest);
+  const statePatch =
+    w.stateDigest === EMPTY_DIGEST ? Buffer.alloc(0) : await fetchWorkspaceBlob(deps, lease, w.stateDigest);
   // Earlier chain steps' patches, in order: this run starts from the state they left.
   const basePatches: Buffer[] = [];
-  for (const digest of spec.basePatches) basePatches.push(await deps.api.fetchBlob(lease, digest));
+  for (const digest of spec.basePatches) basePatches.push(await fetchWorkspaceBlob(deps, lease, digest));
   return deps.cache.createWorktree({
     repoId: w.repoId,
     baseCommit: w.baseCommit,
@@ -115,7 +147,8 @@ function traceEnv(env: Record<string, string>, traceparent: string): Record<stri
 }
 
 /**
- * Executes one attempt: workspace, sandboxed command, delta patch, upload. The sandbox always removes its container;
+ * Executes one attempt: workspace, sandboxed command, delta patch (uploaded later, from the outbox). The sandbox always
+ * removes its container;
  * the worktree's removal is handed to `stop.deferCleanup`, which the caller runs after reporting the completion.
  */
 export async function executeRun(
@@ -199,7 +232,7 @@ export async function executeRun(
       ),
     );
     output.finish();
-    return await finishRun(deps, spec, worktree, lease, attrs, {
+    return await finishRun(deps, spec, worktree, attrs, {
       result,
       output,
       net,
@@ -219,7 +252,6 @@ async function finishRun(
   deps: ExecutionDeps,
   spec: RunSpec,
   worktree: PreparedWorktree,
-  lease: RunLease,
   attrs: Record<string, string | number>,
   run: {
     result: Awaited<ReturnType<ContainerRuntime["run"]>>;
@@ -243,8 +275,7 @@ async function finishRun(
   const usage = metered ?? output.usage();
   const error = status === "done" ? "" : failureReason({ reason, result, spec, agentFailure, costUsd: usage.costUsd });
   // A run stopped at its cap keeps the work it paid for, like a timed-out one.
-  const patch =
-    status === "interrupted" || spec.agent.readonly ? null : await uploadPatch(deps, worktree, lease, attrs);
+  const patch = status === "interrupted" || spec.agent.readonly ? null : await computePatch(deps, worktree, attrs);
   const proxyUsage = run.net.proxy?.usage();
   return {
     status,
@@ -252,7 +283,8 @@ async function finishRun(
     error,
     startedAt: run.startedAt,
     finishedAt: result.finishedAt,
-    patch,
+    patch: patch && { digest: patch.digest, bytes: patch.bytes, files: patch.files },
+    ...(patch?.data ? { patchData: patch.data } : {}),
     imageDigest: run.imageDigest,
     runtimeVersion: run.runtimeVersion,
     usage,
@@ -272,17 +304,15 @@ async function finishRun(
   };
 }
 
-async function uploadPatch(
+async function computePatch(
   deps: ExecutionDeps,
   worktree: PreparedWorktree,
-  lease: RunLease,
   attrs: Record<string, string | number>,
-): Promise<RunOutcome["patch"]> {
-  return withSpan("pancode.patch.upload", attrs, async (span) => {
+): Promise<NonNullable<RunOutcome["patch"]> & { data?: Buffer }> {
+  return withSpan("pancode.patch.compute", attrs, async (span) => {
     const { patch, files } = await deps.cache.computePatch(worktree);
     span.setAttribute("pancode.patch_bytes", patch.length);
     if (patch.length === 0) return { digest: EMPTY_DIGEST, bytes: 0, files: [] };
-    const ref = await deps.api.uploadPatch(lease, patch);
-    return { digest: ref.digest || sha256Digest(patch), bytes: patch.length, files };
+    return { digest: sha256Digest(patch), bytes: patch.length, files, data: patch };
   });
 }
