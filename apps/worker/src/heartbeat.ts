@@ -2,20 +2,19 @@ import type { WorkerApi } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 import { backoffDelay } from "./backoff.js";
 
-/** Longest pause between heartbeats while the coordinator does not answer. */
-const MAX_HEARTBEAT_BACKOFF_MS = 10_000;
-
 /**
  * Sends heartbeats with the worker's active runs (executing, or holding an undelivered outcome: both keep their
  * lease). The answer names runs this worker must stop (stopped by a user, ended by the coordinator, or taken over by
  * a newer attempt). A heartbeat refused because the coordinator forgot us (restart), or that no longer knows our
  * session, triggers a re-registration. While heartbeats fail, they back off exponentially with jitter, from the
- * interval up to 10 s, instead of knocking every interval.
+ * interval up to a third of a lease, so a coordinator that comes back hears from us before our leases run out.
  */
 export function startHeartbeat(options: {
   api: WorkerApi;
   workerId: string;
   intervalMs: number;
+  /** The coordinator's lease length: bounds the backoff. */
+  leaseMs: number;
   activeRunIds: () => string[];
   onCancel: (runId: string) => void;
   reregister: () => Promise<void>;
@@ -48,7 +47,7 @@ export function startHeartbeat(options: {
   };
   const schedule = (): void => {
     if (stopped) return;
-    const cap = Math.max(options.intervalMs, MAX_HEARTBEAT_BACKOFF_MS);
+    const cap = Math.max(options.intervalMs, Math.floor(options.leaseMs / 3));
     const delayMs =
       failures === 0 ? options.intervalMs : backoffDelay(failures, { baseMs: options.intervalMs, capMs: cap });
     timer = setTimeout(() => void beat().finally(schedule), delayMs);

@@ -174,6 +174,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     api,
     workerId: config.id,
     intervalMs: registration.heartbeatIntervalMs,
+    leaseMs: registration.leaseMs,
     // Runs executing and runs whose outcome waits in the outbox: the coordinator extends both attempts' leases.
     activeRunIds: () => [...new Set([...runner.activeRunIds(), ...sender.held()])],
     onCancel: (runId) => runner.stop(runId, "cancelled"),
