@@ -133,14 +133,18 @@ export class JobRunner {
   async handle(delivery: TaskDelivery): Promise<void> {
     const { runId } = delivery.task;
     const log = this.options.logger.child({ runId });
-    // A redelivery of a run this very worker still executes or holds the outcome of: the original delivery acks it.
-    if (this.active.has(runId) || this.options.sender.holds(runId)) return;
+    // A redelivery of a run this very worker still executes: the original delivery acks it.
+    if (this.active.has(runId)) return;
     const keepalive = setInterval(
       () => void delivery.working().catch(() => {}),
       Math.max(200, this.options.ackWaitMs / 3),
     );
     keepalive.unref();
     try {
+      // The message of an outcome this worker holds (delivered again after a restart or a bus blip): kept in
+      // progress until the outcome is delivered, then settled like the original, never claimed again.
+      const held = this.options.sender.pending(runId);
+      if (held) return await this.settle(delivery, await held, log);
       let claim: Awaited<ReturnType<JobRunnerOptions["api"]["claimRun"]>>;
       try {
         claim = await this.options.api.claimRun({

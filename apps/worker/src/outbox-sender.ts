@@ -63,8 +63,10 @@ export class OutboxSender {
     return [...this.holding.keys()].map((name) => name.slice(0, name.lastIndexOf("-")));
   }
 
-  holds(runId: string): boolean {
-    return this.held().includes(runId);
+  /** The delivery under way of `runId`'s outcome, if this worker holds one. */
+  pending(runId: string): Promise<DeliveryResult> | undefined {
+    for (const [name, delivery] of this.holding) if (name.slice(0, name.lastIndexOf("-")) === runId) return delivery;
+    return undefined;
   }
 
   /** Delivers `entry` (already in the outbox); a second call for the same attempt joins the first. */
