@@ -204,11 +204,6 @@ export class EventReporter {
     return events;
   }
 
-  /** Whether the coordinator answered that the attempt is stale (superseded or ended). */
-  isStale(): boolean {
-    return this.staleSeen;
-  }
-
   /**
    * Stops the timer and delivers what is left, retrying a few times: the coordinator checks the run's receipt
    * against the usage these events report, so a blip at the very end must not lose them.
