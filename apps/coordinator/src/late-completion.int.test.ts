@@ -32,7 +32,8 @@ beforeAll(async () => {
   node = await startCoordinatorNode({
     PANCODE_DATA_DIR: dataDir,
     DATABASE_URL: await freshDatabaseUrl(pg.url),
-    PANCODE_LEASE_MS: "600",
+    // Long enough that a lease renewed by a heartbeat outlives the next few calls of a test, short enough to expire.
+    PANCODE_LEASE_MS: "2000",
     PANCODE_HEARTBEAT_MS: "5000",
     PANCODE_MAX_ATTEMPTS: "3",
   });
@@ -132,6 +133,22 @@ describe("late completion", () => {
       reason: "finished",
     });
     restarted.close();
+    other.close();
+  });
+
+  it("keeps a requeued attempt its worker's heartbeat still names: running again, a redelivery finds it busy", async () => {
+    const { runId } = await requeuedRun();
+    const back = await workerProcess("wa", waKey);
+    expect(await back.heartbeat("wa", [runId])).toMatchObject({ cancelRunIds: [] });
+    expect(await node.client.getRun(runId)).toMatchObject({ status: "running", attempt: 1, workerId: "wa" });
+    const other = await workerProcess("wb", wbKey);
+    expect(await other.claimRun({ runId, workerId: "wb", deliveryCount: 2 })).toMatchObject({
+      spec: undefined,
+      skipReason: expect.stringMatching(/busy/),
+    });
+    // wb's heartbeat naming the run changes nothing: it is not wb's attempt.
+    expect(await other.heartbeat("wb", [runId])).toMatchObject({ cancelRunIds: [runId] });
+    back.close();
     other.close();
   });
 

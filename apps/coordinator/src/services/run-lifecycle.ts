@@ -418,16 +418,36 @@ export class RunLifecycle {
     return receiptId;
   }
 
-  /** Extends the leases of a worker's active runs; returns the ids it must stop (ended, or taken over). */
+  /**
+   * Extends the leases of a worker's active runs (executing, or holding an undelivered outcome); returns the ids it
+   * must stop (ended, or taken over). A run the reaper requeued while this worker could not reach us, and nobody
+   * claimed since, is running again: its worker is not lost, so its message must not start a second execution.
+   */
   async heartbeat(workerId: string, activeRunIds: string[]): Promise<string[]> {
     if (activeRunIds.length === 0) return [];
+    const before = await Promise.all(activeRunIds.map((id) => this.deps.db.getRun(id)));
     await this.deps.db.renewLeases({ workerId, runIds: activeRunIds, leaseMs: this.deps.leaseMs });
     const cancel: string[] = [];
-    for (const id of activeRunIds) {
+    for (const [i, id] of activeRunIds.entries()) {
       const run = await this.deps.db.getRun(id);
       if (!run || isTerminalStatus(run.status) || run.workerId !== workerId) cancel.push(id);
+      else if (before[i]?.status === "pending" && before[i]?.attempt === run.attempt && run.status === "running") {
+        await this.noteRevived(run);
+      }
     }
     return cancel;
+  }
+
+  private async noteRevived(run: RunRow): Promise<void> {
+    await this.deps.db.appendEvents(run.id, run.attempt, [
+      {
+        at: new Date(),
+        kind: "status",
+        text: `running: worker ${run.workerId} is back; attempt ${run.attempt} continues`,
+      },
+    ]);
+    this.deps.notifier.notify(run.id);
+    this.deps.logger.info("requeued run continues on its worker", { runId: run.id, workerId: run.workerId });
   }
 
   /**
