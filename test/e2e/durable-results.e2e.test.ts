@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Cluster, startCluster, stopProcess, type WorkerProcess } from "@pancode/testing/cluster";
 import { createRepo } from "@pancode/testing/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,6 +103,39 @@ describe("a worker restarted while it holds an undelivered outcome", () => {
 
     await expectExecutedOnce(repo.dir, runId);
     expect(logLines(restarted, runId, "delivering outcome kept in the outbox")).toHaveLength(1);
+    await repo.cleanup();
+  });
+});
+
+describe("four containers finishing during a 12 s coordinator outage (short leases)", () => {
+  it("end done, each on attempt 1 and executed once: none stuck, none twice", async () => {
+    const repo = await createRepo({ files: { "a.txt": "a\n" } });
+    // Room for all four at once: the first worker runs one, this one the rest.
+    const wide = await cluster.startWorker("wide", { PANCODE_WORKER_CONCURRENCY: "4" });
+    await expect.poll(() => cluster.coordinatorLogs().includes('"workerId":"wide"'), { timeout: 30_000 }).toBe(true);
+    const runIds = await Promise.all([1, 2, 3, 4].map(() => runningRun(repo.dir)));
+    await killCoordinator();
+    const workers = [...cluster.workers];
+    const recorded = () =>
+      runIds.filter((id) => workers.some((w) => logLines(w, id, "outcome recorded in the outbox").length > 0)).length;
+    await expect.poll(recorded, { timeout: 60_000 }).toBe(4);
+    // The rest of the outage: every lease long expired (3 s) when the coordinator comes back.
+    await sleep(12_000);
+    await cluster.restartCoordinator();
+
+    const counts = { submitted: 4, done: 0, attempt1: 0, executedOnce: 0 };
+    for (const runId of runIds) {
+      await expect
+        .poll(async () => (await showRun(repo.dir, runId)).status, { timeout: 120_000, interval: 300 })
+        .toBe("done");
+      counts.done += 1;
+      if ((await showRun(repo.dir, runId)).attempt === 1) counts.attempt1 += 1;
+      const logs = await cluster.cli(["logs", runId], { cwd: repo.dir });
+      if (logs.stdout.split(MARKER).length - 1 === 1) counts.executedOnce += 1;
+    }
+    process.stdout.write(`durable results, coordinator down 12 s with 4 runs finishing: ${JSON.stringify(counts)}\n`);
+    expect(counts).toEqual({ submitted: 4, done: 4, attempt1: 4, executedOnce: 4 });
+    await stopProcess(wide.process);
     await repo.cleanup();
   });
 });
