@@ -192,6 +192,19 @@ export class EventReporter {
   }
 
   /**
+   * Hands over what the coordinator has not taken yet (after {@link close}), for the run's outbox entry: the outbox
+   * sender delivers it before the completion, however long the coordinator is away.
+   */
+  takePending(): { at: string; kind: string; text: string }[] {
+    const events = this.pending.map(({ at, kind, text }) => ({ at, kind, text }));
+    if (this.dropped.events > 0) events.unshift(droppedNote(this.dropped));
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.dropped = { events: 0, bytes: 0 };
+    return events;
+  }
+
+  /**
    * Stops the timer and delivers what is left, retrying a few times: the coordinator checks the run's receipt
    * against the usage these events report, so a blip at the very end must not lose them.
    */

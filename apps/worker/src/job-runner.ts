@@ -5,8 +5,11 @@ import { modelTargetFromWire, type RunSpecMessage, type WorkerApi } from "@panco
 import type { SigningKey } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import { recordSpan, withSpan } from "@pancode/telemetry";
+import { backoffDelay, REDELIVERY_BACKOFF } from "./backoff.js";
 import { EventReporter } from "./event-reporter.js";
 import type { RunGrant } from "./nested-dispatch.js";
+import type { Outbox, OutboxCompletion, OutboxEntry } from "./outbox.js";
+import type { DeliveryResult, OutboxSender } from "./outbox-sender.js";
 import { type ExecutionDeps, executeRun, type RunOutcome, type StopReason } from "./run-execution.js";
 import { signAttemptReceipt } from "./run-receipt.js";
 
@@ -23,6 +26,47 @@ export interface JobRunnerOptions extends ExecutionDeps {
   ackWaitMs: number;
   /** This worker's receipt-signing key. */
   signingKey: SigningKey;
+  /** Where finished outcomes are kept until the coordinator acknowledges them, and who delivers them. */
+  outbox: Outbox;
+  sender: OutboxSender;
+}
+
+/** How one attempt ended for its bus message: settled with the coordinator, abandoned before it ran, or left. */
+type AttemptEnd = DeliveryResult | "abandoned";
+
+/** Delay before a message this worker could not take is offered again: grows with its delivery count. */
+function redeliveryDelay(deliveryCount: number): number {
+  return backoffDelay(deliveryCount, REDELIVERY_BACKOFF);
+}
+
+/** The CompleteRun request of an outcome, without its lease (the outbox entry holds it once). */
+function completionOf(outcome: RunOutcome, receiptEnvelope: string): OutboxCompletion {
+  return {
+    status: outcome.status,
+    hasExitCode: outcome.exitCode !== null,
+    exitCode: outcome.exitCode ?? 0,
+    error: outcome.error,
+    outputTail: outcome.outputTail,
+    startedAt: outcome.startedAt.toISOString(),
+    finishedAt: outcome.finishedAt.toISOString(),
+    costUsd: outcome.usage.costUsd ?? 0,
+    inputTokens: outcome.usage.input,
+    outputTokens: outcome.usage.output,
+    patch: outcome.patch
+      ? {
+          digest: outcome.patch.digest,
+          bytes: outcome.patch.bytes,
+          files: outcome.patch.files.map((f) => ({
+            path: f.path,
+            status: f.status,
+            oldPath: f.oldPath ?? "",
+            binary: f.binary,
+          })),
+        }
+      : undefined,
+    imageDigest: outcome.imageDigest,
+    receiptEnvelope,
+  };
 }
 
 /** Facts of the run that its receipt records but the RunSpec does not carry. */
@@ -64,9 +108,10 @@ function specFromMessage(message: RunSpecMessage): RunSpec {
 }
 
 /**
- * Turns bus deliveries into executed runs: claim (new attempt) -> execute -> complete -> ack. The message is kept
- * alive while the run lasts; it is acked only once the coordinator holds the result, so a worker that dies mid-run
- * leaves the message to be redelivered to another worker.
+ * Turns bus deliveries into executed runs: claim (new attempt) -> execute -> outbox -> deliver -> ack. The message is
+ * kept alive (in progress) while the run lasts and while its outcome waits in the outbox for the coordinator; it is
+ * acked only once the coordinator holds the result, so a worker that dies mid-run leaves the message to be
+ * redelivered to another worker, and a finished result is never executed again because the coordinator was away.
  */
 export class JobRunner {
   private readonly active = new Map<string, ActiveRun>();
@@ -88,7 +133,7 @@ export class JobRunner {
   async handle(delivery: TaskDelivery): Promise<void> {
     const { runId } = delivery.task;
     const log = this.options.logger.child({ runId });
-    // A redelivery of a run this very worker still executes: the original delivery acks it when done.
+    // A redelivery of a run this very worker still executes: the original delivery acks it.
     if (this.active.has(runId)) return;
     const keepalive = setInterval(
       () => void delivery.working().catch(() => {}),
@@ -96,11 +141,25 @@ export class JobRunner {
     );
     keepalive.unref();
     try {
-      const claim = await this.options.api.claimRun({
-        runId,
-        workerId: this.options.workerId,
-        deliveryCount: delivery.deliveryCount,
-      });
+      // The message of an outcome this worker holds (delivered again after a restart or a bus blip): kept in
+      // progress until the outcome is delivered, then settled like the original, never claimed again.
+      const held = this.options.sender.pending(runId);
+      if (held) return await this.settle(delivery, await held, log);
+      let claim: Awaited<ReturnType<JobRunnerOptions["api"]["claimRun"]>>;
+      try {
+        claim = await this.options.api.claimRun({
+          runId,
+          workerId: this.options.workerId,
+          deliveryCount: delivery.deliveryCount,
+        });
+      } catch (err) {
+        // Nothing ran: offer the message again later, later with every delivery, so an outage does not use up
+        // the message's deliveries in seconds.
+        const retryInMs = redeliveryDelay(delivery.deliveryCount);
+        log.warn("task not claimed: coordinator unreachable; offered again later", { retryInMs, error: err as Error });
+        await delivery.nak(retryInMs).catch(() => {});
+        return;
+      }
       if (!claim.spec) {
         log.info("task not claimed", { reason: claim.skipReason, retryAfterMs: claim.retryAfterMs });
         if (claim.retryAfterMs > 0) await delivery.nak(claim.retryAfterMs);
@@ -126,18 +185,29 @@ export class JobRunner {
       };
       recordSpan("pancode.queue.wait", { start: new Date(delivery.task.enqueuedAt), end: new Date() }, attrs, parent);
       const grant = grantOf(claim.spec);
-      await context.with(parent, () => withSpan("pancode.run", attrs, () => this.runAttempt(spec, facts, grant, log)));
-      await delivery.ack();
+      const end = await context.with(parent, () =>
+        withSpan("pancode.run", attrs, () => this.runAttempt(spec, facts, grant, log)),
+      );
+      await this.settle(delivery, end, log);
     } catch (err) {
-      // The coordinator could not be reached or refused us: let the bus redeliver later (lease expiry covers the rest).
       log.error("delivery failed; will be redelivered", { error: err as Error });
-      await delivery.nak(1000).catch(() => {});
+      await delivery.nak(redeliveryDelay(delivery.deliveryCount)).catch(() => {});
     } finally {
       clearInterval(keepalive);
     }
   }
 
-  private async runAttempt(spec: RunSpec, facts: ReceiptFacts, grant: RunGrant, log: Logger): Promise<void> {
+  /** Acks the message once the coordinator settled the attempt; otherwise it is offered again (or left, stopping). */
+  private async settle(delivery: TaskDelivery, end: AttemptEnd, log: Logger): Promise<void> {
+    if (end === "delivered" || end === "dropped") return delivery.ack();
+    // Stopping: the outcome stays in the outbox for the next start; the message comes back after the ack wait.
+    if (end === "stopped") return;
+    const retryInMs = redeliveryDelay(delivery.deliveryCount);
+    log.warn("attempt not completed; offered again later", { end, retryInMs });
+    await delivery.nak(retryInMs);
+  }
+
+  private async runAttempt(spec: RunSpec, facts: ReceiptFacts, grant: RunGrant, log: Logger): Promise<AttemptEnd> {
     const active: ActiveRun = { abort: new AbortController(), stop: undefined };
     this.active.set(spec.runId, active);
     const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
@@ -151,7 +221,7 @@ export class JobRunner {
     const timeout = setTimeout(() => this.stop(spec.runId, "timeout"), spec.agent.timeoutMs);
     const cleanups: (() => Promise<void>)[] = [];
     try {
-      await this.executeAndComplete(spec, facts, grant, reporter, active, cleanups, log);
+      return await this.executeAndComplete(spec, facts, grant, reporter, active, cleanups, log);
     } finally {
       clearTimeout(timeout);
       this.active.delete(spec.runId);
@@ -167,8 +237,7 @@ export class JobRunner {
     active: ActiveRun,
     cleanups: (() => Promise<void>)[],
     log: Logger,
-  ): Promise<void> {
-    const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
+  ): Promise<AttemptEnd> {
     let outcome: RunOutcome;
     try {
       outcome = await executeRun(
@@ -184,6 +253,12 @@ export class JobRunner {
         grant,
       );
     } catch (err) {
+      if (isPanCodeError(err) && err.code === "UNAVAILABLE") {
+        // The workspace could not be fetched (coordinator away): nothing ran, nothing was spent. Let it go.
+        log.warn("attempt abandoned before it ran: coordinator unreachable", { error: err as Error });
+        await reporter.close();
+        return "abandoned";
+      }
       // Preparation or sandbox failure: the run ends `error` with the reason, never stays running.
       const message = isPanCodeError(err) ? err.message : `worker failure: ${(err as Error).message}`;
       log.error("run failed on worker", { error: err as Error });
@@ -202,43 +277,53 @@ export class JobRunner {
       };
     }
     await reporter.close();
-    const answer = await this.options.api.completeRun({
-      lease,
-      status: outcome.status,
-      hasExitCode: outcome.exitCode !== null,
-      exitCode: outcome.exitCode ?? 0,
-      error: outcome.error,
-      outputTail: outcome.outputTail,
-      startedAt: outcome.startedAt.toISOString(),
-      finishedAt: outcome.finishedAt.toISOString(),
-      costUsd: outcome.usage.costUsd ?? 0,
-      inputTokens: outcome.usage.input,
-      outputTokens: outcome.usage.output,
-      patch: outcome.patch
-        ? {
-            digest: outcome.patch.digest,
-            bytes: outcome.patch.bytes,
-            files: outcome.patch.files.map((f) => ({
-              path: f.path,
-              status: f.status,
-              oldPath: f.oldPath ?? "",
-              binary: f.binary,
-            })),
-          }
-        : undefined,
-      imageDigest: outcome.imageDigest,
-      receiptEnvelope: signAttemptReceipt({
+    const entry = this.outboxEntry(spec, facts, grant, outcome, reporter);
+    // Durable before anything is sent: from here on the result survives the coordinator, its database and us.
+    await this.options.outbox.put(entry);
+    log.info("outcome recorded in the outbox", { status: outcome.status, attempt: spec.attempt });
+    return this.options.sender.deliver(entry);
+  }
+
+  /** The outbox entry of a finished attempt: lease, undelivered events, patch and signed completion(s). */
+  private outboxEntry(
+    spec: RunSpec,
+    facts: ReceiptFacts,
+    grant: RunGrant,
+    outcome: RunOutcome,
+    reporter: EventReporter,
+  ): OutboxEntry {
+    const sign = (o: RunOutcome) =>
+      signAttemptReceipt({
         spec,
         ...facts,
         safety: grant.safety,
         depth: grant.depth,
         parentRunId: grant.parentRunId,
-        outcome,
+        outcome: o,
         workerId: this.options.workerId,
         key: this.options.signingKey,
-      }),
-    });
-    if (answer.accepted) log.info("run completed", { status: outcome.status, attempt: spec.attempt });
-    else log.warn("completion not accepted", { reason: answer.reason, attempt: spec.attempt });
+      });
+    // Signed now, used only if the coordinator refuses the patch for good (too large): the run then ends error.
+    const refused: RunOutcome = {
+      ...outcome,
+      status: "error",
+      error: "the coordinator refused the run's patch (see the worker log)",
+      patch: null,
+      patchData: undefined,
+    };
+    return {
+      outcome: {
+        version: 1,
+        runId: spec.runId,
+        attempt: spec.attempt,
+        leaseToken: spec.leaseToken,
+        workerId: this.options.workerId,
+        recordedAt: new Date().toISOString(),
+        events: reporter.takePending(),
+        completion: completionOf(outcome, sign(outcome)),
+        refusedPatchCompletion: completionOf(refused, sign(refused)),
+      },
+      patch: outcome.patchData ?? null,
+    };
   }
 }

@@ -16,6 +16,7 @@ import type { ContainerRuntime } from "@pancode/sandbox";
 import type { Logger } from "@pancode/telemetry";
 import { currentTraceparent, withSpan } from "@pancode/telemetry";
 import { AgentOutput } from "./agent-output.js";
+import { backoffDelay, COORDINATOR_BACKOFF, isTransient, sleep } from "./backoff.js";
 import { withDownloadedFile } from "./downloaded-file.js";
 import type { EventReporter } from "./event-reporter.js";
 import { requireRuntime } from "./image-runtimes.js";
@@ -36,6 +37,8 @@ export interface RunOutcome {
   startedAt: Date;
   finishedAt: Date;
   patch: { digest: string; bytes: number; files: PatchFile[] } | null;
+  /** The patch itself (absent when empty): kept in the outbox and uploaded by its sender, not during the run. */
+  patchData?: Buffer;
   imageDigest: string;
   /** Version of the agent CLI in the image (its `pancode.version.<runtime>` label); "" when none. */
   runtimeVersion?: string;
@@ -91,18 +94,55 @@ export function networkFor(policy: NetworkPolicy, override: ExecutionDeps["agent
   return override === "" ? policy : override;
 }
 
+/** Retries of one workspace fetch before the attempt is abandoned (about 7 s of backoff). */
+const FETCH_RETRIES = 4;
+
+/**
+ * Runs `fetch` (a download of workspace blob `digest`), retrying transient failures with backoff a few times; after
+ * that the attempt is given up before anything ran.
+ */
+async function withFetchRetries<T>(digest: string, fetch: () => Promise<T>): Promise<T> {
+  for (let failures = 0; ; failures++) {
+    try {
+      return await fetch();
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (failures >= FETCH_RETRIES) {
+        throw new PanCodeError(
+          "UNAVAILABLE",
+          `workspace blob ${digest} could not be fetched: ${(err as Error).message}`,
+          {
+            cause: err,
+            retryable: true,
+          },
+        );
+      }
+      await sleep(backoffDelay(failures + 1, COORDINATOR_BACKOFF));
+    }
+  }
+}
+
+/** Fetches a workspace blob into memory (patches), with {@link withFetchRetries}. */
+function fetchWorkspaceBlob(deps: ExecutionDeps, lease: RunLease, digest: string): Promise<Buffer> {
+  return withFetchRetries(digest, () => deps.api.fetchBlob(lease, digest));
+}
+
 /** Materialises the run's exact starting state: base commit from the mirror (bundle fetched if needed) plus the
  * submitted uncommitted delta, plus the patches of earlier chain steps. */
 async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLease): Promise<PreparedWorktree> {
   const w = spec.workspace;
   if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
-    const bundle = deps.api.fetchBlobChunks(lease, w.bundleDigest);
-    await withDownloadedFile(bundle, deps.dataDir, (file) => deps.cache.importBundle(w.repoId, file));
+    await withFetchRetries(w.bundleDigest, () =>
+      withDownloadedFile(deps.api.fetchBlobChunks(lease, w.bundleDigest), deps.dataDir, (file) =>
+        deps.cache.importBundle(w.repoId, file),
+      ),
+    );
   }
-  const statePatch = w.stateDigest === EMPTY_DIGEST ? Buffer.alloc(0) : await deps.api.fetchBlob(lease, w.stateDigest);
+  const statePatch =
+    w.stateDigest === EMPTY_DIGEST ? Buffer.alloc(0) : await fetchWorkspaceBlob(deps, lease, w.stateDigest);
   // Earlier chain steps' patches, in order: this run starts from the state they left.
   const basePatches: Buffer[] = [];
-  for (const digest of spec.basePatches) basePatches.push(await deps.api.fetchBlob(lease, digest));
+  for (const digest of spec.basePatches) basePatches.push(await fetchWorkspaceBlob(deps, lease, digest));
   return deps.cache.createWorktree({
     repoId: w.repoId,
     baseCommit: w.baseCommit,
@@ -127,7 +167,8 @@ async function timed<T>(work: () => Promise<T>, record: (seconds: number) => voi
 }
 
 /**
- * Executes one attempt: workspace, sandboxed command, delta patch, upload. The sandbox always removes its container;
+ * Executes one attempt: workspace, sandboxed command, delta patch (uploaded later, from the outbox). The sandbox always
+ * removes its container;
  * the worktree's removal is handed to `stop.deferCleanup`, which the caller runs after reporting the completion.
  */
 export async function executeRun(
@@ -218,7 +259,7 @@ export async function executeRun(
     );
     output.finish();
     if (result.runningAt) deps.metrics?.containerStarted((result.runningAt.getTime() - askedAt) / 1000);
-    return await finishRun(deps, spec, worktree, lease, attrs, {
+    return await finishRun(deps, spec, worktree, attrs, {
       result,
       output,
       net,
@@ -238,7 +279,6 @@ async function finishRun(
   deps: ExecutionDeps,
   spec: RunSpec,
   worktree: PreparedWorktree,
-  lease: RunLease,
   attrs: Record<string, string | number>,
   run: {
     result: Awaited<ReturnType<ContainerRuntime["run"]>>;
@@ -262,8 +302,7 @@ async function finishRun(
   const usage = metered ?? output.usage();
   const error = status === "done" ? "" : failureReason({ reason, result, spec, agentFailure, costUsd: usage.costUsd });
   // A run stopped at its cap keeps the work it paid for, like a timed-out one.
-  const patch =
-    status === "interrupted" || spec.agent.readonly ? null : await uploadPatch(deps, worktree, lease, attrs);
+  const patch = status === "interrupted" || spec.agent.readonly ? null : await computePatch(deps, worktree, attrs);
   const proxyUsage = run.net.proxy?.usage();
   return {
     status,
@@ -271,7 +310,8 @@ async function finishRun(
     error,
     startedAt: run.startedAt,
     finishedAt: result.finishedAt,
-    patch,
+    patch: patch && { digest: patch.digest, bytes: patch.bytes, files: patch.files },
+    ...(patch?.data ? { patchData: patch.data } : {}),
     imageDigest: run.imageDigest,
     runtimeVersion: run.runtimeVersion,
     usage,
@@ -291,18 +331,16 @@ async function finishRun(
   };
 }
 
-async function uploadPatch(
+async function computePatch(
   deps: ExecutionDeps,
   worktree: PreparedWorktree,
-  lease: RunLease,
   attrs: Record<string, string | number>,
-): Promise<RunOutcome["patch"]> {
-  return withSpan("pancode.patch.upload", attrs, async (span) => {
+): Promise<NonNullable<RunOutcome["patch"]> & { data?: Buffer }> {
+  return withSpan("pancode.patch.compute", attrs, async (span) => {
     const { patch, files } = await deps.cache.computePatch(worktree);
     span.setAttribute("pancode.patch_bytes", patch.length);
     deps.metrics?.patchComputed(patch.length);
     if (patch.length === 0) return { digest: EMPTY_DIGEST, bytes: 0, files: [] };
-    const ref = await deps.api.uploadPatch(lease, patch);
-    return { digest: ref.digest || sha256Digest(patch), bytes: patch.length, files };
+    return { digest: sha256Digest(patch), bytes: patch.length, files, data: patch };
   });
 }

@@ -15,6 +15,8 @@ import { runtimesOf } from "./image-runtimes.js";
 import { JobRunner } from "./job-runner.js";
 import { discoverModels, type ModelAccess, priceTableOf, startModelProbe, warnProblems } from "./model-discovery.js";
 import { installClient, resolveClientDir } from "./nested-dispatch.js";
+import { Outbox } from "./outbox.js";
+import { OutboxSender } from "./outbox-sender.js";
 import { ensurePrivateDir } from "./private-dir.js";
 import { installForwarder } from "./run-forwarder.js";
 import { WorkerMetrics } from "./worker-metrics.js";
@@ -156,6 +158,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     slots: config.concurrency,
     activeRuns: () => activeRuns(),
   });
+  // Finished outcomes wait here until the coordinator acknowledges them, across outages and restarts of either side.
+  const outbox = new Outbox(config.dataDir, logger.child({ component: "outbox" }));
+  const sender = new OutboxSender({ api, outbox, workerId: config.id, logger: logger.child({ component: "outbox" }) });
   const runner = new JobRunner({
     metrics,
     api,
@@ -176,17 +181,25 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     flushMs: config.events.flushMs,
     ackWaitMs: config.bus.ackWaitMs,
     signingKey,
+    outbox,
+    sender,
   });
   activeRuns = () => runner.activeRunIds().length;
+  // Outcomes a previous run of this worker could not deliver. The first heartbeat names them (before any task is
+  // pulled), so the coordinator keeps their attempts: a redelivery of their messages finds them busy, not pending.
+  const resumed = await sender.resume();
   const heartbeat = startHeartbeat({
     api,
     workerId: config.id,
     intervalMs: registration.heartbeatIntervalMs,
-    activeRunIds: () => runner.activeRunIds(),
+    leaseMs: registration.leaseMs,
+    // Runs executing and runs whose outcome waits in the outbox: the coordinator extends both attempts' leases.
+    activeRunIds: () => [...new Set([...runner.activeRunIds(), ...sender.held()])],
     onCancel: (runId) => runner.stop(runId, "cancelled"),
     reregister: async () => void (await register()),
     logger,
   });
+  if (resumed > 0) await heartbeat.beat();
   // Zero-config: local engines come and go; a changed offer is announced by registering again.
   const modelProbe =
     clusterConfig.providers.length > 0
@@ -220,17 +233,22 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     coordinator: config.coordinator.address,
     reapedContainers,
     reapedWorktrees,
+    outboxEntries: resumed,
   });
 
   return {
     id: config.id,
     sandbox: sandbox.kind,
     async stop(graceMs = 0) {
+      // Outcomes still undelivered after the grace stay in the outbox; the next start delivers them.
+      const senderStop = setTimeout(() => sender.stop(), graceMs);
       await tasks.stop().catch(() => {});
       const deadline = Date.now() + graceMs;
       while (runner.activeRunIds().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       for (const runId of runner.activeRunIds()) runner.stop(runId, "cancelled");
       while (runner.activeRunIds().length > 0) await new Promise((r) => setTimeout(r, 50));
+      clearTimeout(senderStop);
+      sender.stop();
       heartbeat.stop();
       modelProbe?.stop();
       await control.stop().catch(() => {});

@@ -194,10 +194,11 @@ describe.each(dbTargets())("run lifecycle on $name", (target) => {
     expect(await db.requeueRun(lost.id, 1)).toBe(true);
     expect(await db.requeueRun(lost.id, 1)).toBe(false);
     const requeued = await db.getRun(lost.id);
+    // The worker and token stay, so that worker may still deliver attempt 1's result until someone claims again.
     expect(requeued).toMatchObject({
       status: "pending",
-      workerId: "",
-      leaseToken: "",
+      workerId: "w1",
+      leaseToken: c1.run.leaseToken,
       leaseExpiresAt: null,
       attempt: 1,
     });
@@ -206,5 +207,31 @@ describe.each(dbTargets())("run lifecycle on $name", (target) => {
 
     const again = await claim(lost.id, "w2");
     expect(again.ok && again.run.attempt).toBe(2);
+    // Once claimed again, the first worker's heartbeat no longer revives or extends anything.
+    expect(await db.renewLeases({ workerId: "w1", runIds: [lost.id], leaseMs: LEASE_MS })).toBe(0);
+  });
+
+  test("a requeued attempt not claimed again: its worker's heartbeat revives it, and its result is accepted late", async () => {
+    const revived = await db.insertRun(newRun());
+    const late = await db.insertRun(newRun());
+    const fresh = await db.insertRun(newRun());
+    const r1 = await claim(revived.id, "w1");
+    const l1 = await claim(late.id, "w1");
+    if (!r1.ok || !l1.ok) throw new Error("claims failed");
+    expect(await db.requeueRun(revived.id, 1)).toBe(true);
+    expect(await db.requeueRun(late.id, 1)).toBe(true);
+
+    // A never-claimed pending run is nobody's: a heartbeat naming it changes nothing.
+    const ids = [revived.id, fresh.id];
+    expect(await db.renewLeases({ workerId: "w1", runIds: ids, leaseMs: LEASE_MS })).toBe(1);
+    expect(await db.getRun(revived.id)).toMatchObject({ status: "running", attempt: 1, workerId: "w1" });
+    expect(await db.getRun(fresh.id)).toMatchObject({ status: "pending", workerId: "" });
+    expect(await claim(revived.id, "w2")).toEqual({ ok: false, reason: "busy" });
+
+    expect(await db.completeRun(result(late.id, 1, "guessed"))).toEqual({ ok: false, reason: "stale" });
+    const done = await db.completeRun(result(late.id, 1, l1.run.leaseToken));
+    expect(done.ok && done.run).toMatchObject({ status: "done", attempt: 1, workerId: "w1" });
+    // The requeue is over: a redelivery of its message finds the run finished.
+    expect(await claim(late.id, "w2")).toEqual({ ok: false, reason: "finished" });
   });
 });

@@ -70,6 +70,10 @@ export interface Cluster {
   databaseUrl: string;
   workers: WorkerProcess[];
   coordinatorLogs: () => string;
+  /** The running coordinator process (fault tests kill it or pause it with SIGSTOP). */
+  coordinatorProcess: () => ChildProcess;
+  /** Starts the coordinator again after it exited: same address, database, NATS and data dir. */
+  restartCoordinator(): Promise<void>;
   /**
    * Environment a CLI needs to reach this cluster. No safety level: the default (auto-edit) admits the shell agent
    * and dev; tests of agents that reach beyond the sandbox pass their own.
@@ -149,26 +153,24 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     postgres = await startPostgres();
     databaseUrl = await freshDatabaseUrl(postgres.url);
   }
-  const coordinator = await spawnService(
-    "coordinator",
-    {
-      PANCODE_LISTEN: "127.0.0.1:0",
-      PANCODE_DATA_DIR: join(dataRoot, "coordinator"),
-      PANCODE_TOKEN: clientToken,
-      PANCODE_WORKER_TOKEN: workerToken,
-      NATS_URL: natsUrl,
-      NATS_USER: nats.coordinator.user,
-      NATS_PASSWORD: nats.coordinator.pass,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      PANCODE_HEARTBEAT_MS: "500",
-      PANCODE_LEASE_MS: "3000",
-      PANCODE_ACK_WAIT_MS: "3000",
-      PANCODE_LOG_LEVEL: "debug",
-      ...options.coordinatorEnv,
-    },
-    /listening on (\S+)/,
-  );
+  const coordinatorEnv: Record<string, string> = {
+    PANCODE_LISTEN: "127.0.0.1:0",
+    PANCODE_DATA_DIR: join(dataRoot, "coordinator"),
+    PANCODE_TOKEN: clientToken,
+    PANCODE_WORKER_TOKEN: workerToken,
+    NATS_URL: natsUrl,
+    NATS_USER: nats.coordinator.user,
+    NATS_PASSWORD: nats.coordinator.pass,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    PANCODE_HEARTBEAT_MS: "500",
+    PANCODE_LEASE_MS: "3000",
+    PANCODE_ACK_WAIT_MS: "3000",
+    PANCODE_LOG_LEVEL: "debug",
+    ...options.coordinatorEnv,
+  };
+  let coordinator = await spawnService("coordinator", coordinatorEnv, /listening on (\S+)/);
   const address = coordinator.match[1] as string;
+  let earlierCoordinatorLogs = "";
   const workers: WorkerProcess[] = [];
   let nextWorker = 1;
   const startWorker = async (id = `w${nextWorker++}`, env: Record<string, string> = {}): Promise<WorkerProcess> => {
@@ -204,7 +206,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     databaseUrl,
     workers,
     ...(link ? { natsLink: link } : {}),
-    coordinatorLogs: coordinator.logs,
+    coordinatorLogs: () => earlierCoordinatorLogs + coordinator.logs(),
+    coordinatorProcess: () => coordinator.child,
+    async restartCoordinator() {
+      earlierCoordinatorLogs += coordinator.logs();
+      coordinator = await spawnService(
+        "coordinator",
+        { ...coordinatorEnv, PANCODE_LISTEN: address },
+        /listening on (\S+)/,
+      );
+    },
     clientEnv,
     startWorker,
     cli: (args, cliOptions) => runCli(args, { ...cliOptions, env: { ...clientEnv, ...cliOptions.env } }),

@@ -78,6 +78,41 @@ function heldByAnother(lease: Lease): PanCodeError {
   );
 }
 
+/**
+ * Where an attempt stands for a worker delivering its result (events, patch, completion):
+ * - `current`: the run is running this attempt under a live lease;
+ * - `late`: still this attempt, though its lease expired or the reaper put the run back to `pending` and nobody
+ *   claimed it since: the result is accepted, and it ends the pending requeue (one execution, not two);
+ * - `superseded`: a newer attempt started (or the token is not the attempt's): the worker drops its result;
+ * - `finished`: the run already ended (by this result delivered before, or by the coordinator);
+ * - `foreign`: the attempt is current but held by another worker id than the caller's (a stolen lease token).
+ * A worker restarted under the same id (new session) still holds its attempts: the holder is the worker id.
+ */
+export type AttemptStanding = "current" | "late" | "superseded" | "finished" | "not_found" | "foreign";
+
+/** The standing of `lease` against the run's stored row (see {@link AttemptStanding}). */
+export function attemptStanding(
+  run: Pick<RunRow, "status" | "attempt" | "leaseToken" | "workerId" | "leaseExpiresAt"> | undefined,
+  lease: Lease,
+  now: Date = new Date(),
+): AttemptStanding {
+  if (!run) return "not_found";
+  if (isTerminalStatus(run.status)) return "finished";
+  const sameAttempt = run.attempt === lease.attempt && run.leaseToken !== "" && run.leaseToken === lease.leaseToken;
+  if (!sameAttempt) return "superseded";
+  if (lease.holder !== undefined && run.workerId !== lease.holder) return "foreign";
+  const live = run.status === "running" && run.leaseExpiresAt !== null && run.leaseExpiresAt > now;
+  return live ? "current" : "late";
+}
+
+/** STALE_ATTEMPT (FAILED_PRECONDITION) saying a newer attempt took over: the worker drops what it holds. */
+function superseded(lease: Lease): PanCodeError {
+  return new PanCodeError(
+    "STALE_ATTEMPT",
+    `superseded: attempt ${lease.attempt} of run ${lease.runId} was replaced by a newer attempt`,
+  );
+}
+
 export interface RunLifecycleDeps {
   db: Database;
   bus: TaskBus;
@@ -198,9 +233,10 @@ export class RunLifecycle {
 
   /** Appends progress events; returns true when the attempt is stale and the worker must stop. */
   async report(lease: Lease, events: { at: Date; kind: string; text: string }[]): Promise<boolean> {
-    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken, lease.holder);
-    if (check === "foreign") throw heldByAnother(lease);
-    if (check !== "ok") return true;
+    const standing = await this.standingOf(lease);
+    if (standing === "foreign") throw heldByAnother(lease);
+    // A late attempt's events are kept: its result (and receipt, checked against the usage they report) still counts.
+    if (standing !== "current" && standing !== "late") return true;
     if (events.length > 0) {
       await this.deps.db.appendEvents(lease.runId, lease.attempt, events);
       // Live progress (turns, current tool, tokens, cost so far) for runs, watch, cost and metrics.
@@ -238,12 +274,28 @@ export class RunLifecycle {
     return this.deps.blobs.source(digest);
   }
 
+  /** Where `lease`'s attempt stands for delivering its result (see {@link attemptStanding}). */
+  async standingOf(lease: Lease): Promise<AttemptStanding> {
+    return attemptStanding(await this.deps.db.getRun(lease.runId), lease);
+  }
+
+  /** Throws unless the attempt may still deliver its result (current, or late but not superseded). */
+  private async requireDeliverable(lease: Lease): Promise<void> {
+    const standing = await this.standingOf(lease);
+    if (standing === "current" || standing === "late") return;
+    if (standing === "foreign") throw heldByAnother(lease);
+    if (standing === "superseded") throw superseded(lease);
+    const code = standing === "finished" ? "RUN_FINISHED" : "NOT_FOUND";
+    throw new PanCodeError(code, `attempt ${lease.attempt} of run ${lease.runId} is no longer current (${standing})`);
+  }
+
   /**
-   * Stores the patch of the current attempt as its bytes arrive (never whole in memory): refused before any byte is
-   * written when the lease is not current, kept only when its size and digest check out.
+   * Stores the patch of the attempt (current, or late but not superseded) as its bytes arrive (never whole in
+   * memory): refused before any byte is written when the attempt may not deliver, kept only when its size and digest
+   * check out.
    */
   async storePatch(lease: Lease, patch: IncomingBlob, data: AsyncIterable<Uint8Array>): Promise<void> {
-    await this.requireLease(lease);
+    await this.requireDeliverable(lease);
     await this.deps.blobs.write(patch, data);
     await this.deps.db.putBlob(patch.digest, patch.size, "patch");
   }
@@ -279,6 +331,7 @@ export class RunLifecycle {
         attempt: c.lease.attempt,
         reason: result.reason,
       });
+      if (result.reason === "stale") throw superseded(c.lease);
       return { accepted: false, reason: result.reason, receiptId: "" };
     }
     const receiptId = await this.afterTerminal(result.run, c.imageDigest, envelope);
@@ -322,16 +375,22 @@ export class RunLifecycle {
   }
 
   /**
-   * The worker's signed statement must agree with its completion and its current attempt before anything is
-   * committed. Stale completions skip the check: completeRun refuses them anyway. A current completion without a
-   * statement is refused: every worker signs, so a missing one is a broken or forged worker, and accepting it would
-   * let a run end with no worker vouching for its result.
+   * The worker's signed statement must agree with its completion and its attempt before anything is committed.
+   * A superseded attempt is refused (FAILED_PRECONDITION, the worker drops its result); a finished run skips the
+   * check: completeRun refuses it anyway. A completion without a statement is refused: every worker signs, so a
+   * missing one is a broken or forged worker, and accepting it would let a run end with no worker vouching for it.
    */
   private async checkStatement(c: Completion): Promise<DsseEnvelope | undefined> {
     const lease = c.lease;
-    const check = await this.deps.db.checkLease(lease.runId, lease.attempt, lease.leaseToken, lease.holder);
-    if (check === "foreign") throw heldByAnother(lease);
-    if (check !== "ok") return undefined;
+    const standing = await this.standingOf(lease);
+    if (standing === "foreign") throw heldByAnother(lease);
+    if (standing === "superseded") throw superseded(lease);
+    if (standing !== "current" && standing !== "late") return undefined;
+    if (standing === "late")
+      this.deps.logger.info("completion of a late attempt (lease expired or requeued, not superseded)", {
+        runId: lease.runId,
+        attempt: lease.attempt,
+      });
     if (!c.receiptEnvelope) {
       throw new PanCodeError(
         "INVALID_ARGUMENT",
@@ -383,16 +442,36 @@ export class RunLifecycle {
     return receiptId;
   }
 
-  /** Extends the leases of a worker's active runs; returns the ids it must stop (ended, or taken over). */
+  /**
+   * Extends the leases of a worker's active runs (executing, or holding an undelivered outcome); returns the ids it
+   * must stop (ended, or taken over). A run the reaper requeued while this worker could not reach us, and nobody
+   * claimed since, is running again: its worker is not lost, so its message must not start a second execution.
+   */
   async heartbeat(workerId: string, activeRunIds: string[]): Promise<string[]> {
     if (activeRunIds.length === 0) return [];
+    const before = await Promise.all(activeRunIds.map((id) => this.deps.db.getRun(id)));
     await this.deps.db.renewLeases({ workerId, runIds: activeRunIds, leaseMs: this.deps.leaseMs });
     const cancel: string[] = [];
-    for (const id of activeRunIds) {
+    for (const [i, id] of activeRunIds.entries()) {
       const run = await this.deps.db.getRun(id);
       if (!run || isTerminalStatus(run.status) || run.workerId !== workerId) cancel.push(id);
+      else if (before[i]?.status === "pending" && before[i]?.attempt === run.attempt && run.status === "running") {
+        await this.noteRevived(run);
+      }
     }
     return cancel;
+  }
+
+  private async noteRevived(run: RunRow): Promise<void> {
+    await this.deps.db.appendEvents(run.id, run.attempt, [
+      {
+        at: new Date(),
+        kind: "status",
+        text: `running: worker ${run.workerId} is back; attempt ${run.attempt} continues`,
+      },
+    ]);
+    this.deps.notifier.notify(run.id);
+    this.deps.logger.info("requeued run continues on its worker", { runId: run.id, workerId: run.workerId });
   }
 
   /**

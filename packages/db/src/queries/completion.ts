@@ -1,5 +1,5 @@
 import { isTerminalStatus, PanCodeError, type PatchSummary, type RunStatus } from "@pancode/core";
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray, lt, ne } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
@@ -32,7 +32,9 @@ export interface CompleteRunOptions {
 export type CompleteRunResult = { ok: true; run: RunRow } | { ok: false; reason: "stale" | "finished" | "not_found" };
 
 /**
- * Ends the run with the worker's result, only if `attempt` and `leaseToken` still name the live running attempt.
+ * Ends the run with the worker's result, only if `attempt` and `leaseToken` still name the run's current attempt:
+ * running (its lease may have expired), or put back to `pending` by the reaper but not claimed again (the result of
+ * a worker that could not reach the coordinator in time is accepted late rather than executed twice).
  * One conditional UPDATE decides, so of any number of concurrent reports exactly one commits; the run's budget
  * reservation is settled to its actual cost in the same transaction.
  */
@@ -61,7 +63,8 @@ export async function completeRun(db: DbHandle, options: CompleteRunOptions): Pr
           eq(runs.id, options.runId),
           eq(runs.attempt, options.attempt),
           eq(runs.leaseToken, options.leaseToken),
-          eq(runs.status, "running"),
+          ne(runs.leaseToken, ""),
+          inArray(runs.status, ["running", "pending"]),
         ),
       )
       .returning();
@@ -129,13 +132,15 @@ export async function finishRun(db: DbHandle, options: FinishRunOptions): Promis
 }
 
 /**
- * Puts a running run whose lease was lost back to 'pending' (no worker, no lease), only while `attempt` is still
- * the current one. Returns whether it did; false means a newer attempt or a result got there first.
+ * Puts a running run whose lease was lost back to 'pending' (no lease), only while `attempt` is still the current
+ * one. Its worker and lease token stay: until another claim replaces them, that worker may still deliver the
+ * attempt's result late (see completeRun). Returns whether it did; false means a newer attempt or a result got there
+ * first.
  */
 export async function requeueRun(db: DbHandle, runId: string, attempt: number): Promise<boolean> {
   const updated = await db
     .update(runs)
-    .set({ status: "pending", workerId: "", leaseToken: "", leaseExpiresAt: null })
+    .set({ status: "pending", leaseExpiresAt: null })
     .where(and(eq(runs.id, runId), eq(runs.attempt, attempt), eq(runs.status, "running")))
     .returning({ id: runs.id });
   return updated.length > 0;

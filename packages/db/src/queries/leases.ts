@@ -1,5 +1,5 @@
 import { isTerminalStatus } from "@pancode/core";
-import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, ne, or, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
@@ -83,15 +83,24 @@ export interface RenewLeasesOptions {
 
 /**
  * Extends the leases of those `runIds` that are still running on `workerId` (a superseded or finished run is left
- * alone). Returns how many leases were extended.
+ * alone). A run the reaper put back to `pending` while its worker could not reach us (coordinator or database away)
+ * and that nobody claimed since is still this worker's attempt (requeue keeps its worker and token): it is running
+ * again, so a redelivery of its message finds it busy instead of starting a second execution. Returns how many
+ * leases were extended.
  */
 export async function renewLeases(db: DbHandle, options: RenewLeasesOptions): Promise<number> {
   if (options.runIds.length === 0) return 0;
   const now = options.now ?? new Date();
   const renewed = await db
     .update(runs)
-    .set({ leaseExpiresAt: new Date(now.getTime() + options.leaseMs) })
-    .where(and(inArray(runs.id, options.runIds), eq(runs.workerId, options.workerId), eq(runs.status, "running")))
+    .set({ status: "running", leaseExpiresAt: new Date(now.getTime() + options.leaseMs) })
+    .where(
+      and(
+        inArray(runs.id, options.runIds),
+        eq(runs.workerId, options.workerId),
+        or(eq(runs.status, "running"), and(eq(runs.status, "pending"), ne(runs.leaseToken, ""))),
+      ),
+    )
     .returning({ id: runs.id });
   return renewed.length;
 }
