@@ -37,6 +37,8 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["status"], load: async () => (await import("./commands/status.js")).registerStatus },
   { names: ["workers"], load: async () => (await import("./commands/workers.js")).registerWorkers },
   { names: ["completion"], load: async () => (await import("./commands/completion.js")).registerCompletion },
+  { names: ["login"], load: async () => (await import("./commands/login.js")).registerLogin },
+  { names: ["context"], load: async () => (await import("./commands/context.js")).registerContext },
   { names: ["mcp"], load: async () => (await import("./commands/mcp.js")).registerMcp },
   {
     names: ["up", "coordinator", "worker"],

@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
 import { registerAllCommands, registerCommand } from "./command-table.js";
+import { selectContext, takeContextFlag } from "./contexts/selection.js";
 import { EXIT } from "./exit-status.js";
 import { guardTerminal } from "./terminal-text.js";
 
@@ -56,6 +57,11 @@ const program = new Command("pancode")
   .description("PanCode Cluster: dispatch coding agents to worker nodes, each run in its own container")
   .version("0.1.0")
   .showHelpAfterError()
+  // Taken out of argv before parsing (it is global, accepted anywhere before `--`); declared for --help only.
+  .option(
+    "--context <name>",
+    "the saved context to use (pancode context list); else PANCODE_CONTEXT, then the current one",
+  )
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
@@ -67,7 +73,13 @@ async function registerFor(argv: string[]): Promise<void> {
   if (!(await registerCommand(program, run, first))) await registerAllCommands(program, run);
 }
 
-startTracing(process.env)
-  .then(() => registerFor(process.argv))
-  .then(() => program.parseAsync(process.argv))
-  .catch(fail);
+/** Takes the global --context flag out of argv, then registers and runs the command with the rest. */
+async function main(): Promise<void> {
+  const { argv, context } = takeContextFlag(process.argv);
+  await selectContext(process.env, context);
+  await startTracing(process.env);
+  await registerFor(argv);
+  await program.parseAsync(argv);
+}
+
+main().catch(fail);
