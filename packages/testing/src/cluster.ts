@@ -39,6 +39,15 @@ export interface ClusterOptions {
   workerEnv?: Record<string, string>;
 }
 
+/** How to run one CLI invocation. */
+export interface CliOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Written to the CLI's stdin, then closed; without it stdin is /dev/null. */
+  stdin?: string;
+}
+
 /** Output of one CLI invocation. */
 export interface CliResult {
   code: number;
@@ -69,7 +78,7 @@ export interface Cluster {
    * and dev; tests of agents that reach beyond the sandbox pass their own.
    */
   clientEnv: Record<string, string>;
-  cli(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
+  cli(args: string[], options: CliOptions): Promise<CliResult>;
   startWorker(id?: string, env?: Record<string, string>): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
@@ -206,10 +215,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 }
 
 /** Runs the real `pancode` CLI (the default session safety level unless `env` says otherwise) and collects its output. */
-export function runCli(
-  args: string[],
-  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
-): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
     cwd: options.cwd,
     // The developer's own PANCODE_SAFETY never leaks in: a test runs at the default level unless it says otherwise.
@@ -218,8 +224,9 @@ export function runCli(
       PANCODE_DATA_DIR: join(options.cwd, ".no-local-cluster"),
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  child.stdin?.end(options.stdin);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
