@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CliResult, type Cluster, runCli, startCluster } from "@pancode/testing/cluster";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { type CliResult, type Cluster, REPO_ROOT, runCli, startCluster } from "@pancode/testing/cluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Login and contexts through the built CLI against two real coordinators: "alpha" in plaintext and "beta" serving
@@ -162,7 +164,7 @@ describe("choosing a context", () => {
     expect(JSON.parse((await bo.cli(["context", "list", "--json"])).stdout)).toEqual([]);
     const login = await bo.cli(["login", beta.address, "--ca", betaCa, "--token-stdin"], { stdin: beta.clientToken });
     expect(login.code, login.stderr).toBe(0);
-    expect((await bo.cli(["context", "current"])).stdout).toBe("127.0.0.1-" + beta.address.split(":")[1] + "\n");
+    expect((await bo.cli(["context", "current"])).stdout).toBe(`127.0.0.1-${beta.address.split(":")[1]}\n`);
     expect(await statusAddress(bo)).toBe(beta.address);
     expect(await statusAddress(ana)).toBe(alpha.address);
   });
@@ -171,6 +173,38 @@ describe("choosing a context", () => {
     const deleted = await bo.cli(["context", "delete", (await bo.cli(["context", "current"])).stdout.trim()]);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(JSON.parse((await bo.cli(["context", "list", "--json"])).stdout)).toEqual([]);
+  });
+});
+
+/** The budget ceiling `pancode mcp` (started with `args` before `mcp`) reports over MCP: which cluster it serves. */
+async function mcpCeiling(p: Person, args: string[], env: Record<string, string> = {}): Promise<number> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [join(REPO_ROOT, "apps/cli/bin/pancode.js"), ...args, "mcp"],
+    cwd: scratch,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", XDG_CONFIG_HOME: p.home, ...env },
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "pancode-e2e", version: "0.0.0" });
+  await client.connect(transport);
+  try {
+    const result = (await client.callTool({ name: "get_budget", arguments: {} })) as { content: { text: string }[] };
+    return JSON.parse(result.content[0]?.text ?? "{}").ceilingUsd;
+  } finally {
+    await client.close();
+  }
+}
+
+describe("pancode mcp", () => {
+  it("serves the cluster the same resolution picks: current context, --context, PANCODE_CONTEXT", async () => {
+    const set = await alpha.cli(["budget", "set", "123.45"], { cwd: scratch });
+    expect(set.code, set.stderr).toBe(0);
+    const setBeta = await ana.cli(["--context", "beta", "budget", "set", "67.89"]);
+    expect(setBeta.code, setBeta.stderr).toBe(0);
+    expect((await ana.cli(["context", "current"])).stdout).toBe("alpha\n");
+    expect(await mcpCeiling(ana, [])).toBe(123.45);
+    expect(await mcpCeiling(ana, ["--context", "beta"])).toBe(67.89);
+    expect(await mcpCeiling(ana, [], { PANCODE_CONTEXT: "beta" })).toBe(67.89);
   });
 });
 
