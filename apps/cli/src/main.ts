@@ -35,8 +35,15 @@ function fail(err: unknown): void {
 /** Runs commands plainly; replaced by a traced runner when telemetry starts. */
 let traced = (_name: string, command: () => Promise<number>): Promise<number> => command();
 
+/** The global --context flag, taken out of argv before commander parses it. */
+let contextFlag: string | undefined;
+
+// The context is settled when a command runs (not for --version or --help), and config.yaml is read only when the
+// environment does not already say where to connect.
 const run: CommandRunner = (name, command) => {
-  traced(name, command).then((code) => exit(code), fail);
+  selectContext(process.env, contextFlag)
+    .then(() => traced(name, command))
+    .then((code) => exit(code), fail);
 };
 
 /**
@@ -76,7 +83,7 @@ async function registerFor(argv: string[]): Promise<void> {
 /** Takes the global --context flag out of argv, then registers and runs the command with the rest. */
 async function main(): Promise<void> {
   const { argv, context } = takeContextFlag(process.argv);
-  await selectContext(process.env, context);
+  contextFlag = context;
   await startTracing(process.env);
   await registerFor(argv);
   await program.parseAsync(argv);

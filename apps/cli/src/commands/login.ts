@@ -32,8 +32,9 @@ export function contextNameFor(address: string): string {
   const colon = address.lastIndexOf(":");
   const host = address.slice(0, colon);
   const port = address.slice(colon + 1);
-  const name = port === DEFAULT_PORT ? host : `${host}-${port}`;
-  return name.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
+  const named = port === DEFAULT_PORT ? host : `${host}-${port}`;
+  const name = named.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "");
+  return host.startsWith("[") ? `ipv6-${name}` : name;
 }
 
 /** The PEM certificate in `path`, stored inline in the context (see README: the context survives the file). */
