@@ -53,6 +53,9 @@ describe("config.yaml", () => {
     expect(parseError("contexts:\n  - name: a\n    address: h:1\n    token:\n")).toMatch(
       /config\.yaml:4: .*token must be/,
     );
+    expect(
+      parseError("contexts:\n  - {name: a, address: h:1, token: t}\n  - {name: a, address: h:2, token: t}\n"),
+    ).toMatch(/config\.yaml:3: context "a" is defined twice/);
     expect(parseError("contexts: 3\n")).toMatch(/config\.yaml:1: contexts must be a list/);
     expect(parseError("- a\n")).toMatch(/config\.yaml:1: expected keys current-context and contexts/);
   });

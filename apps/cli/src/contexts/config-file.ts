@@ -24,47 +24,65 @@ import { type Context, EMPTY_CONFIG, type PancodeConfig } from "./context.js";
 const HEADER =
   "# pancode contexts: written by `pancode login` and `pancode context`. It holds tokens: keep it mode 600.\n";
 
-/** Parses config.yaml; anything malformed is a UsageError naming the file and the line. */
-export function parseConfig(text: string, path: string): PancodeConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const syntax = doc.errors[0];
-  if (syntax) {
-    const line = lineCounter.linePos(syntax.pos[0]).line;
-    throw new UsageError(
-      `${path}:${line}: not valid YAML: ${syntax.message.split("\n")[0]?.replace(/ at line \d+.*$/, "")}`,
-    );
+/** Reads typed values out of a YAML tree; what is wrong is a UsageError with the file and the node's line. */
+class TreeReader {
+  constructor(
+    private readonly path: string,
+    private readonly lines: LineCounter,
+  ) {}
+
+  fail(node: unknown, what: string): never {
+    const range = (node as Node | undefined)?.range;
+    const line = range ? this.lines.linePos(range[0]).line : 1;
+    throw new UsageError(`${this.path}:${line}: ${what} (fix it, or delete the file and log in again)`);
   }
-  const fail = (node: Node | null | undefined, what: string): never => {
-    const line = node?.range ? lineCounter.linePos(node.range[0]).line : 1;
-    throw new UsageError(`${path}:${line}: ${what} (fix it, or delete the file and log in again)`);
-  };
-  const root = doc.contents;
-  if (root === null) return { contexts: [] };
-  if (!isMap(root)) return fail(root, "expected keys current-context and contexts");
-  const text_ = (node: unknown, what: string, optional = false): string | undefined => {
-    if (node === undefined && optional) return undefined;
-    // A token or name of digits only is read as YAML's number: take what was written, leading zeros and all.
+
+  /** A non-empty string; a value of digits only is read as YAML's number, so take what was written (leading 0s). */
+  string(node: unknown, near: unknown, what: string): string {
     const scalar = isScalar(node) && node.value !== null ? node : undefined;
     const value = typeof scalar?.value === "string" ? scalar.value : (scalar?.source ?? "");
-    if (value !== "") return value;
-    return fail(isScalar(node) ? node : root, `${what} must be a non-empty string`);
-  };
-  const current = text_(root.get("current-context", true), "current-context", true);
+    return value !== "" ? value : this.fail(node ?? near, `${what} must be a non-empty string`);
+  }
+
+  context(item: unknown): Context {
+    if (!isMap(item)) return this.fail(item, "each context must have name, address and token");
+    const name = this.string(item.get("name", true), item, "a context's name");
+    const required = (key: string) => {
+      const node = item.get(key, true);
+      return node === undefined
+        ? this.fail(item, `context "${name}" has no ${key}`)
+        : this.string(node, item, `context "${name}": ${key}`);
+    };
+    const caNode = item.get("ca", true);
+    const ca = caNode === undefined ? undefined : this.string(caNode, item, `context "${name}": ca`);
+    return { name, address: required("address"), token: required("token"), ...(ca ? { ca } : {}) };
+  }
+}
+
+/** Parses config.yaml; anything malformed is a UsageError naming the file and the line. */
+export function parseConfig(text: string, path: string): PancodeConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const what = syntax.message.split("\n")[0]?.replace(/ at line \d+.*$/, "");
+    throw new UsageError(`${path}:${lines.linePos(syntax.pos[0]).line}: not valid YAML: ${what}`);
+  }
+  const tree = new TreeReader(path, lines);
+  const root = doc.contents;
+  if (root === null) return { contexts: [] };
+  if (!isMap(root)) return tree.fail(root, "expected keys current-context and contexts");
+  const currentNode = root.get("current-context", true);
+  const current = currentNode === undefined ? undefined : tree.string(currentNode, root, "current-context");
   const list = root.get("contexts", true);
   if (list === undefined) return { current, contexts: [] };
-  if (!isSeq(list)) return fail(list as Node, "contexts must be a list");
-  const contexts = list.items.map((item): Context => {
-    if (!isMap(item)) return fail(item as Node, "each context must have name, address and token");
-    const name = text_(item.get("name", true), "a context's name") as string;
-    const field = (key: string, optional = false) => {
-      const node = item.get(key, true);
-      if (node === undefined && !optional) return fail(item, `context "${name}" has no ${key}`);
-      return text_(node, `context "${name}": ${key}`, optional);
-    };
-    const ca = field("ca", true);
-    return { name, address: field("address") as string, token: field("token") as string, ...(ca ? { ca } : {}) };
-  });
+  if (!isSeq(list)) return tree.fail(list, "contexts must be a list");
+  const contexts: Context[] = [];
+  for (const item of list.items) {
+    const context = tree.context(item);
+    if (contexts.some((c) => c.name === context.name)) tree.fail(item, `context "${context.name}" is defined twice`);
+    contexts.push(context);
+  }
   return { current, contexts };
 }
 
