@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Login and contexts through the built CLI against two real coordinators: "alpha" in plaintext and "beta" serving
 // TLS with its own certificate. Two people, each with their own config home (XDG_CONFIG_HOME), and nothing in the
 // environment saying where to connect unless a test puts it there.
+
+const CLI_BIN = join(REPO_ROOT, "apps/cli/bin/pancode.js");
 
 let alpha: Cluster;
 let beta: Cluster;
@@ -111,6 +113,30 @@ describe("pancode login", () => {
     expect(await readFile(ana.configFile, "utf8")).toBe(before);
   });
 
+  it("on a terminal it asks for the token without echoing it", async () => {
+    // `script` gives the CLI a pseudo-terminal; the token is typed once the prompt shows, as a person would.
+    const cy = person("cy");
+    const command = `'${process.execPath}' '${CLI_BIN}' login ${alpha.address} --name typed`;
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      cwd: scratch,
+      env: { ...process.env, ...NEUTRAL, XDG_CONFIG_HOME: cy.home },
+    });
+    let screen = "";
+    let typed = false;
+    child.stdout.on("data", (d: Buffer) => {
+      screen += d.toString();
+      if (!typed && screen.includes("Token: ")) {
+        typed = true;
+        child.stdin.write(`${alpha.clientToken}\r`);
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code, screen).toBe(0);
+    expect(screen).toContain('context "typed"');
+    expect(screen).not.toContain(alpha.clientToken);
+    expect(await statusAddress(cy)).toBe(alpha.address);
+  });
+
   it("without a terminal it asks for --token-stdin", async () => {
     const result = await ana.cli(["login", alpha.address]);
     expect(result.code).toBe(2);
@@ -180,7 +206,7 @@ describe("choosing a context", () => {
 async function mcpCeiling(p: Person, args: string[], env: Record<string, string> = {}): Promise<number> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [join(REPO_ROOT, "apps/cli/bin/pancode.js"), ...args, "mcp"],
+    args: [CLI_BIN, ...args, "mcp"],
     cwd: scratch,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", XDG_CONFIG_HOME: p.home, ...env },
     stderr: "pipe",

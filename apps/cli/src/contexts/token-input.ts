@@ -25,9 +25,10 @@ function promptHidden(prompt: string): Promise<string> {
       ),
     );
   }
-  process.stderr.write(prompt);
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  // The interface first: it turns the terminal's own echo off, so nothing typed once the prompt shows is echoed.
   const rl = createInterface({ input: process.stdin, output: silent, terminal: true });
+  process.stderr.write(prompt);
   return new Promise((resolve) => {
     rl.question("", (answer) => {
       rl.close();
