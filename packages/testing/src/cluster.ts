@@ -44,7 +44,7 @@ export interface CliOptions {
   cwd: string;
   env?: Record<string, string>;
   timeoutMs?: number;
-  /** Written to the CLI's stdin, then closed; without it stdin is /dev/null. */
+  /** Written to the CLI's stdin, then closed; without it stdin is closed at once (empty, not a terminal). */
   stdin?: string;
 }
 
@@ -224,9 +224,11 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
       PANCODE_DATA_DIR: join(options.cwd, ".no-local-cluster"),
       ...options.env,
     },
-    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  child.stdin?.end(options.stdin);
+  // A CLI that exits without reading its stdin (an error found first) makes this write fail with EPIPE: not ours.
+  child.stdin.on("error", () => {});
+  child.stdin.end(options.stdin);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
