@@ -219,9 +219,11 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
     cwd: options.cwd,
     // The developer's own PANCODE_SAFETY never leaks in: a test runs at the default level unless it says otherwise.
+    // Nor do their saved contexts: a test that names no cluster reaches none.
     env: {
-      ...withoutKey(process.env, "PANCODE_SAFETY"),
+      ...withoutKey(withoutKey(process.env, "PANCODE_SAFETY"), "PANCODE_CONTEXT"),
       PANCODE_DATA_DIR: join(options.cwd, ".no-local-cluster"),
+      XDG_CONFIG_HOME: join(options.cwd, ".no-config-home"),
       ...options.env,
     },
     stdio: ["pipe", "pipe", "pipe"],
