@@ -1,6 +1,6 @@
 /**
- * Which context this invocation uses, decided once at start-up by main.ts: the global `--context <name>` flag, and
- * config.yaml when a context may be needed. Kept free of heavy imports: the YAML parser is loaded only when the file
+ * Which context this invocation uses, settled once by main.ts when the command runs: the global `--context <name>`
+ * flag, and config.yaml when a context may be needed. Kept free of heavy imports: the YAML parser is loaded only when the file
  * exists and the environment does not already say where to connect, so a CLI without contexts starts as fast as before.
  */
 import { existsSync } from "node:fs";
