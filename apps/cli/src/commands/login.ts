@@ -49,30 +49,29 @@ function readCa(path: string): string {
   return pem;
 }
 
-/** Checks the token against the coordinator; a refusal or an unreachable address is one line saying which. */
+/** What a failed check means for login: a refused token or an address nobody answers at, said as such. */
+function loginFailure(err: unknown, context: Context): unknown {
+  if (!isPanCodeError(err)) return err;
+  // The gRPC status stays the cause, so the exit code is 4 (the coordinator refused or could not be reached).
+  const cause = err.cause;
+  if (err.code === "UNAUTHENTICATED") {
+    return new PanCodeError("UNAUTHENTICATED", `login failed: ${context.address} refused the token; nothing saved`, {
+      cause,
+    });
+  }
+  if (err.code !== "UNAVAILABLE") return err;
+  const tls = context.ca ? "" : "; if it serves TLS, pass --ca <its CA certificate>";
+  const message = `login failed: no coordinator answered at ${context.address}${tls}; nothing saved`;
+  return new PanCodeError("UNAVAILABLE", message, { cause });
+}
+
+/** Checks the token against the coordinator (see checkToken). */
 async function verify(context: Context): Promise<void> {
   const api = connectTo({ address: context.address, token: context.token, caPath: "", caPem: context.ca }, 10_000);
   try {
     await checkToken(api);
   } catch (err) {
-    if (!isPanCodeError(err)) throw err;
-    const cause = err.cause;
-    if (err.code === "UNAUTHENTICATED") {
-      throw new PanCodeError("UNAUTHENTICATED", `login failed: ${context.address} refused the token; nothing saved`, {
-        cause,
-      });
-    }
-    if (err.code === "UNAVAILABLE") {
-      const tls = context.ca ? "" : "; if it serves TLS, pass --ca <its CA certificate>";
-      throw new PanCodeError(
-        "UNAVAILABLE",
-        `login failed: no coordinator answered at ${context.address}${tls}; nothing saved`,
-        {
-          cause,
-        },
-      );
-    }
-    throw err;
+    throw loginFailure(err, context);
   } finally {
     api.close();
   }
