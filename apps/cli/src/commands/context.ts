@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
 import { readConfig, writeConfig } from "../contexts/config-file.js";
-import { configPath } from "../contexts/config-path.js";
 import { type PancodeConfig, unknownContextMessage } from "../contexts/context.js";
+import { configPath } from "../contexts/selection.js";
 import { EXIT, UsageError } from "../exit-status.js";
 import { printJson, table } from "../output.js";
 

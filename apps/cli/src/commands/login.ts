@@ -5,8 +5,8 @@ import type { CommandRunner } from "../command-runner.js";
 import { connectTo } from "../connection.js";
 import { checkToken } from "../contexts/check-token.js";
 import { readConfig, writeConfig } from "../contexts/config-file.js";
-import { configPath } from "../contexts/config-path.js";
 import type { Context } from "../contexts/context.js";
+import { configPath } from "../contexts/selection.js";
 import { readToken } from "../contexts/token-input.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 

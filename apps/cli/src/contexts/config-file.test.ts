@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../exit-status.js";
 import { formatConfig, parseConfig, readConfig, writeConfig } from "./config-file.js";
-import { configPath } from "./config-path.js";
 import type { PancodeConfig } from "./context.js";
+import { configPath } from "./selection.js";
 
 const root = mkdtempSync(join(tmpdir(), "pancode-config-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -4,12 +4,21 @@
  * exists and the environment does not already say where to connect, so a CLI without contexts starts as fast as before.
  */
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { UsageError } from "../exit-status.js";
-import { configPath } from "./config-path.js";
-import { EMPTY_CONFIG, type PancodeConfig } from "./context.js";
+import type { PancodeConfig } from "./context.js";
+
+// One module for everything main.ts needs about contexts: each module on the start-up path is a file Node loads.
 
 let flag: string | undefined;
-let loaded: () => PancodeConfig = () => EMPTY_CONFIG;
+let loaded: () => PancodeConfig = () => ({ contexts: [] });
+
+/** Where `pancode login` keeps its contexts: `$XDG_CONFIG_HOME/pancode/config.yaml`, else `~/.config/pancode/`. */
+export function configPath(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  return join(base, "pancode", "config.yaml");
+}
 
 /**
  * Removes every `--context <name>` / `--context=<name>` before a `--` from `argv` (it is global: accepted before or
