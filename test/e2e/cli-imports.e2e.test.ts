@@ -105,6 +105,26 @@ describe("client start-up imports", () => {
     expect(runs.urls.filter((u) => /\/(packages|apps\/cli\/dist\/commands)\/|node_modules/.test(u))).toEqual([]);
   });
 
+  it("contexts: `context list` loads no gRPC; the YAML parser loads only when a saved context may be needed", async () => {
+    const home = join(dir, "xdg");
+    await mkdir(join(home, "pancode"), { recursive: true });
+    const config = "current-context: nowhere\ncontexts:\n  - {name: nowhere, address: 127.0.0.1:1, token: t}\n";
+    await writeFile(join(home, "pancode", "config.yaml"), config, { mode: 0o600 });
+    const yaml = (urls: string[]) => urls.some((u) => u.includes("/node_modules/yaml/"));
+    const noEnv = { XDG_CONFIG_HOME: home, PANCODE_COORDINATOR: "", PANCODE_TOKEN: "" };
+    const list = await loadedBy(["context", "list"], noEnv);
+    expect(list.code).toBe(0);
+    expect(yaml(list.urls)).toBe(true);
+    expect(list.urls.filter((u) => /@grpc|\/packages\/proto\//.test(u))).toEqual([]);
+    const viaEnv = await loadedBy(["runs"], { XDG_CONFIG_HOME: home });
+    expect(viaEnv.code).toBe(4);
+    expect(yaml(viaEnv.urls)).toBe(false);
+    const viaContext = await loadedBy(["runs"], noEnv);
+    expect(viaContext.code).toBe(4); // the context points at 127.0.0.1:1 too
+    expect(yaml(viaContext.urls)).toBe(true);
+    expect(yaml((await loadedBy(["--version"], noEnv)).urls)).toBe(false);
+  });
+
   it("`pancode up --help` is answered by the service host in a child process", async () => {
     const { code, urls } = await loadedBy(["up", "--help"]);
     expect(code).toBe(0);

@@ -44,6 +44,8 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
       return (program, run) => registerCompletion(program, run, registerAllCommands);
     },
   },
+  { names: ["login"], load: async () => (await import("./commands/login.js")).registerLogin },
+  { names: ["context"], load: async () => (await import("./commands/context.js")).registerContext },
   { names: ["mcp"], load: async () => (await import("./commands/mcp.js")).registerMcp },
   {
     names: ["up", "coordinator", "worker"],

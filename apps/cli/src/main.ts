@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import type { CommandRunner } from "./command-runner.js";
 import { registerAllCommands, registerCommand } from "./command-table.js";
+import { selectContext, takeContextFlag } from "./contexts/selection.js";
 import { EXIT } from "./exit-status.js";
 import { guardTerminal } from "./terminal-text.js";
 
@@ -34,8 +35,15 @@ function fail(err: unknown): void {
 /** Runs commands plainly; replaced by a traced runner when telemetry starts. */
 let traced = (_name: string, command: () => Promise<number>): Promise<number> => command();
 
+/** The global --context flag, taken out of argv before commander parses it. */
+let contextFlag: string | undefined;
+
+// The context is settled when a command runs (not for --version or --help), and config.yaml is read only when the
+// environment does not already say where to connect.
 const run: CommandRunner = (name, command) => {
-  traced(name, command).then((code) => exit(code), fail);
+  selectContext(process.env, contextFlag)
+    .then(() => traced(name, command))
+    .then((code) => exit(code), fail);
 };
 
 /**
@@ -56,6 +64,11 @@ const program = new Command("pancode")
   .description("PanCode Cluster: dispatch coding agents to worker nodes, each run in its own container")
   .version("0.1.0")
   .showHelpAfterError()
+  // Taken out of argv before parsing (it is global, accepted anywhere before `--`); declared for --help only.
+  .option(
+    "--context <name>",
+    "the saved context to use (pancode context list); else PANCODE_CONTEXT, then the current one",
+  )
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   });
@@ -67,7 +80,13 @@ async function registerFor(argv: string[]): Promise<void> {
   if (!(await registerCommand(program, run, first))) await registerAllCommands(program, run);
 }
 
-startTracing(process.env)
-  .then(() => registerFor(process.argv))
-  .then(() => program.parseAsync(process.argv))
-  .catch(fail);
+/** Takes the global --context flag out of argv, then registers and runs the command with the rest. */
+async function main(): Promise<void> {
+  const { argv, context } = takeContextFlag(process.argv);
+  contextFlag = context;
+  await startTracing(process.env);
+  await registerFor(argv);
+  await program.parseAsync(argv);
+}
+
+main().catch(fail);

@@ -19,8 +19,12 @@ export function serverCredentials(tls: ServerTlsOptions): ServerCredentials {
   ]);
 }
 
-/** Client credentials: TLS trusting `caPath` when set (or system roots when `tls` is true), else insecure. */
-export function clientCredentials(options: { tls: boolean; caPath: string }): ChannelCredentials {
+/**
+ * Client credentials: TLS trusting `caPem` (a PEM certificate) or `caPath` when set (or system roots when `tls` is
+ * true), else insecure.
+ */
+export function clientCredentials(options: { tls: boolean; caPath: string; caPem?: string }): ChannelCredentials {
+  if (options.caPem) return credentials.createSsl(Buffer.from(options.caPem));
   if (options.caPath) return credentials.createSsl(readFileSync(options.caPath));
   if (options.tls) return credentials.createSsl();
   return credentials.createInsecure();

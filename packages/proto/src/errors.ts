@@ -63,7 +63,7 @@ export function fromGrpcError(err: unknown, address: string): PanCodeError {
       // A plaintext client talking to a TLS server (or one trusting another CA) only sees the connection drop.
       return new PanCodeError(
         "UNAVAILABLE",
-        `coordinator unreachable at ${address}: ${err.details} (is it running? if it serves TLS, set PANCODE_TLS_CA to its CA certificate, e.g. its <data dir>/tls/ca.crt)`,
+        `coordinator unreachable at ${address}: ${err.details} (is it running? if it serves TLS, set PANCODE_TLS_CA to its CA certificate, e.g. its <data dir>/tls/ca.crt, or log in with pancode login --ca)`,
         {
           cause: err,
           retryable: true,
@@ -74,7 +74,7 @@ export function fromGrpcError(err: unknown, address: string): PanCodeError {
     case status.UNAUTHENTICATED:
       return new PanCodeError(
         "UNAUTHENTICATED",
-        `${err.details} (set PANCODE_TOKEN, or PANCODE_DATA_DIR of a local cluster)`,
+        `${err.details} (pancode login <address>, or set PANCODE_TOKEN, or PANCODE_DATA_DIR of a local cluster)`,
         {
           cause: err,
         },

@@ -45,6 +45,15 @@ export interface ClusterOptions {
   workerEnv?: Record<string, string>;
 }
 
+/** How to run one CLI invocation. */
+export interface CliOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Written to the CLI's stdin, then closed; without it stdin is closed at once (empty, not a terminal). */
+  stdin?: string;
+}
+
 /** Output of one CLI invocation. */
 export interface CliResult {
   code: number;
@@ -81,7 +90,7 @@ export interface Cluster {
   clientEnv: Record<string, string>;
   /** With `natsLink`: cuts and restores every process's connection to NATS. */
   natsLink?: Pick<TcpProxy, "cut" | "restore">;
-  cli(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
+  cli(args: string[], options: CliOptions): Promise<CliResult>;
   startWorker(id?: string, env?: Record<string, string>): Promise<WorkerProcess>;
   /** Stops the NATS server under the running processes (readiness and fault tests); `stop()` still cleans up. */
   stopBus(): Promise<void>;
@@ -232,20 +241,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 }
 
 /** Runs the real `pancode` CLI (the default session safety level unless `env` says otherwise) and collects its output. */
-export function runCli(
-  args: string[],
-  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
-): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
     cwd: options.cwd,
     // The developer's own PANCODE_SAFETY never leaks in: a test runs at the default level unless it says otherwise.
+    // Nor do their saved contexts: a test that names no cluster reaches none.
     env: {
-      ...withoutKey(process.env, "PANCODE_SAFETY"),
+      ...withoutKey(withoutKey(process.env, "PANCODE_SAFETY"), "PANCODE_CONTEXT"),
       PANCODE_DATA_DIR: join(options.cwd, ".no-local-cluster"),
+      XDG_CONFIG_HOME: join(options.cwd, ".no-config-home"),
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  // A CLI that exits without reading its stdin (an error found first) makes this write fail with EPIPE: not ours.
+  child.stdin.on("error", () => {});
+  child.stdin.end(options.stdin);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
