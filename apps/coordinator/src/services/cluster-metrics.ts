@@ -12,8 +12,8 @@ const DURATION_BUCKETS_S = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
 
 /**
  * The coordinator's OpenTelemetry instruments (served on the Prometheus endpoint as `pancode_*`):
- * - `pancode_runs_total{status,agent}`: runs that ended, by terminal status;
- * - `pancode_run_duration_seconds{status,agent}`: histogram of started-to-finished time;
+ * - `pancode_runs_total{status,agent,team}`: runs that ended, by terminal status;
+ * - `pancode_run_duration_seconds{status,agent,team}`: histogram of started-to-finished time;
  * - `pancode_cost_usd_total{agent,model}` and `pancode_tokens_total{agent,model,kind}` (kind input|output|cache);
  * - `pancode_queue_depth`: runs admitted and not yet claimed by a worker (read at scrape time).
  * Counters count from this coordinator's start, as Prometheus expects; `pancode metrics` gives all-time figures.
@@ -46,7 +46,8 @@ export class ClusterMetrics implements RunMetrics {
   }
 
   runEnded(run: RunRow): void {
-    const attrs = { status: run.status, agent: run.agent };
+    // "" for runs of no team, so every series with a status has the label and dashboards can group by it.
+    const attrs = { status: run.status, agent: run.agent, team: run.team ?? "" };
     this.runs.add(1, attrs);
     if (run.startedAt && run.finishedAt) {
       this.duration.record(Math.max(0, run.finishedAt.getTime() - run.startedAt.getTime()) / 1000, attrs);
