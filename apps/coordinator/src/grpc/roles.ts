@@ -48,9 +48,12 @@ export const CLIENT_METHOD_ROLES: Readonly<Record<string, ApiRole>> = {
 
 const RANK: Record<ApiRole, number> = { viewer: 0, member: 1, admin: 2 };
 
+/** Methods the CLI calls as steps of another command, named after that command in refusals. */
+const PART_OF: Readonly<Record<string, string>> = { UploadBlob: "dispatch", HasCommit: "dispatch" };
+
 /** What the refusal calls a method: "SetBudget" -> "set budget". */
 function describe(method: string): string {
-  return method.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return PART_OF[method] ?? method.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
 }
 
 /** Whether `role` is at least `needed`. */
