@@ -1,4 +1,7 @@
-import { type CliResult, type Cluster, startCluster } from "@pancode/testing/cluster";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { type CliResult, type Cluster, REPO_ROOT, startCluster } from "@pancode/testing/cluster";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -32,7 +35,7 @@ afterAll(async () => {
 
 /** Runs the CLI as `who` ("admin" = the bootstrap token of the cluster). */
 function as(who: string, args: string[]): Promise<CliResult> {
-  const env = who === "admin" ? {} : { PANCODE_TOKEN: tokens[who] ?? "" };
+  const env: Record<string, string> = who === "admin" ? {} : { PANCODE_TOKEN: tokens[who] ?? "" };
   return cluster.cli(args, { cwd: repo.dir, env, timeoutMs: 120_000 });
 }
 
@@ -40,6 +43,25 @@ async function json<T>(who: string, args: string[]): Promise<T> {
   const result = await as(who, [...args, "--json"]);
   expect(result.code, `${who}: pancode ${args.join(" ")}: ${result.stderr}`).toBe(0);
   return JSON.parse(result.stdout) as T;
+}
+
+/** `pancode mcp` as `who`, driven by the official MCP client over stdio. */
+async function mcpAs(who: string): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [join(REPO_ROOT, "apps/cli/bin/pancode.js"), "mcp"],
+    cwd: repo.dir,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ...cluster.clientEnv,
+      PANCODE_TOKEN: tokens[who] ?? "",
+    },
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "pancode-e2e", version: "0.0.0" });
+  await client.connect(transport);
+  return client;
 }
 
 const sleeper = (who: string) => as(who, ["dispatch", "sleep 600", "--agent", "shell", "--json"]);
@@ -86,6 +108,21 @@ describe("teams and tokens", () => {
     const memberTokens = await as("alice", ["tokens", "create", "mallory", "--role", "admin"]);
     expect(memberTokens.code).toBe(4);
     expect((await as("vic", ["drain"])).code).toBe(4);
+    // MCP tools follow the token's role: the server's one line comes back as a tool error.
+    const mcp = await mcpAs("alice");
+    try {
+      const setBudget = (await mcp.callTool({ name: "set_budget", arguments: { ceiling_usd: 5 } })) as {
+        isError?: boolean;
+        content: { text: string }[];
+      };
+      expect(setBudget).toEqual({
+        isError: true,
+        content: [{ type: "text", text: "set budget needs role admin; you are alice (member)" }],
+      });
+      expect((await mcp.callTool({ name: "get_budget", arguments: {} })).isError).toBeFalsy();
+    } finally {
+      await mcp.close();
+    }
     // Reads are a viewer's.
     expect((await as("vic", ["budget"])).code).toBe(0);
     expect((await as("vic", ["runs"])).code).toBe(0);
