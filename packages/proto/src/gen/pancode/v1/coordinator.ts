@@ -140,6 +140,7 @@ export interface DispatchRequest {
   mode: string;
   /** provider/id override, empty = agent default */
   model: string;
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
   /**
    * Agent (.pancode/agents/*.md) and team (.pancode/teams/*.yaml) definitions of the submitted repository; they
@@ -376,7 +377,7 @@ export interface BudgetInfo {
 }
 
 export interface ListAuditRequest {
-  /** dispatch | error | budget | safety | run | worker | drain; "" = all */
+  /** dispatch | error | budget | safety | run | worker | drain | keys | tokens; "" = all */
   category: string;
   /** full run id or a unique prefix; "" = all runs */
   runId: string;
@@ -394,7 +395,7 @@ export interface AuditEntry {
   action: string;
   /** "" when the entry concerns no run */
   runId: string;
-  /** submitter, worker id or "coordinator" */
+  /** token name (e.g. alice), run:<id> for a run token, worker id or "coordinator" */
   actor: string;
   /** the admission gate of a refusal */
   gate: string;
@@ -426,7 +427,7 @@ export interface VerifyAuditResponse {
 }
 
 export interface DrainRequest {
-  /** who asks, recorded in the audit trail */
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
 }
 
@@ -439,13 +440,13 @@ export interface DrainResponse {
 
 export interface RevokeKeyRequest {
   keyId: string;
-  /** who asks, recorded in the audit trail */
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
 }
 
 export interface ReadmitWorkerRequest {
   workerId: string;
-  /** who asks, recorded in the audit trail */
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
 }
 
@@ -476,6 +477,7 @@ export interface CreateBatchRequest {
   workspace: WorkspaceRef | undefined;
   mode: string;
   model: string;
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
   agentFiles: AgentFile[];
   maxCostUsd: number;
@@ -506,6 +508,7 @@ export interface BatchInfo {
   createdAt: string;
   finishedAt: string;
   error: string;
+  /** token name of who created it (run:<id> for a run token) */
   submitter: string;
   receiptId: string;
 }
@@ -554,6 +557,7 @@ export interface CreateChainRequest {
   workspace: WorkspaceRef | undefined;
   mode: string;
   model: string;
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
   agentFiles: AgentFile[];
   maxCostUsd: number;
@@ -586,6 +590,7 @@ export interface ChainInfo {
   verdict: string;
   /** refine: reviews done */
   rounds: number;
+  /** token name of who created it (run:<id> for a run token) */
   submitter: string;
   refine: RefineSpec | undefined;
   counts: StatusCount[];
@@ -611,6 +616,7 @@ export interface StopRunRequest {
   runId: string;
   batchId: string;
   chainId: string;
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
 }
 
