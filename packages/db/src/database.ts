@@ -81,7 +81,14 @@ import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns, setBusSeq } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import type { SubRunQuota } from "./queries/sub-runs.js";
-import { getTeam, listTeams, setTeamBudgetCeiling, setTeamMaxRunning, type TeamRow } from "./queries/teams.js";
+import {
+  getTeam,
+  listTeams,
+  setTeamBudgetCeiling,
+  setTeamMaxRunning,
+  type TeamRow,
+  teamRunTotals,
+} from "./queries/teams.js";
 import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
 import { type BindResult, bindWorkerIdentity, getWorkerIdentity, readmitWorker } from "./queries/worker-identities.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
@@ -274,6 +281,8 @@ export interface Database {
   ): Promise<TeamRow>;
   getTeam(name: string): Promise<TeamRow | undefined>;
   listTeams(): Promise<TeamRow[]>;
+  /** Runs of the team and their model tokens. */
+  teamRunTotals(name: string): Promise<{ runs: number; inputTokens: number; outputTokens: number }>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -372,6 +381,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     setTeamBudgetCeiling: (name, ceiling, audit) => setTeamBudgetCeiling(db, name, ceiling, audit),
     getTeam: (name) => getTeam(db, name),
     listTeams: () => listTeams(db),
+    teamRunTotals: (name) => teamRunTotals(db, name),
     ping: async () => {
       await db.execute("select 1");
     },

@@ -83,21 +83,19 @@ export class BudgetService {
   async teamStatus(team: string): Promise<BudgetStatus> {
     const row = await this.deps.db.getTeam(team);
     if (!row) throw new PanCodeError("NOT_FOUND", `no team "${team}"; see \`pancode teams list\``);
-    const [estimatedNextUsd, runs] = await Promise.all([
+    const [estimatedNextUsd, { runs, inputTokens, outputTokens }] = await Promise.all([
       this.estimate(this.deps.defaultAgent, ""),
-      this.deps.db.listRuns({ limit: 1_000_000, team }),
+      this.deps.db.teamRunTotals(team),
     ]);
     const ceiling = micros(row.budgetCeilingUsd ?? 0);
     const remaining = ceiling - micros(row.spentUsd) - micros(row.reservedUsd);
-    const inputTokens = runs.reduce((n, r) => n + r.inputTokens, 0);
-    const outputTokens = runs.reduce((n, r) => n + r.outputTokens, 0);
     return {
       ceilingUsd: usd(ceiling),
       spentUsd: row.spentUsd,
       reservedUsd: row.reservedUsd,
       remainingUsd: row.budgetCeilingUsd == null ? 0 : usd(Math.max(0, remaining)),
       estimatedNextUsd,
-      runs: runs.length,
+      runs,
       tokens: inputTokens + outputTokens,
       inputTokens,
       outputTokens,

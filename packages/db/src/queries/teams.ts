@@ -1,7 +1,7 @@
 import { PanCodeError } from "@pancode/core";
-import { asc, eq } from "drizzle-orm";
+import { asc, count, eq, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
-import { teams } from "../schema/index.js";
+import { runs, teams } from "../schema/index.js";
 import { appendAudit, type NewAuditEntry } from "./audit.js";
 
 /** A row of `teams`. */
@@ -59,4 +59,20 @@ export async function getTeam(db: DbHandle, name: string): Promise<TeamRow | und
 /** Every team, by name. */
 export async function listTeams(db: DbHandle): Promise<TeamRow[]> {
   return db.select().from(teams).orderBy(asc(teams.name));
+}
+
+/** Runs of the team and the model tokens they used. */
+export async function teamRunTotals(
+  db: DbHandle,
+  name: string,
+): Promise<{ runs: number; inputTokens: number; outputTokens: number }> {
+  const [row] = await db
+    .select({
+      runs: count(),
+      input: sql<string | null>`sum(${runs.inputTokens})`,
+      output: sql<string | null>`sum(${runs.outputTokens})`,
+    })
+    .from(runs)
+    .where(eq(runs.team, name));
+  return { runs: row?.runs ?? 0, inputTokens: Number(row?.input ?? 0), outputTokens: Number(row?.output ?? 0) };
 }
