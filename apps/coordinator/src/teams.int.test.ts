@@ -178,4 +178,24 @@ describe("team budgets", () => {
       alreadyFinished: false,
     });
   });
+
+  it("a run token's sub-run belongs to the parent's person and team; the audit names the run", async () => {
+    await admin.setBudget(10);
+    const rita = await person("rita", "member", "ops");
+    const { run } = await dispatch(rita, await uploadedWorkspace(admin));
+    const claim = await node.worker.claimRun({ runId: run?.id ?? "", workerId: "wa", deliveryCount: 1 });
+    const runToken = as(claim.spec?.runToken ?? "");
+    const sub = await dispatch(runToken, {
+      repoId: "",
+      baseCommit: "",
+      bundleDigest: "",
+      stateDigest: "",
+      stateTree: "",
+    });
+    expect(sub.run).toMatchObject({ parentRunId: run?.id, user: "rita", team: "ops" });
+    const [admitted] = await admin.listAudit({ runId: sub.run?.id ?? "", category: "dispatch" });
+    expect(admitted).toMatchObject({ action: "admitted", actor: `run:${run?.id}` });
+    // A run token keeps its narrow rights: nothing but Dispatch, GetRun and WatchRun.
+    await expect(runToken.getBudget()).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+  });
 });
