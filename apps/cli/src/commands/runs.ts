@@ -35,13 +35,13 @@ export async function runsCommand(
       shortId(r.id),
       r.agent,
       r.status,
-      r.user || "-",
       r.model || "-",
       formatDuration(r.durationMs >= 0 ? r.durationMs : null),
       formatCost(r.costUsd),
+      r.user || "-",
       r.task.replace(/\s+/g, " ").slice(0, 48),
     ]);
-    process.stdout.write(`${table(["RUN", "AGENT", "STATUS", "USER", "MODEL", "DURATION", "COST", "TASK"], rows)}\n`);
+    process.stdout.write(`${table(["RUN", "AGENT", "STATUS", "MODEL", "DURATION", "COST", "USER", "TASK"], rows)}\n`);
     return EXIT.ok;
   } finally {
     api.close();
@@ -96,7 +96,7 @@ export async function showCommand(id: string, options: { json?: boolean }): Prom
 export function registerRuns(program: Command, run: CommandRunner): void {
   program
     .command("runs")
-    .description("list recent runs: id, agent, status, user, model, duration, cost")
+    .description("list recent runs: id, agent, status, model, duration, cost, user")
     .argument("[N]", "how many (default 20)")
     .option("--mine", "only runs submitted with my token")
     .option("--user <name>", "only runs submitted by this token name")
