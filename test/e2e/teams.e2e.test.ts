@@ -23,6 +23,7 @@ beforeAll(async () => {
       // 50 CLIs at once starve a 2-core machine: a slower heartbeat keeps the worker live through it.
       PANCODE_HEARTBEAT_MS: "5000",
       PANCODE_LEASE_MS: "30000",
+      PANCODE_METRICS_LISTEN: "127.0.0.1:0",
     },
   });
   repo = await createRepo({ files: { "a.txt": "foo\n" } });
@@ -200,6 +201,11 @@ describe("teams and tokens", () => {
     expect((await as("alice", ["stoprun", alices?.runId ?? ""])).code).toBe(0);
     expect((await as("admin", ["stoprun", walts?.runId ?? ""])).code).toBe(0);
     expect(await json("vic", ["show", walts?.runId ?? ""])).toMatchObject({ status: "interrupted" });
+    // Run series carry the team (the endpoint is the coordinator's, on loopback).
+    const url = cluster.coordinatorLogs().match(/"metrics":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/)?.[1] ?? "";
+    const metrics = await (await fetch(url)).text();
+    expect(metrics).toMatch(/pancode_runs_total\{[^}]*team="payments"[^}]*\} 1/);
+    expect(metrics).toMatch(/pancode_runs_total\{[^}]*team="web"[^}]*\} 1/);
   });
 
   it("a revoked token is refused on its next call; an expired one says when it expired", async () => {
