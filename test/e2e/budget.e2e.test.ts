@@ -35,6 +35,7 @@ describe("pancode budget", () => {
       tokens: 0,
       inputTokens: 0,
       outputTokens: 0,
+      team: "",
     });
     const text = await cluster.cli(["budget"], { cwd: repo.dir });
     expect(text.stdout).toMatch(/^ceiling: +\$0\.50$/m);

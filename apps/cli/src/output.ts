@@ -28,6 +28,10 @@ export interface RunJson {
   parentRunId: string | null;
   /** Nesting depth: 0 for client submissions. */
   depth: number;
+  /** Token name of the person who submitted it (sub-runs: the parent's); null for runs from before tokens. */
+  user: string | null;
+  /** That person's team; null = none. */
+  team: string | null;
 }
 
 /** Converts a run from the wire into its JSON shape. */
@@ -64,6 +68,8 @@ export function runJson(run: RunInfo): RunJson {
     outputTail: run.outputTail,
     parentRunId: run.parentRunId || null,
     depth: run.depth,
+    user: run.user || null,
+    team: run.team || null,
   };
 }
 

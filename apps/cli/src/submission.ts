@@ -2,7 +2,6 @@ import type { AgentFile, ClientApi, WorkspaceRefMessage } from "@pancode/proto";
 import { readAgentFiles } from "./agent-files.js";
 import { UsageError } from "./exit-codes.js";
 import { sessionSafety } from "./safety-level.js";
-import { submitterName } from "./submitter.js";
 import { type UploadedWorkspace, uploadWorkspace } from "./workspace-upload.js";
 
 /** Options every submitting command (batch, chain, refine) shares with dispatch. */
@@ -57,7 +56,8 @@ export async function sessionSubmission(
       workspace: workspace?.ref ?? { repoId: "", baseCommit: "", bundleDigest: "", stateDigest: "", stateTree: "" },
       mode: options.mode || process.env.PANCODE_MODE || "build",
       model: options.model ?? "",
-      submitter: submitterName(),
+      // Who submits is the token the coordinator authenticates; the field is ignored.
+      submitter: "",
       agentFiles: await readAgentFiles(workspace?.snapshot.repoRoot ?? cwd),
       maxCostUsd: options.maxCostUsd ?? 0,
       safety,

@@ -71,7 +71,7 @@ async function expectRefusal(overrides: Partial<DispatchRequestInput>, gate: str
   expect(err.cause.code).toBe(grpcStatus);
   expect(await totalEntries()).toBe(before + 1);
   const [entry] = await client.listAudit({ limit: 1 });
-  expect(entry).toMatchObject({ category: "dispatch", action: "refused", gate, actor: "gate-tester", runId: "" });
+  expect(entry).toMatchObject({ category: "dispatch", action: "refused", gate, actor: "admin", runId: "" });
   expect(entry?.message).toBe(err.message);
   return err;
 }
@@ -132,7 +132,7 @@ describe("admission gates, in order", () => {
     expect(entries.map((e) => [e.category, e.action, e.actor])).toEqual([
       ["run", "completed", "wa"],
       ["run", "started", "wa"],
-      ["dispatch", "admitted", "gate-tester"],
+      ["dispatch", "admitted", "admin"],
     ]);
     expect(JSON.parse(entries[0]?.dataJson ?? "{}")).toMatchObject({
       status: "done",
@@ -141,8 +141,8 @@ describe("admission gates, in order", () => {
     });
     const budget = await client.listAudit({ category: "budget" });
     expect(budget.map((e) => [e.action, e.actor, JSON.parse(e.dataJson)])).toEqual([
-      ["ceiling_set", "gate-tester", { fromUsd: 0.05, toUsd: 10 }],
-      ["ceiling_set", "gate-tester", { fromUsd: 10, toUsd: 0.05 }],
+      ["ceiling_set", "admin", { fromUsd: 0.05, toUsd: 10 }],
+      ["ceiling_set", "admin", { fromUsd: 10, toUsd: 0.05 }],
     ]);
     expect((await client.listAudit({ category: "worker" }))[0]).toMatchObject({ action: "joined", actor: "wa" });
   });

@@ -89,6 +89,7 @@ describe("budget", () => {
       tokens: 0,
       inputTokens: 0,
       outputTokens: 0,
+      team: "",
     });
   });
 

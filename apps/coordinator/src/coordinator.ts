@@ -18,6 +18,7 @@ import { coordinatorHealth, coordinatorMetrics, coordinatorReadiness, startCoord
 import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
 import { ensurePrivateDir } from "./private-dir.js";
+import { ApiTokens } from "./services/api-tokens.js";
 import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
 import { ClusterMetrics } from "./services/cluster-metrics.js";
@@ -122,6 +123,9 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     teams: clusterAgents.teams,
   });
   const audit = new AuditLog({ db, logger: logger.child({ component: "audit" }) });
+  // client.token (or PANCODE_TOKEN) stays the local admin's credential: registered as the token named "admin".
+  const apiTokens = new ApiTokens({ db, logger: logger.child({ component: "tokens" }) });
+  await apiTokens.bootstrap(clientToken);
   const workers = new WorkerDirectory({
     db,
     logger: logger.child({ component: "workers" }),
@@ -235,7 +239,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   server.addService(
     hardenService(ClientServiceService),
     createClientService({
-      token: clientToken,
+      users: apiTokens,
+      identity: { tokens: apiTokens, audit, version: COORDINATOR_VERSION },
       logger,
       db,
       blobs,

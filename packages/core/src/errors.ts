@@ -5,6 +5,8 @@
 export const ERROR_CODES = [
   "INVALID_ARGUMENT",
   "UNAUTHENTICATED",
+  /** The caller is known but its role does not allow the method (or the object is another team's). */
+  "PERMISSION_DENIED",
   "NOT_FOUND",
   "ALREADY_EXISTS",
   "EMPTY_TASK",

@@ -2,6 +2,16 @@ import { embeddedLocks, type HeldLock, type TryLock } from "./advisory-lock.js";
 import type { DbHandle } from "./handle.js";
 import type { BatchRow, ChainRow, NewBatch, NewChain, OrchestrationStatus } from "./orchestration-rows.js";
 import {
+  type ApiTokenRow,
+  createApiToken,
+  ensureBootstrapToken,
+  findApiTokenByHash,
+  listApiTokens,
+  type NewApiToken,
+  revokeApiToken,
+  touchApiToken,
+} from "./queries/api-tokens.js";
+import {
   type AuditFilter,
   type AuditFor,
   type AuditVerification,
@@ -73,6 +83,14 @@ import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns } from "./queries/runs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import type { SubRunQuota } from "./queries/sub-runs.js";
+import {
+  getTeam,
+  listTeams,
+  setTeamBudgetCeiling,
+  setTeamMaxRunning,
+  type TeamRow,
+  teamRunTotals,
+} from "./queries/teams.js";
 import { getRunUsage, listRunCosts, type RunCostRow, type RunUsageRow, recordProgress } from "./queries/usage.js";
 import { type BindResult, bindWorkerIdentity, getWorkerIdentity, readmitWorker } from "./queries/worker-identities.js";
 import { heartbeatWorker, listWorkers, markWorkersGone, upsertWorker } from "./queries/workers.js";
@@ -128,7 +146,7 @@ export interface Database {
   /** Ended runs (done, error, timeout) of an agent on a task since a time, newest first: loop detection. */
   recentOutcomes(options: { agent: string; taskHash: string; since: Date; limit: number }): Promise<RunOutcome[]>;
   /** Newest runs first. */
-  listRuns(options: { limit: number }): Promise<RunRow[]>;
+  listRuns(options: { limit: number; userName?: string; team?: string }): Promise<RunRow[]>;
   /** Runs still pending or running, oldest first. */
   listActiveRuns(): Promise<RunRow[]>;
   /** Pending runs, oldest admission first (the publish reconciler's scan). */
@@ -255,6 +273,29 @@ export interface Database {
   getRunUsage(runIds: readonly string[]): Promise<Map<string, RunUsageRow>>;
   /** The newest `limit` runs with tokens and cost, newest first. */
   listRunCosts(limit: number): Promise<RunCostRow[]>;
+  /** Inserts a client token row (only its hash); ALREADY_EXISTS when the name is taken. */
+  createApiToken(row: NewApiToken): Promise<ApiTokenRow>;
+  /** Makes `tokenHash` the admin `name`'s credential (bootstrap); see the query for what a changed hash does. */
+  ensureBootstrapToken(name: string, tokenHash: string): Promise<ApiTokenRow>;
+  /** The token row with this sha256 hex, revoked and expired ones included. */
+  findApiTokenByHash(tokenHash: string): Promise<ApiTokenRow | undefined>;
+  /** Sets the token's last_used_at. */
+  touchApiToken(name: string, at: Date): Promise<void>;
+  listApiTokens(): Promise<ApiTokenRow[]>;
+  /** Revokes a token by name (idempotent); NOT_FOUND when there is none. */
+  revokeApiToken(name: string, at: Date): Promise<ApiTokenRow>;
+  /** Creates the team or sets its max running runs (null = no limit). */
+  setTeamMaxRunning(name: string, maxRunning: number | null): Promise<TeamRow>;
+  /** Creates the team or sets its budget ceiling, with the audit entry in the same transaction. */
+  setTeamBudgetCeiling(
+    name: string,
+    ceilingUsd: number,
+    audit?: (previousUsd: number | null, row: TeamRow) => NewAuditEntry,
+  ): Promise<TeamRow>;
+  getTeam(name: string): Promise<TeamRow | undefined>;
+  listTeams(): Promise<TeamRow[]>;
+  /** Runs of the team and their model tokens. */
+  teamRunTotals(name: string): Promise<{ runs: number; inputTokens: number; outputTokens: number }>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -349,6 +390,17 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     recordProgress: (runId, attempt, texts) => recordProgress(db, runId, attempt, texts),
     getRunUsage: (runIds) => getRunUsage(db, runIds),
     listRunCosts: (limit) => listRunCosts(db, limit),
+    createApiToken: (row) => createApiToken(db, row),
+    ensureBootstrapToken: (name, hash) => ensureBootstrapToken(db, name, hash),
+    findApiTokenByHash: (hash) => findApiTokenByHash(db, hash),
+    touchApiToken: (name, at) => touchApiToken(db, name, at),
+    listApiTokens: () => listApiTokens(db),
+    revokeApiToken: (name, at) => revokeApiToken(db, name, at),
+    setTeamMaxRunning: (name, max) => setTeamMaxRunning(db, name, max),
+    setTeamBudgetCeiling: (name, ceiling, audit) => setTeamBudgetCeiling(db, name, ceiling, audit),
+    getTeam: (name) => getTeam(db, name),
+    listTeams: () => listTeams(db),
+    teamRunTotals: (name) => teamRunTotals(db, name),
     ping: async () => {
       await db.execute("select 1");
     },

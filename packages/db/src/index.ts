@@ -26,6 +26,7 @@ export type {
   OrchestrationStatus,
   RefineRow,
 } from "./orchestration-rows.js";
+export { API_ROLES, type ApiRole, type ApiTokenRow, type NewApiToken } from "./queries/api-tokens.js";
 export {
   AUDIT_CATEGORIES,
   type AuditCategory,
@@ -44,6 +45,7 @@ export type { RunOutcome } from "./queries/loop-history.js";
 export type { NewReceipt } from "./queries/receipts.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";
 export type { SubRunQuota } from "./queries/sub-runs.js";
+export type { TeamRow } from "./queries/teams.js";
 export type { RunCostRow, RunUsageRow } from "./queries/usage.js";
 export type { BindResult } from "./queries/worker-identities.js";
 export type {

@@ -10,6 +10,9 @@ export interface OrchestrationRequest {
   mode: string;
   model: string;
   submitter: string;
+  /** Authenticated user and team every run of the batch or chain is recorded with (absent before teams existed). */
+  userName?: string | null;
+  team?: string | null;
   workspace: WorkspaceRef;
   agentFiles: { path: string; content: string }[];
   maxCostUsd: number;
@@ -38,6 +41,8 @@ export interface BatchRow {
   staggerMs: number;
   request: OrchestrationRequest;
   submitter: string;
+  userName: string | null;
+  team: string | null;
   error: string;
   createdAt: Date;
   finishedAt: Date | null;
@@ -70,6 +75,8 @@ export interface ChainRow {
   refine: RefineRow | null;
   request: OrchestrationRequest;
   submitter: string;
+  userName: string | null;
+  team: string | null;
   /** 1-based step that failed; 0 = none. */
   failedStep: number;
   error: string;
@@ -83,7 +90,9 @@ export interface ChainRow {
 }
 
 /** Fields of a new batch. */
-export type NewBatch = Pick<BatchRow, "id" | "items" | "concurrency" | "staggerMs" | "request" | "submitter">;
+export type NewBatch = Pick<BatchRow, "id" | "items" | "concurrency" | "staggerMs" | "request" | "submitter"> &
+  Partial<Pick<BatchRow, "userName" | "team">>;
 
 /** Fields of a new chain. */
-export type NewChain = Pick<ChainRow, "id" | "kind" | "steps" | "originalTask" | "refine" | "request" | "submitter">;
+export type NewChain = Pick<ChainRow, "id" | "kind" | "steps" | "originalTask" | "refine" | "request" | "submitter"> &
+  Partial<Pick<ChainRow, "userName" | "team">>;

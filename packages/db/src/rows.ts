@@ -54,6 +54,10 @@ export interface RunRow {
   /** Since when the run has had no live message though the publish gate allowed one; null once published. */
   unpublishedSince: Date | null;
   submitter: string;
+  /** Authenticated name of the submitting token (sub-runs: the parent's); null for runs stored before teams. */
+  userName: string | null;
+  /** Team of that token at submission; null = no team. */
+  team: string | null;
   spec: StoredRunSpec;
   traceparent: string;
   /** Highest event seq of the run (0 before the first event). */
@@ -109,6 +113,10 @@ export type NewRun = Pick<
   chainId?: string | null;
   /** @default 0 */
   step?: number;
+  /** @default null */
+  userName?: string | null;
+  /** @default null */
+  team?: string | null;
 };
 
 /** A row of `run_events`. `seq` is 1-based, gap-free and increasing per run. */

@@ -22,6 +22,8 @@ import {
   type CostReport,
   type CreateBatchRequest,
   type CreateChainRequest,
+  type CreateTokenRequest,
+  type CreateTokenResponse,
   type DispatchRequest,
   type DispatchResponse,
   type DrainResponse,
@@ -34,10 +36,13 @@ import {
   type SigningKeyInfo,
   type StopRunRequest,
   type StopRunResponse,
+  type TeamInfo,
+  type TokenInfo,
   type UploadBlobRequest,
   type VerifyAuditResponse,
   type WatchRunRequest,
   type WatchRunResponse,
+  type WhoAmIResponse,
 } from "./gen/pancode/v1/coordinator.js";
 import { injectTraceContext } from "./trace-metadata.js";
 
@@ -69,7 +74,8 @@ export interface ClientApi {
   hasCommit(repoId: string, commit: string): Promise<boolean>;
   dispatch(request: DispatchRequestInput): Promise<DispatchResponse>;
   getRun(runId: string): Promise<RunInfo>;
-  listRuns(limit: number): Promise<RunInfo[]>;
+  /** The newest runs; `of` narrows them to one person (`user`, or `mine`: the caller) and/or one team. */
+  listRuns(limit: number, of?: { user?: string; team?: string; mine?: boolean }): Promise<RunInfo[]>;
   watchRun(request: WatchRunRequest, signal?: AbortSignal): AsyncGenerator<WatchRunResponse>;
   fetchPatch(runId: string): Promise<Buffer>;
   /** The patch's bytes as they arrive, checked against its digest (the iteration throws on a mismatch at the end). */
@@ -89,9 +95,12 @@ export interface ClientApi {
   /** The models the cluster can run, their prices, which workers serve each, and the default. */
   listModels(): Promise<ListModelsResponse>;
   /** The cluster-wide budget and the estimated cost of the next dispatch. */
-  getBudget(): Promise<BudgetInfo>;
-  /** Sets the budget ceiling in USD (> 0, else INVALID_ARGUMENT); returns the budget after the change. */
-  setBudget(ceilingUsd: number, submitter?: string): Promise<BudgetInfo>;
+  getBudget(team?: string): Promise<BudgetInfo>;
+  /**
+   * Sets the cluster's (or, with `team`, that team's) budget ceiling in USD (> 0, else INVALID_ARGUMENT); returns
+   * the budget after the change. `submitter` is ignored by the coordinator (it records the token's name).
+   */
+  setBudget(ceilingUsd: number, submitter?: string, team?: string): Promise<BudgetInfo>;
   /** Audit entries, newest first. */
   listAudit(filter: Partial<ListAuditRequest>): Promise<AuditEntry[]>;
   /** Walks the audit hash chain on the coordinator. */
@@ -114,6 +123,15 @@ export interface ClientApi {
   getCost(limit?: number): Promise<CostReport>;
   /** Runs by status, cost, tokens and duration percentiles, overall and per agent. */
   getMetrics(): Promise<MetricsReport>;
+  /** Who this client's token belongs to, and the coordinator's version. */
+  whoAmI(): Promise<WhoAmIResponse>;
+  /** Creates a person's token (admin); the answer holds the token, shown once. */
+  createToken(request: CreateTokenRequest): Promise<CreateTokenResponse>;
+  listTokens(): Promise<TokenInfo[]>;
+  revokeToken(name: string): Promise<TokenInfo>;
+  /** Creates a team or sets its max running runs (0 = no limit). */
+  setTeam(name: string, maxRunning: number): Promise<TeamInfo>;
+  listTeams(): Promise<TeamInfo[]>;
   close(): void;
 }
 
@@ -155,8 +173,9 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
         timeoutMs: request.timeoutMs ?? 0,
       }),
     getRun: (runId) => unaryCall(ctx, client.getRun.bind(client), { runId }),
-    async listRuns(limit) {
-      return (await unaryCall(ctx, client.listRuns.bind(client), { limit })).runs;
+    async listRuns(limit, of = {}) {
+      const request = { limit, user: of.user ?? "", team: of.team ?? "", mine: of.mine ?? false };
+      return (await unaryCall(ctx, client.listRuns.bind(client), request)).runs;
     },
     watchRun(request, signal) {
       return readStream(ctx, client.watchRun(request, ctx.metadata()), signal);
@@ -179,8 +198,9 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     listAgents: (agentFiles = []) => unaryCall(ctx, client.listAgents.bind(client), { agentFiles }),
     clusterInfo: () => unaryCall(ctx, client.clusterInfo.bind(client), {}),
     listModels: () => unaryCall(ctx, client.listModels.bind(client), {}),
-    getBudget: () => unaryCall(ctx, client.getBudget.bind(client), {}),
-    setBudget: (ceilingUsd, submitter = "") => unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd, submitter }),
+    getBudget: (team = "") => unaryCall(ctx, client.getBudget.bind(client), { team }),
+    setBudget: (ceilingUsd, submitter = "", team = "") =>
+      unaryCall(ctx, client.setBudget.bind(client), { ceilingUsd, submitter, team }),
     async listAudit(filter) {
       const request = { category: filter.category ?? "", runId: filter.runId ?? "", limit: filter.limit ?? 0 };
       return (await unaryCall(ctx, client.listAudit.bind(client), request)).entries;
@@ -200,6 +220,16 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     stopRun: (request) => unaryCall(ctx, client.stopRun.bind(client), request),
     getCost: (limit = 0) => unaryCall(ctx, client.getCost.bind(client), { limit }),
     getMetrics: () => unaryCall(ctx, client.getMetrics.bind(client), {}),
+    whoAmI: () => unaryCall(ctx, client.whoAmI.bind(client), {}),
+    createToken: (request) => unaryCall(ctx, client.createToken.bind(client), request),
+    async listTokens() {
+      return (await unaryCall(ctx, client.listTokens.bind(client), {})).tokens;
+    },
+    revokeToken: (name) => unaryCall(ctx, client.revokeToken.bind(client), { name }),
+    setTeam: (name, maxRunning) => unaryCall(ctx, client.setTeam.bind(client), { name, maxRunning }),
+    async listTeams() {
+      return (await unaryCall(ctx, client.listTeams.bind(client), {})).teams;
+    },
     close: () => client.close(),
   };
 }

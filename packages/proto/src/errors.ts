@@ -12,6 +12,7 @@ export function isGrpcServiceError(err: unknown): err is ServiceError {
 const STATUS_FOR_CODE: Record<ErrorCode, status> = {
   INVALID_ARGUMENT: status.INVALID_ARGUMENT,
   UNAUTHENTICATED: status.UNAUTHENTICATED,
+  PERMISSION_DENIED: status.PERMISSION_DENIED,
   NOT_FOUND: status.NOT_FOUND,
   ALREADY_EXISTS: status.ALREADY_EXISTS,
   EMPTY_TASK: status.INVALID_ARGUMENT,
@@ -79,6 +80,8 @@ export function fromGrpcError(err: unknown, address: string): PanCodeError {
           cause: err,
         },
       );
+    case status.PERMISSION_DENIED:
+      return new PanCodeError("PERMISSION_DENIED", err.details, { cause: err });
     case status.INVALID_ARGUMENT:
     case status.RESOURCE_EXHAUSTED:
       return new PanCodeError("INVALID_ARGUMENT", err.details, { cause: err });

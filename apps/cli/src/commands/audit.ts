@@ -6,7 +6,17 @@ import { EXIT, UsageError } from "../exit-codes.js";
 import { printJson, shortId, table } from "../output.js";
 
 /** The filters `pancode audit` accepts besides `run:<id>` (the coordinator knows more categories: run, worker, drain). */
-export const AUDIT_FILTERS = ["dispatch", "error", "budget", "safety", "run", "worker", "drain", "keys"] as const;
+export const AUDIT_FILTERS = [
+  "dispatch",
+  "error",
+  "budget",
+  "safety",
+  "run",
+  "worker",
+  "drain",
+  "keys",
+  "tokens",
+] as const;
 
 /** `pancode audit --json`: one entry, stable camelCase fields. */
 export interface AuditEntryJson {

@@ -4,7 +4,6 @@ import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatCost, printJson } from "../output.js";
-import { submitterName } from "./dispatch.js";
 
 /** `pancode budget --json`: stable camelCase fields, amounts in USD. */
 export interface BudgetJson {
@@ -18,6 +17,8 @@ export interface BudgetJson {
   tokens: number;
   inputTokens: number;
   outputTokens: number;
+  /** The team this is the budget of; "" = the cluster's (a team with no ceiling shows ceilingUsd 0). */
+  team: string;
 }
 
 function budgetJson(b: BudgetInfo): BudgetJson {
@@ -31,6 +32,7 @@ function budgetJson(b: BudgetInfo): BudgetJson {
     tokens: b.tokens,
     inputTokens: b.inputTokens,
     outputTokens: b.outputTokens,
+    team: b.team,
   };
 }
 
@@ -39,8 +41,10 @@ function print(b: BudgetInfo, json: boolean | undefined): void {
     printJson(budgetJson(b));
     return;
   }
+  const noCeiling = b.team !== "" && b.ceilingUsd === 0;
   const lines = [
-    ["ceiling", formatCost(b.ceilingUsd)],
+    ...(b.team ? [["team", b.team]] : []),
+    ["ceiling", noCeiling ? "none (only the cluster's applies)" : formatCost(b.ceilingUsd)],
     ["spent", formatCost(b.spentUsd)],
     ["reserved", formatCost(b.reservedUsd)],
     ["remaining", formatCost(b.remainingUsd)],
@@ -61,23 +65,23 @@ export function parseUsd(text: string): number {
   return value;
 }
 
-/** `pancode budget [--json]`: ceiling, spent, reserved, remaining, estimate of the next dispatch, runs, tokens. */
-export async function budgetCommand(options: { json?: boolean }): Promise<number> {
+/** `pancode budget [--team T] [--json]`: ceiling, spent, reserved, remaining, estimate of the next dispatch, runs, tokens. */
+export async function budgetCommand(options: { json?: boolean; team?: string }): Promise<number> {
   const api = connect();
   try {
-    print(await api.getBudget(), options.json);
+    print(await api.getBudget(options.team ?? ""), options.json);
     return EXIT.ok;
   } finally {
     api.close();
   }
 }
 
-/** `pancode budget set <usd> [--json]`: changes the cluster-wide ceiling and prints the budget after it. */
-export async function budgetSetCommand(amount: string, options: { json?: boolean }): Promise<number> {
+/** `pancode budget set <usd> [--team T] [--json]`: changes the cluster's (or a team's) ceiling, prints the budget. */
+export async function budgetSetCommand(amount: string, options: { json?: boolean; team?: string }): Promise<number> {
   const ceiling = parseUsd(amount);
   const api = connect();
   try {
-    print(await api.setBudget(ceiling, submitterName()), options.json);
+    print(await api.setBudget(ceiling, "", options.team ?? ""), options.json);
     return EXIT.ok;
   } finally {
     api.close();
@@ -89,12 +93,14 @@ export function registerBudget(program: Command, run: CommandRunner): void {
   const budget = program
     .command("budget")
     .description("the cluster-wide budget: ceiling, spent, reserved, remaining, estimated next dispatch")
+    .option("--team <team>", "the budget of this team instead of the cluster's")
     .option("--json", "print one JSON document")
-    .action((options: { json?: boolean }) => run("budget", () => budgetCommand(options)));
+    .action((options: { json?: boolean; team?: string }) => run("budget", () => budgetCommand(options)));
   budget
     .command("set")
-    .description("set the cluster-wide budget ceiling in USD")
+    .description("set the cluster-wide (or, with --team, a team's) budget ceiling in USD (admin)")
     .argument("<usd>")
+    .option("--team <team>", "set this team's ceiling instead of the cluster's")
     .option("--json", "print one JSON document")
     // optsWithGlobals: `budget set 25 --json` must work although the parent command also declares --json.
     .action((amount: string, _options: { json?: boolean }, command: Command) =>

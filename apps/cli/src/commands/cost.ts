@@ -15,14 +15,32 @@ function totalsTable(title: string, totals: readonly CostTotal[]): string {
   return table([title, "RUNS", "TOKENS", "COST"], rows);
 }
 
-/** `pancode cost [N]`: per-run spend of the newest N runs (default 1000), totals by agent and by model. */
-export async function costCommand(count: string | undefined, options: { json?: boolean }): Promise<number> {
+/** What `pancode cost --by` groups by. */
+const COST_GROUPS = ["user", "team"] as const;
+
+/**
+ * `pancode cost [N] [--by user|team]`: per-run spend of the newest N runs (default 1000), totals by agent and by
+ * model; with --by, only the totals per person or per team (key "" = none).
+ */
+export async function costCommand(
+  count: string | undefined,
+  options: { json?: boolean; by?: string },
+): Promise<number> {
   const limit = count === undefined ? 0 : Number(count);
   if (!Number.isInteger(limit) || limit < 0 || limit > 100_000)
     throw new UsageError(`N must be a whole number from 1 to 100000, got "${count}"`);
+  if (options.by !== undefined && !(COST_GROUPS as readonly string[]).includes(options.by)) {
+    throw new UsageError(`--by must be one of: ${COST_GROUPS.join(", ")}; got "${options.by}"`);
+  }
   const api = connect();
   try {
     const report = await api.getCost(limit);
+    if (options.by) {
+      const totals = options.by === "user" ? report.byUser : report.byTeam;
+      if (options.json) printJson({ by: options.by, totals, total: report.total ?? null });
+      else process.stdout.write(`${totalsTable(options.by.toUpperCase(), totals)}\n`);
+      return EXIT.ok;
+    }
     if (options.json) {
       printJson(report);
       return EXIT.ok;
@@ -97,8 +115,11 @@ export function registerCost(program: Command, run: CommandRunner): void {
     .command("cost")
     .description("cost per run (agent, model, tokens, cost) with totals by agent and by model")
     .argument("[N]", "newest runs to include (default 1000)")
+    .option("--by <group>", "only the totals per user or per team (user | team)")
     .option("--json", "print one JSON document")
-    .action((count: string | undefined, options: { json?: boolean }) => run("cost", () => costCommand(count, options)));
+    .action((count: string | undefined, options: { json?: boolean; by?: string }) =>
+      run("cost", () => costCommand(count, options)),
+    );
   program
     .command("metrics")
     .description("runs by status, total cost and tokens, p50/p95 duration, per agent")

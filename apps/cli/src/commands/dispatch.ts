@@ -34,9 +34,6 @@ export function parseTimeout(value: string | undefined): number {
   return ms;
 }
 
-/** `submitter` recorded on runs (kept here for callers of this module). */
-export { submitterName } from "../submitter.js";
-
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
 export async function dispatchCommand(task: string, options: DispatchOptions): Promise<number> {
   if (task.trim() === "")

@@ -3,7 +3,6 @@ import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT } from "../exit-codes.js";
 import { printJson } from "../output.js";
-import { submitterName } from "./dispatch.js";
 
 /** `pancode drain --json`. */
 export interface DrainJson {
@@ -18,7 +17,7 @@ export interface DrainJson {
 export async function drainCommand(options: { json?: boolean }): Promise<number> {
   const api = connect();
   try {
-    const res = await api.drain(submitterName());
+    const res = await api.drain();
     if (options.json) {
       const out: DrainJson = {
         draining: res.draining,

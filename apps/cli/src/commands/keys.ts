@@ -4,7 +4,6 @@ import { connect } from "../connection.js";
 import { EXIT } from "../exit-codes.js";
 import { printJson, table } from "../output.js";
 import { keysJson } from "../receipt-keys.js";
-import { submitterName } from "./dispatch.js";
 
 /** `pancode keys [--json]`: the cluster's receipt-signing public keys; --json is the keys.json verify reads. */
 export async function keysCommand(options: { json?: boolean }): Promise<number> {
@@ -30,7 +29,7 @@ export async function keysCommand(options: { json?: boolean }): Promise<number> 
 export async function keysRevokeCommand(keyId: string, options: { json?: boolean }): Promise<number> {
   const api = connect();
   try {
-    const key = await api.revokeKey(keyId, submitterName());
+    const key = await api.revokeKey(keyId);
     if (options.json) {
       printJson({ keyId: key.keyId, role: key.role, ownerId: key.ownerId, revoked: key.revoked });
       return EXIT.ok;
@@ -52,7 +51,7 @@ export async function keysRevokeCommand(keyId: string, options: { json?: boolean
 export async function keysReadmitCommand(workerId: string, options: { json?: boolean }): Promise<number> {
   const api = connect();
   try {
-    const answer = await api.readmitWorker(workerId, submitterName());
+    const answer = await api.readmitWorker(workerId);
     if (options.json) {
       printJson({ workerId: answer.workerId, previousKeyId: answer.revokedKeyId });
       return EXIT.ok;

@@ -4,14 +4,25 @@ import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { formatCost, formatDuration, printJson, runJson, shortId, table } from "../output.js";
 
-/** `pancode runs [N]`: the last N runs (default 20), newest first. */
-export async function runsCommand(count: string | undefined, options: { json?: boolean }): Promise<number> {
+/** Which runs `pancode runs` lists: everyone's, the caller's own, one person's, one team's. */
+export interface RunsFilter {
+  mine?: boolean;
+  user?: string;
+  team?: string;
+}
+
+/** `pancode runs [N] [--mine | --user U] [--team T]`: the last N runs (default 20), newest first. */
+export async function runsCommand(
+  count: string | undefined,
+  options: { json?: boolean } & RunsFilter,
+): Promise<number> {
+  if (options.mine && options.user) throw new UsageError("use --mine or --user, not both");
   const limit = count === undefined ? 20 : Number(count);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new UsageError(`N must be a whole number from 1 to 1000, got "${count}"`);
   const api = connect();
   try {
-    const runs = await api.listRuns(limit);
+    const runs = await api.listRuns(limit, { mine: options.mine, user: options.user, team: options.team });
     if (options.json) {
       printJson({ runs: runs.map(runJson) });
       return EXIT.ok;
@@ -27,9 +38,10 @@ export async function runsCommand(count: string | undefined, options: { json?: b
       r.model || "-",
       formatDuration(r.durationMs >= 0 ? r.durationMs : null),
       formatCost(r.costUsd),
+      r.user || "-",
       r.task.replace(/\s+/g, " ").slice(0, 48),
     ]);
-    process.stdout.write(`${table(["RUN", "AGENT", "STATUS", "MODEL", "DURATION", "COST", "TASK"], rows)}\n`);
+    process.stdout.write(`${table(["RUN", "AGENT", "STATUS", "MODEL", "DURATION", "COST", "USER", "TASK"], rows)}\n`);
     return EXIT.ok;
   } finally {
     api.close();
@@ -57,6 +69,7 @@ export async function showCommand(id: string, options: { json?: boolean }): Prom
       `run       ${run.runId}`,
       `status    ${run.status}${run.error ? ` (${run.error})` : ""}`,
       `agent     ${run.agent}${run.model ? ` (${run.model})` : ""}`,
+      `user      ${run.user ?? "-"}${run.team ? ` (team ${run.team})` : ""}`,
       `task      ${run.task}`,
       `worker    ${run.workerId || "-"} (attempt ${run.attempt})`,
       `exit code ${run.exitCode ?? "-"}`,
@@ -83,10 +96,15 @@ export async function showCommand(id: string, options: { json?: boolean }): Prom
 export function registerRuns(program: Command, run: CommandRunner): void {
   program
     .command("runs")
-    .description("list recent runs: id, agent, status, model, duration, cost")
+    .description("list recent runs: id, agent, status, model, duration, cost, user")
     .argument("[N]", "how many (default 20)")
+    .option("--mine", "only runs submitted with my token")
+    .option("--user <name>", "only runs submitted by this token name")
+    .option("--team <team>", "only runs of this team")
     .option("--json", "print one JSON document")
-    .action((count: string | undefined, options: { json?: boolean }) => run("runs", () => runsCommand(count, options)));
+    .action((count: string | undefined, options: { json?: boolean } & RunsFilter) =>
+      run("runs", () => runsCommand(count, options)),
+    );
   program
     .command("show")
     .description("show one run (full id or unique prefix)")

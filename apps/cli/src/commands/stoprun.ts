@@ -4,7 +4,6 @@ import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
 import { EXIT, UsageError } from "../exit-codes.js";
 import { printJson } from "../output.js";
-import { submitterName } from "./dispatch.js";
 
 interface StopOptions {
   batch?: string;
@@ -28,7 +27,7 @@ export async function stopTarget(api: ClientApi, target: StopTarget): Promise<St
     runId: target.runId ?? "",
     batchId: target.batchId ?? "",
     chainId: target.chainId ?? "",
-    submitter: submitterName(),
+    submitter: "",
   });
 }
 

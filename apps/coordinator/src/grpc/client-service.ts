@@ -36,13 +36,26 @@ import { toRunInfo } from "../services/run-view.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
 import type { WorkerIdentities } from "../services/worker-identities.js";
 import { openUpload, UPLOAD_LIMIT_SETTING } from "./blob-upload.js";
-import { type Caller, clientStream, type HandlerContext, type RunTokenAuth, serverStream, unary } from "./handlers.js";
+import {
+  actorOf,
+  type Caller,
+  clientStream,
+  type HandlerContext,
+  type RunTokenAuth,
+  serverStream,
+  type UserAuth,
+  unary,
+} from "./handlers.js";
+import { createIdentityHandlers, type IdentityDeps } from "./identity-handlers.js";
 import { createOrchestrationHandlers } from "./orchestration-handlers.js";
 import type { Implementation } from "./status.js";
 
 /** Dependencies of the client-facing service. */
 export interface ClientServiceDeps {
-  token: string;
+  /** Each person's token: who calls, with which role and team. */
+  users: UserAuth;
+  /** Token and team management (CreateToken, ListTokens, RevokeToken, SetTeam, ListTeams, WhoAmI). */
+  identity: Omit<IdentityDeps, "db">;
   logger: Logger;
   db: Database;
   blobs: BlobStore;
@@ -137,7 +150,8 @@ async function runInfo(db: Database, row: RunRow): Promise<RunInfo> {
 /** Builds the ClientService implementation. */
 export function createClientService(deps: ClientServiceDeps): Implementation {
   const hc: HandlerContext = {
-    token: deps.token,
+    token: "",
+    users: deps.users,
     who: "client",
     logger: deps.logger,
     ...(deps.runTokens ? { runTokens: { ...deps.runTokens, methods: RUN_TOKEN_METHODS } } : {}),
@@ -169,7 +183,9 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
               isolate: req.isolate,
               mode: req.mode,
               model: req.model,
-              submitter: req.submitter,
+              // Who dispatched is the authenticated caller, never what the request claims.
+              submitter: actorOf(caller),
+              ...(caller.kind === "user" ? { userName: caller.name, team: caller.team } : {}),
               agentFiles: req.agentFiles,
               maxCostUsd: req.maxCostUsd,
               safety: req.safety,
@@ -195,9 +211,12 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       requireVisible(caller, run);
       return runInfo(deps.db, run);
     }),
-    listRuns: unary(hc, "ListRuns", async (req) => ({
-      runs: await runInfos(deps.db, await deps.runs.list(req.limit)),
-    })),
+    listRuns: unary(hc, "ListRuns", async (req, _trace, caller) => {
+      const userName = req.mine ? actorOf(caller) : req.user || undefined;
+      return {
+        runs: await runInfos(deps.db, await deps.runs.list(req.limit, { userName, team: req.team || undefined })),
+      };
+    }),
     watchRun: serverStream(hc, "WatchRun", async function* (req, signal, caller): AsyncGenerator<WatchRunResponse> {
       if (caller.kind === "run") requireVisible(caller, await deps.runs.resolve(req.runId));
       for await (const item of deps.runs.watch(req.runId, req.afterSeq, req.follow, signal)) {
@@ -240,11 +259,11 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
     getKeys: unary(hc, "GetKeys", async () => ({
       keys: (await deps.keys.list()).map(keyInfo),
     })),
-    revokeKey: unary(hc, "RevokeKey", async (req) =>
-      keyInfo(await deps.keys.revoke(req.keyId, req.submitter || "client")),
+    revokeKey: unary(hc, "RevokeKey", async (req, _trace, caller) =>
+      keyInfo(await deps.keys.revoke(req.keyId, actorOf(caller))),
     ),
-    readmitWorker: unary(hc, "ReadmitWorker", async (req) => {
-      const previous = await deps.identities.readmit(req.workerId, req.submitter || "client");
+    readmitWorker: unary(hc, "ReadmitWorker", async (req, _trace, caller) => {
+      const previous = await deps.identities.readmit(req.workerId, actorOf(caller));
       return { workerId: req.workerId, revokedKeyId: previous?.keyId ?? "" };
     }),
     listAgents: unary(hc, "ListAgents", async (req) => {
@@ -287,10 +306,16 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
       deps.models.list(await deps.workers.live(), (id, provider) => deps.workers.servesProvider(id, provider)),
     ),
     // BudgetStatus has exactly the wire shape of BudgetInfo: it goes out as is.
-    getBudget: unary(hc, "GetBudget", async (): Promise<BudgetInfo> => deps.budget.status()),
-    setBudget: unary(hc, "SetBudget", async (req) => {
-      const status = await deps.budget.setCeiling(req.ceilingUsd, req.submitter);
-      deps.logger.info("budget ceiling set", { ceilingUsd: status.ceilingUsd });
+    getBudget: unary(
+      hc,
+      "GetBudget",
+      async (req): Promise<BudgetInfo> => (req.team ? deps.budget.teamStatus(req.team) : deps.budget.status()),
+    ),
+    setBudget: unary(hc, "SetBudget", async (req, _trace, caller) => {
+      const status = req.team
+        ? await deps.budget.setTeamCeiling(req.team, req.ceilingUsd, actorOf(caller))
+        : await deps.budget.setCeiling(req.ceilingUsd, actorOf(caller));
+      deps.logger.info("budget ceiling set", { ceilingUsd: status.ceilingUsd, team: req.team, actor: actorOf(caller) });
       return status;
     }),
     listAudit: unary(hc, "ListAudit", async (req) => {
@@ -306,8 +331,9 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
         ? { ok: true, entries: v.entries, brokenSeq: 0, reason: "", message: "", headHash: v.headHash }
         : { ok: false, entries: v.entries, brokenSeq: v.seq, reason: v.reason, message: v.message, headHash: "" };
     }),
-    drain: unary(hc, "Drain", async (req) => deps.drain(req.submitter || "client")),
+    drain: unary(hc, "Drain", async (_req, _trace, caller) => deps.drain(actorOf(caller))),
     ...createOrchestrationHandlers(hc, { db: deps.db, orchestrator: deps.orchestrator }),
+    ...createIdentityHandlers(hc, { ...deps.identity, db: deps.db }),
     getCost: unary(hc, "GetCost", async (req) => {
       const limit = req.limit > 0 ? Math.min(req.limit, METRICS_RUNS) : DEFAULT_COST_RUNS;
       return buildCostReport(await deps.db.listRunCosts(limit));

@@ -7,17 +7,22 @@ import type {
 } from "@grpc/grpc-js";
 import type { Context } from "@opentelemetry/api";
 import { context } from "@opentelemetry/api";
+import type { ApiRole } from "@pancode/db";
 import { bearerToken, extractTraceContext, WORKER_SESSION_HEADER } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
+import { requireRole } from "./roles.js";
 import { type MalformedRequest, requireToken, toServiceError, wellFormed } from "./status.js";
 
 /** What every handler of a service shares: the token it requires and where failures are logged. */
 export interface HandlerContext {
+  /** The one shared token of the service (worker service); unused when `users` is set. */
   token: string;
   who: "client" | "worker";
   logger: Logger;
   /** Methods that also accept a live run's token (nested dispatch), and how such a token is checked. */
   runTokens?: RunTokenAuth;
+  /** Client service: each person's token, looked up by hash; the method's role is then checked (roles.ts). */
+  users?: UserAuth;
   /** Worker service: every method but `exempt` also needs the calling worker's session token. */
   workerSessions?: WorkerSessionAuth;
 }
@@ -30,6 +35,12 @@ export interface WorkerSessionAuth {
   verify(token: string): Promise<string>;
 }
 
+/** Checks a person's client token. */
+export interface UserAuth {
+  /** The person; UNAUTHENTICATED for an unknown, revoked or expired token. */
+  verify(token: string): Promise<{ name: string; role: ApiRole; team: string | null }>;
+}
+
 /** Checks run tokens for the methods a run may call. */
 export interface RunTokenAuth {
   methods: ReadonlySet<string>;
@@ -40,16 +51,42 @@ export interface RunTokenAuth {
 }
 
 /**
- * Who made a request: the service's own principal (client or worker token), a live run with its run token, or a
- * worker proven by its session.
+ * Who made a request: a person with their client token, the service's own principal (worker token), a live run
+ * with its run token, or a worker proven by its session.
  */
-export type Caller = { kind: "token" } | { kind: "run"; runId: string } | { kind: "worker"; workerId: string };
+export type Caller =
+  | { kind: "user"; name: string; role: ApiRole; team: string | null }
+  | { kind: "token" }
+  | { kind: "run"; runId: string }
+  | { kind: "worker"; workerId: string };
 
-/** Authenticates a call: a run token where the method admits one, else the service's token (constant time). */
+/** The name audit entries and records carry for a caller: the person's name, or `run:<id>` for a run token. */
+export function actorOf(caller: Caller): string {
+  switch (caller.kind) {
+    case "user":
+      return caller.name;
+    case "run":
+      return `run:${caller.runId}`;
+    case "worker":
+      return caller.workerId;
+    default:
+      return "client";
+  }
+}
+
+/**
+ * Authenticates a call: a run token where the method admits one; else a person's token, whose role must reach the
+ * method's (fail closed); else the service's shared token (constant time).
+ */
 export async function authenticate(hc: HandlerContext, metadata: Metadata, method: string): Promise<Caller> {
   const presented = bearerToken(metadata);
   if (hc.runTokens?.methods.has(method) && hc.runTokens.looksLike(presented)) {
     return { kind: "run", runId: await hc.runTokens.verify(presented) };
+  }
+  if (hc.users) {
+    const user = await hc.users.verify(presented);
+    requireRole(method, user);
+    return { kind: "user", ...user };
   }
   requireToken(metadata, hc.token, hc.who);
   if (hc.workerSessions && !hc.workerSessions.exempt.has(method)) {

@@ -5,7 +5,7 @@ import { currentTraceparent } from "@pancode/telemetry";
 import { resolveByPrefix } from "../orchestration/orchestration-deps.js";
 import { toBatchInfo, toChainInfo } from "../orchestration/orchestration-view.js";
 import type { Orchestrator } from "../orchestration/orchestrator.js";
-import { type HandlerContext, unary } from "./handlers.js";
+import { actorOf, type Caller, type HandlerContext, unary } from "./handlers.js";
 
 /** The ClientService methods of batches, chains and stop. */
 export type OrchestrationHandlers = Pick<
@@ -15,28 +15,54 @@ export type OrchestrationHandlers = Pick<
 
 const EMPTY_WORKSPACE = { repoId: "", baseCommit: "", bundleDigest: "", stateDigest: "", stateTree: "" };
 
-/** The stored request of a batch or chain, from the wire fields every creating call carries. */
-function requestOf(req: {
-  isolate: boolean;
-  workspace: WorkspaceRefMessage | undefined;
-  mode: string;
-  model: string;
-  submitter: string;
-  agentFiles: { path: string; content: string }[];
-  maxCostUsd: number;
-  safety: string;
-}): OrchestrationRequest {
+/** The stored request of a batch or chain, from the wire fields every creating call carries and the caller. */
+function requestOf(
+  caller: Caller,
+  req: {
+    isolate: boolean;
+    workspace: WorkspaceRefMessage | undefined;
+    mode: string;
+    model: string;
+    submitter: string;
+    agentFiles: { path: string; content: string }[];
+    maxCostUsd: number;
+    safety: string;
+  },
+): OrchestrationRequest {
   return {
     isolate: req.isolate,
     mode: req.mode,
     model: req.model,
-    submitter: req.submitter,
+    // Who asked is the authenticated caller, never what the request claims.
+    submitter: actorOf(caller),
+    userName: caller.kind === "user" ? caller.name : null,
+    team: caller.kind === "user" ? caller.team : null,
     workspace: req.workspace ?? EMPTY_WORKSPACE,
     agentFiles: req.agentFiles.map((f) => ({ path: f.path, content: f.content })),
     maxCostUsd: req.maxCostUsd,
     safety: req.safety,
     traceparent: currentTraceparent(),
   };
+}
+
+/** Who owns a run, batch or chain. */
+interface Owned {
+  userName: string | null;
+  team: string | null;
+}
+
+/**
+ * PERMISSION_DENIED unless `caller` may stop what `owner` submitted: an admin anything, a member its own and its
+ * team's.
+ */
+export function requireMayStop(caller: Caller, what: string, owner: Owned): void {
+  if (caller.kind !== "user" || caller.role === "admin") return;
+  if (owner.userName === caller.name) return;
+  if (caller.team && owner.team === caller.team) return;
+  throw new PanCodeError(
+    "PERMISSION_DENIED",
+    `stop ${what} needs role admin (it is ${owner.userName ?? "nobody"}'s${owner.team ? `, team ${owner.team}` : ""}); you are ${caller.name} (${caller.role}${caller.team ? `, team ${caller.team}` : ""})`,
+  );
 }
 
 function limitOf(limit: number): number {
@@ -58,13 +84,13 @@ export function createOrchestrationHandlers(
     return toChainInfo(chain, await db.listRunsOf({ chainId: chain.id }), withRuns);
   };
   return {
-    createBatch: unary(hc, "CreateBatch", async (req) => {
+    createBatch: unary(hc, "CreateBatch", async (req, _trace, caller) => {
       const batch = await orchestrator.batches.create({
         items: req.items.map((i) => ({ task: i.task, agent: i.agent })),
         team: req.team,
         concurrency: req.concurrency,
         staggerMs: req.staggerMs,
-        request: requestOf(req),
+        request: requestOf(caller, req),
       });
       return batchView(batch.id);
     }),
@@ -76,7 +102,7 @@ export function createOrchestrationHandlers(
         ),
       ),
     })),
-    createChain: unary(hc, "CreateChain", async (req) => {
+    createChain: unary(hc, "CreateChain", async (req, _trace, caller) => {
       const refine = req.refine?.builder || req.refine?.reviewer ? req.refine : undefined;
       if (refine && (!refine.builder || !refine.reviewer)) {
         throw new PanCodeError("INVALID_ARGUMENT", "refine needs both a builder and a reviewer agent");
@@ -92,7 +118,7 @@ export function createOrchestrationHandlers(
               reviewTask: refine.reviewTask,
             }
           : null,
-        request: requestOf(req),
+        request: requestOf(caller, req),
       });
       return chainView(chain.id);
     }),
@@ -104,6 +130,19 @@ export function createOrchestrationHandlers(
         ),
       ),
     })),
-    stopRun: unary(hc, "StopRun", async (req) => orchestrator.stops.stop(req)),
+    stopRun: unary(hc, "StopRun", async (req, _trace, caller) => {
+      const submitter = actorOf(caller);
+      if (req.batchId) {
+        const batch = await resolveByPrefix("batch", req.batchId, db.getBatch, (p) => db.findBatchesByPrefix(p));
+        requireMayStop(caller, `batch ${batch.id}`, batch);
+      } else if (req.chainId) {
+        const chain = await resolveByPrefix("chain", req.chainId, db.getChain, (p) => db.findChainsByPrefix(p));
+        requireMayStop(caller, `chain ${chain.id}`, chain);
+      } else if (req.runId) {
+        const matches = await db.findRunsByPrefix(req.runId);
+        if (matches.length === 1 && matches[0]) requireMayStop(caller, `run ${matches[0].id}`, matches[0]);
+      }
+      return orchestrator.stops.stop({ ...req, submitter });
+    }),
   };
 }

@@ -63,6 +63,8 @@ export class BatchScheduler {
       staggerMs,
       request: input.request,
       submitter: input.request.submitter,
+      userName: input.request.userName ?? null,
+      team: input.request.team ?? null,
     });
     try {
       await this.serial.run(batch.id, () => this.startItem(batch, 0));

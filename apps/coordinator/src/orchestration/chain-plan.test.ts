@@ -23,6 +23,8 @@ function chainOf(overrides: Partial<ChainRow>): ChainRow {
     refine: null,
     request,
     submitter: "t",
+    userName: null,
+    team: null,
     failedStep: 0,
     error: "",
     verdict: "",

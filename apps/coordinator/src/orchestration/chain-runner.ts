@@ -64,6 +64,8 @@ export class ChainRunner {
       refine,
       request: input.request,
       submitter: input.request.submitter,
+      userName: input.request.userName ?? null,
+      team: input.request.team ?? null,
     });
     try {
       await this.serial.run(chain.id, () => this.startFirst(chain));

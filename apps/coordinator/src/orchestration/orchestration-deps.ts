@@ -45,6 +45,8 @@ export function dispatchInputOf(
     mode: request.mode,
     model: request.model,
     submitter: request.submitter,
+    userName: request.userName ?? null,
+    team: request.team ?? null,
     workspace: request.workspace,
     agentFiles: request.agentFiles,
     maxCostUsd: request.maxCostUsd,

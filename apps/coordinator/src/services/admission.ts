@@ -8,6 +8,9 @@ export interface DispatchInput {
   mode: string;
   model: string;
   submitter: string;
+  /** Authenticated person and team the run is recorded with (set by the server; sub-runs take the parent's). */
+  userName?: string | null;
+  team?: string | null;
   workspace: { repoId: string; baseCommit: string; bundleDigest: string; stateDigest: string; stateTree: string };
   /** The repository's agent (`.md`) and team (`.yaml`) files, for this dispatch only. */
   agentFiles?: readonly { path: string; content: string }[];

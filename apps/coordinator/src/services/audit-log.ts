@@ -87,6 +87,18 @@ export function ceilingSetEntry(fromUsd: number, toUsd: number, actor: string): 
   };
 }
 
+/** The entry of a team's budget ceiling change (`fromUsd` null: the team had none). */
+export function teamCeilingSetEntry(team: string, fromUsd: number | null, toUsd: number, actor: string): NewAuditEntry {
+  const from = fromUsd === null ? "none" : `$${fromUsd.toFixed(2)}`;
+  return {
+    category: "budget",
+    action: "team_ceiling_set",
+    actor,
+    message: `budget ceiling of team ${team} set from ${from} to $${toUsd.toFixed(2)}`,
+    data: { team, fromUsd, toUsd },
+  };
+}
+
 /** The entry of a worker that registered. */
 export function workerJoinedEntry(w: {
   id: string;

@@ -1,7 +1,8 @@
 import { type AgentRegistry, getRuntime } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
-import type { BudgetRow, Database } from "@pancode/db";
-import { ceilingSetEntry } from "./audit-log.js";
+import type { BudgetRow, Database, TeamRow } from "@pancode/db";
+import { checkName } from "./api-tokens.js";
+import { ceilingSetEntry, teamCeilingSetEntry } from "./audit-log.js";
 import type { ModelDirectory } from "./model-directory.js";
 
 /** Dependencies of {@link BudgetService}. */
@@ -28,6 +29,8 @@ export interface BudgetStatus {
   tokens: number;
   inputTokens: number;
   outputTokens: number;
+  /** The team this is the budget of; "" = the cluster's. */
+  team: string;
 }
 
 // Amounts have at most 6 decimals (numeric scale 6), so integer micro-dollars compare and add exactly in JS.
@@ -62,12 +65,51 @@ export class BudgetService {
     return Math.max(this.deps.perRunUsd, 0);
   }
 
-  /** Gate 8: throws the refusal when spent + reserved + estimate would pass the ceiling. */
-  async check(estimateUsd: number): Promise<void> {
+  /** Gate 8: throws the refusal when spent + reserved + estimate would pass the team's or the cluster's ceiling. */
+  async check(estimateUsd: number, team: string | null = null): Promise<void> {
+    const row = team ? await this.deps.db.getTeam(team) : undefined;
+    if (row?.budgetCeilingUsd != null) {
+      const passed =
+        micros(row.spentUsd) + micros(row.reservedUsd) + micros(estimateUsd) > micros(row.budgetCeilingUsd);
+      if (passed) throw teamRefusal(row, estimateUsd);
+    }
     const budget = await this.deps.db.getBudget();
     if (micros(budget.spentUsd) + micros(budget.reservedUsd) + micros(estimateUsd) > micros(budget.ceilingUsd)) {
       throw refusal(budget, estimateUsd);
     }
+  }
+
+  /** A team's ceiling (0 = none), spend and reservations; NOT_FOUND for a team never named. */
+  async teamStatus(team: string): Promise<BudgetStatus> {
+    const row = await this.deps.db.getTeam(team);
+    if (!row) throw new PanCodeError("NOT_FOUND", `no team "${team}"; see \`pancode teams list\``);
+    const [estimatedNextUsd, { runs, inputTokens, outputTokens }] = await Promise.all([
+      this.estimate(this.deps.defaultAgent, ""),
+      this.deps.db.teamRunTotals(team),
+    ]);
+    const ceiling = micros(row.budgetCeilingUsd ?? 0);
+    const remaining = ceiling - micros(row.spentUsd) - micros(row.reservedUsd);
+    return {
+      ceilingUsd: usd(ceiling),
+      spentUsd: row.spentUsd,
+      reservedUsd: row.reservedUsd,
+      remainingUsd: row.budgetCeilingUsd == null ? 0 : usd(Math.max(0, remaining)),
+      estimatedNextUsd,
+      runs,
+      tokens: inputTokens + outputTokens,
+      inputTokens,
+      outputTokens,
+      team,
+    };
+  }
+
+  /** Sets a team's ceiling (creating the team), audited in the same transaction. */
+  async setTeamCeiling(team: string, ceilingUsd: number, actor: string): Promise<BudgetStatus> {
+    checkName("team", team);
+    await this.deps.db.setTeamBudgetCeiling(team, ceilingUsd, (previous, row) =>
+      teamCeilingSetEntry(team, previous, row.budgetCeilingUsd ?? ceilingUsd, actor),
+    );
+    return this.teamStatus(team);
   }
 
   /** The ceiling, spend, reservations and the next estimate for the default agent. */
@@ -89,6 +131,7 @@ export class BudgetService {
       tokens: tokens.inputTokens + tokens.outputTokens,
       inputTokens: tokens.inputTokens,
       outputTokens: tokens.outputTokens,
+      team: "",
     };
   }
 
@@ -129,5 +172,14 @@ export function refusal(budget: BudgetRow, estimateUsd: number): PanCodeError {
   return new PanCodeError(
     "BUDGET_EXCEEDED",
     `Dispatch blocked: Budget ceiling would be exceeded (spent: ${dollars(spent)}, estimated next: ${dollars(micros(estimateUsd))}, ceiling: ${dollars(micros(budget.ceilingUsd))})`,
+  );
+}
+
+/** The refusal of gate 8 by a team's ceiling. */
+export function teamRefusal(team: TeamRow, estimateUsd: number): PanCodeError {
+  const spent = micros(team.spentUsd) + micros(team.reservedUsd);
+  return new PanCodeError(
+    "BUDGET_EXCEEDED",
+    `Dispatch blocked: Budget ceiling of team ${team.name} would be exceeded (spent: ${dollars(spent)}, estimated next: ${dollars(micros(estimateUsd))}, ceiling: ${dollars(micros(team.budgetCeilingUsd ?? 0))})`,
   );
 }

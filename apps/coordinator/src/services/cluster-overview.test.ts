@@ -43,6 +43,7 @@ describe("the cluster overview (ClusterInfo)", () => {
       tokens: 0,
       inputTokens: 0,
       outputTokens: 0,
+      team: "",
     };
     const info = clusterOverview({
       info: { version: "0.1.0", draining: true, bus: "memory", database: "pglite" },

@@ -8,6 +8,8 @@ function row(over: Partial<RunCostRow>): RunCostRow {
     agent: "dev",
     model: "local/m",
     status: "done",
+    userName: "",
+    team: "",
     costUsd: 0,
     inputTokens: 0,
     outputTokens: 0,

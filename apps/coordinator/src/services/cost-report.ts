@@ -45,6 +45,8 @@ export function buildCostReport(rows: readonly RunCostRow[]): CostReport {
     tokens: tokensOf(r),
     costUsd: r.costUsd,
     createdAt: r.createdAt.toISOString(),
+    user: r.userName,
+    team: r.team,
   }));
   return {
     runs,
@@ -52,6 +54,8 @@ export function buildCostReport(rows: readonly RunCostRow[]): CostReport {
     // Plain commands have no model; they are grouped under "-" rather than an empty name.
     byModel: groupBy(rows, (r) => r.model || "-").map(([k, g]) => totalOf(k, g)),
     total: totalOf("", rows),
+    byUser: groupBy(rows, (r) => r.userName).map(([k, g]) => totalOf(k, g)),
+    byTeam: groupBy(rows, (r) => r.team).map(([k, g]) => totalOf(k, g)),
   };
 }
 

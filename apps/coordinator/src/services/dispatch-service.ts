@@ -14,7 +14,7 @@ import {
   REFUSAL_PREFIX,
 } from "./admission.js";
 import { type AuditLog, admittedEntry, safetyWarningEntry } from "./audit-log.js";
-import { type BudgetService, refusal } from "./budget-service.js";
+import { type BudgetService, refusal, teamRefusal } from "./budget-service.js";
 import type { RunMetrics } from "./cluster-metrics.js";
 import { checkLoop, DEFAULT_LOOP_THRESHOLDS, type LoopThresholds, taskHashOf } from "./loop-detector.js";
 import type { ModelDirectory } from "./model-directory.js";
@@ -214,7 +214,7 @@ export class DispatchService {
     warnings.push(...safetyWarnings.map((w) => w.message));
     // Gate 8 needs only the agent's name (and the model, when known) to estimate.
     const estimateUsd = await this.deps.budget.estimate(agentName, input.model, agents);
-    await this.deps.budget.check(estimateUsd);
+    await this.deps.budget.check(estimateUsd, parent ? parent.team : (input.team ?? null));
     const agent = withTimeout(resolveAgent(agents, agentName, fileWarnings), input.timeoutMs);
     if (this.deps.caps) checkCaps(agent, this.deps.caps);
     const model = this.resolveModelFor(agent, input.model);
@@ -237,6 +237,9 @@ export class DispatchService {
         stateDigest: input.workspace.stateDigest || EMPTY_DIGEST,
         stateTree: input.workspace.stateTree,
         submitter: input.submitter,
+        // A sub-run is its parent's person's and team's, whatever its run token's request says.
+        userName: parent ? parent.userName : (input.userName ?? null),
+        team: parent ? parent.team : (input.team ?? null),
         spec: {
           agent,
           mode: input.mode || "build",
@@ -265,6 +268,7 @@ export class DispatchService {
       throw subRunQuotaRefusal(subRuns.rootRunId, reserved.subRunsStarted, subRuns.max);
     }
     if (!reserved.ok && "budget" in reserved) throw refusal(reserved.budget, estimateUsd);
+    if (!reserved.ok && "team" in reserved) throw teamRefusal(reserved.team, estimateUsd);
     if (!reserved.ok) throw new PanCodeError("INTERNAL", "the run was not inserted");
     const run = reserved.run;
     const queued = await this.publishNow(run);

@@ -30,8 +30,9 @@ export class RunQueries {
     return matches[0] as RunRow;
   }
 
-  list(limit: number): Promise<RunRow[]> {
-    return this.deps.db.listRuns({ limit: Math.min(Math.max(limit || 20, 1), 1000) });
+  /** The newest runs, optionally of one person and/or one team. */
+  list(limit: number, of: { userName?: string; team?: string } = {}): Promise<RunRow[]> {
+    return this.deps.db.listRuns({ limit: Math.min(Math.max(limit || 20, 1), 1000), ...of });
   }
 
   /** The run's patch, to stream from disk (empty when it changed nothing); refused until the run ended. */

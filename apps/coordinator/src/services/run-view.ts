@@ -48,6 +48,8 @@ export function toRunInfo(row: RunRow, progress: RunProgress = EMPTY_PROGRESS): 
     outputTokens: progress.usage.output,
     tokens: totalTokens(progress.usage),
     liveCostUsd: progress.usage.costUsd ?? 0,
+    user: row.userName ?? "",
+    team: row.team ?? "",
   };
 }
 

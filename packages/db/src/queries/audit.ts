@@ -8,7 +8,17 @@ import { auditEntryHash } from "./audit-hash.js";
 import { toDatabaseError } from "./db-errors.js";
 
 /** Categories of audit entries. */
-export const AUDIT_CATEGORIES = ["dispatch", "error", "budget", "safety", "run", "worker", "drain", "keys"] as const;
+export const AUDIT_CATEGORIES = [
+  "dispatch",
+  "error",
+  "budget",
+  "safety",
+  "run",
+  "worker",
+  "drain",
+  "keys",
+  "tokens",
+] as const;
 
 /** One of {@link AUDIT_CATEGORIES}. */
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];

@@ -2,11 +2,12 @@ import { PanCodeError } from "@pancode/core";
 import { and, count, eq, inArray, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { BudgetRow, NewRun, RunRow } from "../rows.js";
-import { budget, runs } from "../schema/index.js";
+import { budget, runs, teams } from "../schema/index.js";
 import { type AuditFor, appendAudit, appendAuditFor, type NewAuditEntry } from "./audit.js";
 import { isUniqueViolation } from "./db-errors.js";
 import { toRunRow } from "./mappers.js";
 import { lockAndCountSubRuns, type SubRunQuota } from "./sub-runs.js";
+import type { TeamRow } from "./teams.js";
 
 // All money arithmetic happens in SQL on numeric columns; JS only passes amounts in (at most 6 decimals, which a
 // double round-trips exactly) and reads them back for display.
@@ -60,6 +61,7 @@ export async function setBudgetCeiling(
 export type ReservationResult =
   | { ok: true; run: RunRow }
   | { ok: false; budget: BudgetRow }
+  | { ok: false; team: TeamRow }
   | { ok: false; subRunsStarted: number };
 
 /**
@@ -67,7 +69,9 @@ export type ReservationResult =
  * (`spent + reserved + estimate <= ceiling`): concurrent callers queue on the budget row and each re-checks the
  * condition against the committed state, so no interleaving passes the ceiling. A refusal leaves nothing behind.
  * `audit` (the admission's entry) is appended in the same transaction. With `subRuns`, the run is a sub-run and is
- * refused when its tree already started `max` sub-runs, counted under a lock on the tree's root.
+ * refused when its tree already started `max` sub-runs, counted under a lock on the tree's root. A run of a team
+ * reserves against the team's row the same way first (team before cluster, the order every writer locks them in),
+ * so neither ceiling can be passed.
  */
 export async function insertRunWithReservation(
   db: DbHandle,
@@ -85,6 +89,10 @@ export async function insertRunWithReservation(
       if (subRuns) {
         const started = await lockAndCountSubRuns(tx, subRuns.rootRunId);
         if (started >= subRuns.max) return { ok: false as const, subRunsStarted: started };
+      }
+      if (row.team) {
+        const team = await reserveForTeam(tx, row.team, estimate);
+        if (team) return { ok: false as const, team };
       }
       const [reserved] = await tx
         .update(budget)
@@ -120,6 +128,12 @@ export async function insertRunWithReservation(
  * single-writer, so it happens exactly once per run.
  */
 export async function settleRun(tx: DbHandle, runId: string): Promise<void> {
+  // Team first, then cluster: the order admission locks them in, so the two never deadlock.
+  await tx.execute(sql`
+    update ${teams}
+    set spent_usd = ${teams.spentUsd} + r.cost_usd, reserved_usd = greatest(0, ${teams.reservedUsd} - r.reserved_usd)
+    from ${runs} r
+    where ${teams.name} = r.team and r.id = ${runId}`);
   await tx.execute(sql`
     update ${budget}
     set spent_usd = ${budget.spentUsd} + r.cost_usd, reserved_usd = ${budget.reservedUsd} - r.reserved_usd
@@ -148,6 +162,28 @@ export async function estimateRunCost(db: DbHandle, agent: string, model: string
 export async function countRuns(db: DbHandle): Promise<number> {
   const [row] = await db.select({ n: count() }).from(runs);
   return row?.n ?? 0;
+}
+
+/**
+ * Reserves `estimate` on the team's row (created when the team is new); returns the team row when its ceiling
+ * would be passed (nothing reserved), undefined when reserved.
+ */
+async function reserveForTeam(tx: DbHandle, name: string, estimate: string): Promise<TeamRow | undefined> {
+  await tx.insert(teams).values({ name }).onConflictDoNothing();
+  const [reserved] = await tx
+    .update(teams)
+    .set({ reservedUsd: sql`${teams.reservedUsd} + ${estimate}::numeric` })
+    .where(
+      and(
+        eq(teams.name, name),
+        sql`(${teams.budgetCeilingUsd} is null or ${teams.spentUsd} + ${teams.reservedUsd} + ${estimate}::numeric <= ${teams.budgetCeilingUsd})`,
+      ),
+    )
+    .returning({ name: teams.name });
+  if (reserved) return undefined;
+  const [team] = await tx.select().from(teams).where(eq(teams.name, name));
+  if (!team) throw new PanCodeError("INTERNAL", `team ${name} vanished during a reservation`);
+  return team;
 }
 
 async function readBudget(db: DbHandle): Promise<BudgetRow> {

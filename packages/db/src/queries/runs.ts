@@ -1,5 +1,5 @@
 import { PanCodeError } from "@pancode/core";
-import { asc, desc, eq, inArray, like } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, like } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { NewRun, RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
@@ -42,8 +42,20 @@ export async function findRunsByPrefix(db: DbHandle, prefix: string, limit = 10)
 }
 
 /** The newest runs first (ties broken by id, which is time ordered). */
-export async function listRuns(db: DbHandle, options: { limit: number }): Promise<RunRow[]> {
-  const rows = await db.select().from(runs).orderBy(desc(runs.createdAt), desc(runs.id)).limit(options.limit);
+export async function listRuns(
+  db: DbHandle,
+  options: { limit: number; userName?: string; team?: string },
+): Promise<RunRow[]> {
+  const where = and(
+    options.userName ? eq(runs.userName, options.userName) : undefined,
+    options.team ? eq(runs.team, options.team) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(where)
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(options.limit);
   return rows.map(toRunRow);
 }
 

@@ -15,6 +15,9 @@ export interface RunCostRow {
   agent: string;
   model: string;
   status: string;
+  /** Authenticated submitter and team ("" when unknown or none). */
+  userName: string;
+  team: string;
   /** Settled cost (runs.cost_usd) once ended; the reported cost so far while active. */
   costUsd: number;
   inputTokens: number;
@@ -105,6 +108,8 @@ export async function listRunCosts(db: DbHandle, limit: number): Promise<RunCost
       agent: run.agent,
       model: run.model,
       status: run.status,
+      userName: run.userName ?? "",
+      team: run.team ?? "",
       costUsd: ended ? run.costUsd : (usage?.costUsd ?? 0),
       inputTokens: usage?.inputTokens ?? 0,
       outputTokens: usage?.outputTokens ?? 0,

@@ -19,6 +19,10 @@ export const batches = pgTable(
     /** Workspace and dispatch options shared by every item. */
     request: jsonb("request").$type<OrchestrationRequest>().notNull(),
     submitter: text("submitter").notNull().default(""),
+    /** Authenticated name of the token that submitted it (sub-runs: the parent's); null before teams existed. */
+    userName: text("user_name"),
+    /** Team of that token at submission; null = no team. */
+    team: text("team"),
     error: text("error").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     /** Set exactly when status leaves running. */
@@ -28,6 +32,8 @@ export const batches = pgTable(
   },
   (t) => [
     index("batches_created_at_idx").on(t.createdAt.desc()),
+    index("batches_team_idx").on(t.team),
+    index("batches_user_name_idx").on(t.userName),
     check("batches_status_check", sql`${t.status} in ('running', 'done', 'failed', 'stopped')`),
     check("batches_concurrency_check", sql`${t.concurrency} > 0 and ${t.staggerMs} >= 0`),
   ],

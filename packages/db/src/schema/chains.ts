@@ -19,6 +19,10 @@ export const chains = pgTable(
     refine: jsonb("refine").$type<RefineRow | null>(),
     request: jsonb("request").$type<OrchestrationRequest>().notNull(),
     submitter: text("submitter").notNull().default(""),
+    /** Authenticated name of the token that submitted it (sub-runs: the parent's); null before teams existed. */
+    userName: text("user_name"),
+    /** Team of that token at submission; null = no team. */
+    team: text("team"),
     /** 1-based step that failed (its run did not end done, or admission refused it); 0 = none. */
     failedStep: integer("failed_step").notNull().default(0),
     error: text("error").notNull().default(""),
@@ -30,6 +34,8 @@ export const chains = pgTable(
   },
   (t) => [
     index("chains_created_at_idx").on(t.createdAt.desc()),
+    index("chains_team_idx").on(t.team),
+    index("chains_user_name_idx").on(t.userName),
     check("chains_status_check", sql`${t.status} in ('running', 'done', 'failed', 'stopped')`),
     check("chains_kind_check", sql`${t.kind} in ('chain', 'refine')`),
   ],

@@ -1,5 +1,6 @@
 /** The drizzle schema of PanCode: drizzle-kit reads this file (drizzle.config.ts) to generate migrations. */
 
+export { apiTokens } from "./api-tokens.js";
 export { auditLog } from "./audit.js";
 export { batches } from "./batches.js";
 export { blobs } from "./blobs.js";
@@ -12,5 +13,6 @@ export { runEvents } from "./run-events.js";
 export { runUsage } from "./run-usage.js";
 export { runs } from "./runs.js";
 export { signingKeys } from "./signing-keys.js";
+export { teams } from "./teams.js";
 export { workerIdentities } from "./worker-identities.js";
 export { workers } from "./workers.js";

@@ -79,6 +79,10 @@ export const runs = pgTable(
      */
     unpublishedSince: timestamp("unpublished_since", { withTimezone: true, mode: "date" }).defaultNow(),
     submitter: text("submitter").notNull().default(""),
+    /** Authenticated name of the token that submitted it (sub-runs: the parent's); null before teams existed. */
+    userName: text("user_name"),
+    /** Team of that token at submission; null = no team. */
+    team: text("team"),
     /** The resolved agent and whatever else the coordinator needs to rebuild the RunSpec for every attempt. */
     spec: jsonb("spec").$type<StoredRunSpec>().notNull(),
     /** W3C traceparent of the submit call, so worker spans join the submitter's trace. */
@@ -105,6 +109,8 @@ export const runs = pgTable(
   (t) => [
     index("runs_status_idx").on(t.status),
     index("runs_created_at_idx").on(t.createdAt.desc()),
+    index("runs_team_idx").on(t.team),
+    index("runs_user_name_idx").on(t.userName),
     // text_pattern_ops lets `id LIKE 'abc%'` (short ids typed by users) use an index under any collation.
     index("runs_id_prefix_idx").using("btree", t.id.op("text_pattern_ops")),
     // Partial index for the reaper: only running rows carry a lease.

@@ -99,6 +99,10 @@ export interface RunInfo {
   tokens: number;
   /** cost reported so far (cost_usd is the settled cost once the run ended) */
   liveCostUsd: number;
+  /** authenticated token name of the submitter (sub-runs: the parent's); "" for older runs */
+  user: string;
+  /** that token's team; "" = none */
+  team: string;
 }
 
 export interface RunEvent {
@@ -804,6 +808,8 @@ function createBaseRunInfo(): RunInfo {
     outputTokens: 0,
     tokens: 0,
     liveCostUsd: 0,
+    user: "",
+    team: "",
   };
 }
 
@@ -895,6 +901,12 @@ export const RunInfo: MessageFns<RunInfo> = {
     }
     if (message.liveCostUsd !== 0) {
       writer.uint32(233).double(message.liveCostUsd);
+    }
+    if (message.user !== "") {
+      writer.uint32(242).string(message.user);
+    }
+    if (message.team !== "") {
+      writer.uint32(250).string(message.team);
     }
     return writer;
   },
@@ -1144,6 +1156,22 @@ export const RunInfo: MessageFns<RunInfo> = {
             message.liveCostUsd = reader.double();
             continue;
           }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1247,6 +1275,8 @@ export const RunInfo: MessageFns<RunInfo> = {
         : isSet(object.live_cost_usd)
         ? globalThis.Number(object.live_cost_usd)
         : 0,
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
     };
   },
 
@@ -1339,6 +1369,12 @@ export const RunInfo: MessageFns<RunInfo> = {
     if (message.liveCostUsd !== 0) {
       obj.liveCostUsd = floatToJson(message.liveCostUsd);
     }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
     return obj;
   },
 
@@ -1380,6 +1416,8 @@ export const RunInfo: MessageFns<RunInfo> = {
     message.outputTokens = object.outputTokens ?? 0;
     message.tokens = object.tokens ?? 0;
     message.liveCostUsd = object.liveCostUsd ?? 0;
+    message.user = object.user ?? "";
+    message.team = object.team ?? "";
     return message;
   },
 };

@@ -28,6 +28,88 @@ export const protobufPackage = "pancode.v1";
 
 export const protobufFileName = "pancode/v1/coordinator.proto";
 
+export interface WhoAmIRequest {
+}
+
+export interface WhoAmIResponse {
+  /** token name; "run:<id>" for a run token */
+  name: string;
+  /** admin | member | viewer ("" for a run token) */
+  role: string;
+  /** "" = no team */
+  team: string;
+  /** coordinator version */
+  version: string;
+  /** RFC 3339; "" = never */
+  expiresAt: string;
+}
+
+export interface TokenInfo {
+  name: string;
+  role: string;
+  team: string;
+  createdAt: string;
+  /** "" = never */
+  expiresAt: string;
+  /** "" = live */
+  revokedAt: string;
+  /** "" = never used */
+  lastUsedAt: string;
+}
+
+export interface CreateTokenRequest {
+  name: string;
+  /** admin | member | viewer */
+  role: string;
+  /** "" = none */
+  team: string;
+  /** 0 = never expires */
+  expiresInSeconds: number;
+}
+
+export interface CreateTokenResponse {
+  info:
+    | TokenInfo
+    | undefined;
+  /** shown once */
+  token: string;
+}
+
+export interface ListTokensRequest {
+}
+
+export interface ListTokensResponse {
+  tokens: TokenInfo[];
+}
+
+export interface RevokeTokenRequest {
+  name: string;
+}
+
+export interface TeamInfo {
+  name: string;
+  /** 0 = no limit */
+  maxRunning: number;
+  /** 0 = no team ceiling */
+  budgetCeilingUsd: number;
+  spentUsd: number;
+  reservedUsd: number;
+  createdAt: string;
+}
+
+export interface SetTeamRequest {
+  name: string;
+  /** 0 = no limit */
+  maxRunning: number;
+}
+
+export interface ListTeamsRequest {
+}
+
+export interface ListTeamsResponse {
+  teams: TeamInfo[];
+}
+
 export interface UploadBlobRequest {
   /** only in the first message */
   header:
@@ -58,6 +140,7 @@ export interface DispatchRequest {
   mode: string;
   /** provider/id override, empty = agent default */
   model: string;
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
   /**
    * Agent (.pancode/agents/*.md) and team (.pancode/teams/*.yaml) definitions of the submitted repository; they
@@ -90,6 +173,12 @@ export interface GetRunRequest {
 
 export interface ListRunsRequest {
   limit: number;
+  /** only runs submitted by this token name; "" = everyone's */
+  user: string;
+  /** only runs of this team; "" = every team's */
+  team: string;
+  /** only the caller's own runs (overrides user) */
+  mine: boolean;
 }
 
 export interface ListRunsResponse {
@@ -255,12 +344,16 @@ export interface ListModelsResponse {
 }
 
 export interface GetBudgetRequest {
+  /** "" = the cluster's budget */
+  team: string;
 }
 
 export interface SetBudgetRequest {
   ceilingUsd: number;
-  /** who asks, recorded in the audit trail */
+  /** ignored: the audit trail records the authenticated token's name */
   submitter: string;
+  /** "" = the cluster's ceiling */
+  team: string;
 }
 
 /** Amounts in USD (stored as exact numerics with 6 decimals). */
@@ -279,10 +372,12 @@ export interface BudgetInfo {
   tokens: number;
   inputTokens: number;
   outputTokens: number;
+  /** the team this budget is of; "" = the cluster */
+  team: string;
 }
 
 export interface ListAuditRequest {
-  /** dispatch | error | budget | safety | run | worker | drain; "" = all */
+  /** dispatch | error | budget | safety | run | worker | drain | keys | tokens; "" = all */
   category: string;
   /** full run id or a unique prefix; "" = all runs */
   runId: string;
@@ -300,7 +395,7 @@ export interface AuditEntry {
   action: string;
   /** "" when the entry concerns no run */
   runId: string;
-  /** submitter, worker id or "coordinator" */
+  /** token name (e.g. alice), run:<id> for a run token, worker id or "coordinator" */
   actor: string;
   /** the admission gate of a refusal */
   gate: string;
@@ -332,7 +427,7 @@ export interface VerifyAuditResponse {
 }
 
 export interface DrainRequest {
-  /** who asks, recorded in the audit trail */
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
 }
 
@@ -345,13 +440,13 @@ export interface DrainResponse {
 
 export interface RevokeKeyRequest {
   keyId: string;
-  /** who asks, recorded in the audit trail */
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
 }
 
 export interface ReadmitWorkerRequest {
   workerId: string;
-  /** who asks, recorded in the audit trail */
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
 }
 
@@ -382,6 +477,7 @@ export interface CreateBatchRequest {
   workspace: WorkspaceRef | undefined;
   mode: string;
   model: string;
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
   agentFiles: AgentFile[];
   maxCostUsd: number;
@@ -412,6 +508,7 @@ export interface BatchInfo {
   createdAt: string;
   finishedAt: string;
   error: string;
+  /** token name of who created it (run:<id> for a run token) */
   submitter: string;
   receiptId: string;
 }
@@ -460,6 +557,7 @@ export interface CreateChainRequest {
   workspace: WorkspaceRef | undefined;
   mode: string;
   model: string;
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
   agentFiles: AgentFile[];
   maxCostUsd: number;
@@ -492,6 +590,7 @@ export interface ChainInfo {
   verdict: string;
   /** refine: reviews done */
   rounds: number;
+  /** token name of who created it (run:<id> for a run token) */
   submitter: string;
   refine: RefineSpec | undefined;
   counts: StatusCount[];
@@ -517,6 +616,7 @@ export interface StopRunRequest {
   runId: string;
   batchId: string;
   chainId: string;
+  /** ignored: the coordinator records the authenticated token's name */
   submitter: string;
 }
 
@@ -548,6 +648,8 @@ export interface RunCost {
   tokens: number;
   costUsd: number;
   createdAt: string;
+  user: string;
+  team: string;
 }
 
 /** A total over a group of runs (one agent, one model, or everything). */
@@ -563,7 +665,13 @@ export interface CostReport {
   runs: RunCost[];
   byAgent: CostTotal[];
   byModel: CostTotal[];
-  total: CostTotal | undefined;
+  total:
+    | CostTotal
+    | undefined;
+  /** key "" = runs of no known user */
+  byUser: CostTotal[];
+  /** key "" = runs of no team */
+  byTeam: CostTotal[];
 }
 
 export interface GetMetricsRequest {
@@ -591,6 +699,1147 @@ export interface MetricsReport {
   total: MetricsGroup | undefined;
   byAgent: MetricsGroup[];
 }
+
+function createBaseWhoAmIRequest(): WhoAmIRequest {
+  return {};
+}
+
+export const WhoAmIRequest: MessageFns<WhoAmIRequest> = {
+  encode(_: WhoAmIRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WhoAmIRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWhoAmIRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WhoAmIRequest {
+    return {};
+  },
+
+  toJSON(_: WhoAmIRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<WhoAmIRequest>): WhoAmIRequest {
+    return WhoAmIRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<WhoAmIRequest>): WhoAmIRequest {
+    const message = createBaseWhoAmIRequest();
+    return message;
+  },
+};
+
+function createBaseWhoAmIResponse(): WhoAmIResponse {
+  return { name: "", role: "", team: "", version: "", expiresAt: "" };
+}
+
+export const WhoAmIResponse: MessageFns<WhoAmIResponse> = {
+  encode(message: WhoAmIResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.team !== "") {
+      writer.uint32(26).string(message.team);
+    }
+    if (message.version !== "") {
+      writer.uint32(34).string(message.version);
+    }
+    if (message.expiresAt !== "") {
+      writer.uint32(42).string(message.expiresAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WhoAmIResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWhoAmIResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expiresAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WhoAmIResponse {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? globalThis.String(object.expiresAt)
+        : isSet(object.expires_at)
+        ? globalThis.String(object.expires_at)
+        : "",
+    };
+  },
+
+  toJSON(message: WhoAmIResponse): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.expiresAt !== "") {
+      obj.expiresAt = message.expiresAt;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WhoAmIResponse>): WhoAmIResponse {
+    return WhoAmIResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WhoAmIResponse>): WhoAmIResponse {
+    const message = createBaseWhoAmIResponse();
+    message.name = object.name ?? "";
+    message.role = object.role ?? "";
+    message.team = object.team ?? "";
+    message.version = object.version ?? "";
+    message.expiresAt = object.expiresAt ?? "";
+    return message;
+  },
+};
+
+function createBaseTokenInfo(): TokenInfo {
+  return { name: "", role: "", team: "", createdAt: "", expiresAt: "", revokedAt: "", lastUsedAt: "" };
+}
+
+export const TokenInfo: MessageFns<TokenInfo> = {
+  encode(message: TokenInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.team !== "") {
+      writer.uint32(26).string(message.team);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(34).string(message.createdAt);
+    }
+    if (message.expiresAt !== "") {
+      writer.uint32(42).string(message.expiresAt);
+    }
+    if (message.revokedAt !== "") {
+      writer.uint32(50).string(message.revokedAt);
+    }
+    if (message.lastUsedAt !== "") {
+      writer.uint32(58).string(message.lastUsedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.createdAt = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expiresAt = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.revokedAt = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.lastUsedAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenInfo {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      createdAt: isSet(object.createdAt)
+        ? globalThis.String(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.String(object.created_at)
+        : "",
+      expiresAt: isSet(object.expiresAt)
+        ? globalThis.String(object.expiresAt)
+        : isSet(object.expires_at)
+        ? globalThis.String(object.expires_at)
+        : "",
+      revokedAt: isSet(object.revokedAt)
+        ? globalThis.String(object.revokedAt)
+        : isSet(object.revoked_at)
+        ? globalThis.String(object.revoked_at)
+        : "",
+      lastUsedAt: isSet(object.lastUsedAt)
+        ? globalThis.String(object.lastUsedAt)
+        : isSet(object.last_used_at)
+        ? globalThis.String(object.last_used_at)
+        : "",
+    };
+  },
+
+  toJSON(message: TokenInfo): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.createdAt !== "") {
+      obj.createdAt = message.createdAt;
+    }
+    if (message.expiresAt !== "") {
+      obj.expiresAt = message.expiresAt;
+    }
+    if (message.revokedAt !== "") {
+      obj.revokedAt = message.revokedAt;
+    }
+    if (message.lastUsedAt !== "") {
+      obj.lastUsedAt = message.lastUsedAt;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TokenInfo>): TokenInfo {
+    return TokenInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TokenInfo>): TokenInfo {
+    const message = createBaseTokenInfo();
+    message.name = object.name ?? "";
+    message.role = object.role ?? "";
+    message.team = object.team ?? "";
+    message.createdAt = object.createdAt ?? "";
+    message.expiresAt = object.expiresAt ?? "";
+    message.revokedAt = object.revokedAt ?? "";
+    message.lastUsedAt = object.lastUsedAt ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateTokenRequest(): CreateTokenRequest {
+  return { name: "", role: "", team: "", expiresInSeconds: 0 };
+}
+
+export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
+  encode(message: CreateTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.team !== "") {
+      writer.uint32(26).string(message.team);
+    }
+    if (message.expiresInSeconds !== 0) {
+      writer.uint32(32).int64(message.expiresInSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expiresInSeconds = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTokenRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      expiresInSeconds: isSet(object.expiresInSeconds)
+        ? globalThis.Number(object.expiresInSeconds)
+        : isSet(object.expires_in_seconds)
+        ? globalThis.Number(object.expires_in_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: CreateTokenRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.expiresInSeconds !== 0) {
+      obj.expiresInSeconds = Math.round(message.expiresInSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateTokenRequest>): CreateTokenRequest {
+    return CreateTokenRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateTokenRequest>): CreateTokenRequest {
+    const message = createBaseCreateTokenRequest();
+    message.name = object.name ?? "";
+    message.role = object.role ?? "";
+    message.team = object.team ?? "";
+    message.expiresInSeconds = object.expiresInSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateTokenResponse(): CreateTokenResponse {
+  return { info: undefined, token: "" };
+}
+
+export const CreateTokenResponse: MessageFns<CreateTokenResponse> = {
+  encode(message: CreateTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.info !== undefined) {
+      TokenInfo.encode(message.info, writer.uint32(10).fork()).join();
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.info = TokenInfo.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTokenResponse {
+    return {
+      info: isSet(object.info) ? TokenInfo.fromJSON(object.info) : undefined,
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: CreateTokenResponse): unknown {
+    const obj: any = {};
+    if (message.info !== undefined) {
+      obj.info = TokenInfo.toJSON(message.info);
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateTokenResponse>): CreateTokenResponse {
+    return CreateTokenResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateTokenResponse>): CreateTokenResponse {
+    const message = createBaseCreateTokenResponse();
+    message.info = (object.info !== undefined && object.info !== null) ? TokenInfo.fromPartial(object.info) : undefined;
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseListTokensRequest(): ListTokensRequest {
+  return {};
+}
+
+export const ListTokensRequest: MessageFns<ListTokensRequest> = {
+  encode(_: ListTokensRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTokensRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTokensRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListTokensRequest {
+    return {};
+  },
+
+  toJSON(_: ListTokensRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTokensRequest>): ListTokensRequest {
+    return ListTokensRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListTokensRequest>): ListTokensRequest {
+    const message = createBaseListTokensRequest();
+    return message;
+  },
+};
+
+function createBaseListTokensResponse(): ListTokensResponse {
+  return { tokens: [] };
+}
+
+export const ListTokensResponse: MessageFns<ListTokensResponse> = {
+  encode(message: ListTokensResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tokens) {
+      TokenInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTokensResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTokensResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tokens.push(TokenInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTokensResponse {
+    return {
+      tokens: globalThis.Array.isArray(object?.tokens) ? object.tokens.map((e: any) => TokenInfo.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListTokensResponse): unknown {
+    const obj: any = {};
+    if (message.tokens?.length) {
+      obj.tokens = message.tokens.map((e) => TokenInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTokensResponse>): ListTokensResponse {
+    return ListTokensResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTokensResponse>): ListTokensResponse {
+    const message = createBaseListTokensResponse();
+    message.tokens = object.tokens?.map((e) => TokenInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeTokenRequest(): RevokeTokenRequest {
+  return { name: "" };
+}
+
+export const RevokeTokenRequest: MessageFns<RevokeTokenRequest> = {
+  encode(message: RevokeTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeTokenRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: RevokeTokenRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeTokenRequest>): RevokeTokenRequest {
+    return RevokeTokenRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeTokenRequest>): RevokeTokenRequest {
+    const message = createBaseRevokeTokenRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseTeamInfo(): TeamInfo {
+  return { name: "", maxRunning: 0, budgetCeilingUsd: 0, spentUsd: 0, reservedUsd: 0, createdAt: "" };
+}
+
+export const TeamInfo: MessageFns<TeamInfo> = {
+  encode(message: TeamInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.maxRunning !== 0) {
+      writer.uint32(16).int32(message.maxRunning);
+    }
+    if (message.budgetCeilingUsd !== 0) {
+      writer.uint32(25).double(message.budgetCeilingUsd);
+    }
+    if (message.spentUsd !== 0) {
+      writer.uint32(33).double(message.spentUsd);
+    }
+    if (message.reservedUsd !== 0) {
+      writer.uint32(41).double(message.reservedUsd);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(50).string(message.createdAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TeamInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTeamInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxRunning = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.budgetCeilingUsd = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.spentUsd = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.reservedUsd = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.createdAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TeamInfo {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      maxRunning: isSet(object.maxRunning)
+        ? globalThis.Number(object.maxRunning)
+        : isSet(object.max_running)
+        ? globalThis.Number(object.max_running)
+        : 0,
+      budgetCeilingUsd: isSet(object.budgetCeilingUsd)
+        ? globalThis.Number(object.budgetCeilingUsd)
+        : isSet(object.budget_ceiling_usd)
+        ? globalThis.Number(object.budget_ceiling_usd)
+        : 0,
+      spentUsd: isSet(object.spentUsd)
+        ? globalThis.Number(object.spentUsd)
+        : isSet(object.spent_usd)
+        ? globalThis.Number(object.spent_usd)
+        : 0,
+      reservedUsd: isSet(object.reservedUsd)
+        ? globalThis.Number(object.reservedUsd)
+        : isSet(object.reserved_usd)
+        ? globalThis.Number(object.reserved_usd)
+        : 0,
+      createdAt: isSet(object.createdAt)
+        ? globalThis.String(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.String(object.created_at)
+        : "",
+    };
+  },
+
+  toJSON(message: TeamInfo): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.maxRunning !== 0) {
+      obj.maxRunning = Math.round(message.maxRunning);
+    }
+    if (message.budgetCeilingUsd !== 0) {
+      obj.budgetCeilingUsd = floatToJson(message.budgetCeilingUsd);
+    }
+    if (message.spentUsd !== 0) {
+      obj.spentUsd = floatToJson(message.spentUsd);
+    }
+    if (message.reservedUsd !== 0) {
+      obj.reservedUsd = floatToJson(message.reservedUsd);
+    }
+    if (message.createdAt !== "") {
+      obj.createdAt = message.createdAt;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TeamInfo>): TeamInfo {
+    return TeamInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TeamInfo>): TeamInfo {
+    const message = createBaseTeamInfo();
+    message.name = object.name ?? "";
+    message.maxRunning = object.maxRunning ?? 0;
+    message.budgetCeilingUsd = object.budgetCeilingUsd ?? 0;
+    message.spentUsd = object.spentUsd ?? 0;
+    message.reservedUsd = object.reservedUsd ?? 0;
+    message.createdAt = object.createdAt ?? "";
+    return message;
+  },
+};
+
+function createBaseSetTeamRequest(): SetTeamRequest {
+  return { name: "", maxRunning: 0 };
+}
+
+export const SetTeamRequest: MessageFns<SetTeamRequest> = {
+  encode(message: SetTeamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.maxRunning !== 0) {
+      writer.uint32(16).int32(message.maxRunning);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetTeamRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetTeamRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.maxRunning = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetTeamRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      maxRunning: isSet(object.maxRunning)
+        ? globalThis.Number(object.maxRunning)
+        : isSet(object.max_running)
+        ? globalThis.Number(object.max_running)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetTeamRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.maxRunning !== 0) {
+      obj.maxRunning = Math.round(message.maxRunning);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetTeamRequest>): SetTeamRequest {
+    return SetTeamRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetTeamRequest>): SetTeamRequest {
+    const message = createBaseSetTeamRequest();
+    message.name = object.name ?? "";
+    message.maxRunning = object.maxRunning ?? 0;
+    return message;
+  },
+};
+
+function createBaseListTeamsRequest(): ListTeamsRequest {
+  return {};
+}
+
+export const ListTeamsRequest: MessageFns<ListTeamsRequest> = {
+  encode(_: ListTeamsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTeamsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTeamsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListTeamsRequest {
+    return {};
+  },
+
+  toJSON(_: ListTeamsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTeamsRequest>): ListTeamsRequest {
+    return ListTeamsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListTeamsRequest>): ListTeamsRequest {
+    const message = createBaseListTeamsRequest();
+    return message;
+  },
+};
+
+function createBaseListTeamsResponse(): ListTeamsResponse {
+  return { teams: [] };
+}
+
+export const ListTeamsResponse: MessageFns<ListTeamsResponse> = {
+  encode(message: ListTeamsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.teams) {
+      TeamInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTeamsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTeamsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.teams.push(TeamInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTeamsResponse {
+    return { teams: globalThis.Array.isArray(object?.teams) ? object.teams.map((e: any) => TeamInfo.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListTeamsResponse): unknown {
+    const obj: any = {};
+    if (message.teams?.length) {
+      obj.teams = message.teams.map((e) => TeamInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTeamsResponse>): ListTeamsResponse {
+    return ListTeamsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTeamsResponse>): ListTeamsResponse {
+    const message = createBaseListTeamsResponse();
+    message.teams = object.teams?.map((e) => TeamInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseUploadBlobRequest(): UploadBlobRequest {
   return { header: undefined, data: Buffer.alloc(0) };
@@ -1334,13 +2583,22 @@ export const GetRunRequest: MessageFns<GetRunRequest> = {
 };
 
 function createBaseListRunsRequest(): ListRunsRequest {
-  return { limit: 0 };
+  return { limit: 0, user: "", team: "", mine: false };
 }
 
 export const ListRunsRequest: MessageFns<ListRunsRequest> = {
   encode(message: ListRunsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.limit !== 0) {
       writer.uint32(8).int32(message.limit);
+    }
+    if (message.user !== "") {
+      writer.uint32(18).string(message.user);
+    }
+    if (message.team !== "") {
+      writer.uint32(26).string(message.team);
+    }
+    if (message.mine !== false) {
+      writer.uint32(32).bool(message.mine);
     }
     return writer;
   },
@@ -1366,6 +2624,30 @@ export const ListRunsRequest: MessageFns<ListRunsRequest> = {
             message.limit = reader.int32();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.mine = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1379,13 +2661,27 @@ export const ListRunsRequest: MessageFns<ListRunsRequest> = {
   },
 
   fromJSON(object: any): ListRunsRequest {
-    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
+    return {
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
+      mine: isSet(object.mine) ? globalThis.Boolean(object.mine) : false,
+    };
   },
 
   toJSON(message: ListRunsRequest): unknown {
     const obj: any = {};
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
+    if (message.mine !== false) {
+      obj.mine = message.mine;
     }
     return obj;
   },
@@ -1396,6 +2692,9 @@ export const ListRunsRequest: MessageFns<ListRunsRequest> = {
   fromPartial(object: DeepPartial<ListRunsRequest>): ListRunsRequest {
     const message = createBaseListRunsRequest();
     message.limit = object.limit ?? 0;
+    message.user = object.user ?? "";
+    message.team = object.team ?? "";
+    message.mine = object.mine ?? false;
     return message;
   },
 };
@@ -3767,11 +5066,14 @@ export const ListModelsResponse: MessageFns<ListModelsResponse> = {
 };
 
 function createBaseGetBudgetRequest(): GetBudgetRequest {
-  return {};
+  return { team: "" };
 }
 
 export const GetBudgetRequest: MessageFns<GetBudgetRequest> = {
-  encode(_: GetBudgetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: GetBudgetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.team !== "") {
+      writer.uint32(10).string(message.team);
+    }
     return writer;
   },
 
@@ -3788,6 +5090,14 @@ export const GetBudgetRequest: MessageFns<GetBudgetRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3800,26 +5110,30 @@ export const GetBudgetRequest: MessageFns<GetBudgetRequest> = {
     }
   },
 
-  fromJSON(_: any): GetBudgetRequest {
-    return {};
+  fromJSON(object: any): GetBudgetRequest {
+    return { team: isSet(object.team) ? globalThis.String(object.team) : "" };
   },
 
-  toJSON(_: GetBudgetRequest): unknown {
+  toJSON(message: GetBudgetRequest): unknown {
     const obj: any = {};
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
     return obj;
   },
 
   create(base?: DeepPartial<GetBudgetRequest>): GetBudgetRequest {
     return GetBudgetRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<GetBudgetRequest>): GetBudgetRequest {
+  fromPartial(object: DeepPartial<GetBudgetRequest>): GetBudgetRequest {
     const message = createBaseGetBudgetRequest();
+    message.team = object.team ?? "";
     return message;
   },
 };
 
 function createBaseSetBudgetRequest(): SetBudgetRequest {
-  return { ceilingUsd: 0, submitter: "" };
+  return { ceilingUsd: 0, submitter: "", team: "" };
 }
 
 export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
@@ -3829,6 +5143,9 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
     }
     if (message.submitter !== "") {
       writer.uint32(18).string(message.submitter);
+    }
+    if (message.team !== "") {
+      writer.uint32(26).string(message.team);
     }
     return writer;
   },
@@ -3862,6 +5179,14 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
             message.submitter = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3882,6 +5207,7 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
         ? globalThis.Number(object.ceiling_usd)
         : 0,
       submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
     };
   },
 
@@ -3893,6 +5219,9 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
     if (message.submitter !== "") {
       obj.submitter = message.submitter;
     }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
     return obj;
   },
 
@@ -3903,6 +5232,7 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
     const message = createBaseSetBudgetRequest();
     message.ceilingUsd = object.ceilingUsd ?? 0;
     message.submitter = object.submitter ?? "";
+    message.team = object.team ?? "";
     return message;
   },
 };
@@ -3918,6 +5248,7 @@ function createBaseBudgetInfo(): BudgetInfo {
     tokens: 0,
     inputTokens: 0,
     outputTokens: 0,
+    team: "",
   };
 }
 
@@ -3949,6 +5280,9 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
     }
     if (message.outputTokens !== 0) {
       writer.uint32(72).int64(message.outputTokens);
+    }
+    if (message.team !== "") {
+      writer.uint32(82).string(message.team);
     }
     return writer;
   },
@@ -4038,6 +5372,14 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
             message.outputTokens = longToNumber(reader.int64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4089,6 +5431,7 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
         : isSet(object.output_tokens)
         ? globalThis.Number(object.output_tokens)
         : 0,
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
     };
   },
 
@@ -4121,6 +5464,9 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
     if (message.outputTokens !== 0) {
       obj.outputTokens = Math.round(message.outputTokens);
     }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
     return obj;
   },
 
@@ -4138,6 +5484,7 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
     message.tokens = object.tokens ?? 0;
     message.inputTokens = object.inputTokens ?? 0;
     message.outputTokens = object.outputTokens ?? 0;
+    message.team = object.team ?? "";
     return message;
   },
 };
@@ -7645,6 +8992,8 @@ function createBaseRunCost(): RunCost {
     tokens: 0,
     costUsd: 0,
     createdAt: "",
+    user: "",
+    team: "",
   };
 }
 
@@ -7676,6 +9025,12 @@ export const RunCost: MessageFns<RunCost> = {
     }
     if (message.createdAt !== "") {
       writer.uint32(74).string(message.createdAt);
+    }
+    if (message.user !== "") {
+      writer.uint32(82).string(message.user);
+    }
+    if (message.team !== "") {
+      writer.uint32(90).string(message.team);
     }
     return writer;
   },
@@ -7765,6 +9120,22 @@ export const RunCost: MessageFns<RunCost> = {
             message.createdAt = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.team = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7808,6 +9179,8 @@ export const RunCost: MessageFns<RunCost> = {
         : isSet(object.created_at)
         ? globalThis.String(object.created_at)
         : "",
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      team: isSet(object.team) ? globalThis.String(object.team) : "",
     };
   },
 
@@ -7840,6 +9213,12 @@ export const RunCost: MessageFns<RunCost> = {
     if (message.createdAt !== "") {
       obj.createdAt = message.createdAt;
     }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.team !== "") {
+      obj.team = message.team;
+    }
     return obj;
   },
 
@@ -7857,6 +9236,8 @@ export const RunCost: MessageFns<RunCost> = {
     message.tokens = object.tokens ?? 0;
     message.costUsd = object.costUsd ?? 0;
     message.createdAt = object.createdAt ?? "";
+    message.user = object.user ?? "";
+    message.team = object.team ?? "";
     return message;
   },
 };
@@ -7983,7 +9364,7 @@ export const CostTotal: MessageFns<CostTotal> = {
 };
 
 function createBaseCostReport(): CostReport {
-  return { runs: [], byAgent: [], byModel: [], total: undefined };
+  return { runs: [], byAgent: [], byModel: [], total: undefined, byUser: [], byTeam: [] };
 }
 
 export const CostReport: MessageFns<CostReport> = {
@@ -7999,6 +9380,12 @@ export const CostReport: MessageFns<CostReport> = {
     }
     if (message.total !== undefined) {
       CostTotal.encode(message.total, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.byUser) {
+      CostTotal.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.byTeam) {
+      CostTotal.encode(v!, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -8048,6 +9435,22 @@ export const CostReport: MessageFns<CostReport> = {
             message.total = CostTotal.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.byUser.push(CostTotal.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.byTeam.push(CostTotal.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8074,6 +9477,16 @@ export const CostReport: MessageFns<CostReport> = {
         ? object.by_model.map((e: any) => CostTotal.fromJSON(e))
         : [],
       total: isSet(object.total) ? CostTotal.fromJSON(object.total) : undefined,
+      byUser: globalThis.Array.isArray(object?.byUser)
+        ? object.byUser.map((e: any) => CostTotal.fromJSON(e))
+        : globalThis.Array.isArray(object?.by_user)
+        ? object.by_user.map((e: any) => CostTotal.fromJSON(e))
+        : [],
+      byTeam: globalThis.Array.isArray(object?.byTeam)
+        ? object.byTeam.map((e: any) => CostTotal.fromJSON(e))
+        : globalThis.Array.isArray(object?.by_team)
+        ? object.by_team.map((e: any) => CostTotal.fromJSON(e))
+        : [],
     };
   },
 
@@ -8091,6 +9504,12 @@ export const CostReport: MessageFns<CostReport> = {
     if (message.total !== undefined) {
       obj.total = CostTotal.toJSON(message.total);
     }
+    if (message.byUser?.length) {
+      obj.byUser = message.byUser.map((e) => CostTotal.toJSON(e));
+    }
+    if (message.byTeam?.length) {
+      obj.byTeam = message.byTeam.map((e) => CostTotal.toJSON(e));
+    }
     return obj;
   },
 
@@ -8105,6 +9524,8 @@ export const CostReport: MessageFns<CostReport> = {
     message.total = (object.total !== undefined && object.total !== null)
       ? CostTotal.fromPartial(object.total)
       : undefined;
+    message.byUser = object.byUser?.map((e) => CostTotal.fromPartial(e)) || [];
+    message.byTeam = object.byTeam?.map((e) => CostTotal.fromPartial(e)) || [];
     return message;
   },
 };
@@ -8520,7 +9941,8 @@ export const MetricsReport: MessageFns<MetricsReport> = {
 
 /**
  * Client-facing API of the coordinator, used by the pancode CLI and the MCP server.
- * Every call needs `authorization: Bearer <client token>` metadata.
+ * Every call needs `authorization: Bearer <client token>` metadata: a person's token (pancode tokens create), whose
+ * role (viewer < member < admin) the coordinator checks on every method, or a live run's token (nested dispatch).
  */
 export type ClientServiceService = typeof ClientServiceService;
 export const ClientServiceService = {
@@ -8815,6 +10237,66 @@ export const ClientServiceService = {
     responseSerialize: (value: MetricsReport): Buffer => Buffer.from(MetricsReport.encode(value).finish()),
     responseDeserialize: (value: Buffer): MetricsReport => MetricsReport.decode(value),
   },
+  /** Who the presented token belongs to (name, role, team) and which coordinator answered. Any role. */
+  whoAmI: {
+    path: "/pancode.v1.ClientService/WhoAmI" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: WhoAmIRequest): Buffer => Buffer.from(WhoAmIRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WhoAmIRequest => WhoAmIRequest.decode(value),
+    responseSerialize: (value: WhoAmIResponse): Buffer => Buffer.from(WhoAmIResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WhoAmIResponse => WhoAmIResponse.decode(value),
+  },
+  /** Creates a person's token (admin); the token is in the answer once and never again (only its hash is stored). */
+  createToken: {
+    path: "/pancode.v1.ClientService/CreateToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateTokenRequest): Buffer => Buffer.from(CreateTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateTokenRequest => CreateTokenRequest.decode(value),
+    responseSerialize: (value: CreateTokenResponse): Buffer => Buffer.from(CreateTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateTokenResponse => CreateTokenResponse.decode(value),
+  },
+  /** Every token's name, role, team and dates; never a token (admin). */
+  listTokens: {
+    path: "/pancode.v1.ClientService/ListTokens" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTokensRequest): Buffer => Buffer.from(ListTokensRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTokensRequest => ListTokensRequest.decode(value),
+    responseSerialize: (value: ListTokensResponse): Buffer => Buffer.from(ListTokensResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTokensResponse => ListTokensResponse.decode(value),
+  },
+  /** Revokes a token by name; its next call is refused (admin). Idempotent. */
+  revokeToken: {
+    path: "/pancode.v1.ClientService/RevokeToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeTokenRequest): Buffer => Buffer.from(RevokeTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeTokenRequest => RevokeTokenRequest.decode(value),
+    responseSerialize: (value: TokenInfo): Buffer => Buffer.from(TokenInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TokenInfo => TokenInfo.decode(value),
+  },
+  /** Creates a team or sets its limit of concurrently running runs (admin). */
+  setTeam: {
+    path: "/pancode.v1.ClientService/SetTeam" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetTeamRequest): Buffer => Buffer.from(SetTeamRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetTeamRequest => SetTeamRequest.decode(value),
+    responseSerialize: (value: TeamInfo): Buffer => Buffer.from(TeamInfo.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TeamInfo => TeamInfo.decode(value),
+  },
+  /** Every team with its limits and spend. */
+  listTeams: {
+    path: "/pancode.v1.ClientService/ListTeams" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTeamsRequest): Buffer => Buffer.from(ListTeamsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTeamsRequest => ListTeamsRequest.decode(value),
+    responseSerialize: (value: ListTeamsResponse): Buffer => Buffer.from(ListTeamsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTeamsResponse => ListTeamsResponse.decode(value),
+  },
 } as const;
 
 export interface ClientServiceServer extends UntypedServiceImplementation {
@@ -8875,6 +10357,18 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   getCost: handleUnaryCall<GetCostRequest, CostReport>;
   /** Runs by status, total cost and tokens, p50/p95 duration, overall and per agent. */
   getMetrics: handleUnaryCall<GetMetricsRequest, MetricsReport>;
+  /** Who the presented token belongs to (name, role, team) and which coordinator answered. Any role. */
+  whoAmI: handleUnaryCall<WhoAmIRequest, WhoAmIResponse>;
+  /** Creates a person's token (admin); the token is in the answer once and never again (only its hash is stored). */
+  createToken: handleUnaryCall<CreateTokenRequest, CreateTokenResponse>;
+  /** Every token's name, role, team and dates; never a token (admin). */
+  listTokens: handleUnaryCall<ListTokensRequest, ListTokensResponse>;
+  /** Revokes a token by name; its next call is refused (admin). Idempotent. */
+  revokeToken: handleUnaryCall<RevokeTokenRequest, TokenInfo>;
+  /** Creates a team or sets its limit of concurrently running runs (admin). */
+  setTeam: handleUnaryCall<SetTeamRequest, TeamInfo>;
+  /** Every team with its limits and spend. */
+  listTeams: handleUnaryCall<ListTeamsRequest, ListTeamsResponse>;
 }
 
 export interface ClientServiceClient extends Client {
@@ -9320,6 +10814,99 @@ export interface ClientServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: MetricsReport) => void,
+  ): ClientUnaryCall;
+  /** Who the presented token belongs to (name, role, team) and which coordinator answered. Any role. */
+  whoAmI(
+    request: WhoAmIRequest,
+    callback: (error: ServiceError | null, response: WhoAmIResponse) => void,
+  ): ClientUnaryCall;
+  whoAmI(
+    request: WhoAmIRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: WhoAmIResponse) => void,
+  ): ClientUnaryCall;
+  whoAmI(
+    request: WhoAmIRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: WhoAmIResponse) => void,
+  ): ClientUnaryCall;
+  /** Creates a person's token (admin); the token is in the answer once and never again (only its hash is stored). */
+  createToken(
+    request: CreateTokenRequest,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
+  ): ClientUnaryCall;
+  createToken(
+    request: CreateTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
+  ): ClientUnaryCall;
+  createToken(
+    request: CreateTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateTokenResponse) => void,
+  ): ClientUnaryCall;
+  /** Every token's name, role, team and dates; never a token (admin). */
+  listTokens(
+    request: ListTokensRequest,
+    callback: (error: ServiceError | null, response: ListTokensResponse) => void,
+  ): ClientUnaryCall;
+  listTokens(
+    request: ListTokensRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTokensResponse) => void,
+  ): ClientUnaryCall;
+  listTokens(
+    request: ListTokensRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTokensResponse) => void,
+  ): ClientUnaryCall;
+  /** Revokes a token by name; its next call is refused (admin). Idempotent. */
+  revokeToken(
+    request: RevokeTokenRequest,
+    callback: (error: ServiceError | null, response: TokenInfo) => void,
+  ): ClientUnaryCall;
+  revokeToken(
+    request: RevokeTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TokenInfo) => void,
+  ): ClientUnaryCall;
+  revokeToken(
+    request: RevokeTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TokenInfo) => void,
+  ): ClientUnaryCall;
+  /** Creates a team or sets its limit of concurrently running runs (admin). */
+  setTeam(request: SetTeamRequest, callback: (error: ServiceError | null, response: TeamInfo) => void): ClientUnaryCall;
+  setTeam(
+    request: SetTeamRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TeamInfo) => void,
+  ): ClientUnaryCall;
+  setTeam(
+    request: SetTeamRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TeamInfo) => void,
+  ): ClientUnaryCall;
+  /** Every team with its limits and spend. */
+  listTeams(
+    request: ListTeamsRequest,
+    callback: (error: ServiceError | null, response: ListTeamsResponse) => void,
+  ): ClientUnaryCall;
+  listTeams(
+    request: ListTeamsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTeamsResponse) => void,
+  ): ClientUnaryCall;
+  listTeams(
+    request: ListTeamsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTeamsResponse) => void,
   ): ClientUnaryCall;
 }
 
