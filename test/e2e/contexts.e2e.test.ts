@@ -258,3 +258,44 @@ describe("a config file in bad shape", () => {
     expect(await readFile(bo.configFile, "utf8")).toBe(broken);
   });
 });
+
+describe("three people, each logged in with their own token and config home", () => {
+  it("whoami names each, roles follow the token through the context, and a revoked token is refused at once", async () => {
+    const admin = person("admin-cy");
+    expect(
+      (await admin.cli(["login", alpha.address, "--name", "work", "--token-stdin"], { stdin: alpha.clientToken })).code,
+    ).toBe(0);
+    const mint = async (name: string, role: string, team: string): Promise<string> => {
+      const made = await admin.cli(["tokens", "create", name, "--role", role, "--team", team, "--json"]);
+      expect(made.code, made.stderr).toBe(0);
+      return JSON.parse(made.stdout).token;
+    };
+    const people = { dee: await mint("dee", "member", "payments"), eli: await mint("eli", "viewer", "web") };
+    for (const [name, token] of Object.entries(people)) {
+      const login = await person(name).cli(["login", alpha.address, "--name", "work", "--token-stdin"], {
+        stdin: token,
+      });
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stdout).toContain(`as ${name}`);
+    }
+    const whoami = async (p: Person) => JSON.parse((await p.cli(["whoami", "--json"])).stdout);
+    expect(await whoami(admin)).toMatchObject({ name: "admin", role: "admin" });
+    expect(await whoami(person("dee"))).toMatchObject({ name: "dee", role: "member", team: "payments" });
+    expect(await whoami(person("eli"))).toMatchObject({ name: "eli", role: "viewer", team: "web" });
+
+    const viewerBudget = await person("eli").cli(["budget", "set", "5"]);
+    expect(viewerBudget.code).toBe(4);
+    expect(viewerBudget.stderr).toMatch(/needs role admin; you are eli \(viewer\)/);
+
+    expect((await admin.cli(["tokens", "revoke", "dee"])).code).toBe(0);
+    const revoked = await person("dee").cli(["whoami"]);
+    expect(revoked.code).toBe(4);
+    // A revoked token cannot log in again either, and the failed login leaves the config as it was.
+    const before = await readFile(person("dee").configFile, "utf8");
+    const relogin = await person("dee").cli(["login", alpha.address, "--name", "again", "--token-stdin"], {
+      stdin: people.dee,
+    });
+    expect(relogin.code).toBe(4);
+    expect(await readFile(person("dee").configFile, "utf8")).toBe(before);
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isPanCodeError, PanCodeError } from "@pancode/core/errors";
+import type { WhoAmIResponse } from "@pancode/proto";
 import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
 import { connectTo } from "../connection.js";
@@ -65,11 +66,11 @@ function loginFailure(err: unknown, context: Context): unknown {
   return new PanCodeError("UNAVAILABLE", message, { cause });
 }
 
-/** Checks the token against the coordinator (see checkToken). */
-async function verify(context: Context): Promise<void> {
+/** Checks the token against the coordinator (see checkToken) and returns whose it is. */
+async function verify(context: Context): Promise<WhoAmIResponse> {
   const api = connectTo({ address: context.address, token: context.token, caPath: "", caPem: context.ca }, 10_000);
   try {
-    await checkToken(api);
+    return await checkToken(api);
   } catch (err) {
     throw loginFailure(err, context);
   } finally {
@@ -89,11 +90,14 @@ export async function loginCommand(address: string, options: LoginOptions): Prom
   const ca = options.ca ? readCa(options.ca) : undefined;
   const token = await readToken(Boolean(options.tokenStdin));
   const context: Context = { name, address: target, token, ...(ca ? { ca } : {}) };
-  await verify(context);
+  const who = await verify(context);
   const known = config.contexts.some((c) => c.name === name);
   const contexts = known ? config.contexts.map((c) => (c.name === name ? context : c)) : [...config.contexts, context];
   writeConfig(path, { current: name, contexts });
-  process.stdout.write(`logged in to ${target}: context "${name}" saved in ${path} and now current\n`);
+  const role = who.team ? `${who.role}, team ${who.team}` : who.role;
+  process.stdout.write(
+    `logged in to ${target} as ${who.name} (${role}): context "${name}" saved in ${path} and now current\n`,
+  );
   return EXIT.ok;
 }
 
