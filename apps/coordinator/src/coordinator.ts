@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { Server } from "@grpc/grpc-js";
 import { createAgentRegistry, type LoadedDefinitions, loadAgentsDir, loadClusterConfig } from "@pancode/agents";
 import { createInProcessBus, createJetStreamBus, type TaskBus } from "@pancode/bus";
-import { openDatabase } from "@pancode/db";
+import { openDatabase, type RunRow } from "@pancode/db";
 import { WorkspaceCache } from "@pancode/git";
 import { ClientServiceService, MAX_MESSAGE_BYTES, serverCredentials, WorkerServiceService } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
@@ -23,6 +23,7 @@ import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
 import { ClusterMetrics } from "./services/cluster-metrics.js";
 import { DEFAULT_POOL, DispatchService } from "./services/dispatch-service.js";
+import { TeamFairShareGate } from "./services/fair-share-gate.js";
 import { KeyRegistry } from "./services/key-registry.js";
 import { ModelDirectory } from "./services/model-directory.js";
 import { PublishReconciler } from "./services/publish-reconciler.js";
@@ -143,11 +144,24 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   });
   // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
   let orchestrator: Orchestrator | undefined;
+  // Fair share between teams (see TeamFairShareGate); a test may bring its own gate.
+  const fairShare = new TeamFairShareGate(db);
+  const publishGate = options.publishGate ?? fairShare;
+  // Late-bound too: the reconciler starts last. A run's end may let its team's next held run start.
+  let reconciler: PublishReconciler | undefined;
+  const onRunEnded = (run: RunRow): void => {
+    orchestrator?.runEnded(run);
+    if (!run.team) return;
+    fairShare.isLimited(run.team).then(
+      (limited) => limited && reconciler?.nudge(),
+      (err: unknown) => logger.warn("fair share: team limit not read", { team: run.team, error: err as Error }),
+    );
+  };
   const telemetry = await coordinatorMetrics(options.metrics, config.metrics.listen, COORDINATOR_VERSION);
   const meter = telemetry.metrics.provider.getMeter("pancode-coordinator", COORDINATOR_VERSION);
   const runMetrics = new ClusterMetrics(meter, { db, logger, liveSince: () => workers.liveSince() });
   const lifecycle = new RunLifecycle({
-    onRunEnded: (run) => orchestrator?.runEnded(run),
+    onRunEnded,
     db,
     metrics: runMetrics,
     receipts: new ReceiptWriter({ db, key: signingKey }),
@@ -180,7 +194,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     logger.info("draining: no new admissions", { actor, activeRuns });
     return { draining, alreadyDraining: false, activeRuns };
   };
-  const publisher = new RunPublisher({ db, bus, gate: options.publishGate });
+  const publisher = new RunPublisher({ db, bus, gate: publishGate });
   const dispatch = new DispatchService({
     db,
     publisher,
@@ -312,7 +326,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     Math.max(200, Math.min(1000, config.runs.leaseMs / 4)),
   );
   reaper.unref();
-  const reconciler = new PublishReconciler({
+  reconciler = new PublishReconciler({
     db,
     bus,
     publisher,

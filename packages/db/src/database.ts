@@ -84,6 +84,7 @@ import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns } from ".
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import type { SubRunQuota } from "./queries/sub-runs.js";
 import {
+  countTeamRunsOnBus,
   getTeam,
   listTeams,
   setTeamBudgetCeiling,
@@ -294,6 +295,8 @@ export interface Database {
   ): Promise<TeamRow>;
   getTeam(name: string): Promise<TeamRow | undefined>;
   listTeams(): Promise<TeamRow[]>;
+  /** The team's runs running or queued on the bus (what its max-running limit counts). */
+  countTeamRunsOnBus(name: string): Promise<number>;
   /** Runs of the team and their model tokens. */
   teamRunTotals(name: string): Promise<{ runs: number; inputTokens: number; outputTokens: number }>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
@@ -397,6 +400,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     listApiTokens: () => listApiTokens(db),
     revokeApiToken: (name, at) => revokeApiToken(db, name, at),
     setTeamMaxRunning: (name, max) => setTeamMaxRunning(db, name, max),
+    countTeamRunsOnBus: (name) => countTeamRunsOnBus(db, name),
     setTeamBudgetCeiling: (name, ceiling, audit) => setTeamBudgetCeiling(db, name, ceiling, audit),
     getTeam: (name) => getTeam(db, name),
     listTeams: () => listTeams(db),

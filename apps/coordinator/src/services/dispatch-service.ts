@@ -295,6 +295,12 @@ export class DispatchService {
   private async publishNow(run: RunRow): Promise<string | undefined> {
     try {
       if ((await this.deps.publisher.publish(run)) === "published") return undefined;
+      if (run.team) {
+        return (
+          `run ${run.id} waits its turn: team ${run.team} is at its limit of running runs ` +
+          "(pancode teams list); it starts as the team's runs end"
+        );
+      }
       return `run ${run.id} is admitted and held until the cluster's publish policy lets it start`;
     } catch (err) {
       this.deps.logger.warn("run admitted but not published yet: the task bus is unavailable", {

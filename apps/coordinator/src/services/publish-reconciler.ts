@@ -54,6 +54,8 @@ export class PublishReconciler {
   private timer: NodeJS.Timeout | undefined;
   private passing: Promise<unknown> | undefined;
   private stopped = false;
+  private running = false;
+  private nudged = false;
   /** When this coordinator first saw each delivered, unclaimed message (`runId:seq`) still queued. */
   private readonly stalls = new Map<string, number>();
 
@@ -61,16 +63,37 @@ export class PublishReconciler {
 
   /** Runs a pass every interval (never two at once) until {@link stop}. */
   start(): void {
-    const next = (): void => {
-      if (this.stopped) return;
-      this.timer = setTimeout(() => {
-        this.passing = this.pass()
-          .catch((err: unknown) => this.deps.logger.warn("publish reconciler pass failed", { error: err as Error }))
-          .finally(next);
-      }, this.deps.intervalMs);
-      this.timer.unref();
-    };
-    next();
+    this.schedule(this.deps.intervalMs);
+  }
+
+  /**
+   * Asks for a pass as soon as possible (a held run may start: its team's run just ended) instead of at the next
+   * interval. A pass under way is followed by another one.
+   */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.nudged = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = true;
+      this.passing = this.pass()
+        .catch((err: unknown) => this.deps.logger.warn("publish reconciler pass failed", { error: err as Error }))
+        .finally(() => {
+          this.running = false;
+          const again = this.nudged;
+          this.nudged = false;
+          this.schedule(again ? 0 : this.deps.intervalMs);
+        });
+    }, delayMs);
+    this.timer.unref();
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,11 @@ import type { Database, RunRow } from "@pancode/db";
  */
 export interface PublishGate {
   mayPublish(run: RunRow): boolean | Promise<boolean>;
+  /**
+   * Runs one publish decision and the publish it allows, serialised with the others that could take the same slot
+   * (fair share: per team). Without it decisions run concurrently.
+   */
+  exclusive?<T>(run: RunRow, publish: () => Promise<T>): Promise<T>;
 }
 
 /** The gate of a cluster without publish policies: every run goes at once. */
@@ -39,6 +44,11 @@ export class RunPublisher {
 
   /** "held" when the gate says not yet; throws (UNAVAILABLE) when the bus did not confirm the message. */
   async publish(run: RunRow): Promise<"published" | "held"> {
+    const decide = () => this.publishIfAllowed(run);
+    return this.gate.exclusive ? this.gate.exclusive(run, decide) : decide();
+  }
+
+  private async publishIfAllowed(run: RunRow): Promise<"published" | "held"> {
     if (!(await this.gate.mayPublish(run))) return "held";
     const generation = run.publishCount + 1;
     const { seq } = await this.deps.bus.publishTask(

@@ -1,5 +1,5 @@
 import { PanCodeError } from "@pancode/core";
-import { asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull, or, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { runs, teams } from "../schema/index.js";
 import { appendAudit, type NewAuditEntry } from "./audit.js";
@@ -75,4 +75,21 @@ export async function teamRunTotals(
     .from(runs)
     .where(eq(runs.team, name));
   return { runs: row?.runs ?? 0, inputTokens: Number(row?.input ?? 0), outputTokens: Number(row?.output ?? 0) };
+}
+
+/**
+ * Runs of the team that hold or wait for a worker slot on the bus: running, or pending with a task message
+ * published. Runs held back by fair share (pending, unpublished) are not counted: they are what waits.
+ */
+export async function countTeamRunsOnBus(db: DbHandle, name: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.team, name),
+        or(eq(runs.status, "running"), and(eq(runs.status, "pending"), isNotNull(runs.publishedAt))),
+      ),
+    );
+  return row?.n ?? 0;
 }
