@@ -63,7 +63,16 @@ export interface Cluster {
   nats: { coordinator: NatsCredentials; worker: NatsCredentials };
   databaseUrl: string;
   workers: WorkerProcess[];
+  /** The coordinator's output, across restarts. */
   coordinatorLogs: () => string;
+  /** The coordinator process now running (a new one after {@link Cluster.restartCoordinator}). */
+  coordinatorProcess(): ChildProcess;
+  /** Starts the coordinator again on the same address, data dir and database, after it was killed. */
+  restartCoordinator(): Promise<void>;
+  /** The cluster's own NATS server (fault tests kill and restart it). */
+  natsServer: NatsServer;
+  /** The cluster's own Postgres server; undefined with the embedded PGlite. */
+  postgresServer: PostgresServer | undefined;
   /**
    * Environment a CLI needs to reach this cluster. No safety level: the default (auto-edit) admits the shell agent
    * and dev; tests of agents that reach beyond the sandbox pass their own.
@@ -123,6 +132,8 @@ export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promis
   clearTimeout(timer);
 }
 
+const LISTENING = /listening on (\S+)/;
+
 /** Starts NATS, Postgres (optional), the coordinator and N workers as separate processes. */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   requireBuilt();
@@ -137,26 +148,23 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     postgres = await startPostgres();
     databaseUrl = await freshDatabaseUrl(postgres.url);
   }
-  const coordinator = await spawnService(
-    "coordinator",
-    {
-      PANCODE_LISTEN: "127.0.0.1:0",
-      PANCODE_DATA_DIR: join(dataRoot, "coordinator"),
-      PANCODE_TOKEN: clientToken,
-      PANCODE_WORKER_TOKEN: workerToken,
-      NATS_URL: nats.url,
-      NATS_USER: nats.coordinator.user,
-      NATS_PASSWORD: nats.coordinator.pass,
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      PANCODE_HEARTBEAT_MS: "500",
-      PANCODE_LEASE_MS: "3000",
-      PANCODE_ACK_WAIT_MS: "3000",
-      PANCODE_LOG_LEVEL: "debug",
-      ...options.coordinatorEnv,
-    },
-    /listening on (\S+)/,
-  );
+  const coordinatorEnv = {
+    PANCODE_DATA_DIR: join(dataRoot, "coordinator"),
+    PANCODE_TOKEN: clientToken,
+    PANCODE_WORKER_TOKEN: workerToken,
+    NATS_URL: nats.url,
+    NATS_USER: nats.coordinator.user,
+    NATS_PASSWORD: nats.coordinator.pass,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    PANCODE_HEARTBEAT_MS: "500",
+    PANCODE_LEASE_MS: "3000",
+    PANCODE_ACK_WAIT_MS: "3000",
+    PANCODE_LOG_LEVEL: "debug",
+    ...options.coordinatorEnv,
+  };
+  let coordinator = await spawnService("coordinator", { PANCODE_LISTEN: "127.0.0.1:0", ...coordinatorEnv }, LISTENING);
   const address = coordinator.match[1] as string;
+  let earlierCoordinatorLogs = "";
   const workers: WorkerProcess[] = [];
   let nextWorker = 1;
   const startWorker = async (id = `w${nextWorker++}`, env: Record<string, string> = {}): Promise<WorkerProcess> => {
@@ -191,7 +199,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     nats: { coordinator: nats.coordinator, worker: nats.worker },
     databaseUrl,
     workers,
-    coordinatorLogs: coordinator.logs,
+    coordinatorLogs: () => earlierCoordinatorLogs + coordinator.logs(),
+    coordinatorProcess: () => coordinator.child,
+    async restartCoordinator() {
+      earlierCoordinatorLogs += coordinator.logs();
+      coordinator = await spawnService("coordinator", { ...coordinatorEnv, PANCODE_LISTEN: address }, LISTENING);
+    },
+    natsServer: nats,
+    postgresServer: postgres,
     clientEnv,
     startWorker,
     cli: (args, cliOptions) => runCli(args, { ...cliOptions, env: { ...clientEnv, ...cliOptions.env } }),
