@@ -43,6 +43,8 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          // Prints the table of the fault scenarios (test/faults) at the end of a run that had any.
+          globalSetup: ["test/faults/fault-table-setup.ts"],
         },
       },
     ],

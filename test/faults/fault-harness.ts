@@ -12,6 +12,7 @@
  * Timing: leases of 3 s and heartbeats of 0.5 s (the cluster's defaults for tests), ack wait 3 s, so a lost lease
  * or delivery shows within seconds and each scenario stays well under a minute when the system behaves.
  */
+import type { ChildProcess } from "node:child_process";
 import { deleteTaskStream as deleteStream } from "@pancode/bus";
 import { type Cluster, startCluster, type WorkerProcess } from "@pancode/testing/cluster";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
@@ -38,21 +39,35 @@ export async function startFaultCluster(options: {
 }): Promise<FaultCluster> {
   const containers = ContainerStarts.follow();
   const cluster = await startCluster({
-    workers: options.workers,
+    workers: 0,
     workerEnv: { PANCODE_WORKER_CONCURRENCY: String(options.concurrency) },
     coordinatorEnv: options.coordinatorEnv,
   });
+  // Workers start at once (each takes seconds to come up on a busy machine); ids w1, w2, ... as startCluster's.
+  await Promise.all(Array.from({ length: options.workers }, (_, i) => cluster.startWorker(`w${i + 1}`)));
   const repo = await createRepo({ files: { "README.md": "fault suite\n" } });
   return { cluster, repo, containers, submitted: [], killedMidRun: [] };
 }
 
-/** Stops everything the scenario started, including containers its killed workers left behind. */
+/**
+ * Stops everything the scenario started, including containers its killed workers left behind. The services are
+ * SIGKILLed first: after a fault a graceful stop may wait out its grace, and how they stop is not under test here.
+ */
 export async function stopFaultCluster(fc: FaultCluster | undefined): Promise<void> {
   if (!fc) return;
-  fc.cluster.coordinatorProcess().kill("SIGCONT");
+  const runIds = await allRunIds(fc).catch(() => []);
+  const services = [fc.cluster.coordinatorProcess(), ...fc.cluster.workers.map((w) => w.process)];
+  await Promise.all(services.map(killProcess));
   await fc.cluster.stop();
-  await fc.containers.stop(await allRunIds(fc).catch(() => []));
+  await fc.containers.stop(runIds);
   await fc.repo.cleanup();
+}
+
+async function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGKILL");
+  await exited;
 }
 
 /** Every run id the scenario's work produced (plain runs, batch items, chain steps). */
@@ -169,12 +184,8 @@ export function settle(fc: FaultCluster, scenario: string, boundMs = 60_000): Pr
 // ---- faults -------------------------------------------------------------------------------------------------
 
 /** SIGKILLs the coordinator and waits until it is gone. */
-export async function killCoordinator(fc: FaultCluster): Promise<void> {
-  const child = fc.cluster.coordinatorProcess();
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGKILL");
-  await exited;
+export function killCoordinator(fc: FaultCluster): Promise<void> {
+  return killProcess(fc.cluster.coordinatorProcess());
 }
 
 /** Starts the coordinator again on the same address, data dir and database. */
@@ -233,12 +244,7 @@ export async function deleteTaskStream(fc: FaultCluster): Promise<void> {
 export async function killWorker(fc: FaultCluster, worker: WorkerProcess): Promise<string[]> {
   const candidates = await allRunIds(fc);
   const before = await fc.containers.runningOn(worker.id, candidates);
-  const child = worker.process;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGKILL");
-    await exited;
-  }
+  await killProcess(worker.process);
   const after = await fc.containers.runningOn(worker.id, candidates);
   const midRun = [...new Set([...before, ...after])];
   fc.killedMidRun.push(...midRun);

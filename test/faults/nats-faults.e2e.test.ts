@@ -65,9 +65,13 @@ it("the JetStream task stream deleted under load", async () => {
   await waitForRuns(fc, 2);
   await deleteTaskStream(fc);
   // Load goes on after the loss: new dispatches must not depend on the stream being recreated by hand.
-  for (const i of [1, 2]) await dispatchDuringFault(fc, `sleep 2; echo after-delete-${i}`);
+  const exits: number[] = [];
+  for (const i of [1, 2]) exits.push(await dispatchDuringFault(fc, `sleep 2; echo after-delete-${i}`));
 
-  const tally = await settle(fc, "JetStream task stream deleted under load (6 queued + 2 after)");
+  const tally = await settle(
+    fc,
+    `JetStream task stream deleted under load (6 queued + 2 after, CLI exit ${exits.join("/")})`,
+  );
   recordTally(tally);
   expect(damageOf(tally)).toEqual(NO_DAMAGE);
 });

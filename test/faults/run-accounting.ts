@@ -13,8 +13,10 @@
  * A run is executed twice when the engine started more than one container for it. Only a run whose container was
  * running on a worker that the scenario SIGKILLed may be (that work is really gone); every other one is a failure.
  */
+import { appendFileSync } from "node:fs";
 import { TERMINAL_STATUSES } from "@pancode/core";
 import { queryRows } from "@pancode/testing/postgres";
+import { inject } from "vitest";
 import type { ContainerStarts } from "./container-starts.js";
 
 /** Submitted work the accounting follows. */
@@ -160,19 +162,24 @@ export function damageOf(tally: Tally): typeof NO_DAMAGE {
 
 const rows: Tally[] = [];
 
-/** Keeps a scenario's counts for {@link faultTable} and logs them with the reasons of non-done runs. */
+/**
+ * Keeps a scenario's counts for this file's {@link faultTable} and for the run's table (fault-table-setup.ts), and
+ * logs them with the reasons of the runs that did not end done.
+ */
 export function recordTally(tally: Tally): void {
   rows.push(tally);
-  console.log(`${faultTable([tally])}${tally.reasons.length ? `\n  ${tally.reasons.join("\n  ")}` : ""}`);
+  const path = inject("faultTablePath");
+  if (path) appendFileSync(path, `${JSON.stringify(tally)}\n`);
+  console.log([rowOf(tally), ...tally.reasons.map((r) => `  ${r}`)].join("\n"));
+}
+
+function rowOf(t: Tally): string {
+  return `| ${t.scenario} | ${t.submitted} | ${t.done} | ${t.error} | ${t.stuck} | ${t.lost} | ${t.executedTwice} (${t.allowedTwice}) |`;
 }
 
 /** The scenarios' counts as a Markdown table (the closing note's format). */
 export function faultTable(tallies: readonly Tally[] = rows): string {
   const header =
     "| fault | submitted | done | error | stuck | lost | executed twice (killed worker's runs) |\n|---|---|---|---|---|---|---|";
-  const lines = tallies.map(
-    (t) =>
-      `| ${t.scenario} | ${t.submitted} | ${t.done} | ${t.error} | ${t.stuck} | ${t.lost} | ${t.executedTwice} (${t.allowedTwice}) |`,
-  );
-  return [header, ...lines].join("\n");
+  return [header, ...tallies.map(rowOf)].join("\n");
 }
