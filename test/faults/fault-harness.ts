@@ -38,15 +38,23 @@ export async function startFaultCluster(options: {
   coordinatorEnv?: Record<string, string>;
 }): Promise<FaultCluster> {
   const containers = ContainerStarts.follow();
-  const cluster = await startCluster({
-    workers: 0,
-    workerEnv: { PANCODE_WORKER_CONCURRENCY: String(options.concurrency) },
-    coordinatorEnv: options.coordinatorEnv,
-  });
-  // Workers start at once (each takes seconds to come up on a busy machine); ids w1, w2, ... as startCluster's.
-  await Promise.all(Array.from({ length: options.workers }, (_, i) => cluster.startWorker(`w${i + 1}`)));
-  const repo = await createRepo({ files: { "README.md": "fault suite\n" } });
-  return { cluster, repo, containers, submitted: [], killedMidRun: [] };
+  let cluster: Cluster | undefined;
+  try {
+    cluster = await startCluster({
+      workers: 0,
+      workerEnv: { PANCODE_WORKER_CONCURRENCY: String(options.concurrency) },
+      coordinatorEnv: options.coordinatorEnv,
+    });
+    // Workers start at once (each takes seconds to come up on a busy machine); ids w1, w2, ... as startCluster's.
+    const started = cluster;
+    await Promise.all(Array.from({ length: options.workers }, (_, i) => started.startWorker(`w${i + 1}`)));
+    const repo = await createRepo({ files: { "README.md": "fault suite\n" } });
+    return { cluster, repo, containers, submitted: [], killedMidRun: [] };
+  } catch (err) {
+    await cluster?.stop();
+    await containers.stop([]);
+    throw err;
+  }
 }
 
 /**
