@@ -13,7 +13,7 @@
  * or delivery shows within seconds and each scenario stays well under a minute when the system behaves.
  */
 import type { ChildProcess } from "node:child_process";
-import { deleteTaskStream as deleteStream } from "@pancode/bus";
+import { openTaskStreamAdmin } from "@pancode/bus";
 import { type Cluster, startCluster, type WorkerProcess } from "@pancode/testing/cluster";
 import { createRepo, type FixtureRepo } from "@pancode/testing/git";
 import { queryRows } from "@pancode/testing/postgres";
@@ -240,8 +240,12 @@ export function restartNats(fc: FaultCluster): Promise<void> {
 /** Deletes the JetStream task stream (its messages and consumers) as the coordinator's NATS user. */
 export async function deleteTaskStream(fc: FaultCluster): Promise<void> {
   const { user, pass } = fc.cluster.nats.coordinator;
-  const deleted = await deleteStream({ url: fc.cluster.natsUrl, user, pass });
-  if (!deleted) throw new Error("the task stream was not deleted");
+  const admin = await openTaskStreamAdmin({ url: fc.cluster.natsUrl, user, pass });
+  try {
+    if (!(await admin.deleteStream())) throw new Error("there was no task stream to delete");
+  } finally {
+    await admin.close();
+  }
 }
 
 /**

@@ -21,6 +21,10 @@ import { damageOf, faultTable, NO_DAMAGE, recordTally } from "./run-accounting.j
 
 let fc: FaultCluster | undefined;
 
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split("\n").slice(-count).join("\n");
+}
+
 afterEach(async () => {
   await stopFaultCluster(fc);
   fc = undefined;
@@ -52,8 +56,10 @@ it("a worker restarted while it holds a finished result the coordinator never ac
   // Frozen, the coordinator keeps its sockets but answers nothing: the completion cannot be acknowledged.
   freezeCoordinator(fc);
   await waitForContainers(fc, runIds, { finished: true });
-  await sleep(1_000);
-  const midRun = await killWorker(fc, liveWorker(fc, "w1"));
+  // Seconds for the worker to keep what it holds (on its disk, say) before it dies; the coordinator still hangs.
+  await sleep(3_000);
+  const holder = liveWorker(fc, "w1");
+  const midRun = await killWorker(fc, holder);
   // The containers had finished: the worker held results, not work, so no run may execute again.
   expect(midRun).toEqual([]);
   // The worker registers at start-up; it comes up once the coordinator answers again.
@@ -64,5 +70,6 @@ it("a worker restarted while it holds a finished result the coordinator never ac
 
   const tally = await settle(fc, "worker restart holding an unacknowledged result (2 runs)");
   recordTally(tally);
+  if (tally.executedTwice > 0) console.log(`the killed worker's last lines:\n${lastLines(holder.logs(), 12)}`);
   expect(damageOf(tally)).toEqual(NO_DAMAGE);
 });

@@ -1,20 +1,31 @@
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connectNats, type NatsConnectOptions } from "./nats-connection.js";
+import { connectNats } from "./nats-connection.js";
 import { DEFAULT_STREAM_NAME } from "./streams.js";
 
-/**
- * Deletes the task stream with every message in it and its consumers, as an operator's mistake or a lost NATS
- * volume would. The fault suite uses it to take every queued task away at once under load; a coordinator must
- * still bring each run to an end. Rejects when there is no such stream or the user may not delete it.
- */
-export async function deleteTaskStream(
-  options: Omit<NatsConnectOptions, "connectionName"> & { streamName?: string },
-): Promise<boolean> {
+/** Destructive operations on the task stream, as an operator (or a fault test) performs them by hand. */
+export interface TaskStreamAdmin {
+  /** Deletes the stream with its messages and consumers; false when there was none. */
+  deleteStream(): Promise<boolean>;
+  /** Removes every message of the stream (consumers stay). */
+  purgeStream(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects with a user allowed to manage streams (the coordinator's). */
+export async function openTaskStreamAdmin(options: {
+  url: string;
+  user?: string;
+  pass?: string;
+  streamName?: string;
+}): Promise<TaskStreamAdmin> {
+  const stream = options.streamName ?? DEFAULT_STREAM_NAME;
   const nc = await connectNats({ ...options, connectionName: "pancode-stream-admin" });
-  try {
-    const jsm = await jetstreamManager(nc);
-    return await jsm.streams.delete(options.streamName ?? DEFAULT_STREAM_NAME);
-  } finally {
-    await nc.close();
-  }
+  const jsm = await jetstreamManager(nc);
+  return {
+    deleteStream: () => jsm.streams.delete(stream),
+    purgeStream: async () => {
+      await jsm.streams.purge(stream);
+    },
+    close: () => nc.close(),
+  };
 }

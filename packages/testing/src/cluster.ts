@@ -61,18 +61,17 @@ export interface Cluster {
   natsUrl: string;
   /** NATS users of the coordinator and the workers (the server runs with authorization on). */
   nats: { coordinator: NatsCredentials; worker: NatsCredentials };
-  databaseUrl: string;
-  workers: WorkerProcess[];
-  /** The coordinator's output, across restarts. */
-  coordinatorLogs: () => string;
-  /** The coordinator process now running (a new one after {@link Cluster.restartCoordinator}). */
-  coordinatorProcess(): ChildProcess;
-  /** Starts the coordinator again on the same address, data dir and database, after it was killed. */
-  restartCoordinator(): Promise<void>;
   /** The cluster's own NATS server (fault tests kill and restart it). */
   natsServer: NatsServer;
-  /** The cluster's own Postgres server; undefined with the embedded PGlite. */
+  /** The cluster's own Postgres server (fault tests stop and start it); undefined with the embedded PGlite. */
   postgresServer: PostgresServer | undefined;
+  databaseUrl: string;
+  workers: WorkerProcess[];
+  coordinatorLogs: () => string;
+  /** The running coordinator process (fault tests kill it or pause it with SIGSTOP). */
+  coordinatorProcess: () => ChildProcess;
+  /** Starts the coordinator again after it exited: same address, database, NATS and data dir. */
+  restartCoordinator(): Promise<void>;
   /**
    * Environment a CLI needs to reach this cluster. No safety level: the default (auto-edit) admits the shell agent
    * and dev; tests of agents that reach beyond the sandbox pass their own.
@@ -132,8 +131,6 @@ export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promis
   clearTimeout(timer);
 }
 
-const LISTENING = /listening on (\S+)/;
-
 /** Starts NATS, Postgres (optional), the coordinator and N workers as separate processes. */
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   requireBuilt();
@@ -148,7 +145,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     postgres = await startPostgres();
     databaseUrl = await freshDatabaseUrl(postgres.url);
   }
-  const coordinatorEnv = {
+  const coordinatorEnv: Record<string, string> = {
+    PANCODE_LISTEN: "127.0.0.1:0",
     PANCODE_DATA_DIR: join(dataRoot, "coordinator"),
     PANCODE_TOKEN: clientToken,
     PANCODE_WORKER_TOKEN: workerToken,
@@ -162,7 +160,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     PANCODE_LOG_LEVEL: "debug",
     ...options.coordinatorEnv,
   };
-  let coordinator = await spawnService("coordinator", { PANCODE_LISTEN: "127.0.0.1:0", ...coordinatorEnv }, LISTENING);
+  let coordinator = await spawnService("coordinator", coordinatorEnv, /listening on (\S+)/);
   const address = coordinator.match[1] as string;
   let earlierCoordinatorLogs = "";
   const workers: WorkerProcess[] = [];
@@ -197,16 +195,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     workerToken,
     natsUrl: nats.url,
     nats: { coordinator: nats.coordinator, worker: nats.worker },
+    natsServer: nats,
+    postgresServer: postgres,
     databaseUrl,
     workers,
     coordinatorLogs: () => earlierCoordinatorLogs + coordinator.logs(),
     coordinatorProcess: () => coordinator.child,
     async restartCoordinator() {
       earlierCoordinatorLogs += coordinator.logs();
-      coordinator = await spawnService("coordinator", { ...coordinatorEnv, PANCODE_LISTEN: address }, LISTENING);
+      coordinator = await spawnService(
+        "coordinator",
+        { ...coordinatorEnv, PANCODE_LISTEN: address },
+        /listening on (\S+)/,
+      );
     },
-    natsServer: nats,
-    postgresServer: postgres,
     clientEnv,
     startWorker,
     cli: (args, cliOptions) => runCli(args, { ...cliOptions, env: { ...clientEnv, ...cliOptions.env } }),
