@@ -39,10 +39,12 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.e2e.test.ts"],
+          include: ["test/e2e/**/*.e2e.test.ts", "test/faults/**/*.e2e.test.ts"],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          // Prints the table of the fault scenarios (test/faults) at the end of a run that had any.
+          globalSetup: ["test/faults/fault-table-setup.ts"],
         },
       },
     ],

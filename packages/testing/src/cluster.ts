@@ -76,6 +76,10 @@ export interface Cluster {
   natsUrl: string;
   /** NATS users of the coordinator and the workers (the server runs with authorization on). */
   nats: { coordinator: NatsCredentials; worker: NatsCredentials };
+  /** The cluster's own NATS server (fault tests kill and restart it). */
+  natsServer: NatsServer;
+  /** The cluster's own Postgres server (fault tests stop and start it); undefined with the embedded PGlite. */
+  postgresServer: PostgresServer | undefined;
   databaseUrl: string;
   workers: WorkerProcess[];
   coordinatorLogs: () => string;
@@ -212,6 +216,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     workerToken,
     natsUrl: nats.url,
     nats: { coordinator: nats.coordinator, worker: nats.worker },
+    natsServer: nats,
+    postgresServer: postgres,
     databaseUrl,
     workers,
     ...(link ? { natsLink: link } : {}),

@@ -27,6 +27,10 @@ export interface NatsServer {
   worker: NatsCredentials;
   /** Stops the server and deletes its store dir (no-op for a server reused via PANCODE_TEST_NATS_URL). */
   stop(): Promise<void>;
+  /** SIGKILLs the server, keeping its store dir, as a crash would. Fault tests only; throws for a reused server. */
+  kill(): Promise<void>;
+  /** Starts a killed server again on the same port with the same store dir (JetStream recovers its streams). */
+  restart(): Promise<void>;
 }
 
 const START_TIMEOUT_MS = 15_000;
@@ -48,6 +52,8 @@ export async function startNats(): Promise<NatsServer> {
       coordinator: { user: "coordinator", pass: process.env.PANCODE_TEST_NATS_COORDINATOR_PASSWORD ?? "" },
       worker: { user: "worker", pass: process.env.PANCODE_TEST_NATS_WORKER_PASSWORD ?? "" },
       stop: async () => {},
+      kill: notOwned,
+      restart: notOwned,
     };
   }
 
@@ -63,12 +69,15 @@ export async function startNats(): Promise<NatsServer> {
   // nats-server parses a variable's value as a config value: a leading letter keeps hex from reading as a number.
   const coordinator = { user: "coordinator", pass: `c${randomBytes(16).toString("hex")}` };
   const worker = { user: "worker", pass: `w${randomBytes(16).toString("hex")}` };
-  const child = spawn(bin, ["-c", NATS_CONFIG_PATH, "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", dir], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, NATS_COORDINATOR_PASSWORD: coordinator.pass, NATS_WORKER_PASSWORD: worker.pass },
-  });
-  const killSync = (): void => void child.kill("SIGKILL");
+  const env = { ...process.env, NATS_COORDINATOR_PASSWORD: coordinator.pass, NATS_WORKER_PASSWORD: worker.pass };
+  const launch = (port: string): ChildProcess =>
+    spawn(bin, ["-c", NATS_CONFIG_PATH, "-js", "-a", "127.0.0.1", "-p", port, "-sd", dir], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env,
+    });
+  let child = launch("-1");
   // A test process that dies without calling stop() must not leave a server behind.
+  const killSync = (): void => void child.kill("SIGKILL");
   process.once("exit", killSync);
   try {
     const port = await waitForListening(child);
@@ -86,6 +95,17 @@ export async function startNats(): Promise<NatsServer> {
         })();
         return stopped;
       },
+      kill: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        child.kill("SIGKILL");
+        await exited;
+      },
+      restart: async () => {
+        child = launch(String(port));
+        await waitForListening(child);
+        await waitForTcp(port);
+      },
     };
   } catch (err) {
     process.removeListener("exit", killSync);
@@ -93,6 +113,10 @@ export async function startNats(): Promise<NatsServer> {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+async function notOwned(): Promise<void> {
+  throw new PanCodeError("UNAVAILABLE", "PANCODE_TEST_NATS_URL is a reused server: it cannot be killed here");
 }
 
 /** True when a NATS server is available to {@link startNats} (reused URL set, or nats-server on PATH). */

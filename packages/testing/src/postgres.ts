@@ -16,6 +16,13 @@ export interface PostgresServer {
   url: string;
   /** Stops the server and deletes its data (no-op for a server reused via PANCODE_TEST_DATABASE_URL). */
   stop(): Promise<void>;
+  /**
+   * Stops the server but keeps its data (`pg_ctl stop -m fast`: open connections are cut), as an outage would.
+   * Fault tests only; throws for a reused server, which this process does not own.
+   */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port with the same data. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -26,7 +33,12 @@ export interface PostgresServer {
  */
 export async function startPostgres(): Promise<PostgresServer> {
   const reuse = process.env.PANCODE_TEST_DATABASE_URL;
-  if (reuse) return { url: reuse, stop: async () => {} };
+  if (reuse) {
+    const notOwned = async () => {
+      throw new PanCodeError("UNAVAILABLE", "PANCODE_TEST_DATABASE_URL is a reused server: it cannot be halted here");
+    };
+    return { url: reuse, stop: async () => {}, halt: notOwned, restart: notOwned };
+  }
 
   const bin = findPostgresBin();
   const dir = await mkdtemp(join(tmpdir(), "pancode-pg-"));
@@ -36,6 +48,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   try {
     await run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
     const port = await startOnFreePort(run, dataDir, dir);
+    const startOptions = serverOptions(port, dir);
     const stopSync = () => {
       spawnAsSync(asUser, join(bin, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate"]);
     };
@@ -51,6 +64,23 @@ export async function startPostgres(): Promise<PostgresServer> {
           await rm(dir, { recursive: true, force: true });
         })();
         return stopped;
+      },
+      halt: async () => {
+        await run("pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w"]);
+      },
+      restart: async () => {
+        await run("pg_ctl", [
+          "start",
+          "-D",
+          dataDir,
+          "-w",
+          "-t",
+          "60",
+          "-l",
+          join(dir, "postgres.log"),
+          "-o",
+          startOptions,
+        ]);
       },
     };
   } catch (err) {
@@ -87,14 +117,44 @@ export async function freshDatabaseUrl(baseUrl: string, options: { template?: st
   return url.toString();
 }
 
+/**
+ * Runs one query with `psql` and returns its rows as arrays of column text (tab-separated, unaligned output). For
+ * tests that read what the coordinator wrote; throws UNAVAILABLE when the server does not answer.
+ */
+export async function queryRows(url: string, query: string): Promise<string[][]> {
+  try {
+    const { stdout } = await execFileAsync(findPsql(), ["-X", "-q", "-A", "-t", "-F", "\t", "-d", url, "-c", query], {
+      timeout: 10_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) => line.split("\t"));
+  } catch (err) {
+    const detail = ((err as { stderr?: string }).stderr ?? "").trim() || (err as Error).message;
+    throw new PanCodeError("UNAVAILABLE", `query failed: ${detail}`, { cause: err });
+  }
+}
+
 // Each try picks a port that was free a moment ago; another process may take it in between, so retry.
 async function startOnFreePort(run: (cmd: string, args: string[]) => Promise<string>, dataDir: string, dir: string) {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
     try {
-      await run("pg_ctl", ["start", "-D", dataDir, "-w", "-t", "60", "-l", join(dir, "postgres.log"), "-o", opts]);
+      await run("pg_ctl", [
+        "start",
+        "-D",
+        dataDir,
+        "-w",
+        "-t",
+        "60",
+        "-l",
+        join(dir, "postgres.log"),
+        "-o",
+        serverOptions(port, dir),
+      ]);
       return port;
     } catch (err) {
       lastError = err;
@@ -103,6 +163,11 @@ async function startOnFreePort(run: (cmd: string, args: string[]) => Promise<str
   throw new PanCodeError("UNAVAILABLE", `postgres did not start; see ${join(dir, "postgres.log")}`, {
     cause: lastError,
   });
+}
+
+/** `postgres` options: the port, the socket dir, loopback only, durability off for speed. */
+function serverOptions(port: number, dir: string): string {
+  return `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
 }
 
 function freePort(): Promise<number> {
