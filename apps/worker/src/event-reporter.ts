@@ -191,13 +191,19 @@ export class EventReporter {
     return this.flushing;
   }
 
+  /** What the coordinator has not taken yet, left buffered (the outbox keeps a copy while the final flush runs). */
+  peekPending(): { at: string; kind: string; text: string }[] {
+    const events = this.pending.map(({ at, kind, text }) => ({ at, kind, text }));
+    if (this.dropped.events > 0) events.unshift(droppedNote(this.dropped));
+    return events;
+  }
+
   /**
    * Hands over what the coordinator has not taken yet (after {@link close}), for the run's outbox entry: the outbox
    * sender delivers it before the completion, however long the coordinator is away.
    */
   takePending(): { at: string; kind: string; text: string }[] {
-    const events = this.pending.map(({ at, kind, text }) => ({ at, kind, text }));
-    if (this.dropped.events > 0) events.unshift(droppedNote(this.dropped));
+    const events = this.peekPending();
     this.pending = [];
     this.pendingBytes = 0;
     this.dropped = { events: 0, bytes: 0 };

@@ -276,12 +276,16 @@ export class JobRunner {
         outputTail: message,
       };
     }
-    await reporter.close();
-    const entry = this.outboxEntry(spec, facts, grant, outcome, reporter);
-    // Durable before anything is sent: from here on the result survives the coordinator, its database and us.
+    // Durable before anything is sent, the final events included: the last flush below may hang on a coordinator
+    // that is frozen, and from here on the result survives the coordinator, its database and a kill of this worker.
+    const entry = this.outboxEntry(spec, facts, grant, outcome, reporter.peekPending());
     await this.options.outbox.put(entry);
     log.info("outcome recorded in the outbox", { status: outcome.status, attempt: spec.attempt });
-    return this.options.sender.deliver(entry);
+    await reporter.close();
+    // What the final flush delivered is not sent twice: the entry keeps only what is still undelivered.
+    const delivering = { ...entry, outcome: { ...entry.outcome, events: reporter.takePending() } };
+    await this.options.outbox.update(delivering.outcome);
+    return this.options.sender.deliver(delivering);
   }
 
   /** The outbox entry of a finished attempt: lease, undelivered events, patch and signed completion(s). */
@@ -290,7 +294,7 @@ export class JobRunner {
     facts: ReceiptFacts,
     grant: RunGrant,
     outcome: RunOutcome,
-    reporter: EventReporter,
+    events: OutboxEntry["outcome"]["events"],
   ): OutboxEntry {
     const sign = (o: RunOutcome) =>
       signAttemptReceipt({
@@ -319,7 +323,7 @@ export class JobRunner {
         leaseToken: spec.leaseToken,
         workerId: this.options.workerId,
         recordedAt: new Date().toISOString(),
-        events: reporter.takePending(),
+        events,
         completion: completionOf(outcome, sign(outcome)),
         refusedPatchCompletion: completionOf(refused, sign(refused)),
       },
