@@ -28,6 +28,7 @@ const SECRETS: Record<string, string[]> = {
   "pancode-providers": [],
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered manifests are untyped YAML, read field by field in assertions.
 type Json = Record<string, any>;
 
 async function renderTargets(): Promise<Record<string, string>> {
@@ -62,7 +63,8 @@ describe("deploy/k8s", () => {
       expect(errors, name).toEqual([]);
       const ids = objects.map((o) => `${o.kind}/${o.metadata.name}`);
       expect(new Set(ids).size, `${name}: duplicate objects`).toBe(ids.length);
-      for (const o of objects) if (o.kind !== "Namespace") expect(o.metadata.namespace, o.metadata.name).toBe("pancode");
+      for (const o of objects)
+        if (o.kind !== "Namespace") expect(o.metadata.namespace, o.metadata.name).toBe("pancode");
     }
   });
 
@@ -100,8 +102,14 @@ describe("deploy/k8s", () => {
     for (const [name, objects] of Object.entries(rendered)) {
       const coordinator = find(objects, "Deployment", "pancode-coordinator");
       const worker = find(objects, "Deployment", "pancode-worker");
-      expect(podSpec(coordinator).containers.map((c: Json) => c.name), name).toEqual(["coordinator"]);
-      expect(podSpec(worker).containers.map((c: Json) => c.name), name).toEqual(["worker"]);
+      expect(
+        podSpec(coordinator).containers.map((c: Json) => c.name),
+        name,
+      ).toEqual(["coordinator"]);
+      expect(
+        podSpec(worker).containers.map((c: Json) => c.name),
+        name,
+      ).toEqual(["worker"]);
       for (const w of workloads(objects)) {
         for (const c of [...podSpec(w).containers, ...(podSpec(w).initContainers ?? [])]) {
           expect(c.image, `${name} ${c.name}`).toMatch(/^[\w./-]+:(?!latest$)[\w.-]+$/);
@@ -115,16 +123,18 @@ describe("deploy/k8s", () => {
       const objects = rendered[name] ?? [];
       const coordinator = find(objects, "Deployment", "pancode-coordinator");
       expect(coordinator?.spec.replicas, name).toBe(2);
-      for (const [kind, c] of [
-        ["coordinator", container(coordinator, "coordinator")],
-        ["worker", container(find(objects, "Deployment", "pancode-worker"), "worker")],
-      ] as const) {
-        expect(envOf(c, "PANCODE_JETSTREAM_REPLICAS")?.value, `${name} ${kind}`).toBe("3");
-        // The patch merged into the base's env list instead of replacing it.
-        expect(envOf(c, "NATS_URL")?.value, `${name} ${kind}`).toMatch(/nats-2\.nats-headless/);
-      }
+      const c = container(coordinator, "coordinator");
+      // The coordinator creates the task stream; the pool consumers inherit its replicas.
+      expect(envOf(c, "PANCODE_JETSTREAM_REPLICAS")?.value, name).toBe("3");
+      // The patch merged into the base's env list instead of replacing it.
+      expect(envOf(c, "NATS_URL")?.value, name).toMatch(/nats-2\.nats-headless/);
     }
-    expect(envOf(container(find(rendered.base ?? [], "Deployment", "pancode-coordinator"), "coordinator"), "PANCODE_JETSTREAM_REPLICAS")?.value).toBe("1");
+    expect(
+      envOf(
+        container(find(rendered.base ?? [], "Deployment", "pancode-coordinator"), "coordinator"),
+        "PANCODE_JETSTREAM_REPLICAS",
+      )?.value,
+    ).toBe("1");
   });
 
   it("runs the coordinator non-root on a read-only root with no capabilities, probed over gRPC and /readyz", () => {
@@ -142,7 +152,9 @@ describe("deploy/k8s", () => {
       expect(c.resources.limits.memory).toBeDefined();
       expect(c.readinessProbe.httpGet).toMatchObject({ path: "/readyz", port: "metrics" });
       expect(c.startupProbe.exec.command.join(" ")).toMatch(/grpc-health-probe\.mjs serving$/);
-      expect(c.volumeMounts.map((m: Json) => m.mountPath)).toEqual(expect.arrayContaining(["/tmp", "/var/lib/pancode"]));
+      expect(c.volumeMounts.map((m: Json) => m.mountPath)).toEqual(
+        expect.arrayContaining(["/tmp", "/var/lib/pancode"]),
+      );
       const pdb = find(objects, "PodDisruptionBudget", "pancode-coordinator");
       expect(matches(pdb?.spec.selector.matchLabels, coordinator?.spec.template.metadata.labels)).toBe(true);
       const service = find(objects, "Service", "pancode-coordinator");
@@ -210,7 +222,10 @@ describe("deploy/k8s", () => {
           const service = (objects as Json[]).find(
             (s) => s.kind === "Service" && matches(o.spec.selector.matchLabels, s.metadata.labels),
           );
-          expect(service?.spec.ports.map((p: Json) => p.name), o.metadata.name).toContain(o.spec.endpoints[0].port);
+          expect(
+            service?.spec.ports.map((p: Json) => p.name),
+            o.metadata.name,
+          ).toContain(o.spec.endpoints[0].port);
           // The job name the alert rules and dashboards select on.
           expect(service?.metadata.labels[o.spec.jobLabel]).toBe(o.metadata.name);
         }
@@ -247,25 +262,36 @@ describe("deploy/k8s", () => {
     });
   });
 
-  it.skipIf(!NATS_SERVER && process.env.CI !== "true")("ships a NATS configuration nats-server accepts, with deploy/nats's users", async () => {
-    expect(NATS_SERVER, "nats-server is missing (scripts/setup-machine.sh installs it)").toBeDefined();
-    const config = find(rendered.production ?? [], "ConfigMap", "nats-config");
-    expect(config?.data["auth.conf"]).toBe(await readFile(join(REPO_ROOT, "deploy/nats/nats.conf"), "utf8"));
-    const dir = await mkdtemp(join(tmpdir(), "pancode-nats-conf-"));
-    try {
-      for (const [file, text] of Object.entries(config?.data as Record<string, string>)) {
-        await writeFile(join(dir, file), text);
+  it.skipIf(!NATS_SERVER && process.env.CI !== "true")(
+    "ships a NATS configuration nats-server accepts, with deploy/nats's users",
+    async () => {
+      expect(NATS_SERVER, "nats-server is missing (scripts/setup-machine.sh installs it)").toBeDefined();
+      const config = find(rendered.production ?? [], "ConfigMap", "nats-config");
+      expect(config?.data["auth.conf"]).toBe(await readFile(join(REPO_ROOT, "deploy/nats/nats.conf"), "utf8"));
+      const dir = await mkdtemp(join(tmpdir(), "pancode-nats-conf-"));
+      try {
+        for (const [file, text] of Object.entries(config?.data as Record<string, string>)) {
+          await writeFile(join(dir, file), text);
+        }
+        const env = {
+          PATH: process.env.PATH ?? "",
+          POD_NAME: "nats-0",
+          NATS_COORDINATOR_PASSWORD: "c1",
+          NATS_WORKER_PASSWORD: "w1",
+        };
+        const check = spawnSync(NATS_SERVER as string, ["-c", join(dir, "nats.conf"), "-t"], { env, encoding: "utf8" });
+        expect(check.status, check.stderr + check.stdout).toBe(0);
+        await writeFile(join(dir, "nats.conf"), `${config?.data["nats.conf"]}\ncluster { bogus_key: [ }\n`);
+        const broken = spawnSync(NATS_SERVER as string, ["-c", join(dir, "nats.conf"), "-t"], {
+          env,
+          encoding: "utf8",
+        });
+        expect(broken.status).not.toBe(0);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
-      const env = { PATH: process.env.PATH ?? "", POD_NAME: "nats-0", NATS_COORDINATOR_PASSWORD: "c1", NATS_WORKER_PASSWORD: "w1" };
-      const check = spawnSync(NATS_SERVER as string, ["-c", join(dir, "nats.conf"), "-t"], { env, encoding: "utf8" });
-      expect(check.status, check.stderr + check.stdout).toBe(0);
-      await writeFile(join(dir, "nats.conf"), `${config?.data["nats.conf"]}\ncluster { bogus_key: [ }\n`);
-      const broken = spawnSync(NATS_SERVER as string, ["-c", join(dir, "nats.conf"), "-t"], { env, encoding: "utf8" });
-      expect(broken.status).not.toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });
 
 describe("the coordinator's gRPC health probe script", () => {
@@ -279,7 +305,12 @@ describe("the coordinator's gRPC health probe script", () => {
     // Off loopback the coordinator serves TLS with a CA it generates; the probe dials 127.0.0.1 by the Service name.
     coordinator = await spawnService(
       "coordinator",
-      { PANCODE_LISTEN: "0.0.0.0:0", PANCODE_DATA_DIR: dataDir, PANCODE_TLS_SANS: "pancode-coordinator", PANCODE_LOG_LEVEL: "info" },
+      {
+        PANCODE_LISTEN: "0.0.0.0:0",
+        PANCODE_DATA_DIR: dataDir,
+        PANCODE_TLS_SANS: "pancode-coordinator",
+        PANCODE_LOG_LEVEL: "info",
+      },
       /listening on (\S+)/,
     );
     port = (coordinator.match[1] as string).split(":").pop() as string;
@@ -313,7 +344,10 @@ describe("the coordinator's gRPC health probe script", () => {
   it("fails in plaintext (kubelet's own grpc probe) and under a name the certificate does not carry", () => {
     const plaintext = probe("answers", {});
     expect(plaintext.status).toBe(1);
-    const wrongName = probe("answers", { PANCODE_PROBE_TLS_CA: join(dataDir, "tls/ca.crt"), PANCODE_PROBE_TLS_NAME: "elsewhere" });
+    const wrongName = probe("answers", {
+      PANCODE_PROBE_TLS_CA: join(dataDir, "tls/ca.crt"),
+      PANCODE_PROBE_TLS_NAME: "elsewhere",
+    });
     expect(wrongName.status).toBe(1);
     expect(wrongName.stderr).toMatch(/grpc health/);
   });

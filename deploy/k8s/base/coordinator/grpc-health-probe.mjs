@@ -32,12 +32,12 @@ client.makeUnaryRequest(
   (error, response) => {
     client.close();
     if (error) {
-      console.error(`grpc health ${target}: ${error.message}`);
+      process.stderr.write(`grpc health ${target}: ${error.message}\n`);
       process.exit(1);
     }
     const status = response[0] === 0x08 ? response[1] : 0;
     if (mode === "serving" && status !== SERVING) {
-      console.error(`grpc health ${target}: status ${status}, not SERVING`);
+      process.stderr.write(`grpc health ${target}: status ${status}, not SERVING\n`);
       process.exit(1);
     }
     process.exit(0);
