@@ -1,6 +1,6 @@
 // The Kubernetes manifests (deploy/k8s): the base and every overlay render, every object is valid against the
-// Kubernetes 1.36 OpenAPI schema (KEDA and prometheus-operator CRD schemas for theirs), offline, and they hold
-// together: names match the bus, selectors select, Secrets are the documented ones, one autoscaler per Deployment.
+// Kubernetes 1.36 OpenAPI schema (KEDA and prometheus-operator CRD schemas for theirs) and has no unknown field,
+// offline, and they hold together: names match the bus, selectors select, Secrets are the documented ones, one autoscaler per Deployment.
 // Rendering is our own small kustomize (packages/testing/src/kustomize.ts), checked against `kubectl kustomize`
 // wherever kubectl is installed. The coordinator's probe script runs against a real coordinator serving TLS.
 import { spawnSync } from "node:child_process";
@@ -11,6 +11,7 @@ import { DEFAULT_STREAM_NAME, poolConsumerName } from "@pancode/bus";
 import { REPO_ROOT, spawnService, stopProcess } from "@pancode/testing/cluster";
 import { findOnPath } from "@pancode/testing/find-on-path";
 import { KUBERNETES_SCHEMA_VERSION, schemaErrors } from "@pancode/testing/k8s-schema";
+import { unknownFieldErrors } from "@pancode/testing/k8s-unknown-fields";
 import { type K8sObject, renderKustomization } from "@pancode/testing/kustomize";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -66,6 +67,14 @@ describe("deploy/k8s", () => {
       for (const o of objects)
         if (o.kind !== "Namespace") expect(o.metadata.namespace, o.metadata.name).toBe("pancode");
     }
+  });
+
+  it("uses no field the Kubernetes API does not know (what strict field validation would refuse)", async () => {
+    for (const [name, objects] of Object.entries(rendered)) expect(await unknownFieldErrors(objects), name).toEqual([]);
+    const misspelt = structuredClone(find(rendered.base ?? [], "Deployment", "pancode-worker")) as Json;
+    misspelt.spec.template.spec.containers[0].livenessProbe.httpGet.paht = "/healthz";
+    const errors = await unknownFieldErrors([misspelt as K8sObject]);
+    expect(errors.join()).toMatch(/Deployment pancode-worker: .*'"?paht"?' does not exist/);
   });
 
   it("rejects what the schema forbids and what this renderer cannot render (the checks can fail)", async () => {

@@ -18,30 +18,46 @@ import type { K8sObject } from "./kustomize.js";
  *
  * Only the apiVersion/kind pairs below are accepted: kubernetes-models also carries API versions Kubernetes has
  * removed (extensions/v1beta1 and the like), and this list keeps a removed one from passing. The schemas do not
- * forbid unknown fields (Kubernetes' OpenAPI has no additionalProperties: false), so a misspelt field passes here.
+ * forbid unknown fields (Kubernetes' OpenAPI has no additionalProperties: false): k8s-unknown-fields.ts does.
  */
 export const KUBERNETES_SCHEMA_VERSION = "1.36.0";
 
 type Model = new (data: never) => { validate(): void };
 
-const MODELS: Record<string, Model> = {
-  "v1/Namespace": Namespace,
-  "v1/ConfigMap": ConfigMap,
-  "v1/Secret": Secret,
-  "v1/Service": Service,
-  "apps/v1/Deployment": Deployment,
-  "apps/v1/StatefulSet": StatefulSet,
-  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
-  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
-  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
-  "keda.sh/v1alpha1/ScaledObject": ScaledObject,
-  "monitoring.coreos.com/v1/ServiceMonitor": ServiceMonitor,
+/** Each accepted `apiVersion/kind`: its model class and the module that declares it (and its `I<Kind>` type). */
+export const MODELS: Record<string, { module: string; Model: Model }> = {
+  "v1/Namespace": { module: "kubernetes-models/v1/Namespace", Model: Namespace },
+  "v1/ConfigMap": { module: "kubernetes-models/v1/ConfigMap", Model: ConfigMap },
+  "v1/Secret": { module: "kubernetes-models/v1/Secret", Model: Secret },
+  "v1/Service": { module: "kubernetes-models/v1/Service", Model: Service },
+  "apps/v1/Deployment": { module: "kubernetes-models/apps/v1/Deployment", Model: Deployment },
+  "apps/v1/StatefulSet": { module: "kubernetes-models/apps/v1/StatefulSet", Model: StatefulSet },
+  "policy/v1/PodDisruptionBudget": {
+    module: "kubernetes-models/policy/v1/PodDisruptionBudget",
+    Model: PodDisruptionBudget,
+  },
+  "networking.k8s.io/v1/NetworkPolicy": {
+    module: "kubernetes-models/networking.k8s.io/v1/NetworkPolicy",
+    Model: NetworkPolicy,
+  },
+  "autoscaling/v2/HorizontalPodAutoscaler": {
+    module: "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler",
+    Model: HorizontalPodAutoscaler,
+  },
+  "keda.sh/v1alpha1/ScaledObject": {
+    module: "@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject",
+    Model: ScaledObject,
+  },
+  "monitoring.coreos.com/v1/ServiceMonitor": {
+    module: "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor",
+    Model: ServiceMonitor,
+  },
 };
 
 /** The schema errors of `object` (one line each, naming the object), or an empty list when it is valid. */
 export function schemaErrors(object: K8sObject): string[] {
   const id = `${object.kind} ${object.metadata?.name ?? "<no name>"}`;
-  const Model = MODELS[`${object.apiVersion}/${object.kind}`];
+  const Model = MODELS[`${object.apiVersion}/${object.kind}`]?.Model;
   if (!Model) return [`${id}: no schema for ${object.apiVersion} ${object.kind} (not a kind this project validates)`];
   try {
     new Model(structuredClone(object) as never).validate();
