@@ -29,7 +29,7 @@ export { createJetStreamBus, type JetStreamBusOptions } from "./jetstream-bus.js
 export { DEDUPE_WINDOW_MS, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER, DEFAULT_RETRY_DELAY_MS } from "./options.js";
 export { openTaskStreamAdmin, type TaskStreamAdmin } from "./stream-admin.js";
 export { DEFAULT_STREAM_NAME } from "./streams.js";
-export { DEFAULT_SUBJECT_PREFIX } from "./subjects.js";
+export { DEFAULT_SUBJECT_PREFIX, poolConsumerName } from "./subjects.js";
 export type {
   BusHeaders,
   BusOptions,
