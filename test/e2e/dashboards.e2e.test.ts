@@ -162,6 +162,9 @@ async function redeliveredRun(): Promise<void> {
 
 /** Runs of every outcome, and the two kinds of refusal. */
 async function runEveryOutcome(): Promise<void> {
+  // First: the SIGKILLed worker's own counters restart with it, so a model run it had served would vanish from the
+  // scrape. Every run after this one is counted by a worker that stays up.
+  await redeliveredRun();
   const [done, failed, timedOut, agent] = await Promise.all([
     dispatch(["echo ok > ok.txt", "--agent", "shell", "--wait", "--isolate"]),
     dispatch(["exit 3", "--agent", "shell", "--wait", "--isolate"]),
@@ -172,7 +175,6 @@ async function runEveryOutcome(): Promise<void> {
   expect(failed.run.status, failed.stderr).toBe("error");
   expect(timedOut.run.status, timedOut.stderr).toBe("timeout");
   expect(agent.run.status, agent.stderr).toBe("done");
-  await redeliveredRun();
 
   const refusedByMode = await dispatch(["true", "--agent", "shell", "--mode", "plan"]);
   expect(refusedByMode.code).not.toBe(0);
