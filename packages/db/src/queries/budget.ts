@@ -62,12 +62,22 @@ export type ReservationResult =
   | { ok: false; budget: BudgetRow }
   | { ok: false; subRunsStarted: number };
 
+/** Thrown inside the reservation's transaction to roll back the run already inserted when the budget refuses. */
+class BudgetRefusal {
+  constructor(readonly budget: BudgetRow) {}
+}
+
 /**
  * Reserves `estimateUsd` and inserts the run in one transaction. The reservation is a single conditional UPDATE
  * (`spent + reserved + estimate <= ceiling`): concurrent callers queue on the budget row and each re-checks the
  * condition against the committed state, so no interleaving passes the ceiling. A refusal leaves nothing behind.
  * `audit` (the admission's entry) is appended in the same transaction. With `subRuns`, the run is a sub-run and is
  * refused when its tree already started `max` sub-runs, counted under a lock on the tree's root.
+ *
+ * Every admission queues on the one budget row, so that row is locked as late as possible: the run is inserted
+ * first (it contends with nothing) and a budget refusal rolls the insert back. The lock is then held for the
+ * reservation, the audit append and the commit only (bench/README.md, admissions: the row lock is what serialises
+ * admissions).
  */
 export async function insertRunWithReservation(
   db: DbHandle,
@@ -86,6 +96,11 @@ export async function insertRunWithReservation(
         const started = await lockAndCountSubRuns(tx, subRuns.rootRunId);
         if (started >= subRuns.max) return { ok: false as const, subRunsStarted: started };
       }
+      const [inserted] = await tx
+        .insert(runs)
+        .values({ ...row, reservedUsd: sql`${estimate}::numeric` })
+        .returning();
+      if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
       const [reserved] = await tx
         .update(budget)
         .set({ reservedUsd: sql`${budget.reservedUsd} + ${estimate}::numeric` })
@@ -96,17 +111,13 @@ export async function insertRunWithReservation(
           ),
         )
         .returning({ id: budget.id });
-      if (!reserved) return { ok: false as const, budget: await readBudget(tx) };
-      const [inserted] = await tx
-        .insert(runs)
-        .values({ ...row, reservedUsd: sql`${estimate}::numeric` })
-        .returning();
-      if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
+      if (!reserved) throw new BudgetRefusal(await readBudget(tx));
       const run = toRunRow(inserted);
       if (audit) await appendAuditFor(tx, audit(run));
       return { ok: true as const, run };
     });
   } catch (err) {
+    if (err instanceof BudgetRefusal) return { ok: false, budget: err.budget };
     if (isUniqueViolation(err)) {
       throw new PanCodeError("ALREADY_EXISTS", `run already exists: ${row.id}`, { cause: err });
     }
