@@ -6,7 +6,8 @@ const inspector = require("node:inspector");
 const { writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 
-const dir = process.env.PANCODE_BENCH_CPU_PROF;
+const { env } = process;
+const dir = env.PANCODE_BENCH_CPU_PROF;
 if (dir) {
   const session = new inspector.Session();
   session.connect();

@@ -113,9 +113,7 @@ export function distributionChart(options: {
     const cx = MARGIN.left + slot * (i + 0.5);
     const half = Math.min(40, slot / 4);
     const c = colour(i);
-    body.push(
-      `<text x="${num(cx)}" y="${MARGIN.top + PLOT_H + 18}" text-anchor="middle">${escapeXml(s.label)}</text>`,
-    );
+    body.push(`<text x="${num(cx)}" y="${MARGIN.top + PLOT_H + 18}" text-anchor="middle">${escapeXml(s.label)}</text>`);
     if (sorted.length === 0) return;
     const [lo, q1, med, q3, hi] = [0, 25, 50, 75, 100].map((p) => scaleY(percentile(sorted, p))) as number[];
     body.push(

@@ -4,8 +4,8 @@
  * paused with SIGSTOP so nothing consumes them). Counts runs and audit entries afterwards: none may be lost.
  */
 import { fileURLToPath } from "node:url";
-import { distributionChart } from "../svg-chart.js";
 import { round, roundSummary, summarize } from "../stats.js";
+import { distributionChart } from "../svg-chart.js";
 import { type BenchCluster, dispatchMany, SHIPPED_TIMERS, sleep, startBenchCluster } from "./harness.js";
 import { formatTargets, log, target, writeSuite } from "./suite-result.js";
 
@@ -13,12 +13,19 @@ import { formatTargets, log, target, writeSuite } from "./suite-result.js";
 export const TARGET_PER_SECOND = 1000;
 const WARMUP = 200;
 
+/** The bench's own switches come from the environment it was started in (not a build input). */
+function benchEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return env;
+}
+
 /**
  * Samples pg_stat_activity every 50 ms while the dispatches run: how many of the coordinator's sessions are running
  * a statement, waiting on a lock (the budget row, the audit chain's advisory lock), or idle in a transaction waiting
  * for the coordinator to send the next statement. Where admission time goes, from the database's side.
  */
-function sampleWaits(bench: BenchCluster): { stop(): Promise<{ samples: number; meanSessions: Record<string, number> }> } {
+function sampleWaits(bench: BenchCluster): {
+  stop(): Promise<{ samples: number; meanSessions: Record<string, number> }>;
+} {
   const totals: Record<string, number> = {};
   let samples = 0;
   let running = true;
@@ -53,7 +60,7 @@ function sampleWaits(bench: BenchCluster): { stop(): Promise<{ samples: number; 
 export async function admissionsSuite(options: { admissions: number; concurrency: number }): Promise<void> {
   // PANCODE_BENCH_CPU_PROF=<dir>: the coordinator writes a V8 CPU profile there when it stops (open it in Chrome
   // DevTools or speedscope); how bench/README.md's "where the time goes" was found.
-  const profDir = process.env.PANCODE_BENCH_CPU_PROF;
+  const profDir = benchEnv(process.env).PANCODE_BENCH_CPU_PROF;
   const preload = fileURLToPath(new URL("../cpu-profile-preload.cjs", import.meta.url));
   const coordinatorEnv: Record<string, string> = {
     ...SHIPPED_TIMERS,

@@ -23,7 +23,11 @@ export interface BenchCluster {
 }
 
 /** Shipped timers; the suites only shorten what their own measurement needs. */
-export const SHIPPED_TIMERS = { PANCODE_HEARTBEAT_MS: "10000", PANCODE_LEASE_MS: "30000", PANCODE_ACK_WAIT_MS: "30000" };
+export const SHIPPED_TIMERS = {
+  PANCODE_HEARTBEAT_MS: "10000",
+  PANCODE_LEASE_MS: "30000",
+  PANCODE_ACK_WAIT_MS: "30000",
+};
 
 /** Starts NATS, Postgres, the coordinator and `options.workers` workers, then uploads the bench's fixture repo once. */
 export async function startBenchCluster(options: ClusterOptions): Promise<BenchCluster> {

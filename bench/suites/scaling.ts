@@ -5,8 +5,8 @@
  * sleeps took time.
  */
 import { performance } from "node:perf_hooks";
-import { lineChart } from "../svg-chart.js";
 import { round } from "../stats.js";
+import { lineChart } from "../svg-chart.js";
 import { type BenchCluster, dispatchMany, SHIPPED_TIMERS, sleep, startBenchCluster } from "./harness.js";
 import { formatTargets, log, target, writeSuite } from "./suite-result.js";
 
@@ -60,11 +60,23 @@ export async function scalingSuite(options: { runs: number }): Promise<void> {
       while (bench.cluster.workers.length < workers) await bench.cluster.startWorker();
       log(`scaling: ${options.runs} runs of sleep ${SLEEP_S} over ${workers} worker(s)`);
       const startEpoch = Date.now();
-      const sent = await dispatchMany(bench.api, bench.workspace, options.runs, 16, (i) => `sleep ${SLEEP_S} # ${workers}w ${i}`);
+      const sent = await dispatchMany(
+        bench.api,
+        bench.workspace,
+        options.runs,
+        16,
+        (i) => `sleep ${SLEEP_S} # ${workers}w ${i}`,
+      );
       const result = await waitForRuns(bench, sent.ids, 60_000);
-      if (result.ended !== options.runs) throw new Error(`${options.runs - result.ended} runs did not end (${workers} workers)`);
+      if (result.ended !== options.runs)
+        throw new Error(`${options.runs - result.ended} runs did not end (${workers} workers)`);
       const seconds = (result.lastFinishedMs - startEpoch) / 1000;
-      phases.push({ workers, seconds: round(seconds), perSecond: Math.round((options.runs / seconds) * 1000) / 1000, done: result.done });
+      phases.push({
+        workers,
+        seconds: round(seconds),
+        perSecond: Math.round((options.runs / seconds) * 1000) / 1000,
+        done: result.done,
+      });
     }
     const [one, , four] = phases;
     const ratio4to1 = Math.round(((four?.perSecond ?? 0) / (one?.perSecond ?? 1)) * 100) / 100;
@@ -87,7 +99,16 @@ export async function scalingSuite(options: { runs: number }): Promise<void> {
     const lines = phases.map(
       (p) => `  ${p.workers} worker(s): ${p.seconds} s, ${p.perSecond} runs/s, ${p.done}/${options.runs} done`,
     );
-    process.stdout.write(["", `scaling: ${options.runs} runs of sleep ${SLEEP_S} each`, ...lines, formatTargets(targets), `wrote ${written.json}`, ""].join("\n"));
+    process.stdout.write(
+      [
+        "",
+        `scaling: ${options.runs} runs of sleep ${SLEEP_S} each`,
+        ...lines,
+        formatTargets(targets),
+        `wrote ${written.json}`,
+        "",
+      ].join("\n"),
+    );
   } finally {
     await bench.stop();
   }

@@ -4,8 +4,8 @@
  * database (lost = dispatched - found) and ended (stuck = found - ended).
  */
 import { performance } from "node:perf_hooks";
-import { lineChart } from "../svg-chart.js";
 import { round } from "../stats.js";
+import { lineChart } from "../svg-chart.js";
 import { dispatchMany, rssMib, SHIPPED_TIMERS, startBenchCluster } from "./harness.js";
 import { waitForRuns } from "./scaling.js";
 import { formatTargets, log, target, writeSuite } from "./suite-result.js";
@@ -24,7 +24,10 @@ interface Sample {
  * RSS growth: the highest sample while the last `window` runs ended, minus the sample when the first `window` had
  * ended (start-up and JIT warm-up are behind it by then). `window` is 1,000, or a tenth of a smaller soak.
  */
-export function rssGrowth(samples: readonly Sample[], runs: number): { window: number; firstMb: number; lastMb: number } {
+export function rssGrowth(
+  samples: readonly Sample[],
+  runs: number,
+): { window: number; firstMb: number; lastMb: number } {
   const window = Math.min(1000, Math.max(1, Math.floor(runs / 10)));
   const first = samples.find((s) => s.ended >= window) ?? samples[0];
   const tail = samples.filter((s) => s.ended >= runs - window);
@@ -86,7 +89,9 @@ export async function soakSuite(options: { runs: number; workers: number }): Pro
       xLabel: "runs ended",
       yLabel: "VmRSS (MiB)",
       lines: [{ label: "coordinator VmRSS", points: samples.map((s) => [s.ended, s.rssMb] as const) }],
-      guides: [{ label: `first ${growth.window} + ${TARGET_RSS_GROWTH_MB} MB`, y: growth.firstMb + TARGET_RSS_GROWTH_MB }],
+      guides: [
+        { label: `first ${growth.window} + ${TARGET_RSS_GROWTH_MB} MB`, y: growth.firstMb + TARGET_RSS_GROWTH_MB },
+      ],
     });
     const written = await writeSuite("soak", figures, {
       targets,

@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { distributionChart, lineChart } from "../svg-chart.js";
 import type { Summary } from "../stats.js";
+import { distributionChart, lineChart } from "../svg-chart.js";
 import { formatTargets, log, type Target, target, writeSuite } from "./suite-result.js";
 
 export type WrappedSuite = "dispatch" | "cli" | "proxy" | "paths" | "uploads";
@@ -133,7 +133,12 @@ function fromPaths(stdout: string): Extracted {
       title: "Path gate time against task size",
       xLabel: "task bytes",
       yLabel: "ms (median)",
-      lines: [{ label: "extract + admit", points: rows.map((r) => [r.n[0] ?? 0, r.n[1] ?? 0] as const).sort((a, b) => a[0] - b[0]) }],
+      lines: [
+        {
+          label: "extract + admit",
+          points: rows.map((r) => [r.n[0] ?? 0, r.n[1] ?? 0] as const).sort((a, b) => a[0] - b[0]),
+        },
+      ],
     }),
   };
 }
@@ -148,7 +153,16 @@ function fromUploads(stdout: string): Extracted {
       title: "Coordinator VmRSS during concurrent uploads",
       xLabel: "0 = idle, 1 = peak sampled, 2 = after",
       yLabel: "MiB",
-      lines: [{ label: "VmRSS", points: [[0, idle ?? 0], [1, peak ?? 0], [2, after ?? 0]] }],
+      lines: [
+        {
+          label: "VmRSS",
+          points: [
+            [0, idle ?? 0],
+            [1, peak ?? 0],
+            [2, after ?? 0],
+          ],
+        },
+      ],
     }),
   };
 }
