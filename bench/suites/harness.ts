@@ -51,6 +51,9 @@ export async function startBenchCluster(options: ClusterOptions): Promise<BenchC
       token: cluster.clientToken,
       credentials: clientCredentials({ tls: false, caPath: "" }),
     });
+    // Cold upload first (sends the history bundle), then the warm one a second dispatch from the CLI makes: its
+    // reference names no bundle, so admission looks the commit up rather than recording it again.
+    await uploadWorkspace(api, repo.dir);
     const workspace = (await uploadWorkspace(api, repo.dir)).ref;
     db = new pg.Client({ connectionString: cluster.databaseUrl });
     await db.connect();
