@@ -7,33 +7,13 @@ import { performance } from "node:perf_hooks";
 import { round } from "../stats.js";
 import { lineChart } from "../svg-chart.js";
 import { dispatchMany, rssMib, SHIPPED_TIMERS, startBenchCluster } from "./harness.js";
+import { rssGrowth, type Sample } from "./rss-growth.js";
 import { waitForRuns } from "./scaling.js";
 import { formatTargets, log, target, writeSuite } from "./suite-result.js";
 
 /** Issue 17: coordinator RSS may grow less than this from the first 1,000 runs to the last. */
 export const TARGET_RSS_GROWTH_MB = 50;
 const SAMPLE_MS = 1000;
-
-interface Sample {
-  seconds: number;
-  ended: number;
-  rssMb: number;
-}
-
-/**
- * RSS growth: the highest sample while the last `window` runs ended, minus the sample when the first `window` had
- * ended (start-up and JIT warm-up are behind it by then). `window` is 1,000, or a tenth of a smaller soak.
- */
-export function rssGrowth(
-  samples: readonly Sample[],
-  runs: number,
-): { window: number; firstMb: number; lastMb: number } {
-  const window = Math.min(1000, Math.max(1, Math.floor(runs / 10)));
-  const first = samples.find((s) => s.ended >= window) ?? samples[0];
-  const tail = samples.filter((s) => s.ended >= runs - window);
-  const lastMb = Math.max(...(tail.length > 0 ? tail : samples.slice(-1)).map((s) => s.rssMb));
-  return { window, firstMb: first?.rssMb ?? Number.NaN, lastMb };
-}
 
 export async function soakSuite(options: { runs: number; workers: number }): Promise<void> {
   log(`soak: starting cluster (NATS JetStream, Postgres, coordinator, ${options.workers} workers; process sandbox)`);
