@@ -156,6 +156,34 @@ describe("audit trail on postgres", () => {
     expect(await db.verifyAudit()).toMatchObject({ ok: true, entries: 3 });
   });
 
+  test("several entries of one change, appended concurrently with other admissions, stay in order on a valid chain", async () => {
+    await db.initBudget(100);
+    const admit = (warnings: number) =>
+      db.insertRunWithReservation(newRun(), 0.5, (r) => [
+        { category: "dispatch", action: "admitted", runId: r.id, actor: r.submitter, data: { warnings } },
+        ...Array.from({ length: warnings }, (_, i) => ({
+          category: "safety" as const,
+          action: "path_warning",
+          runId: r.id,
+          message: `warning ${i}`,
+        })),
+      ]);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => admit(i % 4)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(await db.verifyAudit()).toMatchObject({ ok: true, entries: 12 + 3 * (0 + 1 + 2 + 3) });
+    for (const result of results) {
+      if (!result.ok) continue;
+      const entries = (await db.listAudit({ runId: result.run.id })).reverse();
+      const warnings = Number((entries[0]?.data as { warnings?: number } | undefined)?.warnings);
+      expect(entries.map((e) => e.action)).toEqual(["admitted", ...Array(warnings).fill("path_warning")]);
+      expect(entries.map((e) => e.message).slice(1)).toEqual(
+        Array.from({ length: warnings }, (_, i) => `warning ${i}`),
+      );
+      // One change's entries are contiguous: nothing of another admission lands between them.
+      expect(entries.map((e) => e.seq - (entries[0]?.seq ?? 0))).toEqual(entries.map((_, i) => i));
+    }
+  });
+
   test("50 concurrent appends from two connections pools form one gap-free valid chain", async () => {
     const other = await openDatabase({ url });
     try {

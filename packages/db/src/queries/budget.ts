@@ -64,6 +64,16 @@ export type ReservationResult =
   | { ok: false; team: TeamRow }
   | { ok: false; subRunsStarted: number };
 
+/** Thrown inside the reservation's transaction to roll back the run already inserted when the budget refuses. */
+class BudgetRefusal {
+  constructor(readonly budget: BudgetRow) {}
+}
+
+/** The same, when the run's team budget refuses. */
+class TeamRefusal {
+  constructor(readonly team: TeamRow) {}
+}
+
 /**
  * Reserves `estimateUsd` and inserts the run in one transaction. The reservation is a single conditional UPDATE
  * (`spent + reserved + estimate <= ceiling`): concurrent callers queue on the budget row and each re-checks the
@@ -72,6 +82,10 @@ export type ReservationResult =
  * refused when its tree already started `max` sub-runs, counted under a lock on the tree's root. A run of a team
  * reserves against the team's row the same way first (team before cluster, the order every writer locks them in),
  * so neither ceiling can be passed.
+ *
+ * Every admission queues on the one budget row, so that row is locked as late as possible: the run is inserted
+ * first (it contends with nothing) and a refusal rolls the insert back. The lock is then held for the reservation,
+ * the audit append and the commit only (bench/README.md, admissions: the row lock is what serialises admissions).
  */
 export async function insertRunWithReservation(
   db: DbHandle,
@@ -90,9 +104,14 @@ export async function insertRunWithReservation(
         const started = await lockAndCountSubRuns(tx, subRuns.rootRunId);
         if (started >= subRuns.max) return { ok: false as const, subRunsStarted: started };
       }
+      const [inserted] = await tx
+        .insert(runs)
+        .values({ ...row, reservedUsd: sql`${estimate}::numeric` })
+        .returning();
+      if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
       if (row.team) {
         const team = await reserveForTeam(tx, row.team, estimate);
-        if (team) return { ok: false as const, team };
+        if (team) throw new TeamRefusal(team);
       }
       const [reserved] = await tx
         .update(budget)
@@ -104,17 +123,14 @@ export async function insertRunWithReservation(
           ),
         )
         .returning({ id: budget.id });
-      if (!reserved) return { ok: false as const, budget: await readBudget(tx) };
-      const [inserted] = await tx
-        .insert(runs)
-        .values({ ...row, reservedUsd: sql`${estimate}::numeric` })
-        .returning();
-      if (!inserted) throw new PanCodeError("INTERNAL", `insert of run ${row.id} returned no row`);
+      if (!reserved) throw new BudgetRefusal(await readBudget(tx));
       const run = toRunRow(inserted);
       if (audit) await appendAuditFor(tx, audit(run));
       return { ok: true as const, run };
     });
   } catch (err) {
+    if (err instanceof BudgetRefusal) return { ok: false, budget: err.budget };
+    if (err instanceof TeamRefusal) return { ok: false, team: err.team };
     if (isUniqueViolation(err)) {
       throw new PanCodeError("ALREADY_EXISTS", `run already exists: ${row.id}`, { cause: err });
     }
