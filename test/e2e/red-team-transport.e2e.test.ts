@@ -207,7 +207,7 @@ describe("TLS off loopback", () => {
   it("(d) serves plaintext off loopback only with PANCODE_INSECURE_PLAINTEXT=1, and logs a warning", async () => {
     const repo = await createRepo({ files: { "a.txt": "a\n" } });
     const { dataDir, address, logs } = await offLoopbackCoordinator({ PANCODE_INSECURE_PLAINTEXT: "1" });
-    expect(logs()).toMatch(/"level":"warn","msg":"serving PLAINTEXT off loopback/);
+    expect(logs()).toMatch(/"level":"warn"[^\n]*"msg":"serving PLAINTEXT off loopback/);
     const token = readFileSync(join(dataDir, "client.token"), "utf8").trim();
     const result = await cluster.cli(["runs"], {
       cwd: repo.dir,
