@@ -103,6 +103,16 @@ const CoordinatorEnv = z.object({
   PANCODE_LOOP_REFUSE: PositiveIntEnv.default(5),
   /** Window of loop detection in ms; 10 min, the seed's cooldown: older failures are forgiven. */
   PANCODE_LOOP_WINDOW_MS: PositiveIntEnv.default(600_000),
+  /**
+   * Where blobs (workspaces, patches, logs) are kept: `postgres` (shared by every coordinator replica; the default
+   * with DATABASE_URL) or `file` (under the data dir; the default with the embedded database, one coordinator only).
+   */
+  PANCODE_BLOB_STORE: z.enum(["postgres", "file"]).optional(),
+  /**
+   * How long a coordinator replica's ownership of a batch or chain lasts without renewal, in ms: the time another
+   * replica waits before taking over a dead one's groups. 15 s is several renewals (every 2 s) of slack.
+   */
+  PANCODE_GROUP_LEASE_MS: PositiveIntEnv.default(15_000),
   /** host:port of the ops listener: Prometheus `/metrics`, `/healthz`, `/readyz`. Unset: none. */
   PANCODE_METRICS_LISTEN: ListenAddressEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
@@ -129,6 +139,8 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     runTokenSecret: env.PANCODE_RUN_TOKEN_SECRET,
   },
   db: { url: env.DATABASE_URL },
+  blobStore: env.PANCODE_BLOB_STORE ?? (env.DATABASE_URL ? "postgres" : "file"),
+  orchestration: { groupLeaseMs: env.PANCODE_GROUP_LEASE_MS },
   metrics: { listen: env.PANCODE_METRICS_LISTEN },
   bus: {
     natsUrl: env.NATS_URL,

@@ -98,6 +98,8 @@ export interface ClientApi {
   verifyAudit(): Promise<VerifyAuditResponse>;
   /** Stops admissions on the coordinator; running runs finish. */
   drain(submitter?: string): Promise<DrainResponse>;
+  /** Ends the cluster-wide drain. */
+  undrain(submitter?: string): Promise<DrainResponse>;
   /** Starts a batch on the coordinator; the first item is admitted in the call. */
   createBatch(request: CreateBatchRequest): Promise<BatchInfo>;
   /** A batch by id or unique prefix, with its runs. */
@@ -187,6 +189,7 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     },
     verifyAudit: () => unaryCall(ctx, client.verifyAudit.bind(client), {}),
     drain: (submitter = "") => unaryCall(ctx, client.drain.bind(client), { submitter }),
+    undrain: (submitter = "") => unaryCall(ctx, client.undrain.bind(client), { submitter }),
     createBatch: (request) => unaryCall(ctx, client.createBatch.bind(client), request),
     getBatch: (id) => unaryCall(ctx, client.getBatch.bind(client), { id }),
     async listBatches(limit) {

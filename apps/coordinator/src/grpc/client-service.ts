@@ -65,6 +65,8 @@ export interface ClientServiceDeps {
   audit: AuditLog;
   /** Stops admissions (audited once); running runs finish. */
   drain: (actor: string) => Promise<{ draining: boolean; alreadyDraining: boolean; activeRuns: number }>;
+  /** Ends the cluster-wide drain (audited once). */
+  undrain: (actor: string) => Promise<{ draining: boolean; alreadyDraining: boolean; activeRuns: number }>;
   /** Run tokens (nested dispatch); without it only the client token is accepted. */
   runTokens?: Omit<RunTokenAuth, "methods">;
 }
@@ -307,6 +309,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
         : { ok: false, entries: v.entries, brokenSeq: v.seq, reason: v.reason, message: v.message, headHash: "" };
     }),
     drain: unary(hc, "Drain", async (req) => deps.drain(req.submitter || "client")),
+    undrain: unary(hc, "Undrain", async (req) => deps.undrain(req.submitter || "client")),
     ...createOrchestrationHandlers(hc, { db: deps.db, orchestrator: deps.orchestrator }),
     getCost: unary(hc, "GetCost", async (req) => {
       const limit = req.limit > 0 ? Math.min(req.limit, METRICS_RUNS) : DEFAULT_COST_RUNS;
