@@ -13,7 +13,10 @@ const CoordinatorEnv = z.object({
   PANCODE_LISTEN: z.string().default("127.0.0.1:7400"),
   /** Postgres URL. Unset: embedded PGlite under the data dir, same migrations. */
   DATABASE_URL: OptionalStringEnv,
-  /** NATS URL with JetStream. Unset: the in-process bus (single machine only). */
+  /**
+   * NATS URL with JetStream; several comma-separated for the nodes of a NATS cluster. Unset: the in-process bus
+   * (single machine only).
+   */
   NATS_URL: OptionalStringEnv,
   /** State directory: blobs, embedded database, generated tokens. */
   PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
@@ -31,6 +34,11 @@ const CoordinatorEnv = z.object({
   PANCODE_TLS_SANS: OptionalStringEnv,
   /** Serve plaintext off loopback anyway (a network that is already encrypted); logged as a warning at start. */
   PANCODE_INSECURE_PLAINTEXT: BoolEnv.default(false),
+  /**
+   * Copies of the JetStream task stream (its pool consumers inherit the count): 1 for one NATS server, 3 for a
+   * 3-node cluster. An existing stream is scaled to it when the coordinator starts.
+   */
+  PANCODE_JETSTREAM_REPLICAS: PositiveIntEnv.default(1),
   /** NATS user and password of the coordinator (the server's `coordinator` user). Unset: no NATS authentication. */
   NATS_USER: OptionalStringEnv,
   NATS_PASSWORD: OptionalStringEnv,
@@ -146,6 +154,7 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     natsUrl: env.NATS_URL,
     natsUser: env.NATS_USER,
     natsPassword: env.NATS_PASSWORD,
+    replicas: env.PANCODE_JETSTREAM_REPLICAS,
     ackWaitMs: env.PANCODE_ACK_WAIT_MS,
     maxDeliver: env.PANCODE_MAX_DELIVER,
   },

@@ -115,6 +115,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           url: config.bus.natsUrl,
           user: config.bus.natsUser,
           pass: config.bus.natsPassword,
+          replicas: config.bus.replicas,
           connectionName: "pancode-coordinator",
         })
       : createInProcessBus(busOptions));

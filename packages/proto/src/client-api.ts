@@ -9,6 +9,7 @@ import {
   verifiedChunks,
 } from "./blob-stream.js";
 import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
+import { coordinatorTarget } from "./coordinator-list.js";
 import { bearerMetadata } from "./credentials.js";
 import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
 import {
@@ -127,7 +128,7 @@ export const CHANNEL_OPTIONS = {
 
 /** Creates a client of the coordinator's ClientService. */
 export function createClientApi(options: ClientApiOptions): ClientApi {
-  const client = new ClientServiceClient(options.address, options.credentials, CHANNEL_OPTIONS);
+  const client = new ClientServiceClient(coordinatorTarget(options.address), options.credentials, CHANNEL_OPTIONS);
   const ctx: CallContext = {
     address: options.address,
     deadlineMs: options.deadlineMs ?? 30_000,
