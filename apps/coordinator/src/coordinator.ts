@@ -124,7 +124,16 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   const blobs: BlobStore = config.blobStore === "postgres" ? new PostgresBlobStore(db, localBlobs) : localBlobs;
   await blobs.removeLeftovers();
   const notifier = new RunNotifier((runId) => db.announceRun(runId));
-  const stopListening = await db.listenRuns((runId) => notifier.hear(runId));
+  // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
+  let orchestrator: Orchestrator | undefined;
+  // One channel for both: "<run id>" wakes watchers, "batch:<id>" / "chain:<id>" wakes the group's owner (a run of
+  // it ended on another replica), so the owner need not wait for its tick.
+  const stopListening = await db.listenRuns((payload) => {
+    const [kind, id] = payload.split(":", 2);
+    if (kind === "batch" && id) orchestrator?.batches.pump(id);
+    else if (kind === "chain" && id) orchestrator?.chains.advance(id);
+    else notifier.hear(payload);
+  });
   const agents = createAgentRegistry({
     defaultImage: config.agents.defaultImage,
     extra: clusterAgents.agents,
@@ -146,13 +155,16 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     ownerId: "coordinator",
     publicKeyPem: signingKey.publicKeyPem,
   });
-  // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
-  let orchestrator: Orchestrator | undefined;
   const telemetry = await coordinatorMetrics(options.metrics, config.metrics.listen, COORDINATOR_VERSION);
   const meter = telemetry.metrics.provider.getMeter("pancode-coordinator", COORDINATOR_VERSION);
   const runMetrics = new ClusterMetrics(meter, { db, logger, liveSince: () => workers.liveSince() });
   const lifecycle = new RunLifecycle({
-    onRunEnded: (run) => orchestrator?.runEnded(run),
+    onRunEnded: (run) => {
+      orchestrator?.runEnded(run);
+      // The group's owner may be another replica: tell it (best effort; its tick is the safety net).
+      const group = run.batchId ? `batch:${run.batchId}` : run.chainId ? `chain:${run.chainId}` : "";
+      if (group) db.announceRun(group).catch(() => undefined);
+    },
     db,
     metrics: runMetrics,
     receipts: new ReceiptWriter({ db, key: signingKey }),

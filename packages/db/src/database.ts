@@ -290,7 +290,7 @@ export interface Database {
   /** Turns a cluster-wide switch off; false when it was not on. */
   clearClusterFlag(name: string): Promise<boolean>;
   getClusterFlag(name: string): Promise<ClusterFlag | undefined>;
-  /** Tells every coordinator on this database that something about the run changed. */
+  /** Tells every coordinator on this database that something changed: a run (its id), or a group ("batch:<id>"). */
   announceRun(runId: string): Promise<void>;
   /** Hears {@link Database.announceRun} of every coordinator (itself included); resolves to the unsubscribe. */
   listenRuns(onRun: (runId: string) => void): Promise<() => Promise<void>>;
