@@ -113,9 +113,13 @@ const CoordinatorEnv = z.object({
   PANCODE_LOOP_WINDOW_MS: PositiveIntEnv.default(600_000),
   /**
    * Where blobs (workspaces, patches, logs) are kept: `postgres` (shared by every coordinator replica; the default
-   * with DATABASE_URL) or `file` (under the data dir; the default with the embedded database, one coordinator only).
+   * with DATABASE_URL), `s3://bucket/prefix` (an S3-compatible store, shared; endpoint and keys from AWS_* variables)
+   * or `file` (under the data dir; the default with the embedded database, one coordinator only).
    */
-  PANCODE_BLOB_STORE: z.enum(["postgres", "file"]).optional(),
+  PANCODE_BLOB_STORE: z
+    .string()
+    .regex(/^(postgres|file|s3:\/\/[^/]+.*)$/, "expected postgres, file or s3://bucket[/prefix]")
+    .optional(),
   /**
    * How long a coordinator replica's ownership of a batch or chain lasts without renewal, in ms: the time another
    * replica waits before taking over a dead one's groups. 15 s is several renewals (every 2 s) of slack.

@@ -9,18 +9,17 @@ import { WorkspaceCache } from "@pancode/git";
 import { ClientServiceService, MAX_MESSAGE_BYTES, serverCredentials, WorkerServiceService } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
 import type { Logger, Metrics } from "@pancode/telemetry";
-import { type BlobStore, FileBlobStore } from "./blob-store.js";
 import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { serverMetricsInterceptor } from "./grpc/server-metrics.js";
 import { hardenService } from "./grpc/status.js";
 import { transportRefusalsAsBadRequests } from "./grpc/transport-refusals.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { openBlobStore } from "./open-blob-store.js";
 import { coordinatorHealth, coordinatorMetrics, coordinatorReadiness, startCoordinatorOps } from "./ops.js";
 import { GroupLeases } from "./orchestration/group-leases.js";
 import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
-import { PostgresBlobStore } from "./postgres-blob-store.js";
 import { ensurePrivateDir } from "./private-dir.js";
 import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
@@ -119,9 +118,8 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           connectionName: "pancode-coordinator",
         })
       : createInProcessBus(busOptions));
-  const localBlobs = new FileBlobStore(join(config.dataDir, "blobs"));
-  // Shared by every replica in Postgres; the local directory then only caches files for git.
-  const blobs: BlobStore = config.blobStore === "postgres" ? new PostgresBlobStore(db, localBlobs) : localBlobs;
+  // Shared by every replica (Postgres, S3); a local directory then only caches files for git.
+  const blobs = openBlobStore(config.blobStore, db, config.dataDir);
   await blobs.removeLeftovers();
   const notifier = new RunNotifier((runId) => db.announceRun(runId));
   // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
