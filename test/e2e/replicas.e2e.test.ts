@@ -171,6 +171,11 @@ describe("two coordinator replicas on one Postgres", () => {
     const base = await submission(a.client);
     expect(await a.client.drain("ops@host")).toMatchObject({ draining: true, alreadyDraining: false });
     await expect(b.client.dispatch({ ...base, task: "echo no", agent: "shell" })).rejects.toThrow(/draining/);
+    // Persisted: a replica started while the cluster is drained refuses too.
+    const late = await startReplica();
+    await expect(late.client.dispatch({ ...base, task: "echo no", agent: "shell" })).rejects.toThrow(/draining/);
+    late.client.close();
+    late.worker.close();
     expect(await b.client.drain("ops@host")).toMatchObject({ alreadyDraining: true });
     expect(await b.client.undrain("ops@host")).toMatchObject({ draining: false, alreadyDraining: false });
     const { run } = await a.client.dispatch({ ...base, task: "echo yes", agent: "shell" });
