@@ -217,7 +217,7 @@ describe("two coordinator replicas on one Postgres", () => {
     }
   });
 
-  it("finishes a batch of 10 whose owner replica was killed mid-batch, with one run per item", async () => {
+  it("finishes a batch of 10 and a chain of 3 whose owner replica was killed mid-way, with one run per item and step", async () => {
     // A client of both replicas, A first: it must carry on through B once A is dead.
     const both = createClientApi({
       address: `${a.address},${b.address}`,
@@ -237,33 +237,51 @@ describe("two coordinator replicas on one Postgres", () => {
       staggerMs: 0,
       team: "",
     });
+    const chain = await both.createChain({
+      ...base,
+      steps: [1, 2, 3].map((n) => ({ agent: "shell", task: `echo step ${n}` })),
+      originalTask: "",
+      refine: undefined,
+    });
+    // Step 1 ends before the kill; A starts step 2, which is running when A dies.
+    await runToEnd(b.worker, chain.runs[0]?.id ?? "");
+    await expect.poll(async () => (await b.client.getChain(chain.id)).runs.length, { timeout: 20_000 }).toBe(2);
     // Owned by A (it created it); its first items run.
     await expect.poll(async () => (await b.client.getBatch(batch.id)).runs.length, { timeout: 20_000 }).toBe(2);
     const first = (await b.client.getBatch(batch.id)).runs[0]?.id ?? "";
     await runToEnd(b.worker, first);
     await expect.poll(async () => (await b.client.getBatch(batch.id)).runs.length, { timeout: 20_000 }).toBe(3);
 
-    const beforeKill = new Set((await b.client.getBatch(batch.id)).runs.map((r) => r.id));
+    const beforeKill = new Set(
+      [...(await b.client.getBatch(batch.id)).runs, ...(await b.client.getChain(chain.id)).runs].map((r) => r.id),
+    );
     a.child.kill("SIGKILL");
     const killedAt = Date.now();
     let takeoverMs = 0;
-    const completed = new Set([first]);
+    const completed = new Set([first, chain.runs[0]?.id ?? ""]);
     // B takes the batch over once A's lease runs out; everything is completed through B.
     await expect
       .poll(
         async () => {
           const now = await both.getBatch(batch.id);
-          for (const run of now.runs) {
+          const chainNow = await both.getChain(chain.id);
+          for (const run of [...now.runs, ...chainNow.runs]) {
             if (completed.has(run.id) || run.status !== "pending") continue;
             if (!beforeKill.has(run.id) && takeoverMs === 0) takeoverMs = Date.now() - killedAt;
             await runToEnd(b.worker, run.id);
             completed.add(run.id);
           }
-          return now.status;
+          return `${now.status}/${chainNow.status}`;
         },
         { timeout: 90_000, interval: 300 },
       )
-      .toBe("done");
+      .toBe("done/done");
+    const chainRuns = (await both.getChain(chain.id)).runs;
+    expect(chainRuns.map((r) => `${r.task}:${r.status}`)).toEqual([
+      "echo step 1:done",
+      "echo step 2:done",
+      "echo step 3:done",
+    ]);
     const final = await both.getBatch(batch.id);
     const perItem = new Map<number, number>();
     for (const run of final.runs) {
