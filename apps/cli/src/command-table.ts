@@ -28,6 +28,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   { names: ["teams"], load: async () => (await import("./commands/teams.js")).registerTeams },
   { names: ["audit"], load: async () => (await import("./commands/audit.js")).registerAudit },
   { names: ["drain"], load: async () => (await import("./commands/drain.js")).registerDrain },
+  { names: ["undrain"], load: async () => (await import("./commands/drain.js")).registerUndrain },
   { names: ["mode"], load: async () => (await import("./commands/mode.js")).registerMode },
   { names: ["batch", "batches"], load: async () => (await import("./commands/batch.js")).registerBatch },
   { names: ["chain", "chains"], load: async () => (await import("./commands/chain.js")).registerChain },

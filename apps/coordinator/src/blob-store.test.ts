@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Digest } from "@pancode/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BlobStore } from "./blob-store.js";
+import { FileBlobStore } from "./blob-store.js";
 
 let root: string;
-let store: BlobStore;
+let store: FileBlobStore;
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), "pancode-blob-store-"));
-  store = new BlobStore(root);
+  store = new FileBlobStore(root);
 });
 
 afterEach(async () => {

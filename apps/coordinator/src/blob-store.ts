@@ -15,7 +15,29 @@ export interface IncomingBlob {
 }
 
 /** Temp files older than this at startup belong to no live upload (an upload's deadline is 10 minutes). */
-const LEFTOVER_AGE_MS = 60 * 60_000;
+export const LEFTOVER_AGE_MS = 60 * 60_000;
+
+/**
+ * Where the coordinator keeps blobs (workspaces, patches, logs), content-addressed by sha256. Every store checks an
+ * upload against its announced size, digest and ceiling while it streams, never holds a blob whole in memory on the
+ * way in or out (except {@link BlobStore.get}), and lets nobody read half a blob.
+ */
+export interface BlobStore {
+  /** Streams `chunks` in; on any failure nothing is stored and the error is rethrown. */
+  write(blob: IncomingBlob, chunks: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Stores content already in memory under its digest (idempotent; checked like any upload). */
+  put(digest: string, data: Uint8Array): Promise<void>;
+  /** True when the blob is stored. The empty blob always exists. */
+  has(digest: string): Promise<boolean>;
+  /** A stored blob to stream; NOT_FOUND otherwise. */
+  source(digest: string): Promise<BlobSource>;
+  /** A local file with the blob's bytes, for tools that read files (git bundle import); NOT_FOUND otherwise. */
+  file(digest: string): Promise<string>;
+  /** The content of a stored blob, whole; NOT_FOUND otherwise. Only for blobs that must be in memory anyway. */
+  get(digest: string): Promise<Buffer>;
+  /** Removes what crashed uploads left behind; returns how many pieces. */
+  removeLeftovers(now?: number): Promise<number>;
+}
 
 /**
  * Content-addressed files on the coordinator's disk: `<root>/sha256/<2 hex>/<64 hex>`. Blobs arrive chunk by chunk
@@ -23,7 +45,7 @@ const LEFTOVER_AGE_MS = 60 * 60_000;
  * computed; only a blob whose size and digest check out is renamed into place. A reader never sees half a blob, a
  * refused or aborted upload leaves nothing, and no blob is ever held whole in memory on the way in or out.
  */
-export class BlobStore {
+export class FileBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
 
   private pathOf(digest: string): string {
@@ -128,6 +150,6 @@ export class BlobStore {
   }
 }
 
-function notStored(digest: string, cause: unknown): never {
+export function notStored(digest: string, cause: unknown): never {
   throw new PanCodeError("NOT_FOUND", `blob ${digest} is not stored on the coordinator`, { cause });
 }

@@ -36,6 +36,8 @@ beforeAll(async () => {
   node = await startCoordinatorNode({
     PANCODE_DATA_DIR: dataDir,
     DATABASE_URL: url,
+    // The on-disk store, whose temp files these tests watch (postgres-blob-store.int.test.ts covers the shared one).
+    PANCODE_BLOB_STORE: "file",
     PANCODE_MAX_WORKSPACE_BYTES: String(LIMIT),
   });
   db = await openDatabase({ url });

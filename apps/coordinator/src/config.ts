@@ -13,7 +13,10 @@ const CoordinatorEnv = z.object({
   PANCODE_LISTEN: z.string().default("127.0.0.1:7400"),
   /** Postgres URL. Unset: embedded PGlite under the data dir, same migrations. */
   DATABASE_URL: OptionalStringEnv,
-  /** NATS URL with JetStream. Unset: the in-process bus (single machine only). */
+  /**
+   * NATS URL with JetStream; several comma-separated for the nodes of a NATS cluster. Unset: the in-process bus
+   * (single machine only).
+   */
   NATS_URL: OptionalStringEnv,
   /** State directory: blobs, embedded database, generated tokens. */
   PANCODE_DATA_DIR: z.string().default(join(homedir(), ".pancode")),
@@ -31,6 +34,11 @@ const CoordinatorEnv = z.object({
   PANCODE_TLS_SANS: OptionalStringEnv,
   /** Serve plaintext off loopback anyway (a network that is already encrypted); logged as a warning at start. */
   PANCODE_INSECURE_PLAINTEXT: BoolEnv.default(false),
+  /**
+   * Copies of the JetStream task stream (its pool consumers inherit the count): 1 for one NATS server, 3 for a
+   * 3-node cluster. An existing stream is scaled to it when the coordinator starts.
+   */
+  PANCODE_JETSTREAM_REPLICAS: PositiveIntEnv.default(1),
   /** NATS user and password of the coordinator (the server's `coordinator` user). Unset: no NATS authentication. */
   NATS_USER: OptionalStringEnv,
   NATS_PASSWORD: OptionalStringEnv,
@@ -103,6 +111,20 @@ const CoordinatorEnv = z.object({
   PANCODE_LOOP_REFUSE: PositiveIntEnv.default(5),
   /** Window of loop detection in ms; 10 min, the seed's cooldown: older failures are forgiven. */
   PANCODE_LOOP_WINDOW_MS: PositiveIntEnv.default(600_000),
+  /**
+   * Where blobs (workspaces, patches, logs) are kept: `postgres` (shared by every coordinator replica; the default
+   * with DATABASE_URL), `s3://bucket/prefix` (an S3-compatible store, shared; endpoint and keys from AWS_* variables)
+   * or `file` (under the data dir; the default with the embedded database, one coordinator only).
+   */
+  PANCODE_BLOB_STORE: z
+    .string()
+    .regex(/^(postgres|file|s3:\/\/[^/]+.*)$/, "expected postgres, file or s3://bucket[/prefix]")
+    .optional(),
+  /**
+   * How long a coordinator replica's ownership of a batch or chain lasts without renewal, in ms: the time another
+   * replica waits before taking over a dead one's groups. 15 s is several renewals (every 2 s) of slack.
+   */
+  PANCODE_GROUP_LEASE_MS: PositiveIntEnv.default(15_000),
   /** host:port of the ops listener: Prometheus `/metrics`, `/healthz`, `/readyz`. Unset: none. */
   PANCODE_METRICS_LISTEN: ListenAddressEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
@@ -129,11 +151,14 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
     runTokenSecret: env.PANCODE_RUN_TOKEN_SECRET,
   },
   db: { url: env.DATABASE_URL },
+  blobStore: env.PANCODE_BLOB_STORE ?? (env.DATABASE_URL ? "postgres" : "file"),
+  orchestration: { groupLeaseMs: env.PANCODE_GROUP_LEASE_MS },
   metrics: { listen: env.PANCODE_METRICS_LISTEN },
   bus: {
     natsUrl: env.NATS_URL,
     natsUser: env.NATS_USER,
     natsPassword: env.NATS_PASSWORD,
+    replicas: env.PANCODE_JETSTREAM_REPLICAS,
     ackWaitMs: env.PANCODE_ACK_WAIT_MS,
     maxDeliver: env.PANCODE_MAX_DELIVER,
   },

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { Server } from "@grpc/grpc-js";
 import { createAgentRegistry, type LoadedDefinitions, loadAgentsDir, loadClusterConfig } from "@pancode/agents";
@@ -7,20 +9,22 @@ import { WorkspaceCache } from "@pancode/git";
 import { ClientServiceService, MAX_MESSAGE_BYTES, serverCredentials, WorkerServiceService } from "@pancode/proto";
 import { loadOrCreateSigningKey } from "@pancode/receipts";
 import type { Logger, Metrics } from "@pancode/telemetry";
-import { BlobStore } from "./blob-store.js";
 import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
 import { serverMetricsInterceptor } from "./grpc/server-metrics.js";
 import { hardenService } from "./grpc/status.js";
 import { transportRefusalsAsBadRequests } from "./grpc/transport-refusals.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { openBlobStore } from "./open-blob-store.js";
 import { coordinatorHealth, coordinatorMetrics, coordinatorReadiness, startCoordinatorOps } from "./ops.js";
+import { GroupLeases } from "./orchestration/group-leases.js";
 import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
 import { ensurePrivateDir } from "./private-dir.js";
 import { ApiTokens } from "./services/api-tokens.js";
 import { AuditLog, COORDINATOR_ACTOR } from "./services/audit-log.js";
 import { BudgetService } from "./services/budget-service.js";
+import { ClusterDrain } from "./services/cluster-drain.js";
 import { ClusterMetrics } from "./services/cluster-metrics.js";
 import { DEFAULT_POOL, DispatchService } from "./services/dispatch-service.js";
 import { TeamFairShareGate } from "./services/fair-share-gate.js";
@@ -112,12 +116,24 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           url: config.bus.natsUrl,
           user: config.bus.natsUser,
           pass: config.bus.natsPassword,
+          replicas: config.bus.replicas,
           connectionName: "pancode-coordinator",
         })
       : createInProcessBus(busOptions));
-  const blobs = new BlobStore(join(config.dataDir, "blobs"));
+  // Shared by every replica (Postgres, S3); a local directory then only caches files for git.
+  const blobs = openBlobStore(config.blobStore, db, config.dataDir);
   await blobs.removeLeftovers();
-  const notifier = new RunNotifier();
+  const notifier = new RunNotifier((runId) => db.announceRun(runId));
+  // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
+  let orchestrator: Orchestrator | undefined;
+  // One channel for both: "<run id>" wakes watchers, "batch:<id>" / "chain:<id>" wakes the group's owner (a run of
+  // it ended on another replica), so the owner need not wait for its tick.
+  const stopListening = await db.listenRuns((payload) => {
+    const [kind, id] = payload.split(":", 2);
+    if (kind === "batch" && id) orchestrator?.batches.pump(id);
+    else if (kind === "chain" && id) orchestrator?.chains.advance(id);
+    else notifier.hear(payload);
+  });
   const agents = createAgentRegistry({
     defaultImage: config.agents.defaultImage,
     extra: clusterAgents.agents,
@@ -142,8 +158,6 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     ownerId: "coordinator",
     publicKeyPem: signingKey.publicKeyPem,
   });
-  // Late-bound: the orchestrator needs the dispatch service, which is built after the lifecycle.
-  let orchestrator: Orchestrator | undefined;
   // Fair share between teams (see TeamFairShareGate); a test may bring its own gate.
   const fairShare = new TeamFairShareGate(db);
   const publishGate = options.publishGate ?? fairShare;
@@ -151,6 +165,9 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   let reconciler: PublishReconciler | undefined;
   const onRunEnded = (run: RunRow): void => {
     orchestrator?.runEnded(run);
+    // The group's owner may be another replica: tell it (best effort; its tick is the safety net).
+    const group = run.batchId ? `batch:${run.batchId}` : run.chainId ? `chain:${run.chainId}` : "";
+    if (group) db.announceRun(group).catch(() => undefined);
     if (!run.team) return;
     fairShare.isLimited(run.team).then(
       (limited) => limited && reconciler?.nudge(),
@@ -182,18 +199,24 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   });
   // First start only: a ceiling changed later with `pancode budget set` is kept.
   await budget.init(config.budget.ceilingUsd);
-  let draining = false;
   const health = coordinatorHealth();
-  // Drain is per coordinator process. Audited before it takes effect, so a drain that cannot be recorded is refused.
-  const startDraining = async (actor: string) => {
-    const activeRuns = (await lifecycle.activeRuns()).length;
-    if (draining) return { draining, alreadyDraining: true, activeRuns };
-    await audit.drainStarted(actor, activeRuns);
-    draining = true;
-    health.draining();
-    logger.info("draining: no new admissions", { actor, activeRuns });
-    return { draining, alreadyDraining: false, activeRuns };
+  // Drain is cluster-wide (a row in the database); a replica shutting down drains only itself.
+  const drainState = new ClusterDrain({
+    db,
+    audit,
+    logger,
+    activeRuns: async () => (await lifecycle.activeRuns()).length,
+  });
+  // Last state seen, for the gRPC health status and ClusterInfo (admission and /readyz ask the database).
+  let draining = false;
+  const syncDrain = async (): Promise<void> => {
+    const now = await drainState.isDraining();
+    if (now !== draining) health.draining(now);
+    draining = now;
   };
+  await syncDrain();
+  const drainWatch = setInterval(() => void syncDrain().catch(() => undefined), 2000);
+  drainWatch.unref();
   const publisher = new RunPublisher({ db, bus, gate: publishGate });
   const dispatch = new DispatchService({
     db,
@@ -205,7 +228,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     notifier,
     logger: logger.child({ component: "dispatch" }),
     defaultAgent: config.agents.defaultAgent,
-    isDraining: () => draining,
+    isDraining: () => drainState.isDraining(),
     models,
     budget,
     perRunUsd: config.budget.perRunUsd,
@@ -235,6 +258,11 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     agents,
     logger: logger.child({ component: "orchestration" }),
     defaultAgent: config.agents.defaultAgent,
+    leases: new GroupLeases(
+      db,
+      `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      config.orchestration.groupLeaseMs,
+    ),
     // Every batch and chain gets a coordinator-signed receipt listing its runs' receipts when it ends.
     onFinished: async (what) => {
       await groupReceipts.write(what);
@@ -277,7 +305,16 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       }),
       configuredProviders: () => cluster.providers.map((p) => ({ name: p.name, models: p.models.map((m) => m.id) })),
       audit,
-      drain: startDraining,
+      drain: async (actor) => {
+        const state = await drainState.drain(actor);
+        await syncDrain();
+        return state;
+      },
+      undrain: async (actor) => {
+        const state = await drainState.undrain(actor);
+        await syncDrain();
+        return state;
+      },
     }),
   );
   server.addService(
@@ -310,7 +347,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     listen: config.metrics.listen,
     metrics: telemetry.metrics,
     meter,
-    readiness: coordinatorReadiness({ db, bus, isDraining: () => draining }),
+    readiness: coordinatorReadiness({ db, bus, isDraining: () => drainState.isDraining() }),
   }).catch(async (err: unknown) => {
     server.forceShutdown();
     await telemetry.shutdown();
@@ -358,10 +395,12 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     bus,
     metricsUrl: ops.metricsUrl,
     async drain(graceMs = config.runs.drainGraceMs) {
-      // Shutdown goes on even when the audit trail cannot record it (the database may be what is failing).
-      await startDraining(COORDINATOR_ACTOR).catch((err: unknown) =>
-        logger.error("drain could not be audited", { error: err as Error }),
-      );
+      // This replica only: the others keep admitting (a cluster-wide drain is `pancode drain`). Shutdown goes on
+      // even when the audit trail cannot record it (the database may be what is failing).
+      drainState.stopLocally();
+      await audit
+        .drainStarted(COORDINATOR_ACTOR, (await lifecycle.activeRuns().catch(() => [])).length)
+        .catch((err: unknown) => logger.error("drain could not be audited", { error: err as Error }));
       draining = true;
       health.draining();
       logger.info("draining", { graceMs });
@@ -377,8 +416,10 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
       if (closed) return;
       closed = true;
       clearInterval(reaper);
+      clearInterval(drainWatch);
+      await stopListening();
       await reconciler.stop();
-      orchestrator.stop();
+      await orchestrator.stop();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();

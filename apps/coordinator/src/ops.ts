@@ -43,12 +43,13 @@ const HEALTH_SERVICES = ["", "pancode.v1.ClientService", "pancode.v1.WorkerServi
  * `grpc.health.v1.Health` on the coordinator's gRPC port: SERVING until the coordinator drains, NOT_SERVING after
  * (load balancers stop sending new clients; running runs still report through the worker service).
  */
-export function coordinatorHealth(): { addTo(server: Server): void; draining(): void } {
+export function coordinatorHealth(): { addTo(server: Server): void; draining(on?: boolean): void } {
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, "SERVING"])));
   return {
     addTo: (server) => health.addToServer(server),
-    draining: () => {
-      for (const service of HEALTH_SERVICES) health.setStatus(service, "NOT_SERVING");
+    // The cluster-wide drain can end (`pancode undrain`): the status follows it both ways.
+    draining: (on = true) => {
+      for (const service of HEALTH_SERVICES) health.setStatus(service, on ? "NOT_SERVING" : "SERVING");
     },
   };
 }
@@ -57,7 +58,7 @@ export function coordinatorHealth(): { addTo(server: Server): void; draining(): 
 export function coordinatorReadiness(deps: {
   db: Database;
   bus: TaskBus;
-  isDraining: () => boolean;
+  isDraining: () => Promise<boolean>;
 }): ReadinessCheck[] {
   return [
     { name: "database", probe: () => deps.db.ping() },
@@ -65,7 +66,7 @@ export function coordinatorReadiness(deps: {
     {
       name: "admissions",
       probe: async () => {
-        if (deps.isDraining()) throw new Error("draining: no new runs are admitted");
+        if (await deps.isDraining()) throw new Error("draining: no new runs are admitted");
       },
     },
   ];

@@ -61,6 +61,26 @@ describe("a run's socket transport", () => {
     expect(existsSync(transport.dir)).toBe(false);
   });
 
+  it("relays to the first coordinator of a list that accepts the connection", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "pancode-transport-"));
+    dirs.push(dataDir);
+    const dead = await echoServer();
+    dead.close();
+    const alive = await echoServer();
+    const transport = await openRunTransport({
+      dataDir,
+      forwarderDir: "/fwd",
+      coordinatorAddress: `${dead.address},${alive.address}`,
+      forward: false,
+    });
+    try {
+      expect(await roundTrip(join(transport.dir, "coordinator.sock"), "PRI * HTTP/2.0")).toBe("PRI * HTTP/2.0");
+    } finally {
+      await transport.close();
+      alive.close();
+    }
+  });
+
   it("offers only the model socket when the run may not dispatch", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "pancode-transport-"));
     dirs.push(dataDir);

@@ -31,24 +31,44 @@ export interface RunTransport {
 /**
  * Relays every connection on `socketPath` byte for byte to the coordinator's gRPC address, so the pancode client in
  * a run reaches the coordinator with no network of its own (the run authenticates with its run token as before).
+ * With a list of coordinators (PANCODE_COORDINATOR=a:7400,b:7400) each connection goes to the first that accepts it.
  */
 async function serveCoordinatorRelay(socketPath: string, coordinatorAddress: string): Promise<Closable> {
-  const at = coordinatorAddress.lastIndexOf(":");
-  const host = coordinatorAddress.slice(0, at).replace(/^\[|\]$/g, "");
-  const port = Number(coordinatorAddress.slice(at + 1));
+  const targets = coordinatorAddress
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map(hostAndPort);
   const open = new Set<Socket>();
   const server = createServer((inner) => {
-    const outer = connect({ host, port });
     open.add(inner);
     inner.on("close", () => open.delete(inner));
-    inner.pipe(outer);
-    outer.pipe(inner);
-    const drop = () => {
-      inner.destroy();
-      outer.destroy();
+    // A run that hangs up while the relay is still dialling must not take the worker down.
+    inner.on("error", () => inner.destroy());
+    inner.pause();
+    const attempt = (index: number): void => {
+      const target = targets[index];
+      if (!target || inner.destroyed) {
+        inner.destroy();
+        return;
+      }
+      const outer = connect(target);
+      outer.once("error", () => attempt(index + 1));
+      outer.once("connect", () => {
+        outer.removeAllListeners("error");
+        const drop = () => {
+          inner.destroy();
+          outer.destroy();
+        };
+        inner.on("error", drop);
+        outer.on("error", drop);
+        inner.on("close", () => outer.destroy());
+        inner.pipe(outer);
+        outer.pipe(inner);
+        inner.resume();
+      });
     };
-    inner.on("error", drop);
-    outer.on("error", drop);
+    attempt(0);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -62,6 +82,12 @@ async function serveCoordinatorRelay(socketPath: string, coordinatorAddress: str
         server.close(() => resolve());
       }),
   };
+}
+
+/** "host:port" or "[v6]:port" as net.connect takes it. */
+function hostAndPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(":");
+  return { host: address.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(address.slice(at + 1)) };
 }
 
 /**

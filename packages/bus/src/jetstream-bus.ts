@@ -61,6 +61,11 @@ export interface JetStreamBusOptions extends BusOptions {
    * Workers pass false: their NATS user may consume tasks but not manage streams. @default true
    */
   manageStream?: boolean;
+  /**
+   * Copies of the task stream on a NATS cluster (PANCODE_JETSTREAM_REPLICAS: 3 for a 3-node cluster); an existing
+   * stream is scaled to it when this process manages the stream. @default 1
+   */
+  replicas?: number;
   /** Connection name shown in NATS monitoring. @default "pancode-bus" */
   connectionName?: string;
 }
@@ -79,12 +84,13 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
   const stream = options.streamName ?? DEFAULT_STREAM_NAME;
   const prefix = options.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
   const manageStream = options.manageStream ?? true;
+  const replicas = options.replicas ?? 1;
   assertSubjectPrefix(prefix);
   const nc = await connectNats({ ...options, connectionName: options.connectionName ?? "pancode-bus" });
   let jsm: JetStreamManager;
   try {
     jsm = await jetstreamManager(nc);
-    if (manageStream) await ensureTaskStream(jsm, taskStreamSpec(stream, prefix));
+    if (manageStream) await ensureTaskStream(jsm, taskStreamSpec(stream, prefix, replicas));
     else await requireTaskStream(jsm, stream);
   } catch (err) {
     await nc.close();
@@ -94,7 +100,7 @@ export async function createJetStreamBus(options: JetStreamBusOptions): Promise<
       retryable: true,
     });
   }
-  const bus = new JetStreamBus(nc, jsm, { stream, prefix, options: resolved });
+  const bus = new JetStreamBus(nc, jsm, { stream, prefix, replicas, options: resolved });
   // The stream's owner drops tasks that ran out of deliveries (deleting stream messages is stream management).
   if (manageStream) bus.sweepDeadLetters();
   return bus;
@@ -115,6 +121,7 @@ async function requireTaskStream(jsm: JetStreamManager, stream: string): Promise
 interface BusConfig {
   stream: string;
   prefix: string;
+  replicas: number;
   options: ResolvedBusOptions;
 }
 
@@ -217,7 +224,7 @@ class JetStreamBus implements TaskBus {
   }
 
   async ensureTaskQueue(pools: readonly string[]): Promise<boolean> {
-    const { stream, prefix, options } = this.config;
+    const { stream, prefix, replicas, options } = this.config;
     try {
       try {
         await this.jsm.streams.info(stream);
@@ -225,7 +232,7 @@ class JetStreamBus implements TaskBus {
       } catch (err) {
         if (!isStreamNotFound(err)) throw err;
       }
-      await ensureTaskStream(this.jsm, taskStreamSpec(stream, prefix));
+      await ensureTaskStream(this.jsm, taskStreamSpec(stream, prefix, replicas));
       // Deleting a stream deletes its consumers; workers keep pulling from theirs by name and resume once it is back.
       for (const pool of pools)
         await ensurePoolConsumer(this.jsm, stream, poolConsumerSpec(prefix, pool, options), false);

@@ -3,6 +3,7 @@ import { PanCodeError } from "@pancode/core";
 
 /** How to reach NATS. */
 export interface NatsConnectOptions {
+  /** One server URL, or several comma-separated (the nodes of a NATS cluster; the client fails over among them). */
   url: string;
   token?: string;
   /** User and password (the server's `authorization.users`); each process role has its own. */
@@ -16,7 +17,7 @@ export interface NatsConnectOptions {
 export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
   try {
     return await connect({
-      servers: options.url,
+      servers: natsServers(options.url),
       name: options.connectionName,
       // A worker or coordinator outlives NATS restarts: keep reconnecting instead of dying after 10 tries.
       maxReconnectAttempts: -1,
@@ -31,8 +32,17 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
   }
 }
 
-/** Strips credentials from a URL before it goes into an error message. */
+/** The servers of NATS_URL: "nats://a:4222,nats://b:4222" lists a cluster's nodes. */
+export function natsServers(url: string): string[] {
+  return url
+    .split(",")
+    .map((server) => server.trim())
+    .filter(Boolean);
+}
+
+/** Strips credentials from a URL (or each of a list) before it goes into an error message. */
 export function safeUrl(url: string): string {
+  if (url.includes(",")) return natsServers(url).map(safeUrl).join(",");
   try {
     const parsed = new URL(url);
     parsed.username = "";

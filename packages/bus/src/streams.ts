@@ -23,8 +23,11 @@ const MAX_ACK_PENDING = 10_000;
 // Each free worker slot holds one pull request open; the server default (512) is too low for a large fleet.
 const MAX_WAITING_PULLS = 4096;
 
-/** The task stream: file storage, work-queue retention (a message lives until acked or terminated). */
-export function taskStreamSpec(name: string, subjectPrefix: string): StreamConfig {
+/**
+ * The task stream: file storage, work-queue retention (a message lives until acked or terminated), `replicas`
+ * copies on a NATS cluster (PANCODE_JETSTREAM_REPLICAS; pool consumers inherit the stream's count).
+ */
+export function taskStreamSpec(name: string, subjectPrefix: string, replicas = 1): StreamConfig {
   return {
     name,
     subjects: [taskSubjectWildcard(subjectPrefix)],
@@ -32,7 +35,7 @@ export function taskStreamSpec(name: string, subjectPrefix: string): StreamConfi
     retention: RetentionPolicy.Workqueue,
     discard: DiscardPolicy.Old,
     duplicate_window: nanos(DEDUPE_WINDOW_MS),
-    num_replicas: 1,
+    num_replicas: replicas,
   } as StreamConfig;
 }
 
@@ -85,11 +88,14 @@ export async function ensureTaskStream(jsm: JetStreamManager, spec: StreamConfig
       );
     }
     const sameSubjects = JSON.stringify([...config.subjects].sort()) === JSON.stringify([...spec.subjects].sort());
-    if (sameSubjects && config.duplicate_window === spec.duplicate_window) return info;
+    const sameReplicas = config.num_replicas === spec.num_replicas;
+    if (sameSubjects && sameReplicas && config.duplicate_window === spec.duplicate_window) return info;
+    // Replicas too: a stream made for one server is scaled to the cluster's count (and back) at the owner's start.
     return await jsm.streams.update(spec.name, {
       ...config,
       subjects: spec.subjects,
       duplicate_window: spec.duplicate_window,
+      num_replicas: spec.num_replicas,
     });
   }
 }

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { embeddedLocks, type HeldLock, type TryLock } from "./advisory-lock.js";
 import type { DbHandle } from "./handle.js";
 import type { BatchRow, ChainRow, NewBatch, NewChain, OrchestrationStatus } from "./orchestration-rows.js";
@@ -56,6 +57,7 @@ import {
   setChainReceipt,
   updateChain,
 } from "./queries/chains.js";
+import { type ClusterFlag, clearClusterFlag, getClusterFlag, setClusterFlag } from "./queries/cluster-flags.js";
 import {
   type CompleteRunOptions,
   type CompleteRunResult,
@@ -67,6 +69,7 @@ import {
 } from "./queries/completion.js";
 import { toDatabaseError } from "./queries/db-errors.js";
 import { appendEvents, listEvents, type NewEvent } from "./queries/events.js";
+import { type GroupKind, leaseGroup, releaseGroups } from "./queries/group-leases.js";
 import { type GroupReceiptRow, getGroupReceipt, setGroupReceipt } from "./queries/group-receipts.js";
 import {
   type ClaimRunOptions,
@@ -81,6 +84,15 @@ import { type RunOutcome, recentOutcomes } from "./queries/loop-history.js";
 import { listPendingRuns, markPublished, markUnpublished, touchHeldRuns } from "./queries/publishing.js";
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns } from "./queries/runs.js";
+import {
+  type BlobContent,
+  commitBlobUpload,
+  discardBlobUpload,
+  getBlobContent,
+  putBlobChunk,
+  readBlobChunk,
+  removeBlobLeftovers,
+} from "./queries/shared-blobs.js";
 import { listKeys, type NewSigningKey, recordKey, revokeKey } from "./queries/signing-keys.js";
 import type { SubRunQuota } from "./queries/sub-runs.js";
 import {
@@ -107,6 +119,7 @@ import type {
   WorkerRegistration,
   WorkerRow,
 } from "./rows.js";
+import { embeddedRunListener, type ListenRuns, RUN_CHANNEL } from "./run-channel.js";
 
 /**
  * The coordinator's store. Every status change is one conditional statement (or one transaction), so a stale
@@ -299,6 +312,32 @@ export interface Database {
   countTeamRunsOnBus(name: string): Promise<number>;
   /** Runs of the team and their model tokens. */
   teamRunTotals(name: string): Promise<{ runs: number; inputTokens: number; outputTokens: number }>;
+  /** Stores chunk `seq` of a blob upload in progress (PANCODE_BLOB_STORE=postgres). */
+  putBlobChunk(uploadId: string, seq: number, data: Uint8Array): Promise<void>;
+  /** Names a verified upload as the content of `digest`; false (upload dropped) when it already had one. */
+  commitBlobUpload(digest: string, content: BlobContent): Promise<boolean>;
+  /** Drops the chunks of an upload that failed. */
+  discardBlobUpload(uploadId: string): Promise<void>;
+  getBlobContent(digest: string): Promise<BlobContent | undefined>;
+  readBlobChunk(uploadId: string, seq: number): Promise<Uint8Array | undefined>;
+  /** Drops chunks older than `before` of uploads that never became a blob; returns how many. */
+  removeBlobLeftovers(before: Date): Promise<number>;
+  /**
+   * Takes or renews the scheduling lease of a running batch or chain for replica `owner` (free, already its own,
+   * or expired); false when another replica holds it or the group ended.
+   */
+  leaseGroup(kind: GroupKind, id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Gives up every group lease of `owner` (clean shutdown: the others take over at once). */
+  releaseGroups(owner: string): Promise<void>;
+  /** Turns a cluster-wide switch on; false when it already was. */
+  setClusterFlag(name: string, setBy: string): Promise<boolean>;
+  /** Turns a cluster-wide switch off; false when it was not on. */
+  clearClusterFlag(name: string): Promise<boolean>;
+  getClusterFlag(name: string): Promise<ClusterFlag | undefined>;
+  /** Tells every coordinator on this database that something changed: a run (its id), or a group ("batch:<id>"). */
+  announceRun(runId: string): Promise<void>;
+  /** Hears {@link Database.announceRun} of every coordinator (itself included); resolves to the unsubscribe. */
+  listenRuns(onRun: (runId: string) => void): Promise<() => Promise<void>>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
   ping(): Promise<void>;
   /** Closes the pool or the embedded database. Idempotent. */
@@ -313,6 +352,8 @@ export interface CreateDatabaseOptions {
   close: () => Promise<void>;
   /** How advisory locks are taken. @default embeddedLocks (one process owns the database) */
   locks?: TryLock;
+  /** How run announcements are heard. @default embeddedRunListener (one process owns the database) */
+  listenRuns?: ListenRuns;
 }
 
 /** Composes the query functions over one drizzle handle into a {@link Database}. */
@@ -405,6 +446,22 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     getTeam: (name) => getTeam(db, name),
     listTeams: () => listTeams(db),
     teamRunTotals: (name) => teamRunTotals(db, name),
+    putBlobChunk: (uploadId, seq, data) => putBlobChunk(db, uploadId, seq, data),
+    commitBlobUpload: (digest, content) => commitBlobUpload(db, digest, content),
+    discardBlobUpload: (uploadId) => discardBlobUpload(db, uploadId),
+    getBlobContent: (digest) => getBlobContent(db, digest),
+    readBlobChunk: (uploadId, seq) => readBlobChunk(db, uploadId, seq),
+    removeBlobLeftovers: (before) => removeBlobLeftovers(db, before),
+    leaseGroup: (kind, id, owner, leaseMs) => leaseGroup(db, kind, id, owner, leaseMs),
+    releaseGroups: (owner) => releaseGroups(db, owner),
+    setClusterFlag: (name, setBy) => setClusterFlag(db, name, setBy),
+    clearClusterFlag: (name) => clearClusterFlag(db, name),
+    getClusterFlag: (name) => getClusterFlag(db, name),
+    announceRun: async (runId) => {
+      if (options.driver === "pglite") return;
+      await db.execute(sql`select pg_notify(${RUN_CHANNEL}, ${runId})`);
+    },
+    listenRuns: (onRun) => (options.listenRuns ?? embeddedRunListener)(onRun),
     ping: async () => {
       await db.execute("select 1");
     },

@@ -37,12 +37,15 @@ export {
 } from "./queries/audit.js";
 export type { ReservationResult } from "./queries/budget.js";
 export type { ChainProgress } from "./queries/chains.js";
+export type { ClusterFlag } from "./queries/cluster-flags.js";
 export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
 export type { NewEvent } from "./queries/events.js";
+export type { GroupKind } from "./queries/group-leases.js";
 export type { GroupReceiptRow } from "./queries/group-receipts.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
 export type { RunOutcome } from "./queries/loop-history.js";
 export type { NewReceipt } from "./queries/receipts.js";
+export type { BlobContent } from "./queries/shared-blobs.js";
 export type { NewSigningKey } from "./queries/signing-keys.js";
 export type { SubRunQuota } from "./queries/sub-runs.js";
 export type { TeamRow } from "./queries/teams.js";

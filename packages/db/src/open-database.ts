@@ -8,6 +8,7 @@ import { createDatabase, type Database } from "./database.js";
 import type { DbHandle } from "./handle.js";
 import { migratePglite, migratePostgres } from "./migrate.js";
 import { toDatabaseError } from "./queries/db-errors.js";
+import { postgresRunListener } from "./run-channel.js";
 import * as schema from "./schema/index.js";
 
 /** Options of {@link openDatabase}. */
@@ -48,7 +49,15 @@ async function openPostgres(url: string, logger: LoggerPort, poolSize: number): 
   pool.on("error", (err) => logger.warn("database idle connection lost", { error: err.message }));
   const handle: DbHandle = drizzlePg({ client: pool, schema });
   logger.debug("database opened", { driver: "postgres", url: redactUrl(url) });
-  return createDatabase({ handle, driver: "postgres", close: () => pool.end(), locks: postgresLocks(url) });
+  return createDatabase({
+    handle,
+    driver: "postgres",
+    close: () => pool.end(),
+    locks: postgresLocks(url),
+    listenRuns: postgresRunListener(url, (err) =>
+      logger.warn("run announcements lost; listening again", { error: err.message }),
+    ),
+  });
 }
 
 async function openPglite(dataDir: string | undefined, logger: LoggerPort): Promise<Database> {

@@ -9,6 +9,7 @@ import {
   verifiedChunks,
 } from "./blob-stream.js";
 import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
+import { coordinatorTarget } from "./coordinator-list.js";
 import { bearerMetadata } from "./credentials.js";
 import type { BlobRef, RunInfo } from "./gen/pancode/v1/common.js";
 import {
@@ -107,6 +108,8 @@ export interface ClientApi {
   verifyAudit(): Promise<VerifyAuditResponse>;
   /** Stops admissions on the coordinator; running runs finish. */
   drain(submitter?: string): Promise<DrainResponse>;
+  /** Ends the cluster-wide drain. */
+  undrain(submitter?: string): Promise<DrainResponse>;
   /** Starts a batch on the coordinator; the first item is admitted in the call. */
   createBatch(request: CreateBatchRequest): Promise<BatchInfo>;
   /** A batch by id or unique prefix, with its runs. */
@@ -143,7 +146,7 @@ export const CHANNEL_OPTIONS = {
 
 /** Creates a client of the coordinator's ClientService. */
 export function createClientApi(options: ClientApiOptions): ClientApi {
-  const client = new ClientServiceClient(options.address, options.credentials, CHANNEL_OPTIONS);
+  const client = new ClientServiceClient(coordinatorTarget(options.address), options.credentials, CHANNEL_OPTIONS);
   const ctx: CallContext = {
     address: options.address,
     deadlineMs: options.deadlineMs ?? 30_000,
@@ -207,6 +210,7 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
     },
     verifyAudit: () => unaryCall(ctx, client.verifyAudit.bind(client), {}),
     drain: (submitter = "") => unaryCall(ctx, client.drain.bind(client), { submitter }),
+    undrain: (submitter = "") => unaryCall(ctx, client.undrain.bind(client), { submitter }),
     createBatch: (request) => unaryCall(ctx, client.createBatch.bind(client), request),
     getBatch: (id) => unaryCall(ctx, client.getBatch.bind(client), { id }),
     async listBatches(limit) {

@@ -35,6 +35,7 @@ export {
   type DispatchRequestInput,
 } from "./client-api.js";
 export { modelTargetFromWire, modelTargetToWire } from "./convert/model-target.js";
+export { coordinatorTarget } from "./coordinator-list.js";
 export {
   AUTHORIZATION_HEADER,
   bearerMetadata,

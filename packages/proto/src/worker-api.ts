@@ -3,6 +3,7 @@ import { type ChannelCredentials, Metadata } from "@grpc/grpc-js";
 import { asBuffer, bufferSource, collectBlob, MAX_BLOB_BYTES, verifiedChunks } from "./blob-stream.js";
 import { type CallContext, readStream, unaryCall, uploadCall } from "./call.js";
 import { CHANNEL_OPTIONS } from "./client-api.js";
+import { coordinatorTarget } from "./coordinator-list.js";
 import { bearerMetadata } from "./credentials.js";
 import type { BlobRef } from "./gen/pancode/v1/common.js";
 import {
@@ -54,7 +55,7 @@ export interface WorkerApi {
 
 /** Creates a client of the coordinator's WorkerService. */
 export function createWorkerApi(options: WorkerApiOptions): WorkerApi {
-  const client = new WorkerServiceClient(options.address, options.credentials, CHANNEL_OPTIONS);
+  const client = new WorkerServiceClient(coordinatorTarget(options.address), options.credentials, CHANNEL_OPTIONS);
   // One client may speak for several worker ids (tests do): each id has its session, each claimed run its worker's.
   const sessions = new Map<string, string>();
   const runWorkers = new Map<string, string>();

@@ -90,7 +90,7 @@ export async function startNats(): Promise<NatsServer> {
       stop: () => {
         stopped ??= (async () => {
           process.removeListener("exit", killSync);
-          await stopProcess(child);
+          await stopNatsProcess(child);
           await rm(dir, { recursive: true, force: true });
         })();
         return stopped;
@@ -109,7 +109,7 @@ export async function startNats(): Promise<NatsServer> {
     };
   } catch (err) {
     process.removeListener("exit", killSync);
-    await stopProcess(child);
+    await stopNatsProcess(child);
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
@@ -135,7 +135,7 @@ export function uniqueName(prefix: string): string {
 }
 
 // nats-server logs "Listening for client connections on 127.0.0.1:<port>" and then "Server is ready" on stderr.
-function waitForListening(child: ChildProcess): Promise<number> {
+export function waitForListening(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     let log = "";
     let port: number | undefined;
@@ -169,7 +169,7 @@ function waitForListening(child: ChildProcess): Promise<number> {
   });
 }
 
-async function waitForTcp(port: number): Promise<void> {
+export async function waitForTcp(port: number): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -186,7 +186,7 @@ async function waitForTcp(port: number): Promise<void> {
   }
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+export async function stopNatsProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");

@@ -27,11 +27,27 @@ export async function drainCommand(options: { json?: boolean }): Promise<number>
       printJson(out);
       return EXIT.ok;
     }
-    const state = res.alreadyDraining ? "coordinator was already draining" : "coordinator is draining";
+    const state = res.alreadyDraining ? "cluster was already draining" : "cluster is draining";
     process.stdout.write(
-      `${state}: no new dispatches are admitted; ${res.activeRuns} active run(s) will finish\n` +
-        "restart the coordinator to admit runs again\n",
+      `${state}: no coordinator admits new dispatches; ${res.activeRuns} active run(s) will finish\n` +
+        "run `pancode undrain` to admit runs again\n",
     );
+    return EXIT.ok;
+  } finally {
+    api.close();
+  }
+}
+
+/** `pancode undrain [--json]`: every coordinator admits runs again. Audited. */
+export async function undrainCommand(options: { json?: boolean }): Promise<number> {
+  const api = connect();
+  try {
+    const res = await api.undrain();
+    if (options.json) {
+      printJson({ draining: res.draining, alreadyDraining: res.alreadyDraining, activeRuns: res.activeRuns });
+      return EXIT.ok;
+    }
+    process.stdout.write(res.alreadyDraining ? "cluster was not draining\n" : "cluster admits runs again\n");
     return EXIT.ok;
   } finally {
     api.close();
@@ -42,7 +58,16 @@ export async function drainCommand(options: { json?: boolean }): Promise<number>
 export function registerDrain(program: Command, run: CommandRunner): void {
   program
     .command("drain")
-    .description("stop the coordinator admitting runs; running runs finish (audited)")
+    .description("stop every coordinator admitting runs (cluster-wide, persisted); running runs finish (audited)")
     .option("--json", "print one JSON document")
     .action((options: { json?: boolean }) => run("drain", () => drainCommand(options)));
+}
+
+/** Registers `pancode undrain`. */
+export function registerUndrain(program: Command, run: CommandRunner): void {
+  program
+    .command("undrain")
+    .description("end a drain: every coordinator admits runs again (audited)")
+    .option("--json", "print one JSON document")
+    .action((options: { json?: boolean }) => run("undrain", () => undrainCommand(options)));
 }

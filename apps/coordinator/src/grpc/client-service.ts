@@ -78,6 +78,8 @@ export interface ClientServiceDeps {
   audit: AuditLog;
   /** Stops admissions (audited once); running runs finish. */
   drain: (actor: string) => Promise<{ draining: boolean; alreadyDraining: boolean; activeRuns: number }>;
+  /** Ends the cluster-wide drain (audited once). */
+  undrain: (actor: string) => Promise<{ draining: boolean; alreadyDraining: boolean; activeRuns: number }>;
   /** Run tokens (nested dispatch); without it only the client token is accepted. */
   runTokens?: Omit<RunTokenAuth, "methods">;
 }
@@ -332,6 +334,7 @@ export function createClientService(deps: ClientServiceDeps): Implementation {
         : { ok: false, entries: v.entries, brokenSeq: v.seq, reason: v.reason, message: v.message, headHash: "" };
     }),
     drain: unary(hc, "Drain", async (_req, _trace, caller) => deps.drain(actorOf(caller))),
+    undrain: unary(hc, "Undrain", async (_req, _trace, caller) => deps.undrain(actorOf(caller))),
     ...createOrchestrationHandlers(hc, { db: deps.db, orchestrator: deps.orchestrator }),
     ...createIdentityHandlers(hc, { ...deps.identity, db: deps.db }),
     getCost: unary(hc, "GetCost", async (req) => {

@@ -40,6 +40,7 @@ export const CLIENT_METHOD_ROLES: Readonly<Record<string, ApiRole>> = {
   RevokeKey: "admin",
   ReadmitWorker: "admin",
   Drain: "admin",
+  Undrain: "admin",
   CreateToken: "admin",
   ListTokens: "admin",
   RevokeToken: "admin",

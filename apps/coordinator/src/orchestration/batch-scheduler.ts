@@ -67,6 +67,7 @@ export class BatchScheduler {
       team: input.request.team ?? null,
     });
     try {
+      await this.deps.leases.hold("batch", batch.id);
       await this.serial.run(batch.id, () => this.startItem(batch, 0));
     } catch (err) {
       await this.deps.db.deleteBatch(batch.id);
@@ -104,9 +105,14 @@ export class BatchScheduler {
     return input.items.flatMap((i) => team.agents.map((a) => ({ task: i.task, agent: a.name })));
   }
 
-  /** One pass under the batch's lock: start items while slots are free, then end the batch when all ended. */
+  /**
+   * One pass under the batch's lock: start items while slots are free, then end the batch when all ended. Each
+   * decision is taken under this replica's lease of the batch and from the database alone (which items have runs),
+   * so a replica taking over a dead owner's batch starts exactly the items that have none.
+   */
   private async fill(batchId: string): Promise<void> {
     for (;;) {
+      if (!(await this.deps.leases.hold("batch", batchId))) return;
       const batch = await this.deps.db.getBatch(batchId);
       if (batch?.status !== "running") return;
       const runs = await this.deps.db.listRunsOf({ batchId });

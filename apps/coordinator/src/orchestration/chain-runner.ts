@@ -68,6 +68,7 @@ export class ChainRunner {
       team: input.request.team ?? null,
     });
     try {
+      await this.deps.leases.hold("chain", chain.id);
       await this.serial.run(chain.id, () => this.startFirst(chain));
     } catch (err) {
       await this.deps.db.deleteChain(chain.id);
@@ -108,8 +109,13 @@ export class ChainRunner {
     await this.startStep(chain, [], { agent: first.agent, template: first.task });
   }
 
-  /** One decision under the chain's lock. */
+  /**
+   * One decision under the chain's lock and this replica's lease of it, from the database alone: the next step is
+   * the one after the last run recorded, so a replica taking over never starts a step twice (and the unique
+   * (chain, step) index refuses it if two ever tried).
+   */
   private async step(chainId: string): Promise<void> {
+    if (!(await this.deps.leases.hold("chain", chainId))) return;
     const chain = await this.deps.db.getChain(chainId);
     if (chain?.status !== "running") return;
     const runs = await this.deps.db.listRunsOf({ chainId });

@@ -5,6 +5,7 @@ import type { Logger } from "@pancode/telemetry";
 import type { DispatchInput } from "../services/admission.js";
 import type { DispatchService } from "../services/dispatch-service.js";
 import type { RunLifecycle } from "../services/run-lifecycle.js";
+import type { GroupLeases } from "./group-leases.js";
 
 /** What the batch scheduler, the chain runner and stop share. */
 export interface OrchestrationDeps {
@@ -15,6 +16,8 @@ export interface OrchestrationDeps {
   agents: AgentRegistry;
   logger: Logger;
   defaultAgent: string;
+  /** Which batches and chains this replica may act on (one replica per group at a time). */
+  leases: GroupLeases;
   /** Called when a batch or chain ended (its receipt is written here). */
   onFinished?: (what: { batchId: string } | { chainId: string }) => Promise<void>;
 }

@@ -4,10 +4,14 @@ import type { RunLifecycle } from "../services/run-lifecycle.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { BatchScheduler } from "./batch-scheduler.js";
 import { ChainRunner } from "./chain-runner.js";
+import type { GroupLeases } from "./group-leases.js";
 import type { OrchestrationDeps } from "./orchestration-deps.js";
 import { StopService } from "./stop-service.js";
 
-/** How often running batches and chains are re-examined without a trigger (a missed wake-up, a restart). */
+/**
+ * How often running batches and chains are re-examined without a trigger (a missed wake-up, a restart, another
+ * replica's end); each look renews this replica's leases of the groups it owns.
+ */
 export const ORCHESTRATION_TICK_MS = 2000;
 
 /**
@@ -21,10 +25,12 @@ export class Orchestrator {
   private timer: NodeJS.Timeout | undefined;
   private readonly db: Database;
   private readonly logger: Logger;
+  private readonly leases: GroupLeases;
 
   constructor(deps: OrchestrationDeps & { runs: RunQueries; lifecycle: RunLifecycle }) {
     this.db = deps.db;
     this.logger = deps.logger;
+    this.leases = deps.leases;
     this.batches = new BatchScheduler(deps);
     this.chains = new ChainRunner(deps);
     this.stops = new StopService({
@@ -52,8 +58,12 @@ export class Orchestrator {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the tick and hands this replica's batches and chains to the others. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.leases
+      .releaseAll()
+      .catch((err: unknown) => this.logger.warn("could not hand batches and chains over", { error: err as Error }));
   }
 
   private async resume(): Promise<void> {

@@ -190,6 +190,16 @@ export class AuditLog {
     });
   }
 
+  /** The cluster admits runs again. */
+  drainEnded(actor: string): Promise<AuditRow> {
+    return this.record({
+      category: "drain",
+      action: "drain_ended",
+      actor,
+      message: `drain ended by ${actor}: runs are admitted again`,
+    });
+  }
+
   /** Entries, newest first. */
   list(filter: AuditFilter): Promise<AuditRow[]> {
     return this.deps.db.listAudit(filter);

@@ -42,7 +42,7 @@ export interface DispatchServiceDeps {
   notifier: RunNotifier;
   logger: Logger;
   defaultAgent: string;
-  isDraining: () => boolean;
+  isDraining: () => Promise<boolean>;
   /** Providers, models and prices: PANCODE_CONFIG's, or discovered on the workers. */
   models: ModelDirectory;
   /** Gate 8: estimates and the early budget check; the reservation itself is made with the run's insert. */
@@ -175,7 +175,7 @@ export class DispatchService {
     // The mutation gate needs the agent's read-only flag; an unknown agent is reported by gate 9 below.
     const known = agents.get(agentName) ? agents.resolve(agentName) : undefined;
     if (known) checkMutation(input, known);
-    if (this.deps.isDraining()) {
+    if (await this.deps.isDraining()) {
       throw new PanCodeError("DRAINING", "Dispatch blocked: the coordinator is draining and admits no new runs", {
         retryable: true,
       });

@@ -29,6 +29,10 @@ export const batches = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
     /** Id of the batch's receipt; '' until written. */
     receiptId: text("receipt_id").notNull().default(""),
+    /** Coordinator replica that schedules it now ('' = none yet); see ownerLeaseExpiresAt. */
+    owner: text("owner").notNull().default(""),
+    /** The owner renews this while it lives; another replica takes the group over once it has passed. */
+    ownerLeaseExpiresAt: timestamp("owner_lease_expires_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     index("batches_created_at_idx").on(t.createdAt.desc()),

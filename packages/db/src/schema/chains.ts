@@ -31,6 +31,10 @@ export const chains = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true, mode: "date" }),
     receiptId: text("receipt_id").notNull().default(""),
+    /** Coordinator replica that schedules it now ('' = none yet); see ownerLeaseExpiresAt. */
+    owner: text("owner").notNull().default(""),
+    /** The owner renews this while it lives; another replica takes the group over once it has passed. */
+    ownerLeaseExpiresAt: timestamp("owner_lease_expires_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     index("chains_created_at_idx").on(t.createdAt.desc()),

@@ -10146,6 +10146,16 @@ export const ClientServiceService = {
     responseSerialize: (value: DrainResponse): Buffer => Buffer.from(DrainResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DrainResponse => DrainResponse.decode(value),
   },
+  /** Ends a drain: every coordinator replica admits runs again (audited; already_draining = nothing changed). */
+  undrain: {
+    path: "/pancode.v1.ClientService/Undrain" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DrainRequest): Buffer => Buffer.from(DrainRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DrainRequest => DrainRequest.decode(value),
+    responseSerialize: (value: DrainResponse): Buffer => Buffer.from(DrainResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DrainResponse => DrainResponse.decode(value),
+  },
   /**
    * Orchestration runs on the coordinator and is stored in its database: the CLI may disconnect at any time.
    * Starts a batch: every item is an ordinary dispatch (same admission), started staggered and at most
@@ -10338,6 +10348,8 @@ export interface ClientServiceServer extends UntypedServiceImplementation {
   verifyAudit: handleUnaryCall<VerifyAuditRequest, VerifyAuditResponse>;
   /** Stops admitting runs on this coordinator; running runs finish. Audited. Idempotent. */
   drain: handleUnaryCall<DrainRequest, DrainResponse>;
+  /** Ends a drain: every coordinator replica admits runs again (audited; already_draining = nothing changed). */
+  undrain: handleUnaryCall<DrainRequest, DrainResponse>;
   /**
    * Orchestration runs on the coordinator and is stored in its database: the CLI may disconnect at any time.
    * Starts a batch: every item is an ordinary dispatch (same admission), started staggered and at most
@@ -10665,6 +10677,22 @@ export interface ClientServiceClient extends Client {
     callback: (error: ServiceError | null, response: DrainResponse) => void,
   ): ClientUnaryCall;
   drain(
+    request: DrainRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DrainResponse) => void,
+  ): ClientUnaryCall;
+  /** Ends a drain: every coordinator replica admits runs again (audited; already_draining = nothing changed). */
+  undrain(
+    request: DrainRequest,
+    callback: (error: ServiceError | null, response: DrainResponse) => void,
+  ): ClientUnaryCall;
+  undrain(
+    request: DrainRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DrainResponse) => void,
+  ): ClientUnaryCall;
+  undrain(
     request: DrainRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
