@@ -87,7 +87,7 @@ describe("trace context", () => {
       ["pancode-worker", "pancode.queue.wait"],
       ["pancode-worker", "pancode.workspace.prepare"],
       ["pancode-worker", "pancode.container.run"],
-      ["pancode-worker", "pancode.patch.upload"],
+      ["pancode-worker", "pancode.patch.compute"],
     ];
     await expect
       .poll(
