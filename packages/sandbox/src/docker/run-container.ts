@@ -13,7 +13,7 @@ import { DockerStreamDemuxer } from "./demux.js";
 import { dockerStatus, wrapDockerError } from "./docker-errors.js";
 import type { ContainerOwner } from "./labels.js";
 import type { WarmContainer, WarmPool } from "./warm-pool.js";
-import { isScriptableEnv, moveEntries, releaseSlot, removeSlot, runScript } from "./warm-slot.js";
+import { isScriptableEnv, moveEntries, releaseSlot, runScript } from "./warm-slot.js";
 
 /** How long to wait for the attach stream to deliver its last bytes after the container exited. */
 const OUTPUT_DRAIN_MS = 2_000;
@@ -85,7 +85,9 @@ async function createAndRun(
  * Runs `spec` in a started warm container: the run's files are moved into the directories it mounts, it is renamed
  * after the run (`pancode-<run id>-...`: labels cannot change after creation), and released with the run's script.
  * Resolves undefined when the container could not be used before the command started (e.g. it died, or the
- * worktree is on another file system): the caller then creates a fresh container. Always removes it.
+ * worktree is on another file system): the caller then creates a fresh container. The container is always removed:
+ * once it exited (its init gone, so every process of it), the run's files come back at once and the removal
+ * finishes in the background, off the run's path (the pool waits for it on close).
  */
 async function runWarm(
   ctx: DockerRunContext,
@@ -97,35 +99,41 @@ async function runWarm(
   const name = containerName(spec.runId);
   const moveBack: (() => Promise<void>)[] = [];
   let started = false;
+  let exited = false;
   try {
     moveBack.push(await moveEntries(spec.workspacePath, warm.slot.workspace));
     const perRun = (spec.readonlyMounts ?? []).filter((m) => m.perRun);
     for (const [i, m] of perRun.entries()) {
       moveBack.push(await moveEntries(m.hostPath, warm.slot.runMounts[i] as string));
     }
-    await warm.container.rename({ name });
+    const renamed = warm.container.rename({ name });
+    // Handled here, awaited before the release: a failed rename must not surface as an unhandled rejection.
+    renamed.catch(() => {});
     ctx.logger.debug("container created", { runId: spec.runId, container: name, warm: true });
     const owner = ctx.workerIsRoot ? parseNumericUser(ctx.user) : undefined;
-    return await attachAndRun(ctx, {
+    const result = await attachAndRun(ctx, {
       container: warm.container,
       name,
       spec,
       hooks,
       signal,
       start: async () => {
+        await renamed;
         await releaseSlot(warm.slot, runScript(spec.argv, spec.env), owner);
         started = true;
       },
     });
+    exited = started;
+    return result;
   } catch (err) {
     if (started) throw err;
     ctx.logger.warn("warm container unusable, creating a fresh one", { runId: spec.runId, err: String(err) });
     return undefined;
   } finally {
-    await removeContainer(ctx, warm.container, name);
-    // Only after the container is gone: nothing inside can write any more.
+    if (!exited) await removeContainer(ctx, warm.container, name);
     for (const back of moveBack.reverse()) await back();
-    await removeSlot(warm.slot);
+    ctx.logger.debug("container released", { runId: spec.runId, container: name });
+    ctx.pool?.retire(warm, exited ? () => removeContainer(ctx, warm.container, name) : async () => {});
   }
 }
 

@@ -47,6 +47,8 @@ export class WarmPool {
   private readonly ready: WarmContainer[] = [];
   private readyKey = "";
   private filling: Promise<void> | undefined;
+  /** Removals of used containers still under way. */
+  private readonly retiring = new Set<Promise<void>>();
   private closed = false;
   private readonly owner: { uid: number; gid: number } | undefined;
 
@@ -87,11 +89,22 @@ export class WarmPool {
     while (this.filling) await this.filling;
   }
 
-  /** Stops refilling and removes every warm container and slot; runs holding one remove theirs themselves. */
+  /**
+   * Removes a used container (with `remove`) and its slot in the background; it never returns to the pool.
+   */
+  retire(warm: WarmContainer, remove: () => Promise<void>): void {
+    const done = remove()
+      .then(() => removeSlot(warm.slot))
+      .catch((err: unknown) => this.ctx.logger.warn("used warm container cleanup failed", { err: String(err) }))
+      .finally(() => this.retiring.delete(done));
+    this.retiring.add(done);
+  }
+
+  /** Stops refilling and removes every warm container and slot, used ones included; runs in progress go on. */
   async close(): Promise<void> {
     this.closed = true;
     await this.settled();
-    await Promise.all(this.ready.splice(0).map((w) => this.discard(w)));
+    await Promise.all([...this.ready.splice(0).map((w) => this.discard(w)), ...this.retiring]);
   }
 
   private refill(): void {
