@@ -128,6 +128,7 @@ async function runWarm(
   } catch (err) {
     if (started) throw err;
     ctx.logger.warn("warm container unusable, creating a fresh one", { runId: spec.runId, err: String(err) });
+    ctx.pool?.flush();
     return undefined;
   } finally {
     if (!exited) await removeContainer(ctx, warm.container, name);

@@ -249,6 +249,18 @@ describe.skipIf(await skipWithoutDocker())("warm container pool", () => {
     expect(await warmContainers(workerId, 2, 128)).toHaveLength(2);
   });
 
+  it("a warm container that died is not used: the run gets a fresh one, and the dead one is removed", async () => {
+    const dead = await warmContainers(workerId, 2, 128);
+    await Promise.all(dead.map((c) => docker.getContainer(c.Id).kill()));
+    const other = await spec({ limits: { memoryMb: 128, cpus: 1, pids: 64 }, argv: ["sh", "-c", "echo alive"] });
+    const r = await run(warm, other);
+    expect(r.result.exitCode).toBe(0);
+    expect(r.stdout).toBe("alive\n");
+    // Its dead sibling is dropped too, and the pool is refilled with live ones.
+    for (const c of dead) expect(await removedEventually(workerId, c.Id.slice(0, 12))).toBe(true);
+    expect(await warmContainers(workerId, 2, 128)).toHaveLength(2);
+  });
+
   it("close leaves no container of the pool", async () => {
     await warmContainers(workerId, 2, 128);
     await warm.close?.();

@@ -90,6 +90,14 @@ export class WarmPool {
   }
 
   /**
+   * Removes every waiting container (the refill after the run replaces them): called when one turned out dead, as
+   * its siblings likely are too (an engine restart, a host under memory pressure).
+   */
+  flush(): void {
+    for (const warm of this.ready.splice(0)) this.retire(warm, () => this.discardContainer(warm));
+  }
+
+  /**
    * Removes a used container (with `remove`) and its slot in the background; it never returns to the pool.
    */
   retire(warm: WarmContainer, remove: () => Promise<void>): void {
@@ -167,11 +175,15 @@ export class WarmPool {
   }
 
   private async discard(warm: WarmContainer): Promise<void> {
+    await this.discardContainer(warm);
+    await removeSlot(warm.slot);
+  }
+
+  private async discardContainer(warm: WarmContainer): Promise<void> {
     try {
       await warm.container.remove({ force: true, v: true });
     } catch (err) {
       if (dockerStatus(err) !== 404) this.ctx.logger.warn("warm container removal failed", { container: warm.name });
     }
-    await removeSlot(warm.slot);
   }
 }

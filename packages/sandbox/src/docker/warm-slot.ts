@@ -106,10 +106,29 @@ export async function releaseSlot(
   await writeFile(path, script, { mode: 0o600 });
   // Readable by the sandbox user only (it holds the run's tokens), like the environment of a cold container.
   if (owner) await chown(path, owner.uid, owner.gid);
-  const fifo = await open(join(slot.control, GO_FIFO), constants.O_WRONLY | constants.O_NONBLOCK);
+  const fifo = await openWaitingFifo(join(slot.control, GO_FIFO));
   try {
     await fifo.write("go\n");
   } finally {
     await fifo.close();
+  }
+}
+
+/** How long a release waits for a just-started warm container's shell to reach its FIFO. */
+const FIFO_READER_WAIT_MS = 1_000;
+
+/**
+ * Opens the FIFO for writing without blocking: ENXIO means no reader yet. A container started a moment ago may still
+ * be on its way to the FIFO, so ENXIO is retried briefly; after that the container counts as dead.
+ */
+async function openWaitingFifo(path: string) {
+  const deadline = Date.now() + FIFO_READER_WAIT_MS;
+  for (;;) {
+    try {
+      return await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENXIO" || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 }
