@@ -70,6 +70,10 @@ interface Sample {
   afterReturnMs: number;
   /** CLI spawn -> first model request. */
   fromSpawnMs: number;
+  /** CLI exit -> the worker has the run's container (claim, workspace, model proxy, container). */
+  toContainerMs: number;
+  /** Container ready -> first model request: the forwarder's and the agent CLI's own start. */
+  inContainerMs: number;
   warm: boolean;
 }
 
@@ -92,11 +96,16 @@ async function sample(agents: AgentCluster, models: ModelServer, repo: FixtureRe
   );
   const logs = cluster.workers.map((w) => w.logs()).join("\n");
   const warm = new RegExp(`"runId":"${runId}"[^\\n]*"warm":true`).test(logs);
+  // The worker's debug line when the run's container is ready to go (created, or a warm one claimed).
+  const created = new RegExp(`"ts":"([^"]+)"[^\\n]*"runId":"${runId}"[^\\n]*"msg":"container created"`).exec(logs);
+  const containerAt = created?.[1] ? Date.parse(created[1]) : Number.NaN;
   return {
     runId,
     dispatchMs: cli.exitedAt - cli.spawnedAt,
     afterReturnMs: first.receivedAt - cli.exitedAt,
     fromSpawnMs: first.receivedAt - cli.spawnedAt,
+    toContainerMs: containerAt - cli.exitedAt,
+    inContainerMs: first.receivedAt - containerAt,
     warm,
   };
 }
@@ -137,6 +146,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     const afterReturn = roundSummary(summarize(samples.map((s) => s.afterReturnMs)));
     const fromSpawn = roundSummary(summarize(samples.map((s) => s.fromSpawnMs)));
     const dispatch = roundSummary(summarize(samples.map((s) => s.dispatchMs)));
+    const toContainer = roundSummary(summarize(samples.map((s) => s.toContainerMs)));
+    const inContainer = roundSummary(summarize(samples.map((s) => s.inContainerMs)));
     const verdict = afterReturn.p50 <= TARGET_MS ? "PASS" : "MISS";
     const lines = [
       "",
@@ -144,6 +155,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
       `pancode dispatch (spawn -> exit)        ${[dispatch.p50, dispatch.p95, dispatch.min, dispatch.max].map((v) => v.toFixed(1).padStart(8)).join(" ")}`,
       `dispatch returned -> first model call   ${[afterReturn.p50, afterReturn.p95, afterReturn.min, afterReturn.max].map((v) => v.toFixed(1).padStart(8)).join(" ")}`,
       `dispatch spawned  -> first model call   ${[fromSpawn.p50, fromSpawn.p95, fromSpawn.min, fromSpawn.max].map((v) => v.toFixed(1).padStart(8)).join(" ")}`,
+      `  of which: returned -> container     ${[toContainer.p50, toContainer.p95, toContainer.min, toContainer.max].map((v) => v.toFixed(1).padStart(8)).join(" ")}`,
+      `  of which: container -> first call   ${[inContainer.p50, inContainer.p95, inContainer.min, inContainer.max].map((v) => v.toFixed(1).padStart(8)).join(" ")}`,
       `warm containers: ${samples.filter((s) => s.warm).length} of ${runs} runs`,
       "",
       `p50(dispatch returned -> first model call) = ${afterReturn.p50.toFixed(0)} ms  (target <= ${TARGET_MS})  ${verdict}`,
@@ -161,6 +174,8 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
       afterReturn,
       fromSpawn,
       dispatch,
+      toContainer,
+      inContainer,
       setup: {
         runs,
         warmup: WARMUP,
