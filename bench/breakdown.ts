@@ -51,6 +51,13 @@ function at(lines: LogLine[], runId: string, msg: string): number {
   return line ? Date.parse(line.ts) : Number.NaN;
 }
 
+/** The earlier of two markers, either of which may be missing (NaN). */
+function first(a: number, b: number): number {
+  if (Number.isNaN(a)) return b;
+  if (Number.isNaN(b)) return a;
+  return Math.min(a, b);
+}
+
 /** Splits each sample into {@link STAGES} using the coordinator's and the worker's logs. */
 export function breakDown(
   samples: readonly PipelineSample[],
@@ -68,7 +75,8 @@ export function breakDown(
       worktreeCreated: at(worker, s.runId, "worktree created"),
       containerCreated: at(worker, s.runId, "container created"),
       exited: s.run.finishedAt ? Date.parse(s.run.finishedAt) : Number.NaN,
-      containerRemoved: at(worker, s.runId, "container removed"),
+      // A warm container's run is over once its files are back ("container released"); it is removed afterwards.
+      containerRemoved: first(at(worker, s.runId, "container released"), at(worker, s.runId, "container removed")),
       patchComputed: at(worker, s.runId, "patch computed"),
       worktreeRemoved: at(worker, s.runId, "worktree removed"),
       finished: at(coordinator, s.runId, "run finished"),

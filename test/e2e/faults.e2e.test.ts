@@ -19,10 +19,12 @@ async function showRun(cwd: string, id: string): Promise<Record<string, unknown>
   return JSON.parse((await cluster.cli(["show", id, "--json"], { cwd })).stdout);
 }
 
+/** The run's containers: labelled with its run id, or a warm container renamed after it (`pancode-<run id>-...`). */
 function containersOf(runId: string): string {
-  return execFileSync("docker", ["ps", "-aq", "--filter", `label=pancode.run-id=${runId}`])
-    .toString()
-    .trim();
+  const ids = [`label=pancode.run-id=${runId}`, `name=pancode-${runId}-`].flatMap((filter) =>
+    execFileSync("docker", ["ps", "-aq", "--filter", filter]).toString().trim().split("\n"),
+  );
+  return [...new Set(ids.filter(Boolean))].join("\n");
 }
 
 describe("a worker killed with SIGKILL mid-run", () => {

@@ -22,10 +22,12 @@ let cluster: Cluster;
 let repo: FixtureRepo;
 let agentRunId = "";
 
+/** The run's containers: labelled with its run id, or a warm container renamed after it (`pancode-<run id>-...`). */
 function containersOf(runId: string): string {
-  return execFileSync("docker", ["ps", "-aq", "--filter", `label=pancode.run-id=${runId}`])
-    .toString()
-    .trim();
+  const ids = [`label=pancode.run-id=${runId}`, `name=pancode-${runId}-`].flatMap((filter) =>
+    execFileSync("docker", ["ps", "-aq", "--filter", filter]).toString().trim().split("\n"),
+  );
+  return [...new Set(ids.filter(Boolean))].join("\n");
 }
 
 /** Runs the CLI inside a pseudo-terminal (util-linux `script`), so stdout is a TTY; returns everything it drew. */
@@ -101,7 +103,8 @@ describe("dispatch --timeout", () => {
     const run = JSON.parse(result.stdout);
     expect(run.status).toBe("timeout");
     expect(run.error).toBe("timed out after 2000 ms");
-    expect(containersOf(run.runId)).toBe("");
+    // A warm container is removed right after its run, in the background.
+    await expect.poll(() => containersOf(run.runId), { timeout: 10_000 }).toBe("");
   });
 });
 

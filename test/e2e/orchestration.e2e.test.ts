@@ -46,10 +46,12 @@ async function cliJson(args: string[], cwd: string): Promise<{ code: number; jso
 
 const show = async (cwd: string, id: string) => (await cliJson(["show", id], cwd)).json as unknown as RunJson;
 
+/** The run's containers: labelled with its run id, or a warm container renamed after it (`pancode-<run id>-...`). */
 function containersOf(runId: string): string {
-  return execFileSync("docker", ["ps", "-q", "--filter", `label=pancode.run-id=${runId}`])
-    .toString()
-    .trim();
+  const ids = [`label=pancode.run-id=${runId}`, `name=pancode-${runId}-`].flatMap((filter) =>
+    execFileSync("docker", ["ps", "-q", "--filter", filter]).toString().trim().split("\n"),
+  );
+  return [...new Set(ids.filter(Boolean))].join("\n");
 }
 
 async function repoWith(files: Record<string, string> = {}): Promise<FixtureRepo> {

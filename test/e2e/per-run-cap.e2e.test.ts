@@ -19,10 +19,12 @@ let models: ModelServer;
 let agents: AgentCluster;
 let cluster: Cluster;
 
+/** The run's containers: labelled with its run id, or a warm container renamed after it (`pancode-<run id>-...`). */
 function containersOf(runId: string): string {
-  return execFileSync("docker", ["ps", "-aq", "--filter", `label=pancode.run-id=${runId}`])
-    .toString()
-    .trim();
+  const ids = [`label=pancode.run-id=${runId}`, `name=pancode-${runId}-`].flatMap((filter) =>
+    execFileSync("docker", ["ps", "-aq", "--filter", filter]).toString().trim().split("\n"),
+  );
+  return [...new Set(ids.filter(Boolean))].join("\n");
 }
 
 function startCapCluster(coordinatorEnv: Record<string, string> = {}): Promise<AgentCluster> {
@@ -81,7 +83,8 @@ describe("the per-run cost cap", () => {
     const events = await agentEvents(cluster, repo.dir, run.runId);
     expect(events.filter((e) => e.type === "usage").length).toBeLessThan(5);
     expect(events).not.toContainEqual(expect.objectContaining({ type: "final", text: "Finished looking around." }));
-    expect(containersOf(run.runId)).toBe("");
+    // A warm container is removed right after its run, in the background.
+    await expect.poll(() => containersOf(run.runId), { timeout: 10_000 }).toBe("");
 
     const budget = JSON.parse((await cluster.cli(["budget", "--json"], { cwd: repo.dir })).stdout);
     expect(budget.spentUsd).toBeCloseTo(run.costUsd, 6);

@@ -23,6 +23,11 @@ const WorkerEnv = z.object({
     .default("default"),
   /** Sandbox: docker (one container per run) or process (plain subprocess; no isolation, for machines without Docker). */
   PANCODE_SANDBOX: z.enum(["docker", "process"]).default("docker"),
+  /**
+   * Started containers each worker keeps waiting for runs of the latest run's profile (image, limits, mounts), so a
+   * run skips container creation and start. 0 = off. Docker sandbox only.
+   */
+  PANCODE_WARM_POOL_SIZE: z.coerce.number().int().min(0).max(16).default(2),
   /** Docker engine socket. */
   PANCODE_DOCKER_SOCKET: z.string().default("/var/run/docker.sock"),
   /** The cluster's agent image (same as the coordinator's): its labels say which agent CLIs this worker can run. */
@@ -78,6 +83,7 @@ export const WorkerConfig = WorkerEnv.transform((env) => ({
     agentNetwork: env.PANCODE_AGENT_NETWORK,
     agentImage: env.PANCODE_AGENT_IMAGE,
     clientDir: env.PANCODE_CLIENT_DIR,
+    warmPoolSize: env.PANCODE_WARM_POOL_SIZE,
   },
   bus: {
     natsUrl: env.NATS_URL,

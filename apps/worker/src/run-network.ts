@@ -26,7 +26,7 @@ export interface RunNetwork {
   /** The model as the agent CLI must see it (through the proxy), or the spec's own without a proxy. */
   model: ModelTarget | null;
   env: Record<string, string>;
-  mounts: { hostPath: string; containerPath: string }[];
+  mounts: { hostPath: string; containerPath: string; perRun?: boolean }[];
   wrap(argv: string[]): string[];
   /** The proxy-metered usage, or undefined when the run had no proxy (plain commands, process sandbox). */
   meteredUsage(): Usage | undefined;

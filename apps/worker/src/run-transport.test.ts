@@ -47,7 +47,7 @@ describe("a run's socket transport", () => {
       expect((await stat(join(transport.dir, "coordinator.sock"))).mode & 0o777).toBe(0o666);
       expect(transport.modelSocketPath).toBe(join(transport.dir, "model.sock"));
       expect(transport.mounts).toEqual([
-        { hostPath: transport.dir, containerPath: "/run/pancode" },
+        { hostPath: transport.dir, containerPath: "/run/pancode", perRun: true },
         { hostPath: "/fwd", containerPath: "/opt/pancode-net" },
       ]);
       const argv = transport.wrap(["pi", "-p", "task"]);
@@ -102,7 +102,7 @@ describe("a run's socket transport", () => {
     });
     try {
       expect(transport.wrap(["sh", "-c", "npm test"])).toEqual(["sh", "-c", "npm test"]);
-      expect(transport.mounts).toEqual([{ hostPath: transport.dir, containerPath: "/run/pancode" }]);
+      expect(transport.mounts).toEqual([{ hostPath: transport.dir, containerPath: "/run/pancode", perRun: true }]);
       expect(await roundTrip(join(transport.dir, "coordinator.sock"), "PRI * HTTP/2.0")).toBe("PRI * HTTP/2.0");
     } finally {
       await transport.close();

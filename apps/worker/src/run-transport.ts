@@ -24,7 +24,7 @@ export interface RunTransport {
   modelSocketPath: string;
   /** The agent's command line behind the forwarder. */
   wrap(argv: string[]): string[];
-  mounts: { hostPath: string; containerPath: string }[];
+  mounts: { hostPath: string; containerPath: string; perRun?: boolean }[];
   close(): Promise<void>;
 }
 
@@ -122,7 +122,8 @@ export async function openRunTransport(options: {
     modelSocketPath: join(dir, MODEL_SOCKET),
     wrap: (argv) => (options.forward ? [...forwarderWrapper(CONTAINER_SOCKET_DIR, ports), ...argv] : argv),
     mounts: [
-      { hostPath: dir, containerPath: CONTAINER_SOCKET_DIR },
+      // perRun: a warm container mounts its own empty directory here; the sockets are moved into it for the run.
+      { hostPath: dir, containerPath: CONTAINER_SOCKET_DIR, perRun: true },
       ...(options.forward ? [{ hostPath: options.forwarderDir, containerPath: CONTAINER_FORWARDER_DIR }] : []),
     ],
     async close() {

@@ -59,14 +59,20 @@ async function workerToken(config: WorkerConfig): Promise<string> {
   }
 }
 
-function createSandbox(config: WorkerConfig, logger: Logger): ContainerRuntime {
+function createSandbox(config: WorkerConfig, logger: Logger, worktreeRoot: string): ContainerRuntime {
   if (config.sandbox.kind === "process") return createProcessRuntime({ logger });
   return createDockerRuntime({
     socketPath: config.sandbox.socketPath,
     owner: { workerId: config.id, host: hostname(), pid: process.pid },
     logger,
+    // Slots next to the worktrees: a run's files are renamed into its warm container's mounts (same file system),
+    // and the start-up reaper removes what a crashed worker left there with its worktree root.
+    warmPool: { size: config.sandbox.warmPoolSize, dir: join(worktreeRoot, WARM_SLOTS_DIR) },
   });
 }
+
+/** Directory of the warm containers' slots under the worker's worktree root (never a run id: those are uuids). */
+const WARM_SLOTS_DIR = "warm-slots";
 
 /** Composition root of a worker: sandbox, workspace cache, coordinator client, bus subscription, heartbeats. */
 export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
@@ -74,7 +80,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   const logger = options.logger.child({ workerId: config.id });
   // Owner-only: the receipt key, mirrors and worktrees (Docker mounts worktrees as root, so containers still see them).
   await ensurePrivateDir(config.dataDir);
-  const sandbox = createSandbox(config, logger.child({ component: "sandbox" }));
+  const cacheRoot = join(config.dataDir, "cache");
+  const worktreeRoot = await claimWorktreeRoot(cacheRoot, config.id);
+  const sandbox = createSandbox(config, logger.child({ component: "sandbox" }), worktreeRoot);
   await sandbox.ping();
   if (sandbox.kind === "process") {
     logger.warn("SANDBOX=process: runs execute as plain subprocesses without container isolation", {
@@ -82,11 +90,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     });
   }
   const reapedContainers = await sandbox.reapOrphans();
-  const cacheRoot = join(config.dataDir, "cache");
   const reapedWorktrees = await reapDeadWorktrees(cacheRoot, logger);
   const cache = new WorkspaceCache({
     cacheDir: join(cacheRoot, "mirrors"),
-    worktreeRoot: await claimWorktreeRoot(cacheRoot, config.id),
+    worktreeRoot,
     logger: logger.child({ component: "git" }),
   });
   // What this worker can run: the agent CLIs its image carries (the process sandbox promises only commands).
@@ -230,6 +237,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     sandbox: sandbox.kind,
     pool: config.pool,
     concurrency: config.concurrency,
+    warmPool: sandbox.kind === "docker" ? config.sandbox.warmPoolSize : 0,
     coordinator: config.coordinator.address,
     reapedContainers,
     reapedWorktrees,
@@ -248,6 +256,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       for (const runId of runner.activeRunIds()) runner.stop(runId, "cancelled");
       while (runner.activeRunIds().length > 0) await new Promise((r) => setTimeout(r, 50));
       clearTimeout(senderStop);
+      // No warm container outlives its worker.
+      await sandbox.close?.().catch((err: unknown) => logger.warn("warm pool drain failed", { error: err as Error }));
       sender.stop();
       heartbeat.stop();
       modelProbe?.stop();

@@ -1,6 +1,6 @@
-import { appendFile, copyFile, mkdir, stat, utimes, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { type GitTarget, git } from "./git-runner.js";
+import { appendFile, copyFile, mkdir, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { git } from "./git-runner.js";
 
 /** The branch a run's HEAD is on: the developer's branch name does not travel with the snapshot. */
 export const RUN_BRANCH = "pancode";
@@ -54,16 +54,67 @@ export interface RunGitDirOptions {
 export async function createRunGitDir(options: RunGitDirOptions): Promise<string> {
   const { workTree, sharedObjects, baseCommit, headIndex } = options;
   const gitDir = join(workTree, ".git");
-  // --template= : no hooks or excludes from the worker host's templates end up in the run.
-  await git({ cwd: workTree }, ["init", "--quiet", "--template=", `--initial-branch=${RUN_BRANCH}`, workTree]);
+  await writeSkeleton(gitDir, await skeletonFor(workTree));
   await appendFile(join(gitDir, "config"), RUN_CONFIG);
   await mkdir(join(gitDir, "objects", "info"), { recursive: true });
   // An absolute path: the sandbox mounts the mirror's objects at the same path, so it resolves inside and outside.
   await writeFile(join(gitDir, "objects", "info", "alternates"), `${sharedObjects}\n`);
-  const target: GitTarget = { cwd: workTree, env: { GIT_DIR: gitDir, GIT_WORK_TREE: workTree } };
-  await git(target, ["update-ref", "-m", "pancode: submitted HEAD", `refs/heads/${RUN_BRANCH}`, baseCommit]);
+  await writeBranch(gitDir, baseCommit);
   await copyIndex(headIndex, join(gitDir, "index"));
   return gitDir;
+}
+
+/** What `git init` leaves in a `.git`: directories, and files with their content. */
+type Skeleton = { dirs: string[]; files: [string, Buffer][] };
+
+/**
+ * `git init` once per process, on the first run's worktree (the worker's worktrees share a file system, which is
+ * what init probes for its config): later runs write the same files without a git process (about 80 ms each on a
+ * loaded 2-core machine, on every run's path).
+ */
+let skeleton: Promise<Skeleton> | undefined;
+
+function skeletonFor(workTree: string): Promise<Skeleton> {
+  skeleton ??= initSkeleton(workTree).catch((err: unknown) => {
+    skeleton = undefined;
+    throw err;
+  });
+  return skeleton;
+}
+
+async function initSkeleton(workTree: string): Promise<Skeleton> {
+  // --template= : no hooks or excludes from the worker host's templates end up in the run.
+  await git({ cwd: workTree }, ["init", "--quiet", "--template=", `--initial-branch=${RUN_BRANCH}`, workTree]);
+  const gitDir = join(workTree, ".git");
+  const entries = await readdir(gitDir, { recursive: true, withFileTypes: true });
+  const found: Skeleton = { dirs: [], files: [] };
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) found.dirs.push(relative(gitDir, path));
+    else if (entry.isFile()) found.files.push([relative(gitDir, path), await readFile(path)]);
+  }
+  return found;
+}
+
+async function writeSkeleton(gitDir: string, s: Skeleton): Promise<void> {
+  await mkdir(gitDir, { recursive: true });
+  for (const dir of s.dirs) await mkdir(join(gitDir, dir), { recursive: true });
+  for (const [file, content] of s.files) await writeFile(join(gitDir, file), content, { flag: "w" });
+}
+
+/**
+ * What `git update-ref -m "pancode: submitted HEAD" refs/heads/pancode <commit>` writes: the loose ref and the
+ * reflogs of the branch and of HEAD, which points at it.
+ */
+async function writeBranch(gitDir: string, commit: string): Promise<void> {
+  const ref = join("refs", "heads", RUN_BRANCH);
+  await mkdir(join(gitDir, "refs", "heads"), { recursive: true });
+  await writeFile(join(gitDir, ref), `${commit}\n`);
+  const who = `${RUN_GIT_IDENTITY.name} <${RUN_GIT_IDENTITY.email}>`;
+  const entry = `${"0".repeat(commit.length)} ${commit} ${who} ${Math.floor(Date.now() / 1000)} +0000\tpancode: submitted HEAD\n`;
+  await mkdir(join(gitDir, "logs", "refs", "heads"), { recursive: true });
+  await writeFile(join(gitDir, "logs", ref), entry);
+  await writeFile(join(gitDir, "logs", "HEAD"), entry);
 }
 
 /**

@@ -28,9 +28,11 @@ export interface SandboxRunSpec {
   labels?: Record<string, string>;
   /**
    * Host files or directories mounted read-only into the container (docker runtime; the process runtime sees the
-   * host paths anyway). Used for the pancode client bundle of nested dispatch.
+   * host paths anyway). Used for the pancode client bundle of nested dispatch. `perRun`: the directory is the
+   * run's own (its socket dir): a warm container mounts an empty directory of its own there, into which the
+   * directory's entries are moved for the run (and back afterwards), so the mount set is known before the run.
    */
-  readonlyMounts?: readonly { hostPath: string; containerPath: string }[];
+  readonlyMounts?: readonly { hostPath: string; containerPath: string; perRun?: boolean }[];
 }
 
 /** Callbacks invoked while a sandbox runs. */
@@ -84,4 +86,6 @@ export interface ContainerRuntime {
   inspectImage(image: string): Promise<ImageInfo>;
   /** Resolves when the runtime can start sandboxes; throws `UNAVAILABLE` otherwise. */
   ping(): Promise<void>;
+  /** Removes what the runtime holds ahead of runs (warm containers); runs in progress remove their own. */
+  close?(): Promise<void>;
 }

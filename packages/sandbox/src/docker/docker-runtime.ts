@@ -7,6 +7,7 @@ import { dockerStatus, engineUnavailable, wrapDockerError } from "./docker-error
 import type { ContainerOwner } from "./labels.js";
 import { reapOrphanContainers } from "./reap-orphans.js";
 import { type DockerRunContext, runContainer } from "./run-container.js";
+import { WarmPool } from "./warm-pool.js";
 
 /** Options of {@link createDockerRuntime}. */
 export interface DockerRuntimeOptions {
@@ -20,6 +21,11 @@ export interface DockerRuntimeOptions {
    */
   user?: string;
   logger?: LoggerPort;
+  /**
+   * Containers created and started ahead of runs (the profile of the latest run), each with a slot directory under
+   * `dir`. Size 0 or absent: every run creates its own container.
+   */
+  warmPool?: { size: number; dir: string };
 }
 
 /**
@@ -43,6 +49,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
   const docker = new Docker({ socketPath });
   const owner = { ...options.owner, start: options.owner.start ?? processStartTime(options.owner.pid) };
   const ctx: DockerRunContext = { docker, socketPath, owner, user, workerIsRoot, logger };
+  if (options.warmPool && options.warmPool.size > 0) ctx.pool = new WarmPool(ctx, options.warmPool);
 
   return {
     kind: "docker",
@@ -65,6 +72,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): ContainerRun
         throw wrapDockerError(err, `inspect image ${image}`, socketPath);
       }
     },
+    close: async () => ctx.pool?.close(),
     async ping() {
       try {
         await docker.ping();

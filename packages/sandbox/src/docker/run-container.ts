@@ -12,6 +12,8 @@ import { buildContainerOptions, STOP_GRACE_SECONDS } from "./container-options.j
 import { DockerStreamDemuxer } from "./demux.js";
 import { dockerStatus, wrapDockerError } from "./docker-errors.js";
 import type { ContainerOwner } from "./labels.js";
+import type { WarmContainer, WarmPool } from "./warm-pool.js";
+import { isScriptableEnv, moveEntries, releaseSlot, runScript } from "./warm-slot.js";
 
 /** How long to wait for the attach stream to deliver its last bytes after the container exited. */
 const OUTPUT_DRAIN_MS = 2_000;
@@ -25,6 +27,8 @@ export interface DockerRunContext {
   /** Whether the worker runs as root, and so must (and can) chown writable worktrees to `user`. */
   workerIsRoot: boolean;
   logger: LoggerPort;
+  /** Started containers waiting for runs; absent or empty: every run creates its own. */
+  pool?: WarmPool;
 }
 
 /** Runs one spec in a fresh container and always removes it. See `ContainerRuntime.run` for the contract. */
@@ -37,10 +41,16 @@ export async function runContainer(
   if (signal.aborted) return abortedBeforeStart();
   const restoreOwner = await prepareWorkspace(ctx, spec);
   try {
+    const warm = isScriptableEnv(spec.env) ? ctx.pool?.take(spec) : undefined;
+    if (warm) {
+      const result = await runWarm(ctx, warm, spec, hooks, signal);
+      if (result) return result;
+    }
     return await createAndRun(ctx, spec, hooks, signal);
   } finally {
     // Only after the container is gone, so nothing writes while ownership goes back.
     await restoreOwner();
+    ctx.pool?.replenish();
   }
 }
 
@@ -65,9 +75,66 @@ async function createAndRun(
     });
   ctx.logger.debug("container created", { runId: spec.runId, container: name });
   try {
-    return await attachAndRun(ctx, { container, name, spec, hooks, signal });
+    return await attachAndRun(ctx, { container, name, spec, hooks, signal, start: () => container.start() });
   } finally {
     await removeContainer(ctx, container, name);
+  }
+}
+
+/**
+ * Runs `spec` in a started warm container: the run's files are moved into the directories it mounts, it is renamed
+ * after the run (`pancode-<run id>-...`: labels cannot change after creation), and released with the run's script.
+ * Resolves undefined when the container could not be used before the command started (e.g. it died, or the
+ * worktree is on another file system): the caller then creates a fresh container. The container is always removed:
+ * once it exited (its init gone, so every process of it), the run's files come back at once and the removal
+ * finishes in the background, off the run's path (the pool waits for it on close).
+ */
+async function runWarm(
+  ctx: DockerRunContext,
+  warm: WarmContainer,
+  spec: SandboxRunSpec,
+  hooks: SandboxHooks,
+  signal: AbortSignal,
+): Promise<SandboxResult | undefined> {
+  const name = containerName(spec.runId);
+  const moveBack: (() => Promise<void>)[] = [];
+  let started = false;
+  let exited = false;
+  try {
+    moveBack.push(await moveEntries(spec.workspacePath, warm.slot.workspace));
+    const perRun = (spec.readonlyMounts ?? []).filter((m) => m.perRun);
+    for (const [i, m] of perRun.entries()) {
+      moveBack.push(await moveEntries(m.hostPath, warm.slot.runMounts[i] as string));
+    }
+    const renamed = warm.container.rename({ name });
+    // Handled here, awaited before the release: a failed rename must not surface as an unhandled rejection.
+    renamed.catch(() => {});
+    ctx.logger.debug("container created", { runId: spec.runId, container: name, warm: true });
+    const owner = ctx.workerIsRoot ? parseNumericUser(ctx.user) : undefined;
+    const result = await attachAndRun(ctx, {
+      container: warm.container,
+      name,
+      spec,
+      hooks,
+      signal,
+      start: async () => {
+        await renamed;
+        await releaseSlot(warm.slot, runScript(spec.argv, spec.env), owner);
+        started = true;
+      },
+    });
+    exited = started;
+    return result;
+  } catch (err) {
+    if (started) throw err;
+    ctx.logger.warn("warm container unusable, creating a fresh one", { runId: spec.runId, err: String(err) });
+    ctx.pool?.flush();
+    return undefined;
+  } finally {
+    if (!exited) await removeContainer(ctx, warm.container, name);
+    for (const back of moveBack.reverse()) await back();
+    ctx.logger.debug("container released", { runId: spec.runId, container: name });
+    ctx.pool?.retire(warm, exited ? () => removeContainer(ctx, warm.container, name) : async () => {});
   }
 }
 
@@ -77,6 +144,8 @@ interface Attempt {
   spec: SandboxRunSpec;
   hooks: SandboxHooks;
   signal: AbortSignal;
+  /** Lets the command run: starts the container, or releases a warm one. */
+  start: () => Promise<unknown>;
 }
 
 async function attachAndRun(ctx: DockerRunContext, a: Attempt): Promise<SandboxResult> {
@@ -98,7 +167,7 @@ async function attachAndRun(ctx: DockerRunContext, a: Attempt): Promise<SandboxR
   try {
     if (a.signal.aborted) return abortedBeforeStart();
     const startedAt = new Date();
-    await a.container.start().catch(fail("start"));
+    await a.start().catch(fail("start"));
     const runningAt = new Date();
     // An abort that fired while the start request was in flight found nothing running to stop.
     if (aborted) void stopContainer(ctx, a.container, a.name);

@@ -59,6 +59,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** The parsed JSON body (undefined when there was none or it was malformed). */
   body?: unknown;
+  /** When the request arrived (epoch ms, this host's clock): benches time an agent's first call with it. */
+  receivedAt: number;
 }
 
 /** Starts a record for a request; the API handler fills in the rest. */
@@ -70,6 +72,7 @@ export function newRecord(method: string, url: URL, headers: IncomingHttpHeaders
   const bearer = /^Bearer\s+(.+)$/i.exec(flat.authorization ?? "")?.[1];
   const apiKey = flat["x-api-key"] ?? bearer ?? flat["x-goog-api-key"] ?? url.searchParams.get("key") ?? undefined;
   return {
+    receivedAt: Date.now(),
     api: "unknown",
     method,
     path: url.pathname,
