@@ -11,22 +11,15 @@ import { chownTree, isReadableBy, parseNumericUser } from "../workspace-owner.js
 import { buildContainerOptions, STOP_GRACE_SECONDS } from "./container-options.js";
 import { DockerStreamDemuxer } from "./demux.js";
 import { dockerStatus, wrapDockerError } from "./docker-errors.js";
-import type { ContainerOwner } from "./labels.js";
-import type { WarmContainer, WarmPool } from "./warm-pool.js";
+import type { WarmContainer, WarmPool, WarmPoolContext } from "./warm-pool.js";
 import { isScriptableEnv, moveEntries, releaseSlot, runScript } from "./warm-slot.js";
 
 /** How long to wait for the attach stream to deliver its last bytes after the container exited. */
 const OUTPUT_DRAIN_MS = 2_000;
 
 /** Everything {@link runContainer} needs besides the spec; built once by `createDockerRuntime`. */
-export interface DockerRunContext {
-  docker: Docker;
+export interface DockerRunContext extends WarmPoolContext {
   socketPath: string;
-  owner: ContainerOwner;
-  user: string;
-  /** Whether the worker runs as root, and so must (and can) chown writable worktrees to `user`. */
-  workerIsRoot: boolean;
-  logger: LoggerPort;
   /** Started containers waiting for runs; absent or empty: every run creates its own. */
   pool?: WarmPool;
 }

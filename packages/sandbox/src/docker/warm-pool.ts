@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
+import type { LoggerPort } from "@pancode/core";
 import type Docker from "dockerode";
 import type { SandboxRunSpec } from "../container-runtime.js";
 import { parseNumericUser } from "../workspace-owner.js";
 import { buildContainerOptions } from "./container-options.js";
 import { dockerStatus } from "./docker-errors.js";
-import type { DockerRunContext } from "./run-container.js";
+import type { ContainerOwner } from "./labels.js";
 import { createSlot, removeSlot, WARM_CONTROL_DIR, WARM_WAIT_ARGV, type WarmSlot } from "./warm-slot.js";
 
 /** Label of a warm container: which pool profile it was created for (and that it is not a run's yet). */
@@ -17,11 +18,21 @@ export interface WarmContainer {
   slot: WarmSlot;
 }
 
+/** What the pool needs of the runtime's context (the run context extends it, so the two never import each other). */
+export interface WarmPoolContext {
+  docker: Docker;
+  owner: ContainerOwner;
+  user: string;
+  /** Whether the worker runs as root, and so must (and can) chown writable worktrees to `user`. */
+  workerIsRoot: boolean;
+  logger: LoggerPort;
+}
+
 /**
  * What a container is created with before its run is known: everything of the spec but the command, its
  * environment, the run's labels and the contents of the run's own directories (worktree, per-run mounts).
  */
-export function profileKey(ctx: Pick<DockerRunContext, "user">, spec: SandboxRunSpec): string {
+export function profileKey(ctx: Pick<WarmPoolContext, "user">, spec: SandboxRunSpec): string {
   return JSON.stringify({
     image: spec.image,
     user: ctx.user,
@@ -53,7 +64,7 @@ export class WarmPool {
   private readonly owner: { uid: number; gid: number } | undefined;
 
   constructor(
-    private readonly ctx: DockerRunContext,
+    private readonly ctx: WarmPoolContext,
     private readonly options: { size: number; dir: string },
   ) {
     this.owner = ctx.workerIsRoot ? parseNumericUser(ctx.user) : undefined;
