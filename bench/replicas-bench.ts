@@ -16,7 +16,7 @@ import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, ty
 import { generateSigningKey, type SigningKey } from "@pancode/receipts";
 import { spawnService, stopProcess } from "@pancode/testing/cluster";
 import { freshDatabaseUrl, startPostgres } from "@pancode/testing/postgres";
-import { signedStatement } from "@pancode/testing/worker-receipts";
+import { doneCompletion } from "@pancode/testing/worker-receipts";
 
 const ITEMS = 50;
 const CONCURRENCY = 8;
@@ -66,23 +66,7 @@ async function startReplicas(count: number, env: Record<string, string>, dirs: s
 async function complete(replica: Replica, runId: string): Promise<void> {
   const claim = await replica.worker.claimRun({ runId, workerId: replica.workerId, deliveryCount: 1 });
   if (!claim.spec) return;
-  const now = new Date().toISOString();
-  const fields = {
-    status: "done",
-    hasExitCode: true,
-    exitCode: 0,
-    error: "",
-    outputTail: "ok\n",
-    startedAt: now,
-    finishedAt: now,
-    costUsd: 0,
-    patch: { digest: EMPTY_DIGEST, bytes: 0, files: [] },
-    imageDigest: "",
-    inputTokens: 0,
-    outputTokens: 0,
-  };
-  const receiptEnvelope = signedStatement(claim.spec, fields, replica.workerId, replica.key);
-  await replica.worker.completeRun({ ...fields, lease: claim.spec.lease, receiptEnvelope });
+  await replica.worker.completeRun(doneCompletion(claim.spec, replica.workerId, replica.key));
 }
 
 async function createBatch(client: ClientApi): Promise<string> {

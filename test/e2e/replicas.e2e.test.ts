@@ -16,7 +16,7 @@ import {
 import { generateSigningKey } from "@pancode/receipts";
 import { spawnService, stopProcess } from "@pancode/testing/cluster";
 import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
-import { signedStatement } from "@pancode/testing/worker-receipts";
+import { doneCompletion } from "@pancode/testing/worker-receipts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Two coordinator processes on one Postgres, each with its own data dir (so whatever they share, they share through
@@ -125,26 +125,7 @@ async function runToEnd(worker: WorkerApi, runId: string, workerId: WorkerId = "
 }
 
 async function complete(worker: WorkerApi, spec: ClaimRunResponse["spec"], workerId: WorkerId): Promise<void> {
-  const now = new Date().toISOString();
-  const fields = {
-    status: "done",
-    hasExitCode: true,
-    exitCode: 0,
-    error: "",
-    outputTail: "ok\n",
-    startedAt: now,
-    finishedAt: now,
-    costUsd: 0,
-    patch: { digest: EMPTY_DIGEST, bytes: 0, files: [] },
-    imageDigest: "",
-    inputTokens: 0,
-    outputTokens: 0,
-  };
-  const done = {
-    ...fields,
-    lease: spec?.lease,
-    receiptEnvelope: signedStatement(spec, fields, workerId, keys[workerId]),
-  };
+  const done = doneCompletion(spec, workerId, keys[workerId]);
   expect(await worker.completeRun(done)).toMatchObject({ accepted: true });
 }
 

@@ -1,4 +1,4 @@
-import { ResolvedAgent } from "@pancode/core";
+import { EMPTY_DIGEST, ResolvedAgent } from "@pancode/core";
 import { attemptPredicate, type RunReceiptPredicate, type SigningKey, signRunReceipt } from "@pancode/receipts";
 
 /** The parts of a ClaimRun answer's spec a worker records in its statement (structurally the proto RunSpec). */
@@ -114,4 +114,28 @@ export function usageEvent(usage: { input: number; output: number; costUsd: numb
     kind: "agent",
     text: JSON.stringify({ type: "usage", usage: { cacheRead: 0, cacheWrite: 0, ...usage } }),
   };
+}
+
+/**
+ * A CompleteRun request of an honest worker whose no-op run ended `done` (no patch, no usage), with its signed
+ * statement: for tests and benches that complete runs by hand through the worker protocol.
+ */
+export function doneCompletion<Spec extends ClaimedSpec>(claim: Spec | undefined, workerId: string, key: SigningKey) {
+  const now = new Date().toISOString();
+  const fields = {
+    status: "done",
+    hasExitCode: true,
+    exitCode: 0,
+    error: "",
+    outputTail: "ok\n",
+    startedAt: now,
+    finishedAt: now,
+    costUsd: 0,
+    patch: { digest: EMPTY_DIGEST, bytes: 0, files: [] },
+    imageDigest: "",
+    inputTokens: 0,
+    outputTokens: 0,
+  };
+  const lease: Spec["lease"] = claim?.lease;
+  return { ...fields, lease, receiptEnvelope: signedStatement(claim, fields, workerId, key) };
 }
