@@ -68,22 +68,33 @@ describe.runIf(run)("task bus on a 3-node NATS cluster", () => {
     // The node that leads the stream: with one replica the tasks would go with it.
     const leader = await streamLeader(streamName);
     await cluster.kill(Number(leader.replace("node", "")));
-    // A consumer connecting after the loss, through the node list (the first of which is now dead). Until the two
-    // survivors have elected a new meta leader JetStream answers nothing; a worker's start retries the same way.
-    const consumer = await retryUntil(() => open(streamName, subjectPrefix, 3), 30_000);
+    // A consumer connecting after the loss, through the node list (the first of which may be dead). Until the two
+    // survivors have elected new leaders JetStream answers nothing, and a consumer that started too early can sit
+    // on a pull that never answers: like a restarted worker, the test reconnects until every task has arrived.
     const received = new Set<string>();
-    await consumer.consumeTasks(
-      pool,
-      async (delivery) => {
-        received.add(delivery.task.runId);
-        await delivery.ack();
-      },
-      { maxInFlight: 4 },
-    );
-    await expect.poll(() => received.size, { timeout: 30_000 }).toBe(20);
+    const deadline = Date.now() + 120_000;
+    while (received.size < sent.length && Date.now() < deadline) {
+      const consumer = await retryUntil(() => open(streamName, subjectPrefix, 3), 30_000);
+      const subscription = await consumer.consumeTasks(
+        pool,
+        async (delivery) => {
+          received.add(delivery.task.runId);
+          await delivery.ack();
+        },
+        { maxInFlight: 4 },
+      );
+      const attemptEnds = Date.now() + 20_000;
+      while (received.size < sent.length && Date.now() < attemptEnds) await sleep(250);
+      await subscription.stop().catch(() => undefined);
+      await consumer.close().catch(() => undefined);
+    }
     expect([...received].sort()).toEqual([...sent].sort());
   });
 });
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 async function retryUntil<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
