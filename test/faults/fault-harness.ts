@@ -42,7 +42,10 @@ export async function startFaultCluster(options: {
   try {
     cluster = await startCluster({
       workers: 0,
-      workerEnv: { PANCODE_WORKER_CONCURRENCY: String(options.concurrency) },
+      // Executions are counted from the engine's start events of containers labelled with the run id. A warm
+      // container starts before its run exists and cannot be relabelled, so the suite runs without the pool (its own
+      // tests are test/e2e/warm-pool.e2e and packages/sandbox's warm-pool.int).
+      workerEnv: { PANCODE_WORKER_CONCURRENCY: String(options.concurrency), PANCODE_WARM_POOL_SIZE: "0" },
       coordinatorEnv: options.coordinatorEnv,
     });
     // Workers start at once (each takes seconds to come up on a busy machine); ids w1, w2, ... as startCluster's.

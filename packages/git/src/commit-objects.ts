@@ -9,7 +9,33 @@ export function commitTree(target: GitTarget, tree: string, parents: readonly st
   return git(target, ["commit-tree", tree, ...parentArgs, "-m", message]);
 }
 
-/** Points `ref` at `commit` (creating it if needed). Used only for refs under `refs/pancode/`. */
+/** Tries before a contended ref update gives up, and the pause before each retry (ms, growing). */
+const REF_LOCK_TRIES = 6;
+const REF_LOCK_PAUSE_MS = 25;
+
+/**
+ * Points `ref` at `commit` (creating it if needed). Used only for refs under `refs/pancode/`, whose names are
+ * content hashes: several dispatches from one checkout at once write the same ref with the same commit, and git
+ * refuses all but the one holding `<ref>.lock`. The others wait for that writer and succeed once the ref holds the
+ * commit they wanted.
+ */
 export async function updateRef(target: GitTarget, ref: string, commit: string): Promise<void> {
-  await git(target, ["update-ref", ref, commit]);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await git(target, ["update-ref", ref, commit]);
+      return;
+    } catch (err) {
+      if (!/cannot lock ref/.test((err as Error).message) || attempt >= REF_LOCK_TRIES) throw err;
+      if ((await currentValue(target, ref)) === commit) return;
+      await new Promise((resolve) => setTimeout(resolve, REF_LOCK_PAUSE_MS * attempt));
+    }
+  }
+}
+
+async function currentValue(target: GitTarget, ref: string): Promise<string> {
+  try {
+    return (await git(target, ["rev-parse", "--verify", "--quiet", ref])).trim();
+  } catch {
+    return "";
+  }
 }
