@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 let cluster: Cluster;
 
 beforeAll(async () => {
-  cluster = await startCluster({ workers: 1, workerEnv: { PANCODE_WORKER_CONCURRENCY: "1" } });
+  // No configured worker id: the default one must survive a restart for the outbox to be delivered (below).
+  cluster = await startCluster({ workers: 1, workerEnv: { PANCODE_WORKER_CONCURRENCY: "1", PANCODE_WORKER_ID: "" } });
 });
 
 afterAll(async () => {
@@ -49,6 +50,11 @@ function logLines(worker: WorkerProcess, runId: string, msg: string): string[] {
     .logs()
     .split("\n")
     .filter((line) => line.includes(runId) && line.includes(msg));
+}
+
+/** The id a worker process announced at start (`pancode worker <id> started`): its default, claimed one. */
+function startedAs(worker: WorkerProcess): string {
+  return /pancode worker (\S+) started/.exec(worker.logs())?.[1] ?? "(none)";
 }
 
 /** Ends `done` on attempt 1, its command ran once, and its patch is the one that run produced. */
@@ -100,6 +106,7 @@ describe("a worker restarted while it holds an undelivered outcome", () => {
     await stopProcess(worker.process);
     await cluster.restartCoordinator();
     const restarted = await cluster.startWorker(worker.id);
+    expect(startedAs(restarted)).toBe(startedAs(worker));
 
     await expectExecutedOnce(repo.dir, runId);
     expect(logLines(restarted, runId, "delivering outcome kept in the outbox")).toHaveLength(1);
@@ -112,7 +119,9 @@ describe("four containers finishing during a 12 s coordinator outage (short leas
     const repo = await createRepo({ files: { "a.txt": "a\n" } });
     // Room for all four at once: the first worker runs one, this one the rest.
     const wide = await cluster.startWorker("wide", { PANCODE_WORKER_CONCURRENCY: "4" });
-    await expect.poll(() => cluster.coordinatorLogs().includes('"workerId":"wide"'), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(() => cluster.coordinatorLogs().includes(`"workerId":"${startedAs(wide)}"`), { timeout: 30_000 })
+      .toBe(true);
     const runIds = await Promise.all([1, 2, 3, 4].map(() => runningRun(repo.dir)));
     await killCoordinator();
     const workers = [...cluster.workers];

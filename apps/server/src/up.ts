@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ConfigError } from "@pancode/config";
 import { COORDINATOR_VERSION, loadCoordinatorConfig, startCoordinator } from "@pancode/coordinator";
 import { createLogger, createMeterProvider, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
-import { loadWorkerConfig, startWorker, type Worker } from "@pancode/worker";
+import { claimWorkerId, loadWorkerConfig, startWorker, type Worker } from "@pancode/worker";
 import { withClientDir } from "./client-bundle.js";
 import { UsageError } from "./usage-error.js";
 
@@ -56,6 +56,8 @@ export async function upCommand(
   });
   const workers: Worker[] = [];
   try {
+    // One claimed id per `up` process and data dir, so a restarted `up` delivers what its workers' outbox holds.
+    const workerIdBase = env.PANCODE_WORKER_ID || (workerCount > 0 ? await claimWorkerId(dataDir) : "");
     for (let i = 1; i <= workerCount; i++) {
       const config = loadWorkerConfig({
         ...env,
@@ -63,7 +65,7 @@ export async function upCommand(
         PANCODE_WORKER_TOKEN: coordinator.workerToken,
         // Off loopback the coordinator serves TLS with the CA it generated; its own workers trust it.
         PANCODE_TLS_CA: env.PANCODE_TLS_CA || coordinator.tlsCaPath,
-        PANCODE_WORKER_ID: `${env.PANCODE_WORKER_ID ?? `${hostname()}-${process.pid}`}-${i}`,
+        PANCODE_WORKER_ID: `${workerIdBase}-${i}`,
         PANCODE_ACK_WAIT_MS: String(coordinatorConfig.bus.ackWaitMs),
         // The coordinator's listener serves the workers' metrics too (same provider).
         PANCODE_METRICS_LISTEN: "",

@@ -1,4 +1,4 @@
-import { homedir, hostname } from "node:os";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { SANDBOX_CAPS_ENV, sandboxCapsOf } from "@pancode/agents";
 import { ListenAddressEnv, OptionalStringEnv, PositiveIntEnv, parseConfig } from "@pancode/config";
@@ -12,8 +12,11 @@ const WorkerEnv = z.object({
   PANCODE_WORKER_TOKEN: OptionalStringEnv,
   /** CA certificate (PEM path) to reach a coordinator over TLS; empty = plaintext. */
   PANCODE_TLS_CA: OptionalStringEnv,
-  /** Stable id of this worker. Default: host name + pid, unique per process. */
-  PANCODE_WORKER_ID: z.string().default(`${hostname()}-${process.pid}`),
+  /**
+   * Stable id of this worker. Unset: `<host>-<n>`, the lowest slot of this host and data dir no live worker holds
+   * (see worker-id.ts), so a restarted worker keeps its id, its outbox's outcomes and its signing key.
+   */
+  PANCODE_WORKER_ID: OptionalStringEnv,
   /** Runs executed at once. 4 keeps a 2-core node busy without thrashing on `npm test`-sized tasks. */
   PANCODE_WORKER_CONCURRENCY: PositiveIntEnv.default(4),
   /** Pool (bus subject) this worker serves. */

@@ -10,3 +10,4 @@
 export { loadWorkerConfig, WorkerConfig } from "./config.js";
 export { runWorkerService } from "./service.js";
 export { type StartWorkerOptions, startWorker, WORKER_VERSION, type Worker } from "./worker.js";
+export { claimWorkerId } from "./worker-id.js";

@@ -2,6 +2,7 @@ import { ConfigError } from "@pancode/config";
 import { createLogger, createMeterProvider, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
 import { loadWorkerConfig } from "./config.js";
 import { startWorker, WORKER_VERSION } from "./worker.js";
+import { claimWorkerId } from "./worker-id.js";
 import { workerService } from "./worker-ops.js";
 
 /**
@@ -19,6 +20,7 @@ export async function runWorkerService(
     process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
     process.exit(2);
   }
+  if (!config.id) config = { ...config, id: await claimWorkerId(config.dataDir) };
   if (!config.bus.natsUrl) {
     process.stderr.write("a standalone worker needs NATS_URL (the in-process bus exists only inside `pancode up`)\n");
     process.exit(2);

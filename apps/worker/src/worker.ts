@@ -19,6 +19,7 @@ import { Outbox } from "./outbox.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { ensurePrivateDir } from "./private-dir.js";
 import { installForwarder } from "./run-forwarder.js";
+import { claimWorkerId } from "./worker-id.js";
 import { WorkerMetrics } from "./worker-metrics.js";
 import { startWorkerOps, workerMetrics, workerReadiness } from "./worker-ops.js";
 import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
@@ -76,6 +77,8 @@ const WARM_SLOTS_DIR = "warm-slots";
 
 /** Composition root of a worker: sandbox, workspace cache, coordinator client, bus subscription, heartbeats. */
 export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
+  if (!options.config.id)
+    options = { ...options, config: { ...options.config, id: await claimWorkerId(options.config.dataDir) } };
   const { config } = options;
   const logger = options.logger.child({ workerId: config.id });
   // Owner-only: the receipt key, mirrors and worktrees (Docker mounts worktrees as root, so containers still see them).
