@@ -1,14 +1,13 @@
 import { context, propagation } from "@opentelemetry/api";
 import type { TaskDelivery } from "@pancode/bus";
-import { isPanCodeError, ResolvedAgent, type RunSpec } from "@pancode/core";
-import { modelTargetFromWire, type RunSpecMessage, type WorkerApi } from "@pancode/proto";
+import { type Completion, isPanCodeError, type RunAssignment } from "@pancode/core";
+import { assignmentFromWire, completionToWire, type WorkerApi } from "@pancode/proto";
 import type { SigningKey } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
 import { recordSpan, withSpan } from "@pancode/telemetry";
 import { backoffDelay, REDELIVERY_BACKOFF } from "./backoff.js";
 import { EventReporter } from "./event-reporter.js";
-import type { RunGrant } from "./nested-dispatch.js";
-import type { Outbox, OutboxCompletion, OutboxEntry } from "./outbox.js";
+import type { Outbox, OutboxEntry } from "./outbox.js";
 import type { DeliveryResult, OutboxSender } from "./outbox-sender.js";
 import { type ExecutionDeps, executeRun, type RunOutcome, type StopReason } from "./run-execution.js";
 import { signAttemptReceipt } from "./run-receipt.js";
@@ -39,72 +38,30 @@ function redeliveryDelay(deliveryCount: number): number {
   return backoffDelay(deliveryCount, REDELIVERY_BACKOFF);
 }
 
-/** The CompleteRun request of an outcome, without its lease (the outbox entry holds it once). */
-function completionOf(outcome: RunOutcome, receiptEnvelope: string): OutboxCompletion {
+/** The completion of an outcome, signed by `receiptEnvelope`. */
+function completionOf(outcome: RunOutcome, receiptEnvelope: string): Completion {
   return {
     status: outcome.status,
-    hasExitCode: outcome.exitCode !== null,
-    exitCode: outcome.exitCode ?? 0,
+    exitCode: outcome.exitCode,
     error: outcome.error,
     outputTail: outcome.outputTail,
-    startedAt: outcome.startedAt.toISOString(),
-    finishedAt: outcome.finishedAt.toISOString(),
+    startedAt: outcome.startedAt,
+    finishedAt: outcome.finishedAt,
     costUsd: outcome.usage.costUsd ?? 0,
     inputTokens: outcome.usage.input,
     outputTokens: outcome.usage.output,
-    patch: outcome.patch
-      ? {
-          digest: outcome.patch.digest,
-          bytes: outcome.patch.bytes,
-          files: outcome.patch.files.map((f) => ({
-            path: f.path,
-            status: f.status,
-            oldPath: f.oldPath ?? "",
-            binary: f.binary,
-          })),
-        }
-      : undefined,
+    patch: outcome.patch,
     imageDigest: outcome.imageDigest,
     receiptEnvelope,
   };
 }
 
-/** Facts of the run that its receipt records but the RunSpec does not carry. */
-interface ReceiptFacts {
-  mode: string;
-  isolate: boolean;
-  batchId: string;
-  chainId: string;
-  step: number;
-  previousReceiptDigest: string;
-}
-
-/** What the claim granted the run beyond its RunSpec: nested dispatch (token, depth) and the session's safety. */
-function grantOf(message: RunSpecMessage): RunGrant {
-  return {
-    runToken: message.runToken,
-    depth: message.depth,
-    safety: message.safety,
-    parentRunId: message.parentRunId,
-  };
-}
-
-function specFromMessage(message: RunSpecMessage): RunSpec {
-  const lease = message.lease;
-  if (!lease || !message.agent || !message.workspace)
-    throw new Error("claim answer is missing lease, agent or workspace");
-  return {
-    runId: lease.runId,
-    attempt: lease.attempt,
-    leaseToken: lease.leaseToken,
-    task: message.task,
-    agent: ResolvedAgent.parse({ ...message.agent, network: message.agent.network || "none" }),
-    workspace: message.workspace,
-    traceparent: message.traceparent,
-    model: modelTargetFromWire(message.model),
-    maxCostUsd: Math.max(message.maxCostUsd, 0),
-    basePatches: message.basePatchDigests,
-  };
+/** What one attempt in progress holds besides its assignment: its reporter, stop state, deferred cleanups, log. */
+interface AttemptContext {
+  reporter: EventReporter;
+  active: ActiveRun;
+  cleanups: (() => Promise<void>)[];
+  log: Logger;
 }
 
 /**
@@ -166,15 +123,8 @@ export class JobRunner {
         else await delivery.ack();
         return;
       }
-      const spec = specFromMessage(claim.spec);
-      const facts: ReceiptFacts = {
-        mode: claim.spec.mode || "build",
-        isolate: claim.spec.isolate,
-        batchId: claim.spec.batchId,
-        chainId: claim.spec.chainId,
-        step: claim.spec.step,
-        previousReceiptDigest: claim.spec.previousReceiptDigest,
-      };
+      const assignment = assignmentFromWire(claim.spec);
+      const { spec } = assignment;
       const parent = propagation.extract(context.active(), {
         traceparent: spec.traceparent || delivery.headers.traceparent,
       });
@@ -184,9 +134,8 @@ export class JobRunner {
         "pancode.worker_id": this.options.workerId,
       };
       recordSpan("pancode.queue.wait", { start: new Date(delivery.task.enqueuedAt), end: new Date() }, attrs, parent);
-      const grant = grantOf(claim.spec);
       const end = await context.with(parent, () =>
-        withSpan("pancode.run", attrs, () => this.runAttempt(spec, facts, grant, log)),
+        withSpan("pancode.run", attrs, () => this.runAttempt(assignment, log)),
       );
       await this.settle(delivery, end, log);
     } catch (err) {
@@ -207,7 +156,8 @@ export class JobRunner {
     await delivery.nak(retryInMs);
   }
 
-  private async runAttempt(spec: RunSpec, facts: ReceiptFacts, grant: RunGrant, log: Logger): Promise<AttemptEnd> {
+  private async runAttempt(assignment: RunAssignment, log: Logger): Promise<AttemptEnd> {
+    const { spec } = assignment;
     const active: ActiveRun = { abort: new AbortController(), stop: undefined };
     this.active.set(spec.runId, active);
     const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
@@ -221,7 +171,7 @@ export class JobRunner {
     const timeout = setTimeout(() => this.stop(spec.runId, "timeout"), spec.agent.timeoutMs);
     const cleanups: (() => Promise<void>)[] = [];
     try {
-      return await this.executeAndComplete(spec, facts, grant, reporter, active, cleanups, log);
+      return await this.executeAndComplete(assignment, { reporter, active, cleanups, log });
     } finally {
       clearTimeout(timeout);
       this.active.delete(spec.runId);
@@ -229,15 +179,9 @@ export class JobRunner {
     }
   }
 
-  private async executeAndComplete(
-    spec: RunSpec,
-    facts: ReceiptFacts,
-    grant: RunGrant,
-    reporter: EventReporter,
-    active: ActiveRun,
-    cleanups: (() => Promise<void>)[],
-    log: Logger,
-  ): Promise<AttemptEnd> {
+  private async executeAndComplete(assignment: RunAssignment, attempt: AttemptContext): Promise<AttemptEnd> {
+    const { spec, grant } = assignment;
+    const { reporter, active, cleanups, log } = attempt;
     let outcome: RunOutcome;
     try {
       outcome = await executeRun(
@@ -278,7 +222,7 @@ export class JobRunner {
     }
     // Durable before anything is sent, the final events included: the last flush below may hang on a coordinator
     // that is frozen, and from here on the result survives the coordinator, its database and a kill of this worker.
-    const entry = this.outboxEntry(spec, facts, grant, outcome, reporter.peekPending());
+    const entry = this.outboxEntry(assignment, outcome, reporter.peekPending());
     await this.options.outbox.put(entry);
     log.info("outcome recorded in the outbox", { status: outcome.status, attempt: spec.attempt });
     await reporter.close();
@@ -290,23 +234,13 @@ export class JobRunner {
 
   /** The outbox entry of a finished attempt: lease, undelivered events, patch and signed completion(s). */
   private outboxEntry(
-    spec: RunSpec,
-    facts: ReceiptFacts,
-    grant: RunGrant,
+    assignment: RunAssignment,
     outcome: RunOutcome,
     events: OutboxEntry["outcome"]["events"],
   ): OutboxEntry {
+    const { spec } = assignment;
     const sign = (o: RunOutcome) =>
-      signAttemptReceipt({
-        spec,
-        ...facts,
-        safety: grant.safety,
-        depth: grant.depth,
-        parentRunId: grant.parentRunId,
-        outcome: o,
-        workerId: this.options.workerId,
-        key: this.options.signingKey,
-      });
+      signAttemptReceipt({ assignment, outcome: o, workerId: this.options.workerId, key: this.options.signingKey });
     // Signed now, used only if the coordinator refuses the patch for good (too large): the run then ends error.
     const refused: RunOutcome = {
       ...outcome,
@@ -324,8 +258,8 @@ export class JobRunner {
         workerId: this.options.workerId,
         recordedAt: new Date().toISOString(),
         events,
-        completion: completionOf(outcome, sign(outcome)),
-        refusedPatchCompletion: completionOf(refused, sign(refused)),
+        completion: completionToWire(completionOf(outcome, sign(outcome))),
+        refusedPatchCompletion: completionToWire(completionOf(refused, sign(refused))),
       },
       patch: outcome.patchData ?? null,
     };

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, copyFile, mkdir, rename } from "node:fs/promises";
 import { join } from "node:path";
+import type { RunGrant } from "@pancode/core";
 
 /** Where the client bundle's directory is mounted in agent containers (read-only). */
 export const CONTAINER_CLIENT_DIR = "/opt/pancode";
@@ -21,15 +22,6 @@ export interface NestedDispatchConfig {
   coordinatorAddress: string;
   /** Host directory holding the client bundle; '' when there is none (nested dispatch is then unavailable). */
   clientDir: string;
-}
-
-/** What the coordinator granted one run: its run token ('' = none), nesting depth and safety level. */
-export interface RunGrant {
-  runToken: string;
-  depth: number;
-  safety: string;
-  /** The run that dispatched this one ("" or absent for client submissions). */
-  parentRunId?: string;
 }
 
 /** `configured` when it holds the client bundle, else '' (nested dispatch is then unavailable). */
@@ -68,7 +60,7 @@ export async function installClient(sourceDir: string, dataDir: string): Promise
  */
 export function nestedDispatchEnv(
   config: NestedDispatchConfig | undefined,
-  grant: RunGrant | undefined,
+  grant: Pick<RunGrant, "runToken" | "depth" | "safety"> | undefined,
   run: { runId: string; sandbox: "docker" | "process"; relayAddress?: string },
 ): { env: Record<string, string>; mounts: { hostPath: string; containerPath: string }[] } {
   if (!config?.clientDir || !grant?.runToken) return { env: {}, mounts: [] };

@@ -4,6 +4,7 @@ import {
   type NetworkPolicy,
   PanCodeError,
   type PatchFile,
+  type RunGrant,
   type RunSpec,
   type RunStatus,
   sha256Digest,
@@ -20,7 +21,7 @@ import { backoffDelay, COORDINATOR_BACKOFF, isTransient, sleep } from "./backoff
 import { withDownloadedFile } from "./downloaded-file.js";
 import type { EventReporter } from "./event-reporter.js";
 import { requireRuntime } from "./image-runtimes.js";
-import type { NestedDispatchConfig, RunGrant } from "./nested-dispatch.js";
+import type { NestedDispatchConfig } from "./nested-dispatch.js";
 import { runGitAccess } from "./run-git-access.js";
 import type { PriceTable } from "./run-model-proxy.js";
 import { openRunNetwork, usageMismatch } from "./run-network.js";

@@ -1,7 +1,7 @@
-import type { ModelTarget, RunSpec, Usage } from "@pancode/core";
+import type { ModelTarget, RunGrant, RunSpec, Usage } from "@pancode/core";
 import type { RunProxy } from "@pancode/model-proxy";
 import type { EventReporter } from "./event-reporter.js";
-import { type NestedDispatchConfig, nestedDispatchEnv, type RunGrant } from "./nested-dispatch.js";
+import { type NestedDispatchConfig, nestedDispatchEnv } from "./nested-dispatch.js";
 import {
   MODEL_TOKEN_ENV,
   type PriceTable,

@@ -1,4 +1,4 @@
-import type { RunSpec } from "@pancode/core";
+import type { RunAssignment } from "@pancode/core";
 import { attemptPredicate, type SigningKey, signRunReceipt } from "@pancode/receipts";
 import type { RunOutcome } from "./run-execution.js";
 
@@ -9,25 +9,14 @@ import type { RunOutcome } from "./run-execution.js";
  * countersigns. The receipt id is derived from run id and attempt (see receiptIdOf), never chosen here.
  */
 export function signAttemptReceipt(input: {
-  spec: RunSpec;
-  /** Fields of the run the RunSpec does not carry. */
-  mode: string;
-  isolate: boolean;
-  /** Safety level of the submitting session; '' when the coordinator sent none. */
-  safety?: string;
-  /** Nesting: the run that dispatched this one ("" for client submissions) and its depth. */
-  parentRunId?: string;
-  depth?: number;
-  /** Batch or chain the run belongs to, its step, and the chain's previous step receipt ("" / 0 when none). */
-  batchId?: string;
-  chainId?: string;
-  step?: number;
-  previousReceiptDigest?: string;
+  /** What the worker was given: the spec, the grant (nesting, safety) and the facts its receipt records. */
+  assignment: RunAssignment;
   outcome: RunOutcome;
   workerId: string;
   key: SigningKey;
 }): string {
-  const { spec, outcome } = input;
+  const { spec, grant, facts } = input.assignment;
+  const { outcome } = input;
   const predicate = attemptPredicate(
     {
       runId: spec.runId,
@@ -36,16 +25,16 @@ export function signAttemptReceipt(input: {
       task: spec.task,
       agent: spec.agent,
       model: spec.model,
-      mode: input.mode,
-      safety: input.safety ?? "",
-      parentRunId: input.parentRunId ?? "",
-      depth: input.depth ?? 0,
-      isolate: input.isolate,
+      mode: facts.mode,
+      safety: grant.safety,
+      parentRunId: grant.parentRunId,
+      depth: grant.depth,
+      isolate: facts.isolate,
       workspace: spec.workspace,
-      batchId: input.batchId ?? "",
-      chainId: input.chainId ?? "",
-      step: input.step ?? 0,
-      previousReceiptDigest: input.previousReceiptDigest ?? "",
+      batchId: facts.batchId,
+      chainId: facts.chainId,
+      step: facts.step,
+      previousReceiptDigest: facts.previousReceiptDigest,
     },
     {
       status: outcome.status,

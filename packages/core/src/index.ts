@@ -20,7 +20,8 @@ export {
 export { type LoggerPort, type LogMeta, silentLogger } from "./logger-port.js";
 export { ModelPrice, ModelTarget } from "./model-target.js";
 export { PatchFile, PatchFileStatus, PatchSummary } from "./patch.js";
-export { NetworkPolicy, ResolvedAgent, Run, RunSpec, SandboxLimits, WorkspaceRef } from "./run.js";
+export { NetworkPolicy, ResolvedAgent, RunSpec, SandboxLimits, WorkspaceRef } from "./run.js";
+export { Completion, ReceiptFacts, RunAssignment, RunGrant } from "./run-contract.js";
 export { RUN_SAFETY_ACTIONS, RunEvent, RunEventKind, type RunSafetyAction } from "./run-event.js";
 export {
   EMPTY_PROGRESS,

@@ -1,7 +1,5 @@
 import { z } from "zod";
 import { ModelTarget } from "./model-target.js";
-import { PatchSummary } from "./patch.js";
-import { RunStatus } from "./run-status.js";
 
 /** Resource limits of one run's sandbox. */
 export const SandboxLimits = z.object({
@@ -74,28 +72,3 @@ export const RunSpec = z.object({
   basePatches: z.array(z.string()).default([]),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
-
-/** A run as the coordinator stores and reports it. Times are ISO strings; durations in milliseconds. */
-export const Run = z.object({
-  id: z.string(),
-  status: RunStatus,
-  agent: z.string(),
-  model: z.string(),
-  task: z.string(),
-  isolate: z.boolean(),
-  pool: z.string(),
-  workerId: z.string(),
-  attempt: z.number().int().nonnegative(),
-  exitCode: z.number().int().nullable(),
-  error: z.string(),
-  outputTail: z.string(),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  durationMs: z.number().int().nullable(),
-  costUsd: z.number().nonnegative(),
-  patch: PatchSummary.nullable(),
-  receiptId: z.string(),
-  workspace: WorkspaceRef,
-});
-export type Run = z.infer<typeof Run>;

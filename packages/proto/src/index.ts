@@ -35,6 +35,13 @@ export {
   type DispatchRequestInput,
 } from "./client-api.js";
 export { modelTargetFromWire, modelTargetToWire } from "./convert/model-target.js";
+export {
+  assignmentFromWire,
+  assignmentToWire,
+  type CompletionMessage,
+  completionFromWire,
+  completionToWire,
+} from "./convert/run-contract.js";
 export { coordinatorTarget } from "./coordinator-list.js";
 export {
   AUTHORIZATION_HEADER,

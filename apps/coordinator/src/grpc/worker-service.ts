@@ -1,17 +1,18 @@
-import { PanCodeError, PatchFile } from "@pancode/core";
+import { PanCodeError } from "@pancode/core";
 import type { WorkerSandbox } from "@pancode/db";
 import {
+  assignmentToWire,
   type BlobRef,
   type CompleteRunRequest,
+  completionFromWire,
   downloadChunks,
-  modelTargetToWire,
   type RunLease,
   type UploadPatchRequest,
   type WorkerServiceServer,
 } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
 import { offerFromWire } from "../services/model-directory.js";
-import type { Lease, RunLifecycle } from "../services/run-lifecycle.js";
+import type { Lease, LeasedCompletion, RunLifecycle } from "../services/run-lifecycle.js";
 import type { WorkerDirectory } from "../services/worker-directory.js";
 import type { WorkerIdentities } from "../services/worker-identities.js";
 import { openUpload, UPLOAD_LIMIT_SETTING } from "./blob-upload.js";
@@ -62,29 +63,8 @@ function parseDate(value: string, field: string): Date {
   return date;
 }
 
-function completionOf(req: CompleteRunRequest, caller: Caller) {
-  return {
-    lease: leaseOf(req.lease, caller),
-    status: req.status,
-    exitCode: req.hasExitCode ? req.exitCode : null,
-    error: req.error,
-    outputTail: req.outputTail,
-    finishedAt: req.finishedAt ? parseDate(req.finishedAt, "finishedAt") : new Date(),
-    costUsd: Math.max(0, req.costUsd),
-    patch: req.patch
-      ? {
-          digest: req.patch.digest,
-          bytes: req.patch.bytes,
-          files: req.patch.files.map((f) =>
-            PatchFile.parse({ path: f.path, status: f.status, oldPath: f.oldPath || undefined, binary: f.binary }),
-          ),
-        }
-      : null,
-    imageDigest: req.imageDigest,
-    receiptEnvelope: req.receiptEnvelope,
-    inputTokens: Math.max(0, req.inputTokens),
-    outputTokens: Math.max(0, req.outputTokens),
-  };
+function completionOf(req: CompleteRunRequest, caller: Caller): LeasedCompletion {
+  return { lease: leaseOf(req.lease, caller), ...completionFromWire(req) };
 }
 
 /** Builds the WorkerService implementation. */
@@ -130,32 +110,10 @@ export function createWorkerService(deps: WorkerServiceDeps): Implementation {
       requireSelf(caller, req.workerId);
       const result = await deps.lifecycle.claim(req.runId, req.workerId);
       if ("skip" in result) return { spec: undefined, skipReason: result.skip, retryAfterMs: result.retryAfterMs };
-      const s = result.spec;
-      return {
-        skipReason: "",
-        retryAfterMs: 0,
-        spec: {
-          lease: { runId: s.runId, attempt: s.attempt, leaseToken: s.leaseToken },
-          task: s.task,
-          agent: s.agent,
-          workspace: s.workspace,
-          traceparent: s.traceparent,
-          model: modelTargetToWire(s.model),
-          mode: result.mode,
-          isolate: result.isolate,
-          maxCostUsd: s.maxCostUsd,
-          safety: result.safety,
-          // Every run may reach the coordinator (a container through its run's socket relay, with no network).
-          runToken: deps.mintRunToken ? deps.mintRunToken(s.runId) : "",
-          depth: result.depth,
-          parentRunId: result.parentRunId,
-          basePatchDigests: s.basePatches,
-          batchId: result.batchId,
-          chainId: result.chainId,
-          step: result.step,
-          previousReceiptDigest: result.previousReceiptDigest,
-        },
-      };
+      // Every run may reach the coordinator (a container through its run's socket relay, with no network).
+      const runToken = deps.mintRunToken ? deps.mintRunToken(result.spec.runId) : "";
+      const spec = assignmentToWire({ ...result, grant: { ...result.grant, runToken } });
+      return { skipReason: "", retryAfterMs: 0, spec };
     }),
     fetchBlob: serverStream(hc, "FetchBlob", async function* (req, _signal, caller) {
       const blob = await deps.lifecycle.workspaceBlob(leaseOf(req.lease, caller), req.digest);

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { TaskBus } from "@pancode/bus";
 import {
+  type Completion,
   EMPTY_DIGEST,
   isTerminalStatus,
   PanCodeError,
   RUN_SAFETY_ACTIONS,
-  type RunSpec,
+  type RunAssignment,
   RunStatus,
   ZERO_USAGE,
 } from "@pancode/core";
@@ -38,22 +39,9 @@ export interface Lease {
   holder?: string;
 }
 
-/** A worker's final report of one attempt. */
-export interface Completion {
+/** A worker's final report of one attempt, with the lease it was made under. */
+export interface LeasedCompletion extends Completion {
   lease: Lease;
-  status: string;
-  exitCode: number | null;
-  error: string;
-  outputTail: string;
-  finishedAt: Date;
-  costUsd: number;
-  patch: { digest: string; bytes: number; files: RunRow["patchFiles"] } | null;
-  imageDigest: string;
-  /** DSSE envelope (JSON) of the worker-signed receipt statement; "" when the worker sent none. */
-  receiptEnvelope: string;
-  /** Model tokens the attempt used; 0 when the runtime reports none (or the worker predates token reports). */
-  inputTokens?: number;
-  outputTokens?: number;
 }
 
 /** Dependencies of {@link RunLifecycle}. */
@@ -149,24 +137,7 @@ export class RunLifecycle {
   }
 
   /** Starts a new attempt for a delivered task, or says why the worker must drop it. */
-  async claim(
-    runId: string,
-    workerId: string,
-  ): Promise<
-    | {
-        spec: RunSpec;
-        mode: string;
-        isolate: boolean;
-        safety: string;
-        depth: number;
-        parentRunId: string;
-        batchId: string;
-        chainId: string;
-        step: number;
-        previousReceiptDigest: string;
-      }
-    | { skip: string; retryAfterMs: number }
-  > {
+  async claim(runId: string, workerId: string): Promise<RunAssignment | { skip: string; retryAfterMs: number }> {
     const leaseToken = randomUUID();
     const claimed = await this.deps.db.claimRun({
       runId,
@@ -212,13 +183,10 @@ export class RunLifecycle {
         maxCostUsd: typeof row.spec.maxCostUsd === "number" && row.spec.maxCostUsd > 0 ? row.spec.maxCostUsd : 0,
         basePatches: basePatchesOf(row),
       },
+      // The run token is minted by the transport, which knows whether nested dispatch is on.
+      grant: { runToken: "", depth: row.depth, safety: safetyOf(row), parentRunId: row.parentRunId },
       // The worker records these in the run's receipt; the coordinator checks them from the same helpers.
-      mode: modeOf(row),
-      isolate: row.isolate,
-      safety: safetyOf(row),
-      depth: row.depth,
-      parentRunId: row.parentRunId,
-      ...facts,
+      facts: { mode: modeOf(row), isolate: row.isolate, ...facts },
     };
   }
 
@@ -301,7 +269,7 @@ export class RunLifecycle {
   }
 
   /** Commits the result of an attempt exactly once; a stale or repeated completion is refused and changes nothing. */
-  async complete(c: Completion): Promise<{ accepted: boolean; reason: string; receiptId: string }> {
+  async complete(c: LeasedCompletion): Promise<{ accepted: boolean; reason: string; receiptId: string }> {
     const status = RunStatus.safeParse(c.status);
     if (!status.success || !isTerminalStatus(status.data)) {
       throw new PanCodeError("INVALID_ARGUMENT", `completion status must be terminal, got "${c.status}"`);
@@ -380,7 +348,7 @@ export class RunLifecycle {
    * check: completeRun refuses it anyway. A completion without a statement is refused: every worker signs, so a
    * missing one is a broken or forged worker, and accepting it would let a run end with no worker vouching for it.
    */
-  private async checkStatement(c: Completion): Promise<DsseEnvelope | undefined> {
+  private async checkStatement(c: LeasedCompletion): Promise<DsseEnvelope | undefined> {
     const lease = c.lease;
     const standing = await this.standingOf(lease);
     if (standing === "foreign") throw heldByAnother(lease);

@@ -1,0 +1,119 @@
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { createJetStreamBus, type TaskBus, type TaskSubscription } from "@pancode/bus";
+import { WorkspaceCache } from "@pancode/git";
+import { createDockerRuntime } from "@pancode/sandbox";
+import { noopLogger } from "@pancode/telemetry";
+import type { Cluster } from "@pancode/testing/cluster";
+import { createRepo, type FixtureRepo, makeTempDir, readTree } from "@pancode/testing/git";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadWorkerConfig } from "./config.js";
+import {
+  dispatch,
+  type RegisteredWorker,
+  registerWorker,
+  showRun,
+  startCoordinator,
+} from "./fixtures/worker-harness.js";
+import { startHeartbeat } from "./heartbeat.js";
+import { JobRunner } from "./job-runner.js";
+import { Outbox } from "./outbox.js";
+import { OutboxSender } from "./outbox-sender.js";
+import { installForwarder } from "./run-forwarder.js";
+
+// The job runner between the real bus and the real coordinator: a task message on NATS JetStream becomes a claim, a
+// Docker container on a worktree, a signed completion the coordinator accepts, and an acked message.
+
+let cluster: Cluster;
+let repo: FixtureRepo;
+let worker: RegisteredWorker;
+let bus: TaskBus;
+let tasks: TaskSubscription;
+let heartbeat: { stop(): void };
+let runner: JobRunner;
+
+beforeAll(async () => {
+  cluster = await startCoordinator();
+  repo = await createRepo({ files: { "a.txt": "a\n" } });
+  worker = await registerWorker(cluster, "jr-1");
+  const dataDir = await makeTempDir("job-runner");
+  const sandbox = createDockerRuntime({ owner: { workerId: worker.id, host: hostname(), pid: process.pid } });
+  const outbox = new Outbox(dataDir, noopLogger);
+  const sender = new OutboxSender({ api: worker.api, outbox, workerId: worker.id, logger: noopLogger });
+  runner = new JobRunner({
+    api: worker.api,
+    cache: new WorkspaceCache({ cacheDir: join(dataDir, "mirrors"), worktreeRoot: join(dataDir, "worktrees") }),
+    sandbox,
+    logger: noopLogger,
+    workerId: worker.id,
+    agentNetwork: "",
+    secrets: {},
+    dataDir,
+    forwarderDir: await installForwarder(dataDir),
+    caps: loadWorkerConfig({}).caps,
+    flushMs: 100,
+    ackWaitMs: 3_000,
+    signingKey: worker.signingKey,
+    outbox,
+    sender,
+  });
+  heartbeat = startHeartbeat({
+    api: worker.api,
+    workerId: worker.id,
+    intervalMs: worker.registration.heartbeatIntervalMs,
+    leaseMs: worker.registration.leaseMs,
+    activeRunIds: () => [...new Set([...runner.activeRunIds(), ...sender.held()])],
+    onCancel: (runId) => runner.stop(runId, "cancelled"),
+    reregister: async () => void (await worker.register()),
+    logger: noopLogger,
+  });
+  bus = await createJetStreamBus({
+    url: cluster.natsUrl,
+    user: cluster.nats.worker.user,
+    pass: cluster.nats.worker.pass,
+    manageStream: false,
+    ackWaitMs: 3_000,
+    maxDeliver: 10,
+    logger: noopLogger,
+  });
+  tasks = await bus.consumeTasks("default", (delivery) => runner.handle(delivery), { maxInFlight: 1 });
+});
+
+afterAll(async () => {
+  await tasks?.stop();
+  heartbeat?.stop();
+  await bus?.close();
+  worker?.api.close();
+  await cluster?.stop();
+  await repo?.cleanup();
+});
+
+describe("the job runner", () => {
+  it("runs a task message in a container and hands a signed completion to the coordinator", async () => {
+    const runId = await dispatch(cluster, repo.dir, "echo from-the-container > out.txt && cat a.txt");
+    await expect
+      .poll(async () => (await showRun(cluster, repo.dir, runId)).status, { timeout: 60_000, interval: 250 })
+      .toBe("done");
+    const run = await showRun(cluster, repo.dir, runId);
+    expect(run).toMatchObject({ status: "done", exitCode: 0, attempt: 1, workerId: worker.id });
+    // The coordinator countersigned the worker's statement: only a completion that matches the run gets a receipt.
+    expect(run.receiptId).not.toBe("");
+    expect(String(run.outputTail)).toContain("a");
+
+    // The patch came back through the coordinator: applying it yields what the container wrote.
+    const applied = await cluster.cli(["apply", runId], { cwd: repo.dir });
+    expect(applied.code).toBe(0);
+    expect((await readTree(repo.dir)).has("out.txt")).toBe(true);
+    expect(runner.activeRunIds()).toEqual([]);
+  });
+
+  it("ends a run whose command fails as error, with its exit code", async () => {
+    const runId = await dispatch(cluster, repo.dir, "echo going-down >&2; exit 3");
+    await expect
+      .poll(async () => (await showRun(cluster, repo.dir, runId)).status, { timeout: 60_000, interval: 250 })
+      .toBe("error");
+    const run = await showRun(cluster, repo.dir, runId);
+    expect(run).toMatchObject({ exitCode: 3, workerId: worker.id });
+    expect(String(run.outputTail)).toContain("going-down");
+  });
+});
