@@ -4,7 +4,7 @@ import { type ClientApi, clientCredentials, createClientApi } from "@pancode/pro
 import { type Cluster, type ClusterOptions, startCluster } from "@pancode/testing/cluster";
 import type { FixtureRepo } from "@pancode/testing/git";
 import pg from "pg";
-import { uploadWorkspace } from "../../apps/cli/src/workspace-upload.js";
+import { uploadWorkspace } from "../../apps/cli/src/client/submit/workspace-upload.js";
 import { createBenchRepo } from "../fixture.js";
 import type { WorkspaceRef } from "../pipeline-run.js";
 

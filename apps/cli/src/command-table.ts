@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "./command-runner.js";
+import type { CommandRunner } from "./client/command-runner.js";
 
 /** What a command module exports: a function that adds its commands to the program. */
 export type RegisterCommands = (program: Command, run: CommandRunner) => void;

@@ -1,9 +1,9 @@
 import type { AgentInfo } from "@pancode/proto";
 import type { Command } from "commander";
-import { readAgentFilesAround } from "../agent-files.js";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { readAgentFilesAround } from "../client/submit/agent-files.js";
 import { formatDuration, printJson, table } from "../output.js";
 
 /** One agent in full, as `pancode agents show` prints it: fields first, then the system prompt. */

@@ -1,9 +1,9 @@
 import { isTerminalStatus, RunStatus } from "@pancode/core";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, mergeBack, mergeBlocked } from "../merge-back.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { formatMergeReport, mergeBack, mergeBlocked } from "../client/merge/merge-back.js";
 import { mergeJson } from "../orchestration-json.js";
 import { printJson } from "../output.js";
 

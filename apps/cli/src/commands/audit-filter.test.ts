@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { UsageError } from "../exit-codes.js";
+import { UsageError } from "../client/exit-codes.js";
 import { parseAuditFilter } from "./audit.js";
 import { sessionMode } from "./mode.js";
 

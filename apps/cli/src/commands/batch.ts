@@ -2,15 +2,15 @@ import { readFile } from "node:fs/promises";
 import type { BatchItem } from "@pancode/proto";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, mergeBlocked } from "../merge-back.js";
-import { followBatch } from "../orchestration-follow.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { followBatch } from "../client/follow/orchestration-follow.js";
+import { formatMergeReport, mergeBlocked } from "../client/merge/merge-back.js";
+import { prepareSubmission, type SubmitOptions } from "../client/submit/submission.js";
+import { watchBatch } from "../client/watch/watch-group.js";
 import { batchJson, batchResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
-import { prepareSubmission, type SubmitOptions } from "../submission.js";
-import { watchBatch } from "../watch/watch-group.js";
 
 /** Runs at once, and pause between two starts (ms), when the caller does not say. */
 export const BATCH_DEFAULTS = { concurrency: 4, staggerMs: 150 } as const;

@@ -2,15 +2,15 @@ import { readFile } from "node:fs/promises";
 import type { ChainInfo, ChainStep, ClientApi, CreateChainRequest } from "@pancode/proto";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, mergeBlocked } from "../merge-back.js";
-import { followChain } from "../orchestration-follow.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { followChain } from "../client/follow/orchestration-follow.js";
+import { formatMergeReport, mergeBlocked } from "../client/merge/merge-back.js";
+import { prepareSubmission, type SubmitOptions } from "../client/submit/submission.js";
+import { watchChain } from "../client/watch/watch-group.js";
 import { chainJson, chainResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
-import { prepareSubmission, type SubmitOptions } from "../submission.js";
-import { watchChain } from "../watch/watch-group.js";
 
 interface ChainOptions extends SubmitOptions {
   step?: string[];

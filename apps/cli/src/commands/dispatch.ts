@@ -1,16 +1,16 @@
 import { parseDuration } from "@pancode/agents";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from "../merge-back.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { waitForRun } from "../client/follow/wait.js";
+import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from "../client/merge/merge-back.js";
+import { sessionSafety } from "../client/submit/safety-level.js";
+import { parseMaxCost } from "../client/submit/submission.js";
+import { submitDispatch } from "../client/submit/submit.js";
+import { watchRuns } from "../client/watch/watch-runs.js";
 import { mergeJson } from "../orchestration-json.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
-import { sessionSafety } from "../safety-level.js";
-import { parseMaxCost } from "../submission.js";
-import { submitDispatch } from "../submit.js";
-import { waitForRun } from "../wait.js";
-import { watchRuns } from "../watch/watch-runs.js";
 
 interface DispatchOptions {
   agent?: string;

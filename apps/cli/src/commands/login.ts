@@ -2,14 +2,14 @@ import { readFileSync } from "node:fs";
 import { isPanCodeError, PanCodeError } from "@pancode/core/errors";
 import type { WhoAmIResponse } from "@pancode/proto";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connectTo } from "../connection.js";
-import { checkToken } from "../contexts/check-token.js";
-import { readConfig, writeConfig } from "../contexts/config-file.js";
-import type { Context } from "../contexts/context.js";
-import { configPath } from "../contexts/selection.js";
-import { readToken } from "../contexts/token-input.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connectTo } from "../client/connection.js";
+import { checkToken } from "../client/contexts/check-token.js";
+import { readConfig, writeConfig } from "../client/contexts/config-file.js";
+import type { Context } from "../client/contexts/context.js";
+import { configPath } from "../client/contexts/selection.js";
+import { readToken } from "../client/contexts/token-input.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
 
 /** The coordinator's default port, added to an address given without one. */
 const DEFAULT_PORT = "7400";

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { type SAFETY_LEVELS, sessionSafety } from "../client/submit/safety-level.js";
 import { printJson } from "../output.js";
-import { type SAFETY_LEVELS, sessionSafety } from "../safety-level.js";
 
 /** Session modes: a property of the client session (`--mode`, else PANCODE_MODE, else build). */
 export const SESSION_MODES = ["plan", "build", "review"] as const;

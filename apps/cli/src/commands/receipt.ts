@@ -14,9 +14,9 @@ import {
   verifyReceipt,
 } from "@pancode/receipts";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
 import { printJson, shortId, table } from "../output.js";
 import { keysJson, readKeysFile, trustedKeys } from "../receipt-keys.js";
 

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { UsageError } from "../exit-codes.js";
-import { prepareSubmission, type SubmitOptions } from "../submission.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { UsageError } from "../client/exit-codes.js";
+import { prepareSubmission, type SubmitOptions } from "../client/submit/submission.js";
 import { finishChainCommand } from "./chain.js";
 
 interface RefineOptions extends SubmitOptions {

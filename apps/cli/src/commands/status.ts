@@ -1,9 +1,15 @@
 import type { ClusterInfoResponse } from "@pancode/proto";
 import type { Command } from "commander";
-import { liveWorkers, WORKER_HEADERS, type WorkerJson, workerCells, workerJson } from "../cluster/cluster-view.js";
-import type { CommandRunner } from "../command-runner.js";
-import { connect, connectionSettings } from "../connection.js";
-import { EXIT } from "../exit-codes.js";
+import {
+  liveWorkers,
+  WORKER_HEADERS,
+  type WorkerJson,
+  workerCells,
+  workerJson,
+} from "../client/cluster/cluster-view.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect, connectionSettings } from "../client/connection.js";
+import { EXIT } from "../client/exit-codes.js";
 import { formatCost, printJson, table } from "../output.js";
 
 /** `pancode status --json`: stable camelCase fields, amounts in USD. */

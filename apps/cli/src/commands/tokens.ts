@@ -1,8 +1,8 @@
 import type { TokenInfo } from "@pancode/proto";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect, connectionSettings } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect, connectionSettings } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
 import { printJson, table } from "../output.js";
 
 const SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };

@@ -1,4 +1,4 @@
-import { readAgentFilesAround } from "../../agent-files.js";
+import { readAgentFilesAround } from "../../client/submit/agent-files.js";
 import { defineTool } from "../tool.js";
 
 /** `list_agents`: the agents a dispatch from this repository can use (cluster's plus the repository's own). */

@@ -1,12 +1,12 @@
 import { PanCodeError } from "@pancode/core";
 import type { BatchItem } from "@pancode/proto";
 import { z } from "zod";
+import { followBatch } from "../../client/follow/orchestration-follow.js";
+import { prepareSubmission } from "../../client/submit/submission.js";
+import { watchBatch } from "../../client/watch/watch-group.js";
 import { BATCH_DEFAULTS } from "../../commands/batch.js";
-import { followBatch } from "../../orchestration-follow.js";
 import { batchJson, batchResultJson } from "../../orchestration-json.js";
 import { shortId } from "../../output.js";
-import { prepareSubmission } from "../../submission.js";
-import { watchBatch } from "../../watch/watch-group.js";
 import { defineTool } from "../tool.js";
 import { progressOutput, withLiveView } from "./live-view.js";
 

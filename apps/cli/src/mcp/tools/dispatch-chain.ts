@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { followChain } from "../../orchestration-follow.js";
+import { followChain } from "../../client/follow/orchestration-follow.js";
+import { prepareSubmission } from "../../client/submit/submission.js";
+import { watchChain } from "../../client/watch/watch-group.js";
 import { chainJson, chainResultJson } from "../../orchestration-json.js";
-import { prepareSubmission } from "../../submission.js";
-import { watchChain } from "../../watch/watch-group.js";
 import { defineTool } from "../tool.js";
 import { progressOutput } from "./live-view.js";
 

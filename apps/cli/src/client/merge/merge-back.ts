@@ -1,9 +1,9 @@
 import { PanCodeError } from "@pancode/core";
 import { findRepoRoot, type HeldEntry, type MergeReport, mergePatch, type PatchReview } from "@pancode/git";
 import type { ClientApi, RunInfo } from "@pancode/proto";
-import { findProtected, protectedPatterns } from "./merge/protected-paths.js";
-import { saveConflictPatches } from "./merge/saved-patches.js";
-import { shortId } from "./output.js";
+import { shortId } from "../../output.js";
+import { findProtected, protectedPatterns } from "./protected-paths.js";
+import { saveConflictPatches } from "./saved-patches.js";
 
 /** Result of merging a run back: the per-file report, where the patch was saved on conflict, and the runs merged. */
 export interface MergeBackResult {

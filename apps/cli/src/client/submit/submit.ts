@@ -1,6 +1,6 @@
 import { PanCodeError } from "@pancode/core";
 import type { ClientApi, DispatchResponse, RunInfo } from "@pancode/proto";
-import { connectionSettings } from "./connection.js";
+import { connectionSettings } from "../connection.js";
 import { isRunToken } from "./safety-level.js";
 import { type SessionOptions, sessionSubmission } from "./submission.js";
 import type { UploadedWorkspace } from "./workspace-upload.js";

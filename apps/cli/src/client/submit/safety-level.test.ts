@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "./exit-codes.js";
+import { UsageError } from "../exit-codes.js";
 import { isRunToken, sessionSafety } from "./safety-level.js";
 
 describe("sessionSafety", () => {

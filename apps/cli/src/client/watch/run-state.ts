@@ -7,7 +7,7 @@ import {
   totalTokens,
 } from "@pancode/core";
 import type { RunInfo, WatchRunResponse } from "@pancode/proto";
-import { formatDuration, shortId } from "../output.js";
+import { formatDuration, shortId } from "../../output.js";
 
 /** What the live view knows about one run: its last snapshot plus progress folded from its agent events. */
 export interface RunState {

@@ -1,4 +1,4 @@
-import { UsageError } from "./exit-codes.js";
+import { UsageError } from "../exit-codes.js";
 
 /**
  * Safety levels of a session, weakest first; the coordinator refuses agents that need more (gate 7a). `suggest`:

@@ -1,7 +1,7 @@
 import type { BatchInfo, ChainInfo, ClientApi, RunInfo } from "@pancode/proto";
-import { type MergeBackResult, mergeBack, mergeBackSteps } from "./merge-back.js";
+import { shortId } from "../../output.js";
+import { type MergeBackResult, mergeBack, mergeBackSteps } from "../merge/merge-back.js";
 import { waitForBatch, waitForChain } from "./orchestration-wait.js";
-import { shortId } from "./output.js";
 
 /** One run of a batch merged into the working tree. */
 export interface BatchMerge {

@@ -1,6 +1,6 @@
 import type { AgentFile, ClientApi, WorkspaceRefMessage } from "@pancode/proto";
+import { UsageError } from "../exit-codes.js";
 import { readAgentFiles } from "./agent-files.js";
-import { UsageError } from "./exit-codes.js";
 import { sessionSafety } from "./safety-level.js";
 import { type UploadedWorkspace, uploadWorkspace } from "./workspace-upload.js";
 
