@@ -49,7 +49,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   },
   { names: ["login"], load: async () => (await import("./commands/login.js")).registerLogin },
   { names: ["context"], load: async () => (await import("./commands/context.js")).registerContext },
-  { names: ["mcp"], load: async () => (await import("./commands/mcp.js")).registerMcp },
+  { names: ["mcp"], load: async () => (await import("./mcp/command.js")).registerMcp },
   {
     names: ["up", "coordinator", "worker"],
     load: async () => (await import("./commands/services.js")).registerServices,

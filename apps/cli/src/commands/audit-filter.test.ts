@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
+import { parseAuditFilter } from "../client/audit.js";
 import { UsageError } from "../client/exit-codes.js";
-import { parseAuditFilter } from "./audit.js";
 import { sessionMode } from "./mode.js";
 
 describe("parseAuditFilter", () => {

@@ -7,13 +7,10 @@ import { connect } from "../client/connection.js";
 import { EXIT, UsageError } from "../client/exit-codes.js";
 import { followBatch } from "../client/follow/orchestration-follow.js";
 import { formatMergeReport, mergeBlocked } from "../client/merge/merge-back.js";
-import { prepareSubmission, type SubmitOptions } from "../client/submit/submission.js";
+import { BATCH_DEFAULTS, prepareSubmission, type SubmitOptions } from "../client/submit/submission.js";
 import { watchBatch } from "../client/watch/watch-group.js";
 import { batchJson, batchResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
-
-/** Runs at once, and pause between two starts (ms), when the caller does not say. */
-export const BATCH_DEFAULTS = { concurrency: 4, staggerMs: 150 } as const;
 
 interface BatchOptions extends SubmitOptions {
   task?: string[];

@@ -1,4 +1,3 @@
-import { parseDuration } from "@pancode/agents";
 import type { Command } from "commander";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
@@ -6,7 +5,7 @@ import { EXIT, UsageError } from "../client/exit-codes.js";
 import { waitForRun } from "../client/follow/wait.js";
 import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from "../client/merge/merge-back.js";
 import { sessionSafety } from "../client/submit/safety-level.js";
-import { parseMaxCost } from "../client/submit/submission.js";
+import { parseMaxCost, parseTimeout } from "../client/submit/submission.js";
 import { submitDispatch } from "../client/submit/submit.js";
 import { watchRuns } from "../client/watch/watch-runs.js";
 import { mergeJson } from "../orchestration-json.js";
@@ -22,16 +21,6 @@ interface DispatchOptions {
   maxCost?: string;
   timeout?: string;
   safety?: string;
-}
-
-/** `--timeout <duration>`: `90s`, `5m`, `1h` or milliseconds, above 0; absent = 0, the agent's own timeout. */
-export function parseTimeout(value: string | undefined): number {
-  if (value === undefined) return 0;
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
-    throw new UsageError(`--timeout must be a duration such as 90s, 5m, 1h or a number of ms; got "${value}"`);
-  }
-  return ms;
 }
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */

@@ -2,7 +2,7 @@ import { PanCodeError } from "@pancode/core";
 import type { ClientApi } from "@pancode/proto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseTimeout } from "../commands/dispatch.js";
+import { parseTimeout } from "../client/submit/submission.js";
 import { callTool, oneLine } from "./server.js";
 import { defineTool } from "./tool.js";
 import { mcpBatchItems } from "./tools/batch-dispatch.js";

@@ -1,8 +1,12 @@
+import { parseDuration } from "@pancode/agents";
 import type { AgentFile, ClientApi, WorkspaceRefMessage } from "@pancode/proto";
 import { UsageError } from "../exit-codes.js";
 import { readAgentFiles } from "./agent-files.js";
 import { sessionSafety } from "./safety-level.js";
 import { type UploadedWorkspace, uploadWorkspace } from "./workspace-upload.js";
+
+/** Runs at once, and pause between two starts (ms), when the caller does not say. */
+export const BATCH_DEFAULTS = { concurrency: 4, staggerMs: 150 } as const;
 
 /** Options every submitting command (batch, chain, refine) shares with dispatch. */
 export interface SubmitOptions {
@@ -87,4 +91,14 @@ export function parseMaxCost(value: string | undefined): number {
     throw new UsageError(`--max-cost must be a positive amount in USD, e.g. --max-cost 0.50; got "${value}"`);
   }
   return amount;
+}
+
+/** `--timeout <duration>`: `90s`, `5m`, `1h` or milliseconds, above 0; absent = 0, the agent's own timeout. */
+export function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new UsageError(`--timeout must be a duration such as 90s, 5m, 1h or a number of ms; got "${value}"`);
+  }
+  return ms;
 }

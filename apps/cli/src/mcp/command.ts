@@ -3,8 +3,8 @@ import type { Command } from "commander";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
 import { EXIT } from "../client/exit-codes.js";
-import { createMcpServer } from "../mcp/server.js";
-import { MCP_TOOLS } from "../mcp/tools/table.js";
+import { createMcpServer } from "./server.js";
+import { MCP_TOOLS } from "./tools/table.js";
 
 /**
  * `pancode mcp`: an MCP server on stdin/stdout until the client closes it. Dispatches work on the repository of the
