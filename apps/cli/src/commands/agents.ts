@@ -1,5 +1,6 @@
 import type { AgentInfo } from "@pancode/proto";
 import type { Command } from "commander";
+import { cliEnv } from "../client/cli-env.js";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
 import { EXIT, UsageError } from "../client/exit-codes.js";
@@ -30,7 +31,7 @@ function formatAgent(a: AgentInfo): string {
  * them. Problems of the repository's files are printed as warnings on stderr.
  */
 export async function agentsCommand(name: string | undefined, options: { json?: boolean }): Promise<number> {
-  const agentFiles = await readAgentFilesAround(process.cwd());
+  const agentFiles = await readAgentFilesAround(cliEnv().cwd);
   const api = connect();
   try {
     const { agents, warnings } = await api.listAgents(agentFiles);

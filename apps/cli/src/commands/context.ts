@@ -1,8 +1,8 @@
 import type { Command } from "commander";
+import { cliEnv } from "../client/cli-env.js";
 import type { CommandRunner } from "../client/command-runner.js";
 import { readConfig, writeConfig } from "../client/contexts/config-file.js";
 import { type PancodeConfig, unknownContextMessage } from "../client/contexts/context.js";
-import { configPath } from "../client/contexts/selection.js";
 import { EXIT, UsageError } from "../client/exit-status.js";
 import { printJson, table } from "../output.js";
 
@@ -15,7 +15,7 @@ export interface ContextJson {
 }
 
 function load(): { path: string; config: PancodeConfig } {
-  const path = configPath(process.env);
+  const path = cliEnv().configPath;
   return { path, config: readConfig(path) };
 }
 

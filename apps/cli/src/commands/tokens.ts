@@ -1,7 +1,8 @@
 import type { TokenInfo } from "@pancode/proto";
 import type { Command } from "commander";
+import { cliEnv } from "../client/cli-env.js";
 import type { CommandRunner } from "../client/command-runner.js";
-import { connect, connectionSettings } from "../client/connection.js";
+import { connect } from "../client/connection.js";
 import { EXIT, UsageError } from "../client/exit-codes.js";
 import { printJson, table } from "../output.js";
 
@@ -100,7 +101,7 @@ export async function tokensRevokeCommand(name: string, options: { json?: boolea
 
 /** `pancode whoami [--json]`: who the token in use belongs to, on which coordinator. */
 export async function whoamiCommand(options: { json?: boolean }): Promise<number> {
-  const address = connectionSettings(process.env).address;
+  const address = cliEnv().connection().address;
   const api = connect();
   try {
     const me = await api.whoAmI();

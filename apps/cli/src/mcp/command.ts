@@ -1,5 +1,6 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Command } from "commander";
+import { cliEnv } from "../client/cli-env.js";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
 import { EXIT } from "../client/exit-codes.js";
@@ -11,9 +12,10 @@ import { MCP_TOOLS } from "./tools/table.js";
  * current directory, with the mode of PANCODE_MODE, exactly as the CLI would.
  */
 export async function mcpCommand(): Promise<number> {
-  const api = connect();
+  const env = cliEnv();
+  const api = connect(env);
   try {
-    const server = createMcpServer(MCP_TOOLS, { api, cwd: process.cwd() });
+    const server = createMcpServer(MCP_TOOLS, { api, env });
     const transport = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => {
       transport.onclose = () => resolve();

@@ -68,7 +68,7 @@ export const batchDispatchTool = defineTool({
   input,
   async run(args, ctx) {
     const items = mcpBatchItems(args);
-    const submission = await prepareSubmission(ctx.api, { isolate: args.isolate, model: args.model }, ctx.cwd);
+    const submission = await prepareSubmission(ctx.api, ctx.env, { isolate: args.isolate, model: args.model });
     const batch = await ctx.api.createBatch({
       ...submission,
       items,
@@ -81,7 +81,7 @@ export const batchDispatchTool = defineTool({
       ctx,
       (signal) => watchBatch(ctx.api, batch.id, { out: progressOutput(ctx), signal }),
       () =>
-        followBatch(ctx.api, batch.id, ctx.cwd, {
+        followBatch(ctx.api, batch.id, ctx.env, {
           progress: false,
           signal: ctx.signal,
           onRunEnded: (run, merge) => {
