@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { sha256Digest } from "@pancode/core";
 import type { Receipt } from "@pancode/proto";
 import {
   type DsseEnvelope,
@@ -8,17 +6,15 @@ import {
   parseEnvelope,
   type RunStatement,
   readStatement,
-  verifyGroupReceipt,
-  verifyReceipt,
 } from "@pancode/receipts";
 import type { Command } from "commander";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
 import { EXIT, UsageError } from "../client/exit-codes.js";
+import { verifyExportedReceipt } from "../client/receipts/verify-exported.js";
 import {
   fetchReceipt,
   type GroupRef,
-  groupOf,
   type StoredVerification,
   verifyStoredReceipt,
 } from "../client/receipts/verify-receipt.js";
@@ -197,52 +193,16 @@ interface VerifyOptions {
   json?: boolean;
 }
 
-/** The run id an exported envelope names, if it decodes as a run receipt. */
-function runIdOf(envelope: DsseEnvelope): string | null {
-  try {
-    return readStatement(envelope).predicate.runId;
-  } catch (_err) {
-    return null;
-  }
-}
-
 /** Offline: envelope and keys from files, optionally the patch file; no coordinator needed. */
 async function verifyOffline(options: VerifyOptions & { file: string }): Promise<number> {
-  const subject: VerifySubject = { label: options.file, receiptId: null, runId: null, file: options.file };
-  const tampered = (failure: string) =>
-    report(subject, { ok: false, failures: [failure], coordinatorOnly: false }, options.json);
   if (!options.keys) throw new UsageError("--file needs --keys keys.json (from `pancode keys --json`)");
-  const keys = trustedKeys(await readKeysFile(options.keys));
-  let text: string;
-  try {
-    text = await readFile(options.file, "utf8");
-  } catch (err) {
-    throw new UsageError(`cannot read receipt file ${options.file}: ${(err as Error).message}`);
-  }
-  let envelope: DsseEnvelope;
-  try {
-    envelope = parseEnvelope(text);
-  } catch (err) {
-    return tampered(`envelope: ${(err as Error).message}`);
-  }
-  if (isGroupEnvelope(envelope)) {
-    // A batch or chain receipt is checked together with its runs' exported receipts, in step order.
-    const files = (options.runs ?? "").split(",").filter(Boolean);
-    const runs: DsseEnvelope[] = [];
-    for (const file of files) {
-      try {
-        runs.push(parseEnvelope(await readFile(file, "utf8")));
-      } catch (err) {
-        return tampered(`run receipt ${file}: ${(err as Error).message}`);
-      }
-    }
-    const group = groupOf(JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as GroupStatement);
-    const result = { ...verifyGroupReceipt(envelope, runs, { keys }), coordinatorOnly: false, group };
-    return report(subject, result, options.json);
-  }
-  const expectedPatchDigest = options.patch ? sha256Digest(await readFile(options.patch)) : undefined;
-  const result = verifyReceipt(envelope, { keys, expectedPatchDigest });
-  return report({ ...subject, runId: runIdOf(envelope) }, result, options.json);
+  const { runId, result } = await verifyExportedReceipt({
+    file: options.file,
+    keysPath: options.keys,
+    patchPath: options.patch,
+    runFiles: (options.runs ?? "").split(",").filter(Boolean),
+  });
+  return report({ label: options.file, receiptId: null, runId, file: options.file }, result, options.json);
 }
 
 /** `pancode receipt verify <id>` or `--file r.json --keys keys.json`: PASS (exit 0) or TAMPERED (exit 1). */
