@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { CommandRunner } from "./client/command-runner.js";
 
 /** What a command module exports: a function that adds its commands to the program. */
-export type RegisterCommands = (program: Command, run: CommandRunner) => void;
+type RegisterCommands = (program: Command, run: CommandRunner) => void;
 
 /** One command module: the top-level commands it adds, and how to load it (only when one of them is invoked). */
 export interface CommandModule {

@@ -4,7 +4,7 @@ import type { TrustedKey } from "@pancode/receipts";
 import { UsageError } from "./client/exit-codes.js";
 
 /** One entry of keys.json, the file `pancode keys --json` prints and `pancode receipt verify --keys` reads. */
-export interface KeyJson {
+interface KeyJson {
   keyId: string;
   role: "worker" | "coordinator";
   ownerId: string;

@@ -23,7 +23,7 @@ export function submitOptions(flags: SubmitFlags): SubmitOptions {
 }
 
 /** `--max-cost <usd>`: a positive amount in USD, or a usage error (exit 2); absent = 0, the cluster's default. */
-export function parseMaxCost(value: string | undefined): number {
+function parseMaxCost(value: string | undefined): number {
   if (value === undefined) return 0;
   const amount = Number(value.trim());
   if (value.trim() === "" || !Number.isFinite(amount) || amount <= 0) {

@@ -9,7 +9,7 @@ import { UsageError } from "../exit-codes.js";
 export const SAFETY_LEVELS = ["suggest", "auto-edit", "full-auto"] as const;
 
 /** The session's level when neither --safety nor PANCODE_SAFETY says otherwise. */
-export const DEFAULT_SAFETY = "auto-edit";
+const DEFAULT_SAFETY = "auto-edit";
 
 /**
  * The session's safety level: `--safety`, else PANCODE_SAFETY, else auto-edit. Anything else is a usage error

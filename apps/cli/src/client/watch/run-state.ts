@@ -86,7 +86,7 @@ export function elapsedOf(state: RunState, now: number): number | null {
 }
 
 /** The columns of one run's line (without elapsed time, which changes every tick). */
-export function runCells(state: RunState): string[] {
+function runCells(state: RunState): string[] {
   const p = state.progress;
   return [
     shortId(state.id),
