@@ -69,7 +69,7 @@ export async function startBenchCluster(options: ClusterOptions): Promise<BenchC
 }
 
 /** One dispatch as the bench sends it: the shell agent, full-auto (the shell agent needs it), the given task. */
-export async function dispatchOne(api: ClientApi, workspace: WorkspaceRef, task: string): Promise<string> {
+async function dispatchOne(api: ClientApi, workspace: WorkspaceRef, task: string): Promise<string> {
   const answer = await api.dispatch({
     task,
     agent: "shell",
