@@ -49,6 +49,37 @@ module.exports = {
         ],
       },
     },
+    // The CLI's layers (apps/cli/src): client/ holds the use cases; commands/ (the pancode verbs) and mcp/ (the MCP
+    // server's tools) are two front ends over it, so a change to one front end never reaches the other.
+    {
+      name: "cli-client-never-imports-front-ends",
+      severity: "error",
+      comment: "client/ is what both front ends share; it knows neither commands/ nor mcp/.",
+      from: { path: "^apps/cli/src/client/" },
+      to: { path: "^apps/cli/src/(commands|mcp)/" },
+    },
+    {
+      name: "cli-front-ends-never-import-each-other",
+      severity: "error",
+      comment: "Something both commands/ and mcp/ need is a use case: move it into client/.",
+      from: { path: "^apps/cli/src/(commands|mcp)/" },
+      to: { path: "^apps/cli/src/(commands|mcp)/", pathNot: "^apps/cli/src/$1/" },
+    },
+    {
+      name: "cli-front-ends-import-client-and-output-only",
+      severity: "error",
+      comment:
+        "A front end is thin: it parses input, calls client/ and prints. The files beside main.ts it may use are the " +
+        "output helpers and the JSON views (output.ts, terminal-text.ts, orchestration-json.ts, receipt-keys.ts).",
+      from: { path: "^apps/cli/src/(commands|mcp)/" },
+      to: {
+        path: "^apps/cli/src/",
+        pathNot: [
+          "^apps/cli/src/(client|$1)/",
+          "^apps/cli/src/(output|terminal-text|orchestration-json|receipt-keys)\\.ts$",
+        ],
+      },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

@@ -20,7 +20,7 @@ import { createBundle } from "@pancode/git";
 import { type ClientApi, clientCredentials, createClientApi } from "@pancode/proto";
 import { type Cluster, startCluster } from "@pancode/testing/cluster";
 import type { FixtureRepo } from "@pancode/testing/git";
-import { type UploadedWorkspace, uploadWorkspace } from "../apps/cli/src/workspace-upload.js";
+import { type UploadedWorkspace, uploadWorkspace } from "../apps/cli/src/client/submit/workspace-upload.js";
 import { breakDown, summarizeStages } from "./breakdown.js";
 import { BARE_ARGS, hardenedArgs, timeDockerRun } from "./docker-run.js";
 import { createBenchRepo } from "./fixture.js";

@@ -4,7 +4,7 @@ import { type ClientApi, clientCredentials, createClientApi } from "@pancode/pro
 import { type Cluster, type ClusterOptions, startCluster } from "@pancode/testing/cluster";
 import type { FixtureRepo } from "@pancode/testing/git";
 import pg from "pg";
-import { uploadWorkspace } from "../../apps/cli/src/workspace-upload.js";
+import { uploadWorkspace } from "../../apps/cli/src/client/submit/workspace-upload.js";
 import { createBenchRepo } from "../fixture.js";
 import type { WorkspaceRef } from "../pipeline-run.js";
 
@@ -69,7 +69,7 @@ export async function startBenchCluster(options: ClusterOptions): Promise<BenchC
 }
 
 /** One dispatch as the bench sends it: the shell agent, full-auto (the shell agent needs it), the given task. */
-export async function dispatchOne(api: ClientApi, workspace: WorkspaceRef, task: string): Promise<string> {
+async function dispatchOne(api: ClientApi, workspace: WorkspaceRef, task: string): Promise<string> {
   const answer = await api.dispatch({
     task,
     agent: "shell",

@@ -12,7 +12,7 @@ import { waitForRuns } from "./scaling.js";
 import { formatTargets, log, target, writeSuite } from "./suite-result.js";
 
 /** Issue 17: coordinator RSS may grow less than this from the first 1,000 runs to the last. */
-export const TARGET_RSS_GROWTH_MB = 50;
+const TARGET_RSS_GROWTH_MB = 50;
 const SAMPLE_MS = 1000;
 
 export async function soakSuite(options: { runs: number; workers: number }): Promise<void> {

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { round } from "../stats.js";
 
 /** bench/results: every suite writes its JSON and chart here (gitignored). */
-export const RESULTS_DIR = fileURLToPath(new URL("../results/", import.meta.url));
+const RESULTS_DIR = fileURLToPath(new URL("../results/", import.meta.url));
 
 /** A target next to a figure: met or missed, never an exit code. */
 export interface Target {
@@ -27,7 +27,7 @@ export function formatTargets(targets: readonly Target[]): string {
 }
 
 /** What every suite file carries besides its own figures. */
-export function machine(): Record<string, unknown> {
+function machine(): Record<string, unknown> {
   return { cpus: cpus().length, node: process.version, loadavg: loadavg().map(round) };
 }
 

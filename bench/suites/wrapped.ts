@@ -20,9 +20,9 @@ const SCRIPTS: Record<WrappedSuite, string> = {
 };
 
 /** Issue 17 item 1: a whole `pancode dispatch --wait` at most 1.25x a bare `docker run` of the same image. */
-export const TARGET_DISPATCH_WAIT_RATIO = 1.25;
+const TARGET_DISPATCH_WAIT_RATIO = 1.25;
 /** bench/report.ts's target for the pipeline alone. */
-export const TARGET_PIPELINE_RATIO = 1.5;
+const TARGET_PIPELINE_RATIO = 1.5;
 
 /** Runs one bench script with tsx, echoing its stdout, and resolves with that stdout. */
 function runScript(script: string, args: readonly string[]): Promise<string> {
@@ -46,7 +46,7 @@ async function writtenJson(stdout: string): Promise<Record<string, unknown>> {
 }
 
 /** The numbers of a printed table row after its label (`1.2`, `3.40x`, `-0.5`). */
-export function numbersAfter(line: string, labelWidth: number): number[] {
+function numbersAfter(line: string, labelWidth: number): number[] {
   return line
     .slice(labelWidth)
     .trim()

@@ -9,9 +9,9 @@
  * ```
  */
 import { Command } from "commander";
-import type { CommandRunner } from "./command-runner.js";
+import type { CommandRunner } from "./client/command-runner.js";
+import { EXIT, exitCodeFor } from "./client/exit-codes.js";
 import { registerDispatch } from "./commands/dispatch.js";
-import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { guardTerminal } from "./terminal-text.js";
 
 // Everything printed passes the control-character guard: run output, file names and error messages embedding run

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import type { CommandRunner } from "./command-runner.js";
+import type { CommandRunner } from "./client/command-runner.js";
 import { COMMAND_MODULES, registerAllCommands, registerCommand } from "./command-table.js";
 
 const run: CommandRunner = () => {};

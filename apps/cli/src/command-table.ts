@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "./command-runner.js";
+import type { CommandRunner } from "./client/command-runner.js";
 
 /** What a command module exports: a function that adds its commands to the program. */
-export type RegisterCommands = (program: Command, run: CommandRunner) => void;
+type RegisterCommands = (program: Command, run: CommandRunner) => void;
 
 /** One command module: the top-level commands it adds, and how to load it (only when one of them is invoked). */
 export interface CommandModule {
@@ -49,7 +49,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   },
   { names: ["login"], load: async () => (await import("./commands/login.js")).registerLogin },
   { names: ["context"], load: async () => (await import("./commands/context.js")).registerContext },
-  { names: ["mcp"], load: async () => (await import("./commands/mcp.js")).registerMcp },
+  { names: ["mcp"], load: async () => (await import("./mcp/command.js")).registerMcp },
   {
     names: ["up", "coordinator", "worker"],
     load: async () => (await import("./commands/services.js")).registerServices,

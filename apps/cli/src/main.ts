@@ -3,10 +3,10 @@
  * telemetry only when OTEL_* variables ask for it: a command's start-up costs what that command uses, nothing more.
  */
 import { Command } from "commander";
-import type { CommandRunner } from "./command-runner.js";
+import type { CommandRunner } from "./client/command-runner.js";
+import { selectContext, takeContextFlag } from "./client/contexts/selection.js";
+import { EXIT } from "./client/exit-status.js";
 import { registerAllCommands, registerCommand } from "./command-table.js";
-import { selectContext, takeContextFlag } from "./contexts/selection.js";
-import { EXIT } from "./exit-status.js";
 import { guardTerminal } from "./terminal-text.js";
 
 // Everything printed passes the control-character guard: run output, file names and error messages embedding run
@@ -26,7 +26,7 @@ async function exit(code: number): Promise<never> {
 function fail(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`pancode: ${message}\n`);
-  import("./exit-codes.js").then(
+  import("./client/exit-codes.js").then(
     ({ exitCodeFor }) => exit(exitCodeFor(err)),
     () => exit(EXIT.usage),
   );

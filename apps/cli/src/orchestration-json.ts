@@ -1,5 +1,5 @@
 import type { BatchInfo, ChainInfo, StatusCount } from "@pancode/proto";
-import type { MergeBackResult } from "./merge-back.js";
+import type { MergeBackResult } from "./client/merge/merge-back.js";
 import { runJson } from "./output.js";
 
 function countsJson(counts: readonly StatusCount[]): Record<string, number> {

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import type { SigningKeyInfo } from "@pancode/proto";
 import type { TrustedKey } from "@pancode/receipts";
-import { UsageError } from "./exit-codes.js";
+import { UsageError } from "./client/exit-codes.js";
 
 /** One entry of keys.json, the file `pancode keys --json` prints and `pancode receipt verify --keys` reads. */
-export interface KeyJson {
+interface KeyJson {
   keyId: string;
   role: "worker" | "coordinator";
   ownerId: string;

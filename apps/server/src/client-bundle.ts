@@ -7,7 +7,7 @@ import { dirname } from "node:path";
  * @pancode/cli package publishes as `@pancode/cli/client-bundle` (a file, not code this host runs). '' when the CLI
  * package or its bundle is not installed; workers then run without nested dispatch and say so.
  */
-export function clientBundleDir(): string {
+function clientBundleDir(): string {
   try {
     const bundle = createRequire(import.meta.url).resolve("@pancode/cli/client-bundle");
     return existsSync(bundle) ? dirname(bundle) : "";

@@ -17,7 +17,7 @@ export const MAX_EVENT_BYTES = 256 * 1024;
  * are dropped, counted, and reported as one note once the coordinator answers again. Usage reports are never dropped:
  * they are small, and the coordinator checks the run's receipt against their totals.
  */
-export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 /** Per-event bytes counted besides its text (timestamp, kind, protobuf framing). */
 const EVENT_OVERHEAD_BYTES = 64;
 /** Attempts of the final flush when the run ends, so the coordinator holds every usage report before completion. */

@@ -2,7 +2,7 @@ import { PanCodeError } from "@pancode/core";
 import type { ImageInfo } from "@pancode/sandbox";
 
 /** Label of the agent image listing the agent CLIs baked into it (written by deploy/images/agent.Dockerfile). */
-export const RUNTIMES_LABEL = "pancode.runtimes";
+const RUNTIMES_LABEL = "pancode.runtimes";
 
 /**
  * Runtimes an image can run: `command` always (any image has a shell), plus the agent CLIs its label lists, among

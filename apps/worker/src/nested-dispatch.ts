@@ -5,10 +5,10 @@ import { join } from "node:path";
 import type { RunGrant } from "@pancode/core";
 
 /** Where the client bundle's directory is mounted in agent containers (read-only). */
-export const CONTAINER_CLIENT_DIR = "/opt/pancode";
+const CONTAINER_CLIENT_DIR = "/opt/pancode";
 
 /** File of the client bundle inside its directory (built by `npm run build -w @pancode/cli`, PANCODE_CLIENT_DIR). */
-export const CLIENT_BUNDLE_FILE = "pancode.mjs";
+const CLIENT_BUNDLE_FILE = "pancode.mjs";
 
 /**
  * PATH inside agent containers when the client is lent: the image's standard PATH (Debian's, which

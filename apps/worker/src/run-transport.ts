@@ -13,7 +13,7 @@ export const CONTAINER_SOCKET_DIR = "/run/pancode";
 /** Ports the forwarder listens on inside the container (its own loopback; nothing else is there). */
 export const CONTAINER_MODEL_PORT = 4100;
 export const CONTAINER_COORDINATOR_PORT = 7400;
-export const MODEL_SOCKET = "model.sock";
+const MODEL_SOCKET = "model.sock";
 export const COORDINATOR_SOCKET = "coordinator.sock";
 
 /** One run's way out of a network-`none` container: Unix sockets in a directory mounted into it. */

@@ -10,14 +10,6 @@ export interface ExecutionMetrics {
   modelCall(call: MeteredCall): void;
 }
 
-/** Metrics that record nothing (tests that build a runner without them). */
-export const NO_EXECUTION_METRICS: ExecutionMetrics = {
-  containerStarted: () => {},
-  workspacePrepared: () => {},
-  patchComputed: () => {},
-  modelCall: () => {},
-};
-
 /** Seconds: a warm `docker start` to a cold clone of a large repository. */
 const SETUP_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
 /** Bytes of a patch: empty to the 64 MiB transport ceiling. */

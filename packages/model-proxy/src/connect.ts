@@ -8,7 +8,7 @@ function normalise(target: string): string {
 }
 
 /** Splits `host:port` / `[v6]:port`; undefined when it is not one. */
-export function parseTarget(target: string): { host: string; port: number } | undefined {
+function parseTarget(target: string): { host: string; port: number } | undefined {
   const match = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(target.trim());
   if (!match) return undefined;
   const port = Number(match[2]);

@@ -10,7 +10,7 @@ const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "x-goog-api-key", "api
 const HOP_HEADERS = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "host", "expect"];
 
 /** Every credential the agent presented (any of the four places an SDK may put it). */
-export function presentedTokens(headers: IncomingHttpHeaders, url: URL): string[] {
+function presentedTokens(headers: IncomingHttpHeaders, url: URL): string[] {
   const tokens: string[] = [];
   const bearer = /^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ""))?.[1];
   if (bearer) tokens.push(bearer.trim());

@@ -46,7 +46,7 @@ export function isModelCall(method: string, path: string): boolean {
  * The format the upstream answers in, from the endpoint; the provider's declared API when the path is not one
  * of the known endpoints. Usage is read by this, so an agent cannot pick an endpoint whose usage goes unread.
  */
-export function apiOfPath(path: string, fallback: ProxyApi): ProxyApi {
+function apiOfPath(path: string, fallback: ProxyApi): ProxyApi {
   const p = canonical(path);
   if (/\/models\/[^/:]+:(generateContent|streamGenerateContent)$/.test(p)) return "google";
   if (p.endsWith("/responses")) return "openai-responses";

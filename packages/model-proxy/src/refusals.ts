@@ -31,7 +31,7 @@ const GOOGLE_STATUSES: Record<RefusalKind, string> = {
 };
 
 /** The error document each API's SDKs parse, so the agent reports the proxy's refusal like a provider error. */
-export function refusalBody(api: ProxyApi, kind: RefusalKind, message: string): unknown {
+function refusalBody(api: ProxyApi, kind: RefusalKind, message: string): unknown {
   switch (api) {
     case "openai-completions":
     case "openai-responses": {

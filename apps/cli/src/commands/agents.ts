@@ -1,9 +1,10 @@
 import type { AgentInfo } from "@pancode/proto";
 import type { Command } from "commander";
-import { readAgentFilesAround } from "../agent-files.js";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { readAgentFilesAround } from "../client/submit/agent-files.js";
 import { formatDuration, printJson, table } from "../output.js";
 
 /** One agent in full, as `pancode agents show` prints it: fields first, then the system prompt. */
@@ -30,7 +31,7 @@ function formatAgent(a: AgentInfo): string {
  * them. Problems of the repository's files are printed as warnings on stderr.
  */
 export async function agentsCommand(name: string | undefined, options: { json?: boolean }): Promise<number> {
-  const agentFiles = await readAgentFilesAround(process.cwd());
+  const agentFiles = await readAgentFilesAround(cliEnv().cwd);
   const api = connect();
   try {
     const { agents, warnings } = await api.listAgents(agentFiles);

@@ -1,9 +1,10 @@
 import { isTerminalStatus, RunStatus } from "@pancode/core";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, mergeBack, mergeBlocked } from "../merge-back.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { formatMergeReport, mergeBack, mergeBlocked } from "../client/merge/merge-back.js";
 import { mergeJson } from "../orchestration-json.js";
 import { printJson } from "../output.js";
 
@@ -26,7 +27,7 @@ export async function applyCommand(id: string, options: ApplyOptions): Promise<n
         `run ${run.id} is still ${run.status}; wait for it (pancode logs ${run.id.slice(0, 8)} --follow)`,
       );
     }
-    const result = await mergeBack(api, run, process.cwd(), { acceptProtected: options.acceptProtected });
+    const result = await mergeBack(api, run, cliEnv(), { acceptProtected: options.acceptProtected });
     if (options.json) printJson({ runId: run.id, ...mergeJson(result) });
     else process.stdout.write(`${formatMergeReport(result)}\n`);
     return mergeBlocked(result) ? EXIT.conflict : EXIT.ok;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { UsageError } from "../exit-codes.js";
-import { parseAuditFilter } from "./audit.js";
+import { parseAuditFilter } from "../client/audit.js";
+import { UsageError } from "../client/exit-codes.js";
 import { sessionMode } from "./mode.js";
 
 describe("parseAuditFilter", () => {
@@ -19,9 +19,9 @@ describe("parseAuditFilter", () => {
 
 describe("sessionMode", () => {
   test("--mode beats PANCODE_MODE beats the default build", () => {
-    expect(sessionMode("plan", { PANCODE_MODE: "review" })).toEqual({ mode: "plan", source: "flag" });
-    expect(sessionMode(undefined, { PANCODE_MODE: "review" })).toEqual({ mode: "review", source: "env" });
+    expect(sessionMode("plan", { mode: "review" })).toEqual({ mode: "plan", source: "flag" });
+    expect(sessionMode(undefined, { mode: "review" })).toEqual({ mode: "review", source: "env" });
     expect(sessionMode(undefined, {})).toEqual({ mode: "build", source: "default" });
-    expect(() => sessionMode(undefined, { PANCODE_MODE: "yolo" })).toThrow(/PANCODE_MODE/);
+    expect(() => sessionMode(undefined, { mode: "yolo" })).toThrow(/PANCODE_MODE/);
   });
 });

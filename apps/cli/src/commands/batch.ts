@@ -2,20 +2,19 @@ import { readFile } from "node:fs/promises";
 import type { BatchItem } from "@pancode/proto";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, mergeBlocked } from "../merge-back.js";
-import { followBatch } from "../orchestration-follow.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { followBatch } from "../client/follow/orchestration-follow.js";
+import { formatMergeReport, mergeBlocked } from "../client/merge/merge-back.js";
+import { BATCH_DEFAULTS, prepareSubmission } from "../client/submit/submission.js";
+import { watchBatch } from "../client/watch/watch-group.js";
 import { batchJson, batchResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
-import { prepareSubmission, type SubmitOptions } from "../submission.js";
-import { watchBatch } from "../watch/watch-group.js";
+import { type SubmitFlags, submitOptions } from "./submit-flags.js";
 
-/** Runs at once, and pause between two starts (ms), when the caller does not say. */
-export const BATCH_DEFAULTS = { concurrency: 4, staggerMs: 150 } as const;
-
-interface BatchOptions extends SubmitOptions {
+interface BatchOptions extends SubmitFlags {
   task?: string[];
   agent?: string;
   agents?: string;
@@ -95,9 +94,10 @@ export async function batchCommand(target: string | undefined, options: BatchOpt
   const items = await batchItems(target, options);
   const concurrency = intOption("concurrency", options.concurrency, BATCH_DEFAULTS.concurrency, 1, 64);
   const staggerMs = intOption("stagger-ms", options.staggerMs, BATCH_DEFAULTS.staggerMs, 0, 60_000);
-  const api = connect();
+  const env = cliEnv();
+  const api = connect(env);
   try {
-    const submission = await prepareSubmission(api, options);
+    const submission = await prepareSubmission(api, env, submitOptions(options));
     const batch = await api.createBatch({ ...submission, items, concurrency, staggerMs, team: options.team ?? "" });
     if (!options.wait) {
       if (options.json) printJson(batchJson(batch));
@@ -116,7 +116,7 @@ export async function batchCommand(target: string | undefined, options: BatchOpt
     const view = live ? watchBatch(api, batch.id, { out: process.stderr, signal: stopView.signal }) : undefined;
     // The view only shows progress; followBatch decides the outcome and merges, so a failed view ends quietly.
     const viewed = view?.catch(() => undefined);
-    const { batch: final, merges } = await followBatch(api, batch.id, process.cwd(), {
+    const { batch: final, merges } = await followBatch(api, batch.id, env, {
       progress: !options.json && !live,
       onRunEnded: (run, merge) => {
         if (merge && !options.json) {

@@ -2,17 +2,19 @@ import { readFile } from "node:fs/promises";
 import type { ChainInfo, ChainStep, ClientApi, CreateChainRequest } from "@pancode/proto";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, mergeBlocked } from "../merge-back.js";
-import { followChain } from "../orchestration-follow.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { followChain } from "../client/follow/orchestration-follow.js";
+import { formatMergeReport, mergeBlocked } from "../client/merge/merge-back.js";
+import { prepareSubmission } from "../client/submit/submission.js";
+import { watchChain } from "../client/watch/watch-group.js";
 import { chainJson, chainResultJson, formatCounts } from "../orchestration-json.js";
 import { formatCost, printJson, shortId, table } from "../output.js";
-import { prepareSubmission, type SubmitOptions } from "../submission.js";
-import { watchChain } from "../watch/watch-group.js";
+import { type SubmitFlags, submitOptions } from "./submit-flags.js";
 
-interface ChainOptions extends SubmitOptions {
+interface ChainOptions extends SubmitFlags {
   step?: string[];
   file?: string;
   task?: string;
@@ -71,7 +73,7 @@ export async function finishChainCommand(api: ClientApi, chain: ChainInfo, optio
   const live = process.stderr.isTTY === true && !options.json;
   // The view only shows progress: followChain decides the outcome (at once, once the view saw the end) and merges.
   if (live) await watchChain(api, chain.id, { out: process.stderr }).catch(() => undefined);
-  const { chain: final, merge } = await followChain(api, chain.id, process.cwd(), {
+  const { chain: final, merge } = await followChain(api, chain.id, cliEnv(), {
     progress: !options.json && !live,
   });
   if (options.json) {
@@ -103,9 +105,10 @@ export async function chainCommand(options: ChainOptions): Promise<number> {
   }
   if (steps.length === 0)
     throw new UsageError('a chain needs steps: --step agent:"task" (repeatable) or --file chain.yaml');
-  const api = connect();
+  const env = cliEnv();
+  const api = connect(env);
   try {
-    const submission = await prepareSubmission(api, options);
+    const submission = await prepareSubmission(api, env, submitOptions(options));
     const request: CreateChainRequest = { ...submission, steps, originalTask: original, refine: undefined };
     return await finishChainCommand(api, await api.createChain(request), options);
   } finally {

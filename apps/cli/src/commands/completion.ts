@@ -1,10 +1,10 @@
 import { Argument, type Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { bashScript } from "../completion/bash.js";
-import { commandSpecs } from "../completion/completion-spec.js";
-import { fishScript } from "../completion/fish.js";
-import { zshScript } from "../completion/zsh.js";
-import { EXIT } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { EXIT } from "../client/exit-codes.js";
+import { bashScript } from "./completion/bash.js";
+import { commandSpecs } from "./completion/completion-spec.js";
+import { fishScript } from "./completion/fish.js";
+import { zshScript } from "./completion/zsh.js";
 
 const SHELLS = { bash: bashScript, zsh: zshScript, fish: fishScript } as const;
 type Shell = keyof typeof SHELLS;

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { readConfig, writeConfig } from "../contexts/config-file.js";
-import { type PancodeConfig, unknownContextMessage } from "../contexts/context.js";
-import { configPath } from "../contexts/selection.js";
-import { EXIT, UsageError } from "../exit-status.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { readConfig, writeConfig } from "../client/contexts/config-file.js";
+import { type PancodeConfig, unknownContextMessage } from "../client/contexts/context.js";
+import { EXIT, UsageError } from "../client/exit-status.js";
 import { printJson, table } from "../output.js";
 
 /** `pancode context list --json`: one entry per context, never its token. */
@@ -15,7 +15,7 @@ export interface ContextJson {
 }
 
 function load(): { path: string; config: PancodeConfig } {
-  const path = configPath(process.env);
+  const path = cliEnv().configPath;
   return { path, config: readConfig(path) };
 }
 

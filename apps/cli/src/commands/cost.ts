@@ -1,8 +1,8 @@
 import type { CostTotal, MetricsGroup } from "@pancode/proto";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
 import { formatDuration, printJson, shortId, table } from "../output.js";
 
 /** Costs with 4 decimals: single runs of small models cost fractions of a cent. */

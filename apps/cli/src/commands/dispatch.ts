@@ -1,60 +1,37 @@
-import { parseDuration } from "@pancode/agents";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from "../merge-back.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { waitForRun } from "../client/follow/wait.js";
+import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from "../client/merge/merge-back.js";
+import { sessionSafety } from "../client/submit/safety-level.js";
+import { submitDispatch } from "../client/submit/submit.js";
+import { watchRuns } from "../client/watch/watch-runs.js";
 import { mergeJson } from "../orchestration-json.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
-import { sessionSafety } from "../safety-level.js";
-import { parseMaxCost } from "../submission.js";
-import { submitDispatch } from "../submit.js";
-import { waitForRun } from "../wait.js";
-import { watchRuns } from "../watch/watch-runs.js";
+import { parseTimeout, type SubmitFlags, submitOptions } from "./submit-flags.js";
 
-interface DispatchOptions {
+interface DispatchFlags extends SubmitFlags {
   agent?: string;
-  isolate?: boolean;
   wait?: boolean;
   json?: boolean;
-  mode?: string;
-  model?: string;
-  maxCost?: string;
   timeout?: string;
-  safety?: string;
-}
-
-/** `--timeout <duration>`: `90s`, `5m`, `1h` or milliseconds, above 0; absent = 0, the agent's own timeout. */
-export function parseTimeout(value: string | undefined): number {
-  if (value === undefined) return 0;
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
-    throw new UsageError(`--timeout must be a duration such as 90s, 5m, 1h or a number of ms; got "${value}"`);
-  }
-  return ms;
 }
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
-export async function dispatchCommand(task: string, options: DispatchOptions): Promise<number> {
+export async function dispatchCommand(task: string, options: DispatchFlags): Promise<number> {
   if (task.trim() === "")
     throw new UsageError(
       'the task is empty: say what the agent should do, e.g. pancode dispatch "npm test" --agent shell',
     );
-  const maxCostUsd = parseMaxCost(options.maxCost);
+  const submit = submitOptions(options);
   const timeoutMs = parseTimeout(options.timeout);
-  const safety = sessionSafety(options.safety);
-  const api = connect();
+  const env = cliEnv();
+  const safety = sessionSafety(options.safety, env);
+  const api = connect(env);
   try {
-    const answer = await submitDispatch(api, process.cwd(), {
-      task,
-      agent: options.agent,
-      isolate: options.isolate,
-      mode: options.mode,
-      model: options.model,
-      maxCostUsd,
-      timeoutMs,
-      safety,
-    });
+    const answer = await submitDispatch(api, env, { ...submit, safety, task, agent: options.agent, timeoutMs });
     const run = answer.run;
     for (const warning of answer.warnings) process.stderr.write(`warning: ${warning}\n`);
     if (!options.wait) {
@@ -73,7 +50,7 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
     let merge: MergeBackResult | undefined;
     // A nested sub-run's patch stays on the coordinator (no git in the container): review it with pancode diff.
     if (!answer.nested && final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
-      merge = await mergeBack(api, final, process.cwd());
+      merge = await mergeBack(api, final, env);
     }
     if (options.json) {
       printJson({
@@ -116,5 +93,5 @@ export function registerDispatch(program: Command, run: CommandRunner): void {
     )
     .option("--timeout <duration>", "stop the run after this long, e.g. 90s, 5m (default: the agent's timeout)")
     .option("--json", "print one JSON document")
-    .action((task: string, options: DispatchOptions) => run("dispatch", () => dispatchCommand(task, options)));
+    .action((task: string, options: DispatchFlags) => run("dispatch", () => dispatchCommand(task, options)));
 }

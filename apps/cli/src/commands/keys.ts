@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT } from "../client/exit-codes.js";
 import { printJson, table } from "../output.js";
 import { keysJson } from "../receipt-keys.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../exit-status.js";
+import { UsageError } from "../client/exit-status.js";
 import { contextNameFor, coordinatorAddress } from "./login.js";
 
 describe("pancode login's address and default context name", () => {

@@ -2,14 +2,14 @@ import { readFileSync } from "node:fs";
 import { isPanCodeError, PanCodeError } from "@pancode/core/errors";
 import type { WhoAmIResponse } from "@pancode/proto";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connectTo } from "../connection.js";
-import { checkToken } from "../contexts/check-token.js";
-import { readConfig, writeConfig } from "../contexts/config-file.js";
-import type { Context } from "../contexts/context.js";
-import { configPath } from "../contexts/selection.js";
-import { readToken } from "../contexts/token-input.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connectTo } from "../client/connection.js";
+import { checkToken } from "../client/contexts/check-token.js";
+import { readConfig, writeConfig } from "../client/contexts/config-file.js";
+import type { Context } from "../client/contexts/context.js";
+import { readToken } from "../client/contexts/token-input.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
 
 /** The coordinator's default port, added to an address given without one. */
 const DEFAULT_PORT = "7400";
@@ -80,7 +80,7 @@ async function verify(context: Context): Promise<WhoAmIResponse> {
 
 /** `pancode login <address>`: checks a token and saves it as a context, which becomes the current one. */
 export async function loginCommand(address: string, options: LoginOptions): Promise<number> {
-  const path = configPath(process.env);
+  const path = cliEnv().configPath;
   // Read (and so validate) the file first: a file we cannot parse is never overwritten.
   const config = readConfig(path);
   const target = coordinatorAddress(address);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../exit-codes.js";
+import { UsageError } from "../client/exit-codes.js";
 import { formatModeReport, modeReport } from "./mode.js";
 
 describe("pancode mode", () => {
@@ -33,7 +33,7 @@ describe("pancode mode", () => {
   });
 
   it("takes the level from --safety before PANCODE_SAFETY", () => {
-    const env = { PANCODE_SAFETY: "full-auto", PANCODE_MODE: "review" };
+    const env = { safety: "full-auto", mode: "review" };
     expect(modeReport({}, env).safety).toMatchObject({
       level: "full-auto",
       source: "env",
@@ -51,6 +51,6 @@ describe("pancode mode", () => {
 
   it("refuses an unknown level with a usage error", () => {
     expect(() => modeReport({ safety: "yolo" }, {})).toThrow(UsageError);
-    expect(() => modeReport({}, { PANCODE_SAFETY: "max" })).toThrow(/PANCODE_SAFETY must be one of/);
+    expect(() => modeReport({}, { safety: "max" })).toThrow(/PANCODE_SAFETY must be one of/);
   });
 });

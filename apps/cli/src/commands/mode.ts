@@ -1,8 +1,9 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import { type CliEnv, cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { type SAFETY_LEVELS, sessionSafety } from "../client/submit/safety-level.js";
 import { printJson } from "../output.js";
-import { type SAFETY_LEVELS, sessionSafety } from "../safety-level.js";
 
 /** Session modes: a property of the client session (`--mode`, else PANCODE_MODE, else build). */
 export const SESSION_MODES = ["plan", "build", "review"] as const;
@@ -86,13 +87,13 @@ export interface ModeJson {
 /** The session's mode and where it came from; a UsageError (exit 2) for an unknown mode. */
 export function sessionMode(
   flag: string | undefined,
-  env: NodeJS.ProcessEnv,
+  env: Pick<CliEnv, "mode">,
 ): { mode: SessionMode; source: ModeJson["source"] } {
   const [value, source] =
     flag !== undefined
       ? [flag, "flag" as const]
-      : env.PANCODE_MODE
-        ? [env.PANCODE_MODE, "env" as const]
+      : env.mode
+        ? [env.mode, "env" as const]
         : ["build", "default" as const];
   if (!(SESSION_MODES as readonly string[]).includes(value)) {
     const from = source === "flag" ? "--mode" : "PANCODE_MODE";
@@ -105,7 +106,10 @@ export function sessionMode(
  * The session's mode and safety level with what they allow, from the flags and the environment; a UsageError
  * (exit 2) for an unknown mode or level. Exported for unit tests.
  */
-export function modeReport(options: { mode?: string; safety?: string }, env: NodeJS.ProcessEnv): ModeJson {
+export function modeReport(
+  options: { mode?: string; safety?: string },
+  env: Pick<CliEnv, "mode" | "safety">,
+): ModeJson {
   const { mode, source } = sessionMode(options.mode, env);
   const rules = MODE_RULES[mode];
   const level = sessionSafety(options.safety, env) as SafetyLevel;
@@ -117,7 +121,7 @@ export function modeReport(options: { mode?: string; safety?: string }, env: Nod
     summary: rules.summary,
     safety: {
       level,
-      source: options.safety !== undefined ? "flag" : env.PANCODE_SAFETY?.trim() ? "env" : "default",
+      source: options.safety !== undefined ? "flag" : env.safety?.trim() ? "env" : "default",
       allows: {
         readOnlyAgents: safety.readOnlyAgents,
         fileEditAgents: safety.fileEditAgents,
@@ -160,7 +164,7 @@ export function formatModeReport(report: ModeJson): string {
 
 /** `pancode mode [--mode M] [--safety L] [--json]`: the session's mode and safety level, and what they allow. */
 export async function modeCommand(options: { mode?: string; safety?: string; json?: boolean }): Promise<number> {
-  const report = modeReport(options, process.env);
+  const report = modeReport(options, cliEnv());
   if (options.json) printJson(report);
   else process.stdout.write(formatModeReport(report));
   return EXIT.ok;

@@ -1,8 +1,8 @@
 import type { ListModelsResponse, ModelInfo } from "@pancode/proto";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT } from "../client/exit-codes.js";
 import { printJson, table } from "../output.js";
 
 /** USD per million tokens, input/output; local models say so. */

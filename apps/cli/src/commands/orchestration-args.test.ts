@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../exit-codes.js";
+import { UsageError } from "../client/exit-codes.js";
 import { batchItems, parseTasksFile } from "./batch.js";
 import { parseChainFile, parseStep } from "./chain.js";
 

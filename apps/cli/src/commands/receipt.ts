@@ -1,7 +1,4 @@
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { DIGEST_PREFIX, isPanCodeError, sha256Digest } from "@pancode/core";
-import type { ClientApi, Receipt } from "@pancode/proto";
+import type { Receipt } from "@pancode/proto";
 import {
   type DsseEnvelope,
   type GroupStatement,
@@ -9,34 +6,26 @@ import {
   parseEnvelope,
   type RunStatement,
   readStatement,
-  type VerifyReceiptResult,
-  verifyGroupReceipt,
-  verifyReceipt,
 } from "@pancode/receipts";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { verifyExportedReceipt } from "../client/receipts/verify-exported.js";
+import {
+  fetchReceipt,
+  type GroupRef,
+  type StoredVerification,
+  verifyStoredReceipt,
+} from "../client/receipts/verify-receipt.js";
 import { printJson, shortId, table } from "../output.js";
-import { keysJson, readKeysFile, trustedKeys } from "../receipt-keys.js";
+import { readKeysFile, trustedKeys } from "../receipt-keys.js";
 
 function statementOf(receipt: Receipt): RunStatement | undefined {
   try {
     return readStatement(parseEnvelope(receipt.body));
   } catch (_err) {
     return undefined;
-  }
-}
-
-/** A receipt by receipt id, run id, or unique run id prefix. */
-export async function fetchReceipt(api: ClientApi, id: string): Promise<Receipt> {
-  try {
-    return await api.getReceipt(id);
-  } catch (err) {
-    if (!isPanCodeError(err) || err.code !== "NOT_FOUND") throw err;
-    const run = await api.getRun(id);
-    if (!run.receiptId) throw err;
-    return api.getReceipt(run.receiptId);
   }
 }
 
@@ -137,24 +126,6 @@ function showGroup(receipt: Receipt, envelope: DsseEnvelope, options: { json?: b
   return EXIT.ok;
 }
 
-/** A batch or chain receipt, checked with its runs' receipts fetched in the order it lists them. */
-async function verifyGroupStored(
-  api: ClientApi,
-  receipt: Receipt,
-  envelope: DsseEnvelope,
-  keys: ReturnType<typeof trustedKeys>,
-): Promise<{ label: string; result: StoredVerification }> {
-  const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as Partial<GroupStatement>;
-  const runs: DsseEnvelope[] = [];
-  for (const listed of statement.predicate?.runs ?? []) {
-    const runReceipt = await fetchReceipt(api, listed.receiptId || listed.runId);
-    runs.push(parseEnvelope(runReceipt.body));
-  }
-  const result = verifyGroupReceipt(envelope, runs, { keys, expectedPayloadHash: receipt.contentHash });
-  const label = `receipt ${receipt.id} (${statement.predicate?.kind ?? "group"} ${statement.predicate?.id ?? "?"}, ${runs.length} run receipt(s))`;
-  return { label, result: { ...result, coordinatorOnly: false, group: groupOf(statement) } };
-}
-
 /** `pancode receipt export <id>`: the DSSE envelope JSON on stdout. */
 export async function receiptExportCommand(id: string): Promise<number> {
   const api = connect();
@@ -165,21 +136,6 @@ export async function receiptExportCommand(id: string): Promise<number> {
   } finally {
     api.close();
   }
-}
-
-/** What verifying a run or a batch/chain receipt tells: PASS or what failed, and which group for a group receipt. */
-export type StoredVerification = Pick<VerifyReceiptResult, "ok" | "failures" | "coordinatorOnly"> & {
-  group?: GroupRef;
-};
-
-/** The batch or chain a group receipt is about, as far as its statement says. */
-interface GroupRef {
-  kind: string;
-  id: string;
-}
-
-function groupOf(statement: Partial<GroupStatement>): GroupRef {
-  return { kind: statement.predicate?.kind ?? "", id: statement.predicate?.id ?? "" };
 }
 
 /** What was verified, for the JSON form: ids when known (an offline envelope carries no receipt id). */
@@ -237,52 +193,16 @@ interface VerifyOptions {
   json?: boolean;
 }
 
-/** The run id an exported envelope names, if it decodes as a run receipt. */
-function runIdOf(envelope: DsseEnvelope): string | null {
-  try {
-    return readStatement(envelope).predicate.runId;
-  } catch (_err) {
-    return null;
-  }
-}
-
 /** Offline: envelope and keys from files, optionally the patch file; no coordinator needed. */
 async function verifyOffline(options: VerifyOptions & { file: string }): Promise<number> {
-  const subject: VerifySubject = { label: options.file, receiptId: null, runId: null, file: options.file };
-  const tampered = (failure: string) =>
-    report(subject, { ok: false, failures: [failure], coordinatorOnly: false }, options.json);
   if (!options.keys) throw new UsageError("--file needs --keys keys.json (from `pancode keys --json`)");
-  const keys = trustedKeys(await readKeysFile(options.keys));
-  let text: string;
-  try {
-    text = await readFile(options.file, "utf8");
-  } catch (err) {
-    throw new UsageError(`cannot read receipt file ${options.file}: ${(err as Error).message}`);
-  }
-  let envelope: DsseEnvelope;
-  try {
-    envelope = parseEnvelope(text);
-  } catch (err) {
-    return tampered(`envelope: ${(err as Error).message}`);
-  }
-  if (isGroupEnvelope(envelope)) {
-    // A batch or chain receipt is checked together with its runs' exported receipts, in step order.
-    const files = (options.runs ?? "").split(",").filter(Boolean);
-    const runs: DsseEnvelope[] = [];
-    for (const file of files) {
-      try {
-        runs.push(parseEnvelope(await readFile(file, "utf8")));
-      } catch (err) {
-        return tampered(`run receipt ${file}: ${(err as Error).message}`);
-      }
-    }
-    const group = groupOf(JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as GroupStatement);
-    const result = { ...verifyGroupReceipt(envelope, runs, { keys }), coordinatorOnly: false, group };
-    return report(subject, result, options.json);
-  }
-  const expectedPatchDigest = options.patch ? sha256Digest(await readFile(options.patch)) : undefined;
-  const result = verifyReceipt(envelope, { keys, expectedPatchDigest });
-  return report({ ...subject, runId: runIdOf(envelope) }, result, options.json);
+  const { runId, result } = await verifyExportedReceipt({
+    file: options.file,
+    keysPath: options.keys,
+    patchPath: options.patch,
+    runFiles: (options.runs ?? "").split(",").filter(Boolean),
+  });
+  return report({ label: options.file, receiptId: null, runId, file: options.file }, result, options.json);
 }
 
 /** `pancode receipt verify <id>` or `--file r.json --keys keys.json`: PASS (exit 0) or TAMPERED (exit 1). */
@@ -297,38 +217,6 @@ export async function receiptVerifyCommand(id: string | undefined, options: Veri
   } finally {
     api.close();
   }
-}
-
-/**
- * Verifies a receipt held by the coordinator: signatures against `keys` (default: the cluster's published keys),
- * the payload against the stored content hash, and the patch named against the stored patch bytes.
- */
-export async function verifyStoredReceipt(
-  api: ClientApi,
-  id: string,
-  keys?: ReturnType<typeof trustedKeys>,
-): Promise<{ receipt: Receipt; label: string; result: StoredVerification }> {
-  const receipt = await fetchReceipt(api, id);
-  const label = `receipt ${receipt.id} (run ${receipt.runId})`;
-  const trusted = keys ?? trustedKeys(keysJson(await api.getKeys()));
-  let envelope: DsseEnvelope;
-  try {
-    envelope = parseEnvelope(receipt.body);
-  } catch (err) {
-    return {
-      receipt,
-      label,
-      result: { ok: false, failures: [`envelope: ${(err as Error).message}`], coordinatorOnly: false },
-    };
-  }
-  if (isGroupEnvelope(envelope)) return { receipt, ...(await verifyGroupStored(api, receipt, envelope, trusted)) };
-  // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
-  const expectedPatchDigest = await patchDigest(api, receipt.runId);
-  return {
-    receipt,
-    label,
-    result: verifyReceipt(envelope, { keys: trusted, expectedPatchDigest, expectedPayloadHash: receipt.contentHash }),
-  };
 }
 
 /** Registers `pancode receipt` and its subcommands. */
@@ -366,11 +254,4 @@ export function registerReceipt(program: Command, run: CommandRunner): void {
     .action((id: string | undefined, _options: VerifyOptions, command: Command) =>
       run("receipt verify", () => receiptVerifyCommand(id, command.optsWithGlobals())),
     );
-}
-
-/** The sha256 of a run's stored patch, hashed as it streams in (a large patch is never held whole). */
-async function patchDigest(api: ClientApi, runId: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of api.fetchPatchChunks(runId)) hash.update(chunk);
-  return `${DIGEST_PREFIX}${hash.digest("hex")}`;
 }

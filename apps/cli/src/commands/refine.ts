@@ -1,11 +1,13 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { UsageError } from "../exit-codes.js";
-import { prepareSubmission, type SubmitOptions } from "../submission.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { UsageError } from "../client/exit-codes.js";
+import { prepareSubmission } from "../client/submit/submission.js";
 import { finishChainCommand } from "./chain.js";
+import { type SubmitFlags, submitOptions } from "./submit-flags.js";
 
-interface RefineOptions extends SubmitOptions {
+interface RefineOptions extends SubmitFlags {
   builder?: string;
   reviewer?: string;
   maxRounds?: string;
@@ -21,9 +23,10 @@ export async function refineCommand(task: string, options: RefineOptions): Promi
   if (!Number.isInteger(maxRounds) || maxRounds < 1 || maxRounds > 10) {
     throw new UsageError(`--max-rounds must be a whole number from 1 to 10, got "${options.maxRounds}"`);
   }
-  const api = connect();
+  const env = cliEnv();
+  const api = connect(env);
   try {
-    const submission = await prepareSubmission(api, options);
+    const submission = await prepareSubmission(api, env, submitOptions(options));
     const chain = await api.createChain({
       ...submission,
       steps: [],

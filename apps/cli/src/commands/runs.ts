@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
 import { formatCost, formatDuration, printJson, runJson, shortId, table } from "../output.js";
 
 /** Which runs `pancode runs` lists: everyone's, the caller's own, one person's, one team's. */

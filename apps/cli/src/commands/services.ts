@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { constants } from "node:os";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { EXIT } from "../exit-status.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { EXIT } from "../client/exit-status.js";
 
 /** The service commands, which live in the service host (@pancode/server, `pancode-server`). */
 const SERVICES: [name: string, description: string][] = [

@@ -1,9 +1,16 @@
 import type { ClusterInfoResponse } from "@pancode/proto";
 import type { Command } from "commander";
-import { liveWorkers, WORKER_HEADERS, type WorkerJson, workerCells, workerJson } from "../cluster/cluster-view.js";
-import type { CommandRunner } from "../command-runner.js";
-import { connect, connectionSettings } from "../connection.js";
-import { EXIT } from "../exit-codes.js";
+import { cliEnv } from "../client/cli-env.js";
+import {
+  liveWorkers,
+  WORKER_HEADERS,
+  type WorkerJson,
+  workerCells,
+  workerJson,
+} from "../client/cluster/cluster-view.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT } from "../client/exit-codes.js";
 import { formatCost, printJson, table } from "../output.js";
 
 /** `pancode status --json`: stable camelCase fields, amounts in USD. */
@@ -76,7 +83,7 @@ export function formatStatus(info: ClusterInfoResponse, address: string, now = D
 
 /** `pancode status [--json]`: the coordinator, its workers, providers, slots, queue depth, budget and drain state. */
 export async function statusCommand(options: { json?: boolean }): Promise<number> {
-  const address = connectionSettings(process.env).address;
+  const address = cliEnv().connection().address;
   const api = connect();
   try {
     const info = await api.clusterInfo();

@@ -1,34 +1,14 @@
-import type { ClientApi, StopRunResponse } from "@pancode/proto";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { stopTarget } from "../client/stop-run.js";
 import { printJson } from "../output.js";
 
 interface StopOptions {
   batch?: string;
   chain?: string;
   json?: boolean;
-}
-
-/** What to stop: a run, a batch or a chain (at most one); none = the submitter's most recent active run. */
-export interface StopTarget {
-  runId?: string;
-  batchId?: string;
-  chainId?: string;
-}
-
-/**
- * Stops a run, batch or chain as this submitter, wherever it runs; a target that already ended stays as it is and
- * the answer says so. What `pancode stoprun` and the MCP server's `stop_run` both do.
- */
-export async function stopTarget(api: ClientApi, target: StopTarget): Promise<StopRunResponse> {
-  return api.stopRun({
-    runId: target.runId ?? "",
-    batchId: target.batchId ?? "",
-    chainId: target.chainId ?? "",
-    submitter: "",
-  });
 }
 
 /** `pancode stoprun [run] [--batch id] [--chain id]`: stops it wherever it runs; finished targets stay as they are. */

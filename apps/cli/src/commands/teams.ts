@@ -1,8 +1,8 @@
 import type { TeamInfo } from "@pancode/proto";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
 import { formatCost, printJson, table } from "../output.js";
 
 /** `pancode teams list --json`: a team with its limits (null = none) and spend. */

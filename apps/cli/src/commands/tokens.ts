@@ -1,8 +1,9 @@
 import type { TokenInfo } from "@pancode/proto";
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect, connectionSettings } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import { cliEnv } from "../client/cli-env.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
 import { printJson, table } from "../output.js";
 
 const SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -100,7 +101,7 @@ export async function tokensRevokeCommand(name: string, options: { json?: boolea
 
 /** `pancode whoami [--json]`: who the token in use belongs to, on which coordinator. */
 export async function whoamiCommand(options: { json?: boolean }): Promise<number> {
-  const address = connectionSettings(process.env).address;
+  const address = cliEnv().connection().address;
   const api = connect();
   try {
     const me = await api.whoAmI();

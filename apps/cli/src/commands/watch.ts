@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT, UsageError } from "../exit-codes.js";
-import { isFinal } from "../watch/run-state.js";
-import { watchBatch, watchChain } from "../watch/watch-group.js";
-import { activeRunIds, watchRuns } from "../watch/watch-runs.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT, UsageError } from "../client/exit-codes.js";
+import { isFinal } from "../client/watch/run-state.js";
+import { watchBatch, watchChain } from "../client/watch/watch-group.js";
+import { activeRunIds, watchRuns } from "../client/watch/watch-runs.js";
 
 interface WatchOptions {
   batch?: string;

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { liveWorkers, WORKER_HEADERS, workerCells, workerJson } from "../cluster/cluster-view.js";
-import type { CommandRunner } from "../command-runner.js";
-import { connect } from "../connection.js";
-import { EXIT } from "../exit-codes.js";
+import { liveWorkers, WORKER_HEADERS, workerCells, workerJson } from "../client/cluster/cluster-view.js";
+import type { CommandRunner } from "../client/command-runner.js";
+import { connect } from "../client/connection.js";
+import { EXIT } from "../client/exit-codes.js";
 import { printJson, table } from "../output.js";
 
 interface WorkersOptions {

@@ -2,14 +2,14 @@ import { PanCodeError } from "@pancode/core";
 import type { ClientApi } from "@pancode/proto";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseTimeout } from "../commands/dispatch.js";
+import { loadCliEnv } from "../client/cli-env.js";
 import { callTool, oneLine } from "./server.js";
 import { defineTool } from "./tool.js";
 import { mcpBatchItems } from "./tools/batch-dispatch.js";
 import { stopRunTool } from "./tools/stop-run.js";
 import { MCP_TOOLS } from "./tools/table.js";
 
-const ctx = { api: {} as ClientApi, cwd: "/nowhere" };
+const ctx = { api: {} as ClientApi, env: loadCliEnv({}, "/nowhere") };
 
 describe("the MCP tool table", () => {
   it("serves every tool of the issue, each with a description", () => {
@@ -75,15 +75,5 @@ describe("batch_dispatch and stop_run arguments", () => {
       isError: true,
       content: [{ type: "text", text: "name one thing to stop: run_id, batch_id or chain_id" }],
     });
-  });
-});
-
-describe("--timeout", () => {
-  it("takes durations with a unit or plain milliseconds, and refuses the rest", () => {
-    expect(parseTimeout(undefined)).toBe(0);
-    expect(parseTimeout("90s")).toBe(90_000);
-    expect(parseTimeout("5m")).toBe(300_000);
-    expect(parseTimeout("1500")).toBe(1500);
-    for (const bad of ["0", "-1s", "soon", ""]) expect(() => parseTimeout(bad), bad).toThrow(/--timeout must be/);
   });
 });

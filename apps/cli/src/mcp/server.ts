@@ -4,7 +4,7 @@ import type { CallToolResult, ServerNotification, ServerRequest } from "@modelco
 import type { McpContext, McpTool } from "./tool.js";
 
 /** Version announced to MCP clients (the CLI's). */
-export const MCP_SERVER_VERSION = "0.1.0";
+const MCP_SERVER_VERSION = "0.1.0";
 
 /** The one-line message of an error, as the CLI prints it: never a stack trace. */
 export function oneLine(err: unknown): string {

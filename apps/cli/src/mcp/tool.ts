@@ -1,11 +1,12 @@
 import type { ClientApi } from "@pancode/proto";
 import type { z } from "zod";
+import type { CliEnv } from "../client/cli-env.js";
 
-/** What every tool call gets: the coordinator client and the repository the server was started in. */
+/** What every tool call gets: the coordinator client and the settings of `pancode mcp`, read once at start. */
 export interface McpContext {
   api: ClientApi;
-  /** Working directory of `pancode mcp`: the repository dispatches upload and merge back into. */
-  cwd: string;
+  /** `env.cwd`, the working directory of `pancode mcp`, is the repository dispatches upload and merge back into. */
+  env: CliEnv;
   /** Reports progress of a long call to the client (when it asked for progress); one line per change. */
   progress?: (message: string) => void;
   /** Aborted when the client cancels the call. */

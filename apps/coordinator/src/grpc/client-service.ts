@@ -114,7 +114,7 @@ function auditCategory(category: string): AuditCategory | undefined {
 }
 
 /** What a run's token may do: dispatch sub-runs and follow them. Nothing else, and never as a client. */
-export const RUN_TOKEN_METHODS: ReadonlySet<string> = new Set(["Dispatch", "GetRun", "WatchRun"]);
+const RUN_TOKEN_METHODS: ReadonlySet<string> = new Set(["Dispatch", "GetRun", "WatchRun"]);
 
 /** A run-token caller may read only the runs it dispatched; anyone else is told nothing about other runs. */
 function requireVisible(caller: Caller, run: RunRow): void {

@@ -28,7 +28,7 @@ export interface HandlerContext {
 }
 
 /** Checks the session token a worker got from Register. */
-export interface WorkerSessionAuth {
+interface WorkerSessionAuth {
   /** Methods called before there is a session (RegisterChallenge, Register). */
   exempt: ReadonlySet<string>;
   /** The worker id of a current session; UNAUTHENTICATED otherwise. */
@@ -78,7 +78,7 @@ export function actorOf(caller: Caller): string {
  * Authenticates a call: a run token where the method admits one; else a person's token, whose role must reach the
  * method's (fail closed); else the service's shared token (constant time).
  */
-export async function authenticate(hc: HandlerContext, metadata: Metadata, method: string): Promise<Caller> {
+async function authenticate(hc: HandlerContext, metadata: Metadata, method: string): Promise<Caller> {
   const presented = bearerToken(metadata);
   if (hc.runTokens?.methods.has(method) && hc.runTokens.looksLike(presented)) {
     return { kind: "run", runId: await hc.runTokens.verify(presented) };

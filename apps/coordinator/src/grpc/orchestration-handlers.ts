@@ -55,7 +55,7 @@ interface Owned {
  * PERMISSION_DENIED unless `caller` may stop what `owner` submitted: an admin anything, a member its own and its
  * team's.
  */
-export function requireMayStop(caller: Caller, what: string, owner: Owned): void {
+function requireMayStop(caller: Caller, what: string, owner: Owned): void {
   if (caller.kind !== "user" || caller.role === "admin") return;
   if (owner.userName === caller.name) return;
   if (caller.team && owner.team === caller.team) return;

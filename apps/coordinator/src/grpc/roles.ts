@@ -58,7 +58,7 @@ function describe(method: string): string {
 }
 
 /** Whether `role` is at least `needed`. */
-export function hasRole(role: ApiRole, needed: ApiRole): boolean {
+function hasRole(role: ApiRole, needed: ApiRole): boolean {
   return RANK[role] >= RANK[needed];
 }
 

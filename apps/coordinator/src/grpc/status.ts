@@ -20,7 +20,7 @@ export interface MalformedRequest {
 }
 
 /** True when the decoded request is a {@link MalformedRequest}. */
-export function isMalformed(value: unknown): value is MalformedRequest {
+function isMalformed(value: unknown): value is MalformedRequest {
   return typeof value === "object" && value !== null && "__malformed" in value;
 }
 

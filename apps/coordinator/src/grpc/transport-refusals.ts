@@ -18,7 +18,7 @@ const NOT_INFLATABLE = /^Failed to decompress message/;
  * The status a request body refused by grpc-js itself gets instead: INVALID_ARGUMENT naming the limit, like every
  * other bad request. Undefined for any other status (all of ours carry the PanCode error trailer and pass as sent).
  */
-export function badRequestStatus(sent: SentStatus): SentStatus | undefined {
+function badRequestStatus(sent: SentStatus): SentStatus | undefined {
   if (sent.metadata?.get(ERROR_CODE_TRAILER).length) return undefined;
   const details = sent.details ?? "";
   const bad = (message: string): SentStatus =>

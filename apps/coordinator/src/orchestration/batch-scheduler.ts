@@ -13,11 +13,11 @@ import {
 } from "./orchestration-deps.js";
 
 /** Runs of a batch at once when the caller names no limit (the seed's default). */
-export const DEFAULT_BATCH_CONCURRENCY = 4;
+const DEFAULT_BATCH_CONCURRENCY = 4;
 /** Pause between two starts of a batch, in ms, when the caller names none (the seed's default). */
-export const DEFAULT_STAGGER_MS = 150;
+const DEFAULT_STAGGER_MS = 150;
 /** Largest batch accepted: a batch is a fan-out of reviews or tasks, not a job queue. */
-export const MAX_BATCH_ITEMS = 256;
+const MAX_BATCH_ITEMS = 256;
 
 /** A batch as submitted. */
 export interface CreateBatchInput {

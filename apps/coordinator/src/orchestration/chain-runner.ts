@@ -15,7 +15,7 @@ import {
 import { composeStepTask } from "./step-task.js";
 
 /** Most steps of a plain chain. */
-export const MAX_CHAIN_STEPS = 32;
+const MAX_CHAIN_STEPS = 32;
 
 /** A chain as submitted: fixed steps, or a refine loop. */
 export interface CreateChainInput {

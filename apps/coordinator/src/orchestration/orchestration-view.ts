@@ -4,7 +4,7 @@ import { toRunInfo } from "../services/run-view.js";
 import { totalSteps } from "./chain-plan.js";
 
 /** Runs per status (plus `refused` items that never became runs), in a stable order. */
-export function statusCounts(runs: readonly RunRow[], refused = 0): StatusCount[] {
+function statusCounts(runs: readonly RunRow[], refused = 0): StatusCount[] {
   const counts = new Map<string, number>();
   for (const run of runs) counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
   if (refused > 0) counts.set("refused", refused);

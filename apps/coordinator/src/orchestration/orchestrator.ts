@@ -12,7 +12,7 @@ import { StopService } from "./stop-service.js";
  * How often running batches and chains are re-examined without a trigger (a missed wake-up, a restart, another
  * replica's end); each look renews this replica's leases of the groups it owns.
  */
-export const ORCHESTRATION_TICK_MS = 2000;
+const ORCHESTRATION_TICK_MS = 2000;
 
 /**
  * The coordinator's orchestration: batches, chains and stop, wired to run endings. `runEnded` is the lifecycle's

@@ -1,10 +1,10 @@
 /** The line a refine reviewer is told to end with when it approves. */
-export const APPROVED = "VERDICT: APPROVED";
+const APPROVED = "VERDICT: APPROVED";
 /** The line a refine reviewer is told to end with when changes are needed. */
-export const CHANGES_REQUESTED = "VERDICT: CHANGES_REQUESTED";
+const CHANGES_REQUESTED = "VERDICT: CHANGES_REQUESTED";
 
 /** Longest previous-step output passed on as $INPUT (the run's output tail is already bounded; this keeps tasks sane). */
-export const MAX_INPUT_CHARS = 16 * 1024;
+const MAX_INPUT_CHARS = 16 * 1024;
 
 /** The reviewer's task of a refine loop when none is given. */
 export const DEFAULT_REVIEW_TASK = [

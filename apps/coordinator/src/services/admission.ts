@@ -30,7 +30,7 @@ export interface DispatchInput {
 }
 
 /** Where an orchestrated run belongs and the state it starts from. */
-export interface RunOrchestration {
+interface RunOrchestration {
   batchId?: string;
   chainId?: string;
   /** 1-based item or step number. */
@@ -43,7 +43,7 @@ export interface RunOrchestration {
 export const MAX_TASK_BYTES = 64 * 1024;
 
 /** Session modes of the seed. Plan forbids dispatch; Review admits only read-only agents. */
-export const MODES = ["plan", "build", "review"] as const;
+const MODES = ["plan", "build", "review"] as const;
 
 /** Gate 1, mode: no dispatch in Plan mode. */
 export function checkMode(input: DispatchInput): void {

@@ -4,9 +4,9 @@ import type { ApiRole, ApiTokenRow, Database } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 
 /** Prefix of every person's token, so a leaked one is found by grep and secret scanners. */
-export const API_TOKEN_PREFIX = "pct_";
+const API_TOKEN_PREFIX = "pct_";
 /** Name of the admin token `pancode up` and a fresh coordinator register from `client.token` / PANCODE_TOKEN. */
-export const BOOTSTRAP_TOKEN_NAME = "admin";
+const BOOTSTRAP_TOKEN_NAME = "admin";
 /** Token names: what audit entries and `runs --user` show. */
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._@-]{0,63}$/i;
 /** last_used_at is written at most this often per token, so busy clients do not write on every call. */
@@ -21,12 +21,12 @@ export interface UserIdentity {
 }
 
 /** sha256 hex of a token: the only form a token is stored or compared in. */
-export function hashToken(token: string): string {
+function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
 /** A fresh token: the prefix + 32 random bytes, base64url. */
-export function mintApiToken(): string {
+function mintApiToken(): string {
   return `${API_TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
 }
 

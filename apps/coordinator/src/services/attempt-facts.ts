@@ -29,7 +29,7 @@ export function modelOf(run: RunRow): ModelTarget | null {
  * The agent as the worker sees it after the claim: parsed with the schema's defaults, the same as the worker does,
  * so the agent spec digest both compute is the same.
  */
-export function agentOf(run: RunRow): ResolvedAgent {
+function agentOf(run: RunRow): ResolvedAgent {
   const parsed = ResolvedAgent.safeParse(run.spec.agent);
   return parsed.success ? parsed.data : run.spec.agent;
 }

@@ -3,7 +3,7 @@ import type { Logger } from "@pancode/telemetry";
 import type { AuditLog } from "./audit-log.js";
 
 /** Name of the cluster flag that stops admissions on every coordinator replica. */
-export const DRAIN_FLAG = "draining";
+const DRAIN_FLAG = "draining";
 
 /** What `pancode drain` / `pancode undrain` answer. */
 export interface DrainState {

@@ -28,7 +28,7 @@ const DURATION_BUCKETS_S = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]
 const QUEUE_WAIT_BUCKETS_S = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600];
 
 /** The team a run was dispatched for: "" for runs of no team, so every series has the label and dashboards can group by it. */
-export function teamOf(run: RunRow): string {
+function teamOf(run: RunRow): string {
   return run.team ?? "";
 }
 

@@ -64,10 +64,10 @@ export interface DispatchServiceDeps {
 }
 
 /** Default of PANCODE_MAX_SUBRUNS. */
-export const DEFAULT_MAX_SUBRUNS = 8;
+const DEFAULT_MAX_SUBRUNS = 8;
 
 /** Default of PANCODE_DISPATCH_MAX_DEPTH. */
-export const DEFAULT_MAX_DEPTH = 2;
+const DEFAULT_MAX_DEPTH = 2;
 
 /** The cost cap a run gets: the dispatch's own when positive, else the cluster's per-run budget, else 0 (none). */
 export function effectiveCostCap(requestedUsd: number | undefined, perRunUsd: number | undefined): number {

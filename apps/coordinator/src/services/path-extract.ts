@@ -58,7 +58,7 @@ const SEPARATORS = new Set([..." \t\n\r\f\v\"'`()[]{}<>|;&,="]);
 const TRAILING_PUNCTUATION = new Set([",", ";", ":", "!", "?"]);
 
 /** How a token names a file, which decides how it is checked (see path-check.ts). */
-export type PathKind =
+type PathKind =
   /** `..`, `./x`, `../x`, `~/x`, `~user/x`: surely a path, always checked. */
   | "explicit"
   /** `/workspace/...`, a system directory, or an absolute path to a file with an extension: always checked. */

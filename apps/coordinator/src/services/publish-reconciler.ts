@@ -4,7 +4,7 @@ import type { Logger } from "@pancode/telemetry";
 import type { RunPublisher } from "./run-publisher.js";
 
 /** Advisory lock key of the reconciler ("pancode reconcile"): one coordinator at a time runs the passes. */
-export const RECONCILER_LOCK_KEY = 0x7063_7263;
+const RECONCILER_LOCK_KEY = 0x7063_7263;
 
 /** Most pending runs looked at in one pass; the rest wait for the next one. */
 const PASS_LIMIT = 1000;

@@ -37,7 +37,7 @@ export interface ExpectedStatement {
  * Cost is stored to 6 decimals at each progress report, so the recorded total may drift from the worker's exact sum
  * by a few millionths per report; a tenth of a cent is far above that drift and far below anything worth forging.
  */
-export const COST_TOLERANCE_USD = 0.001;
+const COST_TOLERANCE_USD = 0.001;
 
 /** Where a run belongs in a batch or chain, as its receipt records it ("" / 0 for plain dispatches). */
 export interface OrchestrationFacts {
@@ -124,7 +124,7 @@ export class ReceiptWriter {
 }
 
 /** The predicate of a run as the coordinator's database knows it. */
-export function coordinatorPredicate(
+function coordinatorPredicate(
   run: RunRow,
   imageDigest: string,
   facts: OrchestrationFacts = { batchId: "", chainId: "", step: 0, previousReceiptDigest: "" },
@@ -188,7 +188,7 @@ export function coordinatorPredicate(
  * recorded from the attempt's events. Only what the coordinator cannot know is taken from the worker: when the
  * agent started (a valid timestamp, not after the end), the agent CLI's version label, and when the statement was made.
  */
-export function statementMismatches(statement: RunStatement, expected: ExpectedStatement): string[] {
+function statementMismatches(statement: RunStatement, expected: ExpectedStatement): string[] {
   const claimed = statement.predicate as Partial<RunReceiptPredicate> | undefined;
   const startedAt = stringOr(claimed?.results?.startedAt);
   const rebuilt = attemptPredicate(

@@ -79,7 +79,7 @@ function heldByAnother(lease: Lease): PanCodeError {
 export type AttemptStanding = "current" | "late" | "superseded" | "finished" | "not_found" | "foreign";
 
 /** The standing of `lease` against the run's stored row (see {@link AttemptStanding}). */
-export function attemptStanding(
+function attemptStanding(
   run: Pick<RunRow, "status" | "attempt" | "leaseToken" | "workerId" | "leaseExpiresAt"> | undefined,
   lease: Lease,
   now: Date = new Date(),
@@ -119,7 +119,7 @@ export interface RunLifecycleDeps {
 }
 
 /** The patch digests a stored run starts from (earlier chain steps); [] for runs stored before chains existed. */
-export function basePatchesOf(run: RunRow): string[] {
+function basePatchesOf(run: RunRow): string[] {
   const value = run.spec.basePatches;
   return Array.isArray(value) ? value.filter((d): d is string => typeof d === "string") : [];
 }

@@ -16,7 +16,7 @@ export interface PublishGate {
 }
 
 /** The gate of a cluster without publish policies: every run goes at once. */
-export const OPEN_GATE: PublishGate = { mayPublish: () => true };
+const OPEN_GATE: PublishGate = { mayPublish: () => true };
 
 /** Dependencies of {@link RunPublisher}. */
 export interface RunPublisherDeps {
@@ -26,7 +26,7 @@ export interface RunPublisherDeps {
 }
 
 /** Dedupe id of one publish of a run: the bus drops a repeat of the same publish, never a deliberate republish. */
-export function publishMsgId(run: RunRow, generation: number): string {
+function publishMsgId(run: RunRow, generation: number): string {
   return `${run.id}:${run.attempt}:${generation}`;
 }
 

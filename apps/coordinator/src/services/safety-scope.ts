@@ -6,7 +6,7 @@ export const SAFETY_LEVELS = ["suggest", "auto-edit", "full-auto"] as const;
 export type SafetyLevel = (typeof SAFETY_LEVELS)[number];
 
 /** The level of a session that states none: the seed's default. */
-export const DEFAULT_SAFETY: SafetyLevel = "auto-edit";
+const DEFAULT_SAFETY: SafetyLevel = "auto-edit";
 
 /** Parses a level; INVALID_ARGUMENT naming the valid ones for anything else. */
 export function parseSafetyLevel(value: string): SafetyLevel {

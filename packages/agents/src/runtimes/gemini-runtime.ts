@@ -29,7 +29,7 @@ const GEMINI_TOOLS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Gemini CLI's names for an agent's tools; throws INVALID_ARGUMENT on a tool it has no counterpart for. */
-export function geminiToolNames(agent: Pick<ResolvedAgent, "name" | "tools">): string[] {
+function geminiToolNames(agent: Pick<ResolvedAgent, "name" | "tools">): string[] {
   return agent.tools.flatMap((tool) => {
     const names = GEMINI_TOOLS[tool];
     if (!names) {

@@ -6,7 +6,7 @@ const RETRYABLE_SQLSTATE = /^(08|53|57P|40001|40P01)/;
 const RETRYABLE_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"]);
 
 /** The SQLSTATE or errno code of a driver error, looking through drizzle's DrizzleQueryError wrapper. */
-export function driverErrorCode(err: unknown): string | undefined {
+function driverErrorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && !isPanCodeError(e)) return code;

@@ -15,7 +15,7 @@ const MAX_LEVELS = 64;
  * Runs below `rootRunId` at any depth, ended or not (a sub-run that finished still counts against the quota).
  * Walks the tree level by level; the quota keeps trees small.
  */
-export async function countSubRuns(db: DbHandle, rootRunId: string): Promise<number> {
+async function countSubRuns(db: DbHandle, rootRunId: string): Promise<number> {
   let total = 0;
   let frontier = [rootRunId];
   for (let level = 0; level < MAX_LEVELS && frontier.length > 0; level++) {

@@ -5,7 +5,7 @@ import { type ContainerOwner, containerLabels } from "./labels.js";
 /** Where the worktree appears inside the container; also the command's working directory. */
 export const WORKSPACE_DIR = "/workspace";
 /** HOME of the agent user: a tmpfs, so agents can write config and caches while the image stays untouched. */
-export const AGENT_HOME = "/home/agent";
+const AGENT_HOME = "/home/agent";
 /** Seconds between SIGTERM and SIGKILL when a run is aborted. */
 export const STOP_GRACE_SECONDS = 2;
 

@@ -10,13 +10,13 @@ export function dockerStatus(err: unknown): number | undefined {
 }
 
 /** True when `err` means the engine could not be reached. */
-export function isConnectionError(err: unknown): boolean {
+function isConnectionError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" && CONNECTION_CODES.has(code);
 }
 
 /** The engine's own message (`{"message": ...}` body) or the error text. */
-export function dockerMessage(err: unknown): string {
+function dockerMessage(err: unknown): string {
   const json = (err as { json?: { message?: unknown } } | null)?.json;
   if (json && typeof json.message === "string") return json.message;
   return err instanceof Error ? err.message : String(err);

@@ -32,7 +32,7 @@ export interface WarmPoolContext {
  * What a container is created with before its run is known: everything of the spec but the command, its
  * environment, the run's labels and the contents of the run's own directories (worktree, per-run mounts).
  */
-export function profileKey(ctx: Pick<WarmPoolContext, "user">, spec: SandboxRunSpec): string {
+function profileKey(ctx: Pick<WarmPoolContext, "user">, spec: SandboxRunSpec): string {
   return JSON.stringify({
     image: spec.image,
     user: ctx.user,

@@ -8,7 +8,7 @@ import type { PlannedUsage, TurnPlan } from "./turn-plan.js";
 import { estimateTokens, splitFragments, splitText } from "./turn-plan.js";
 
 /** Anthropic usage: `input_tokens` excludes cached tokens, which are reported apart. */
-export function anthropicUsage(usage: PlannedUsage): Record<string, number> {
+function anthropicUsage(usage: PlannedUsage): Record<string, number> {
   return {
     input_tokens: usage.input,
     cache_creation_input_tokens: usage.cacheWrite,

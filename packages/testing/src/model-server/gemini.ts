@@ -10,7 +10,7 @@ import { estimateTokens, splitText } from "./turn-plan.js";
 type Part = Record<string, unknown>;
 
 /** Gemini usage: `promptTokenCount` includes cached tokens (`cachedContentTokenCount`, only when non-zero). */
-export function geminiUsage(usage: PlannedUsage): Record<string, number> {
+function geminiUsage(usage: PlannedUsage): Record<string, number> {
   const prompt = usage.input + usage.cacheRead + usage.cacheWrite;
   return {
     promptTokenCount: prompt,

@@ -12,7 +12,7 @@ import { splitFragments, splitText } from "./turn-plan.js";
  * non-standard `cache_write_tokens` and counted in `cached_tokens` (OpenRouter's convention, which Pi's parser
  * undoes), so every client recovers the scenario's `input`.
  */
-export function openaiUsage(usage: PlannedUsage): Record<string, unknown> {
+function openaiUsage(usage: PlannedUsage): Record<string, unknown> {
   const prompt = usage.input + usage.cacheRead + usage.cacheWrite;
   const details: Record<string, number> = { cached_tokens: usage.cacheRead + usage.cacheWrite };
   if (usage.cacheWrite > 0) details.cache_write_tokens = usage.cacheWrite;

@@ -10,7 +10,7 @@ import { splitFragments, splitText } from "./turn-plan.js";
 type Item = Record<string, unknown>;
 
 /** Responses API usage: `input_tokens` includes cached tokens, broken out in `input_tokens_details`. */
-export function responsesUsage(usage: PlannedUsage): Record<string, unknown> {
+function responsesUsage(usage: PlannedUsage): Record<string, unknown> {
   const input = usage.input + usage.cacheRead + usage.cacheWrite;
   return {
     input_tokens: input,

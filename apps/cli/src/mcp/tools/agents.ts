@@ -1,4 +1,4 @@
-import { readAgentFilesAround } from "../../agent-files.js";
+import { readAgentFilesAround } from "../../client/submit/agent-files.js";
 import { defineTool } from "../tool.js";
 
 /** `list_agents`: the agents a dispatch from this repository can use (cluster's plus the repository's own). */
@@ -7,8 +7,8 @@ export const listAgentsTool = defineTool({
   description:
     "List the agents a dispatch from this repository can use: name, description, runtime, model, read-only, tools.",
   input: {},
-  async run(_args, { api, cwd }) {
-    const answer = await api.listAgents(await readAgentFilesAround(cwd));
+  async run(_args, { api, env }) {
+    const answer = await api.listAgents(await readAgentFilesAround(env.cwd));
     return {
       agents: answer.agents.map((a) => ({
         name: a.name,

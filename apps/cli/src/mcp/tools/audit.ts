@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AUDIT_FILTERS, auditEntryJson, auditVerifyJson, parseAuditFilter } from "../../commands/audit.js";
+import { AUDIT_FILTERS, auditEntryJson, auditVerifyJson, parseAuditFilter } from "../../client/audit.js";
 import { defineTool } from "../tool.js";
 
 /** `audit`: the newest audit entries, or the verification of the hash chain, as `pancode audit [verify] --json`. */

@@ -1,12 +1,11 @@
 import { PanCodeError } from "@pancode/core";
 import type { BatchItem } from "@pancode/proto";
 import { z } from "zod";
-import { BATCH_DEFAULTS } from "../../commands/batch.js";
-import { followBatch } from "../../orchestration-follow.js";
+import { followBatch } from "../../client/follow/orchestration-follow.js";
+import { BATCH_DEFAULTS, prepareSubmission } from "../../client/submit/submission.js";
+import { watchBatch } from "../../client/watch/watch-group.js";
 import { batchJson, batchResultJson } from "../../orchestration-json.js";
 import { shortId } from "../../output.js";
-import { prepareSubmission } from "../../submission.js";
-import { watchBatch } from "../../watch/watch-group.js";
 import { defineTool } from "../tool.js";
 import { progressOutput, withLiveView } from "./live-view.js";
 
@@ -69,7 +68,7 @@ export const batchDispatchTool = defineTool({
   input,
   async run(args, ctx) {
     const items = mcpBatchItems(args);
-    const submission = await prepareSubmission(ctx.api, { isolate: args.isolate, model: args.model }, ctx.cwd);
+    const submission = await prepareSubmission(ctx.api, ctx.env, { isolate: args.isolate, model: args.model });
     const batch = await ctx.api.createBatch({
       ...submission,
       items,
@@ -82,7 +81,7 @@ export const batchDispatchTool = defineTool({
       ctx,
       (signal) => watchBatch(ctx.api, batch.id, { out: progressOutput(ctx), signal }),
       () =>
-        followBatch(ctx.api, batch.id, ctx.cwd, {
+        followBatch(ctx.api, batch.id, ctx.env, {
           progress: false,
           signal: ctx.signal,
           onRunEnded: (run, merge) => {

@@ -1,11 +1,11 @@
 import { parseDuration } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
 import { z } from "zod";
-import { type MergeBackResult, mergeBack } from "../../merge-back.js";
+import { type MergeBackResult, mergeBack } from "../../client/merge/merge-back.js";
+import { submitDispatch } from "../../client/submit/submit.js";
+import { watchRuns } from "../../client/watch/watch-runs.js";
 import { mergeJson } from "../../orchestration-json.js";
 import { runJson } from "../../output.js";
-import { submitDispatch } from "../../submit.js";
-import { watchRuns } from "../../watch/watch-runs.js";
 import { defineTool } from "../tool.js";
 import { progressOutput } from "./live-view.js";
 
@@ -28,12 +28,12 @@ export const dispatchAgentTool = defineTool({
     model: z.string().optional().describe("model override, provider/id"),
     timeout: z.string().optional().describe("stop the run after this long, e.g. 90s or 5m"),
   },
-  async run(args, { api, cwd, progress, signal }) {
+  async run(args, { api, env, progress, signal }) {
     const timeoutMs = args.timeout === undefined ? 0 : parseDuration(args.timeout);
     if (timeoutMs === undefined || timeoutMs < 0) {
       throw new PanCodeError("INVALID_ARGUMENT", `timeout must be a duration such as 90s or 5m, got "${args.timeout}"`);
     }
-    const submitted = await submitDispatch(api, cwd, {
+    const submitted = await submitDispatch(api, env, {
       task: args.task,
       agent: args.agent,
       isolate: args.isolate,
@@ -46,7 +46,7 @@ export const dispatchAgentTool = defineTool({
     const final = await api.getRun(submitted.run.id);
     let merge: MergeBackResult | undefined;
     if (final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
-      merge = await mergeBack(api, final, cwd);
+      merge = await mergeBack(api, final, env);
     }
     return {
       ...runJson(final),

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { followChain } from "../../orchestration-follow.js";
+import { followChain } from "../../client/follow/orchestration-follow.js";
+import { prepareSubmission } from "../../client/submit/submission.js";
+import { watchChain } from "../../client/watch/watch-group.js";
 import { chainJson, chainResultJson } from "../../orchestration-json.js";
-import { prepareSubmission } from "../../submission.js";
-import { watchChain } from "../../watch/watch-group.js";
 import { defineTool } from "../tool.js";
 import { progressOutput } from "./live-view.js";
 
@@ -35,7 +35,7 @@ export const dispatchChainTool = defineTool({
     model: z.string().optional().describe("model override for every step, provider/id"),
   },
   async run(args, ctx) {
-    const submission = await prepareSubmission(ctx.api, { isolate: args.isolate, model: args.model }, ctx.cwd);
+    const submission = await prepareSubmission(ctx.api, ctx.env, { isolate: args.isolate, model: args.model });
     const chain = await ctx.api.createChain({
       ...submission,
       steps: args.steps.map((s) => ({ agent: s.agent, task: s.task })),
@@ -49,7 +49,7 @@ export const dispatchChainTool = defineTool({
     });
     // Cancelled: the chain keeps running on the cluster and nothing is merged.
     if (ctx.signal?.aborted) return chainJson(await ctx.api.getChain(chain.id));
-    const { chain: final, merge } = await followChain(ctx.api, chain.id, ctx.cwd, {
+    const { chain: final, merge } = await followChain(ctx.api, chain.id, ctx.env, {
       progress: false,
       signal: ctx.signal,
     });

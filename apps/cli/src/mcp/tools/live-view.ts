@@ -1,4 +1,4 @@
-import type { ViewOutput } from "../../watch/renderer.js";
+import type { ViewOutput } from "../../client/watch/renderer.js";
 import type { McpContext } from "../tool.js";
 
 /** How long a view may take to draw its last lines after the work it shows ended, ms. */

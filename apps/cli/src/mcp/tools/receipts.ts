@@ -1,6 +1,6 @@
 import { parseEnvelope, readStatement } from "@pancode/receipts";
 import { z } from "zod";
-import { fetchReceipt, verifyStoredReceipt } from "../../commands/receipt.js";
+import { fetchReceipt, verifyStoredReceipt } from "../../client/receipts/verify-receipt.js";
 import { defineTool } from "../tool.js";
 
 const id = z.string().min(1).describe("receipt id, run id, or unique run id prefix");

@@ -1,6 +1,6 @@
 import { PanCodeError } from "@pancode/core";
 import { z } from "zod";
-import { stopTarget } from "../../commands/stoprun.js";
+import { stopTarget } from "../../client/stop-run.js";
 import { defineTool } from "../tool.js";
 
 /** `stop_run`: stops a run, a batch or a chain wherever it runs, as `pancode stoprun --json`. */

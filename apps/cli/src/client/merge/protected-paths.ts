@@ -6,7 +6,7 @@ import type { HeldEntry, PatchReview } from "@pancode/git";
  * the repository root; one without matches that name in any directory (as in .gitignore); `dir/**` covers the
  * directory itself and everything under it. Matching ignores case (a case-insensitive file system would).
  */
-export const DEFAULT_PROTECTED_PATHS: readonly string[] = [
+const DEFAULT_PROTECTED_PATHS: readonly string[] = [
   ".pancode/**",
   ".gitmodules",
   ".gitattributes",

@@ -38,7 +38,7 @@ export function liveWorkers(info: ClusterInfoResponse): WorkerInfo[] {
 }
 
 /** `0.4s ago`, `12s ago`, `3m ago`, `2h ago`: how long since `iso`, as far as the clocks agree. */
-export function formatAgo(iso: string, now = Date.now()): string {
+function formatAgo(iso: string, now = Date.now()): string {
   const ms = Math.max(0, now - Date.parse(iso));
   if (!Number.isFinite(ms)) return "-";
   if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s ago`;
@@ -48,7 +48,7 @@ export function formatAgo(iso: string, now = Date.now()): string {
 }
 
 /** A list for a table cell: `a,b`, or `-` when empty. */
-export function listCell(items: readonly string[]): string {
+function listCell(items: readonly string[]): string {
   return items.length > 0 ? items.join(",") : "-";
 }
 

@@ -1,10 +1,10 @@
 import { BUILTIN_AGENTS, BUILTIN_TEAMS } from "@pancode/agents";
 import type { Command, Option } from "commander";
-import { SESSION_MODES } from "../commands/mode.js";
-import { SAFETY_LEVELS } from "../safety-level.js";
+import { SAFETY_LEVELS } from "../../client/submit/safety-level.js";
+import { SESSION_MODES } from "../mode.js";
 
 /** What the shell offers after an option that takes a value. */
-export type ValueSource = { kind: "words"; words: string[] } | { kind: "files" } | { kind: "free" };
+type ValueSource = { kind: "words"; words: string[] } | { kind: "files" } | { kind: "free" };
 
 /** One option of a command, as a completion script needs it. */
 export interface OptionSpec {

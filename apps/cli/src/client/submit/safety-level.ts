@@ -1,4 +1,5 @@
-import { UsageError } from "./exit-codes.js";
+import type { CliEnv } from "../cli-env.js";
+import { UsageError } from "../exit-codes.js";
 
 /**
  * Safety levels of a session, weakest first; the coordinator refuses agents that need more (gate 7a). `suggest`:
@@ -8,14 +9,14 @@ import { UsageError } from "./exit-codes.js";
 export const SAFETY_LEVELS = ["suggest", "auto-edit", "full-auto"] as const;
 
 /** The session's level when neither --safety nor PANCODE_SAFETY says otherwise. */
-export const DEFAULT_SAFETY = "auto-edit";
+const DEFAULT_SAFETY = "auto-edit";
 
 /**
  * The session's safety level: `--safety`, else PANCODE_SAFETY, else auto-edit. Anything else is a usage error
  * (exit 2) naming the valid levels, caught before anything is uploaded.
  */
-export function sessionSafety(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const value = (option ?? env.PANCODE_SAFETY ?? "").trim() || DEFAULT_SAFETY;
+export function sessionSafety(option: string | undefined, env: Pick<CliEnv, "safety">): string {
+  const value = (option ?? env.safety ?? "").trim() || DEFAULT_SAFETY;
   if (!(SAFETY_LEVELS as readonly string[]).includes(value)) {
     const source = option !== undefined ? "--safety" : "PANCODE_SAFETY";
     throw new UsageError(`${source} must be one of ${SAFETY_LEVELS.join(", ")}; got "${value}"`);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { connectionSettings } from "./connection.js";
+import { connectionSettings } from "./cli-env.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "pancode-connection-"));
 mkdirSync(join(dataDir, "tls"));

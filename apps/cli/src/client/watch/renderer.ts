@@ -1,4 +1,4 @@
-import { escapeControl, writeRaw } from "../terminal-text.js";
+import { escapeControl, writeRaw } from "../../terminal-text.js";
 import { formatRunLine, isFinal, progressBar, type RunState } from "./run-state.js";
 
 /** Where the live view writes (stdout for `watch`, stderr for `dispatch --wait`). */

@@ -1,7 +1,8 @@
 import type { BatchInfo, ChainInfo, ClientApi, RunInfo } from "@pancode/proto";
-import { type MergeBackResult, mergeBack, mergeBackSteps } from "./merge-back.js";
+import { shortId } from "../../output.js";
+import type { CliEnv } from "../cli-env.js";
+import { type MergeBackResult, mergeBack, mergeBackSteps } from "../merge/merge-back.js";
 import { waitForBatch, waitForChain } from "./orchestration-wait.js";
-import { shortId } from "./output.js";
 
 /** One run of a batch merged into the working tree. */
 export interface BatchMerge {
@@ -20,14 +21,14 @@ export interface FollowBatchOptions {
 }
 
 /**
- * Follows a batch to its end and merges every run that ended done with a patch into the checkout at `cwd`, one at
+ * Follows a batch to its end and merges every run that ended done with a patch into the checkout at `env.cwd`, one at
  * a time in completion order (isolated runs stay aside). What `pancode batch --wait` and the MCP server's
  * `batch_dispatch` both do.
  */
 export async function followBatch(
   api: ClientApi,
   batchId: string,
-  cwd: string,
+  env: CliEnv,
   options: FollowBatchOptions,
 ): Promise<{ batch: BatchInfo; merges: BatchMerge[] }> {
   const merges: BatchMerge[] = [];
@@ -38,7 +39,7 @@ export async function followBatch(
       let merge: MergeBackResult | undefined;
       if (options.signal?.aborted) return;
       if (run.status === "done" && !run.isolate && run.patch && run.patch.bytes > 0) {
-        merge = await mergeBack(api, run, cwd);
+        merge = await mergeBack(api, run, env);
         merges.push({ runId: run.id, merge });
       }
       options.onRunEnded?.(run, merge);
@@ -49,19 +50,19 @@ export async function followBatch(
 
 /**
  * Follows a chain (or refine loop) to its end and, when it ended done, not isolated and some step changed files,
- * merges the steps' combined changes into the checkout at `cwd` as one change. What `pancode chain --wait`,
+ * merges the steps' combined changes into the checkout at `env.cwd` as one change. What `pancode chain --wait`,
  * `pancode refine --wait` and the MCP server's `dispatch_chain` all do. Once `signal` aborted nothing is merged.
  */
 export async function followChain(
   api: ClientApi,
   chainId: string,
-  cwd: string,
+  env: CliEnv,
   options: { progress: boolean; signal?: AbortSignal },
 ): Promise<{ chain: ChainInfo; merge: MergeBackResult | undefined }> {
   const chain = await waitForChain(api, chainId, { progress: options.progress, signal: options.signal });
   const changed = chain.runs.some((r) => r.status === "done" && r.patch && r.patch.bytes > 0);
   if (chain.status !== "done" || chain.isolate || !changed || options.signal?.aborted)
     return { chain, merge: undefined };
-  const merge = await mergeBackSteps(api, chain.runs, cwd, `${chain.kind}-${shortId(chain.id)}`);
+  const merge = await mergeBackSteps(api, chain.runs, env, `${chain.kind}-${shortId(chain.id)}`);
   return { chain, merge };
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { findOnPath } from "@pancode/testing/find-on-path";
 import { Command, Option } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { completionScript, registerCompletion } from "../commands/completion.js";
+import { completionScript, registerCompletion } from "../completion.js";
 
 // The completion scripts, generated from a commander program, checked by the real shells: each parses, and bash,
 // fish and zsh (its completion functions replaced by printers) complete subcommands, options and option values.

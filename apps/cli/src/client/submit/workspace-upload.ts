@@ -3,7 +3,7 @@ import { findRepoRoot, snapshotWorkspace, type WorkspaceSnapshot, withBundleFile
 import { type ClientApi, fileSource } from "@pancode/proto";
 
 /** Largest uncommitted state the CLI sends before asking the user to commit or ignore files (matches the server). */
-export const DEFAULT_MAX_WORKSPACE_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_WORKSPACE_BYTES = 512 * 1024 * 1024;
 
 /** A workspace as sent: its reference for DispatchRequest, and the snapshot (merge-back needs its state tree). */
 export interface UploadedWorkspace {

@@ -1,6 +1,6 @@
 import { isTerminalStatus, RunStatus } from "@pancode/core";
 import type { ClientApi, RunInfo } from "@pancode/proto";
-import { formatDuration } from "./output.js";
+import { formatDuration } from "../../output.js";
 
 /** Options of {@link waitForRun}. */
 export interface WaitOptions {

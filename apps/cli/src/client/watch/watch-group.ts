@@ -1,5 +1,5 @@
 import type { BatchInfo, ChainInfo, ClientApi } from "@pancode/proto";
-import { shortId } from "../output.js";
+import { shortId } from "../../output.js";
 import type { GroupInfo, ViewOutput } from "./renderer.js";
 import { watchRuns } from "./watch-runs.js";
 

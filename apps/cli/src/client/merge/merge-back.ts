@@ -1,9 +1,10 @@
 import { PanCodeError } from "@pancode/core";
 import { findRepoRoot, type HeldEntry, type MergeReport, mergePatch, type PatchReview } from "@pancode/git";
 import type { ClientApi, RunInfo } from "@pancode/proto";
-import { findProtected, protectedPatterns } from "./merge/protected-paths.js";
-import { saveConflictPatches } from "./merge/saved-patches.js";
-import { shortId } from "./output.js";
+import { shortId } from "../../output.js";
+import type { CliEnv } from "../cli-env.js";
+import { findProtected, protectedPatterns } from "./protected-paths.js";
+import { saveConflictPatches } from "./saved-patches.js";
 
 /** Result of merging a run back: the per-file report, where the patch was saved on conflict, and the runs merged. */
 export interface MergeBackResult {
@@ -24,9 +25,9 @@ export interface MergeBackOptions {
  * outside symlink holds the whole patch back. Extra patterns come from the developer's PANCODE_PROTECTED_PATHS,
  * never from the repository.
  */
-function protectedReview(options: MergeBackOptions): ((review: PatchReview) => HeldEntry[]) | undefined {
+function protectedReview(env: CliEnv, options: MergeBackOptions): ((review: PatchReview) => HeldEntry[]) | undefined {
   if (options.acceptProtected) return undefined;
-  const patterns = protectedPatterns(process.env.PANCODE_PROTECTED_PATHS);
+  const patterns = protectedPatterns(env.protectedPaths);
   return (review) => findProtected(review, patterns);
 }
 
@@ -36,24 +37,24 @@ export function mergeBlocked(result: MergeBackResult | undefined): boolean {
 }
 
 /**
- * Fetches the run's patch and merges it 3-way into the working tree of the checkout at `cwd`. A patch touching a
+ * Fetches the run's patch and merges it 3-way into the working tree of the checkout at `env.cwd`. A patch touching a
  * protected entry is held back whole; on a conflict nothing is touched and the patch is saved under the git dir
  * (`<git dir>/pancode/patches/<run>.patch`) for the user.
  */
 export async function mergeBack(
   api: ClientApi,
   run: RunInfo,
-  cwd: string,
+  env: CliEnv,
   options: MergeBackOptions = {},
 ): Promise<MergeBackResult> {
   if (!run.workspace) throw new PanCodeError("INTERNAL", `run ${run.id} has no workspace reference`);
-  const repoRoot = await findRepoRoot(cwd);
+  const repoRoot = await findRepoRoot(env.cwd);
   const patch = await api.fetchPatch(run.id);
   const report = await mergePatch({
     repoRoot,
     baseTree: run.workspace.stateTree,
     patch,
-    review: protectedReview(options),
+    review: protectedReview(env, options),
   });
   if (report.outcome !== "conflict") return { report, savedPatch: "", runIds: [run.id] };
   const [saved] = await saveConflictPatches(repoRoot, [{ name: `${run.id}.patch`, bytes: patch }]);
@@ -99,20 +100,20 @@ function formatHeld(result: MergeBackResult): string {
 export async function mergeBackSteps(
   api: ClientApi,
   runs: readonly RunInfo[],
-  cwd: string,
+  env: CliEnv,
   name: string,
 ): Promise<MergeBackResult> {
   const withPatch = runs.filter((r) => r.status === "done" && r.patch && r.patch.bytes > 0);
   const first = runs[0];
   if (!first?.workspace) throw new PanCodeError("INTERNAL", `chain ${name} has no run with a workspace reference`);
-  const repoRoot = await findRepoRoot(cwd);
+  const repoRoot = await findRepoRoot(env.cwd);
   const patches: Buffer[] = [];
   for (const run of withPatch) patches.push(await api.fetchPatch(run.id));
   const report = await mergePatch({
     repoRoot,
     baseTree: first.workspace.stateTree,
     patch: patches,
-    review: protectedReview({}),
+    review: protectedReview(env, {}),
   });
   const runIds = withPatch.map((r) => r.id);
   if (report.outcome !== "conflict") return { report, savedPatch: "", runIds };

@@ -31,7 +31,7 @@ export interface WatchGroupJson {
   runsTotal: number;
 }
 
-export function watchRunJson(state: RunState, now: number): WatchRunJson {
+function watchRunJson(state: RunState, now: number): WatchRunJson {
   const p = state.progress;
   return {
     type: "run",

@@ -1,12 +1,12 @@
 import { PanCodeError } from "@pancode/core";
 import type { ClientApi, DispatchResponse, RunInfo } from "@pancode/proto";
-import { connectionSettings } from "./connection.js";
+import type { CliEnv } from "../cli-env.js";
 import { isRunToken } from "./safety-level.js";
-import { type SessionOptions, sessionSubmission } from "./submission.js";
+import { type SubmitOptions, sessionSubmission } from "./submission.js";
 import type { UploadedWorkspace } from "./workspace-upload.js";
 
-/** What one dispatch asks for; the workspace is the repository at `cwd`, the mode PANCODE_MODE unless given. */
-export interface SubmitOptions extends SessionOptions {
+/** What one dispatch asks for; the workspace is the repository at `env.cwd`, the mode PANCODE_MODE unless given. */
+export interface DispatchOptions extends SubmitOptions {
   task: string;
   agent?: string;
   /** ms; 0 = the agent's timeout. */
@@ -24,14 +24,14 @@ export interface Submitted {
 }
 
 /**
- * Uploads the exact working state of the repository at `cwd` (with its agent and team files) and dispatches a run
+ * Uploads the exact working state of the repository at `env.cwd` (with its agent and team files) and dispatches a run
  * on it: what `pancode dispatch` and the MCP server's `dispatch_agent` both do, so both pass the same gates.
  */
-export async function submitDispatch(api: ClientApi, cwd: string, options: SubmitOptions): Promise<Submitted> {
+export async function submitDispatch(api: ClientApi, env: CliEnv, options: DispatchOptions): Promise<Submitted> {
   // Inside a run's container (nested dispatch) the sub-run works on the parent's workspace: nothing to upload,
   // and no git needed. The coordinator fills in the workspace and derives the depth from the token.
-  const nested = isRunToken(connectionSettings(process.env).token);
-  const { submission, workspace } = await sessionSubmission(api, cwd, options, !nested);
+  const nested = isRunToken(env.connection().token);
+  const { submission, workspace } = await sessionSubmission(api, env, options, !nested);
   const answer = await api.dispatch({
     ...submission,
     task: options.task,

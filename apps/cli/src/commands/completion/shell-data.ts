@@ -1,7 +1,7 @@
 import type { CommandSpec } from "./completion-spec.js";
 
 /** A word in single quotes for sh, bash, zsh: literal whatever it holds. */
-export function shQuote(word: string): string {
+function shQuote(word: string): string {
   return `'${word.replaceAll("'", "'\\''")}'`;
 }
 

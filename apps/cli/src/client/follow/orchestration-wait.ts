@@ -1,6 +1,6 @@
 import { isTerminalStatus, RunStatus } from "@pancode/core";
 import type { BatchInfo, ChainInfo, ClientApi, RunInfo } from "@pancode/proto";
-import { formatDuration, shortId } from "./output.js";
+import { formatDuration, shortId } from "../../output.js";
 
 /** How often an explicit wait polls the coordinator (the orchestration itself never depends on the client). */
 const POLL_MS = 400;

@@ -7,7 +7,7 @@ import {
   totalTokens,
 } from "@pancode/core";
 import type { RunInfo, WatchRunResponse } from "@pancode/proto";
-import { formatDuration, shortId } from "../output.js";
+import { formatDuration, shortId } from "../../output.js";
 
 /** What the live view knows about one run: its last snapshot plus progress folded from its agent events. */
 export interface RunState {
@@ -86,7 +86,7 @@ export function elapsedOf(state: RunState, now: number): number | null {
 }
 
 /** The columns of one run's line (without elapsed time, which changes every tick). */
-export function runCells(state: RunState): string[] {
+function runCells(state: RunState): string[] {
   const p = state.progress;
   return [
     shortId(state.id),
