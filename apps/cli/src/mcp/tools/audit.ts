@@ -1,5 +1,6 @@
+import { auditEntryJson, auditVerifyJson } from "@pancode/proto";
 import { z } from "zod";
-import { AUDIT_FILTERS, auditEntryJson, auditVerifyJson, parseAuditFilter } from "../../commands/audit.js";
+import { AUDIT_FILTERS, parseAuditFilter } from "../../commands/audit.js";
 import { defineTool } from "../tool.js";
 
 /** `audit`: the newest audit entries, or the verification of the hash chain, as `pancode audit [verify] --json`. */
