@@ -153,7 +153,7 @@ export { type AuditEntryJson, type AuditVerifyJson, auditEntryJson, auditVerifyJ
 export { type BudgetJson, budgetJson } from "./views/budget.js";
 export { type RunEventJson, runEventJson } from "./views/event.js";
 export { batchJson, chainJson } from "./views/orchestration.js";
-export { type RunJson, runJson } from "./views/run.js";
+export { type RunJson, runDetailJson, runJson } from "./views/run.js";
 export { type WorkerJson, workerJson } from "./views/worker.js";
 export { createWorkerApi, type WorkerApi, type WorkerApiOptions } from "./worker-api.js";
 export { registrationPayload, WORKER_SESSION_HEADER } from "./worker-identity.js";

@@ -4,14 +4,18 @@ import { DIGEST_PREFIX, isPanCodeError, sha256Digest } from "@pancode/core";
 import type { ClientApi, Receipt } from "@pancode/proto";
 import {
   type DsseEnvelope,
+  type GroupRef,
   type GroupStatement,
+  groupOf,
   isGroupEnvelope,
   parseEnvelope,
+  type ReceiptSource,
   type RunStatement,
   readStatement,
-  type VerifyReceiptResult,
+  type StoredVerification,
   verifyGroupReceipt,
   verifyReceipt,
+  verifyStoredReceipt as verifyStored,
 } from "@pancode/receipts";
 import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
@@ -137,24 +141,6 @@ function showGroup(receipt: Receipt, envelope: DsseEnvelope, options: { json?: b
   return EXIT.ok;
 }
 
-/** A batch or chain receipt, checked with its runs' receipts fetched in the order it lists them. */
-async function verifyGroupStored(
-  api: ClientApi,
-  receipt: Receipt,
-  envelope: DsseEnvelope,
-  keys: ReturnType<typeof trustedKeys>,
-): Promise<{ label: string; result: StoredVerification }> {
-  const statement = JSON.parse(Buffer.from(envelope.payload, "base64").toString("utf8")) as Partial<GroupStatement>;
-  const runs: DsseEnvelope[] = [];
-  for (const listed of statement.predicate?.runs ?? []) {
-    const runReceipt = await fetchReceipt(api, listed.receiptId || listed.runId);
-    runs.push(parseEnvelope(runReceipt.body));
-  }
-  const result = verifyGroupReceipt(envelope, runs, { keys, expectedPayloadHash: receipt.contentHash });
-  const label = `receipt ${receipt.id} (${statement.predicate?.kind ?? "group"} ${statement.predicate?.id ?? "?"}, ${runs.length} run receipt(s))`;
-  return { label, result: { ...result, coordinatorOnly: false, group: groupOf(statement) } };
-}
-
 /** `pancode receipt export <id>`: the DSSE envelope JSON on stdout. */
 export async function receiptExportCommand(id: string): Promise<number> {
   const api = connect();
@@ -165,21 +151,6 @@ export async function receiptExportCommand(id: string): Promise<number> {
   } finally {
     api.close();
   }
-}
-
-/** What verifying a run or a batch/chain receipt tells: PASS or what failed, and which group for a group receipt. */
-export type StoredVerification = Pick<VerifyReceiptResult, "ok" | "failures" | "coordinatorOnly"> & {
-  group?: GroupRef;
-};
-
-/** The batch or chain a group receipt is about, as far as its statement says. */
-interface GroupRef {
-  kind: string;
-  id: string;
-}
-
-function groupOf(statement: Partial<GroupStatement>): GroupRef {
-  return { kind: statement.predicate?.kind ?? "", id: statement.predicate?.id ?? "" };
 }
 
 /** What was verified, for the JSON form: ids when known (an offline envelope carries no receipt id). */
@@ -299,36 +270,18 @@ export async function receiptVerifyCommand(id: string | undefined, options: Veri
   }
 }
 
-/**
- * Verifies a receipt held by the coordinator: signatures against `keys` (default: the cluster's published keys),
- * the payload against the stored content hash, and the patch named against the stored patch bytes.
- */
-export async function verifyStoredReceipt(
-  api: ClientApi,
-  id: string,
-  keys?: ReturnType<typeof trustedKeys>,
-): Promise<{ receipt: Receipt; label: string; result: StoredVerification }> {
-  const receipt = await fetchReceipt(api, id);
-  const label = `receipt ${receipt.id} (run ${receipt.runId})`;
-  const trusted = keys ?? trustedKeys(keysJson(await api.getKeys()));
-  let envelope: DsseEnvelope;
-  try {
-    envelope = parseEnvelope(receipt.body);
-  } catch (err) {
-    return {
-      receipt,
-      label,
-      result: { ok: false, failures: [`envelope: ${(err as Error).message}`], coordinatorOnly: false },
-    };
-  }
-  if (isGroupEnvelope(envelope)) return { receipt, ...(await verifyGroupStored(api, receipt, envelope, trusted)) };
-  // The patch as the coordinator stores it, hashed here: a receipt must name exactly these bytes.
-  const expectedPatchDigest = await patchDigest(api, receipt.runId);
+/** The coordinator's receipts, keys and patches, read over gRPC as this CLI's caller. */
+export function receiptSource(api: ClientApi): ReceiptSource<Receipt> {
   return {
-    receipt,
-    label,
-    result: verifyReceipt(envelope, { keys: trusted, expectedPatchDigest, expectedPayloadHash: receipt.contentHash }),
+    receipt: (id) => fetchReceipt(api, id),
+    keys: async () => trustedKeys(keysJson(await api.getKeys())),
+    patchDigest: (runId) => patchDigest(api, runId),
   };
+}
+
+/** Verifies a receipt held by the coordinator (see @pancode/receipts `verifyStoredReceipt`). */
+export function verifyStoredReceipt(api: ClientApi, id: string, keys?: ReturnType<typeof trustedKeys>) {
+  return verifyStored(receiptSource(api), id, keys);
 }
 
 /** Registers `pancode receipt` and its subcommands. */

@@ -72,3 +72,16 @@ export function runJson(run: RunInfo): RunJson {
     team: run.team || null,
   };
 }
+
+/** One run as `pancode show --json` prints it: the run plus its progress from the agent's events. */
+export function runDetailJson(
+  run: RunInfo,
+): RunJson & { turns: number; inputTokens: number; outputTokens: number; tokens: number } {
+  return {
+    ...runJson(run),
+    turns: run.turns,
+    inputTokens: run.inputTokens,
+    outputTokens: run.outputTokens,
+    tokens: run.tokens,
+  };
+}
