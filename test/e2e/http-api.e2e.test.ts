@@ -74,6 +74,11 @@ async function apiJson<T>(path: string, who: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** The `{ error: { code, message } }` of an error answer. */
+async function errorOf(res: Response): Promise<{ code: string; message: string }> {
+  return ((await res.json()) as { error: { code: string; message: string } }).error;
+}
+
 function expectSecurityHeaders(res: Response): void {
   expect(res.headers.get("content-security-policy")).toBe(
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -99,9 +104,9 @@ describe("console listener", () => {
     const res = await api("/api/v1/runs");
     expect(res.status).toBe(401);
     expectSecurityHeaders(res);
-    const body = await res.json();
-    expect(body.error.code).toBe("unauthenticated");
-    expect(body.error.message).not.toContain("\n");
+    const error = await errorOf(res);
+    expect(error.code).toBe("unauthenticated");
+    expect(error.message).not.toContain("\n");
   });
 
   it("serves the console with the strict CSP, and index.html for client-side routes", async () => {
@@ -121,16 +126,16 @@ describe("console listener", () => {
   it("answers unknown endpoints and bad parameters with JSON errors", async () => {
     const missing = await api("/api/v1/nothing", { as: "eli" });
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe("not_found");
+    expect((await errorOf(missing)).code).toBe("not_found");
     const bad = await api("/api/v1/runs?limit=0", { as: "eli" });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toEqual({
+    expect(await errorOf(bad)).toEqual({
       code: "invalid_argument",
       message: 'limit must be a whole number from 1 to 1000, got "0"',
     });
     const unknownRun = await api("/api/v1/runs/ffffffff", { as: "eli" });
     expect(unknownRun.status).toBe(404);
-    expect((await unknownRun.json()).error.code).toBe("not_found");
+    expect((await errorOf(unknownRun)).code).toBe("not_found");
   });
 });
 
@@ -194,7 +199,7 @@ describe("a run over HTTP, field for field as the CLI prints it", () => {
   it("a viewer may read but not stop: 403 with the CLI's one-line message", async () => {
     const res = await api(`/api/v1/runs/${runId}/stop`, { method: "POST", as: "eli" });
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toEqual({
+    expect(await errorOf(res)).toEqual({
       code: "permission_denied",
       message: "stop run needs role member; you are eli (viewer)",
     });
@@ -263,7 +268,7 @@ describe("browser session", () => {
     const path = `/api/v1/runs/${run.runId}/stop`;
     const forged = await api(path, { method: "POST", headers: { Cookie: cookie } });
     expect(forged.status).toBe(403);
-    expect((await forged.json()).error.code).toBe("csrf_required");
+    expect((await errorOf(forged)).code).toBe("csrf_required");
     expect((await cliJson<{ status: string }>("mia", ["show", run.runId])).status).not.toBe("interrupted");
     const stopped = await api(path, { method: "POST", headers: { Cookie: cookie, "X-PanCode-CSRF": "1" } });
     expect(stopped.status).toBe(200);
@@ -285,7 +290,7 @@ describe("cluster endpoints", () => {
       api("/api/v1/budget", { method: "PUT", as: who, body: JSON.stringify(body) });
     const refused = await put("mia", { usd: 30 });
     expect(refused.status).toBe(403);
-    expect((await refused.json()).error).toEqual({
+    expect(await errorOf(refused)).toEqual({
       code: "permission_denied",
       message: "set budget needs role admin; you are mia (member)",
     });

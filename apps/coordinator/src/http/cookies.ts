@@ -4,7 +4,7 @@ export const SESSION_COOKIE = "pancode_session";
 /** The cookies of a `Cookie` request header, by name (first one wins, as browsers send the most specific first). */
 export function parseCookies(header: string | undefined): Map<string, string> {
   const cookies = new Map<string, string>();
-  for (const part of (header ?? "").split(";")) {
+  for (const part of (header ?? "").split(";").map((p) => p.trim())) {
     const eq = part.indexOf("=");
     if (eq <= 0) continue;
     const name = part.slice(0, eq).trim();
