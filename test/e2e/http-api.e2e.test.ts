@@ -243,6 +243,46 @@ describe("live events", () => {
   });
 });
 
+/** Reads an open SSE body until `done` holds for the messages so far; then stops reading. */
+async function readUntil(
+  res: Response,
+  done: (messages: ReturnType<typeof sseMessages>) => boolean,
+): Promise<ReturnType<typeof sseMessages>> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { value, done: ended } = await reader.read();
+    if (ended) throw new Error(`the stream ended before the expected message:\n${text}`);
+    text += decoder.decode(value, { stream: true });
+    const complete = text.slice(0, text.lastIndexOf("\n\n") + 2);
+    const messages = sseMessages(complete);
+    if (done(messages)) {
+      await reader.cancel();
+      return messages;
+    }
+  }
+}
+
+describe("cluster-wide live events", () => {
+  it("GET /api/v1/events sends a run when it appears and when its status changes", async () => {
+    const res = await api("/api/v1/events", { as: "eli" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const run = await cliJson<{ runId: string }>("mia", ["dispatch", "echo hello", "--agent", "shell", "--wait"]);
+    const messages = await readUntil(res, (m) =>
+      m.some((x) => x.event === "run" && x.data.runId === run.runId && x.data.status === "done"),
+    );
+    const mine = messages.filter((m) => m.data.runId === run.runId);
+    expect(mine.every((m) => m.event === "run")).toBe(true);
+    expect(mine.at(-1)?.data).toEqual(
+      await cliJson<{ runs: { runId: string }[] }>("eli", ["runs"]).then((r) =>
+        r.runs.find((x) => x.runId === run.runId),
+      ),
+    );
+  });
+});
+
 describe("browser session", () => {
   let cookie: string;
 

@@ -1,6 +1,7 @@
 import type { ApiHandler } from "./context.js";
 import type { Route } from "./router.js";
 import { clusterRoutes } from "./routes/cluster.js";
+import { clusterEventRoutes } from "./routes/cluster-events.js";
 import { dispatchRoutes } from "./routes/dispatch.js";
 import { groupRoutes } from "./routes/groups.js";
 import { runRoutes } from "./routes/runs.js";
@@ -13,4 +14,5 @@ export const API_ROUTES: readonly Route<ApiHandler>[] = [
   ...dispatchRoutes,
   ...groupRoutes,
   ...clusterRoutes,
+  ...clusterEventRoutes,
 ];

@@ -23,6 +23,8 @@ export function openEventStream(res: ServerResponse): EventStream {
   keepalive.unref();
   return {
     async send({ event, id, data }) {
+      // A client that went away: nothing to write, and no "drain" or "close" would ever come.
+      if (res.destroyed || res.writableEnded) return;
       const lines = [...(event ? [`event: ${event}`] : []), ...(id !== undefined ? [`id: ${id}`] : [])];
       lines.push(`data: ${JSON.stringify(data)}`);
       if (!res.write(`${lines.join("\n")}\n\n`)) {
