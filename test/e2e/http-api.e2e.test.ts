@@ -264,6 +264,38 @@ async function readUntil(
   }
 }
 
+describe("dispatch from the console", () => {
+  it("a member dispatches on a workspace their CLI uploaded; the run is isolated; a viewer is refused", async () => {
+    const listed = await apiJson<{ workspaces: { ref: string; repo: string; commit: string }[] }>(
+      "/api/v1/workspaces",
+      "mia",
+    );
+    const workspace = listed.workspaces[0];
+    expect(workspace?.ref).toMatch(/^run:/);
+    const post = (who: string, body: unknown) =>
+      api("/api/v1/runs", { method: "POST", as: who, body: JSON.stringify(body) });
+    const task = { task: "echo from-the-console > b.txt", agent: "shell", workspace: workspace?.ref };
+    const refused = await post("eli", task);
+    expect(refused.status).toBe(403);
+    expect(await errorOf(refused)).toEqual({
+      code: "permission_denied",
+      message: "dispatch needs role member; you are eli (viewer)",
+    });
+    const bogus = await post("mia", { ...task, workspace: "sha256:abc" });
+    expect(bogus.status).toBe(400);
+    expect((await errorOf(bogus)).message).toContain("GET /api/v1/workspaces");
+    const created = await post("mia", task);
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect(await cliJson("mia", ["show", id])).toMatchObject({ isolate: true, user: "mia" });
+    const waited = await cli("mia", ["watch", id]);
+    expect(waited.code, waited.stderr).toBe(0);
+    const finished = await cliJson<{ status: string; patch: { files: { path: string }[] } }>("mia", ["show", id]);
+    expect(finished.status).toBe("done");
+    expect(finished.patch.files.map((f) => f.path)).toEqual(["b.txt"]);
+  });
+});
+
 describe("cluster-wide live events", () => {
   it("GET /api/v1/events sends a run when it appears and when its status changes", async () => {
     const res = await api("/api/v1/events", { as: "eli" });
