@@ -296,14 +296,39 @@ describe("dispatch from the console", () => {
   });
 });
 
+describe("batches", () => {
+  it("a batch, its runs and its stop equal the CLI's; a viewer may not stop it", async () => {
+    const batch = await cliJson<{ batchId: string; runs: { runId: string }[] }>("mia", [
+      "batch",
+      ...["-t", "echo one", "-t", "echo two"],
+      ...["--agent", "shell", "--isolate", "--wait"],
+    ]);
+    expect(await apiJson(`/api/v1/batches/${batch.batchId}`, "eli")).toEqual(
+      await cliJson("eli", ["batches", batch.batchId]),
+    );
+    const listed = await apiJson<{ batches: { batchId: string }[] }>("/api/v1/batches", "eli");
+    expect(listed.batches.map((b) => b.batchId)).toContain(batch.batchId);
+    const runs = await apiJson<{ runs: { runId: string }[] }>(`/api/v1/runs?batch=${batch.batchId}`, "eli");
+    expect(runs.runs.map((r) => r.runId).sort()).toEqual(batch.runs.map((r) => r.runId).sort());
+    const stop = (who: string) => api(`/api/v1/batches/${batch.batchId}/stop`, { method: "POST", as: who });
+    const refused = await stop("eli");
+    expect(refused.status).toBe(403);
+    expect((await errorOf(refused)).message).toBe("stop run needs role member; you are eli (viewer)");
+    const finished = await stop("mia");
+    expect(finished.status).toBe(200);
+    expect(await finished.json()).toMatchObject({ stopped: false, alreadyFinished: true });
+  });
+});
+
 describe("cluster-wide live events", () => {
-  it("GET /api/v1/events sends a run when it appears and when its status changes", async () => {
+  it("GET /api/v1/events sends a run when it appears and when its status or receipt changes", async () => {
     const res = await api("/api/v1/events", { as: "eli" });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     const run = await cliJson<{ runId: string }>("mia", ["dispatch", "echo hello", "--agent", "shell", "--wait"]);
     const messages = await readUntil(res, (m) =>
-      m.some((x) => x.event === "run" && x.data.runId === run.runId && x.data.status === "done"),
+      // The receipt is written just after the status: its arrival is a change the page hears of too.
+      m.some((x) => x.event === "run" && x.data.runId === run.runId && x.data.status === "done" && x.data.receiptId),
     );
     const mine = messages.filter((m) => m.data.runId === run.runId);
     expect(mine.every((m) => m.event === "run")).toBe(true);

@@ -9,9 +9,9 @@ const POLL_MS = 1000;
 /** Newest runs watched: the first page of the Runs page and then some. */
 const WATCHED_RUNS = 200;
 
-/** What makes a run worth sending again: its status, or its progress while it runs. */
+/** What makes a run worth sending again: its status, its progress, and what arrives after it ended (the receipt). */
 function fingerprint(r: RunInfo): string {
-  return `${r.status}|${r.tokens}|${r.costUsd}|${r.liveCostUsd}|${r.finishedAt}`;
+  return `${r.status}|${r.tokens}|${r.costUsd}|${r.liveCostUsd}|${r.finishedAt}|${r.receiptId}|${r.patch?.digest ?? ""}`;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
