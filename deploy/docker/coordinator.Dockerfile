@@ -52,7 +52,7 @@ ENV NODE_ENV=production \
     PANCODE_DATA_DIR=/var/lib/pancode
 WORKDIR /app
 USER 10001:10001
-EXPOSE 7400
+EXPOSE 7400 7701
 VOLUME ["/var/lib/pancode"]
 # TCP connect to the gRPC port: cheap, and enough to tell "listening" from "crashed or still migrating".
 HEALTHCHECK --interval=5s --timeout=3s --start-period=60s --retries=3 \

@@ -61,9 +61,14 @@ afterAll(async () => {
 });
 
 describe("pancode up", () => {
-  it("says where it listens and which sandbox it uses", () => {
+  it("says where it listens, which sandbox it uses, and where the web console is", async () => {
     expect(upOutput).toMatch(/sandbox: docker/);
     expect(upOutput).toMatch(/workers: 2, database: pglite, bus: in-process/);
+    const consoleUrl = /console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(upOutput)?.[1];
+    expect(consoleUrl, upOutput).toBeDefined();
+    const res = await fetch(`${consoleUrl}api/v1/runs`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
   });
 
   it("carries a 50 MB binary patch back through the chunked gRPC streams", async () => {

@@ -5,6 +5,7 @@ import { COORDINATOR_VERSION, loadCoordinatorConfig, startCoordinator } from "@p
 import { createLogger, createMeterProvider, type LoggerOptions, startTelemetry } from "@pancode/telemetry";
 import { claimWorkerId, loadWorkerConfig, startWorker, type Worker } from "@pancode/worker";
 import { withClientDir } from "./client-bundle.js";
+import { upConsoleListen } from "./console-listen.js";
 import { UsageError } from "./usage-error.js";
 
 /** Options of `pancode-server up`, as commander parses them. */
@@ -35,7 +36,11 @@ export async function upCommand(
   const env = withClientDir({ ...processEnv, PANCODE_DATA_DIR: dataDir });
   let coordinatorConfig: ReturnType<typeof loadCoordinatorConfig>;
   try {
-    coordinatorConfig = loadCoordinatorConfig({ ...env, PANCODE_LISTEN: env.PANCODE_LISTEN ?? `127.0.0.1:${port}` });
+    coordinatorConfig = loadCoordinatorConfig({
+      ...env,
+      PANCODE_LISTEN: env.PANCODE_LISTEN ?? `127.0.0.1:${port}`,
+      PANCODE_CONSOLE_LISTEN: await upConsoleListen(env),
+    });
   } catch (err) {
     throw new UsageError(err instanceof ConfigError ? err.message : String(err));
   }
@@ -94,6 +99,7 @@ export async function upCommand(
       `  sandbox: ${sandbox}${sandbox === "process" ? " (NO container isolation)" : ""}`,
       `  workers: ${workers.length}, database: ${coordinatorConfig.db.url ? "postgres" : "pglite"}, bus: ${coordinator.bus.kind}`,
       `  data dir: ${dataDir}`,
+      ...(coordinator.consoleUrl ? [`  console: ${coordinator.consoleUrl}`] : []),
       "  stop with Ctrl-C (drains: running runs finish or are interrupted after the grace period)",
       "",
     ].join("\n"),

@@ -156,5 +156,11 @@ export {
   WorkerServiceService,
 } from "./gen/pancode/v1/worker.js";
 export { extractTraceContext, injectTraceContext } from "./trace-metadata.js";
+export { type AuditEntryJson, type AuditVerifyJson, auditEntryJson, auditVerifyJson } from "./views/audit.js";
+export { type BudgetJson, budgetJson } from "./views/budget.js";
+export { type RunEventJson, runEventJson } from "./views/event.js";
+export { batchJson, chainJson } from "./views/orchestration.js";
+export { type RunJson, runDetailJson, runJson } from "./views/run.js";
+export { type WorkerJson, workerJson } from "./views/worker.js";
 export { createWorkerApi, type WorkerApi, type WorkerApiOptions } from "./worker-api.js";
 export { registrationPayload, WORKER_SESSION_HEADER } from "./worker-identity.js";

@@ -61,6 +61,14 @@ export {
   subjectsOf,
   workspaceDigest,
 } from "./statement.js";
+export {
+  type GroupRef,
+  groupOf,
+  type ReceiptSource,
+  type StoredReceipt,
+  type StoredVerification,
+  verifyStoredReceipt,
+} from "./stored-receipt.js";
 export { isGroupEnvelope, type VerifyGroupResult, verifyGroupReceipt } from "./verify-group.js";
 export {
   type TrustedKey,

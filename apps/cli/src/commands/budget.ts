@@ -1,40 +1,9 @@
-import type { BudgetInfo } from "@pancode/proto";
+import { type BudgetInfo, budgetJson } from "@pancode/proto";
 import type { Command } from "commander";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
 import { EXIT, UsageError } from "../client/exit-codes.js";
 import { formatCost, printJson } from "../output.js";
-
-/** `pancode budget --json`: stable camelCase fields, amounts in USD. */
-export interface BudgetJson {
-  ceilingUsd: number;
-  spentUsd: number;
-  reservedUsd: number;
-  remainingUsd: number;
-  estimatedNextUsd: number;
-  runs: number;
-  /** Model tokens of all runs: inputTokens + outputTokens. */
-  tokens: number;
-  inputTokens: number;
-  outputTokens: number;
-  /** The team this is the budget of; "" = the cluster's (a team with no ceiling shows ceilingUsd 0). */
-  team: string;
-}
-
-function budgetJson(b: BudgetInfo): BudgetJson {
-  return {
-    ceilingUsd: b.ceilingUsd,
-    spentUsd: b.spentUsd,
-    reservedUsd: b.reservedUsd,
-    remainingUsd: b.remainingUsd,
-    estimatedNextUsd: b.estimatedNextUsd,
-    runs: b.runs,
-    tokens: b.tokens,
-    inputTokens: b.inputTokens,
-    outputTokens: b.outputTokens,
-    team: b.team,
-  };
-}
 
 function print(b: BudgetInfo, json: boolean | undefined): void {
   if (json) {

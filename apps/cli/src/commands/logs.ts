@@ -1,3 +1,4 @@
+import { type RunEventJson, runEventJson } from "@pancode/proto";
 import type { Command } from "commander";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
@@ -20,12 +21,12 @@ export async function logsCommand(id: string, options: LogsOptions): Promise<num
   const print = (stream: NodeJS.WriteStream, text: string) =>
     options.raw ? writeRaw(stream, text) : stream.write(text);
   const api = connect();
-  const events: { seq: number; at: string; kind: string; text: string }[] = [];
+  const events: RunEventJson[] = [];
   try {
     for await (const item of api.watchRun({ runId: id, afterSeq: 0, follow: Boolean(options.follow) })) {
       const e = item.event;
       if (!e) continue;
-      if (options.json) events.push({ seq: e.seq, at: e.at, kind: e.kind, text: e.text });
+      if (options.json) events.push(runEventJson(e));
       else if (e.kind === "stdout") print(process.stdout, e.text);
       else if (e.kind === "stderr") print(process.stderr, e.text);
       else process.stderr.write(`[${e.kind}] ${e.text}\n`);

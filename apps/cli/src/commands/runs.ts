@@ -1,3 +1,4 @@
+import { runDetailJson } from "@pancode/proto";
 import type { Command } from "commander";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
@@ -62,7 +63,7 @@ export async function showCommand(id: string, options: { json?: boolean }): Prom
       tokens: info.tokens,
     };
     if (options.json) {
-      printJson({ ...run, ...usage });
+      printJson(runDetailJson(info));
       return EXIT.ok;
     }
     const lines = [
