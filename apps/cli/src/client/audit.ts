@@ -1,5 +1,6 @@
 // The JSON views live in @pancode/proto, shared with the coordinator's HTTP API (same field names).
 export { auditEntryJson, auditVerifyJson } from "@pancode/proto";
+
 import { UsageError } from "./exit-status.js";
 
 /** The filters `pancode audit` accepts besides `run:<id>` (the coordinator knows more categories: run, worker, drain). */
@@ -28,4 +29,3 @@ export function parseAuditFilter(filter: string | undefined): { category?: strin
   }
   return { category: filter };
 }
-
