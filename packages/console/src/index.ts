@@ -5,6 +5,6 @@ import { fileURLToPath } from "node:url";
  * coordinator serves on its HTTP listener. Built by this package's `build` script; never a path guess elsewhere.
  */
 export function consoleAssetsDir(): string {
-  // This file runs as dist/index.js; the assets are built next to it in dist/web.
-  return fileURLToPath(new URL("./web", import.meta.url));
+  // One level below the package root whether this runs as dist/index.js or (in tests) as src/index.ts.
+  return fileURLToPath(new URL("../dist/web", import.meta.url));
 }
