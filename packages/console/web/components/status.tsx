@@ -13,15 +13,13 @@ export function ErrorNote({ message }: { message: string | undefined }) {
   );
 }
 
-/** A bar of done out of total. */
-export function Progress({ done, total }: { done: number; total: number }) {
-  const percent = total > 0 ? Math.round((done / total) * 100) : 0;
+/** A bar of done out of total, labelled "done/total" unless a label is given. */
+export function Progress({ done, total, label }: { done: number; total: number; label?: string }) {
+  const percent = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : 0;
   return (
     <div class="progress" title={`${done} of ${total}`}>
       <div class="progress-bar" style={{ width: `${percent}%` }} />
-      <span class="progress-label">
-        {done}/{total}
-      </span>
+      <span class="progress-label">{label ?? `${done}/${total}`}</span>
     </div>
   );
 }

@@ -59,7 +59,11 @@ function BudgetTable({ data }: { data: BudgetResponse }) {
             <td>{formatUsd(b.remainingUsd)}</td>
             <td>
               {b.ceilingUsd > 0 ? (
-                <Progress done={Math.round(b.spentUsd + b.reservedUsd)} total={Math.round(b.ceilingUsd)} />
+                <Progress
+                  done={b.spentUsd + b.reservedUsd}
+                  total={b.ceilingUsd}
+                  label={`${Math.round(((b.spentUsd + b.reservedUsd) / b.ceilingUsd) * 100)}%`}
+                />
               ) : (
                 "-"
               )}
