@@ -127,6 +127,13 @@ const CoordinatorEnv = z.object({
   PANCODE_GROUP_LEASE_MS: PositiveIntEnv.default(15_000),
   /** host:port of the ops listener: Prometheus `/metrics`, `/healthz`, `/readyz`. Unset: none. */
   PANCODE_METRICS_LISTEN: ListenAddressEnv,
+  /**
+   * host:port of the web console and its HTTP API (`/api/v1`, docs/http-api.md). Unset: off. TLS as the gRPC
+   * listener's when that serves TLS. `pancode up` turns it on at 127.0.0.1:7701.
+   */
+  PANCODE_CONSOLE_LISTEN: ListenAddressEnv,
+  /** Directory of the console's built assets. Unset: what @pancode/console ships, when it is installed. */
+  PANCODE_CONSOLE_ASSETS: OptionalStringEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });
 
@@ -154,6 +161,7 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   blobStore: env.PANCODE_BLOB_STORE ?? (env.DATABASE_URL ? "postgres" : "file"),
   orchestration: { groupLeaseMs: env.PANCODE_GROUP_LEASE_MS },
   metrics: { listen: env.PANCODE_METRICS_LISTEN },
+  console: { listen: env.PANCODE_CONSOLE_LISTEN, assetsDir: env.PANCODE_CONSOLE_ASSETS },
   bus: {
     natsUrl: env.NATS_URL,
     natsUser: env.NATS_USER,

@@ -11,10 +11,13 @@ import { loadOrCreateSigningKey } from "@pancode/receipts";
 import type { Logger, Metrics } from "@pancode/telemetry";
 import type { CoordinatorConfig } from "./config.js";
 import { createClientService } from "./grpc/client-service.js";
+import { inProcessClient } from "./grpc/in-process.js";
 import { serverMetricsInterceptor } from "./grpc/server-metrics.js";
 import { hardenService } from "./grpc/status.js";
 import { transportRefusalsAsBadRequests } from "./grpc/transport-refusals.js";
 import { createWorkerService } from "./grpc/worker-service.js";
+import { resolveConsoleAssets } from "./http/console-assets.js";
+import { startConsoleServer } from "./http/server.js";
 import { openBlobStore } from "./open-blob-store.js";
 import { coordinatorHealth, coordinatorMetrics, coordinatorReadiness, startCoordinatorOps } from "./ops.js";
 import { GroupLeases } from "./orchestration/group-leases.js";
@@ -58,6 +61,8 @@ export interface Coordinator {
   /** CA file clients must trust: the generated `<data dir>/tls/ca.crt`, or "" (plaintext, or operator's cert). */
   tlsCaPath: string;
   bus: TaskBus;
+  /** URL of the web console and its HTTP API (`http://host:port/`); "" when PANCODE_CONSOLE_LISTEN is unset. */
+  consoleUrl: string;
   /** URL of the Prometheus endpoint (`http://host:port/metrics`); "" when PANCODE_METRICS_LISTEN is unset. */
   metricsUrl: string;
   /** Stops admissions, lets active runs finish for up to `graceMs`, interrupts the rest. */
@@ -78,6 +83,8 @@ export interface StartCoordinatorOptions {
    * builds a private one when PANCODE_METRICS_LISTEN is set (tests with several coordinators in one process).
    */
   metrics?: Metrics;
+  /** Built console assets to serve at `/` (overrides PANCODE_CONSOLE_ASSETS and @pancode/console). */
+  consoleAssetsDir?: string;
 }
 
 /** Composition root of the coordinator: database, bus, blob store, services and the gRPC server. */
@@ -278,45 +285,43 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     interceptors: [transportRefusalsAsBadRequests, serverMetricsInterceptor(meter)],
   });
   health.addTo(server);
-  server.addService(
-    hardenService(ClientServiceService),
-    createClientService({
-      users: apiTokens,
-      identity: { tokens: apiTokens, audit, version: COORDINATOR_VERSION },
-      logger,
-      db,
-      blobs,
-      dispatch,
-      budget,
-      runs,
-      agents,
-      workers,
-      models,
-      keys: new KeyRegistry({ db, logger, coordinatorKeyId: signingKey.keyId }),
-      identities,
-      orchestrator,
-      maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
-      runTokens: { looksLike: RunTokens.looksLike, verify: (token) => runTokens.verify(token) },
-      info: () => ({
-        version: COORDINATOR_VERSION,
-        draining,
-        bus: bus.kind,
-        database: config.db.url ? "postgres" : "pglite",
-      }),
-      configuredProviders: () => cluster.providers.map((p) => ({ name: p.name, models: p.models.map((m) => m.id) })),
-      audit,
-      drain: async (actor) => {
-        const state = await drainState.drain(actor);
-        await syncDrain();
-        return state;
-      },
-      undrain: async (actor) => {
-        const state = await drainState.undrain(actor);
-        await syncDrain();
-        return state;
-      },
+  const clientService = createClientService({
+    users: apiTokens,
+    identity: { tokens: apiTokens, audit, version: COORDINATOR_VERSION },
+    logger,
+    db,
+    blobs,
+    dispatch,
+    budget,
+    runs,
+    agents,
+    workers,
+    models,
+    keys: new KeyRegistry({ db, logger, coordinatorKeyId: signingKey.keyId }),
+    identities,
+    orchestrator,
+    maxWorkspaceBytes: config.runs.maxWorkspaceBytes,
+    runTokens: { looksLike: RunTokens.looksLike, verify: (token) => runTokens.verify(token) },
+    info: () => ({
+      version: COORDINATOR_VERSION,
+      draining,
+      bus: bus.kind,
+      database: config.db.url ? "postgres" : "pglite",
     }),
-  );
+    configuredProviders: () => cluster.providers.map((p) => ({ name: p.name, models: p.models.map((m) => m.id) })),
+    audit,
+    drain: async (actor) => {
+      const state = await drainState.drain(actor);
+      await syncDrain();
+      return state;
+    },
+    undrain: async (actor) => {
+      const state = await drainState.undrain(actor);
+      await syncDrain();
+      return state;
+    },
+  });
+  server.addService(hardenService(ClientServiceService), clientService);
   server.addService(
     hardenService(WorkerServiceService),
     createWorkerService({
@@ -353,6 +358,21 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     await telemetry.shutdown();
     throw err;
   });
+  // Last of the listeners: the console calls the client service's handlers in-process, as each request's caller.
+  const consoleServer = config.console.listen
+    ? await startConsoleServer({
+        listen: config.console.listen,
+        ...(tls.mode === "plaintext" ? {} : { tls: tls.credentials }),
+        api: inProcessClient(clientService),
+        assetsDir: await resolveConsoleAssets(options.consoleAssetsDir ?? config.console.assetsDir),
+        logger: logger.child({ component: "console" }),
+      }).catch(async (err: unknown) => {
+        server.forceShutdown();
+        await ops.close();
+        await telemetry.shutdown();
+        throw err;
+      })
+    : undefined;
   // The reaper runs often enough that a lost worker is noticed within about a quarter lease after expiry.
   const reaper = setInterval(
     () => {
@@ -384,6 +404,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     bus: bus.kind,
     database: config.db.url ? "postgres" : "pglite",
     metrics: ops.metricsUrl || "off",
+    console: consoleServer?.url ?? "off",
   });
 
   let closed = false;
@@ -394,6 +415,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     tlsCaPath: tls.caPath,
     bus,
     metricsUrl: ops.metricsUrl,
+    consoleUrl: consoleServer?.url ?? "",
     async drain(graceMs = config.runs.drainGraceMs) {
       // This replica only: the others keep admitting (a cluster-wide drain is `pancode drain`). Shutdown goes on
       // even when the audit trail cannot record it (the database may be what is failing).
@@ -430,6 +452,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
           resolve();
         });
       });
+      await consoleServer?.close();
       await ops.close();
       await telemetry.shutdown();
       if (!options.bus) await bus.close();

@@ -30,6 +30,7 @@ export async function runCoordinatorService(
   const logger = createLogger({ ...log, level: config.logLevel }).child({ component: "coordinator" });
   const coordinator = await startCoordinator({ config, logger, metrics });
   process.stderr.write(`pancode coordinator listening on ${coordinator.address}\n`);
+  if (coordinator.consoleUrl) process.stderr.write(`pancode console: ${coordinator.consoleUrl}\n`);
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
