@@ -6,6 +6,8 @@ export interface Loaded<T> {
   data: T | undefined;
   error: string | undefined;
   reload: () => void;
+  /** Replaces the value with one that arrived otherwise (a live stream). */
+  set: (value: T) => void;
 }
 
 /** Fetches with `load` whenever `deps` change; `reload()` fetches again, keeping the old value meanwhile. */
@@ -28,7 +30,7 @@ export function useData<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     };
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, reload };
+  return { data, error, reload, set: setData };
 }
 
 /** The one-line message of a failure (the server's own for API errors). */

@@ -138,11 +138,13 @@ export interface Worker {
   activeRuns?: string[];
 }
 
+/** A repository state the caller's CLI uploaded, named by the run that uploaded it. */
 export interface Workspace {
   ref: string;
   repo?: string;
-  branch?: string;
   commit?: string;
+  runId?: string;
+  task?: string;
   uploadedAt: string;
 }
 

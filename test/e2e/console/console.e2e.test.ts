@@ -47,9 +47,9 @@ const ids = { sleeper: "", agentRun: "", batch: "" };
 
 /** The console's address, as the coordinator announces it. */
 function consoleUrl(logs: string): string {
-  const match = logs.match(/console[^\n]*?(http:\/\/127\.0\.0\.1:\d+)/);
+  const match = /pancode console: (http:\/\/\S+)/.exec(logs);
   if (!match?.[1]) throw new Error(`the coordinator announced no console address:\n${logs}`);
-  return `${match[1]}/`;
+  return match[1];
 }
 
 async function cli(args: string[], token = tokens.admin): Promise<string> {

@@ -14,11 +14,13 @@ interface BudgetResponse {
 
 const GROUPS = ["agent", "model", "user", "team"] as const;
 type Group = (typeof GROUPS)[number];
-const SINCE: [string, string][] = [
-  ["", "all time"],
-  ["24h", "last 24 hours"],
-  ["7d", "last 7 days"],
-  ["30d", "last 30 days"],
+const HOUR_MS = 3_600_000;
+/** Cost windows, in hours back from now (0: all time). */
+const SINCE: [number, string][] = [
+  [0, "all time"],
+  [24, "last 24 hours"],
+  [24 * 7, "last 7 days"],
+  [24 * 30, "last 30 days"],
 ];
 
 export function BudgetPage() {
@@ -124,8 +126,11 @@ function totalsOf(data: CostResponse, by: Group): CostTotal[] {
 
 function Cost() {
   const [by, setBy] = useState<Group>("agent");
-  const [since, setSince] = useState("");
-  const cost = useData(() => getJson<CostResponse>(`/cost${query({ by, since })}`), [by, since]);
+  const [hours, setHours] = useState(0);
+  const cost = useData(() => {
+    const since = hours ? new Date(Date.now() - hours * HOUR_MS).toISOString() : undefined;
+    return getJson<CostResponse>(`/cost${query({ by, since })}`);
+  }, [by, hours]);
   const totals = cost.data ? totalsOf(cost.data, by) : undefined;
   return (
     <>
@@ -138,7 +143,7 @@ function Cost() {
             </button>
           ))}
         </div>
-        <select value={since} onChange={(e) => setSince((e.target as HTMLSelectElement).value)}>
+        <select value={hours} onChange={(e) => setHours(Number((e.target as HTMLSelectElement).value))}>
           {SINCE.map(([value, label]) => (
             <option key={value} value={value}>
               {label}

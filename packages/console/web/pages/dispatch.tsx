@@ -7,6 +7,12 @@ import { messageOf, useData } from "../hooks.js";
 import { useIdentity } from "../session.js";
 import type { Workspace } from "../types.js";
 
+/** "commit 1a2b3c4d · 12/5/2026, 3:01 AM · as for: <task>" */
+function workspaceLabel(w: Workspace): string {
+  const task = w.task ? ` · as for: ${w.task.length > 60 ? `${w.task.slice(0, 60)}…` : w.task}` : "";
+  return `commit ${shortId(w.commit ?? w.ref)} · ${formatTime(w.uploadedAt)}${task}`;
+}
+
 /**
  * A run on a repository state this user's CLI already uploaded. Isolate is implied: the patch waits for
  * `pancode apply` on the developer's machine.
@@ -52,8 +58,7 @@ export function DispatchPage() {
           {list.length === 0 && <option value="">no workspace uploaded by your CLI yet</option>}
           {list.map((w) => (
             <option key={w.ref} value={w.ref}>
-              {[w.repo, w.branch, w.commit ? shortId(w.commit) : shortId(w.ref)].filter(Boolean).join(" · ")} (
-              {formatTime(w.uploadedAt)})
+              {workspaceLabel(w)}
             </option>
           ))}
         </select>

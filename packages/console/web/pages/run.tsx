@@ -29,12 +29,12 @@ export function RunPage({ id }: { id: string }) {
   const ended = run.data ? isTerminal(run.data.status) : false;
   // Live until the run ends: events as they come, and a status message on each transition.
   const streamUrl = run.data && !ended ? `/api/v1/runs/${encodeURIComponent(id)}/events/stream` : null;
+  const [streamError, setStreamError] = useState<string | undefined>(undefined);
   const live = useEventStream(streamUrl, {
     message: (data) => setEntries((known) => mergeEvents(known, [JSON.parse(data) as RunEvent])),
-    status: () => {
-      run.reload();
-      history.reload();
-    },
+    // The run as show --json, first and on every status change; the stream ends after the terminal one.
+    status: (data) => run.set(JSON.parse(data) as Run),
+    error: (data) => setStreamError(streamErrorOf(data)),
   });
   // Elapsed ticks while running; the run is polled too in case the stream is down.
   const [now, setNow] = useState(Date.now());
@@ -45,7 +45,7 @@ export function RunPage({ id }: { id: string }) {
   return (
     <section>
       <RunHeader run={run.data} entries={entries} now={now} live={live} onStopped={run.reload} />
-      <ErrorNote message={history.error} />
+      <ErrorNote message={history.error ?? streamError} />
       <div class="tabs" role="tablist">
         {TABS.map((t) => (
           <button
@@ -69,6 +69,16 @@ export function RunPage({ id }: { id: string }) {
       </div>
     </section>
   );
+}
+
+/** The message of a stream's `error` event (a connection error carries no data and is not one). */
+function streamErrorOf(data: string | undefined): string | undefined {
+  if (!data) return undefined;
+  try {
+    return (JSON.parse(data) as { error?: { message?: string } }).error?.message;
+  } catch {
+    return undefined;
+  }
 }
 
 interface HeaderProps {
