@@ -7,6 +7,10 @@ export default defineConfig({
   root: fileURLToPath(new URL("./web", import.meta.url)),
   base: "/",
   esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+  // `npm run dev`: the API of a running coordinator's console listener, e.g. PANCODE_CONSOLE_API=http://127.0.0.1:7701
+  server: process.env.PANCODE_CONSOLE_API
+    ? { proxy: { "/api": { target: process.env.PANCODE_CONSOLE_API, changeOrigin: true } } }
+    : {},
   build: {
     outDir: fileURLToPath(new URL("./dist/web", import.meta.url)),
     emptyOutDir: true,

@@ -28,6 +28,9 @@ export async function logIn(browser: Browser, baseUrl: string, token: string): P
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1360, height: 900 } });
   const page = await context.newPage();
   const dialogs: string[] = [];
+  // Kept for a failing test's message: what the browser logged (CSP refusals, failed requests, script errors).
+  page.on("console", (m) => (m.type() === "error" ? console.log(`[browser] ${m.text()}`) : undefined));
+  page.on("pageerror", (err) => console.log(`[browser] page error: ${err.message}`));
   page.on("dialog", (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss();

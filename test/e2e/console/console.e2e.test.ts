@@ -188,7 +188,7 @@ describe.skipIf(skip)("the web console", () => {
     await other.getByRole("button", { name: "Stop" }).click();
     await expect
       .poll(() => other.getByRole("alert").textContent())
-      .toBe("stop run needs role admin (it is admin's); you are mia (member)");
+      .toBe(`stop run ${ids.sleeper} needs role admin (it is admin's); you are mia (member)`);
     await screenshot(other, "05-run-member-refused");
     await other.close();
     expect(await runStatus(ids.sleeper)).toBe("running");
@@ -207,7 +207,7 @@ describe.skipIf(skip)("the web console", () => {
     expect(statuses).toContain("running");
     expect(statuses.at(-1)).toBe("done");
     const timeline = member.getByTestId("timeline");
-    await timeline.getByText("Turn 2").waitFor();
+    await timeline.getByText("Turn 2", { exact: true }).waitFor();
     expect(await timeline.locator(".event-tool_call").count()).toBe(1);
     expect(await timeline.locator(".event-tool_call").textContent()).toContain("xss.html");
     await screenshot(member, "07-run-timeline");
@@ -284,8 +284,8 @@ describe.skipIf(skip)("the web console", () => {
 
     const member = page("member");
     await member.goto("/dispatch");
-    await expect.poll(() => member.locator("#workspace option").count()).toBeGreaterThan(0);
-    expect(await member.locator("#workspace option").first().getAttribute("value")).not.toBe("");
+    // The repository state the member's CLI uploaded (named by the newest run that used it).
+    await member.locator('#workspace option[value^="run:"]').first().waitFor({ state: "attached" });
     await member.fill("#agent", "shell");
     await member.fill("#task", "echo dispatched from the console");
     await screenshot(member, "15-dispatch");
@@ -305,7 +305,7 @@ describe.skipIf(skip)("the web console", () => {
     await admin.getByTestId("budget").waitFor();
     await admin.fill("input[name=usd]", "50");
     await admin.getByRole("button", { name: "Set budget" }).click();
-    await admin.getByTestId("budget").getByText("$50.0000").waitFor();
+    await admin.getByTestId("budget").getByRole("cell", { name: "$50.0000" }).first().waitFor();
     await admin.getByTestId("cost").getByText("dev").waitFor();
     await screenshot(admin, "16-budget-cost");
     await admin.getByRole("button", { name: "by user" }).click();
@@ -324,7 +324,7 @@ describe.skipIf(skip)("the web console", () => {
 
     await viewer.goto("/workers");
     await viewer.getByTestId("workers").getByText("w1").waitFor();
-    expect(await viewer.getByRole("button", { name: "Drain" }).isDisabled()).toBe(true);
+    expect(await viewer.getByRole("button", { name: "Drain", exact: true }).isDisabled()).toBe(true);
     await screenshot(viewer, "18-workers");
 
     await viewer.goto("/chains");

@@ -55,7 +55,9 @@ export function DispatchPage() {
       <form class="card form" onSubmit={submit}>
         <label for="workspace">Workspace</label>
         <select id="workspace" name="workspace" value={workspace} onChange={set("workspace")} disabled={!permitted}>
-          {list.length === 0 && <option value="">no workspace uploaded by your CLI yet</option>}
+          {list.length === 0 && (
+            <option value="">{workspaces.data ? "no workspace uploaded by your CLI yet" : "loading…"}</option>
+          )}
           {list.map((w) => (
             <option key={w.ref} value={w.ref}>
               {workspaceLabel(w)}
