@@ -170,6 +170,8 @@ describe.skipIf(skip)("the web console", () => {
     await member.locator("h1 .status").waitFor();
     expect(await member.locator("h1 .status").textContent()).toBe("pending");
     await recordStatuses(member, "h1 .status");
+    // The page follows the run over its event stream (it polls only while the stream is down).
+    await member.locator(".live.on").waitFor();
     await screenshot(member, "03-run-pending");
 
     // The viewer may not stop anything: the button is disabled and says why, in the server's words.

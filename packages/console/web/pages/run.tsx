@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError, getJson, getText, postJson } from "../api.js";
 import { ActionButton } from "../components/action.js";
 import { AuditTable } from "../components/audit-table.js";
@@ -36,10 +36,20 @@ export function RunPage({ id }: { id: string }) {
     status: (data) => run.set(JSON.parse(data) as Run),
     error: (data) => setStreamError(streamErrorOf(data)),
   });
-  // Elapsed ticks while running; the run is polled too in case the stream is down.
+  // Elapsed ticks while running; the run and its events are polled instead while the stream is down.
   const [now, setNow] = useState(Date.now());
   useInterval(() => setNow(Date.now()), ended ? null : 1000);
-  useInterval(run.reload, ended || live ? null : 3000);
+  useInterval(
+    () => {
+      run.reload();
+      history.reload();
+    },
+    ended || live ? null : 3000,
+  );
+  // Once it ended, the full list: nothing the stream may have dropped at its close is missing.
+  useEffect(() => {
+    if (ended) history.reload();
+  }, [ended]);
   if (run.error && !run.data) return <ErrorNote message={run.error} />;
   if (!run.data) return <p class="loading">Loading…</p>;
   return (
