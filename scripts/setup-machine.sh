@@ -15,6 +15,8 @@ command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 # docker-compose (v1) renders docker-compose.yml in the deploy config test.
 command -v docker-compose >/dev/null || need+=(docker-compose)
+# Debian's chromium is the browser the console e2e tests drive through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 { command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || need+=(postgresql)
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -1,4 +1,4 @@
-export { type RunJson, runJson } from "@pancode/proto";
+export { runJson } from "@pancode/proto";
 
 /** Prints one JSON document on stdout. */
 export function printJson(value: unknown): void {

@@ -132,7 +132,7 @@ const CoordinatorEnv = z.object({
    * listener's when that serves TLS. `pancode up` turns it on at 127.0.0.1:7701.
    */
   PANCODE_CONSOLE_LISTEN: ListenAddressEnv,
-  /** Directory of the console's built assets. Unset: what @pancode/console ships, when it is installed. */
+  /** Directory of the console's built assets. Unset: what @pancode/console ships. */
   PANCODE_CONSOLE_ASSETS: OptionalStringEnv,
   PANCODE_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
 });

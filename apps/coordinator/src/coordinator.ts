@@ -364,7 +364,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
         listen: config.console.listen,
         ...(tls.mode === "plaintext" ? {} : { tls: tls.credentials }),
         api: inProcessClient(clientService),
-        assetsDir: await resolveConsoleAssets(options.consoleAssetsDir ?? config.console.assetsDir),
+        assetsDir: resolveConsoleAssets(options.consoleAssetsDir ?? config.console.assetsDir),
         logger: logger.child({ component: "console" }),
       }).catch(async (err: unknown) => {
         server.forceShutdown();

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 
 /** Where `pancode up` serves the web console unless PANCODE_CONSOLE_LISTEN says otherwise. */
-export const UP_CONSOLE_ADDRESS = { host: "127.0.0.1", port: 7701 };
+const UP_CONSOLE_ADDRESS = { host: "127.0.0.1", port: 7701 };
 
 /** True when nothing listens on host:port yet. */
 function isFree(host: string, port: number): Promise<boolean> {

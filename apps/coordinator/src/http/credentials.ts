@@ -4,7 +4,7 @@ import { HttpError } from "./errors.js";
 import type { SessionStore } from "./sessions.js";
 
 /** Header a browser sends with every state-changing request authenticated by the cookie (forms cannot set it). */
-export const CSRF_HEADER = "x-pancode-csrf";
+const CSRF_HEADER = "x-pancode-csrf";
 
 /** Methods that change nothing: they need no CSRF header. */
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -129,7 +129,7 @@ async function patch(ctx: ApiContext): Promise<ApiAnswer> {
 }
 
 /** The coordinator's receipts, keys and patches as the caller may read them, for {@link verifyStoredReceipt}. */
-export function receiptSource(ctx: ApiContext): ReceiptSource<Receipt> {
+function receiptSource(ctx: ApiContext): ReceiptSource<Receipt> {
   return {
     async receipt(id) {
       try {

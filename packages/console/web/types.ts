@@ -1,0 +1,155 @@
+/** JSON shapes of the API: the CLI's `--json` field names. Only what the pages read is typed. */
+
+interface PatchFile {
+  path: string;
+  status: string;
+  oldPath?: string;
+  binary: boolean;
+}
+
+export interface Run {
+  runId: string;
+  agent: string;
+  status: string;
+  model: string;
+  task: string;
+  isolate?: boolean;
+  workerId?: string;
+  attempt?: number;
+  exitCode?: number | null;
+  error?: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  costUsd: number;
+  patch: { digest: string; bytes: number; files: PatchFile[] } | null;
+  receiptId?: string;
+  outputTail?: string;
+  user: string | null;
+  team: string | null;
+  batchId?: string | null;
+  chainId?: string | null;
+  turns?: number;
+  tokens?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+/** One run event: `kind` + `text` as `logs --json`; `agent` events carry one agent event as JSON text. */
+export interface RunEvent {
+  seq: number;
+  at: string;
+  kind?: string;
+  text?: string;
+  type?: string;
+  [field: string]: unknown;
+}
+
+interface GroupItem {
+  task: string;
+  agent: string;
+  runId: string | null;
+  error: string | null;
+}
+
+export interface Batch {
+  batchId: string;
+  status: string;
+  tasks: number;
+  items: GroupItem[];
+  counts: Record<string, number>;
+  costUsd: number;
+  createdAt: string;
+  finishedAt: string | null;
+  error: string;
+  submitter: string;
+  runs: Run[];
+}
+
+export interface Chain {
+  chainId: string;
+  kind: string;
+  status: string;
+  steps: { agent: string; task: string }[];
+  totalSteps: number;
+  originalTask: string;
+  failedStep: number | null;
+  error: string;
+  verdict: string | null;
+  rounds: number;
+  counts: Record<string, number>;
+  costUsd: number;
+  createdAt: string;
+  finishedAt: string | null;
+  submitter: string;
+  runs: Run[];
+}
+
+export interface Budget {
+  ceilingUsd: number;
+  spentUsd: number;
+  reservedUsd: number;
+  remainingUsd: number;
+  runs: number;
+  tokens: number;
+  team: string;
+}
+
+export interface CostTotal {
+  key: string;
+  runs: number;
+  tokens: number;
+  costUsd: number;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  category: string;
+  action: string;
+  runId: string | null;
+  actor: string;
+  gate: string | null;
+  message: string;
+  hash: string;
+}
+
+export interface AuditVerify {
+  ok: boolean;
+  entries: number;
+  brokenSeq: number | null;
+  reason: string | null;
+  message: string;
+  headHash: string | null;
+}
+
+export interface Worker {
+  id: string;
+  pool: string;
+  sandbox: string;
+  version: string;
+  runtimes: string[];
+  providers: string[];
+  slotsUsed: number;
+  slotsTotal: number;
+  lastSeen: string;
+  live: boolean;
+  activeRuns?: string[];
+}
+
+/** A repository state the caller's CLI uploaded, named by the run that uploaded it. */
+export interface Workspace {
+  ref: string;
+  repo?: string;
+  commit?: string;
+  runId?: string;
+  task?: string;
+  uploadedAt: string;
+}
+
+const TERMINAL = ["done", "error", "timeout", "interrupted", "budget_exceeded", "failed", "stopped"];
+
+export function isTerminal(status: string): boolean {
+  return TERMINAL.includes(status);
+}
