@@ -1,4 +1,5 @@
 import { parseDuration } from "@pancode/agents";
+import type { ClientApi, RunInfo } from "@pancode/proto";
 import type { Command } from "commander";
 import type { CommandRunner } from "../command-runner.js";
 import { connect } from "../connection.js";
@@ -10,7 +11,6 @@ import { sessionSafety } from "../safety-level.js";
 import { parseMaxCost } from "../submission.js";
 import { submitDispatch } from "../submit.js";
 import { waitForRun } from "../wait.js";
-import { watchRuns } from "../watch/watch-runs.js";
 
 interface DispatchOptions {
   agent?: string;
@@ -32,6 +32,12 @@ export function parseTimeout(value: string | undefined): number {
     throw new UsageError(`--timeout must be a duration such as 90s, 5m, 1h or a number of ms; got "${value}"`);
   }
   return ms;
+}
+
+async function watchLive(api: ClientApi, runId: string): Promise<RunInfo> {
+  const { watchRuns } = await import("../watch/watch-runs.js");
+  await watchRuns(api, { runIds: [runId], out: process.stderr });
+  return api.getRun(runId);
 }
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
@@ -65,10 +71,11 @@ export async function dispatchCommand(task: string, options: DispatchOptions): P
         );
       return EXIT.ok;
     }
-    // On a terminal, the live view of `pancode watch` on stderr; otherwise the plain progress lines scripts read.
+    // On a terminal, the live view of `pancode watch` on stderr (loaded only then: it parses agent events with
+    // schemas that a script's `dispatch --wait` would load for nothing); otherwise the plain progress lines.
     const final =
       process.stderr.isTTY && !options.json
-        ? await watchRuns(api, { runIds: [run.id], out: process.stderr }).then(() => api.getRun(run.id))
+        ? await watchLive(api, run.id)
         : await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
     let merge: MergeBackResult | undefined;
     // A nested sub-run's patch stays on the coordinator (no git in the container): review it with pancode diff.
