@@ -12,6 +12,7 @@
  * PANCODE_BENCH_BASELINE_CLI=/other/checkout/apps/cli/bin/pancode.js tsx bench/cli-start-bench.ts   # before/after
  * ```
  *
+ * With PANCODE_BENCH_BASELINE_CLI, that CLI's `--version` and whole `dispatch --wait` join the series, interleaved.
  * PANCODE_BENCH_CLI_RUNS (default 15) and PANCODE_BENCH_DISPATCH_RUNS (default 9) set the sample counts.
  */
 import { spawn } from "node:child_process";
@@ -154,11 +155,19 @@ async function measureStart(
   );
 }
 
-async function measureDispatch(cluster: Cluster, repo: FixtureRepo, runs: number): Promise<Series[]> {
+async function measureDispatch(
+  cluster: Cluster,
+  repo: FixtureRepo,
+  runs: number,
+  baselineCli: string | undefined,
+): Promise<Series[]> {
+  const dispatchArgs = ["dispatch", "true", "--agent", "shell", "--wait"];
   const probes: Probe[] = [
     { label: `docker ${BARE_ARGS.join(" ")}`, command: "docker", args: BARE_ARGS },
-    cli('pancode dispatch "true" --agent shell --wait', ["dispatch", "true", "--agent", "shell", "--wait"]),
+    cli('pancode dispatch "true" --agent shell --wait', dispatchArgs),
   ];
+  // Before/after on a shared machine: the other build's whole dispatch, interleaved with this one's.
+  if (baselineCli) probes.push(cli(`baseline CLI dispatch --wait (${baselineCli})`, dispatchArgs, baselineCli));
   log(`whole dispatch: ${runs} runs each, interleaved with a bare docker run`);
   return interleaved(probes, runs, { cwd: repo.dir, env: cluster.clientEnv });
 }
@@ -200,7 +209,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
     cluster = await startCluster({ workers: 1, coordinatorEnv: COORDINATOR_ENV, workerEnv: WORKER_ENV });
     const runId = await finishedRun(cluster, repo);
     const start = await measureStart(cluster, repo, runId, startRuns, env.PANCODE_BENCH_BASELINE_CLI);
-    const dispatch = await measureDispatch(cluster, repo, dispatchRuns);
+    const dispatch = await measureDispatch(cluster, repo, dispatchRuns, env.PANCODE_BENCH_BASELINE_CLI);
     const report = [
       "",
       ...table(`client start-up, ${startRuns} runs each, interleaved (ms, spawn to exit)`, start, "node -e 0"),

@@ -112,6 +112,29 @@ export async function dispatchMany(
   return { ids, latencyMs, seconds: (performance.now() - started) / 1000 };
 }
 
+/**
+ * Sends `total` dispatches with at most `concurrency` in flight, like {@link dispatchMany}, but keeps nothing per
+ * run: a 10,000-run soak must not measure the bench's own arrays. Resolves with how many were admitted.
+ */
+export async function dispatchCount(
+  api: ClientApi,
+  workspace: WorkspaceRef,
+  total: number,
+  concurrency: number,
+  task: (i: number) => string,
+): Promise<number> {
+  let next = 0;
+  let admitted = 0;
+  const lane = async () => {
+    for (let i = next++; i < total; i = next++) {
+      await dispatchOne(api, workspace, task(i));
+      admitted++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
+  return admitted;
+}
+
 /** VmRSS of a process in MiB, from /proc/<pid>/status. */
 export async function rssMib(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");

@@ -105,6 +105,18 @@ describe("client start-up imports", () => {
     expect(runs.urls.filter((u) => /\/(packages|apps\/cli\/dist\/commands)\/|node_modules/.test(u))).toEqual([]);
   });
 
+  it("the bundle's dispatch loads no YAML parser, no simple-git and no live watch view", async () => {
+    // esbuild keeps a `// <input path>` comment above each bundled module: what a loaded chunk carries is readable.
+    const { code, urls } = await loadedBy(["dispatch", "true", "--agent", "shell", "--wait"], {}, CLI);
+    expect(code).not.toBe(0); // dir is no git checkout
+    const chunks = urls.filter((u) => u.includes("/apps/cli/dist/bundle/")).map((u) => new URL(u).pathname);
+    expect(chunks.some((path) => /\/dispatch-\w+\.js$/.test(path))).toBe(true);
+    const carried = (await Promise.all(chunks.map((path) => readFile(path, "utf8")))).join("\n");
+    expect(carried).toContain("packages/git/dist/snapshot.js");
+    expect(carried).not.toMatch(/node_modules\/(yaml|simple-git)\//);
+    expect(carried).not.toContain("dist/watch/watch-runs.js");
+  });
+
   it("contexts: `context list` loads no gRPC; the YAML parser loads only when a saved context may be needed", async () => {
     const home = join(dir, "xdg");
     await mkdir(join(home, "pancode"), { recursive: true });

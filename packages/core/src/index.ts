@@ -30,5 +30,6 @@ export {
   type RunProgress,
   totalTokens,
 } from "./run-progress.js";
-export { isTerminalStatus, RunStatus, TERMINAL_STATUSES } from "./run-status.js";
+export { RunStatus } from "./run-status.js";
 export { TaskMessage } from "./task-message.js";
+export { isTerminalStatus, TERMINAL_STATUSES } from "./terminal-status.js";

@@ -6,11 +6,3 @@ import { z } from "zod";
  */
 export const RunStatus = z.enum(["pending", "running", "done", "error", "timeout", "interrupted", "budget_exceeded"]);
 export type RunStatus = z.infer<typeof RunStatus>;
-
-/** Statuses a run never leaves. */
-export const TERMINAL_STATUSES: readonly RunStatus[] = ["done", "error", "timeout", "interrupted", "budget_exceeded"];
-
-/** True when `status` is final: no further transition is allowed. */
-export function isTerminalStatus(status: RunStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}

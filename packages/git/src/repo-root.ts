@@ -1,8 +1,6 @@
 import { stat } from "node:fs/promises";
 import { PanCodeError } from "@pancode/core";
-import { simpleGit } from "simple-git";
-import { GIT_CONFIG, gitEnv } from "./git-env.js";
-import { git } from "./git-runner.js";
+import { git, gitBytes } from "./git-runner.js";
 
 /**
  * The top-level directory of the git checkout containing `cwd` (symlinks resolved). Throws `NOT_A_GIT_REPO` when
@@ -18,19 +16,13 @@ export async function findRepoRoot(cwd: string): Promise<string> {
     () => false,
   );
   if (!isDir) throw notARepo();
-  // Discovery goes through simple-git (the porcelain wrapper); rev-parse prints, so it costs no completion delay.
-  let root = "";
-  try {
-    root = (
-      await simpleGit({ baseDir: cwd, config: [...GIT_CONFIG] })
-        .env(gitEnv())
-        .revparse(["--show-toplevel"])
-    ).trim();
-  } catch (err) {
-    const foreign = await foreignOwner(err instanceof Error ? err.message : String(err));
-    if (foreign) throw foreign;
-    // Not a work tree (plain directory, bare repository): reported below.
-  }
+  // Spawned directly (not through simple-git): on `pancode dispatch` every module loaded and every millisecond of
+  // discovery is start-up the user waits for. Exit 128 is "not a work tree" or a refused foreign owner.
+  const res = await gitBytes({ cwd }, ["rev-parse", "--show-toplevel"], { okExitCodes: [0, 128] });
+  const foreign = res.exitCode === 0 ? undefined : await foreignOwner(res.stderr);
+  if (foreign) throw foreign;
+  // Not a work tree (plain directory, bare repository) prints nothing: reported below.
+  const root = res.exitCode === 0 ? res.stdout.toString("utf8").trim() : "";
   if (root === "") throw notARepo();
   return root;
 }

@@ -38,15 +38,30 @@ export async function snapshotWorkspace(checkout: string): Promise<WorkspaceSnap
   const repoRoot = await findRepoRoot(checkout);
   const target: GitTarget = { cwd: repoRoot };
   const baseCommit = await resolveHead(target, repoRoot);
+  // Steps that do not need each other's output run side by side: each is a git process, and `pancode dispatch`
+  // waits for their start-up one after another otherwise.
+  const [repoId, [headTree = "", indexPath = ""]] = await Promise.all([
+    rootCommit(target, baseCommit),
+    git(target, ["rev-parse", `${baseCommit}^{tree}`, "--git-path", "index"]).then((out) => out.split("\n")),
+  ]);
+  const stateTree = await captureWorkingTree({ target, baseTree: headTree, seedIndex: resolve(repoRoot, indexPath) });
+  const [statePatch] = await Promise.all([
+    diffTrees(target, headTree, stateTree),
+    keepState(target, baseCommit, stateTree),
+  ]);
+  return { repoRoot, repoId, baseCommit, stateTree, statePatch, bytes: statePatch.length };
+}
+
+/** The repository id: the first of its root commits, sorted, so every clone agrees. */
+async function rootCommit(target: GitTarget, baseCommit: string): Promise<string> {
   const roots = (await git(target, ["rev-list", "--max-parents=0", baseCommit])).split("\n").filter(Boolean).sort();
-  const repoId = roots[0] ?? baseCommit;
-  const headTree = await git(target, ["rev-parse", `${baseCommit}^{tree}`]);
-  const seedIndex = resolve(repoRoot, await git(target, ["rev-parse", "--git-path", "index"]));
-  const stateTree = await captureWorkingTree({ target, baseTree: headTree, seedIndex });
-  const statePatch = await diffTrees(target, headTree, stateTree);
+  return roots[0] ?? baseCommit;
+}
+
+/** Commits the state tree on top of HEAD under `refs/pancode/state/<tree>`, so `git gc` keeps its blobs. */
+async function keepState(target: GitTarget, baseCommit: string, stateTree: string): Promise<void> {
   const stateCommit = await commitTree(target, stateTree, [baseCommit], "pancode: submitted working state");
   await updateRef(target, `${STATE_REF_PREFIX}${stateTree}`, stateCommit);
-  return { repoRoot, repoId, baseCommit, stateTree, statePatch, bytes: statePatch.length };
 }
 
 /** HEAD as a full commit id, or `NOT_A_GIT_REPO` when the branch is unborn (no commit yet). */

@@ -69,6 +69,11 @@ export type DispatchRequestInput = Omit<DispatchRequest, "agentFiles" | "maxCost
 /** Promise-based client of the coordinator's ClientService. Every error is a PanCodeError. */
 export interface ClientApi {
   readonly address: string;
+  /**
+   * Starts connecting (TCP, TLS, HTTP/2) without waiting, so a caller with local work to do first (a workspace
+   * snapshot) does not pay the handshake after it. Calls made later use this connection.
+   */
+  preconnect(): void;
   uploadBlob(kind: string, data: Uint8Array): Promise<BlobRef>;
   /** Uploads a blob read chunk by chunk as the coordinator takes it (e.g. from a file), never whole in memory. */
   uploadBlobFrom(kind: string, source: BlobSource): Promise<BlobRef>;
@@ -161,6 +166,8 @@ export function createClientApi(options: ClientApiOptions): ClientApi {
   };
   return {
     address: options.address,
+    // `true` asks an idle channel to connect; the state itself is not needed.
+    preconnect: () => void client.getChannel().getConnectivityState(true),
     uploadBlob: (kind, data) => uploadBlobFrom(kind, bufferSource(data)),
     uploadBlobFrom,
     async hasCommit(repoId, commit) {

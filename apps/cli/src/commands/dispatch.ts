@@ -1,3 +1,4 @@
+import type { ClientApi, RunInfo } from "@pancode/proto";
 import type { Command } from "commander";
 import { cliEnv } from "../client/cli-env.js";
 import type { CommandRunner } from "../client/command-runner.js";
@@ -7,7 +8,6 @@ import { waitForRun } from "../client/follow/wait.js";
 import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from "../client/merge/merge-back.js";
 import { sessionSafety } from "../client/submit/safety-level.js";
 import { submitDispatch } from "../client/submit/submit.js";
-import { watchRuns } from "../client/watch/watch-runs.js";
 import { mergeJson } from "../orchestration-json.js";
 import { formatCost, formatDuration, printJson, runJson } from "../output.js";
 import { parseTimeout, type SubmitFlags, submitOptions } from "./submit-flags.js";
@@ -17,6 +17,12 @@ interface DispatchFlags extends SubmitFlags {
   wait?: boolean;
   json?: boolean;
   timeout?: string;
+}
+
+async function watchLive(api: ClientApi, runId: string): Promise<RunInfo> {
+  const { watchRuns } = await import("../client/watch/watch-runs.js");
+  await watchRuns(api, { runIds: [runId], out: process.stderr });
+  return api.getRun(runId);
 }
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
@@ -42,10 +48,11 @@ export async function dispatchCommand(task: string, options: DispatchFlags): Pro
         );
       return EXIT.ok;
     }
-    // On a terminal, the live view of `pancode watch` on stderr; otherwise the plain progress lines scripts read.
+    // On a terminal, the live view of `pancode watch` on stderr (loaded only then: it parses agent events with
+    // schemas that a script's `dispatch --wait` would load for nothing); otherwise the plain progress lines.
     const final =
       process.stderr.isTTY && !options.json
-        ? await watchRuns(api, { runIds: [run.id], out: process.stderr }).then(() => api.getRun(run.id))
+        ? await watchLive(api, run.id)
         : await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
     let merge: MergeBackResult | undefined;
     // A nested sub-run's patch stays on the coordinator (no git in the container): review it with pancode diff.

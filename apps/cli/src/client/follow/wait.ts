@@ -1,4 +1,4 @@
-import { isTerminalStatus, RunStatus } from "@pancode/core";
+import { isTerminalStatus } from "@pancode/core";
 import type { ClientApi, RunInfo } from "@pancode/proto";
 import { formatDuration } from "../../output.js";
 
@@ -8,11 +8,6 @@ export interface WaitOptions {
   progress: boolean;
   /** Also echo the run's output lines. */
   echoOutput: boolean;
-}
-
-function isFinal(status: string): boolean {
-  const parsed = RunStatus.safeParse(status);
-  return parsed.success && isTerminalStatus(parsed.data);
 }
 
 /**
@@ -39,7 +34,7 @@ export async function waitForRun(api: ClientApi, runId: string, options: WaitOpt
           }
         }
       }
-      if (last && isFinal(last.status)) break;
+      if (last && isTerminalStatus(last.status)) break;
     } catch (err) {
       if (reconnects >= 5) throw err;
       await new Promise((resolve) => setTimeout(resolve, 500 * (reconnects + 1)));

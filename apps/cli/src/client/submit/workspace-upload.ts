@@ -1,5 +1,5 @@
 import { EMPTY_DIGEST, PanCodeError } from "@pancode/core";
-import { findRepoRoot, snapshotWorkspace, type WorkspaceSnapshot, withBundleFile } from "@pancode/git";
+import { snapshotWorkspace, type WorkspaceSnapshot, withBundleFile } from "@pancode/git";
 import { type ClientApi, fileSource } from "@pancode/proto";
 
 /** Largest uncommitted state the CLI sends before asking the user to commit or ignore files (matches the server). */
@@ -20,29 +20,22 @@ export async function uploadWorkspace(
   cwd: string,
   maxBytes = DEFAULT_MAX_WORKSPACE_BYTES,
 ): Promise<UploadedWorkspace> {
-  const snapshot = await snapshotWorkspace(await findRepoRoot(cwd));
+  // The connection comes up while git takes the snapshot, not after it.
+  api.preconnect();
+  const snapshot = await snapshotWorkspace(cwd);
   if (snapshot.statePatch.length > maxBytes) {
     throw new PanCodeError(
       "WORKSPACE_TOO_LARGE",
       `uncommitted changes are ${snapshot.statePatch.length} bytes, over the limit of ${maxBytes}; commit them or add large files to .gitignore`,
     );
   }
-  let bundleDigest = "";
-  if (!(await api.hasCommit(snapshot.repoId, snapshot.baseCommit))) {
-    // Streamed from git's bundle file: a large history is never held whole in the CLI's memory.
-    bundleDigest = await withBundleFile(snapshot.repoRoot, snapshot.baseCommit, async (file) => {
-      const bundle = await fileSource(file);
-      if (bundle.size > maxBytes) {
-        throw new PanCodeError(
-          "WORKSPACE_TOO_LARGE",
-          `repository history bundle is ${bundle.size} bytes, over the limit of ${maxBytes} (PANCODE_MAX_WORKSPACE_BYTES)`,
-        );
-      }
-      return (await api.uploadBlobFrom("bundle", bundle)).digest;
-    });
-  }
-  const stateDigest =
-    snapshot.statePatch.length === 0 ? EMPTY_DIGEST : (await api.uploadBlob("state", snapshot.statePatch)).digest;
+  // The history check (and bundle upload) and the state upload do not depend on each other: one round trip, not two.
+  const [bundleDigest, stateDigest] = await Promise.all([
+    uploadHistory(api, snapshot, maxBytes),
+    snapshot.statePatch.length === 0
+      ? EMPTY_DIGEST
+      : api.uploadBlob("state", snapshot.statePatch).then((blob) => blob.digest),
+  ]);
   return {
     snapshot,
     ref: {
@@ -53,4 +46,20 @@ export async function uploadWorkspace(
       stateTree: snapshot.stateTree,
     },
   };
+}
+
+/** Uploads the history bundle when the coordinator lacks the base commit; returns its digest, or "" when not sent. */
+async function uploadHistory(api: ClientApi, snapshot: WorkspaceSnapshot, maxBytes: number): Promise<string> {
+  if (await api.hasCommit(snapshot.repoId, snapshot.baseCommit)) return "";
+  // Streamed from git's bundle file: a large history is never held whole in the CLI's memory.
+  return withBundleFile(snapshot.repoRoot, snapshot.baseCommit, async (file) => {
+    const bundle = await fileSource(file);
+    if (bundle.size > maxBytes) {
+      throw new PanCodeError(
+        "WORKSPACE_TOO_LARGE",
+        `repository history bundle is ${bundle.size} bytes, over the limit of ${maxBytes} (PANCODE_MAX_WORKSPACE_BYTES)`,
+      );
+    }
+    return (await api.uploadBlobFrom("bundle", bundle)).digest;
+  });
 }
