@@ -17,7 +17,7 @@ const SLEEP_S = 1;
 const TERMINAL = "('done','error','timeout','interrupted')";
 
 /** Waits until every run in `ids` is terminal; returns the epoch ms of the last `finished_at` and how many ended done. */
-export async function waitForRuns(
+async function waitForRuns(
   bench: BenchCluster,
   ids: readonly string[],
   stallMs: number,
