@@ -27,6 +27,14 @@ module.exports = {
       to: { path: "^apps/", pathNot: ["^apps/server/", "^apps/(coordinator|worker)/src/index\\.ts$"] },
     },
     {
+      name: "coordinator-grpc-calls-services",
+      severity: "error",
+      comment:
+        "The coordinator's gRPC layer maps the wire to services and back; the services own the stores (role ports).",
+      from: { path: "^apps/coordinator/src/grpc/" },
+      to: { path: "^packages/db/" },
+    },
+    {
       name: "packages-never-import-apps",
       severity: "error",
       comment: "Packages are the lower layer; an app depends on them, never the reverse.",

@@ -19,6 +19,7 @@ import { openBlobStore } from "./open-blob-store.js";
 import { coordinatorHealth, coordinatorMetrics, coordinatorReadiness, startCoordinatorOps } from "./ops.js";
 import { GroupLeases } from "./orchestration/group-leases.js";
 import { GroupReceiptWriter } from "./orchestration/group-receipt-writer.js";
+import { OrchestrationQueries } from "./orchestration/orchestration-queries.js";
 import { Orchestrator } from "./orchestration/orchestrator.js";
 import { ensurePrivateDir } from "./private-dir.js";
 import { ApiTokens } from "./services/api-tokens.js";
@@ -31,15 +32,18 @@ import { TeamFairShareGate } from "./services/fair-share-gate.js";
 import { KeyRegistry } from "./services/key-registry.js";
 import { ModelDirectory } from "./services/model-directory.js";
 import { PublishReconciler } from "./services/publish-reconciler.js";
+import { ReceiptQueries } from "./services/receipt-queries.js";
 import { ReceiptWriter } from "./services/receipt-writer.js";
 import { RunLifecycle } from "./services/run-lifecycle.js";
 import { RunNotifier } from "./services/run-notifier.js";
 import { type PublishGate, RunPublisher } from "./services/run-publisher.js";
 import { RunQueries } from "./services/run-queries.js";
 import { RunTokens } from "./services/run-tokens.js";
+import { Teams } from "./services/teams.js";
 import { WorkerDirectory } from "./services/worker-directory.js";
 import { WorkerIdentities } from "./services/worker-identities.js";
 import { WorkspaceTrees } from "./services/workspace-trees.js";
+import { WorkspaceUploads } from "./services/workspace-uploads.js";
 import { resolveServerTls } from "./tls/server-tls.js";
 import { CLIENT_TOKEN_FILE, RUN_TOKEN_SECRET_FILE, resolveToken, WORKER_TOKEN_FILE } from "./tokens.js";
 
@@ -282,10 +286,11 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     hardenService(ClientServiceService),
     createClientService({
       users: apiTokens,
-      identity: { tokens: apiTokens, audit, version: COORDINATOR_VERSION },
+      identity: { tokens: apiTokens, teams: new Teams(db), audit, version: COORDINATOR_VERSION },
       logger,
-      db,
-      blobs,
+      uploads: new WorkspaceUploads({ index: db, blobs }),
+      receipts: new ReceiptQueries(db),
+      orchestration: new OrchestrationQueries(db),
       dispatch,
       budget,
       runs,

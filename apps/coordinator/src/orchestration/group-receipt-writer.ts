@@ -8,7 +8,7 @@ import {
   type SigningKey,
   signGroupReceipt,
 } from "@pancode/receipts";
-import { totalCost } from "./orchestration-view.js";
+import { totalCost } from "./group-cost.js";
 
 /**
  * Writes the receipt of a batch or chain once it ended: a statement signed by the coordinator listing its runs in
