@@ -70,7 +70,7 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
   });
   // After the gRPC port: a coordinator whose listeners cannot bind must not be left half started.
   const listeners = await startListeners(ctx, services).catch(async (err: unknown) => {
-    grpc.server.forceShutdown();
+    grpc.forceShutdown();
     await services.telemetry.shutdown();
     throw err;
   });
