@@ -27,6 +27,14 @@ module.exports = {
       to: { path: "^apps/", pathNot: ["^apps/server/", "^apps/(coordinator|worker)/src/index\\.ts$"] },
     },
     {
+      name: "coordinator-grpc-calls-services",
+      severity: "error",
+      comment:
+        "The coordinator's gRPC layer maps the wire to services and back; the services own the stores (role ports).",
+      from: { path: "^apps/coordinator/src/grpc/" },
+      to: { path: "^packages/db/" },
+    },
+    {
       name: "packages-never-import-apps",
       severity: "error",
       comment: "Packages are the lower layer; an app depends on them, never the reverse.",
@@ -80,10 +88,26 @@ module.exports = {
         ],
       },
     },
+    // Each external system has one owning package (README "Code layout"); tests may reach past it to attack it.
+    ...[
+      ["dockerode", "^packages/sandbox/"],
+      ["@nats-io/[^/]+", "^packages/bus/"],
+      ["(drizzle-orm|pg|@electric-sql/pglite)", "^packages/db/"],
+      ["simple-git", "^packages/git/"],
+      ["@opentelemetry/(sdk-[^/]+|exporter-[^/]+|resources)", "^packages/telemetry/"],
+      ["@grpc/grpc-js", "^(packages/proto/|apps/[^/]+/src/grpc/)"],
+    ].map(([library, owner]) => ({
+      name: `only-owner-imports-${library.replace(/[^a-z0-9-]+/g, "-").replace(/^-|-$/g, "")}`,
+      severity: "error",
+      comment: `${library} is used only in ${owner} (one owning package per external system); go through its port.`,
+      from: { pathNot: [owner, "\\.test\\.ts$", "^test/", "^bench/"] },
+      to: { path: `node_modules/(@types/)?${library}/` },
+    })),
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: ["node_modules", "/dist/", "/gen/"] },
+    // node_modules stays in the graph (not followed) so the owning-package rules see imports of libraries.
+    exclude: { path: ["^(apps|packages)/[^/]+/dist/", "/src/gen/"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.check.json" },
     enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },

@@ -1,5 +1,4 @@
 import { hostname } from "node:os";
-import type { Server } from "@grpc/grpc-js";
 import type { Meter } from "@opentelemetry/api";
 import type { TaskBus } from "@pancode/bus";
 import type { Database } from "@pancode/db";
@@ -10,7 +9,6 @@ import {
   type ReadinessCheck,
   startOpsServer,
 } from "@pancode/telemetry";
-import { HealthImplementation } from "grpc-health-check";
 
 /** The coordinator's identity as its metrics name it (resource attributes). */
 export function coordinatorService(version: string) {
@@ -34,24 +32,6 @@ export async function coordinatorMetrics(
     global: false,
   });
   return { metrics, shutdown: () => metrics.shutdown() };
-}
-
-/** The services whose status `grpc.health.v1.Health` reports: the whole server ("") and each of ours. */
-const HEALTH_SERVICES = ["", "pancode.v1.ClientService", "pancode.v1.WorkerService"];
-
-/**
- * `grpc.health.v1.Health` on the coordinator's gRPC port: SERVING until the coordinator drains, NOT_SERVING after
- * (load balancers stop sending new clients; running runs still report through the worker service).
- */
-export function coordinatorHealth(): { addTo(server: Server): void; draining(on?: boolean): void } {
-  const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((s) => [s, "SERVING"])));
-  return {
-    addTo: (server) => health.addToServer(server),
-    // The cluster-wide drain can end (`pancode undrain`): the status follows it both ways.
-    draining: (on = true) => {
-      for (const service of HEALTH_SERVICES) health.setStatus(service, on ? "NOT_SERVING" : "SERVING");
-    },
-  };
 }
 
 /** What the coordinator's readiness depends on: its database, its bus, and not draining. */

@@ -1,17 +1,9 @@
-import { readFile } from "node:fs/promises";
-import { hostname } from "node:os";
-import { join } from "node:path";
-import { loadClusterConfig, runtimeNames } from "@pancode/agents";
-import { createInProcessBus, createJetStreamBus, type TaskBus, type TaskSubscription } from "@pancode/bus";
-import { PanCodeError } from "@pancode/core";
-import { WorkspaceCache } from "@pancode/git";
-import { clientCredentials, createWorkerApi } from "@pancode/proto";
-import { loadOrCreateSigningKey } from "@pancode/receipts";
-import { type ContainerRuntime, createDockerRuntime, createProcessRuntime } from "@pancode/sandbox";
+import { type ClusterConfig, loadClusterConfig } from "@pancode/agents";
+import { createInProcessBus, createJetStreamBus, type TaskBus } from "@pancode/bus";
+import type { ContainerRuntime } from "@pancode/sandbox";
 import type { Logger, Metrics } from "@pancode/telemetry";
 import type { WorkerConfig } from "./config.js";
 import { startHeartbeat } from "./heartbeat.js";
-import { runtimesOf } from "./image-runtimes.js";
 import { JobRunner } from "./job-runner.js";
 import { discoverModels, type ModelAccess, priceTableOf, startModelProbe, warnProblems } from "./model-discovery.js";
 import { installClient, resolveClientDir } from "./nested-dispatch.js";
@@ -22,7 +14,8 @@ import { installForwarder } from "./run-forwarder.js";
 import { claimWorkerId } from "./worker-id.js";
 import { WorkerMetrics } from "./worker-metrics.js";
 import { startWorkerOps, workerMetrics, workerReadiness } from "./worker-ops.js";
-import { claimWorktreeRoot, reapDeadWorktrees } from "./worktree-reaper.js";
+import { type PreparedSandbox, prepareSandbox } from "./worker-sandbox.js";
+import { openSession, type WorkerSession } from "./worker-session.js";
 
 /** Version a worker reports when it registers. */
 export const WORKER_VERSION = "0.1.0";
@@ -47,35 +40,12 @@ export interface StartWorkerOptions {
   metrics?: Metrics;
 }
 
-async function workerToken(config: WorkerConfig): Promise<string> {
-  if (config.coordinator.token) return config.coordinator.token;
-  try {
-    return (await readFile(join(config.dataDir, "worker.token"), "utf8")).trim();
-  } catch (err) {
-    throw new PanCodeError(
-      "UNAUTHENTICATED",
-      `no worker token: set PANCODE_WORKER_TOKEN, or PANCODE_DATA_DIR to a data dir holding worker.token`,
-      { cause: err },
-    );
-  }
+/** The models this worker reaches; replaced when the model probe sees a change. */
+interface AccessHolder {
+  current: ModelAccess;
 }
 
-function createSandbox(config: WorkerConfig, logger: Logger, worktreeRoot: string): ContainerRuntime {
-  if (config.sandbox.kind === "process") return createProcessRuntime({ logger });
-  return createDockerRuntime({
-    socketPath: config.sandbox.socketPath,
-    owner: { workerId: config.id, host: hostname(), pid: process.pid },
-    logger,
-    // Slots next to the worktrees: a run's files are renamed into its warm container's mounts (same file system),
-    // and the start-up reaper removes what a crashed worker left there with its worktree root.
-    warmPool: { size: config.sandbox.warmPoolSize, dir: join(worktreeRoot, WARM_SLOTS_DIR) },
-  });
-}
-
-/** Directory of the warm containers' slots under the worker's worktree root (never a run id: those are uuids). */
-const WARM_SLOTS_DIR = "warm-slots";
-
-/** Composition root of a worker: sandbox, workspace cache, coordinator client, bus subscription, heartbeats. */
+/** Composition root of a worker: sandbox, coordinator session, bus, job runner, then the loops that feed it. */
 export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
   if (!options.config.id)
     options = { ...options, config: { ...options.config, id: await claimWorkerId(options.config.dataDir) } };
@@ -83,69 +53,108 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   const logger = options.logger.child({ workerId: config.id });
   // Owner-only: the receipt key, mirrors and worktrees (Docker mounts worktrees as root, so containers still see them).
   await ensurePrivateDir(config.dataDir);
-  const cacheRoot = join(config.dataDir, "cache");
-  const worktreeRoot = await claimWorktreeRoot(cacheRoot, config.id);
-  const sandbox = createSandbox(config, logger.child({ component: "sandbox" }), worktreeRoot);
-  await sandbox.ping();
-  if (sandbox.kind === "process") {
-    logger.warn("SANDBOX=process: runs execute as plain subprocesses without container isolation", {
-      sandbox: "process",
-    });
-  }
-  const reapedContainers = await sandbox.reapOrphans();
-  const reapedWorktrees = await reapDeadWorktrees(cacheRoot, logger);
-  const cache = new WorkspaceCache({
-    cacheDir: join(cacheRoot, "mirrors"),
-    worktreeRoot,
-    logger: logger.child({ component: "git" }),
-  });
-  // What this worker can run: the agent CLIs its image carries (the process sandbox promises only commands).
-  const runtimes =
-    sandbox.kind === "docker"
-      ? runtimesOf(await sandbox.inspectImage(config.sandbox.agentImage), runtimeNames())
-      : ["command"];
+  const prepared = await prepareSandbox(config, logger);
+  const { sandbox, runtimes } = prepared;
   const clusterConfig = await loadClusterConfig(config.configPath || undefined);
-  let access: ModelAccess = await discoverModels(clusterConfig, options.env);
-  warnProblems(logger, access.problems, []);
-  const api = createWorkerApi({
-    address: config.coordinator.address,
-    token: await workerToken(config),
-    credentials: clientCredentials({ tls: false, caPath: config.coordinator.caPath }),
+  const access: AccessHolder = { current: await discoverModels(clusterConfig, options.env) };
+  warnProblems(logger, access.current.problems, []);
+  const session = await openSession(config, {
+    version: WORKER_VERSION,
+    sandbox: sandbox.kind,
+    runtimes,
+    access: () => access.current,
   });
-  // The receipt-signing key lives in the worker's data dir (never under the worktrees mounted into containers).
-  const signingKey = await loadOrCreateSigningKey(join(config.dataDir, "keys", `worker-${config.id}.pem`));
-  const register = async () =>
-    api.register(
-      {
-        workerId: config.id,
-        pool: config.pool,
-        sandbox: sandbox.kind,
-        capacity: config.concurrency,
-        version: WORKER_VERSION,
-        runtimes,
-        providers: access.providers,
-        publicKeyPem: signingKey.publicKeyPem,
-        offers: access.offers,
-      },
-      signingKey.privateKey,
-    );
-  const registration = await register();
-  logger.info("capabilities", { runtimes, providers: access.providers });
-  const bus =
-    options.bus ??
-    (config.bus.natsUrl
-      ? await createJetStreamBus({
-          url: config.bus.natsUrl,
-          ackWaitMs: config.bus.ackWaitMs,
-          maxDeliver: config.bus.maxDeliver,
-          user: config.bus.natsUser,
-          pass: config.bus.natsPassword,
-          // The coordinator owns the stream; a worker's NATS user may only consume from it.
-          manageStream: false,
-          connectionName: `pancode-worker-${config.id}`,
-          logger,
-        })
-      : createInProcessBus({ ...config.bus, logger }));
+  const registration = await session.register();
+  logger.info("capabilities", { runtimes, providers: access.current.providers });
+  const bus = options.bus ?? (await openBus(config, logger));
+  const execution = await createExecution({ options, logger, prepared, session, clusterConfig, access });
+  const loops = await startLoops({
+    options,
+    logger,
+    prepared,
+    session,
+    clusterConfig,
+    access,
+    bus,
+    execution,
+    registration,
+  });
+  logger.info("worker started", {
+    metrics: loops.metricsUrl || "off",
+    sandbox: sandbox.kind,
+    pool: config.pool,
+    concurrency: config.concurrency,
+    warmPool: sandbox.kind === "docker" ? config.sandbox.warmPoolSize : 0,
+    coordinator: config.coordinator.address,
+    reapedContainers: prepared.reapedContainers,
+    reapedWorktrees: prepared.reapedWorktrees,
+    outboxEntries: loops.resumed,
+  });
+  return {
+    id: config.id,
+    sandbox: sandbox.kind,
+    async stop(graceMs = 0) {
+      // Outcomes still undelivered after the grace stay in the outbox; the next start delivers them.
+      const senderStop = setTimeout(() => execution.sender.stop(), graceMs);
+      await loops.stopPulling();
+      await finishRuns(execution.runner, graceMs);
+      clearTimeout(senderStop);
+      // No warm container outlives its worker.
+      await sandbox.close?.().catch((err: unknown) => logger.warn("warm pool drain failed", { error: err as Error }));
+      await loops.stop();
+      await execution.telemetry.shutdown();
+      if (!options.bus) await bus.close();
+      session.api.close();
+      logger.info("worker stopped");
+    },
+  };
+}
+
+/** Lets running runs finish for up to `graceMs`, then cancels the rest and waits until every one has ended. */
+async function finishRuns(runner: JobRunner, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (runner.activeRunIds().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const runId of runner.activeRunIds()) runner.stop(runId, "cancelled");
+  while (runner.activeRunIds().length > 0) await new Promise((r) => setTimeout(r, 50));
+}
+
+function openBus(config: WorkerConfig, logger: Logger): Promise<TaskBus> | TaskBus {
+  if (!config.bus.natsUrl) return createInProcessBus({ ...config.bus, logger });
+  return createJetStreamBus({
+    url: config.bus.natsUrl,
+    ackWaitMs: config.bus.ackWaitMs,
+    maxDeliver: config.bus.maxDeliver,
+    user: config.bus.natsUser,
+    pass: config.bus.natsPassword,
+    // The coordinator owns the stream; a worker's NATS user may only consume from it.
+    manageStream: false,
+    connectionName: `pancode-worker-${config.id}`,
+    logger,
+  });
+}
+
+/** What the start steps after the session share. */
+interface StartParts {
+  options: StartWorkerOptions;
+  logger: Logger;
+  prepared: PreparedSandbox;
+  session: WorkerSession;
+  clusterConfig: ClusterConfig;
+  access: AccessHolder;
+}
+
+/** What runs the tasks: the job runner, the outbox its outcomes wait in, and its metrics. */
+interface Execution {
+  runner: JobRunner;
+  sender: OutboxSender;
+  telemetry: Awaited<ReturnType<typeof workerMetrics>>;
+}
+
+/** Builds the job runner with what a run needs on this host: the client bundle, the forwarder, the outbox. */
+async function createExecution(parts: StartParts): Promise<Execution> {
+  const { options, logger, prepared, session } = parts;
+  const { config } = options;
+  const { api, signingKey } = session;
   // Nested dispatch: the pancode client runs see at /opt/pancode, copied where the Docker host can mount it.
   const clientDir = await installClient(resolveClientDir(config.sandbox.clientDir), config.dataDir);
   if (!clientDir) {
@@ -155,7 +164,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     });
   }
   // The forwarder agent containers run in front of their command to reach their sockets (network none).
-  const forwarderDir = sandbox.kind === "docker" ? await installForwarder(config.dataDir) : "";
+  const forwarderDir = prepared.sandbox.kind === "docker" ? await installForwarder(config.dataDir) : "";
   const telemetry = await workerMetrics(options.metrics, {
     listen: config.metrics.listen,
     workerId: config.id,
@@ -174,19 +183,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   const runner = new JobRunner({
     metrics,
     api,
-    cache,
-    sandbox,
+    cache: prepared.cache,
+    sandbox: prepared.sandbox,
     logger: logger.child({ component: "job-runner" }),
     workerId: config.id,
     agentNetwork: config.sandbox.agentNetwork,
-    secrets: access.secrets,
+    secrets: parts.access.current.secrets,
     dataDir: config.dataDir,
     forwarderDir,
-    prices: priceTableOf(clusterConfig, () => access),
-    nested: {
-      coordinatorAddress: config.coordinator.address,
-      clientDir,
-    },
+    prices: priceTableOf(parts.clusterConfig, () => parts.access.current),
+    nested: { coordinatorAddress: config.coordinator.address, clientDir },
     caps: config.caps,
     flushMs: config.events.flushMs,
     ackWaitMs: config.bus.ackWaitMs,
@@ -195,36 +201,51 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     sender,
   });
   activeRuns = () => runner.activeRunIds().length;
+  return { runner, sender, telemetry };
+}
+
+/** The worker's running loops: heartbeats, the model probe, the bus subscriptions, the ops listener. */
+interface Loops {
+  metricsUrl: string;
+  /** Outcomes of a previous run of this worker found in the outbox. */
+  resumed: number;
+  /** Stops pulling tasks off the bus (runs already pulled go on). */
+  stopPulling(): Promise<void>;
+  /** Stops the rest, once the runs have ended. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Resumes undelivered outcomes, starts heartbeats and the model probe, subscribes to cancels and tasks, and opens
+ * the ops listener.
+ */
+async function startLoops(
+  parts: StartParts & {
+    bus: TaskBus;
+    execution: Execution;
+    registration: Awaited<ReturnType<WorkerSession["register"]>>;
+  },
+): Promise<Loops> {
+  const { options, logger, session, bus, execution, registration } = parts;
+  const { config } = options;
+  const { runner, sender } = execution;
   // Outcomes a previous run of this worker could not deliver. The first heartbeat names them (before any task is
   // pulled), so the coordinator keeps their attempts: a redelivery of their messages finds them busy, not pending.
   const resumed = await sender.resume();
   const heartbeat = startHeartbeat({
-    api,
+    api: session.api,
     workerId: config.id,
     intervalMs: registration.heartbeatIntervalMs,
     leaseMs: registration.leaseMs,
     // Runs executing and runs whose outcome waits in the outbox: the coordinator extends both attempts' leases.
     activeRunIds: () => [...new Set([...runner.activeRunIds(), ...sender.held()])],
     onCancel: (runId) => runner.stop(runId, "cancelled"),
-    reregister: async () => void (await register()),
+    reregister: async () => void (await session.register()),
     logger,
   });
   if (resumed > 0) await heartbeat.beat();
-  // Zero-config: local engines come and go; a changed offer is announced by registering again.
-  const modelProbe =
-    clusterConfig.providers.length > 0
-      ? undefined
-      : startModelProbe({
-          intervalMs: config.modelProbeMs,
-          discover: () => discoverModels(clusterConfig, options.env),
-          current: () => access,
-          onChange: async (next) => {
-            access = next;
-            await register();
-          },
-          logger,
-        });
-  const control: TaskSubscription = await bus.subscribeControl((message) => {
+  const modelProbe = startProbe(parts);
+  const control = await bus.subscribeControl((message) => {
     if (message.type === "cancel") runner.stop(message.runId, "cancelled");
   });
   const tasks = await bus.consumeTasks(config.pool, (delivery) => runner.handle(delivery), {
@@ -232,44 +253,40 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   });
   const ops = await startWorkerOps({
     listen: config.metrics.listen,
-    metrics: telemetry.metrics,
-    readiness: workerReadiness({ sandbox, bus, coordinatorAnswered: () => heartbeat.coordinatorAnswered() }),
+    metrics: execution.telemetry.metrics,
+    readiness: workerReadiness({
+      sandbox: parts.prepared.sandbox,
+      bus,
+      coordinatorAnswered: () => heartbeat.coordinatorAnswered(),
+    }),
   });
-  logger.info("worker started", {
-    metrics: ops.metricsUrl || "off",
-    sandbox: sandbox.kind,
-    pool: config.pool,
-    concurrency: config.concurrency,
-    warmPool: sandbox.kind === "docker" ? config.sandbox.warmPoolSize : 0,
-    coordinator: config.coordinator.address,
-    reapedContainers,
-    reapedWorktrees,
-    outboxEntries: resumed,
-  });
-
   return {
-    id: config.id,
-    sandbox: sandbox.kind,
-    async stop(graceMs = 0) {
-      // Outcomes still undelivered after the grace stay in the outbox; the next start delivers them.
-      const senderStop = setTimeout(() => sender.stop(), graceMs);
+    metricsUrl: ops.metricsUrl,
+    resumed,
+    async stopPulling() {
       await tasks.stop().catch(() => {});
-      const deadline = Date.now() + graceMs;
-      while (runner.activeRunIds().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      for (const runId of runner.activeRunIds()) runner.stop(runId, "cancelled");
-      while (runner.activeRunIds().length > 0) await new Promise((r) => setTimeout(r, 50));
-      clearTimeout(senderStop);
-      // No warm container outlives its worker.
-      await sandbox.close?.().catch((err: unknown) => logger.warn("warm pool drain failed", { error: err as Error }));
+    },
+    async stop() {
       sender.stop();
       heartbeat.stop();
       modelProbe?.stop();
       await control.stop().catch(() => {});
       await ops.close();
-      await telemetry.shutdown();
-      if (!options.bus) await bus.close();
-      api.close();
-      logger.info("worker stopped");
     },
   };
+}
+
+/** Zero-config: local engines come and go; a changed offer is announced by registering again. */
+function startProbe(parts: StartParts): { stop(): void } | undefined {
+  if (parts.clusterConfig.providers.length > 0) return undefined;
+  return startModelProbe({
+    intervalMs: parts.options.config.modelProbeMs,
+    discover: () => discoverModels(parts.clusterConfig, parts.options.env),
+    current: () => parts.access.current,
+    onChange: async (next) => {
+      parts.access.current = next;
+      await parts.session.register();
+    },
+    logger: parts.logger,
+  });
 }

@@ -7,9 +7,9 @@ import type {
 } from "@grpc/grpc-js";
 import type { Context } from "@opentelemetry/api";
 import { context } from "@opentelemetry/api";
-import type { ApiRole } from "@pancode/db";
 import { bearerToken, extractTraceContext, WORKER_SESSION_HEADER } from "@pancode/proto";
 import type { Logger } from "@pancode/telemetry";
+import type { ApiRole } from "../services/api-tokens.js";
 import { requireRole } from "./roles.js";
 import { type MalformedRequest, requireToken, toServiceError, wellFormed } from "./status.js";
 

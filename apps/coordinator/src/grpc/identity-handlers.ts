@@ -1,9 +1,8 @@
 import { PanCodeError } from "@pancode/core";
-import type { ApiTokenRow, Database, TeamRow } from "@pancode/db";
 import type { ClientServiceServer, TeamInfo, TokenInfo } from "@pancode/proto";
-import type { ApiTokens } from "../services/api-tokens.js";
-import { checkName } from "../services/api-tokens.js";
+import type { ApiTokenRow, ApiTokens } from "../services/api-tokens.js";
 import type { AuditLog } from "../services/audit-log.js";
+import type { TeamRow, Teams } from "../services/teams.js";
 import { actorOf, type HandlerContext, unary } from "./handlers.js";
 
 /** The ClientService methods of people, tokens and teams. */
@@ -14,8 +13,8 @@ export type IdentityHandlers = Pick<
 
 /** What the identity handlers need. */
 export interface IdentityDeps {
-  db: Database;
   tokens: ApiTokens;
+  teams: Teams;
   audit: AuditLog;
   version: string;
 }
@@ -52,7 +51,7 @@ export function createIdentityHandlers(hc: HandlerContext, deps: IdentityDeps): 
       if (caller.kind !== "user") {
         return { name: actorOf(caller), role: "", team: "", version: deps.version, expiresAt: "" };
       }
-      const row = (await deps.db.listApiTokens()).find((t) => t.name === caller.name);
+      const row = (await deps.tokens.list()).find((t) => t.name === caller.name);
       return {
         name: caller.name,
         role: caller.role,
@@ -86,16 +85,7 @@ export function createIdentityHandlers(hc: HandlerContext, deps: IdentityDeps): 
       });
       return tokenInfo(row);
     }),
-    setTeam: unary(hc, "SetTeam", async (req) => {
-      checkName("team", req.name);
-      if (!Number.isInteger(req.maxRunning) || req.maxRunning < 0) {
-        throw new PanCodeError(
-          "INVALID_ARGUMENT",
-          `max running must be a whole number >= 0 (0 = no limit), got ${req.maxRunning}`,
-        );
-      }
-      return teamInfo(await deps.db.setTeamMaxRunning(req.name, req.maxRunning > 0 ? req.maxRunning : null));
-    }),
-    listTeams: unary(hc, "ListTeams", async () => ({ teams: (await deps.db.listTeams()).map(teamInfo) })),
+    setTeam: unary(hc, "SetTeam", async (req) => teamInfo(await deps.teams.setMaxRunning(req.name, req.maxRunning))),
+    listTeams: unary(hc, "ListTeams", async () => ({ teams: (await deps.teams.list()).map(teamInfo) })),
   };
 }

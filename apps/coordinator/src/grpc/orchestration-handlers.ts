@@ -1,11 +1,10 @@
 import { PanCodeError } from "@pancode/core";
-import type { Database, OrchestrationRequest } from "@pancode/db";
 import type { ClientServiceServer, WorkspaceRefMessage } from "@pancode/proto";
 import { currentTraceparent } from "@pancode/telemetry";
-import { resolveByPrefix } from "../orchestration/orchestration-deps.js";
-import { toBatchInfo, toChainInfo } from "../orchestration/orchestration-view.js";
+import type { OrchestrationQueries, OrchestrationRequest } from "../orchestration/orchestration-queries.js";
 import type { Orchestrator } from "../orchestration/orchestrator.js";
 import { actorOf, type Caller, type HandlerContext, unary } from "./handlers.js";
+import { toBatchInfo, toChainInfo } from "./orchestration-view.js";
 
 /** The ClientService methods of batches, chains and stop. */
 export type OrchestrationHandlers = Pick<
@@ -69,19 +68,22 @@ function limitOf(limit: number): number {
   return limit > 0 ? Math.min(limit, 1000) : 20;
 }
 
+/** What the orchestration handlers need: the orchestrator to act, its read side to answer. */
+export interface OrchestrationHandlerDeps {
+  orchestrator: Orchestrator;
+  queries: OrchestrationQueries;
+}
+
 /** Builds the orchestration handlers over the coordinator's orchestrator. */
-export function createOrchestrationHandlers(
-  hc: HandlerContext,
-  deps: { db: Database; orchestrator: Orchestrator },
-): OrchestrationHandlers {
-  const { db, orchestrator } = deps;
-  const batchView = async (id: string, withRuns = true) => {
-    const batch = await resolveByPrefix("batch", id, db.getBatch, (p) => db.findBatchesByPrefix(p));
-    return toBatchInfo(batch, await db.listRunsOf({ batchId: batch.id }), withRuns);
+export function createOrchestrationHandlers(hc: HandlerContext, deps: OrchestrationHandlerDeps): OrchestrationHandlers {
+  const { orchestrator, queries } = deps;
+  const batchView = async (id: string) => {
+    const { batch, runs } = await queries.batchWithRuns(id);
+    return toBatchInfo(batch, runs, true);
   };
-  const chainView = async (id: string, withRuns = true) => {
-    const chain = await resolveByPrefix("chain", id, db.getChain, (p) => db.findChainsByPrefix(p));
-    return toChainInfo(chain, await db.listRunsOf({ chainId: chain.id }), withRuns);
+  const chainView = async (id: string) => {
+    const { chain, runs } = await queries.chainWithRuns(id);
+    return toChainInfo(chain, runs, true);
   };
   return {
     createBatch: unary(hc, "CreateBatch", async (req, _trace, caller) => {
@@ -96,11 +98,7 @@ export function createOrchestrationHandlers(
     }),
     getBatch: unary(hc, "GetBatch", async (req) => batchView(req.id)),
     listBatches: unary(hc, "ListBatches", async (req) => ({
-      batches: await Promise.all(
-        (await db.listBatches(limitOf(req.limit))).map(async (b) =>
-          toBatchInfo(b, await db.listRunsOf({ batchId: b.id }), false),
-        ),
-      ),
+      batches: (await queries.listBatches(limitOf(req.limit))).map((b) => toBatchInfo(b.batch, b.runs, false)),
     })),
     createChain: unary(hc, "CreateChain", async (req, _trace, caller) => {
       const refine = req.refine?.builder || req.refine?.reviewer ? req.refine : undefined;
@@ -124,22 +122,18 @@ export function createOrchestrationHandlers(
     }),
     getChain: unary(hc, "GetChain", async (req) => chainView(req.id)),
     listChains: unary(hc, "ListChains", async (req) => ({
-      chains: await Promise.all(
-        (await db.listChains(limitOf(req.limit))).map(async (c) =>
-          toChainInfo(c, await db.listRunsOf({ chainId: c.id }), false),
-        ),
-      ),
+      chains: (await queries.listChains(limitOf(req.limit))).map((c) => toChainInfo(c.chain, c.runs, false)),
     })),
     stopRun: unary(hc, "StopRun", async (req, _trace, caller) => {
       const submitter = actorOf(caller);
       if (req.batchId) {
-        const batch = await resolveByPrefix("batch", req.batchId, db.getBatch, (p) => db.findBatchesByPrefix(p));
+        const batch = await queries.batch(req.batchId);
         requireMayStop(caller, `batch ${batch.id}`, batch);
       } else if (req.chainId) {
-        const chain = await resolveByPrefix("chain", req.chainId, db.getChain, (p) => db.findChainsByPrefix(p));
+        const chain = await queries.chain(req.chainId);
         requireMayStop(caller, `chain ${chain.id}`, chain);
       } else if (req.runId) {
-        const matches = await db.findRunsByPrefix(req.runId);
+        const matches = await queries.runsByPrefix(req.runId);
         if (matches.length === 1 && matches[0]) requireMayStop(caller, `run ${matches[0].id}`, matches[0]);
       }
       return orchestrator.stops.stop({ ...req, submitter });

@@ -1,5 +1,5 @@
 import { PanCodeError } from "@pancode/core";
-import type { ApiRole } from "@pancode/db";
+import type { ApiRole } from "../services/api-tokens.js";
 
 /**
  * The least role each ClientService method needs. Checked in one place (handlers.ts `authenticate`) before any

@@ -1,5 +1,4 @@
 import { PanCodeError } from "@pancode/core";
-import type { WorkerSandbox } from "@pancode/db";
 import {
   assignmentToWire,
   type BlobRef,
@@ -13,7 +12,7 @@ import {
 import type { Logger } from "@pancode/telemetry";
 import { offerFromWire } from "../services/model-directory.js";
 import type { Lease, LeasedCompletion, RunLifecycle } from "../services/run-lifecycle.js";
-import type { WorkerDirectory } from "../services/worker-directory.js";
+import type { WorkerDirectory, WorkerSandbox } from "../services/worker-directory.js";
 import type { WorkerIdentities } from "../services/worker-identities.js";
 import { openUpload, UPLOAD_LIMIT_SETTING } from "./blob-upload.js";
 import { type Caller, clientStream, type HandlerContext, serverStream, unary } from "./handlers.js";

@@ -1,5 +1,8 @@
 import type { Database, GroupKind } from "@pancode/db";
 
+/** The store as group leases use it. */
+export type GroupLeaseStore = Pick<Database, "leaseGroup" | "releaseGroups">;
+
 /**
  * This replica's ownership of batches and chains. A scheduler asks for the lease right before each decision
  * (starting an item, a step, ending the group), so at most one replica acts on a group at a time; renewals ride on
@@ -8,7 +11,7 @@ import type { Database, GroupKind } from "@pancode/db";
  */
 export class GroupLeases {
   constructor(
-    private readonly db: Database,
+    private readonly db: GroupLeaseStore,
     /** Unique per coordinator process. */
     readonly owner: string,
     private readonly leaseMs: number,

@@ -8,14 +8,20 @@ import {
   type SigningKey,
   signGroupReceipt,
 } from "@pancode/receipts";
-import { totalCost } from "./orchestration-view.js";
+import { totalCost } from "./group-cost.js";
+
+/** The store as the group receipt writer uses it. */
+export type GroupReceiptStore = Pick<
+  Database,
+  "getBatch" | "getChain" | "getReceipt" | "listRunsOf" | "setGroupReceipt"
+>;
 
 /**
  * Writes the receipt of a batch or chain once it ended: a statement signed by the coordinator listing its runs in
  * step order with the content hash of each run's receipt, so a verifier can tell a step receipt removed or moved.
  */
 export class GroupReceiptWriter {
-  constructor(private readonly deps: { db: Database; key: SigningKey }) {}
+  constructor(private readonly deps: { db: GroupReceiptStore; key: SigningKey }) {}
 
   async write(what: { batchId: string } | { chainId: string }): Promise<string> {
     const { db } = this.deps;

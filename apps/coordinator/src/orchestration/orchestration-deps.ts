@@ -7,9 +7,31 @@ import type { DispatchService } from "../services/dispatch-service.js";
 import type { RunLifecycle } from "../services/run-lifecycle.js";
 import type { GroupLeases } from "./group-leases.js";
 
+/** The orchestration store as batches, chains and stop use it. */
+export type OrchestrationStore = Pick<
+  Database,
+  | "insertBatch"
+  | "getBatch"
+  | "finishBatch"
+  | "deleteBatch"
+  | "setBatchItemError"
+  | "insertChain"
+  | "getChain"
+  | "updateChain"
+  | "finishChain"
+  | "deleteChain"
+  | "listRunsOf"
+  | "findBatchesByPrefix"
+  | "findChainsByPrefix"
+  | "getRun"
+  | "latestActiveRunOf"
+  | "listRunningBatches"
+  | "listRunningChains"
+>;
+
 /** What the batch scheduler, the chain runner and stop share. */
 export interface OrchestrationDeps {
-  db: Database;
+  db: OrchestrationStore;
   /** Every run of a batch or chain is admitted exactly like a single dispatch. */
   dispatch: DispatchService;
   lifecycle: RunLifecycle;

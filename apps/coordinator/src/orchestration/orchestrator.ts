@@ -1,11 +1,11 @@
-import type { Database, RunRow } from "@pancode/db";
+import type { RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { RunLifecycle } from "../services/run-lifecycle.js";
 import type { RunQueries } from "../services/run-queries.js";
 import { BatchScheduler } from "./batch-scheduler.js";
 import { ChainRunner } from "./chain-runner.js";
 import type { GroupLeases } from "./group-leases.js";
-import type { OrchestrationDeps } from "./orchestration-deps.js";
+import type { OrchestrationDeps, OrchestrationStore } from "./orchestration-deps.js";
 import { StopService } from "./stop-service.js";
 
 /**
@@ -23,7 +23,7 @@ export class Orchestrator {
   readonly chains: ChainRunner;
   readonly stops: StopService;
   private timer: NodeJS.Timeout | undefined;
-  private readonly db: Database;
+  private readonly db: OrchestrationStore;
   private readonly logger: Logger;
   private readonly leases: GroupLeases;
 

@@ -1,9 +1,9 @@
 import { isTerminalStatus, PanCodeError } from "@pancode/core";
-import type { Database } from "@pancode/db";
 import type { RunLifecycle } from "../services/run-lifecycle.js";
 import type { RunQueries } from "../services/run-queries.js";
 import type { BatchScheduler } from "./batch-scheduler.js";
 import type { ChainRunner } from "./chain-runner.js";
+import type { OrchestrationStore } from "./orchestration-deps.js";
 import { resolveByPrefix } from "./orchestration-deps.js";
 
 /** What to stop: a run, a batch or a chain; none of them = the submitter's most recent active run. */
@@ -31,7 +31,7 @@ export interface StopOutcome {
 export class StopService {
   constructor(
     private readonly deps: {
-      db: Database;
+      db: OrchestrationStore;
       runs: RunQueries;
       lifecycle: RunLifecycle;
       batches: BatchScheduler;

@@ -3,6 +3,19 @@ import { PanCodeError } from "@pancode/core";
 import type { ApiRole, ApiTokenRow, Database } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 
+export type { ApiRole, ApiTokenRow };
+
+/** The token store as person tokens use it. */
+export type TokenStore = Pick<
+  Database,
+  | "ensureBootstrapToken"
+  | "findApiTokenByHash"
+  | "createApiToken"
+  | "listApiTokens"
+  | "revokeApiToken"
+  | "touchApiToken"
+>;
+
 /** Prefix of every person's token, so a leaked one is found by grep and secret scanners. */
 const API_TOKEN_PREFIX = "pct_";
 /** Name of the admin token `pancode up` and a fresh coordinator register from `client.token` / PANCODE_TOKEN. */
@@ -49,7 +62,7 @@ const ROLES: readonly string[] = ["admin", "member", "viewer"];
 export class ApiTokens {
   private readonly touched = new Map<string, number>();
 
-  constructor(private readonly deps: { db: Database; logger: Logger; now?: () => Date }) {}
+  constructor(private readonly deps: { db: TokenStore; logger: Logger; now?: () => Date }) {}
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();

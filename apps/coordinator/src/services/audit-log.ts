@@ -1,7 +1,22 @@
 import { isPanCodeError } from "@pancode/core";
-import type { AuditFilter, AuditRow, AuditVerification, Database, NewAuditEntry, RunRow, WorkerRow } from "@pancode/db";
+import {
+  AUDIT_CATEGORIES,
+  type AuditCategory,
+  type AuditFilter,
+  type AuditRow,
+  type AuditVerification,
+  type Database,
+  type NewAuditEntry,
+  type RunRow,
+  type WorkerRow,
+} from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import { type Gate, gateOf } from "./admission.js";
+
+export { AUDIT_CATEGORIES, type AuditCategory, type AuditRow };
+
+/** The audit store as the audit trail uses it. */
+export type AuditStore = Pick<Database, "appendAudit" | "listAudit" | "verifyAudit">;
 
 /** The actor of what the coordinator does by itself (reaper, drain on SIGTERM, give-ups). */
 export const COORDINATOR_ACTOR = "coordinator";
@@ -135,7 +150,7 @@ export function workerLeftEntry(w: WorkerRow, reason: string): NewAuditEntry {
  * appended in the transaction of the change itself, so the change and its entry commit together or not at all.
  */
 export class AuditLog {
-  constructor(private readonly deps: { db: Database; logger: Logger }) {}
+  constructor(private readonly deps: { db: AuditStore; logger: Logger }) {}
 
   /** Appends one entry; throws (naming the entry) when it could not be recorded. */
   async record(entry: NewAuditEntry): Promise<AuditRow> {

@@ -6,8 +6,22 @@ import { ceilingSetEntry, teamCeilingSetEntry } from "./audit-log.js";
 import type { ModelDirectory } from "./model-directory.js";
 
 /** Dependencies of {@link BudgetService}. */
+/** The budget store as the budget service uses it: ceilings, spend, and the cost history estimates come from. */
+type BudgetStore = Pick<
+  Database,
+  | "initBudget"
+  | "getBudget"
+  | "setBudgetCeiling"
+  | "estimateRunCost"
+  | "countRuns"
+  | "getTeam"
+  | "setTeamBudgetCeiling"
+  | "teamRunTotals"
+  | "tokenTotals"
+>;
+
 export interface BudgetServiceDeps {
-  db: Database;
+  db: BudgetStore;
   agents: AgentRegistry;
   /** Providers and models, to key estimates by the model a run would really use. */
   models: ModelDirectory;

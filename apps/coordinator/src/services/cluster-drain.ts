@@ -2,6 +2,9 @@ import type { Database } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { AuditLog } from "./audit-log.js";
 
+/** The cluster-flag store as the drain uses it. */
+export type ClusterFlagStore = Pick<Database, "getClusterFlag" | "setClusterFlag" | "clearClusterFlag">;
+
 /** Name of the cluster flag that stops admissions on every coordinator replica. */
 const DRAIN_FLAG = "draining";
 
@@ -23,7 +26,7 @@ export class ClusterDrain {
 
   constructor(
     private readonly deps: {
-      db: Database;
+      db: ClusterFlagStore;
       audit: AuditLog;
       logger: Logger;
       activeRuns: () => Promise<number>;

@@ -2,6 +2,9 @@ import type { Meter } from "@opentelemetry/api";
 import type { Database, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 
+/** What the cluster gauges read from the database. */
+export type MetricsStore = Pick<Database, "getBudget" | "listActiveRuns" | "listWorkers" | "getRunUsage">;
+
 /** What the lifecycle and the admission tell the metrics about. */
 export interface RunMetrics {
   /** A run's first attempt was claimed by a worker (queue wait). */
@@ -55,7 +58,7 @@ export class ClusterMetrics implements RunMetrics {
 
   constructor(
     meter: Meter,
-    private readonly deps: { db: Database; logger: Logger; liveSince: () => Date },
+    private readonly deps: { db: MetricsStore; logger: Logger; liveSince: () => Date },
   ) {
     this.runs = meter.createCounter("pancode.runs", { description: "Runs that ended, by terminal status" });
     this.duration = meter.createHistogram("pancode.run.duration.seconds", {

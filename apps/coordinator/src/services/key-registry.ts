@@ -2,6 +2,11 @@ import { PanCodeError } from "@pancode/core";
 import type { Database, SigningKeyRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 
+export type { SigningKeyRow };
+
+/** The key store as the registry of receipt-signing keys uses it. */
+export type KeyStore = Pick<Database, "listKeys" | "revokeKey">;
+
 /** Shortest key-id prefix (hex digits after `sha256:`) accepted, so a typo cannot match a key by accident. */
 const MIN_PREFIX_HEX = 8;
 
@@ -11,7 +16,7 @@ const MIN_PREFIX_HEX = 8;
  * can no longer call the coordinator or register again, with any key, until readmitted (see WorkerIdentities).
  */
 export class KeyRegistry {
-  constructor(private readonly deps: { db: Database; logger: Logger; coordinatorKeyId: string }) {}
+  constructor(private readonly deps: { db: KeyStore; logger: Logger; coordinatorKeyId: string }) {}
 
   /** Every key, oldest first. */
   list(): Promise<SigningKeyRow[]> {

@@ -9,7 +9,7 @@ const PAGE = 1000;
  * there were none.
  */
 export async function recordedModelCalls(
-  db: Database,
+  db: Pick<Database, "listEvents">,
   runId: string,
   attempt: number,
 ): Promise<RunReceiptModelCalls | undefined> {

@@ -3,6 +3,12 @@ import type { Database, HeldLock, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { RunPublisher } from "./run-publisher.js";
 
+/** The run store as the publish reconciler uses it: the pending runs and the lock that makes one replica scan. */
+type PendingRunStore = Pick<
+  Database,
+  "listPendingRuns" | "markUnpublished" | "touchHeldRuns" | "tryAdvisoryLock"
+>;
+
 /** Advisory lock key of the reconciler ("pancode reconcile"): one coordinator at a time runs the passes. */
 const RECONCILER_LOCK_KEY = 0x7063_7263;
 
@@ -11,7 +17,7 @@ const PASS_LIMIT = 1000;
 
 /** Dependencies and bounds of {@link PublishReconciler}. */
 export interface PublishReconcilerDeps {
-  db: Database;
+  db: PendingRunStore;
   bus: TaskBus;
   publisher: RunPublisher;
   logger: Logger;

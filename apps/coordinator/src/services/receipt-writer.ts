@@ -23,6 +23,9 @@ import {
   signRunReceipt,
 } from "@pancode/receipts";
 
+/** The receipt store as the receipt writer uses it: the signing keys, the run's group, the stored receipt. */
+export type ReceiptStore = Pick<Database, "getReceipt" | "setReceipt" | "listKeys" | "listRunsOf">;
+
 /** What a worker's statement must agree with: the coordinator's records of the run, and the completion it came with. */
 export interface ExpectedStatement {
   /** The run as the coordinator recorded and handed it out with the claim (current attempt and worker). */
@@ -49,7 +52,10 @@ export interface OrchestrationFacts {
 }
 
 /** The batch/chain fields of a run's receipt; the previous step's receipt is read from the database. */
-export async function orchestrationFactsOf(db: Database, run: RunRow): Promise<OrchestrationFacts> {
+export async function orchestrationFactsOf(
+  db: Pick<Database, "getReceipt" | "listRunsOf">,
+  run: RunRow,
+): Promise<OrchestrationFacts> {
   let previousReceiptDigest = "";
   if (run.chainId && run.step > 1) {
     const previous = (await db.listRunsOf({ chainId: run.chainId })).find((r) => r.step === run.step - 1);
@@ -66,7 +72,7 @@ export async function orchestrationFactsOf(db: Database, run: RunRow): Promise<O
  * alone, with `issuer: "coordinator"`, which verification accepts without a worker signature.
  */
 export class ReceiptWriter {
-  constructor(private readonly deps: { db: Database; key: SigningKey }) {}
+  constructor(private readonly deps: { db: ReceiptStore; key: SigningKey }) {}
 
   /**
    * Checks a worker-signed envelope before the completion is committed; INVALID_ARGUMENT naming what does not match.

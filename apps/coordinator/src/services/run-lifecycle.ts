@@ -101,8 +101,29 @@ function superseded(lease: Lease): PanCodeError {
   );
 }
 
+/** The run store as the run lifecycle uses it: claims, leases, completions, events. */
+type RunStore = Pick<
+  Database,
+  | "getRun"
+  | "claimRun"
+  | "renewLeases"
+  | "checkLease"
+  | "completeRun"
+  | "finishRun"
+  | "requeueRun"
+  | "findExpiredLeases"
+  | "listActiveRuns"
+  | "appendEvents"
+  | "recordProgress"
+  | "getRunUsage"
+  | "putBlob"
+  | "listRunsOf"
+  | "getReceipt"
+  | "listEvents"
+>;
+
 export interface RunLifecycleDeps {
-  db: Database;
+  db: RunStore;
   bus: TaskBus;
   blobs: BlobStore;
   notifier: RunNotifier;

@@ -1,8 +1,16 @@
 import { EMPTY_DIGEST, isTerminalStatus, PanCodeError } from "@pancode/core";
-import type { Database, EventRow, RunRow } from "@pancode/db";
+import type { Database, EventRow, RunCostRow, RunRow, RunUsageRow } from "@pancode/db";
 import type { BlobSource } from "@pancode/proto";
 import type { BlobStore } from "../blob-store.js";
 import type { RunNotifier } from "./run-notifier.js";
+
+export type { RunCostRow, RunRow };
+
+/** The run store as the read side of runs uses it. */
+export type RunReadStore = Pick<
+  Database,
+  "getRun" | "findRunsByPrefix" | "listRuns" | "listActiveRuns" | "listEvents" | "getRunUsage" | "listRunCosts"
+>;
 
 /** What a watch stream yields: new events, and the run itself whenever its status changed. */
 export type WatchItem = { event: EventRow } | { run: RunRow };
@@ -12,7 +20,7 @@ const WATCH_POLL_MS = 1000;
 
 /** Read side of runs for clients: lookups by id or unique prefix, listings, event streams, patches. */
 export class RunQueries {
-  constructor(private readonly deps: { db: Database; blobs: BlobStore; notifier: RunNotifier }) {}
+  constructor(private readonly deps: { db: RunReadStore; blobs: BlobStore; notifier: RunNotifier }) {}
 
   /** Finds a run by full id or unique prefix (at least 4 characters), with errors that say what to type. */
   async resolve(idOrPrefix: string): Promise<RunRow> {
@@ -33,6 +41,21 @@ export class RunQueries {
   /** The newest runs, optionally of one person and/or one team. */
   list(limit: number, of: { userName?: string; team?: string } = {}): Promise<RunRow[]> {
     return this.deps.db.listRuns({ limit: Math.min(Math.max(limit || 20, 1), 1000), ...of });
+  }
+
+  /** Runs still pending or running, oldest first. */
+  active(): Promise<RunRow[]> {
+    return this.deps.db.listActiveRuns();
+  }
+
+  /** The live progress of each run that reported any, by run id (one query for all of them). */
+  progress(runs: readonly RunRow[]): Promise<Map<string, RunUsageRow>> {
+    return this.deps.db.getRunUsage(runs.map((r) => r.id));
+  }
+
+  /** What the newest `limit` runs cost, for the cost and metrics reports. */
+  costs(limit: number): Promise<RunCostRow[]> {
+    return this.deps.db.listRunCosts(limit);
   }
 
   /** The run's patch, to stream from disk (empty when it changed nothing); refused until the run ended. */

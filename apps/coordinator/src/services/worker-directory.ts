@@ -1,6 +1,12 @@
 import type { WorkerOffer } from "@pancode/agents";
 import type { Database, WorkerRow, WorkerSandbox } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
+
+export type { WorkerSandbox };
+
+/** The worker store as the directory of workers uses it. */
+export type WorkerStore = Pick<Database, "upsertWorker" | "heartbeatWorker" | "listWorkers" | "markWorkersGone">;
+
 import { workerJoinedEntry, workerLeftEntry } from "./audit-log.js";
 
 /** What a worker announced at registration, kept in memory (capabilities are not history, so not in the DB). */
@@ -16,7 +22,7 @@ interface WorkerCapabilities {
 export class WorkerDirectory {
   private readonly capabilities = new Map<string, WorkerCapabilities>();
 
-  constructor(private readonly deps: { db: Database; logger: Logger; heartbeatMs: number }) {}
+  constructor(private readonly deps: { db: WorkerStore; logger: Logger; heartbeatMs: number }) {}
 
   async register(w: {
     id: string;

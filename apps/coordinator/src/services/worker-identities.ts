@@ -13,6 +13,12 @@ const MAX_OPEN_CHALLENGES = 10_000;
 /** Session tokens: `ws1.<base64url worker id>.<base64url secret>`; only the secret's hash is stored. */
 const SESSION_PREFIX = "ws1";
 
+/** The identity store as worker identities use it: key bindings and the public keys. */
+export type IdentityStore = Pick<
+  Database,
+  "bindWorkerIdentity" | "getWorkerIdentity" | "readmitWorker" | "recordKey" | "listKeys"
+>;
+
 /** What a worker presents to register. */
 export interface RegistrationProof {
   workerId: string;
@@ -29,7 +35,7 @@ export interface RegistrationProof {
 export class WorkerIdentities {
   private readonly challenges = new Map<string, { workerId: string; expiresAt: number }>();
 
-  constructor(private readonly deps: { db: Database; audit: AuditLog; logger: Logger }) {}
+  constructor(private readonly deps: { db: IdentityStore; audit: AuditLog; logger: Logger }) {}
 
   /** A single-use nonce for `workerId` to sign. */
   challenge(workerId: string): string {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PanCodeError } from "@pancode/core";
+import { type LoggerPort, PanCodeError } from "@pancode/core";
 import { handleAnthropicModels, handleCountTokens, handleMessages } from "./anthropic-messages.js";
 import { handleGemini, handleGeminiModels } from "./gemini.js";
 import type { Exchange } from "./http-io.js";
@@ -18,12 +18,7 @@ import { isSingleScenario, parseScenario } from "./scenario.js";
 export const DEFAULT_MODEL_ID = "scripted";
 
 /** Optional sink for the server's own failures (handler bugs); requests themselves are in `requests`. */
-export interface ModelServerLogger {
-  debug(msg: string, meta?: Record<string, unknown>): void;
-  info(msg: string, meta?: Record<string, unknown>): void;
-  warn(msg: string, meta?: Record<string, unknown>): void;
-  error(msg: string, meta?: Record<string, unknown>): void;
-}
+export type ModelServerLogger = LoggerPort;
 
 /** Options for {@link startModelServer}. */
 export interface ModelServerOptions {

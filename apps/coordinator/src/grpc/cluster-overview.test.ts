@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { WorkerOverview } from "../services/worker-directory.js";
 import { clusterOverview, providerStatuses } from "./cluster-overview.js";
-import type { WorkerOverview } from "./worker-directory.js";
 
 function worker(id: string, providers: string[], live = true, active = 0): WorkerOverview {
   return {

@@ -1,7 +1,8 @@
-import type { BatchRow, ChainRow, RunRow } from "@pancode/db";
 import type { BatchInfo, ChainInfo, StatusCount } from "@pancode/proto";
-import { toRunInfo } from "../services/run-view.js";
-import { totalSteps } from "./chain-plan.js";
+import { totalSteps } from "../orchestration/chain-plan.js";
+import { totalCost } from "../orchestration/group-cost.js";
+import type { BatchRow, ChainRow, RunRow } from "../orchestration/orchestration-queries.js";
+import { toRunInfo } from "./run-info.js";
 
 /** Runs per status (plus `refused` items that never became runs), in a stable order. */
 function statusCounts(runs: readonly RunRow[], refused = 0): StatusCount[] {
@@ -9,11 +10,6 @@ function statusCounts(runs: readonly RunRow[], refused = 0): StatusCount[] {
   for (const run of runs) counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
   if (refused > 0) counts.set("refused", refused);
   return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([status, count]) => ({ status, count }));
-}
-
-/** Total cost of the runs, rounded to the 6 decimals the database stores. */
-export function totalCost(runs: readonly RunRow[]): number {
-  return Math.round(runs.reduce((sum, r) => sum + r.costUsd, 0) * 1e6) / 1e6;
 }
 
 /** The client view of a batch; `withRuns` false for listings. */

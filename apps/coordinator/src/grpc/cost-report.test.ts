@@ -1,5 +1,5 @@
-import type { RunCostRow } from "@pancode/db";
 import { describe, expect, it } from "vitest";
+import type { RunCostRow } from "../services/run-queries.js";
 import { buildCostReport, buildMetricsReport, percentile } from "./cost-report.js";
 
 function row(over: Partial<RunCostRow>): RunCostRow {

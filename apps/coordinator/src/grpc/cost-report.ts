@@ -1,5 +1,5 @@
-import type { RunCostRow } from "@pancode/db";
 import type { CostReport, CostTotal, MetricsGroup, MetricsReport, RunCost } from "@pancode/proto";
+import type { RunCostRow } from "../services/run-queries.js";
 
 /** Tokens of a run: input, output and both cache directions. */
 function tokensOf(r: RunCostRow): number {

@@ -1,6 +1,6 @@
 import type { ClusterInfoResponse, ProviderStatus, WorkerInfo } from "@pancode/proto";
-import type { BudgetStatus } from "./budget-service.js";
-import type { WorkerOverview } from "./worker-directory.js";
+import type { BudgetStatus } from "../services/budget-service.js";
+import type { WorkerOverview } from "../services/worker-directory.js";
 
 /** A provider of the cluster config: its name and model ids. */
 export interface ConfiguredProvider {

@@ -1,0 +1,60 @@
+import { createClientService } from "../grpc/client-service.js";
+import { inProcessClient } from "../grpc/in-process.js";
+import { resolveConsoleAssets } from "../http/console-assets.js";
+import { type ConsoleServer, startConsoleServer } from "../http/server.js";
+import { coordinatorReadiness, startCoordinatorOps } from "../ops.js";
+import type { ServicesContext } from "./context.js";
+import type { Services } from "./create-services.js";
+import { clientDeps } from "./start-grpc.js";
+
+/** The coordinator's HTTP listeners besides gRPC. */
+export interface Listeners {
+  /** URL of the Prometheus endpoint, or "" when PANCODE_METRICS_LISTEN is unset. */
+  metricsUrl: string;
+  /** URL of the web console and its HTTP API, or "" when PANCODE_CONSOLE_LISTEN is unset. */
+  consoleUrl: string;
+  close(): Promise<void>;
+}
+
+/** The console on PANCODE_CONSOLE_LISTEN: it calls the client service's handlers in-process, as each request's caller. */
+function startConsole(ctx: ServicesContext, services: Services): Promise<ConsoleServer> {
+  const { tls } = ctx.setup;
+  return startConsoleServer({
+    listen: ctx.config.console.listen,
+    ...(tls.mode === "plaintext" ? {} : { tls: tls.credentials }),
+    api: inProcessClient(createClientService(clientDeps(ctx, services))),
+    assetsDir: resolveConsoleAssets(ctx.config.console.assetsDir),
+    logger: ctx.logger.child({ component: "console" }),
+  });
+}
+
+/**
+ * Starts the ops listener (/metrics, /healthz, /readyz on PANCODE_METRICS_LISTEN) and the console. Called after the
+ * gRPC port is bound; a listener that cannot bind fails the start (the caller then stops what was started).
+ */
+export async function startListeners(ctx: ServicesContext, services: Services): Promise<Listeners> {
+  const ops = await startCoordinatorOps({
+    listen: ctx.config.metrics.listen,
+    metrics: services.telemetry.metrics,
+    meter: services.meter,
+    readiness: coordinatorReadiness({
+      db: ctx.stores.db,
+      bus: ctx.stores.bus,
+      isDraining: () => services.drain.isDraining(),
+    }),
+  });
+  const consoleServer = ctx.config.console.listen
+    ? await startConsole(ctx, services).catch(async (err: unknown) => {
+        await ops.close();
+        throw err;
+      })
+    : undefined;
+  return {
+    metricsUrl: ops.metricsUrl,
+    consoleUrl: consoleServer?.url ?? "",
+    async close() {
+      await consoleServer?.close();
+      await ops.close();
+    },
+  };
+}
