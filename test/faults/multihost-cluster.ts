@@ -70,12 +70,16 @@ export async function startMultiHostCluster(options: { concurrency: number }): P
   const workers: MultiHostCluster["workers"] = {};
   let pg: PostgresServer | undefined;
   const stop = async (): Promise<void> => {
-    const services = [...Object.values(workers), ...Object.values(coordinators)];
-    await Promise.all(services.map((s) => stopProcess(s.child, 5_000)));
-    await Promise.all(Object.values(natsNodes).map(stopNatsProcess));
-    await pg?.stop();
-    net.destroy();
-    await rm(root, { recursive: true, force: true });
+    try {
+      const services = [...Object.values(workers), ...Object.values(coordinators)];
+      await Promise.all(services.map((s) => stopProcess(s.child, 5_000)));
+      await Promise.all(Object.values(natsNodes).map(stopNatsProcess));
+      await pg?.stop();
+    } finally {
+      // Whatever failed above, the namespaces go (a process still in one keeps it alive only until it exits).
+      net.destroy();
+      await rm(root, { recursive: true, force: true });
+    }
   };
   try {
     pg = await startPostgres({ netns: net.host("pg").namespace, listen: net.addressOf("pg") });
