@@ -59,16 +59,23 @@ describe.runIf(run)("a cluster of separate hosts under partitions and host loss"
   it("a worker cut off from every NATS node but not from the coordinators: the queue goes on, nothing twice", async () => {
     const mc = cluster();
     const work = scenario();
-    await work.dispatch(tasks("nats-cut", 8, 2));
+    await work.dispatch(tasks("before-nats-cut", 8, 3));
     await work.runningOn("w1");
     for (const node of NATS_HOSTS) mc.net.partition("w1", node);
-    // Long enough for a bus delivery of w1's to time out (ack wait 3 s) and for w2 to take the rest of the queue.
-    await sleep(8_000);
+    // Queued meanwhile: only w2 can hear of these. The wait lets a bus delivery of w1's time out (ack wait 3 s).
+    const meanwhile = await work.dispatch(tasks("during-nats-cut", 6, 1));
+    await sleep(6_000);
+    const takenByCutWorker = await countOf(
+      mc.databaseUrl,
+      `select count(*) from runs where worker_id = 'w1' and id in (${meanwhile.map((id) => `'${id}'`).join(",")})`,
+    );
     for (const node of NATS_HOSTS) mc.net.heal("w1", node);
 
-    const tally = await work.settle("worker cut off from NATS (8 runs, 2 workers)");
+    const tally = await work.settle("worker cut off from NATS (8 runs + 6 queued meanwhile, 2 workers)");
     expect(damageOf(tally)).toEqual(NO_DAMAGE);
-    expect(tally.done).toBe(8);
+    expect(tally.done).toBe(14);
+    // The partition held: w1 claimed none of the runs queued while it was cut off.
+    expect(takenByCutWorker).toBe(0);
   });
 
   it("a worker cut off from both coordinators but not from NATS: its finished run is delivered after heal, once", async () => {
