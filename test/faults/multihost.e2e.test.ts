@@ -128,6 +128,10 @@ describe.runIf(run)("a cluster of separate hosts under partitions and host loss"
     const owner = coordinatorWithPid(mc, await groupOwnerPid(db, "batches", batchId));
     expect(owner).toBeDefined();
     expect(coordinatorWithPid(mc, await groupOwnerPid(db, "chains", chainId))).toBe(owner);
+    await mc.killCoordinator(owner ?? "coordA");
+    const killedAt = Date.now();
+    // Read once the owner is dead (it can no longer renew or admit) and before its lease ran out (nobody else can
+    // have taken over yet): the lease's end and the last item the dead owner admitted.
     const leaseEnd = await countOf(
       db,
       `select extract(epoch from owner_lease_expires_at) * 1000 from batches where id = '${batchId}'`,
@@ -136,8 +140,6 @@ describe.runIf(run)("a cluster of separate hosts under partitions and host loss"
       db,
       `select extract(epoch from max(created_at)) * 1000 from runs where batch_id = '${batchId}'`,
     );
-    await mc.killCoordinator(owner ?? "coordA");
-    const killedAt = Date.now();
 
     const tally = await work.settle("coordinator replica owning a batch of 10 and a chain of 3 SIGKILLed");
     expect(damageOf(tally)).toEqual(NO_DAMAGE);
