@@ -5,7 +5,7 @@
  */
 import { queryRows } from "@pancode/testing/postgres";
 import { ContainerStarts } from "./container-starts.js";
-import type { MultiHostCluster } from "./multihost-cluster.js";
+import type { MultiHostCluster, WorkerHost } from "./multihost-cluster.js";
 import { recordTally, type Submitted, settleAndCount, type Tally } from "./run-accounting.js";
 
 /** One scenario's submitted work and the engine's record of its executions. */
@@ -56,22 +56,27 @@ export class Scenario {
   }
 
   /** Waits until a run of this scenario is running on `workerId` with its container started; returns its id. */
-  async runningOn(workerId: string, timeoutMs = 60_000): Promise<string> {
-    return poll(timeoutMs, `no run of this scenario running on ${workerId}`, async () => {
-      const rows = await queryRows(
-        this.cluster.databaseUrl,
-        `select id from runs where worker_id = '${workerId}' and status = 'running'`,
-      );
-      const ids = new Set(await this.runIds());
-      return rows.map((r) => r[0] as string).find((id) => ids.has(id) && this.containers.executions(id) > 0);
-    });
+  async runningOn(workerId: WorkerHost, timeoutMs = 60_000): Promise<string> {
+    const logs = () => this.cluster.workers[workerId]?.logs().trimEnd().split("\n").slice(-15).join("\n") ?? "";
+    return poll(
+      timeoutMs,
+      () => `no run of this scenario running on ${workerId}; its last lines:\n${logs()}`,
+      async () => {
+        const rows = await queryRows(
+          this.cluster.databaseUrl,
+          `select id from runs where worker_id = '${workerId}' and status = 'running'`,
+        );
+        const ids = new Set(await this.runIds());
+        return rows.map((r) => r[0] as string).find((id) => ids.has(id) && this.containers.executions(id) > 0);
+      },
+    );
   }
 
   /** Waits until the container of `runId` exited. */
   async containerFinished(runId: string, timeoutMs = 60_000): Promise<void> {
     await poll(
       timeoutMs,
-      `container of ${runId} did not finish`,
+      () => `container of ${runId} did not finish`,
       async () => this.containers.finished(runId) || undefined,
     );
   }
@@ -112,13 +117,17 @@ export class Scenario {
   }
 }
 
-/** Polls `probe` every 200 ms until it gives a value, or throws `failure` after `timeoutMs`. */
-export async function poll<T>(timeoutMs: number, failure: string, probe: () => Promise<T | undefined>): Promise<T> {
+/** Polls `probe` every 200 ms until it gives a value, or throws `failure()` after `timeoutMs`. */
+export async function poll<T>(
+  timeoutMs: number,
+  failure: () => string,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(failure);
+    if (Date.now() > deadline) throw new Error(failure());
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -120,11 +120,15 @@ describe.runIf(run)("a cluster of separate hosts under partitions and host loss"
     const batchId = await work.batch(tasks("batch", 10, 1), 2);
     const chainId = await work.chain(["sleep 2; echo step-1", "sleep 2; echo step-2", "sleep 1; echo step-3"]);
     const db = mc.databaseUrl;
-    await poll(60_000, "the batch and chain did not get under way", async () => {
-      const items = await countOf(db, `select count(*) from runs where batch_id = '${batchId}'`);
-      const steps = await countOf(db, `select count(*) from runs where chain_id = '${chainId}'`);
-      return items >= 3 && steps >= 2 ? true : undefined;
-    });
+    await poll(
+      60_000,
+      () => "the batch and chain did not get under way",
+      async () => {
+        const items = await countOf(db, `select count(*) from runs where batch_id = '${batchId}'`);
+        const steps = await countOf(db, `select count(*) from runs where chain_id = '${chainId}'`);
+        return items >= 3 && steps >= 2 ? true : undefined;
+      },
+    );
     const owner = coordinatorWithPid(mc, await groupOwnerPid(db, "batches", batchId));
     expect(owner).toBeDefined();
     expect(coordinatorWithPid(mc, await groupOwnerPid(db, "chains", chainId))).toBe(owner);
