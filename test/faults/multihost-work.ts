@@ -99,6 +99,11 @@ export class Scenario {
     }
   }
 
+  /** Stops following without counting (work that is not a scenario's, such as a warm-up); removes its containers. */
+  async discard(): Promise<void> {
+    await this.containers.stop(await this.runIds().catch(() => []));
+  }
+
   /** Every run id of the scenario's work so far (plain runs, batch items, chain steps). */
   async runIds(): Promise<string[]> {
     const plain = this.submitted.flatMap((u) => (u.kind === "run" ? [u.runId] : []));

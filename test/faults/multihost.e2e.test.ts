@@ -46,8 +46,10 @@ function sleep(ms: number): Promise<void> {
 
 describe.runIf(run)("a cluster of separate hosts under partitions and host loss", () => {
   beforeAll(async () => {
+    const startedAt = Date.now();
     mh = await startMultiHostCluster({ concurrency: WORKERS_CONCURRENCY });
     repo = await createRepo({ files: { "README.md": "multi-host faults\n" } });
+    await warmUp(startedAt);
   });
 
   afterAll(async () => {
@@ -178,6 +180,36 @@ describe.runIf(run)("a cluster of separate hosts under partitions and host loss"
     expect(tally.done).toBe(10);
   });
 });
+
+/**
+ * Waits until every worker has run something (the scenarios need both taking work), feeding the queue two `true`
+ * runs every 5 s meanwhile, and prints how long after the cluster's start each worker's first run began. On a
+ * fresh three-node JetStream a worker's first pull can stay unanswered until its missed-heartbeat check (about
+ * 45 s) while the other worker takes everything: the figure shows it when it happens.
+ */
+async function warmUp(startedAt: number): Promise<void> {
+  const work = scenario();
+  try {
+    const first = await poll(
+      150_000,
+      () => "a worker ran nothing within 150 s of the warm-up",
+      async () => {
+        await work.dispatch(["true", "true"]);
+        const rows = await queryRows(
+          cluster().databaseUrl,
+          "select worker_id, extract(epoch from min(started_at)) * 1000 from runs where started_at is not null group by worker_id",
+        );
+        if (rows.length >= 2) return rows;
+        await sleep(5_000);
+        return undefined;
+      },
+    );
+    const secondsIn = first.map(([id, at]) => `${id} after ${((Number(at) - startedAt) / 1000).toFixed(1)} s`);
+    console.log(`warm-up: first run of each worker after the cluster's start: ${secondsIn.join(", ")}`);
+  } finally {
+    await work.discard();
+  }
+}
 
 /** The node leading the task stream's replicas (the one whose loss forces an election), from a node's monitor. */
 function streamLeader(mc: MultiHostCluster): NatsHost {
