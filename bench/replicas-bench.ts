@@ -3,20 +3,25 @@
  * built apps/server on one Postgres), and the time a surviving replica needs to take over a killed owner's batch.
  * Scripted workers (real gRPC clients, one per replica) claim and complete every run the moment it is admitted, so
  * the figures are the coordinators' own cost (admission, scheduling, claims, completions, receipts), not Docker's.
+ * With each rate it prints where the time went, so "a second replica adds nothing" comes with its reason: how long a
+ * freed slot waits for the next item's admission, the claim and completion round trips, the CPU each process used
+ * and how long each replica's event loop was runnable without getting a CPU (a starved machine).
  * A measurement, not a test: it prints the figures and exits 0.
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { EMPTY_DIGEST } from "@pancode/core";
 import { type ClientApi, clientCredentials, createClientApi, createWorkerApi, type WorkerApi } from "@pancode/proto";
 import { generateSigningKey, type SigningKey } from "@pancode/receipts";
 import { spawnService, stopProcess } from "@pancode/testing/cluster";
-import { freshDatabaseUrl, startPostgres } from "@pancode/testing/postgres";
+import { freshDatabaseUrl, type PostgresServer, startPostgres } from "@pancode/testing/postgres";
 import { doneCompletion } from "@pancode/testing/worker-receipts";
+import { cpuMsOf, postmasterPid, runQueueWaitMs, treeCpuMs } from "./process-cpu.js";
+import { summarize } from "./stats.js";
 
 const ITEMS = 50;
 const CONCURRENCY = 8;
@@ -63,10 +68,14 @@ async function startReplicas(count: number, env: Record<string, string>, dirs: s
   return replicas;
 }
 
-async function complete(replica: Replica, runId: string): Promise<void> {
+/** Claims and completes a run; returns the two round trips in ms (undefined when the claim was refused). */
+async function complete(replica: Replica, runId: string): Promise<{ claimMs: number; completeMs: number } | undefined> {
+  const sent = performance.now();
   const claim = await replica.worker.claimRun({ runId, workerId: replica.workerId, deliveryCount: 1 });
-  if (!claim.spec) return;
+  const claimed = performance.now();
+  if (!claim.spec) return undefined;
   await replica.worker.completeRun(doneCompletion(claim.spec, replica.workerId, replica.key));
+  return { claimMs: claimed - sent, completeMs: performance.now() - claimed };
 }
 
 async function createBatch(client: ClientApi): Promise<string> {
@@ -94,6 +103,15 @@ async function createBatch(client: ClientApi): Promise<string> {
   return batch.id;
 }
 
+/** What the driver saw of one batch: when each run was admitted and when its completion was accepted. */
+interface Trace {
+  admittedAt: number[];
+  completedAt: number[];
+  /** Claim and completion round trips, per run. */
+  claimMs: number[];
+  completeMs: number[];
+}
+
 /**
  * Completes every run of the batch as it appears, spreading claims and completions over the live replicas, until
  * the batch ends. `onRun` sees each new run id first (the takeover figure watches for one).
@@ -103,26 +121,50 @@ async function drive(
   batchId: string,
   live: () => Replica[],
   onRun = (_run: { id: string; createdAt: string }) => {},
-): Promise<void> {
+): Promise<Trace> {
   const taken = new Set<string>();
+  const trace: Trace = { admittedAt: [], completedAt: [], claimMs: [], completeMs: [] };
   let next = 0;
   for (;;) {
     const batch = await client.getBatch(batchId);
-    if (batch.status !== "running") return;
+    if (batch.status !== "running") return trace;
     const fresh = batch.runs.filter((r) => r.status === "pending" && !taken.has(r.id));
     await Promise.all(
-      fresh.map((run) => {
+      fresh.map(async (run) => {
         taken.add(run.id);
         onRun(run);
         const replicas = live();
-        return complete(replicas[next++ % replicas.length] as Replica, run.id).catch(() => taken.delete(run.id));
+        try {
+          const times = await complete(replicas[next++ % replicas.length] as Replica, run.id);
+          if (!times) return;
+          trace.claimMs.push(times.claimMs);
+          trace.completeMs.push(times.completeMs);
+          trace.admittedAt.push(Date.parse(run.createdAt));
+          trace.completedAt.push(Date.now());
+        } catch {
+          taken.delete(run.id);
+        }
       }),
     );
     if (fresh.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
-async function withCluster<T>(count: number, body: (replicas: Replica[], client: ClientApi) => Promise<T>): Promise<T> {
+/**
+ * How long a free slot stays empty: item k (in admission order) can start only once k - concurrency runs have
+ * completed, so its lag is its admission minus that completion. Near 0: the scheduler starts the next item as a
+ * slot frees; near the orchestration tick: it waits for the tick.
+ */
+function slotLags(trace: Trace): number[] {
+  const admitted = [...trace.admittedAt].sort((a, b) => a - b);
+  const completed = [...trace.completedAt].sort((a, b) => a - b);
+  return admitted.slice(CONCURRENCY).map((at, i) => Math.max(0, at - (completed[i] as number)));
+}
+
+async function withCluster<T>(
+  count: number,
+  body: (replicas: Replica[], client: ClientApi, pg: PostgresServer) => Promise<T>,
+): Promise<T> {
   const pg = await startPostgres();
   const dirs: string[] = [];
   const env = {
@@ -141,7 +183,7 @@ async function withCluster<T>(count: number, body: (replicas: Replica[], client:
     credentials: INSECURE,
   });
   try {
-    return await body(replicas, client);
+    return await body(replicas, client, pg);
   } finally {
     client.close();
     for (const r of replicas) r.worker.close();
@@ -151,13 +193,63 @@ async function withCluster<T>(count: number, body: (replicas: Replica[], client:
   }
 }
 
-async function throughput(count: number): Promise<number> {
-  return withCluster(count, async (replicas, client) => {
+/** One batch of {@link ITEMS}: wall time, the driver's trace and the CPU each process spent meanwhile. */
+interface Throughput {
+  seconds: number;
+  trace: Trace;
+  /** CPU ms of each replica, of Postgres (postmaster and backends) and of this process (the scripted workers). */
+  cpuMs: { replicas: number[]; postgres: number; bench: number };
+  /** Ms each replica's event loop was runnable but had no CPU (a starved machine shows here, not in cpuMs). */
+  waitMs: number[];
+}
+
+async function throughput(count: number): Promise<Throughput> {
+  return withCluster(count, async (replicas, client, pg) => {
+    const postgres = postmasterPid(pg.socketUrl);
+    const cpuNow = () => ({
+      replicas: replicas.map((r) => cpuMsOf(r.child.pid)),
+      postgres: treeCpuMs(postgres),
+      bench: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+    });
+    const waitNow = () => replicas.map((r) => runQueueWaitMs(r.child.pid));
+    const before = cpuNow();
+    const waitBefore = waitNow();
     const started = performance.now();
     const batchId = await createBatch(client);
-    await drive(client, batchId, () => replicas);
-    return (performance.now() - started) / 1000;
+    const trace = await drive(client, batchId, () => replicas);
+    const seconds = (performance.now() - started) / 1000;
+    const after = cpuNow();
+    const waitAfter = waitNow();
+    return {
+      seconds,
+      trace,
+      waitMs: waitAfter.map((ms, i) => ms - (waitBefore[i] ?? 0)),
+      cpuMs: {
+        replicas: after.replicas.map((ms, i) => ms - (before.replicas[i] ?? 0)),
+        postgres: after.postgres - before.postgres,
+        bench: after.bench - before.bench,
+      },
+    };
   });
+}
+
+/** One line per phase: rate, where the wall time went (slot lag, round trips) and each process's share of a core. */
+function describe(label: string, t: Throughput): string {
+  const wallMs = t.seconds * 1000;
+  const share = (ms: number) => `${Math.round((100 * ms) / wallMs)}%`;
+  const lag = summarize(slotLags(t.trace));
+  const claim = summarize(t.trace.claimMs);
+  const done = summarize(t.trace.completeMs);
+  return (
+    `  ${label}: ${t.seconds.toFixed(2)} s  ${(ITEMS / t.seconds).toFixed(1)} runs/s\n` +
+    `    free slot -> next item admitted: p50 ${Math.round(lag.p50)} ms, mean ${Math.round(lag.mean)} ms, max ${Math.round(lag.max)} ms\n` +
+    `    round trips: claim p50 ${Math.round(claim.p50)} ms (p95 ${Math.round(claim.p95)}), ` +
+    `completion p50 ${Math.round(done.p50)} ms (p95 ${Math.round(done.p95)})\n` +
+    `    CPU (share of one core over the batch): replicas ${t.cpuMs.replicas.map(share).join(" + ")}, ` +
+    `Postgres ${share(t.cpuMs.postgres)}, scripted workers ${share(t.cpuMs.bench)}\n` +
+    `    replicas' event loops runnable but without a CPU: ${t.waitMs.map(share).join(" + ")} of the wall time ` +
+    `(load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores)\n`
+  );
 }
 
 async function takeover(): Promise<number> {
@@ -185,10 +277,9 @@ async function takeover(): Promise<number> {
 const one = await throughput(1);
 const two = await throughput(2);
 const taken = await takeover();
-const rate = (s: number) => (ITEMS / s).toFixed(1);
 process.stdout.write(
   `batch of ${ITEMS} runs (concurrency ${CONCURRENCY}, scripted workers):\n` +
-    `  1 replica : ${one.toFixed(2)} s  ${rate(one)} runs/s\n` +
-    `  2 replicas: ${two.toFixed(2)} s  ${rate(two)} runs/s\n` +
+    describe("1 replica ", one) +
+    describe("2 replicas", two) +
     `takeover of a killed owner's batch (PANCODE_GROUP_LEASE_MS=${LEASE_MS}): ${Math.round(taken)} ms\n`,
 );

@@ -52,6 +52,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Written to the CLI's stdin, then closed; without it stdin is closed at once (empty, not a terminal). */
   stdin?: string;
+  /** Network namespace to run the CLI in (a client host of a multi-host test, see netns.ts). */
+  netns?: string;
 }
 
 /** Output of one CLI invocation. */
@@ -107,14 +109,19 @@ function requireBuilt(): void {
   }
 }
 
-/** Spawns `pancode-server <service>` and resolves once a line of its stderr matches `ready`. */
+/**
+ * Spawns `pancode-server <service>` (inside network namespace `netns` when given) and resolves once a line of its
+ * stderr matches `ready`.
+ */
 export function spawnService(
   service: "coordinator" | "worker",
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 60_000,
+  netns?: string,
 ): Promise<{ child: ChildProcess; match: RegExpMatchArray; logs: () => string }> {
-  const child = spawn(process.execPath, [SERVER_MAIN, service], {
+  const [file, args] = inNamespace(netns, process.execPath, [SERVER_MAIN, service]);
+  const child = spawn(file, args, {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -248,7 +255,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
 /** Runs the real `pancode` CLI (the default session safety level unless `env` says otherwise) and collects its output. */
 export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+  const [file, argv] = inNamespace(options.netns, process.execPath, [CLI_BIN, ...args]);
+  const child = spawn(file, argv, {
     cwd: options.cwd,
     // The developer's own PANCODE_SAFETY never leaks in: a test runs at the default level unless it says otherwise.
     // Nor do their saved contexts: a test that names no cluster reaches none.
@@ -277,6 +285,11 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+/** `ip netns exec <netns> <file> <args>` (which execs, so the child's PID is the command's), or the command as is. */
+function inNamespace(netns: string | undefined, file: string, args: string[]): [string, string[]] {
+  return netns ? ["ip", ["netns", "exec", netns, file, ...args]] : [file, args];
 }
 
 function withoutKey(env: NodeJS.ProcessEnv, key: string): NodeJS.ProcessEnv {

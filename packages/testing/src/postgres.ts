@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from "node:child_process";
 import { realpathSync } from "node:fs";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { appendFile, chown, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,6 +14,12 @@ const execFileAsync = promisify(execFile);
 export interface PostgresServer {
   /** Superuser URL of the server's `postgres` database, e.g. postgres://postgres@127.0.0.1:54321/postgres. */
   url: string;
+  /**
+   * The same database through the server's unix socket (postgresql:///postgres?host=<dir>&port=<port>&user=postgres):
+   * reachable from any network namespace of the machine, so a test can read a server it started inside one.
+   * Equals `url` for a reused server.
+   */
+  socketUrl: string;
   /** Stops the server and deletes its data (no-op for a server reused via PANCODE_TEST_DATABASE_URL). */
   stop(): Promise<void>;
   /**
@@ -25,30 +31,41 @@ export interface PostgresServer {
   restart(): Promise<void>;
 }
 
+/** Where {@link startPostgres} puts the server. */
+export interface PostgresOptions {
+  /** Network namespace to run the server in (`ip netns`, see netns.ts). @default the test's own */
+  netns?: string;
+  /** The one TCP address it listens on (an address of `netns`). @default 127.0.0.1 */
+  listen?: string;
+}
+
 /**
  * Starts a private Postgres for a test run: `initdb` in a temp dir, `pg_ctl start` on a free 127.0.0.1 port with
  * its unix socket in that dir, durability switched off for speed. When PANCODE_TEST_DATABASE_URL is set, that
  * server is reused instead. Postgres refuses to run as root, so as root the binaries run as user `postgres`.
  * Throws UNAVAILABLE, naming what is missing, when the binaries or the user are not there.
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const reuse = process.env.PANCODE_TEST_DATABASE_URL;
   if (reuse) {
     const notOwned = async () => {
       throw new PanCodeError("UNAVAILABLE", "PANCODE_TEST_DATABASE_URL is a reused server: it cannot be halted here");
     };
-    return { url: reuse, stop: async () => {}, halt: notOwned, restart: notOwned };
+    return { url: reuse, socketUrl: reuse, stop: async () => {}, halt: notOwned, restart: notOwned };
   }
 
   const bin = findPostgresBin();
   const dir = await mkdtemp(join(tmpdir(), "pancode-pg-"));
   const dataDir = join(dir, "data");
   const asUser = process.getuid?.() === 0 ? await postgresUser(dir) : undefined;
-  const run = (cmd: string, args: string[]) => runAs(asUser, join(bin, cmd), args);
+  const run = (cmd: string, args: string[]) => runAs(asUser, join(bin, cmd), args, options.netns);
+  const listen = options.listen ?? "127.0.0.1";
   try {
     await run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
-    const port = await startOnFreePort(run, dataDir, dir);
-    const startOptions = serverOptions(port, dir);
+    // initdb trusts loopback only; a server on a test host's address trusts the hosts of its own subnet too.
+    if (options.listen) await appendFile(join(dataDir, "pg_hba.conf"), "host all all samenet trust\n");
+    const port = await startOnFreePort(run, dataDir, dir, listen);
+    const startOptions = serverOptions(port, dir, listen);
     const stopSync = () => {
       spawnAsSync(asUser, join(bin, "pg_ctl"), ["stop", "-D", dataDir, "-m", "immediate"]);
     };
@@ -56,7 +73,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     process.once("exit", stopSync);
     let stopped: Promise<void> | undefined;
     return {
-      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      url: `postgres://postgres@${listen}:${port}/postgres`,
+      socketUrl: `postgresql:///postgres?host=${encodeURIComponent(dir)}&port=${port}&user=postgres`,
       stop: () => {
         stopped ??= (async () => {
           process.removeListener("exit", stopSync);
@@ -138,7 +156,12 @@ export async function queryRows(url: string, query: string): Promise<string[][]>
 }
 
 // Each try picks a port that was free a moment ago; another process may take it in between, so retry.
-async function startOnFreePort(run: (cmd: string, args: string[]) => Promise<string>, dataDir: string, dir: string) {
+async function startOnFreePort(
+  run: (cmd: string, args: string[]) => Promise<string>,
+  dataDir: string,
+  dir: string,
+  listen: string,
+) {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -153,7 +176,7 @@ async function startOnFreePort(run: (cmd: string, args: string[]) => Promise<str
         "-l",
         join(dir, "postgres.log"),
         "-o",
-        serverOptions(port, dir),
+        serverOptions(port, dir, listen),
       ]);
       return port;
     } catch (err) {
@@ -165,9 +188,9 @@ async function startOnFreePort(run: (cmd: string, args: string[]) => Promise<str
   });
 }
 
-/** `postgres` options: the port, the socket dir, loopback only, durability off for speed. */
-function serverOptions(port: number, dir: string): string {
-  return `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+/** `postgres` options: the port, the socket dir, one listen address (loopback unless told), durability off for speed. */
+function serverOptions(port: number, dir: string, listen: string): string {
+  return `-p ${port} -k ${dir} -c listen_addresses=${listen} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
 }
 
 function freePort(): Promise<number> {
@@ -193,8 +216,10 @@ async function postgresUser(dir: string): Promise<string> {
   return "postgres";
 }
 
-async function runAs(user: string | undefined, cmd: string, args: string[]): Promise<string> {
-  const [file, argv] = user ? ["runuser", ["-u", user, "--", cmd, ...args]] : [cmd, args];
+async function runAs(user: string | undefined, cmd: string, args: string[], netns?: string): Promise<string> {
+  const [asFile, asArgv] = user ? ["runuser", ["-u", user, "--", cmd, ...args]] : [cmd, args];
+  // The server inherits the namespace of the pg_ctl that starts it.
+  const [file, argv] = netns ? ["ip", ["netns", "exec", netns, asFile, ...asArgv]] : [asFile, asArgv];
   try {
     const { stdout } = await execFileAsync(file, argv, { timeout: 120_000 });
     return stdout;
