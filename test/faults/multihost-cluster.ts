@@ -26,7 +26,7 @@ import { freshDatabaseUrl, type PostgresServer, queryRows, startPostgres } from 
 
 export const NATS_HOSTS = ["nats1", "nats2", "nats3"] as const;
 export const COORDINATOR_HOSTS = ["coordA", "coordB"] as const;
-export const WORKER_HOSTS = ["w1", "w2"] as const;
+const WORKER_HOSTS = ["w1", "w2"] as const;
 export type CoordinatorHost = (typeof COORDINATOR_HOSTS)[number];
 export type NatsHost = (typeof NATS_HOSTS)[number];
 export type WorkerHost = (typeof WORKER_HOSTS)[number];
