@@ -1,5 +1,3 @@
-export { runJson } from "@pancode/proto";
-
 /** Prints one JSON document on stdout. */
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

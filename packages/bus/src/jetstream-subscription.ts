@@ -27,6 +27,13 @@ export interface PullSubscription extends TaskSubscription {
 const MAX_BACKOFF_MS = 10_000;
 
 /**
+ * Idle heartbeat asked of the server for each open pull. A pull request sent while the consumer has no leader (a
+ * fresh or re-electing JetStream cluster) is never answered; the client gives it up after two missed heartbeats,
+ * so this bounds that stall to ~6 s instead of the library's default of half the expiry (two misses: 30-45 s).
+ */
+const PULL_HEARTBEAT_MS = 3_000;
+
+/**
  * Runs `maxInFlight` slots, each a loop of "pull one message, handle it, repeat". A slot asks the server for a
  * message only while it is free, so this subscription never holds more than `maxInFlight` messages and never buffers
  * one while busy: an idle worker elsewhere gets it instead (`consume()` would refill its buffer on receipt, not on
@@ -50,7 +57,11 @@ export function startPullSubscription(opts: PullSubscriptionOptions): PullSubscr
     while (!stopping.signal.aborted) {
       let pull: ConsumerMessages | undefined;
       try {
-        pull = await consumer.fetch({ max_messages: 1, expires });
+        pull = await consumer.fetch({
+          max_messages: 1,
+          expires,
+          idle_heartbeat: Math.min(PULL_HEARTBEAT_MS, expires / 2),
+        });
         if (stopping.signal.aborted) break;
         openPulls.add(pull);
         for await (const msg of pull) {

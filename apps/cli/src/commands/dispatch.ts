@@ -1,4 +1,4 @@
-import type { ClientApi, RunInfo } from "@pancode/proto";
+import { type ClientApi, type RunInfo, runJson } from "@pancode/proto";
 import type { Command } from "commander";
 import { cliEnv } from "../client/cli-env.js";
 import type { CommandRunner } from "../client/command-runner.js";
@@ -9,7 +9,7 @@ import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from
 import { sessionSafety } from "../client/submit/safety-level.js";
 import { submitDispatch } from "../client/submit/submit.js";
 import { mergeJson } from "../orchestration-json.js";
-import { formatCost, formatDuration, printJson, runJson } from "../output.js";
+import { formatCost, formatDuration, printJson } from "../output.js";
 import { parseTimeout, type SubmitFlags, submitOptions } from "./submit-flags.js";
 
 interface DispatchFlags extends SubmitFlags {

@@ -1,9 +1,9 @@
-import { runDetailJson } from "@pancode/proto";
+import { runDetailJson, runJson } from "@pancode/proto";
 import type { Command } from "commander";
 import type { CommandRunner } from "../client/command-runner.js";
 import { connect } from "../client/connection.js";
 import { EXIT, UsageError } from "../client/exit-codes.js";
-import { formatCost, formatDuration, printJson, runJson, shortId, table } from "../output.js";
+import { formatCost, formatDuration, printJson, shortId, table } from "../output.js";
 
 /** Which runs `pancode runs` lists: everyone's, the caller's own, one person's, one team's. */
 export interface RunsFilter {

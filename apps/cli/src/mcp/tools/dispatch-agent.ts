@@ -1,11 +1,11 @@
 import { parseDuration } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
+import { runJson } from "@pancode/proto";
 import { z } from "zod";
 import { type MergeBackResult, mergeBack } from "../../client/merge/merge-back.js";
 import { submitDispatch } from "../../client/submit/submit.js";
 import { watchRuns } from "../../client/watch/watch-runs.js";
 import { mergeJson } from "../../orchestration-json.js";
-import { runJson } from "../../output.js";
 import { defineTool } from "../tool.js";
 import { progressOutput } from "./live-view.js";
 

@@ -1,5 +1,5 @@
+import { runJson } from "@pancode/proto";
 import { z } from "zod";
-import { runJson } from "../../output.js";
 import { defineTool } from "../tool.js";
 
 /** `list_runs`: the newest runs of the cluster, with live progress. */
