@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { AgentRegistry, SandboxCaps } from "@pancode/agents";
 import { EMPTY_DIGEST, isPanCodeError, PanCodeError } from "@pancode/core";
-import type { RunRow } from "@pancode/db";
+import type { NewRun, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
 import { type AdmissionContext, type AdmissionStore, required } from "./admission/context.js";
 import { runGates } from "./admission/gates.js";
+import { GroupCommit } from "./admission/group-commit.js";
 import { DEFAULT_POOL, type DispatchInput, effectiveCostCap, gateOf, REFUSAL_PREFIX } from "./admission.js";
 import { type AuditLog, admittedEntry, safetyWarningEntry } from "./audit-log.js";
 import { type BudgetService, refusal, teamRefusal } from "./budget-service.js";
@@ -78,7 +79,12 @@ function asRefusal(err: unknown): unknown {
  * leaves nothing behind.
  */
 export class DispatchService {
-  constructor(private readonly deps: DispatchServiceDeps) {}
+  /** Concurrent admissions share one transaction; sub-runs, with a quota to count, are recorded alone. */
+  private readonly groupCommit: GroupCommit;
+
+  constructor(private readonly deps: DispatchServiceDeps) {
+    this.groupCommit = new GroupCommit(deps.db);
+  }
 
   /**
    * Admits or refuses a dispatch and records the decision in the audit trail exactly once: the admission inside
@@ -149,47 +155,46 @@ export class DispatchService {
     const model = required(ctx.model, "the model");
     const estimateUsd = required(ctx.estimateUsd, "the estimate");
     const nesting = required(ctx.nesting, "the nesting");
-    const reserved = await this.deps.db.insertRunWithReservation(
-      {
-        id: randomUUID(),
-        agent: agent.name,
-        model: model?.ref ?? (input.model || agent.model),
-        task: input.task,
-        isolate: input.isolate,
-        pool: DEFAULT_POOL,
-        repoId: input.workspace.repoId,
-        baseCommit: input.workspace.baseCommit,
-        bundleDigest: required(ctx.bundleDigest, "the bundle"),
-        stateDigest: input.workspace.stateDigest || EMPTY_DIGEST,
-        stateTree: input.workspace.stateTree,
-        submitter: input.submitter,
-        // A sub-run is its parent's person's and team's, whatever its run token's request says.
-        userName: parent ? parent.userName : (input.userName ?? null),
-        team: parent ? parent.team : (input.team ?? null),
-        spec: {
-          agent,
-          mode: input.mode || "build",
-          model,
-          maxCostUsd: effectiveCostCap(input.maxCostUsd, this.deps.perRunUsd),
-          safety: required(ctx.safety, "the safety level"),
-          basePatches: input.orchestration?.basePatches ?? [],
-        },
-        traceparent,
-        parentRunId: nesting.parentRunId,
-        depth: nesting.depth,
-        taskHash: taskHashOf(input.task),
-        batchId: input.orchestration?.batchId ?? null,
-        chainId: input.orchestration?.chainId ?? null,
-        step: input.orchestration?.step ?? 0,
+    const row: NewRun = {
+      id: randomUUID(),
+      agent: agent.name,
+      model: model?.ref ?? (input.model || agent.model),
+      task: input.task,
+      isolate: input.isolate,
+      pool: DEFAULT_POOL,
+      repoId: input.workspace.repoId,
+      baseCommit: input.workspace.baseCommit,
+      bundleDigest: required(ctx.bundleDigest, "the bundle"),
+      stateDigest: input.workspace.stateDigest || EMPTY_DIGEST,
+      stateTree: input.workspace.stateTree,
+      submitter: input.submitter,
+      // A sub-run is its parent's person's and team's, whatever its run token's request says.
+      userName: parent ? parent.userName : (input.userName ?? null),
+      team: parent ? parent.team : (input.team ?? null),
+      spec: {
+        agent,
+        mode: input.mode || "build",
+        model,
+        maxCostUsd: effectiveCostCap(input.maxCostUsd, this.deps.perRunUsd),
+        safety: required(ctx.safety, "the safety level"),
+        basePatches: input.orchestration?.basePatches ?? [],
       },
-      estimateUsd,
-      // Recorded in the run's insert transaction: no run exists without its admission on record.
-      (run) => [
-        admittedEntry(run, estimateUsd, warnings),
-        ...safetyWarnings.map((w) => safetyWarningEntry(run, w.action, w.message)),
-      ],
-      subRuns,
-    );
+      traceparent,
+      parentRunId: nesting.parentRunId,
+      depth: nesting.depth,
+      taskHash: taskHashOf(input.task),
+      batchId: input.orchestration?.batchId ?? null,
+      chainId: input.orchestration?.chainId ?? null,
+      step: input.orchestration?.step ?? 0,
+    };
+    // Recorded in the run's insert transaction: no run exists without its admission on record.
+    const audit = (run: RunRow) => [
+      admittedEntry(run, estimateUsd, warnings),
+      ...safetyWarnings.map((w) => safetyWarningEntry(run, w.action, w.message)),
+    ];
+    const reserved = subRuns
+      ? await this.deps.db.insertRunWithReservation(row, estimateUsd, audit, subRuns)
+      : await this.groupCommit.admit({ row, estimateUsd, audit });
     if (!reserved.ok && "subRunsStarted" in reserved && subRuns) {
       throw subRunQuotaRefusal(subRuns.rootRunId, reserved.subRunsStarted, subRuns.max);
     }

@@ -14,7 +14,7 @@ import type { WorkspaceTrees } from "../workspace-trees.js";
 /** What admission reads and writes in the database: a narrow port, so admission does not depend on all of it. */
 export type AdmissionStore = Pick<
   Database,
-  "getRun" | "recentOutcomes" | "findCommit" | "recordCommit" | "insertRunWithReservation"
+  "getRun" | "recentOutcomes" | "findCommit" | "recordCommit" | "insertRunWithReservation" | "admitRuns"
 >;
 
 /** What the gates consult besides the request. */
