@@ -4,9 +4,10 @@ import { EMPTY_DIGEST, isPanCodeError, PanCodeError } from "@pancode/core";
 import type { NewRun, RunRow } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
 import type { BlobStore } from "../blob-store.js";
-import { type AdmissionContext, type AdmissionStore, required } from "./admission/context.js";
+import { type AdmissionContext, type AdmissionDeps, type AdmissionStore, required } from "./admission/context.js";
 import { runGates } from "./admission/gates.js";
 import { GroupCommit } from "./admission/group-commit.js";
+import { sharedReads } from "./admission/shared-reads.js";
 import { DEFAULT_POOL, type DispatchInput, effectiveCostCap, gateOf, REFUSAL_PREFIX } from "./admission.js";
 import { type AuditLog, admittedEntry, safetyWarningEntry } from "./audit-log.js";
 import { type BudgetService, refusal, teamRefusal } from "./budget-service.js";
@@ -81,9 +82,12 @@ function asRefusal(err: unknown): unknown {
 export class DispatchService {
   /** Concurrent admissions share one transaction; sub-runs, with a quota to count, are recorded alone. */
   private readonly groupCommit: GroupCommit;
+  /** The gates' dependencies, with the reads every admission makes shared among concurrent ones. */
+  private readonly gateDeps: AdmissionDeps;
 
   constructor(private readonly deps: DispatchServiceDeps) {
     this.groupCommit = new GroupCommit(deps.db);
+    this.gateDeps = sharedReads(deps);
   }
 
   /**
@@ -129,7 +133,7 @@ export class DispatchService {
       warnings: [],
       safetyWarnings: [],
     };
-    await runGates(ctx, this.deps);
+    await runGates(ctx, this.gateDeps);
     const run = await this.record(ctx, traceparent);
     const queued = await this.publishNow(run);
     if (queued) ctx.warnings.push(queued);
