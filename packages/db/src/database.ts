@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { embeddedLocks, type HeldLock, type TryLock } from "./advisory-lock.js";
 import type { DbHandle } from "./handle.js";
 import type { BatchRow, ChainRow, NewBatch, NewChain, OrchestrationStatus } from "./orchestration-rows.js";
+import { type AdmissionOutcome, admitRuns, type RunAdmission } from "./queries/admit-batch.js";
 import {
   type ApiTokenRow,
   createApiToken,
@@ -141,6 +142,11 @@ export interface Database {
     audit?: AuditFor,
     subRuns?: SubRunQuota,
   ): Promise<ReservationResult>;
+  /**
+   * Group commit of {@link Database.insertRunWithReservation} for many runs (never sub-runs): one transaction, one
+   * lock of the budget row and the audit chain; each run's outcome as that call would have given it.
+   */
+  admitRuns(batch: readonly RunAdmission[]): Promise<AdmissionOutcome[]>;
   /** Creates the budget with this ceiling (USD, > 0) unless it exists; returns the budget. */
   initBudget(ceilingUsd: number): Promise<BudgetRow>;
   /** NOT_FOUND before {@link Database.initBudget}. */
@@ -362,6 +368,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
   let closing: Promise<void> | undefined;
   const queries: Omit<Database, "driver" | "close"> = {
     insertRun: (row) => insertRun(db, row),
+    admitRuns: (batch) => admitRuns(db, batch),
     insertRunWithReservation: (row, estimate, audit, subRuns) =>
       insertRunWithReservation(db, row, estimate, audit, subRuns),
     initBudget: (ceiling) => initBudget(db, ceiling),

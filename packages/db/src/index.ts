@@ -26,6 +26,7 @@ export type {
   OrchestrationStatus,
   RefineRow,
 } from "./orchestration-rows.js";
+export type { AdmissionOutcome, RunAdmission } from "./queries/admit-batch.js";
 export { API_ROLES, type ApiRole, type ApiTokenRow, type NewApiToken } from "./queries/api-tokens.js";
 export {
   AUDIT_CATEGORIES,

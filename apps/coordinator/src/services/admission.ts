@@ -1,5 +1,35 @@
 import { type ErrorCode, isPanCodeError, PanCodeError, type ResolvedAgent } from "@pancode/core";
 
+/** The pool every run goes to until routing by capability splits them (a subject per pool on the bus). */
+export const DEFAULT_POOL = "default";
+
+/** Default of PANCODE_MAX_SUBRUNS. */
+export const DEFAULT_MAX_SUBRUNS = 8;
+
+/** Default of PANCODE_DISPATCH_MAX_DEPTH. */
+export const DEFAULT_MAX_DEPTH = 2;
+
+/** Longest per-dispatch timeout accepted: 24 h (an int32 of ms holds about 24.8 days, a run should not). */
+export const MAX_DISPATCH_TIMEOUT_MS = 24 * 3_600_000;
+
+/** The cost cap a run gets: the dispatch's own when positive, else the cluster's per-run budget, else 0 (none). */
+export function effectiveCostCap(requestedUsd: number | undefined, perRunUsd: number | undefined): number {
+  if (requestedUsd !== undefined && Number.isFinite(requestedUsd) && requestedUsd > 0) return requestedUsd;
+  return perRunUsd !== undefined && perRunUsd > 0 ? perRunUsd : 0;
+}
+
+/** The agent with the dispatch's own timeout when one was asked for (`--timeout`), else as defined. */
+export function withTimeout(agent: ResolvedAgent, timeoutMs: number | undefined): ResolvedAgent {
+  if (timeoutMs === undefined || timeoutMs === 0) return agent;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_DISPATCH_TIMEOUT_MS) {
+    throw new PanCodeError(
+      "INVALID_ARGUMENT",
+      `timeout must be a whole number of ms between 1 and ${MAX_DISPATCH_TIMEOUT_MS} (24 h), got ${timeoutMs}`,
+    );
+  }
+  return { ...agent, timeoutMs };
+}
+
 /** A dispatch as it reaches admission, already decoded from the wire. */
 export interface DispatchInput {
   task: string;

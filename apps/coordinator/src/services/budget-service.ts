@@ -1,6 +1,7 @@
 import { type AgentRegistry, getRuntime } from "@pancode/agents";
 import { PanCodeError } from "@pancode/core";
 import type { BudgetRow, Database, TeamRow } from "@pancode/db";
+import { singleFlight } from "./admission/single-flight.js";
 import { checkName } from "./api-tokens.js";
 import { ceilingSetEntry, teamCeilingSetEntry } from "./audit-log.js";
 import type { ModelDirectory } from "./model-directory.js";
@@ -58,6 +59,16 @@ const dollars = (m: number): string => `$${usd(m).toFixed(2)}`;
  * so that a request failing several gates reports the budget before the later ones.
  */
 export class BudgetService {
+  // Gate 8 reads these on every admission; concurrent admissions share one read (see singleFlight).
+  private readonly sharedBudget = singleFlight(
+    () => this.deps.db.getBudget(),
+    () => "",
+  );
+  private readonly sharedTeam = singleFlight(
+    (team: string) => this.deps.db.getTeam(team),
+    (team) => team,
+  );
+
   constructor(private readonly deps: BudgetServiceDeps) {}
 
   /** Creates the budget row from the configured ceiling unless it exists (first start). */
@@ -81,13 +92,13 @@ export class BudgetService {
 
   /** Gate 8: throws the refusal when spent + reserved + estimate would pass the team's or the cluster's ceiling. */
   async check(estimateUsd: number, team: string | null = null): Promise<void> {
-    const row = team ? await this.deps.db.getTeam(team) : undefined;
+    const row = team ? await this.sharedTeam(team) : undefined;
     if (row?.budgetCeilingUsd != null) {
       const passed =
         micros(row.spentUsd) + micros(row.reservedUsd) + micros(estimateUsd) > micros(row.budgetCeilingUsd);
       if (passed) throw teamRefusal(row, estimateUsd);
     }
-    const budget = await this.deps.db.getBudget();
+    const budget = await this.sharedBudget();
     if (micros(budget.spentUsd) + micros(budget.reservedUsd) + micros(estimateUsd) > micros(budget.ceilingUsd)) {
       throw refusal(budget, estimateUsd);
     }

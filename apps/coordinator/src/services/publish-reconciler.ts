@@ -4,10 +4,7 @@ import type { Logger } from "@pancode/telemetry";
 import type { RunPublisher } from "./run-publisher.js";
 
 /** The run store as the publish reconciler uses it: the pending runs and the lock that makes one replica scan. */
-type PendingRunStore = Pick<
-  Database,
-  "listPendingRuns" | "markUnpublished" | "touchHeldRuns" | "tryAdvisoryLock"
->;
+type PendingRunStore = Pick<Database, "listPendingRuns" | "markUnpublished" | "touchHeldRuns" | "tryAdvisoryLock">;
 
 /** Advisory lock key of the reconciler ("pancode reconcile"): one coordinator at a time runs the passes. */
 const RECONCILER_LOCK_KEY = 0x7063_7263;
