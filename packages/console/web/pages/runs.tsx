@@ -25,7 +25,8 @@ export function RunsPage() {
     () => getJson<{ runs: Run[] }>(`/runs${query({ ...filters, limit: 100 })}`),
     [JSON.stringify(filters)],
   );
-  const live = useEventStream("/api/v1/events", { message: runs.reload, status: runs.reload });
+  // `event: run` for each run that appears or changes (docs/http-api.md); the list is re-read, filters and all.
+  const live = useEventStream("/api/v1/events", { run: runs.reload });
   const [now, setNow] = useState(Date.now());
   useInterval(() => setNow(Date.now()), 1000);
   useInterval(runs.reload, live ? null : 3000);
