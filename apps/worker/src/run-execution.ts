@@ -167,29 +167,23 @@ async function timed<T>(work: () => Promise<T>, record: (seconds: number) => voi
   return value;
 }
 
+/** How a run is stopped from outside, and where it leaves cleanup for after its completion is reported. */
+interface RunStopControl {
+  signal: AbortSignal;
+  reason: () => StopReason | undefined;
+  /** Asks for the run to be stopped (the sandbox is aborted through `signal`). */
+  request: (reason: StopReason) => void;
+  deferCleanup: (cleanup: () => Promise<void>) => void;
+}
+
+type SpanAttributes = Record<string, string | number>;
+
 /**
- * Executes one attempt: workspace, sandboxed command, delta patch (uploaded later, from the outbox). The sandbox always
- * removes its container;
- * the worktree's removal is handed to `stop.deferCleanup`, which the caller runs after reporting the completion.
+ * The agent image (inspected) and the run's worktree, prepared side by side since neither needs the other. The
+ * worktree's removal is deferred past the completion report (the start-up reaper removes what a crash left).
  */
-export async function executeRun(
-  deps: ExecutionDeps,
-  spec: RunSpec,
-  reporter: EventReporter,
-  stop: {
-    signal: AbortSignal;
-    reason: () => StopReason | undefined;
-    /** Asks for the run to be stopped (the sandbox is aborted through `signal`). */
-    request: (reason: StopReason) => void;
-    deferCleanup: (cleanup: () => Promise<void>) => void;
-  },
-  grant?: RunGrant,
-): Promise<RunOutcome> {
-  requireWithinCaps(deps, spec);
+async function prepareRun(deps: ExecutionDeps, spec: RunSpec, stop: RunStopControl, attrs: SpanAttributes) {
   const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
-  const startedAt = new Date();
-  const attrs = { "pancode.run_id": spec.runId, "pancode.attempt": spec.attempt, "pancode.worker_id": deps.workerId };
-  // Image inspection and workspace preparation are independent: overlap them.
   const [image, prepared] = await Promise.allSettled([
     deps.sandbox.inspectImage(spec.agent.image),
     withSpan("pancode.workspace.prepare", attrs, () =>
@@ -201,8 +195,6 @@ export async function executeRun(
   ]);
   if (prepared.status === "fulfilled") {
     const worktree = prepared.value;
-    // Removing the worktree is not on the result's critical path: it runs after the completion is reported (and
-    // the start-up reaper removes what a crash left behind).
     stop.deferCleanup(() =>
       deps.cache
         .removeWorktree(worktree)
@@ -213,9 +205,54 @@ export async function executeRun(
   }
   if (image.status === "rejected") throw image.reason;
   if (prepared.status === "rejected") throw prepared.reason;
-  const imageDigest = image.value.digest;
   if (deps.sandbox.kind === "docker") requireRuntime(image.value, spec.agent.image, spec.agent.runtime, runtimeNames());
-  const worktree = prepared.value;
+  return { image: image.value, worktree: prepared.value };
+}
+
+/** What the sandbox is asked to run: the agent's invocation wrapped by the run's network, with its mounts. */
+function containerRequest(
+  deps: ExecutionDeps,
+  spec: RunSpec,
+  worktree: PreparedWorktree,
+  net: Awaited<ReturnType<typeof openRunNetwork>>,
+  argvAndEnv: { argv: string[]; env: Record<string, string> },
+): Parameters<ContainerRuntime["run"]>[0] {
+  const gitAccess = runGitAccess(worktree, { sandbox: deps.sandbox.kind, readonly: spec.agent.readonly });
+  return {
+    runId: spec.runId,
+    image: spec.agent.image,
+    argv: net.wrap(argvAndEnv.argv),
+    // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
+    env: traceEnv(
+      { ...gitAccess.env, ...argvAndEnv.env, ...net.env, PANCODE_RUN_ID: spec.runId },
+      currentTraceparent() || spec.traceparent,
+    ),
+    workspacePath: worktree.path,
+    readonly: spec.agent.readonly,
+    limits: spec.agent.limits,
+    homeTmpfsMb: homeTmpfsMb(spec.agent, deps.caps),
+    network: networkFor(spec.agent.network, deps.agentNetwork),
+    labels: { "pancode.attempt": String(spec.attempt) },
+    readonlyMounts: [...net.mounts, ...gitAccess.mounts],
+  };
+}
+
+/**
+ * Executes one attempt: workspace, sandboxed command, delta patch (uploaded later, from the outbox). The sandbox
+ * always removes its container; the worktree's removal is handed to `stop.deferCleanup`, which the caller runs after
+ * reporting the completion.
+ */
+export async function executeRun(
+  deps: ExecutionDeps,
+  spec: RunSpec,
+  reporter: EventReporter,
+  stop: RunStopControl,
+  grant?: RunGrant,
+): Promise<RunOutcome> {
+  requireWithinCaps(deps, spec);
+  const startedAt = new Date();
+  const attrs = { "pancode.run_id": spec.runId, "pancode.attempt": spec.attempt, "pancode.worker_id": deps.workerId };
+  const { image, worktree } = await prepareRun(deps, spec, stop, attrs);
   reporter.note(`workspace prepared at ${spec.workspace.baseCommit.slice(0, 12)} on worker ${deps.workerId}`);
   const runtime = getRuntime(spec.agent.runtime);
   const net = await openRunNetwork(deps, spec, grant, reporter, stop.request);
@@ -232,28 +269,10 @@ export async function executeRun(
       },
       metered,
     );
-    const network = networkFor(spec.agent.network, deps.agentNetwork);
-    const gitAccess = runGitAccess(worktree, { sandbox: deps.sandbox.kind, readonly: spec.agent.readonly });
     const askedAt = Date.now();
     const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
-      // The container continues the trace from this span: TRACEPARENT is the standard variable agents read.
       deps.sandbox.run(
-        {
-          runId: spec.runId,
-          image: spec.agent.image,
-          argv: net.wrap(invocation.argv),
-          env: traceEnv(
-            { ...gitAccess.env, ...invocation.env, ...net.env, PANCODE_RUN_ID: spec.runId },
-            currentTraceparent() || spec.traceparent,
-          ),
-          workspacePath: worktree.path,
-          readonly: spec.agent.readonly,
-          limits: spec.agent.limits,
-          homeTmpfsMb: homeTmpfsMb(spec.agent, deps.caps),
-          network,
-          labels: { "pancode.attempt": String(spec.attempt) },
-          readonlyMounts: [...net.mounts, ...gitAccess.mounts],
-        },
+        containerRequest(deps, spec, worktree, net, invocation),
         { onOutput: (stream, text) => output.push(stream, text) },
         stop.signal,
       ),
@@ -267,8 +286,8 @@ export async function executeRun(
       reporter,
       reason: stop.reason(),
       startedAt,
-      imageDigest,
-      runtimeVersion: image.value.labels[`pancode.version.${spec.agent.runtime}`] ?? "",
+      imageDigest: image.digest,
+      runtimeVersion: image.labels[`pancode.version.${spec.agent.runtime}`] ?? "",
     });
   } finally {
     await net.close();
