@@ -11,6 +11,7 @@ import {
   requireAgents,
   requireRange,
 } from "./orchestration-deps.js";
+import { isSettled } from "./run-settled.js";
 
 /** Runs of a batch at once when the caller names no limit (the seed's default). */
 const DEFAULT_BATCH_CONCURRENCY = 4;
@@ -120,7 +121,7 @@ export class BatchScheduler {
       const active = runs.filter((r) => !isTerminalStatus(r.status)).length;
       const next = batch.items.findIndex((item, i) => !item.error && !started.has(i + 1));
       if (next < 0) {
-        if (active === 0) await this.end(batch, runs);
+        if (runs.every((r) => isSettled(r))) await this.end(batch, runs);
         return;
       }
       if (active >= batch.concurrency) return;

@@ -12,6 +12,7 @@ import {
   requireAgents,
   requireRange,
 } from "./orchestration-deps.js";
+import { isSettled } from "./run-settled.js";
 import { composeStepTask } from "./step-task.js";
 
 /** Most steps of a plain chain. */
@@ -121,7 +122,7 @@ export class ChainRunner {
     const runs = await this.deps.db.listRunsOf({ chainId });
     const last = runs.at(-1);
     if (!last) return this.startFirst(chain);
-    if (!isTerminalStatus(last.status)) return;
+    if (!isSettled(last)) return;
     if (last.status !== "done") {
       const why = last.error ? `: ${last.error}` : "";
       return this.fail(chain, last.step, `step ${last.step} (${last.agent}) ended ${last.status}${why}`);
