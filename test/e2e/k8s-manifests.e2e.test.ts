@@ -168,6 +168,12 @@ describe("deploy/k8s", () => {
       expect(matches(pdb?.spec.selector.matchLabels, coordinator?.spec.template.metadata.labels)).toBe(true);
       const service = find(objects, "Service", "pancode-coordinator");
       expect(service?.spec.ports.map((p: Json) => p.name)).toEqual(["grpc", "metrics"]);
+      // A browser session lives on one replica: the console's Service keeps a browser on it.
+      const consoleService = find(objects, "Service", "pancode-console");
+      expect(consoleService?.spec.sessionAffinity).toBe("ClientIP");
+      expect(consoleService?.spec.ports.map((p: Json) => p.targetPort)).toEqual(["console"]);
+      expect(c.ports.map((p: Json) => p.name)).toContain("console");
+      expect(envOf(c, "PANCODE_CONSOLE_LISTEN")?.value).toBe("0.0.0.0:7701");
     }
   });
 
