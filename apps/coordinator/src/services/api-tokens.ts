@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { PanCodeError } from "@pancode/core";
 import type { ApiRole, ApiTokenRow, Database } from "@pancode/db";
 import type { Logger } from "@pancode/telemetry";
+import { singleFlight } from "./admission/single-flight.js";
 
 export type { ApiRole, ApiTokenRow };
 
@@ -57,10 +58,16 @@ const ROLES: readonly string[] = ["admin", "member", "viewer"];
 
 /**
  * Client tokens, one per person. Every call is looked up by hash in the database (no cache), so a revocation by any
- * coordinator replica takes effect on the very next call everywhere.
+ * coordinator replica takes effect on the very next call everywhere. Calls with one token that arrive together share
+ * one lookup in flight (a burst of dispatches from one CLI or script costs one round trip, not one each); a call that
+ * starts after the lookup answered makes its own.
  */
 export class ApiTokens {
   private readonly touched = new Map<string, number>();
+  private readonly findByHash = singleFlight(
+    (hash: string) => this.deps.db.findApiTokenByHash(hash),
+    (hash) => hash,
+  );
 
   constructor(private readonly deps: { db: TokenStore; logger: Logger; now?: () => Date }) {}
 
@@ -76,7 +83,7 @@ export class ApiTokens {
   /** The person the token belongs to; UNAUTHENTICATED for an unknown, revoked or expired token. */
   async verify(token: string): Promise<UserIdentity> {
     if (!token) throw new PanCodeError("UNAUTHENTICATED", "missing client bearer token");
-    const row = await this.deps.db.findApiTokenByHash(hashToken(token));
+    const row = await this.findByHash(hashToken(token));
     if (!row) throw new PanCodeError("UNAUTHENTICATED", "invalid client bearer token");
     if (row.revokedAt) {
       throw new PanCodeError(
