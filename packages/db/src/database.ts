@@ -82,7 +82,14 @@ import {
   renewLeases,
 } from "./queries/leases.js";
 import { type RunOutcome, recentOutcomes } from "./queries/loop-history.js";
-import { listPendingRuns, markPublished, markUnpublished, touchHeldRuns } from "./queries/publishing.js";
+import {
+  listPendingRuns,
+  markPublished,
+  markPublishedMany,
+  markUnpublished,
+  type PublishedMessage,
+  touchHeldRuns,
+} from "./queries/publishing.js";
 import { getReceipt, listReceipts, type NewReceipt, setReceipt } from "./queries/receipts.js";
 import { findRunsByPrefix, getRun, insertRun, listActiveRuns, listRuns } from "./queries/runs.js";
 import {
@@ -173,6 +180,8 @@ export interface Database {
   listPendingRuns(limit: number): Promise<RunRow[]>;
   /** Records the bus's confirmation of publish `generation` as message `seq`; false when a newer one was recorded. */
   markPublished(runId: string, generation: number, seq: number): Promise<boolean>;
+  /** markPublished for a burst of publishes in one statement; the ids recorded. */
+  markPublishedMany(published: readonly PublishedMessage[]): Promise<Set<string>>;
   /** Hands a pending run whose message `generation` is gone back to the publisher; false when it moved on. */
   markUnpublished(runId: string, generation: number): Promise<boolean>;
   /** Restarts the undeliverable clock of runs the publish gate holds. */
@@ -383,6 +392,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     listActiveRuns: () => listActiveRuns(db),
     listPendingRuns: (limit) => listPendingRuns(db, limit),
     markPublished: (runId, generation, seq) => markPublished(db, runId, generation, seq),
+    markPublishedMany: (published) => markPublishedMany(db, published),
     markUnpublished: (runId, generation) => markUnpublished(db, runId, generation),
     touchHeldRuns: (runIds) => touchHeldRuns(db, runIds),
     tryAdvisoryLock: (key) => (options.locks ?? embeddedLocks)(key),

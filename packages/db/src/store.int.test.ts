@@ -74,6 +74,25 @@ describe.each(dbTargets())("store on $name", (target) => {
     expect((await db.listPendingRuns(10_000)).some((r) => r.id === run.id)).toBe(true);
   });
 
+  test("markPublishedMany records a burst of publishes in one statement, each run by the same generation rule", async () => {
+    const [a, b, c] = [await db.insertRun(newRun()), await db.insertRun(newRun()), await db.insertRun(newRun())];
+    if (!a || !b || !c) throw new Error("inserts failed");
+    await db.markPublished(c.id, 2, 3);
+    const recorded = await db.markPublishedMany([
+      { runId: a.id, generation: 1, seq: 9_007_199_254 },
+      { runId: b.id, generation: 1, seq: 41 },
+      // Two publishes of one run in the burst: the newest generation is the one recorded.
+      { runId: b.id, generation: 2, seq: 42 },
+      // An older generation than the one recorded: nothing changes.
+      { runId: c.id, generation: 1, seq: 99 },
+    ]);
+    expect([...recorded].sort()).toEqual([a.id, b.id].sort());
+    expect(await db.getRun(a.id)).toMatchObject({ busSeq: 9_007_199_254, publishCount: 1, unpublishedSince: null });
+    expect(await db.getRun(b.id)).toMatchObject({ busSeq: 42, publishCount: 2 });
+    expect(await db.getRun(c.id)).toMatchObject({ busSeq: 3, publishCount: 2 });
+    expect(await db.markPublishedMany([])).toEqual(new Set());
+  });
+
   test("markUnpublished hands back only a pending run whose found generation is still current", async () => {
     const pending = await db.insertRun(newRun());
     await db.markPublished(pending.id, 1, 5);

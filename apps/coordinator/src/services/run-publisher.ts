@@ -1,5 +1,6 @@
 import type { TaskBus } from "@pancode/bus";
-import type { Database, RunRow } from "@pancode/db";
+import type { Database, PublishedMessage, RunRow } from "@pancode/db";
+import { batched } from "./batched.js";
 
 /**
  * Decides whether a pending run may be put on the bus now. A run it holds stays `pending` and unpublished; the
@@ -37,6 +38,11 @@ function publishMsgId(run: RunRow, generation: number): string {
  */
 export class RunPublisher {
   private readonly gate: PublishGate;
+  /** The publishes of a burst of admissions are recorded in one statement. */
+  private readonly recordPublished = batched(async (published: PublishedMessage[]) => {
+    const recorded = await this.deps.db.markPublishedMany(published);
+    return published.map((p) => recorded.has(p.runId));
+  });
 
   constructor(private readonly deps: RunPublisherDeps) {
     this.gate = deps.gate ?? OPEN_GATE;
@@ -56,7 +62,7 @@ export class RunPublisher {
       run.traceparent ? { traceparent: run.traceparent } : {},
       { msgId: publishMsgId(run, generation) },
     );
-    await this.deps.db.markPublished(run.id, generation, seq);
+    await this.recordPublished({ runId: run.id, generation, seq });
     return "published";
   }
 }

@@ -29,6 +29,45 @@ export async function markPublished(db: DbHandle, runId: string, generation: num
   return updated.length > 0;
 }
 
+/** One publish the bus confirmed: generation `generation` of run `runId` is message `seq`. */
+export interface PublishedMessage {
+  runId: string;
+  generation: number;
+  seq: number;
+}
+
+/**
+ * {@link markPublished} for many runs in one statement (the publishes of a burst of admissions); returns the ids
+ * recorded. Each run keeps the same rule: only a newer generation than the recorded one counts.
+ */
+export async function markPublishedMany(db: DbHandle, published: readonly PublishedMessage[]): Promise<Set<string>> {
+  // One entry per run, its newest generation: a CASE takes the first match, and both would name one message anyway.
+  const newest = new Map<string, PublishedMessage>();
+  for (const p of published) if ((newest.get(p.runId)?.generation ?? -1) < p.generation) newest.set(p.runId, p);
+  if (newest.size === 0) return new Set();
+  const byRun = (value: (p: PublishedMessage) => number, type: "bigint" | "integer") =>
+    sql.join(
+      [
+        sql`case ${runs.id}`,
+        ...[...newest.values()].map((p) => sql`when ${p.runId} then ${value(p)}::${sql.raw(type)}`),
+        sql`end`,
+      ],
+      sql` `,
+    );
+  const generation = byRun((p) => p.generation, "integer");
+  const updated = await db
+    .update(runs)
+    .set({
+      busSeq: sql`${byRun((p) => p.seq, "bigint")}`,
+      publishedAt: sql`now()`,
+      publishCount: sql`${generation}`,
+      unpublishedSince: null,
+    })
+    .where(and(inArray(runs.id, [...newest.keys()]), lt(runs.publishCount, generation)))
+    .returning({ id: runs.id });
+  return new Set(updated.map((r) => r.id));
+}
+
 /**
  * Hands a pending run whose message is gone back to the publisher (published_at null), only while it is still
  * pending with the generation the caller found gone: a claim or a newer publish in between wins.
