@@ -13,7 +13,9 @@ export function batched<I, O>(flushMany: (items: I[]) => Promise<O[]>): (item: I
     queue = queue.slice(MAX_BATCH);
     if (queue.length > 0) setImmediate(flush);
     flushMany(batch.map((w) => w.item)).then(
-      (answers) => batch.forEach((w, i) => w.resolve(answers[i] as O)),
+      (answers) => {
+        for (const [i, w] of batch.entries()) w.resolve(answers[i] as O);
+      },
       (err: unknown) => {
         for (const w of batch) w.reject(err);
       },
