@@ -103,41 +103,6 @@ export interface CostTotal {
   costUsd: number;
 }
 
-export interface AuditEntry {
-  seq: number;
-  at: string;
-  category: string;
-  action: string;
-  runId: string | null;
-  actor: string;
-  gate: string | null;
-  message: string;
-  hash: string;
-}
-
-export interface AuditVerify {
-  ok: boolean;
-  entries: number;
-  brokenSeq: number | null;
-  reason: string | null;
-  message: string;
-  headHash: string | null;
-}
-
-export interface Worker {
-  id: string;
-  pool: string;
-  sandbox: string;
-  version: string;
-  runtimes: string[];
-  providers: string[];
-  slotsUsed: number;
-  slotsTotal: number;
-  lastSeen: string;
-  live: boolean;
-  activeRuns?: string[];
-}
-
 /** A repository state the caller's CLI uploaded, named by the run that uploaded it. */
 export interface Workspace {
   ref: string;
@@ -153,3 +118,10 @@ const TERMINAL = ["done", "error", "timeout", "interrupted", "budget_exceeded", 
 export function isTerminal(status: string): boolean {
   return TERMINAL.includes(status);
 }
+
+// The JSON the API answers, as the coordinator builds it (type-only: nothing of @pancode/proto reaches the bundle).
+export type {
+  AuditEntryJson as AuditEntry,
+  AuditVerifyJson as AuditVerify,
+  WorkerJson as Worker,
+} from "@pancode/proto";

@@ -324,10 +324,15 @@ describe.skipIf(skip)("the web console", () => {
     await expect.poll(() => viewer.getByTestId("audit-verify").textContent()).toMatch(/^OK audit chain OK/);
     await screenshot(viewer, "17-audit");
 
+    // A run in progress shows in its worker's row (the running runs, by the worker that claimed them).
+    const busy = JSON.parse(await cli(["dispatch", "sleep 120", "--agent", "shell", "--isolate", "--json"]))
+      .runId as string;
     await viewer.goto("/workers");
-    await viewer.getByTestId("workers").getByText("w1").waitFor();
+    const row = viewer.getByTestId("workers").locator("tr", { hasText: "w1" });
+    await row.getByText(busy.slice(0, 8)).waitFor({ timeout: 60_000 });
     expect(await viewer.getByRole("button", { name: "Drain", exact: true }).isDisabled()).toBe(true);
     await screenshot(viewer, "18-workers");
+    await cli(["stoprun", busy]);
 
     await viewer.goto("/chains");
     await viewer.locator("h1").getByText("Chains").waitFor();

@@ -3,13 +3,19 @@ import { ActionButton } from "../components/action.js";
 import { ErrorNote } from "../components/status.js";
 import { formatTime, shortId } from "../format.js";
 import { useData, useInterval } from "../hooks.js";
-import type { Worker } from "../types.js";
+import type { Run, Worker } from "../types.js";
 
 /** Live workers: runtimes, providers, slots, active runs, last heartbeat; admins drain and undrain here. */
 export function WorkersPage() {
   const workers = useData(() => getJson<{ workers: Worker[] }>("/workers"), []);
-  useInterval(workers.reload, 3000);
+  // Which runs each worker has: the running runs, by the worker that claimed them (a worker names only a count).
+  const running = useData(() => getJson<{ runs: Run[] }>("/runs?status=running&limit=1000"), []);
+  useInterval(() => {
+    workers.reload();
+    running.reload();
+  }, 3000);
   const list = workers.data?.workers;
+  const runsOf = (workerId: string) => (running.data?.runs ?? []).filter((r) => r.workerId === workerId);
   return (
     <section>
       <h1>Workers</h1>
@@ -55,12 +61,12 @@ export function WorkersPage() {
                   {w.slotsUsed}/{w.slotsTotal}
                 </td>
                 <td>
-                  {(w.activeRuns ?? []).map((id) => (
-                    <a key={id} href={`/runs/${id}`} class="mono">
-                      {shortId(id)}{" "}
+                  {runsOf(w.id).map((r) => (
+                    <a key={r.runId} href={`/runs/${r.runId}`} class="mono">
+                      {shortId(r.runId)}{" "}
                     </a>
                   ))}
-                  {(w.activeRuns ?? []).length === 0 && (w.slotsUsed > 0 ? `${w.slotsUsed}` : "-")}
+                  {runsOf(w.id).length === 0 && (w.slotsUsed > 0 ? `${w.slotsUsed}` : "-")}
                 </td>
                 <td>{formatTime(w.lastSeen)}</td>
               </tr>
