@@ -21,12 +21,7 @@ export async function listPendingRuns(db: DbHandle, limit: number): Promise<RunR
  * status: a worker may claim the run before its publisher gets here, and the sequence is still the run's message.
  */
 export async function markPublished(db: DbHandle, runId: string, generation: number, seq: number): Promise<boolean> {
-  const updated = await db
-    .update(runs)
-    .set({ busSeq: seq, publishedAt: sql`now()`, publishCount: generation, unpublishedSince: null })
-    .where(and(eq(runs.id, runId), lt(runs.publishCount, generation)))
-    .returning({ id: runs.id });
-  return updated.length > 0;
+  return (await markPublishedMany(db, [{ runId, generation, seq }])).has(runId);
 }
 
 /** One publish the bus confirmed: generation `generation` of run `runId` is message `seq`. */
