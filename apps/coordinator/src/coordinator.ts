@@ -7,7 +7,7 @@ import type { ServicesContext } from "./start/context.js";
 import { createServices, type Services } from "./start/create-services.js";
 import { openStores } from "./start/open-stores.js";
 import { prepareStart } from "./start/prepare.js";
-import { type GrpcListener, startGrpc } from "./start/start-grpc.js";
+import { buildClientService, type GrpcListener, startGrpc } from "./start/start-grpc.js";
 import { type Listeners, startListeners } from "./start/start-listeners.js";
 import { type Loops, startLoops } from "./start/start-loops.js";
 
@@ -71,12 +71,13 @@ export async function startCoordinator(options: StartCoordinatorOptions): Promis
     metrics: options.metrics,
   };
   const services = await createServices(ctx);
-  const grpc = await startGrpc(ctx, services).catch(async (err: unknown) => {
+  const clientService = buildClientService(ctx, services);
+  const grpc = await startGrpc(ctx, services, clientService).catch(async (err: unknown) => {
     await services.telemetry.shutdown();
     throw err;
   });
   // After the gRPC port: a coordinator whose listeners cannot bind must not be left half started.
-  const listeners = await startListeners(ctx, services).catch(async (err: unknown) => {
+  const listeners = await startListeners(ctx, services, clientService).catch(async (err: unknown) => {
     grpc.forceShutdown();
     await services.telemetry.shutdown();
     throw err;

@@ -1,9 +1,8 @@
 import { Server, type ServerCredentials } from "@grpc/grpc-js";
 import type { Meter } from "@opentelemetry/api";
 import { ClientServiceService, MAX_MESSAGE_BYTES, WorkerServiceService } from "@pancode/proto";
-import { type ClientServiceDeps, createClientService } from "./client-service.js";
 import { serverMetricsInterceptor } from "./server-metrics.js";
-import { hardenService } from "./status.js";
+import { hardenService, type Implementation } from "./status.js";
 import { transportRefusalsAsBadRequests } from "./transport-refusals.js";
 import { createWorkerService, type WorkerServiceDeps } from "./worker-service.js";
 
@@ -18,7 +17,8 @@ export interface GrpcServerOptions {
   meter: Meter;
   /** Adds `grpc.health.v1.Health` to the server. */
   health: { addTo(server: Server): void };
-  client: ClientServiceDeps;
+  /** The client service, built once: the console calls the same handlers in-process. */
+  client: Implementation;
   worker: WorkerServiceDeps;
 }
 
@@ -32,7 +32,7 @@ export interface GrpcListener {
   forceShutdown(): void;
 }
 
-/** Builds the client and worker services and binds them. */
+/** Builds the worker service and binds it with the client service. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcListener> {
   const server = new Server({
     // A request frame announcing more is refused after its 5-byte header, before its body is buffered (and before
@@ -43,7 +43,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcL
     interceptors: [transportRefusalsAsBadRequests, serverMetricsInterceptor(options.meter)],
   });
   options.health.addTo(server);
-  server.addService(hardenService(ClientServiceService), createClientService(options.client));
+  server.addService(hardenService(ClientServiceService), options.client);
   server.addService(hardenService(WorkerServiceService), createWorkerService(options.worker));
   const { listen } = options;
   const port = await new Promise<number>((resolve, reject) => {

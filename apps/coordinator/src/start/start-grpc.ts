@@ -1,6 +1,7 @@
 import { serverCredentials } from "@pancode/proto";
-import type { ClientServiceDeps } from "../grpc/client-service.js";
+import { type ClientServiceDeps, createClientService } from "../grpc/client-service.js";
 import { type GrpcListener, startGrpcServer } from "../grpc/server.js";
+import type { Implementation } from "../grpc/status.js";
 import type { WorkerServiceDeps } from "../grpc/worker-service.js";
 import { RunTokens } from "../services/run-tokens.js";
 import type { ServicesContext } from "./context.js";
@@ -8,20 +9,28 @@ import type { Services } from "./create-services.js";
 
 export type { GrpcListener };
 
-/** Serves the client and worker services over `services` on PANCODE_GRPC_LISTEN. */
-export function startGrpc(ctx: ServicesContext, services: Services): Promise<GrpcListener> {
+/** The client service over `services`, built once: gRPC serves it and the console calls it in-process. */
+export function buildClientService(ctx: ServicesContext, services: Services): Implementation {
+  return createClientService(clientDeps(ctx, services));
+}
+
+/** Serves `clientService` and the worker service over `services` on PANCODE_GRPC_LISTEN. */
+export function startGrpc(
+  ctx: ServicesContext,
+  services: Services,
+  clientService: Implementation,
+): Promise<GrpcListener> {
   return startGrpcServer({
     listen: ctx.config.grpc.listen,
     credentials: serverCredentials(ctx.setup.tls.credentials),
     meter: services.meter,
     health: services.health,
-    client: clientDeps(ctx, services),
+    client: clientService,
     worker: workerDeps(ctx, services),
   });
 }
 
-/** What the client service is built over; the console's HTTP API calls the same handlers in-process. */
-export function clientDeps(ctx: ServicesContext, s: Services): ClientServiceDeps {
+function clientDeps(ctx: ServicesContext, s: Services): ClientServiceDeps {
   const { config } = ctx;
   return {
     ...s,

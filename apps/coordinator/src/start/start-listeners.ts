@@ -1,11 +1,10 @@
-import { createClientService } from "../grpc/client-service.js";
 import { inProcessClient } from "../grpc/in-process.js";
+import type { Implementation } from "../grpc/status.js";
 import { resolveConsoleAssets } from "../http/console-assets.js";
 import { type ConsoleServer, startConsoleServer } from "../http/server.js";
 import { coordinatorReadiness, startCoordinatorOps } from "../ops.js";
 import type { ServicesContext } from "./context.js";
 import type { Services } from "./create-services.js";
-import { clientDeps } from "./start-grpc.js";
 
 /** The coordinator's HTTP listeners besides gRPC. */
 export interface Listeners {
@@ -17,12 +16,12 @@ export interface Listeners {
 }
 
 /** The console on PANCODE_CONSOLE_LISTEN: it calls the client service's handlers in-process, as each request's caller. */
-function startConsole(ctx: ServicesContext, services: Services): Promise<ConsoleServer> {
+function startConsole(ctx: ServicesContext, clientService: Implementation): Promise<ConsoleServer> {
   const { tls } = ctx.setup;
   return startConsoleServer({
     listen: ctx.config.console.listen,
     ...(tls.mode === "plaintext" ? {} : { tls: tls.credentials }),
-    api: inProcessClient(createClientService(clientDeps(ctx, services))),
+    api: inProcessClient(clientService),
     assetsDir: resolveConsoleAssets(ctx.config.console.assetsDir),
     logger: ctx.logger.child({ component: "console" }),
   });
@@ -32,7 +31,11 @@ function startConsole(ctx: ServicesContext, services: Services): Promise<Console
  * Starts the ops listener (/metrics, /healthz, /readyz on PANCODE_METRICS_LISTEN) and the console. Called after the
  * gRPC port is bound; a listener that cannot bind fails the start (the caller then stops what was started).
  */
-export async function startListeners(ctx: ServicesContext, services: Services): Promise<Listeners> {
+export async function startListeners(
+  ctx: ServicesContext,
+  services: Services,
+  clientService: Implementation,
+): Promise<Listeners> {
   const ops = await startCoordinatorOps({
     listen: ctx.config.metrics.listen,
     metrics: services.telemetry.metrics,
@@ -44,7 +47,7 @@ export async function startListeners(ctx: ServicesContext, services: Services): 
     }),
   });
   const consoleServer = ctx.config.console.listen
-    ? await startConsole(ctx, services).catch(async (err: unknown) => {
+    ? await startConsole(ctx, clientService).catch(async (err: unknown) => {
         await ops.close();
         throw err;
       })
