@@ -1,15 +1,16 @@
 /**
  * How soon a coding agent makes its first model call after `pancode dispatch` returns (issue 17, item 2: within
  * 1 s). A real cluster (packages/testing: NATS, PGlite, coordinator, 1 worker) runs the real Pi agent in
- * `pancode/agent:dev` against the scripted model server, which records when each request arrives. Each sample:
- * spawn `pancode dispatch <task> --agent dev --json` (no --wait), note when it exits, then the arrival of the run's
- * first model request at the server (through the run's model proxy and the in-container forwarder); then wait for
- * the run to end before the next one. Warm worker: warm-up runs first (they also show the warm pool its profile).
+ * `pancode/agent:dev` (or `PANCODE_AGENT_IMAGE`) against the scripted model server, which records when each request
+ * arrives. Each sample: spawn `pancode dispatch <task> --agent dev --json` (no --wait), note when it exits, then the
+ * arrival of the run's first model request at the server (through the run's model proxy and the in-container
+ * forwarder); then wait for the run to end before the next one. Warm worker: warm-up runs first (they also show the warm pool its profile).
  * A measurement, not a test: exits 0 whether the target is met or missed.
  *
  * ```sh
  * npx tsx bench/first-call-bench.ts                            # PANCODE_BENCH_FIRST_CALL_RUNS (default 7)
  * PANCODE_WARM_POOL_SIZE=0 npx tsx bench/first-call-bench.ts   # the same without warm containers
+ * PANCODE_AGENT_IMAGE=pancode/agent:pi-fast npx tsx bench/first-call-bench.ts   # a candidate agent image
  * ```
  */
 import { spawn } from "node:child_process";
@@ -21,7 +22,7 @@ import { type AgentCluster, startAgentCluster } from "@pancode/testing/agent-clu
 import type { FixtureRepo } from "@pancode/testing/git";
 import { type ModelServer, startModelServer } from "@pancode/testing/model-server";
 import { createBenchRepo } from "./fixture.js";
-import { checkPrerequisites, REPO_ROOT } from "./prerequisites.js";
+import { AGENT_IMAGE, checkPrerequisites, REPO_ROOT } from "./prerequisites.js";
 import { round, roundSummary, summarize } from "./stats.js";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -135,7 +136,9 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
       workerEnv: { PANCODE_WORKER_CONCURRENCY: "1", PANCODE_WARM_POOL_SIZE: poolSize },
     });
     repo = await createBenchRepo();
-    log(`warm-up: ${WARMUP} runs; then ${runs} measured runs, one at a time (warm pool size ${poolSize})`);
+    log(
+      `image ${AGENT_IMAGE}; warm-up: ${WARMUP} runs; then ${runs} measured runs, one at a time (warm pool size ${poolSize})`,
+    );
     for (let i = 0; i < WARMUP; i++) await sample(agents, models, repo);
     const samples: Sample[] = [];
     for (let i = 0; i < runs; i++) {
@@ -157,7 +160,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
       `dispatch spawned  -> first model call   ${[fromSpawn.p50, fromSpawn.p95, fromSpawn.min, fromSpawn.max].map((v) => v.toFixed(1).padStart(8)).join(" ")}`,
       `  of which: returned -> container     ${[toContainer.p50, toContainer.p95, toContainer.min, toContainer.max].map((v) => v.toFixed(1).padStart(8)).join(" ")}`,
       `  of which: container -> first call   ${[inContainer.p50, inContainer.p95, inContainer.min, inContainer.max].map((v) => v.toFixed(1).padStart(8)).join(" ")}`,
-      `warm containers: ${samples.filter((s) => s.warm).length} of ${runs} runs`,
+      `warm containers: ${samples.filter((s) => s.warm).length} of ${runs} runs; image ${AGENT_IMAGE}`,
       "",
       `p50(dispatch returned -> first model call) = ${afterReturn.p50.toFixed(0)} ms  (target <= ${TARGET_MS})  ${verdict}`,
     ];
@@ -177,6 +180,7 @@ async function main(env: NodeJS.ProcessEnv): Promise<number> {
       toContainer,
       inContainer,
       setup: {
+        image: AGENT_IMAGE,
         runs,
         warmup: WARMUP,
         warmPoolSize: Number(poolSize),

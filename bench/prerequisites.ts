@@ -7,8 +7,15 @@ import { promisify } from "node:util";
 /** Root of the repository (this file lives in bench/). */
 export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-/** The image agent runs start from, and so the image of the bare `docker run` baseline. */
-export const AGENT_IMAGE = "pancode/agent:dev";
+/**
+ * The image agent runs start from, and so the image of the bare `docker run` baseline: `PANCODE_AGENT_IMAGE` (which
+ * the bench's cluster inherits too, as the coordinator's and workers' image) or `pancode/agent:dev`.
+ */
+export const AGENT_IMAGE = agentImage(process.env);
+
+function agentImage(env: NodeJS.ProcessEnv): string {
+  return env.PANCODE_AGENT_IMAGE || "pancode/agent:dev";
+}
 
 const run = promisify(execFile);
 

@@ -49,6 +49,27 @@ RUN set -eu; \
     done; \
     rm -rf "$home"
 
+# Pi starts from one esbuild bundle (agent-build/bundle-pi.mjs): Node 20 spends about a second of CPU finding,
+# reading and lexing Pi's few hundred module files, which is most of the time between a run's start and its first
+# model call. esbuild is installed for this step only (--ignore-scripts: its postinstall only checks the binary of
+# the @esbuild/linux-x64 package) and removed in the same layer. `pi` on PATH runs the bundle; the package itself
+# stays (native addons, themes, docs and the extension loader come from it).
+ARG ESBUILD_VERSION
+COPY agent-build/ /tmp/pancode-agent-build/
+RUN set -eu; \
+    : "${ESBUILD_VERSION:?}"; \
+    b=/tmp/pancode-agent-build; pkg=/usr/lib/node_modules/@mariozechner/pi-coding-agent; \
+    npm install --prefix "$b" --no-save --no-audit --no-fund --no-update-notifier --loglevel=warn --ignore-scripts \
+      "esbuild@${ESBUILD_VERSION}"; \
+    node "$b/bundle-pi.mjs" "$pkg"; \
+    chmod 755 "$pkg/dist/pancode/bundle/cli.js"; \
+    ln -sfn ../lib/node_modules/@mariozechner/pi-coding-agent/dist/pancode/bundle/cli.js /usr/bin/pi; \
+    rm -rf "$b" /root/.npm /root/.cache; \
+    home=$(mktemp -d); \
+    [ "$(HOME="$home" pi --version 2>&1)" = "${PI_VERSION}" ] || \
+      { echo "agent image: the bundled 'pi --version' failed" >&2; HOME="$home" pi --version; exit 1; }; \
+    rm -rf "$home"
+
 # Safe defaults, so that a run whose adapter forgets a switch still makes no network call besides the model API:
 # no self-update, update check, telemetry, usage statistics, error reporting, model-catalog or plugin download.
 # Runs can override any of them with `docker run -e`. Codex and Gemini CLI read these from system config files.

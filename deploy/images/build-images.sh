@@ -5,9 +5,9 @@
 # serialize on a lock file, so each image is built once.
 #
 # The agent image carries a `pancode.build.hash` label: sha256 of agent.Dockerfile, agent-versions.env, the
-# files in agent-etc/ and the base image id. It is rebuilt only when that hash differs (a Dockerfile edit, a
-# version bump, a rebuilt base), so an unchanged tree costs one `docker image inspect`, even after the layer
-# cache was pruned. A cold agent build (npm install -g of five CLIs) takes about 50 s on 2 cores.
+# files in agent-etc/ and agent-build/, and the base image id. It is rebuilt only when that hash differs (a
+# Dockerfile edit, a version bump, a rebuilt base), so an unchanged tree costs one `docker image inspect`, even
+# after the layer cache was pruned. A cold agent build (npm install -g of five CLIs) takes about 50 s on 2 cores.
 #
 # Usage: deploy/images/build-images.sh [--force]   (--force rebuilds the base, hence the agent image too)
 # Env:   PANCODE_AGENT_IMAGE  agent image name (default pancode/agent:dev)
@@ -34,9 +34,9 @@ done <"$versions"
 
 base_image="${PANCODE_BASE_IMAGE:-pancode/base:bookworm}"
 base_id=$(docker image inspect -f '{{.Id}}' "$base_image")
-# Everything the build reads: the Dockerfile, the versions, the files COPYed from agent-etc/ (names and bytes),
-# and the base image it starts from.
-hash=$( (cd "$here" && find agent.Dockerfile agent-versions.env agent-etc -type f | LC_ALL=C sort | xargs sha256sum
+# Everything the build reads: the Dockerfile, the versions, the files COPYed from agent-etc/ and agent-build/
+# (names and bytes), and the base image it starts from.
+hash=$( (cd "$here" && find agent.Dockerfile agent-versions.env agent-etc agent-build -type f | LC_ALL=C sort | xargs sha256sum
   echo "$base_id") | sha256sum | cut -c1-32)
 current=$(docker image inspect -f '{{index .Config.Labels "pancode.build.hash"}}' "$AGENT_IMAGE" 2>/dev/null || true)
 if [[ "$current" == "$hash" ]]; then

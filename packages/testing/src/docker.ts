@@ -6,8 +6,12 @@ import { PanCodeError } from "@pancode/core";
 
 /** Socket of the local Docker engine used by integration tests. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
-/** Image built by deploy/images/build-images.sh that agent runs start from. */
-export const TEST_AGENT_IMAGE = "pancode/agent:dev";
+/**
+ * Image built by deploy/images/build-images.sh that agent runs start from. `PANCODE_AGENT_IMAGE` picks another tag
+ * (a candidate image under test, next to the shared `pancode/agent:dev`); the clusters tests start inherit it, so
+ * coordinator and workers use the same image.
+ */
+export const TEST_AGENT_IMAGE = process.env.PANCODE_AGENT_IMAGE || "pancode/agent:dev";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const buildScript = `${repoRoot}deploy/images/build-images.sh`;
