@@ -234,6 +234,7 @@ function containerRequest(
     network: networkFor(spec.agent.network, deps.agentNetwork),
     labels: { "pancode.attempt": String(spec.attempt) },
     readonlyMounts: [...net.mounts, ...gitAccess.mounts],
+    ...(net.warmPrelude ? { warmPrelude: net.warmPrelude } : {}),
   };
 }
 

@@ -49,22 +49,49 @@ export async function installForwarder(dataDir: string): Promise<string> {
 }
 
 /**
- * Shell that starts the forwarder in the background, waits (up to ten seconds) until it listens, then execs the
- * agent's own command line ("$@"). The ready marker is in the container's tmpfs HOME.
+ * The variable naming the ready marker of a forwarder already started by a warm container's prelude: set (and
+ * exported into the run) by {@link forwarderPrelude}, so the wrapper only waits for that one instead of starting
+ * its own.
  */
-export function forwarderWrapper(socketDir: string, ports: Record<string, number>): string[] {
+const STARTED_ENV = "PANCODE_NET_READY";
+
+function forwarderCommand(socketDir: string, ports: Record<string, number>): string {
   const pairs = Object.entries(ports)
     .map(([socket, port]) => `${port}=${socket}`)
     .join(" ");
-  const ready = '"$HOME/.pancode-net-ready"';
+  return `node ${CONTAINER_FORWARDER_DIR}/${FORWARDER_FILE} ${socketDir} "$${STARTED_ENV}" ${pairs} >/dev/null &`;
+}
+
+/**
+ * Shell that starts the forwarder in the background (unless a warm container's prelude already did), waits (up to
+ * ten seconds) until it listens, then execs the agent's own command line ("$@"). The ready marker is in the
+ * container's tmpfs HOME.
+ */
+export function forwarderWrapper(socketDir: string, ports: Record<string, number>): string[] {
   // An image without node (a plain command agent's own image) runs its command as it is, without the sockets.
   const script = [
     "if command -v node >/dev/null 2>&1; then",
-    `node ${CONTAINER_FORWARDER_DIR}/${FORWARDER_FILE} ${socketDir} ${ready} ${pairs} >/dev/null &`,
+    `if [ -z "\${${STARTED_ENV}:-}" ]; then ${STARTED_ENV}="$HOME/.pancode-net-ready"; ${forwarderCommand(socketDir, ports)} fi`,
     "i=0",
-    `while [ ! -e ${ready} ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "pancode: the run's network forwarder did not start" >&2; exit 70; fi; sleep 0.05; done`,
+    `while [ ! -e "$${STARTED_ENV}" ]; do i=$((i+1)); if [ $i -gt 200 ]; then echo "pancode: the run's network forwarder did not start" >&2; exit 70; fi; sleep 0.05; done`,
     "fi",
     'exec "$@"',
   ].join("\n");
   return ["sh", "-c", script, "pancode-net"];
+}
+
+/**
+ * Shell for a warm container's prelude (`SandboxRunSpec.warmPrelude`): starts the forwarder while the container
+ * waits for its run, so the agent's model calls need not wait for a second Node process to start (about 0.1 s on
+ * an idle machine, several times that on a busy one, and competing with the agent's own start for the CPU). It
+ * cannot know the run, so it listens on every port a run may use; the sockets behind them appear in the run's
+ * socket directory when the run is released, and a port whose socket the run does not have drops its connections.
+ */
+export function forwarderPrelude(socketDir: string, ports: Record<string, number>): string {
+  return [
+    "if command -v node >/dev/null 2>&1; then",
+    `${STARTED_ENV}="$HOME/.pancode-net-ready"; export ${STARTED_ENV}`,
+    forwarderCommand(socketDir, ports),
+    "fi",
+  ].join("\n");
 }

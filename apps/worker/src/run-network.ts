@@ -28,6 +28,8 @@ export interface RunNetwork {
   env: Record<string, string>;
   mounts: { hostPath: string; containerPath: string; perRun?: boolean }[];
   wrap(argv: string[]): string[];
+  /** What a warm container runs while it waits for the run (`SandboxRunSpec.warmPrelude`). */
+  warmPrelude?: string;
   /** The proxy-metered usage, or undefined when the run had no proxy (plain commands, process sandbox). */
   meteredUsage(): Usage | undefined;
   proxy?: RunProxy;
@@ -96,6 +98,7 @@ export async function openRunNetwork(
       env: { ...nested.env, ...(metered ? { [MODEL_TOKEN_ENV]: metered.token } : {}), ...egressEnv(egress) },
       mounts: [...transport.mounts, ...nested.mounts],
       wrap: transport.wrap,
+      warmPrelude: transport.warmPrelude,
       meteredUsage: () => (metered ? usageOfProxy(metered.proxy) : undefined),
       proxy: metered?.proxy,
       async close() {

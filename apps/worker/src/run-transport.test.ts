@@ -86,6 +86,8 @@ describe("a run's socket transport", () => {
     dirs.push(dataDir);
     const transport = await openRunTransport({ dataDir, forwarderDir: "/fwd", forward: true });
     expect(transport.wrap(["true"])[2]).not.toContain("coordinator.sock");
+    // A warm container's forwarder, started before any run is known, listens on every port a run may use.
+    expect(transport.warmPrelude).toContain("4100=model.sock 7400=coordinator.sock");
     expect(existsSync(join(transport.dir, "coordinator.sock"))).toBe(false);
     await transport.close();
   });
@@ -102,6 +104,7 @@ describe("a run's socket transport", () => {
     });
     try {
       expect(transport.wrap(["sh", "-c", "npm test"])).toEqual(["sh", "-c", "npm test"]);
+      expect(transport.warmPrelude).toBeUndefined();
       expect(transport.mounts).toEqual([{ hostPath: transport.dir, containerPath: "/run/pancode", perRun: true }]);
       expect(await roundTrip(join(transport.dir, "coordinator.sock"), "PRI * HTTP/2.0")).toBe("PRI * HTTP/2.0");
     } finally {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, rm } from "node:fs/promises";
 import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
-import { CONTAINER_FORWARDER_DIR, forwarderWrapper } from "./run-forwarder.js";
+import { CONTAINER_FORWARDER_DIR, forwarderPrelude, forwarderWrapper } from "./run-forwarder.js";
 
 interface Closable {
   close(): Promise<void>;
@@ -15,6 +15,7 @@ export const CONTAINER_MODEL_PORT = 4100;
 export const CONTAINER_COORDINATOR_PORT = 7400;
 const MODEL_SOCKET = "model.sock";
 export const COORDINATOR_SOCKET = "coordinator.sock";
+const ALL_PORTS = { [MODEL_SOCKET]: CONTAINER_MODEL_PORT, [COORDINATOR_SOCKET]: CONTAINER_COORDINATOR_PORT };
 
 /** One run's way out of a network-`none` container: Unix sockets in a directory mounted into it. */
 export interface RunTransport {
@@ -24,6 +25,8 @@ export interface RunTransport {
   modelSocketPath: string;
   /** The agent's command line behind the forwarder. */
   wrap(argv: string[]): string[];
+  /** What a warm container runs while it waits for the run: the forwarder, started ahead (with a forwarder). */
+  warmPrelude?: string;
   mounts: { hostPath: string; containerPath: string; perRun?: boolean }[];
   close(): Promise<void>;
 }
@@ -121,6 +124,8 @@ export async function openRunTransport(options: {
     dir,
     modelSocketPath: join(dir, MODEL_SOCKET),
     wrap: (argv) => (options.forward ? [...forwarderWrapper(CONTAINER_SOCKET_DIR, ports), ...argv] : argv),
+    // Every port a run may use, whatever this run's are: the prelude is part of the warm pool's profile.
+    ...(options.forward ? { warmPrelude: forwarderPrelude(CONTAINER_SOCKET_DIR, ALL_PORTS) } : {}),
     mounts: [
       // perRun: a warm container mounts its own empty directory here; the sockets are moved into it for the run.
       { hostPath: dir, containerPath: CONTAINER_SOCKET_DIR, perRun: true },

@@ -33,6 +33,14 @@ export interface SandboxRunSpec {
    * directory's entries are moved for the run (and back afterwards), so the mount set is known before the run.
    */
   readonlyMounts?: readonly { hostPath: string; containerPath: string; perRun?: boolean }[];
+  /**
+   * Shell commands a warm container (docker runtime) runs while it waits for its run, in the shell that later
+   * sources the run's script: what they start in the background is already up when the run is released, and what
+   * they export is in the run's environment (e.g. the in-container forwarder of the run's sockets, so that a coding
+   * agent does not wait for a second Node process to start). Part of the pool's profile, so it must not depend on
+   * the run; a fresh container never runs it, so `argv` must work without it.
+   */
+  warmPrelude?: string;
 }
 
 /** Callbacks invoked while a sandbox runs. */

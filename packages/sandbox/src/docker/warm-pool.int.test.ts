@@ -213,6 +213,35 @@ describe.skipIf(await skipWithoutDocker())("warm container pool", () => {
     expect(pooledBinds).toEqual([...freshBinds, "/run/pancode-start:ro"]);
   });
 
+  it("a warm container runs its profile's prelude while it waits, into the run's environment; a fresh one never", async () => {
+    // A pool of its own: a profile with a prelude is another profile, and must not disturb the pool of the others.
+    const preludeWorker = `${workerId}-prelude`;
+    const runtime = createDockerRuntime({
+      owner: { workerId: preludeWorker, host: hostname(), pid: process.pid },
+      warmPool: { size: 1, dir: join(await tempDir(), "slots") },
+    });
+    const warmPrelude = 'date +%s%N > "$HOME/prelude-at"; PANCODE_TEST_PRELUDE=ran; export PANCODE_TEST_PRELUDE';
+    const show = 'echo "prelude=$PANCODE_TEST_PRELUDE"; cat "$HOME/prelude-at" 2>/dev/null || true';
+    try {
+      // The first run of the profile creates its own container (the pool learns the profile): no prelude there.
+      const first = await run(runtime, await spec({ warmPrelude, argv: ["sh", "-c", show] }));
+      expect(first.stdout).toBe("prelude=\n");
+      await warmContainers(preludeWorker, 1);
+      const claimedAt = Date.now();
+      const pooled = await run(runtime, await spec({ warmPrelude, argv: ["sh", "-c", show] }));
+      expect(pooled.result.exitCode).toBe(0);
+      const [exported, ranAtNs] = pooled.stdout.trim().split("\n");
+      expect(exported).toBe("prelude=ran");
+      // It ran while the container waited, before the run claimed it.
+      expect(Number(ranAtNs) / 1e6).toBeLessThan(claimedAt);
+      const fresh = await run(cold, await spec({ warmPrelude, argv: ["sh", "-c", show] }));
+      expect(fresh.stdout).toBe("prelude=\n");
+    } finally {
+      await runtime.close?.();
+    }
+    expect(await containersOfWorker(preludeWorker)).toEqual([]);
+  });
+
   it("a used container is removed and never reused; the run's files come back; the pool refills", async () => {
     await warmContainers(workerId, 2);
     const before = (await warmContainers(workerId, 2)).map((c) => c.Id);

@@ -6,7 +6,7 @@ import { parseNumericUser } from "../workspace-owner.js";
 import { buildContainerOptions } from "./container-options.js";
 import { dockerStatus } from "./docker-errors.js";
 import type { ContainerOwner } from "./labels.js";
-import { createSlot, removeSlot, WARM_CONTROL_DIR, WARM_WAIT_ARGV, type WarmSlot } from "./warm-slot.js";
+import { createSlot, removeSlot, WARM_CONTROL_DIR, type WarmSlot, warmWaitArgv } from "./warm-slot.js";
 
 /** Label of a warm container: which pool profile it was created for (and that it is not a run's yet). */
 export const WARM_LABEL = "pancode.warm";
@@ -30,7 +30,8 @@ export interface WarmPoolContext {
 
 /**
  * What a container is created with before its run is known: everything of the spec but the command, its
- * environment, the run's labels and the contents of the run's own directories (worktree, per-run mounts).
+ * environment, the run's labels and the contents of the run's own directories (worktree, per-run mounts); the
+ * prelude it runs while waiting included.
  */
 function profileKey(ctx: Pick<WarmPoolContext, "user">, spec: SandboxRunSpec): string {
   return JSON.stringify({
@@ -43,6 +44,7 @@ function profileKey(ctx: Pick<WarmPoolContext, "user">, spec: SandboxRunSpec): s
     mounts: (spec.readonlyMounts ?? []).map((m) =>
       m.perRun ? ["run", m.containerPath] : [m.hostPath, m.containerPath],
     ),
+    prelude: spec.warmPrelude ?? "",
   });
 }
 
@@ -165,7 +167,7 @@ export class WarmPool {
         spec: {
           ...spec,
           runId: "",
-          argv: WARM_WAIT_ARGV,
+          argv: warmWaitArgv(spec.warmPrelude),
           env: {},
           workspacePath: slot.workspace,
           readonlyMounts: [...mounts, { hostPath: slot.control, containerPath: WARM_CONTROL_DIR }],

@@ -10,15 +10,15 @@ const GO_FIFO = "go";
 const RUN_SCRIPT = "run.sh";
 
 /**
- * The command a warm container waits in: blocked (no polling) opening the slot's FIFO until the worker claims it
- * for a run, then it sources the run's script, which exports the run's environment and execs its command. The
- * container's init stays PID 1, and the exit code is the command's own.
+ * The command a warm container waits in: the profile's prelude (if any, see `SandboxRunSpec.warmPrelude`), then
+ * blocked (no polling) opening the slot's FIFO until the worker claims it for a run, then it sources the run's
+ * script, which exports the run's environment and execs its command. The container's init stays PID 1, and the
+ * exit code is the command's own.
  */
-export const WARM_WAIT_ARGV = [
-  "sh",
-  "-c",
-  `read -r _ < ${WARM_CONTROL_DIR}/${GO_FIFO} && . ${WARM_CONTROL_DIR}/${RUN_SCRIPT}`,
-];
+export function warmWaitArgv(prelude = ""): string[] {
+  const wait = `read -r _ < ${WARM_CONTROL_DIR}/${GO_FIFO} && . ${WARM_CONTROL_DIR}/${RUN_SCRIPT}`;
+  return ["sh", "-c", prelude ? `${prelude}\n${wait}` : wait];
+}
 
 /** The host directories of one warm container: what it mounts before any run exists. */
 export interface WarmSlot {
