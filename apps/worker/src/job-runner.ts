@@ -76,7 +76,7 @@ interface AttemptContext {
 export class JobRunner {
   private readonly active = new Map<string, ActiveRun>();
   /** Cleanups of attempts that ended, still under way. */
-  private readonly cleaning = new Set<Promise<void>>();
+  private readonly cleaning = new Map<string, Promise<void>>();
 
   constructor(private readonly options: JobRunnerOptions) {}
 
@@ -165,6 +165,9 @@ export class JobRunner {
     const { spec } = assignment;
     const active: ActiveRun = { abort: new AbortController(), stop: undefined };
     this.active.set(spec.runId, active);
+    // An earlier attempt of this run on this worker (abandoned, or its outcome refused) may still be removing the
+    // run's directory, which this attempt's worktree is about to reuse.
+    await this.cleaning.get(spec.runId);
     const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
     const reporter = new EventReporter({
       api: this.options.api,
@@ -180,7 +183,7 @@ export class JobRunner {
     } finally {
       clearTimeout(timeout);
       this.active.delete(spec.runId);
-      await this.cleanUpInBackground(cleanups, log);
+      await this.cleanUpInBackground(spec.runId, cleanups, log);
     }
   }
 
@@ -190,21 +193,22 @@ export class JobRunner {
    * waits for one of them. A failing cleanup is logged; the outcome is already with the coordinator (or in the
    * outbox), and the start-up reaper removes what is left.
    */
-  private async cleanUpInBackground(cleanups: (() => Promise<void>)[], log: Logger): Promise<void> {
+  private async cleanUpInBackground(runId: string, cleanups: (() => Promise<void>)[], log: Logger): Promise<void> {
     if (cleanups.length === 0) return;
-    while (this.cleaning.size >= MAX_BACKGROUND_CLEANUPS) await Promise.race(this.cleaning);
+    while (this.cleaning.size >= MAX_BACKGROUND_CLEANUPS) await Promise.race(this.cleaning.values());
     const cleaning = (async () => {
       for (const cleanup of cleanups) {
         await cleanup().catch((err: unknown) => log.warn("run cleanup failed", { error: err as Error }));
       }
-    })();
-    this.cleaning.add(cleaning);
-    void cleaning.finally(() => this.cleaning.delete(cleaning));
+    })().finally(() => {
+      if (this.cleaning.get(runId) === cleaning) this.cleaning.delete(runId);
+    });
+    this.cleaning.set(runId, cleaning);
   }
 
   /** Resolves once every background cleanup has ended (worker stop, tests). */
   async cleanedUp(): Promise<void> {
-    while (this.cleaning.size > 0) await Promise.allSettled([...this.cleaning]);
+    while (this.cleaning.size > 0) await Promise.allSettled([...this.cleaning.values()]);
   }
 
   private async executeAndComplete(assignment: RunAssignment, attempt: AttemptContext): Promise<AttemptEnd> {
