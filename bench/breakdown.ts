@@ -12,7 +12,8 @@ interface LogLine {
 /**
  * Stages of one run, in order. Each is the time between two markers; the markers come from the client (its clock),
  * the run as stored, and the services' debug logs (`ts` of a given message for the run), all on this host's clock.
- * They tile the whole window, so the stages add up to the total up to 1 ms rounding per marker.
+ * They tile the whole window, so the stages add up to the total up to 1 ms rounding per marker; the last one,
+ * the worktree's removal, happens after the completion and is shown apart from the sum.
  */
 export const STAGES = [
   { name: "Dispatch RPC: admission + insert", from: "start", to: "created" },
@@ -22,9 +23,10 @@ export const STAGES = [
   { name: "container attach, start, wait", from: "containerCreated", to: "exited" },
   { name: "output drain, inspect, remove container", from: "exited", to: "containerRemoved" },
   { name: "chown back + compute patch", from: "containerRemoved", to: "patchComputed" },
-  { name: "remove worktree + prune", from: "patchComputed", to: "worktreeRemoved" },
-  { name: "event flush + CompleteRun + receipt", from: "worktreeRemoved", to: "finished" },
+  { name: "outbox + final flush + CompleteRun + receipt", from: "patchComputed", to: "finished" },
   { name: "watch wake-up -> client sees done", from: "finished", to: "seen" },
+  // Not on the path (the worktree is removed after the completion was sent): not part of the sum.
+  { name: "(after done) remove worktree", from: "finished", to: "worktreeRemoved" },
 ] as const;
 
 type Marker = (typeof STAGES)[number]["from"] | (typeof STAGES)[number]["to"];

@@ -1,9 +1,10 @@
+import { readdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createJetStreamBus, type TaskBus, type TaskSubscription } from "@pancode/bus";
 import { WorkspaceCache } from "@pancode/git";
 import { createDockerRuntime } from "@pancode/sandbox";
-import { noopLogger } from "@pancode/telemetry";
+import { createJsonLogger, type Logger, noopLogger } from "@pancode/telemetry";
 import type { Cluster } from "@pancode/testing/cluster";
 import { createRepo, type FixtureRepo, makeTempDir, readTree } from "@pancode/testing/git";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,6 +32,26 @@ let bus: TaskBus;
 let tasks: TaskSubscription;
 let heartbeat: { stop(): void };
 let runner: JobRunner;
+/** The runner the bus hands deliveries to (a test may swap in one with a faulty part). */
+let current: JobRunner;
+let cacheDir: string;
+let worktreeRoot: string;
+let runnerOptions: ConstructorParameters<typeof JobRunner>[0];
+/** What the runner, its outbox sender and its workspace cache logged, as parsed JSON lines. */
+const logged: { msg: string; runId?: string }[] = [];
+const log: Logger = createJsonLogger({ level: "debug", write: (line) => void logged.push(JSON.parse(line)) });
+
+/** A cache whose worktree removal always fails, as a full or read-only disk would make it. */
+class RemovalFails extends WorkspaceCache {
+  override async removeWorktree(): Promise<void> {
+    throw new Error("worktree removal refused (test)");
+  }
+}
+
+/** The messages logged for `runId`, in order. */
+function messagesOf(runId: string): string[] {
+  return logged.filter((line) => line.runId === runId).map((line) => line.msg);
+}
 
 beforeAll(async () => {
   cluster = await startCoordinator();
@@ -39,12 +60,14 @@ beforeAll(async () => {
   const dataDir = await makeTempDir("job-runner");
   const sandbox = createDockerRuntime({ owner: { workerId: worker.id, host: hostname(), pid: process.pid } });
   const outbox = new Outbox(dataDir, noopLogger);
-  const sender = new OutboxSender({ api: worker.api, outbox, workerId: worker.id, logger: noopLogger });
-  runner = new JobRunner({
+  const sender = new OutboxSender({ api: worker.api, outbox, workerId: worker.id, logger: log });
+  cacheDir = join(dataDir, "mirrors");
+  worktreeRoot = join(dataDir, "worktrees");
+  runnerOptions = {
     api: worker.api,
-    cache: new WorkspaceCache({ cacheDir: join(dataDir, "mirrors"), worktreeRoot: join(dataDir, "worktrees") }),
+    cache: new WorkspaceCache({ cacheDir, worktreeRoot, logger: log }),
     sandbox,
-    logger: noopLogger,
+    logger: log,
     workerId: worker.id,
     agentNetwork: "",
     secrets: {},
@@ -56,7 +79,9 @@ beforeAll(async () => {
     signingKey: worker.signingKey,
     outbox,
     sender,
-  });
+  };
+  runner = new JobRunner(runnerOptions);
+  current = runner;
   heartbeat = startHeartbeat({
     api: worker.api,
     workerId: worker.id,
@@ -76,7 +101,7 @@ beforeAll(async () => {
     maxDeliver: 10,
     logger: noopLogger,
   });
-  tasks = await bus.consumeTasks("default", (delivery) => runner.handle(delivery), { maxInFlight: 1 });
+  tasks = await bus.consumeTasks("default", (delivery) => current.handle(delivery), { maxInFlight: 1 });
 });
 
 afterAll(async () => {
@@ -115,5 +140,38 @@ describe("the job runner", () => {
     const run = await showRun(cluster, repo.dir, runId);
     expect(run).toMatchObject({ exitCode: 3, workerId: worker.id });
     expect(String(run.outputTail)).toContain("going-down");
+  });
+
+  it("removes the worktree after the completion was sent, and a removal that fails loses nothing", async () => {
+    const runId = await dispatch(cluster, repo.dir, "echo kept > kept.txt");
+    await expect
+      .poll(async () => (await showRun(cluster, repo.dir, runId)).status, { timeout: 60_000, interval: 250 })
+      .toBe("done");
+    // The run is done for the coordinator before its worker gets to the cleanup: wait for that, not a timer.
+    await expect.poll(() => messagesOf(runId), { timeout: 30_000 }).toContain("worktree removed");
+    const messages = messagesOf(runId);
+    expect(messages.indexOf("run completed")).toBeLessThan(messages.indexOf("worktree removed"));
+    expect(await readdir(worktreeRoot)).not.toContain(runId);
+
+    const failing = new JobRunner({
+      ...runnerOptions,
+      cache: new RemovalFails({ cacheDir, worktreeRoot, logger: log }),
+    });
+    current = failing;
+    try {
+      const kept = await dispatch(cluster, repo.dir, "echo still-delivered > delivered.txt");
+      await expect
+        .poll(async () => (await showRun(cluster, repo.dir, kept)).status, { timeout: 60_000, interval: 250 })
+        .toBe("done");
+      await expect.poll(() => messagesOf(kept), { timeout: 30_000 }).toContain("worktree removal failed");
+      await failing.cleanedUp();
+      const run = await showRun(cluster, repo.dir, kept);
+      expect(run.receiptId).not.toBe("");
+      expect((run.patch as { bytes: number }).bytes).toBeGreaterThan(0);
+      // Left for the start-up reaper; the run's result is with the coordinator all the same.
+      expect(await readdir(worktreeRoot)).toContain(kept);
+    } finally {
+      current = runner;
+    }
   });
 });

@@ -30,6 +30,9 @@ export interface JobRunnerOptions extends ExecutionDeps {
   sender: OutboxSender;
 }
 
+/** Deferred cleanups (worktree removals) allowed to run in the background at once; more wait for one to end. */
+const MAX_BACKGROUND_CLEANUPS = 4;
+
 /** How one attempt ended for its bus message: settled with the coordinator, abandoned before it ran, or left. */
 type AttemptEnd = DeliveryResult | "abandoned";
 
@@ -72,6 +75,8 @@ interface AttemptContext {
  */
 export class JobRunner {
   private readonly active = new Map<string, ActiveRun>();
+  /** Cleanups of attempts that ended, still under way. */
+  private readonly cleaning = new Map<string, Promise<void>>();
 
   constructor(private readonly options: JobRunnerOptions) {}
 
@@ -160,6 +165,9 @@ export class JobRunner {
     const { spec } = assignment;
     const active: ActiveRun = { abort: new AbortController(), stop: undefined };
     this.active.set(spec.runId, active);
+    // An earlier attempt of this run on this worker (abandoned, or its outcome refused) may still be removing the
+    // run's directory, which this attempt's worktree is about to reuse.
+    await this.cleaning.get(spec.runId);
     const lease = { runId: spec.runId, attempt: spec.attempt, leaseToken: spec.leaseToken };
     const reporter = new EventReporter({
       api: this.options.api,
@@ -175,8 +183,32 @@ export class JobRunner {
     } finally {
       clearTimeout(timeout);
       this.active.delete(spec.runId);
-      for (const cleanup of cleanups) await cleanup();
+      await this.cleanUpInBackground(spec.runId, cleanups, log);
     }
+  }
+
+  /**
+   * Runs an attempt's deferred cleanups (its worktree's removal) after its outcome was delivered, without holding
+   * up the message's ack and the next run. Bounded: with {@link MAX_BACKGROUND_CLEANUPS} under way, the next one
+   * waits for one of them. A failing cleanup is logged; the outcome is already with the coordinator (or in the
+   * outbox), and the start-up reaper removes what is left.
+   */
+  private async cleanUpInBackground(runId: string, cleanups: (() => Promise<void>)[], log: Logger): Promise<void> {
+    if (cleanups.length === 0) return;
+    while (this.cleaning.size >= MAX_BACKGROUND_CLEANUPS) await Promise.race(this.cleaning.values());
+    const cleaning = (async () => {
+      for (const cleanup of cleanups) {
+        await cleanup().catch((err: unknown) => log.warn("run cleanup failed", { error: err as Error }));
+      }
+    })().finally(() => {
+      if (this.cleaning.get(runId) === cleaning) this.cleaning.delete(runId);
+    });
+    this.cleaning.set(runId, cleaning);
+  }
+
+  /** Resolves once every background cleanup has ended (worker stop, tests). */
+  async cleanedUp(): Promise<void> {
+    while (this.cleaning.size > 0) await Promise.allSettled([...this.cleaning.values()]);
   }
 
   private async executeAndComplete(assignment: RunAssignment, attempt: AttemptContext): Promise<AttemptEnd> {
@@ -220,15 +252,18 @@ export class JobRunner {
         outputTail: message,
       };
     }
-    // Durable before anything is sent, the final events included: the last flush below may hang on a coordinator
-    // that is frozen, and from here on the result survives the coordinator, its database and a kill of this worker.
+    // Durable before the completion is sent, the final events included: the last flush may hang on a coordinator
+    // that is frozen, so it runs beside the write rather than before it (its events are in the entry either way),
+    // and from here on the result survives the coordinator, its database and a kill of this worker.
     const entry = this.outboxEntry(assignment, outcome, reporter.peekPending());
-    await this.options.outbox.put(entry);
+    const [recorded] = await Promise.allSettled([this.options.outbox.put(entry), reporter.close()]);
+    if (recorded.status === "rejected") throw recorded.reason;
     log.info("outcome recorded in the outbox", { status: outcome.status, attempt: spec.attempt });
-    await reporter.close();
     // What the final flush delivered is not sent twice: the entry keeps only what is still undelivered.
     const delivering = { ...entry, outcome: { ...entry.outcome, events: reporter.takePending() } };
-    await this.options.outbox.update(delivering.outcome);
+    if (entry.outcome.events.length > 0 || delivering.outcome.events.length > 0) {
+      await this.options.outbox.update(delivering.outcome);
+    }
     return this.options.sender.deliver(delivering);
   }
 

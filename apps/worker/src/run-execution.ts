@@ -128,10 +128,19 @@ function fetchWorkspaceBlob(deps: ExecutionDeps, lease: RunLease, digest: string
   return withFetchRetries(digest, () => deps.api.fetchBlob(lease, digest));
 }
 
-/** Materialises the run's exact starting state: base commit from the mirror (bundle fetched if needed) plus the
- * submitted uncommitted delta, plus the patches of earlier chain steps. */
+/**
+ * Materialises the run's exact starting state: base commit from the mirror (bundle fetched if needed) plus the
+ * submitted uncommitted delta, plus the patches of earlier chain steps. The blobs are fetched while the mirror is
+ * looked up and the base commit checked out: none of those needs the others.
+ */
 async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLease): Promise<PreparedWorktree> {
   const w = spec.workspace;
+  const statePatch =
+    w.stateDigest === EMPTY_DIGEST ? Promise.resolve(Buffer.alloc(0)) : fetchWorkspaceBlob(deps, lease, w.stateDigest);
+  // Earlier chain steps' patches, in order: this run starts from the state they left.
+  const basePatches = Promise.all(spec.basePatches.map((digest) => fetchWorkspaceBlob(deps, lease, digest)));
+  // createWorktree awaits both; until then a failed fetch must not count as an unhandled rejection.
+  for (const fetching of [statePatch, basePatches]) fetching.catch(() => undefined);
   if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
     await withFetchRetries(w.bundleDigest, () =>
       withDownloadedFile(deps.api.fetchBlobChunks(lease, w.bundleDigest), deps.dataDir, (file) =>
@@ -139,11 +148,6 @@ async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLe
       ),
     );
   }
-  const statePatch =
-    w.stateDigest === EMPTY_DIGEST ? Buffer.alloc(0) : await fetchWorkspaceBlob(deps, lease, w.stateDigest);
-  // Earlier chain steps' patches, in order: this run starts from the state they left.
-  const basePatches: Buffer[] = [];
-  for (const digest of spec.basePatches) basePatches.push(await fetchWorkspaceBlob(deps, lease, digest));
   return deps.cache.createWorktree({
     repoId: w.repoId,
     baseCommit: w.baseCommit,

@@ -99,6 +99,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
       await loops.stopPulling();
       await finishRuns(execution.runner, graceMs);
       clearTimeout(senderStop);
+      await execution.runner.cleanedUp();
       // No warm container outlives its worker.
       await sandbox.close?.().catch((err: unknown) => logger.warn("warm pool drain failed", { error: err as Error }));
       await loops.stop();

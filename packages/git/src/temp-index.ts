@@ -20,37 +20,48 @@ export async function withTempIndex<T>(fn: (indexFile: string) => Promise<T>): P
 export interface CaptureTreeOptions {
   /** The checkout or worktree whose files are captured (cwd = its root). */
   target: GitTarget;
-  /** The tree the temp index starts from (HEAD's tree, or a run's baseline). */
+  /** The tree the index starts from (HEAD's tree, or a run's baseline); a commit names its tree. */
   baseTree: string;
   /**
    * An existing index of the same work tree whose cached file stats may be reused, so unchanged files are not
    * re-hashed. It is only copied, never written. Optional: without it every file is hashed.
    */
   seedIndex?: string;
+  /**
+   * The seed holds exactly `baseTree` (it was written for it: the checkout of it, or the capture that produced it),
+   * so the copy is used as it is, without the `read-tree` that would reset it to `baseTree` (one git process less).
+   */
+  seedHoldsBase?: boolean;
+  /** Where the index of the captured tree is left, for a later capture to seed from. @default a throwaway one */
+  keepIndexAt?: string;
 }
 
 /**
  * Writes the tree of everything in the work tree that git would track after `git add -A` on top of `baseTree`:
  * staged, unstaged and untracked files, minus ignored ones. Blobs land in the object database; the index used
- * is a throwaway copy. Returns the tree id.
+ * is a throwaway copy unless `keepIndexAt` says where to keep it. Returns the tree id.
  */
-export async function captureWorkingTree(options: CaptureTreeOptions): Promise<string> {
+export function captureWorkingTree(options: CaptureTreeOptions): Promise<string> {
+  if (options.keepIndexAt !== undefined) return captureWith(options, options.keepIndexAt);
+  return withTempIndex((indexFile) => captureWith(options, indexFile));
+}
+
+async function captureWith(options: CaptureTreeOptions, indexFile: string): Promise<string> {
   const { baseTree, seedIndex } = options;
-  return withTempIndex(async (indexFile) => {
-    const target = withEnv(options.target, { GIT_INDEX_FILE: indexFile });
-    const seeded = seedIndex !== undefined && (await seedFromIndex(target, seedIndex, indexFile, baseTree));
-    if (!seeded) await git(target, ["read-tree", baseTree]);
-    await git(target, ["add", "-A"]);
-    return git(target, ["write-tree"]);
-  });
+  const target = withEnv(options.target, { GIT_INDEX_FILE: indexFile });
+  const resetTo = options.seedHoldsBase ? undefined : baseTree;
+  const seeded = seedIndex !== undefined && (await seedFromIndex(target, seedIndex, indexFile, resetTo));
+  if (!seeded) await git(target, ["read-tree", baseTree]);
+  await git(target, ["add", "-A"]);
+  return git(target, ["write-tree"]);
 }
 
 /**
- * Copies `seedIndex` and resets its content to `baseTree` with `read-tree --reset`, which keeps the stat data of
- * entries whose content matches. Returns false (leaving no file behind) when the seed is missing or unusable,
- * e.g. an index with unresolved merge conflicts.
+ * Copies `seedIndex` and, given `resetTo`, resets its content to that tree with `read-tree --reset`, which keeps
+ * the stat data of entries whose content matches. Returns false (leaving no file behind) when the seed is missing
+ * or unusable, e.g. an index with unresolved merge conflicts.
  */
-async function seedFromIndex(target: GitTarget, seedIndex: string, indexFile: string, baseTree: string) {
+async function seedFromIndex(target: GitTarget, seedIndex: string, indexFile: string, resetTo: string | undefined) {
   try {
     const seedStat = await stat(seedIndex);
     await copyFile(seedIndex, indexFile);
@@ -59,7 +70,7 @@ async function seedFromIndex(target: GitTarget, seedIndex: string, indexFile: st
     await utimes(indexFile, seedStat.atime, seedStat.mtime);
     // --reset, not -m: -m refuses ("not uptodate") as soon as a tracked file differs from the seed, which is the
     // normal case after an agent edited files, and the fallback then re-hashes every file of the repository.
-    await git(target, ["read-tree", "--reset", baseTree]);
+    if (resetTo !== undefined) await git(target, ["read-tree", "--reset", resetTo]);
     return true;
   } catch (_err) {
     // A missing or conflicted seed only costs speed: fall back to hashing every file from a plain read-tree.

@@ -38,6 +38,8 @@ describe("WorkspaceCache", () => {
     });
     await writeFiles(repo.dir, { "wip.txt": "uncommitted work\n" });
     const { snapshot, worktree } = await dispatchTo(w, repo.dir, "run-all-kinds");
+    // The worker's baseline is the developer's working state, object for object.
+    expect(worktree.baselineTree).toBe(snapshot.stateTree);
 
     // What an agent does inside the worktree.
     const binary = Buffer.concat([Buffer.from([0, 0, 255, 0]), randomBytes(20_000)]);
@@ -160,6 +162,30 @@ describe("WorkspaceCache", () => {
     await expect(w.cache.createWorktree({ ...spec, runId: "../escape" })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
     });
+    // A base that names the commit's tree (present in the mirror) is no commit either.
+    await w.cache.importBundle(snapshot.repoId, await createBundle(repo.dir, snapshot.baseCommit));
+    const tree = await repo.git("rev-parse", `${snapshot.baseCommit}^{tree}`);
+    await expect(w.cache.createWorktree({ ...spec, baseCommit: tree, runId: "run-tree" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    expect(await readdir(w.worktreeRoot)).toEqual([]);
+  });
+
+  it("checks out while the submitted state is on its way; a state that never comes leaves no directory", async () => {
+    const { repo, w } = await setup({ "a.txt": "a\n" });
+    await writeFiles(repo.dir, { "a.txt": "changed\n", "new.txt": "untracked\n" });
+    const snapshot = await snapshotWorkspace(repo.dir);
+    await w.cache.importBundle(snapshot.repoId, await createBundle(repo.dir, snapshot.baseCommit));
+    const base = { repoId: snapshot.repoId, baseCommit: snapshot.baseCommit };
+    const late = new Promise<Buffer>((resolve) => setTimeout(() => resolve(snapshot.statePatch), 50));
+    const worktree = await w.cache.createWorktree({ ...base, statePatch: late, runId: "run-late" });
+    expect(await readTree(worktree.path)).toEqual(await readTree(repo.dir));
+    expect(worktree.baselineTree).toBe(snapshot.stateTree);
+    const lost = Promise.reject(new Error("state blob lost on the way"));
+    await expect(w.cache.createWorktree({ ...base, statePatch: lost, runId: "run-lost" })).rejects.toThrow(
+      "state blob lost on the way",
+    );
+    expect(await readdir(w.worktreeRoot)).toEqual(["run-late"]);
   });
 
   it("never lets the agent's .git steer the worker's git: hostile config, hooks, index, or a gitdir file", async () => {

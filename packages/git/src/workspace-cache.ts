@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type LoggerPort, PanCodeError, type PatchFile, silentLogger } from "@pancode/core";
 import { withFileLock } from "./file-lock.js";
@@ -10,6 +10,7 @@ import { createRunGitDir } from "./run-git-dir.js";
 import { readStateTree, type StateTree } from "./state-tree.js";
 import { captureWorkingTree } from "./temp-index.js";
 import { diffTrees, listChangedFiles } from "./tree-diff.js";
+import { initWorkerGitDir } from "./worker-git-dir.js";
 
 /** Options of {@link WorkspaceCache}. */
 export interface WorkspaceCacheOptions {
@@ -94,24 +95,25 @@ export class WorkspaceCache {
    * Checks out `baseCommit` at `<worktreeRoot>/<runId>/workspace`, applies the submitted state patch (and earlier
    * chain steps' patches), records the baseline tree and gives the worktree the agent's repository. An existing
    * directory of the same run id (a redelivered attempt) is replaced. Throws `NOT_FOUND` when the mirror lacks the
-   * commit, `GIT_FAILED` when a patch does not apply.
+   * commit, `GIT_FAILED` when a patch does not apply. The patches may still be on their way (promises): the
+   * checkout does not need them, so it runs meanwhile.
    */
   async createWorktree(options: {
     repoId: string;
     baseCommit: string;
-    statePatch: Buffer;
+    statePatch: Buffer | Promise<Buffer>;
     /** Applied in order after the state patch (earlier chain steps); the baseline includes them. @default [] */
-    basePatches?: readonly Buffer[];
+    basePatches?: readonly Buffer[] | Promise<readonly Buffer[]>;
     runId: string;
   }): Promise<PreparedWorktree> {
-    const { repoId, baseCommit, statePatch, runId } = options;
+    const { repoId, baseCommit, runId } = options;
     assertObjectId(repoId, "repo id");
     assertObjectId(baseCommit, "base commit");
     assertRunId(runId);
+    const patches = Promise.all([options.statePatch, options.basePatches ?? []]);
+    // Awaited below; a rejection that comes while the checkout runs must not count as unhandled meanwhile.
+    patches.catch(() => undefined);
     const mirror = this.mirrorDir(repoId);
-    if (!(await this.hasCommit(repoId, baseCommit))) {
-      throw new PanCodeError("NOT_FOUND", `commit ${baseCommit} of repo ${repoId} is not in the cache ${mirror}`);
-    }
     const runDir = this.runDir(runId);
     const worktree: PreparedWorktree = {
       runId,
@@ -123,31 +125,71 @@ export class WorkspaceCache {
       sharedObjects: join(mirror, "objects"),
     };
     await rm(runDir, { recursive: true, force: true });
+    let stateBytes = 0;
     try {
-      await mkdir(worktree.path, { recursive: true });
+      // Settled both before anything is thrown: the cleanup below must not race a checkout still writing.
+      const [checkout, fetched] = await Promise.allSettled([this.checkOut(worktree), patches]);
+      if (checkout.status === "rejected") throw checkout.reason;
+      if (fetched.status === "rejected") throw fetched.reason;
+      const [statePatch, basePatches] = fetched.value;
+      stateBytes = statePatch.length;
       const target = this.worktreeTarget(worktree);
-      await initWorkerGitDir(target, worktree);
-      // The worker's index now holds HEAD with the stat data of the fresh checkout: the agent's index starts as it.
-      const headIndex = join(worktree.gitDir, "index");
-      for (const patch of [statePatch, ...(options.basePatches ?? [])]) {
+      for (const patch of [statePatch, ...basePatches]) {
         if (patch.length > 0)
           await gitBytes(target, ["apply", "--binary", "--whitespace=nowarn", "-"], { input: patch });
       }
-      const baseTree = await git(target, ["rev-parse", `${baseCommit}^{tree}`]);
-      worktree.baselineTree = await captureWorkingTree({ target, baseTree, seedIndex: headIndex });
-      await createRunGitDir({ workTree: worktree.path, sharedObjects: worktree.sharedObjects, baseCommit, headIndex });
+      await this.recordBaseline(worktree);
     } catch (err) {
       await this.removeWorktree(worktree);
+      if (!(await this.hasCommit(repoId, baseCommit))) {
+        throw new PanCodeError("NOT_FOUND", `commit ${baseCommit} of repo ${repoId} is not in the cache ${mirror}`);
+      }
       throw err;
     }
-    this.logger.info("worktree created", {
-      runId,
-      repoId,
-      baseCommit,
-      path: worktree.path,
-      stateBytes: statePatch.length,
-    });
+    this.logger.info("worktree created", { runId, repoId, baseCommit, path: worktree.path, stateBytes });
     return worktree;
+  }
+
+  /**
+   * The worker's git dir and a checkout of the base commit; its index (HEAD, with the stat data of the fresh files)
+   * is what the agent's index and the baseline start from.
+   */
+  private async checkOut(worktree: PreparedWorktree): Promise<void> {
+    await mkdir(worktree.path, { recursive: true });
+    const target = this.worktreeTarget(worktree);
+    await initWorkerGitDir(target, {
+      gitDir: worktree.gitDir,
+      workTree: worktree.path,
+      sharedObjects: worktree.sharedObjects,
+    });
+    // ^{commit}: a base that names any other object is refused, as a missing commit is.
+    await git(target, ["read-tree", "--reset", "-u", `${worktree.baseCommit}^{commit}`]);
+  }
+
+  /**
+   * The baseline tree (the worktree right after the submitted state was applied), its index kept for
+   * `computePatch`, and the agent's repository: the two are independent (git never adds `.git`), so side by side.
+   */
+  private async recordBaseline(worktree: PreparedWorktree): Promise<void> {
+    const headIndex = join(worktree.gitDir, "index");
+    const [baseline, agentRepo] = await Promise.allSettled([
+      captureWorkingTree({
+        target: this.worktreeTarget(worktree),
+        baseTree: worktree.baseCommit,
+        seedIndex: headIndex,
+        seedHoldsBase: true,
+        keepIndexAt: baselineIndexOf(worktree),
+      }),
+      createRunGitDir({
+        workTree: worktree.path,
+        sharedObjects: worktree.sharedObjects,
+        baseCommit: worktree.baseCommit,
+        headIndex,
+      }),
+    ]);
+    if (baseline.status === "rejected") throw baseline.reason;
+    if (agentRepo.status === "rejected") throw agentRepo.reason;
+    worktree.baselineTree = baseline.value;
   }
 
   /**
@@ -171,8 +213,13 @@ export class WorkspaceCache {
    */
   async computePatch(worktree: PreparedWorktree): Promise<{ patch: Buffer; files: PatchFile[] }> {
     const target = this.worktreeTarget(worktree);
-    const seedIndex = join(worktree.gitDir, "index");
-    const finalTree = await captureWorkingTree({ target, baseTree: worktree.baselineTree, seedIndex });
+    // The baseline's own index: its stat data spares re-hashing unchanged files, and it needs no reset.
+    const finalTree = await captureWorkingTree({
+      target,
+      baseTree: worktree.baselineTree,
+      seedIndex: baselineIndexOf(worktree),
+      seedHoldsBase: true,
+    });
     const [patch, files] = await Promise.all([
       diffTrees(target, worktree.baselineTree, finalTree),
       listChangedFiles(target, worktree.baselineTree, finalTree),
@@ -223,13 +270,7 @@ export class WorkspaceCache {
   }
 }
 
-/**
- * Creates the worker's git dir of a worktree with the mirror as alternate and checks out the base commit. Its
- * objects (the blobs of submitted and agent-made files) stay in the run's directory and go with it.
- */
-async function initWorkerGitDir(target: GitTarget, worktree: PreparedWorktree): Promise<void> {
-  await git(target, ["init", "--quiet", "--template="]);
-  await mkdir(join(worktree.gitDir, "objects", "info"), { recursive: true });
-  await writeFile(join(worktree.gitDir, "objects", "info", "alternates"), `${worktree.sharedObjects}\n`);
-  await git(target, ["read-tree", "--reset", "-u", worktree.baseCommit]);
+/** The index of a worktree's baseline tree, in the worker's git dir (never mounted into the sandbox). */
+function baselineIndexOf(worktree: PreparedWorktree): string {
+  return join(worktree.gitDir, "baseline-index");
 }

@@ -371,7 +371,9 @@ export class RunLifecycle {
    */
   private async checkStatement(c: LeasedCompletion): Promise<DsseEnvelope | undefined> {
     const lease = c.lease;
-    const standing = await this.standingOf(lease);
+    // One read of the run for both its standing and the statement's facts (completeRun re-checks the lease anyway).
+    const run = await this.deps.db.getRun(lease.runId);
+    const standing = attemptStanding(run, lease);
     if (standing === "foreign") throw heldByAnother(lease);
     if (standing === "superseded") throw superseded(lease);
     if (standing !== "current" && standing !== "late") return undefined;
@@ -386,12 +388,17 @@ export class RunLifecycle {
         `completion of run ${lease.runId} attempt ${lease.attempt} carries no signed receipt statement; workers must sign every completion (upgrade the worker)`,
       );
     }
-    const run = await this.deps.db.getRun(lease.runId);
     if (!run) return undefined;
-    const recorded = (await this.deps.db.getRunUsage([run.id])).get(run.id);
+    // Independent reads, side by side: they sit between the worker's CompleteRun and the client seeing `done`.
+    const [usage, facts, modelCalls] = await Promise.all([
+      this.deps.db.getRunUsage([run.id]),
+      orchestrationFactsOf(this.deps.db, run),
+      recordedModelCalls(this.deps.db, run.id, run.attempt),
+    ]);
+    const recorded = usage.get(run.id);
     try {
       return await this.deps.receipts.checkWorkerEnvelope(c.receiptEnvelope, {
-        run: attemptRunOf(run, await orchestrationFactsOf(this.deps.db, run)),
+        run: attemptRunOf(run, facts),
         result: {
           status: c.status,
           exitCode: c.exitCode,
@@ -406,7 +413,7 @@ export class RunLifecycle {
           outputTail: c.outputTail,
           patch: c.patch ? { ...c.patch, files: c.patch.files.map((f) => f.path) } : null,
           imageDigest: c.imageDigest,
-          modelCalls: await recordedModelCalls(this.deps.db, run.id, run.attempt),
+          modelCalls,
         },
         recordedUsage: recorded?.attempt === run.attempt ? recorded.usage : ZERO_USAGE,
       });
@@ -418,12 +425,15 @@ export class RunLifecycle {
   }
 
   private async afterTerminal(run: RunRow, imageDigest: string, envelope?: DsseEnvelope): Promise<string> {
-    const receiptId = envelope
-      ? await this.deps.receipts.writeWorkerReceipt(run, envelope)
-      : await this.deps.receipts.writeCoordinatorReceipt(run, imageDigest);
     const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
-    await this.deps.db.appendEvents(run.id, run.attempt, [
-      { at: new Date(), kind: "status", text: `${run.status}${detail}` },
+    // The receipt and the status event touch different rows: written side by side, watchers woken after both.
+    const [receiptId] = await Promise.all([
+      envelope
+        ? this.deps.receipts.writeWorkerReceipt(run, envelope)
+        : this.deps.receipts.writeCoordinatorReceipt(run, imageDigest),
+      this.deps.db.appendEvents(run.id, run.attempt, [
+        { at: new Date(), kind: "status", text: `${run.status}${detail}` },
+      ]),
     ]);
     this.deps.notifier.notify(run.id);
     this.deps.onRunEnded?.(run);

@@ -2,7 +2,8 @@ import { EventEmitter } from "node:events";
 
 /**
  * Wakes watchers of a run when something about it changed (new events, new status). Watchers then read the
- * database, which stays the single source of truth; a missed wake-up only costs one poll interval. With several
+ * database, which stays the single source of truth; a missed wake-up only costs one poll interval, and
+ * a change while a watcher reads the database is kept for it ({@link RunNotifier.subscribe}). With several
  * coordinator replicas each change is also announced to the others (Postgres NOTIFY), whose watchers {@link hear} it.
  */
 export class RunNotifier {
@@ -25,18 +26,49 @@ export class RunNotifier {
     this.emitter.emit(runId);
   }
 
-  /** Resolves on the next notification for `runId`, after `timeoutMs`, or when `signal` aborts. */
-  wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.emitter.off(runId, done);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.emitter.once(runId, done);
-      signal?.addEventListener("abort", done, { once: true });
-    });
+  /**
+   * Listens for `runId` from now on: a notification that comes while the watcher is busy reading the database is
+   * kept, so its next {@link RunSubscription.next} returns at once instead of sleeping a whole poll interval (the
+   * completion often lands right after the final events' notification woke the watcher). `close` when done.
+   */
+  subscribe(runId: string): RunSubscription {
+    let missed = false;
+    let wake: (() => void) | undefined;
+    const onChange = (): void => {
+      missed = true;
+      wake?.();
+    };
+    this.emitter.on(runId, onChange);
+    return {
+      next: (timeoutMs, signal) =>
+        new Promise<void>((resolve) => {
+          if (missed || signal?.aborted) {
+            missed = false;
+            resolve();
+            return;
+          }
+          const done = (): void => {
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", done);
+            wake = undefined;
+            missed = false;
+            resolve();
+          };
+          const timer = setTimeout(done, timeoutMs);
+          wake = done;
+          signal?.addEventListener("abort", done, { once: true });
+        }),
+      close: () => {
+        wake?.();
+        this.emitter.off(runId, onChange);
+      },
+    };
   }
+}
+
+/** A watcher's standing interest in one run (see {@link RunNotifier.subscribe}). */
+export interface RunSubscription {
+  /** Resolves at once when the run changed since the last call, else on its next change, after `timeoutMs`, or on abort. */
+  next(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  close(): void;
 }

@@ -2,7 +2,7 @@ import { EMPTY_DIGEST, isTerminalStatus, PanCodeError } from "@pancode/core";
 import type { Database, EventRow, RunCostRow, RunRow, RunUsageRow } from "@pancode/db";
 import type { BlobSource } from "@pancode/proto";
 import type { BlobStore } from "../blob-store.js";
-import type { RunNotifier } from "./run-notifier.js";
+import type { RunNotifier, RunSubscription } from "./run-notifier.js";
 
 export type { RunCostRow, RunRow };
 
@@ -73,7 +73,24 @@ export class RunQueries {
    * going until the run is final and every event was delivered.
    */
   async *watch(idOrPrefix: string, afterSeq: number, follow: boolean, signal: AbortSignal): AsyncGenerator<WatchItem> {
-    let run = await this.resolve(idOrPrefix);
+    const run = await this.resolve(idOrPrefix);
+    // Listening before the first read: a change between a read and the wait below must not cost a poll interval.
+    const changes = this.deps.notifier.subscribe(run.id);
+    try {
+      yield* this.follow(run, afterSeq, follow, signal, changes);
+    } finally {
+      changes.close();
+    }
+  }
+
+  private async *follow(
+    first: RunRow,
+    afterSeq: number,
+    follow: boolean,
+    signal: AbortSignal,
+    changes: RunSubscription,
+  ): AsyncGenerator<WatchItem> {
+    let run = first;
     let lastStatus = run.status;
     yield { run };
     let seq = afterSeq;
@@ -96,7 +113,7 @@ export class RunQueries {
         for (const event of tail) yield { event };
         return;
       }
-      await this.deps.notifier.wait(run.id, WATCH_POLL_MS, signal);
+      await changes.next(WATCH_POLL_MS, signal);
     }
   }
 }

@@ -115,6 +115,7 @@ async function runWarm(
         await releaseSlot(warm.slot, runScript(spec.argv, spec.env), owner);
         started = true;
       },
+      running: true,
     });
     exited = started;
     return result;
@@ -139,12 +140,22 @@ interface Attempt {
   signal: AbortSignal;
   /** Lets the command run: starts the container, or releases a warm one. */
   start: () => Promise<unknown>;
+  /**
+   * The container is running already (a warm one, blocked until `start` releases it): its wait request can go out
+   * with the attach instead of after the start, one Docker round trip less on the run's path. A created container
+   * must not: Docker's wait returns at once for a container that is not running.
+   */
+  running?: boolean;
 }
 
 async function attachAndRun(ctx: DockerRunContext, a: Attempt): Promise<SandboxResult> {
   const fail = (what: string) => (err: unknown) => {
     throw wrapDockerError(err, `${what} container ${a.name} for run ${a.spec.runId}`, ctx.socketPath);
   };
+  const waitForExit = () => a.container.wait().catch(fail("wait for")) as Promise<{ StatusCode?: number }>;
+  const early = a.running ? waitForExit() : undefined;
+  // Handled where it is awaited, below; a failure before then must not count as an unhandled rejection.
+  early?.catch(() => {});
   // Attach before start so not a byte of early output is lost.
   const stream = (await a.container
     .attach({ stream: true, stdout: true, stderr: true })
@@ -164,14 +175,17 @@ async function attachAndRun(ctx: DockerRunContext, a: Attempt): Promise<SandboxR
     const runningAt = new Date();
     // An abort that fired while the start request was in flight found nothing running to stop.
     if (aborted) void stopContainer(ctx, a.container, a.name);
-    const waited = (await a.container.wait().catch(fail("wait for"))) as { StatusCode?: number };
+    const waited = await (early ?? waitForExit());
     const finishedAt = new Date();
     a.signal.removeEventListener("abort", onAbort);
+    // The inspect (exit state, OOM) does not need the output: asked for while the output drains.
+    const inspected = a.container.inspect().catch(fail("inspect"));
+    inspected.catch(() => {});
     await withTimeout(outputDone, OUTPUT_DRAIN_MS, () =>
       ctx.logger.warn("output did not end after exit, may be truncated", { runId: a.spec.runId }),
     );
     decoder.end();
-    const info = await a.container.inspect().catch(fail("inspect"));
+    const info = await inspected;
     return {
       exitCode: waited.StatusCode ?? info.State.ExitCode,
       oomKilled: info.State.OOMKilled,

@@ -242,6 +242,24 @@ describe.skipIf(await skipWithoutDocker())("warm container pool", () => {
     expect(await containersOfWorker(preludeWorker)).toEqual([]);
   });
 
+  it("a pooled run reports its own exit code and output, and an abort ends it", async () => {
+    await warmContainers(workerId, 2);
+    const failed = await run(warm, await spec({ argv: ["sh", "-c", "echo out; echo err >&2; exit 3"] }));
+    expect(failed.result).toMatchObject({ exitCode: 3, aborted: false, oomKilled: false });
+    expect(failed.stdout).toBe("out\n");
+    expect(failed.stderr).toBe("err\n");
+
+    await warmContainers(workerId, 2);
+    const ac = new AbortController();
+    const stopped = await warm.run(
+      await spec({ argv: ["sh", "-c", "echo up; sleep 60"] }),
+      { onOutput: (_stream, text) => (text.includes("up") ? ac.abort() : undefined) },
+      ac.signal,
+    );
+    expect(stopped.aborted).toBe(true);
+    expect(stopped.exitCode).not.toBe(0);
+  });
+
   it("a used container is removed and never reused; the run's files come back; the pool refills", async () => {
     await warmContainers(workerId, 2);
     const before = (await warmContainers(workerId, 2)).map((c) => c.Id);

@@ -1,0 +1,104 @@
+/**
+ * Two builds' pipelines side by side: a cluster of this checkout's build and one of another checkout's (a baseline,
+ * e.g. main) are up at once, and their no-op dispatches alternate (which goes first swaps every round), with a bare
+ * `docker run` after each pair. Load swings on a shared machine then hit both builds alike, which two bench runs one
+ * after the other cannot promise. Prints both p50s, their ratios to the docker run, and the median of the paired
+ * differences. Not part of `npm run bench`.
+ *
+ * ```sh
+ * PANCODE_BENCH_BASELINE_ROOT=/work/main npx tsx bench/pipeline-ab.ts   # PANCODE_BENCH_RUNS, default 20
+ * ```
+ */
+import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { type ClientApi, clientCredentials, createClientApi } from "@pancode/proto";
+import { type Cluster, type ClusterOptions, startCluster } from "@pancode/testing/cluster";
+import { uploadWorkspace } from "../apps/cli/src/client/submit/workspace-upload.js";
+import { BARE_ARGS, timeDockerRun } from "./docker-run.js";
+import { createBenchRepo } from "./fixture.js";
+import { timeDispatch, type WorkspaceRef } from "./pipeline-run.js";
+import { summarize } from "./stats.js";
+
+/** The same shipped timer defaults as dispatch-bench. */
+const OPTIONS: ClusterOptions = {
+  workers: 1,
+  coordinatorEnv: { PANCODE_HEARTBEAT_MS: "10000", PANCODE_LEASE_MS: "30000", PANCODE_ACK_WAIT_MS: "30000" },
+  workerEnv: { PANCODE_ACK_WAIT_MS: "30000", PANCODE_WORKER_CONCURRENCY: "1" },
+};
+const WARMUP = 2;
+
+interface Side {
+  name: string;
+  cluster: Cluster;
+  api: ClientApi;
+  workspace: WorkspaceRef;
+  ms: number[];
+}
+
+/** The other checkout's own startCluster, so its cluster runs its own build. */
+async function baselineStart(root: string): Promise<(o: ClusterOptions) => Promise<Cluster>> {
+  const module = join(root, "packages/testing/src/cluster.ts");
+  if (!existsSync(module)) throw new Error(`no ${module}: set PANCODE_BENCH_BASELINE_ROOT to a built checkout`);
+  return ((await import(module)) as { startCluster: typeof startCluster }).startCluster;
+}
+
+async function side(name: string, cluster: Cluster, repoDir: string): Promise<Side> {
+  const api = createClientApi({
+    address: cluster.address,
+    token: cluster.clientToken,
+    credentials: clientCredentials({ tls: false, caPath: "" }),
+  });
+  const workspace = (await uploadWorkspace(api, repoDir)).ref;
+  for (let i = 0; i < WARMUP; i++) await timeDispatch(api, workspace);
+  return { name, cluster, api, workspace, ms: [] };
+}
+
+/** The bench's own switches come from the environment it was started in (not a build input). */
+function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return env;
+}
+
+function median(values: number[]): number {
+  return summarize(values).p50;
+}
+
+async function main(): Promise<void> {
+  const env = readEnv(process.env);
+  const root = env.PANCODE_BENCH_BASELINE_ROOT;
+  if (!root) throw new Error("set PANCODE_BENCH_BASELINE_ROOT to the baseline checkout (built), e.g. /work/main");
+  const runs = Number(env.PANCODE_BENCH_RUNS ?? 20);
+  const loadBefore = loadavg();
+  const repo = await createBenchRepo();
+  const sides: Side[] = [];
+  try {
+    sides.push(await side("baseline", await (await baselineStart(root))(OPTIONS), repo.dir));
+    sides.push(await side("this build", await startCluster(OPTIONS), repo.dir));
+    const docker: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      for (const s of i % 2 === 0 ? sides : [...sides].reverse())
+        s.ms.push((await timeDispatch(s.api, s.workspace)).totalMs);
+      docker.push(await timeDockerRun(BARE_ARGS));
+    }
+    const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
+    const out = [`${runs} runs each, load average ${fmt(loadBefore)} -> ${fmt(loadavg())}`];
+    out.push(`docker run --rm          p50 ${median(docker).toFixed(1)} ms`);
+    for (const s of sides) {
+      const p50 = median(s.ms);
+      out.push(`${s.name.padEnd(24)} p50 ${p50.toFixed(1)} ms, ratio ${(p50 / median(docker)).toFixed(2)}`);
+    }
+    const [base, mine] = sides as [Side, Side];
+    out.push(
+      `paired baseline - this build: median ${median(base.ms.map((b, i) => b - (mine.ms[i] ?? b))).toFixed(1)} ms`,
+    );
+    process.stdout.write(`${out.join("\n")}\n`);
+  } finally {
+    for (const s of sides) {
+      s.api.close();
+      await s.cluster.stop();
+    }
+    await repo.cleanup();
+  }
+}
+
+await main();
