@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
-import { PanCodeError, type PatchFile } from "@pancode/core";
+import type { PatchFile } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 import { type GitTarget, git, gitBytes, objectExists, withEnv } from "./git-runner.js";
 import { buildMergeReport, type HeldEntry, type MergeReport } from "./merge-report.js";
 import { mergeTrees, type TreeMerge } from "./merge-tree.js";

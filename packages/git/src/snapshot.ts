@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 import { commitTree, updateRef } from "./commit-objects.js";
 import { type GitTarget, git, gitBytes } from "./git-runner.js";
 import { findRepoRoot } from "./repo-root.js";

@@ -1,4 +1,4 @@
-import { parseDuration } from "@pancode/agents";
+import { parseDuration } from "@pancode/agents/duration";
 import { UsageError } from "../client/exit-codes.js";
 import type { SubmitOptions } from "../client/submit/submission.js";
 

@@ -1,4 +1,4 @@
-import { isTerminalStatus } from "@pancode/core";
+import { isTerminalStatus } from "@pancode/core/terminal-status";
 import type { ClientApi, RunInfo } from "@pancode/proto";
 import { formatDuration } from "../../output.js";
 

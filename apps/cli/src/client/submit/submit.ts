@@ -1,4 +1,4 @@
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 import type { ClientApi, DispatchResponse, RunInfo } from "@pancode/proto";
 import type { CliEnv } from "../cli-env.js";
 import { isRunToken } from "./safety-level.js";

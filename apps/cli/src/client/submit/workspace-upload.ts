@@ -1,4 +1,5 @@
-import { EMPTY_DIGEST, PanCodeError } from "@pancode/core";
+import { EMPTY_DIGEST } from "@pancode/core/digest";
+import { PanCodeError } from "@pancode/core/errors";
 import { snapshotWorkspace, type WorkspaceSnapshot, withBundleFile } from "@pancode/git";
 import { type ClientApi, fileSource } from "@pancode/proto";
 
