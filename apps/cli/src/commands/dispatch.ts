@@ -6,6 +6,7 @@ import { startSnapshot } from "../client/submit/early-snapshot.js";
 import { isRunToken, sessionSafety } from "../client/submit/safety-level.js";
 import { parseTimeout, type SubmitFlags, submitOptions } from "./submit-flags.js";
 
+/** The flags of `pancode dispatch`, as commander hands them over. */
 export interface DispatchFlags extends SubmitFlags {
   agent?: string;
   wait?: boolean;
