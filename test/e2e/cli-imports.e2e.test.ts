@@ -105,7 +105,7 @@ describe("client start-up imports", () => {
     expect(runs.urls.filter((u) => /\/(packages|apps\/cli\/dist\/commands)\/|node_modules/.test(u))).toEqual([]);
   });
 
-  it("the bundle's dispatch loads no YAML parser, no simple-git and no live watch view", async () => {
+  it("the bundle's dispatch loads no schema library, no YAML parser, no simple-git and no live watch view", async () => {
     // esbuild keeps a `// <input path>` comment above each bundled module: what a loaded chunk carries is readable.
     const { code, urls } = await loadedBy(["dispatch", "true", "--agent", "shell", "--wait"], {}, CLI);
     expect(code).not.toBe(0); // dir is no git checkout
@@ -113,7 +113,9 @@ describe("client start-up imports", () => {
     expect(chunks.some((path) => /\/dispatch-\w+\.js$/.test(path))).toBe(true);
     const carried = (await Promise.all(chunks.map((path) => readFile(path, "utf8")))).join("\n");
     expect(carried).toContain("packages/git/dist/snapshot.js");
-    expect(carried).not.toMatch(/node_modules\/(yaml|simple-git)\//);
+    // zod (0.75 MB with its locales) is for validating agent files and events, which a dispatch leaves to the
+    // coordinator: the dispatch path imports @pancode/core and @pancode/agents by subpath, never their barrels.
+    expect(carried).not.toMatch(/node_modules\/(zod|yaml|simple-git)\//);
     expect(carried).not.toContain("dist/watch/watch-runs.js");
   });
 

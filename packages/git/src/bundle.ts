@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 import { updateRef } from "./commit-objects.js";
 import { type GitTarget, git, objectExists } from "./git-runner.js";
 import { assertObjectId } from "./ids.js";

@@ -1,4 +1,4 @@
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 
 /**
  * `-c` settings every git command of this package runs with: a fixed identity, so the commit objects we create

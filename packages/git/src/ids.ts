@@ -1,4 +1,4 @@
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 
 /** Object ids this package accepts: full sha-1 (40 hex) or sha-256 (64 hex). */
 const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;

@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
-import { PanCodeError, type PatchFile } from "@pancode/core";
+import type { PatchFile } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
+import { resolveHead } from "./checkout-head.js";
 import { type GitTarget, git, gitBytes, objectExists, withEnv } from "./git-runner.js";
 import { buildMergeReport, type HeldEntry, type MergeReport } from "./merge-report.js";
 import { mergeTrees, type TreeMerge } from "./merge-tree.js";
 import { findRepoRoot } from "./repo-root.js";
-import { resolveHead } from "./snapshot.js";
 import { type EscapingSymlink, findEscapingSymlinks } from "./symlink-escape.js";
 import { captureWorkingTree, withTempIndex } from "./temp-index.js";
 import { diffTrees, listChangedFiles, listChangedPaths } from "./tree-diff.js";

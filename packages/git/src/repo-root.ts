@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 import { git, gitBytes } from "./git-runner.js";
 
 /**

@@ -114,6 +114,48 @@ describe("snapshotWorkspace", () => {
     expect(await findRepoRoot(join(repo.dir, "src", "deep"))).toBe(await repo.git("rev-parse", "--show-toplevel"));
   });
 
+  it("takes the same snapshot from a subdirectory, and a linked worktree's own state with refs in the shared git dir", async () => {
+    const repo = await repoWith({ "src/deep/a.txt": "a\n", "b.txt": "b\n" });
+    await writeFiles(repo.dir, { "b.txt": "b, edited\n", "new.txt": "new\n" });
+    const fromRoot = await snapshotWorkspace(repo.dir);
+    const fromSub = await snapshotWorkspace(join(repo.dir, "src", "deep"));
+    expect(fromSub).toEqual(fromRoot);
+    expect(fromSub.repoRoot).toBe(await repo.git("rev-parse", "--show-toplevel"));
+
+    const linked = await makeTempDir("linked");
+    cleanups.push(() => rm(linked, { recursive: true, force: true }));
+    await repo.git("worktree", "add", "--quiet", "--detach", join(linked, "wt"));
+    await writeFiles(join(linked, "wt"), { "b.txt": "b, in the linked worktree\n" });
+    const fromLinked = await snapshotWorkspace(join(linked, "wt", "src"));
+    expect(fromLinked.repoRoot).toBe(join(linked, "wt"));
+    expect(fromLinked.stateTree).not.toBe(fromRoot.stateTree);
+    expect(fromLinked.statePatch.toString()).toContain("+b, in the linked worktree");
+    expect(await repo.git("rev-parse", `refs/pancode/state/${fromLinked.stateTree}^{tree}`)).toBe(fromLinked.stateTree);
+  });
+
+  it("leaves an existing state ref as it is, and writes it again once it is gone", async () => {
+    const repo = await repoWith({ "a.txt": "a\n" });
+    await writeFiles(repo.dir, { "a.txt": "a, edited\n" });
+    const first = await snapshotWorkspace(repo.dir);
+    const ref = `refs/pancode/state/${first.stateTree}`;
+    const kept = await repo.git("rev-parse", ref);
+    // Its name is the tree it keeps: an existing ref of that name already does the job, whatever commit it holds.
+    const marker = await repo.git("commit-tree", first.stateTree, "-m", "marker");
+    await repo.git("update-ref", ref, marker);
+    await snapshotWorkspace(repo.dir);
+    expect(await repo.git("rev-parse", ref)).toBe(marker);
+    await repo.git("update-ref", "-d", ref);
+    await snapshotWorkspace(repo.dir);
+    expect(await repo.git("rev-parse", ref)).toBe(kept);
+  });
+
+  it("rejects a snapshot outside any repository with NOT_A_GIT_REPO", async () => {
+    const dir = await makeTempDir("plain");
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    await expect(snapshotWorkspace(dir)).rejects.toMatchObject({ code: "NOT_A_GIT_REPO" });
+    await expect(snapshotWorkspace(join(dir, "missing"))).rejects.toMatchObject({ code: "NOT_A_GIT_REPO" });
+  });
+
   it("explains that a repository without commits cannot be dispatched", async () => {
     const repo = await createRepo();
     cleanups.push(repo.cleanup);

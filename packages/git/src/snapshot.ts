@@ -1,8 +1,8 @@
-import { resolve } from "node:path";
-import { PanCodeError } from "@pancode/core";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { type CheckoutHead, readCheckoutHead } from "./checkout-head.js";
 import { commitTree, updateRef } from "./commit-objects.js";
-import { type GitTarget, git, gitBytes } from "./git-runner.js";
-import { findRepoRoot } from "./repo-root.js";
+import { type GitTarget, git } from "./git-runner.js";
 import { captureWorkingTree } from "./temp-index.js";
 import { diffTrees } from "./tree-diff.js";
 
@@ -34,22 +34,27 @@ export const STATE_REF_PREFIX = "refs/pancode/state/";
  * `NOT_A_GIT_REPO` outside a checkout or when the repository has no commit yet.
  */
 export async function snapshotWorkspace(checkout: string): Promise<WorkspaceSnapshot> {
-  // Normalise to the top level: paths in the patch are relative to it, whatever directory the caller passed.
-  const repoRoot = await findRepoRoot(checkout);
+  // Paths in the patch are relative to the top level, whatever directory the caller passed.
+  const head = await readCheckoutHead(checkout);
+  const { repoRoot, baseCommit } = head;
   const target: GitTarget = { cwd: repoRoot };
-  const baseCommit = await resolveHead(target, repoRoot);
   // Steps that do not need each other's output run side by side: each is a git process, and `pancode dispatch`
-  // waits for their start-up one after another otherwise.
-  const [repoId, [headTree = "", indexPath = ""]] = await Promise.all([
+  // waits for their start-up one after another otherwise. The repository id needs only HEAD.
+  const [repoId, { stateTree, statePatch }] = await Promise.all([
     rootCommit(target, baseCommit),
-    git(target, ["rev-parse", `${baseCommit}^{tree}`, "--git-path", "index"]).then((out) => out.split("\n")),
-  ]);
-  const stateTree = await captureWorkingTree({ target, baseTree: headTree, seedIndex: resolve(repoRoot, indexPath) });
-  const [statePatch] = await Promise.all([
-    diffTrees(target, headTree, stateTree),
-    keepState(target, baseCommit, stateTree),
+    captureState(target, head),
   ]);
   return { repoRoot, repoId, baseCommit, stateTree, statePatch, bytes: statePatch.length };
+}
+
+/** The state tree (HEAD + staged + unstaged + untracked), its patch against HEAD, and the ref that keeps it. */
+async function captureState(target: GitTarget, head: CheckoutHead) {
+  const stateTree = await captureWorkingTree({ target, baseTree: head.headTree, seedIndex: head.indexPath });
+  const [statePatch] = await Promise.all([
+    diffTrees(target, head.headTree, stateTree),
+    keepState(target, head, stateTree),
+  ]);
+  return { stateTree, statePatch };
 }
 
 /** The repository id: the first of its root commits, sorted, so every clone agrees. */
@@ -58,23 +63,21 @@ async function rootCommit(target: GitTarget, baseCommit: string): Promise<string
   return roots[0] ?? baseCommit;
 }
 
-/** Commits the state tree on top of HEAD under `refs/pancode/state/<tree>`, so `git gc` keeps its blobs. */
-async function keepState(target: GitTarget, baseCommit: string, stateTree: string): Promise<void> {
-  const stateCommit = await commitTree(target, stateTree, [baseCommit], "pancode: submitted working state");
-  await updateRef(target, `${STATE_REF_PREFIX}${stateTree}`, stateCommit);
+/**
+ * Commits the state tree on top of HEAD under `refs/pancode/state/<tree>`, so `git gc` keeps its blobs. A ref of
+ * that name already keeps the same tree (ref names are tree ids): dispatching the same state again writes nothing.
+ * Only a loose ref is looked for; a packed one is simply written again.
+ */
+async function keepState(target: GitTarget, head: CheckoutHead, stateTree: string): Promise<void> {
+  const ref = `${STATE_REF_PREFIX}${stateTree}`;
+  if (await fileExists(join(head.commonDir, ref))) return;
+  const stateCommit = await commitTree(target, stateTree, [head.baseCommit], "pancode: submitted working state");
+  await updateRef(target, ref, stateCommit);
 }
 
-/** HEAD as a full commit id, or `NOT_A_GIT_REPO` when the branch is unborn (no commit yet). */
-export async function resolveHead(target: GitTarget, repoRoot: string): Promise<string> {
-  const res = await gitBytes(target, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], {
-    okExitCodes: [0, 1, 128],
-  });
-  const head = res.stdout.toString("utf8").trim();
-  if (res.exitCode !== 0 || head === "") {
-    throw new PanCodeError(
-      "NOT_A_GIT_REPO",
-      `git repository ${repoRoot} has no commits yet; commit once before dispatching`,
-    );
-  }
-  return head;
+function fileExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

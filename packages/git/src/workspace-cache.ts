@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { type LoggerPort, PanCodeError, type PatchFile, silentLogger } from "@pancode/core";
+import { type LoggerPort, type PatchFile, silentLogger } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 import { withFileLock } from "./file-lock.js";
 import { type GitTarget, git, gitBytes, objectExists } from "./git-runner.js";
 import { assertObjectId, assertRunId } from "./ids.js";

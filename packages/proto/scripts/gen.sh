@@ -12,6 +12,6 @@ mkdir -p "$here/src/gen"
 protoc \
   --plugin="protoc-gen-ts_proto=$plugin" \
   --ts_proto_out="$here/src/gen" \
-  --ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,env=node,importSuffix=.js,useExactTypes=false,forceLong=number,useOptionals=none \
+  --ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,env=node,importSuffix=.js,useExactTypes=false,forceLong=number,useOptionals=none,outputJsonMethods=false,outputPartialMethods=false \
   -I "$root/proto" \
   "$root"/proto/pancode/v1/*.proto

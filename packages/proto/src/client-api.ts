@@ -149,9 +149,19 @@ export const CHANNEL_OPTIONS = {
   "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
 } as const;
 
+/**
+ * A client's channel: no channelz. grpc-js otherwise records a trace of every state change and call for an admin
+ * service nobody queries on a client, and `pancode` pays for it on each command's start.
+ */
+const CLIENT_CHANNEL_OPTIONS = { ...CHANNEL_OPTIONS, "grpc.enable_channelz": 0 } as const;
+
 /** Creates a client of the coordinator's ClientService. */
 export function createClientApi(options: ClientApiOptions): ClientApi {
-  const client = new ClientServiceClient(coordinatorTarget(options.address), options.credentials, CHANNEL_OPTIONS);
+  const client = new ClientServiceClient(
+    coordinatorTarget(options.address),
+    options.credentials,
+    CLIENT_CHANNEL_OPTIONS,
+  );
   const ctx: CallContext = {
     address: options.address,
     deadlineMs: options.deadlineMs ?? 30_000,

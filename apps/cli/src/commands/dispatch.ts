@@ -1,28 +1,17 @@
-import { type ClientApi, type RunInfo, runJson } from "@pancode/proto";
 import type { Command } from "commander";
 import { cliEnv } from "../client/cli-env.js";
 import type { CommandRunner } from "../client/command-runner.js";
-import { connect } from "../client/connection.js";
-import { EXIT, UsageError } from "../client/exit-codes.js";
-import { waitForRun } from "../client/follow/wait.js";
-import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from "../client/merge/merge-back.js";
-import { sessionSafety } from "../client/submit/safety-level.js";
-import { submitDispatch } from "../client/submit/submit.js";
-import { mergeJson } from "../orchestration-json.js";
-import { formatCost, formatDuration, printJson } from "../output.js";
+import { UsageError } from "../client/exit-status.js";
+import { startSnapshot } from "../client/submit/early-snapshot.js";
+import { isRunToken, sessionSafety } from "../client/submit/safety-level.js";
 import { parseTimeout, type SubmitFlags, submitOptions } from "./submit-flags.js";
 
-interface DispatchFlags extends SubmitFlags {
+/** The flags of `pancode dispatch`, as commander hands them over. */
+export interface DispatchFlags extends SubmitFlags {
   agent?: string;
   wait?: boolean;
   json?: boolean;
   timeout?: string;
-}
-
-async function watchLive(api: ClientApi, runId: string): Promise<RunInfo> {
-  const { watchRuns } = await import("../client/watch/watch-runs.js");
-  await watchRuns(api, { runIds: [runId], out: process.stderr });
-  return api.getRun(runId);
 }
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
@@ -35,51 +24,11 @@ export async function dispatchCommand(task: string, options: DispatchFlags): Pro
   const timeoutMs = parseTimeout(options.timeout);
   const env = cliEnv();
   const safety = sessionSafety(options.safety, env);
-  const api = connect(env);
-  try {
-    const answer = await submitDispatch(api, env, { ...submit, safety, task, agent: options.agent, timeoutMs });
-    const run = answer.run;
-    for (const warning of answer.warnings) process.stderr.write(`warning: ${warning}\n`);
-    if (!options.wait) {
-      if (options.json) printJson(runJson(run));
-      else
-        process.stdout.write(
-          `dispatched run ${run.id} (agent ${run.agent}); follow it with: pancode logs ${run.id.slice(0, 8)} --follow\n`,
-        );
-      return EXIT.ok;
-    }
-    // On a terminal, the live view of `pancode watch` on stderr (loaded only then: it parses agent events with
-    // schemas that a script's `dispatch --wait` would load for nothing); otherwise the plain progress lines.
-    const final =
-      process.stderr.isTTY && !options.json
-        ? await watchLive(api, run.id)
-        : await waitForRun(api, run.id, { progress: !options.json, echoOutput: !options.json });
-    let merge: MergeBackResult | undefined;
-    // A nested sub-run's patch stays on the coordinator (no git in the container): review it with pancode diff.
-    if (!answer.nested && final.status === "done" && !final.isolate && final.patch && final.patch.bytes > 0) {
-      merge = await mergeBack(api, final, env);
-    }
-    if (options.json) {
-      printJson({
-        ...runJson(final),
-        merge: merge ? mergeJson(merge) : null,
-      });
-    } else {
-      process.stdout.write(
-        `run ${final.id} ${final.status}${final.error ? `: ${final.error}` : ""} (${formatDuration(final.durationMs >= 0 ? final.durationMs : null)}, ${formatCost(final.costUsd)})\n`,
-      );
-      if (merge) process.stdout.write(`${formatMergeReport(merge)}\n`);
-      else if (final.isolate && final.patch && final.patch.bytes > 0) {
-        process.stdout.write(
-          `isolated: review with pancode diff ${final.id.slice(0, 8)}, merge with pancode apply ${final.id.slice(0, 8)}\n`,
-        );
-      }
-    }
-    if (mergeBlocked(merge)) return EXIT.conflict;
-    return final.status === "done" ? EXIT.ok : EXIT.runFailed;
-  } finally {
-    api.close();
-  }
+  // Usage errors come first, before anything is written; then git takes the snapshot while the gRPC client loads.
+  // A nested dispatch (run token) runs on its parent's workspace: nothing to snapshot.
+  const snapshot = isRunToken(env.connection().token) ? undefined : startSnapshot(env.cwd);
+  const { runDispatch } = await import("./dispatch-run.js");
+  return runDispatch(env, { ...submit, safety, task, agent: options.agent, timeoutMs, snapshot }, options);
 }
 
 /** Registers `pancode dispatch`. */

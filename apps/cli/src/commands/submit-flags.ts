@@ -1,5 +1,5 @@
-import { parseDuration } from "@pancode/agents";
-import { UsageError } from "../client/exit-codes.js";
+import { parseDuration } from "@pancode/agents/duration";
+import { UsageError } from "../client/exit-status.js";
 import type { SubmitOptions } from "../client/submit/submission.js";
 
 /** The flags every submitting command (dispatch, batch, chain, refine) takes, as commander hands them over. */

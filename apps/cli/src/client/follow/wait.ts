@@ -1,4 +1,4 @@
-import { isTerminalStatus } from "@pancode/core";
+import { isTerminalStatus } from "@pancode/core/terminal-status";
 import type { ClientApi, RunInfo } from "@pancode/proto";
 import { formatDuration } from "../../output.js";
 
@@ -40,7 +40,9 @@ export async function waitForRun(api: ClientApi, runId: string, options: WaitOpt
       await new Promise((resolve) => setTimeout(resolve, 500 * (reconnects + 1)));
     }
   }
-  const final = await api.getRun(runId);
+  // The stream's last snapshot is the ended run, as GetRun would return it, once its receipt is written (the
+  // coordinator signs it just after committing the final status): no extra round trip then.
+  const final = last && isTerminalStatus(last.status) && last.receiptId ? last : await api.getRun(runId);
   if (options.progress) {
     process.stderr.write(`[pancode] ${final.id.slice(0, 8)} ${final.status} in ${formatDuration(final.durationMs)}\n`);
   }

@@ -1,4 +1,4 @@
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 import { findRepoRoot, type HeldEntry, type MergeReport, mergePatch, type PatchReview } from "@pancode/git";
 import type { ClientApi, RunInfo } from "@pancode/proto";
 import { shortId } from "../../output.js";

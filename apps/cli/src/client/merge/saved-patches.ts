@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { lstat, mkdir, open, realpath } from "node:fs/promises";
 import { join } from "node:path";
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
 import { gitDirOf } from "@pancode/git";
 
 /** A patch to keep for the developer, and the file name it gets. */

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { isPanCodeError } from "@pancode/core";
+import { isPanCodeError } from "@pancode/core/errors";
 import { findRepoRoot } from "@pancode/git";
 import type { AgentFile } from "@pancode/proto";
 

@@ -1,5 +1,5 @@
 import type { CliEnv } from "../cli-env.js";
-import { UsageError } from "../exit-codes.js";
+import { UsageError } from "../exit-status.js";
 
 /**
  * Safety levels of a session, weakest first; the coordinator refuses agents that need more (gate 7a). `suggest`:

@@ -1,3 +1,4 @@
+import type { WorkspaceSnapshot } from "@pancode/git";
 import type { AgentFile, ClientApi, WorkspaceRefMessage } from "@pancode/proto";
 import type { CliEnv } from "../cli-env.js";
 import { readAgentFiles } from "./agent-files.js";
@@ -35,7 +36,8 @@ export interface SubmitOptions {
 
 /**
  * The request fields of one submission from the repository at `env.cwd`: its working state snapshotted and uploaded
- * (unless `upload` is false: a nested dispatch runs on its parent's workspace), its agent and team files, and the
+ * (unless `upload` is false: a nested dispatch runs on its parent's workspace; `snapshot` when one is already under
+ * way), its agent and team files, and the
  * session's mode (default PANCODE_MODE), safety level (checked before anything is uploaded) and submitter. What
  * `dispatch`, `batch`, `chain`, `refine` and the MCP server all send.
  */
@@ -44,9 +46,10 @@ export async function sessionSubmission(
   env: CliEnv,
   options: SubmitOptions,
   upload = true,
+  snapshot?: Promise<WorkspaceSnapshot>,
 ): Promise<{ submission: Submission; workspace?: UploadedWorkspace }> {
   const safety = sessionSafety(options.safety, env);
-  const workspace = upload ? await uploadWorkspace(api, env.cwd) : undefined;
+  const workspace = upload ? await uploadWorkspace(api, env.cwd, { snapshot }) : undefined;
   return {
     submission: {
       isolate: Boolean(options.isolate),

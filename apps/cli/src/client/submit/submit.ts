@@ -1,4 +1,5 @@
-import { PanCodeError } from "@pancode/core";
+import { PanCodeError } from "@pancode/core/errors";
+import type { WorkspaceSnapshot } from "@pancode/git";
 import type { ClientApi, DispatchResponse, RunInfo } from "@pancode/proto";
 import type { CliEnv } from "../cli-env.js";
 import { isRunToken } from "./safety-level.js";
@@ -11,6 +12,8 @@ export interface DispatchOptions extends SubmitOptions {
   agent?: string;
   /** ms; 0 = the agent's timeout. */
   timeoutMs?: number;
+  /** The snapshot of `env.cwd` when already under way (see startSnapshot); else it is taken here. */
+  snapshot?: Promise<WorkspaceSnapshot>;
 }
 
 /** An admitted run with the coordinator's warnings and the workspace it runs on. */
@@ -31,7 +34,7 @@ export async function submitDispatch(api: ClientApi, env: CliEnv, options: Dispa
   // Inside a run's container (nested dispatch) the sub-run works on the parent's workspace: nothing to upload,
   // and no git needed. The coordinator fills in the workspace and derives the depth from the token.
   const nested = isRunToken(env.connection().token);
-  const { submission, workspace } = await sessionSubmission(api, env, options, !nested);
+  const { submission, workspace } = await sessionSubmission(api, env, options, !nested, options.snapshot);
   const answer = await api.dispatch({
     ...submission,
     task: options.task,

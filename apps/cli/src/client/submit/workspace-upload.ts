@@ -1,4 +1,5 @@
-import { EMPTY_DIGEST, PanCodeError } from "@pancode/core";
+import { EMPTY_DIGEST } from "@pancode/core/digest";
+import { PanCodeError } from "@pancode/core/errors";
 import { snapshotWorkspace, type WorkspaceSnapshot, withBundleFile } from "@pancode/git";
 import { type ClientApi, fileSource } from "@pancode/proto";
 
@@ -18,11 +19,12 @@ export interface UploadedWorkspace {
 export async function uploadWorkspace(
   api: ClientApi,
   cwd: string,
-  maxBytes = DEFAULT_MAX_WORKSPACE_BYTES,
+  options: { maxBytes?: number; snapshot?: Promise<WorkspaceSnapshot> } = {},
 ): Promise<UploadedWorkspace> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_WORKSPACE_BYTES;
   // The connection comes up while git takes the snapshot, not after it.
   api.preconnect();
-  const snapshot = await snapshotWorkspace(cwd);
+  const snapshot = await (options.snapshot ?? snapshotWorkspace(cwd));
   if (snapshot.statePatch.length > maxBytes) {
     throw new PanCodeError(
       "WORKSPACE_TOO_LARGE",

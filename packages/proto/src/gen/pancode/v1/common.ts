@@ -181,39 +181,6 @@ export const BlobHeader: MessageFns<BlobHeader> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): BlobHeader {
-    return {
-      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
-      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
-      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-    };
-  },
-
-  toJSON(message: BlobHeader): unknown {
-    const obj: any = {};
-    if (message.digest !== "") {
-      obj.digest = message.digest;
-    }
-    if (message.size !== 0) {
-      obj.size = Math.round(message.size);
-    }
-    if (message.kind !== "") {
-      obj.kind = message.kind;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<BlobHeader>): BlobHeader {
-    return BlobHeader.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<BlobHeader>): BlobHeader {
-    const message = createBaseBlobHeader();
-    message.digest = object.digest ?? "";
-    message.size = object.size ?? 0;
-    message.kind = object.kind ?? "";
-    return message;
-  },
 };
 
 function createBaseBlobRef(): BlobRef {
@@ -270,34 +237,6 @@ export const BlobRef: MessageFns<BlobRef> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BlobRef {
-    return {
-      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
-      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
-    };
-  },
-
-  toJSON(message: BlobRef): unknown {
-    const obj: any = {};
-    if (message.digest !== "") {
-      obj.digest = message.digest;
-    }
-    if (message.size !== 0) {
-      obj.size = Math.round(message.size);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<BlobRef>): BlobRef {
-    return BlobRef.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<BlobRef>): BlobRef {
-    const message = createBaseBlobRef();
-    message.digest = object.digest ?? "";
-    message.size = object.size ?? 0;
-    return message;
   },
 };
 
@@ -366,39 +305,6 @@ export const BlobChunk: MessageFns<BlobChunk> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BlobChunk {
-    return {
-      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
-      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
-      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
-    };
-  },
-
-  toJSON(message: BlobChunk): unknown {
-    const obj: any = {};
-    if (message.data.length !== 0) {
-      obj.data = base64FromBytes(message.data);
-    }
-    if (message.digest !== "") {
-      obj.digest = message.digest;
-    }
-    if (message.size !== 0) {
-      obj.size = Math.round(message.size);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<BlobChunk>): BlobChunk {
-    return BlobChunk.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<BlobChunk>): BlobChunk {
-    const message = createBaseBlobChunk();
-    message.data = object.data ?? Buffer.alloc(0);
-    message.digest = object.digest ?? "";
-    message.size = object.size ?? 0;
-    return message;
   },
 };
 
@@ -490,69 +396,6 @@ export const WorkspaceRef: MessageFns<WorkspaceRef> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): WorkspaceRef {
-    return {
-      repoId: isSet(object.repoId)
-        ? globalThis.String(object.repoId)
-        : isSet(object.repo_id)
-        ? globalThis.String(object.repo_id)
-        : "",
-      baseCommit: isSet(object.baseCommit)
-        ? globalThis.String(object.baseCommit)
-        : isSet(object.base_commit)
-        ? globalThis.String(object.base_commit)
-        : "",
-      bundleDigest: isSet(object.bundleDigest)
-        ? globalThis.String(object.bundleDigest)
-        : isSet(object.bundle_digest)
-        ? globalThis.String(object.bundle_digest)
-        : "",
-      stateDigest: isSet(object.stateDigest)
-        ? globalThis.String(object.stateDigest)
-        : isSet(object.state_digest)
-        ? globalThis.String(object.state_digest)
-        : "",
-      stateTree: isSet(object.stateTree)
-        ? globalThis.String(object.stateTree)
-        : isSet(object.state_tree)
-        ? globalThis.String(object.state_tree)
-        : "",
-    };
-  },
-
-  toJSON(message: WorkspaceRef): unknown {
-    const obj: any = {};
-    if (message.repoId !== "") {
-      obj.repoId = message.repoId;
-    }
-    if (message.baseCommit !== "") {
-      obj.baseCommit = message.baseCommit;
-    }
-    if (message.bundleDigest !== "") {
-      obj.bundleDigest = message.bundleDigest;
-    }
-    if (message.stateDigest !== "") {
-      obj.stateDigest = message.stateDigest;
-    }
-    if (message.stateTree !== "") {
-      obj.stateTree = message.stateTree;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<WorkspaceRef>): WorkspaceRef {
-    return WorkspaceRef.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<WorkspaceRef>): WorkspaceRef {
-    const message = createBaseWorkspaceRef();
-    message.repoId = object.repoId ?? "";
-    message.baseCommit = object.baseCommit ?? "";
-    message.bundleDigest = object.bundleDigest ?? "";
-    message.stateDigest = object.stateDigest ?? "";
-    message.stateTree = object.stateTree ?? "";
-    return message;
-  },
 };
 
 function createBasePatchFile(): PatchFile {
@@ -632,48 +475,6 @@ export const PatchFile: MessageFns<PatchFile> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): PatchFile {
-    return {
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      oldPath: isSet(object.oldPath)
-        ? globalThis.String(object.oldPath)
-        : isSet(object.old_path)
-        ? globalThis.String(object.old_path)
-        : "",
-      binary: isSet(object.binary) ? globalThis.Boolean(object.binary) : false,
-    };
-  },
-
-  toJSON(message: PatchFile): unknown {
-    const obj: any = {};
-    if (message.path !== "") {
-      obj.path = message.path;
-    }
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.oldPath !== "") {
-      obj.oldPath = message.oldPath;
-    }
-    if (message.binary !== false) {
-      obj.binary = message.binary;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<PatchFile>): PatchFile {
-    return PatchFile.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<PatchFile>): PatchFile {
-    const message = createBasePatchFile();
-    message.path = object.path ?? "";
-    message.status = object.status ?? "";
-    message.oldPath = object.oldPath ?? "";
-    message.binary = object.binary ?? false;
-    return message;
-  },
 };
 
 function createBasePatchSummary(): PatchSummary {
@@ -741,39 +542,6 @@ export const PatchSummary: MessageFns<PatchSummary> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PatchSummary {
-    return {
-      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
-      bytes: isSet(object.bytes) ? globalThis.Number(object.bytes) : 0,
-      files: globalThis.Array.isArray(object?.files) ? object.files.map((e: any) => PatchFile.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: PatchSummary): unknown {
-    const obj: any = {};
-    if (message.digest !== "") {
-      obj.digest = message.digest;
-    }
-    if (message.bytes !== 0) {
-      obj.bytes = Math.round(message.bytes);
-    }
-    if (message.files?.length) {
-      obj.files = message.files.map((e) => PatchFile.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<PatchSummary>): PatchSummary {
-    return PatchSummary.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<PatchSummary>): PatchSummary {
-    const message = createBasePatchSummary();
-    message.digest = object.digest ?? "";
-    message.bytes = object.bytes ?? 0;
-    message.files = object.files?.map((e) => PatchFile.fromPartial(e)) || [];
-    return message;
   },
 };
 
@@ -1183,243 +951,6 @@ export const RunInfo: MessageFns<RunInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): RunInfo {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
-      model: isSet(object.model) ? globalThis.String(object.model) : "",
-      task: isSet(object.task) ? globalThis.String(object.task) : "",
-      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
-      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
-      workerId: isSet(object.workerId)
-        ? globalThis.String(object.workerId)
-        : isSet(object.worker_id)
-        ? globalThis.String(object.worker_id)
-        : "",
-      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
-      hasExitCode: isSet(object.hasExitCode)
-        ? globalThis.Boolean(object.hasExitCode)
-        : isSet(object.has_exit_code)
-        ? globalThis.Boolean(object.has_exit_code)
-        : false,
-      exitCode: isSet(object.exitCode)
-        ? globalThis.Number(object.exitCode)
-        : isSet(object.exit_code)
-        ? globalThis.Number(object.exit_code)
-        : 0,
-      error: isSet(object.error) ? globalThis.String(object.error) : "",
-      outputTail: isSet(object.outputTail)
-        ? globalThis.String(object.outputTail)
-        : isSet(object.output_tail)
-        ? globalThis.String(object.output_tail)
-        : "",
-      createdAt: isSet(object.createdAt)
-        ? globalThis.String(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.String(object.created_at)
-        : "",
-      startedAt: isSet(object.startedAt)
-        ? globalThis.String(object.startedAt)
-        : isSet(object.started_at)
-        ? globalThis.String(object.started_at)
-        : "",
-      finishedAt: isSet(object.finishedAt)
-        ? globalThis.String(object.finishedAt)
-        : isSet(object.finished_at)
-        ? globalThis.String(object.finished_at)
-        : "",
-      durationMs: isSet(object.durationMs)
-        ? globalThis.Number(object.durationMs)
-        : isSet(object.duration_ms)
-        ? globalThis.Number(object.duration_ms)
-        : 0,
-      costUsd: isSet(object.costUsd)
-        ? globalThis.Number(object.costUsd)
-        : isSet(object.cost_usd)
-        ? globalThis.Number(object.cost_usd)
-        : 0,
-      patch: isSet(object.patch) ? PatchSummary.fromJSON(object.patch) : undefined,
-      receiptId: isSet(object.receiptId)
-        ? globalThis.String(object.receiptId)
-        : isSet(object.receipt_id)
-        ? globalThis.String(object.receipt_id)
-        : "",
-      workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
-      parentRunId: isSet(object.parentRunId)
-        ? globalThis.String(object.parentRunId)
-        : isSet(object.parent_run_id)
-        ? globalThis.String(object.parent_run_id)
-        : "",
-      depth: isSet(object.depth) ? globalThis.Number(object.depth) : 0,
-      turns: isSet(object.turns) ? globalThis.Number(object.turns) : 0,
-      currentTool: isSet(object.currentTool)
-        ? globalThis.String(object.currentTool)
-        : isSet(object.current_tool)
-        ? globalThis.String(object.current_tool)
-        : "",
-      inputTokens: isSet(object.inputTokens)
-        ? globalThis.Number(object.inputTokens)
-        : isSet(object.input_tokens)
-        ? globalThis.Number(object.input_tokens)
-        : 0,
-      outputTokens: isSet(object.outputTokens)
-        ? globalThis.Number(object.outputTokens)
-        : isSet(object.output_tokens)
-        ? globalThis.Number(object.output_tokens)
-        : 0,
-      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
-      liveCostUsd: isSet(object.liveCostUsd)
-        ? globalThis.Number(object.liveCostUsd)
-        : isSet(object.live_cost_usd)
-        ? globalThis.Number(object.live_cost_usd)
-        : 0,
-      user: isSet(object.user) ? globalThis.String(object.user) : "",
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-    };
-  },
-
-  toJSON(message: RunInfo): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.agent !== "") {
-      obj.agent = message.agent;
-    }
-    if (message.model !== "") {
-      obj.model = message.model;
-    }
-    if (message.task !== "") {
-      obj.task = message.task;
-    }
-    if (message.isolate !== false) {
-      obj.isolate = message.isolate;
-    }
-    if (message.pool !== "") {
-      obj.pool = message.pool;
-    }
-    if (message.workerId !== "") {
-      obj.workerId = message.workerId;
-    }
-    if (message.attempt !== 0) {
-      obj.attempt = Math.round(message.attempt);
-    }
-    if (message.hasExitCode !== false) {
-      obj.hasExitCode = message.hasExitCode;
-    }
-    if (message.exitCode !== 0) {
-      obj.exitCode = Math.round(message.exitCode);
-    }
-    if (message.error !== "") {
-      obj.error = message.error;
-    }
-    if (message.outputTail !== "") {
-      obj.outputTail = message.outputTail;
-    }
-    if (message.createdAt !== "") {
-      obj.createdAt = message.createdAt;
-    }
-    if (message.startedAt !== "") {
-      obj.startedAt = message.startedAt;
-    }
-    if (message.finishedAt !== "") {
-      obj.finishedAt = message.finishedAt;
-    }
-    if (message.durationMs !== 0) {
-      obj.durationMs = Math.round(message.durationMs);
-    }
-    if (message.costUsd !== 0) {
-      obj.costUsd = floatToJson(message.costUsd);
-    }
-    if (message.patch !== undefined) {
-      obj.patch = PatchSummary.toJSON(message.patch);
-    }
-    if (message.receiptId !== "") {
-      obj.receiptId = message.receiptId;
-    }
-    if (message.workspace !== undefined) {
-      obj.workspace = WorkspaceRef.toJSON(message.workspace);
-    }
-    if (message.parentRunId !== "") {
-      obj.parentRunId = message.parentRunId;
-    }
-    if (message.depth !== 0) {
-      obj.depth = Math.round(message.depth);
-    }
-    if (message.turns !== 0) {
-      obj.turns = Math.round(message.turns);
-    }
-    if (message.currentTool !== "") {
-      obj.currentTool = message.currentTool;
-    }
-    if (message.inputTokens !== 0) {
-      obj.inputTokens = Math.round(message.inputTokens);
-    }
-    if (message.outputTokens !== 0) {
-      obj.outputTokens = Math.round(message.outputTokens);
-    }
-    if (message.tokens !== 0) {
-      obj.tokens = Math.round(message.tokens);
-    }
-    if (message.liveCostUsd !== 0) {
-      obj.liveCostUsd = floatToJson(message.liveCostUsd);
-    }
-    if (message.user !== "") {
-      obj.user = message.user;
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RunInfo>): RunInfo {
-    return RunInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RunInfo>): RunInfo {
-    const message = createBaseRunInfo();
-    message.id = object.id ?? "";
-    message.status = object.status ?? "";
-    message.agent = object.agent ?? "";
-    message.model = object.model ?? "";
-    message.task = object.task ?? "";
-    message.isolate = object.isolate ?? false;
-    message.pool = object.pool ?? "";
-    message.workerId = object.workerId ?? "";
-    message.attempt = object.attempt ?? 0;
-    message.hasExitCode = object.hasExitCode ?? false;
-    message.exitCode = object.exitCode ?? 0;
-    message.error = object.error ?? "";
-    message.outputTail = object.outputTail ?? "";
-    message.createdAt = object.createdAt ?? "";
-    message.startedAt = object.startedAt ?? "";
-    message.finishedAt = object.finishedAt ?? "";
-    message.durationMs = object.durationMs ?? 0;
-    message.costUsd = object.costUsd ?? 0;
-    message.patch = (object.patch !== undefined && object.patch !== null)
-      ? PatchSummary.fromPartial(object.patch)
-      : undefined;
-    message.receiptId = object.receiptId ?? "";
-    message.workspace = (object.workspace !== undefined && object.workspace !== null)
-      ? WorkspaceRef.fromPartial(object.workspace)
-      : undefined;
-    message.parentRunId = object.parentRunId ?? "";
-    message.depth = object.depth ?? 0;
-    message.turns = object.turns ?? 0;
-    message.currentTool = object.currentTool ?? "";
-    message.inputTokens = object.inputTokens ?? 0;
-    message.outputTokens = object.outputTokens ?? 0;
-    message.tokens = object.tokens ?? 0;
-    message.liveCostUsd = object.liveCostUsd ?? 0;
-    message.user = object.user ?? "";
-    message.team = object.team ?? "";
-    return message;
-  },
 };
 
 function createBaseRunEvent(): RunEvent {
@@ -1521,79 +1052,7 @@ export const RunEvent: MessageFns<RunEvent> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): RunEvent {
-    return {
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
-      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
-      at: isSet(object.at) ? globalThis.String(object.at) : "",
-      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-      text: isSet(object.text) ? globalThis.String(object.text) : "",
-    };
-  },
-
-  toJSON(message: RunEvent): unknown {
-    const obj: any = {};
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.seq !== 0) {
-      obj.seq = Math.round(message.seq);
-    }
-    if (message.attempt !== 0) {
-      obj.attempt = Math.round(message.attempt);
-    }
-    if (message.at !== "") {
-      obj.at = message.at;
-    }
-    if (message.kind !== "") {
-      obj.kind = message.kind;
-    }
-    if (message.text !== "") {
-      obj.text = message.text;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RunEvent>): RunEvent {
-    return RunEvent.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RunEvent>): RunEvent {
-    const message = createBaseRunEvent();
-    message.runId = object.runId ?? "";
-    message.seq = object.seq ?? 0;
-    message.attempt = object.attempt ?? 0;
-    message.at = object.at ?? "";
-    message.kind = object.kind ?? "";
-    message.text = object.text ?? "";
-    return message;
-  },
 };
-
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
-function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
-}
-
-function floatToJson(value: number | null | undefined): number | string | null | undefined {
-  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
-}
-
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
-
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
-  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
-  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
-  : Partial<T>;
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
@@ -1606,15 +1065,7 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
-  create(base?: DeepPartial<T>): T;
-  fromPartial(object: DeepPartial<T>): T;
 }

@@ -733,23 +733,6 @@ export const WhoAmIRequest: MessageFns<WhoAmIRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(_: any): WhoAmIRequest {
-    return {};
-  },
-
-  toJSON(_: WhoAmIRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<WhoAmIRequest>): WhoAmIRequest {
-    return WhoAmIRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<WhoAmIRequest>): WhoAmIRequest {
-    const message = createBaseWhoAmIRequest();
-    return message;
-  },
 };
 
 function createBaseWhoAmIResponse(): WhoAmIResponse {
@@ -839,53 +822,6 @@ export const WhoAmIResponse: MessageFns<WhoAmIResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): WhoAmIResponse {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      role: isSet(object.role) ? globalThis.String(object.role) : "",
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      expiresAt: isSet(object.expiresAt)
-        ? globalThis.String(object.expiresAt)
-        : isSet(object.expires_at)
-        ? globalThis.String(object.expires_at)
-        : "",
-    };
-  },
-
-  toJSON(message: WhoAmIResponse): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.role !== "") {
-      obj.role = message.role;
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    if (message.version !== "") {
-      obj.version = message.version;
-    }
-    if (message.expiresAt !== "") {
-      obj.expiresAt = message.expiresAt;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<WhoAmIResponse>): WhoAmIResponse {
-    return WhoAmIResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<WhoAmIResponse>): WhoAmIResponse {
-    const message = createBaseWhoAmIResponse();
-    message.name = object.name ?? "";
-    message.role = object.role ?? "";
-    message.team = object.team ?? "";
-    message.version = object.version ?? "";
-    message.expiresAt = object.expiresAt ?? "";
-    return message;
   },
 };
 
@@ -999,75 +935,6 @@ export const TokenInfo: MessageFns<TokenInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): TokenInfo {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      role: isSet(object.role) ? globalThis.String(object.role) : "",
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-      createdAt: isSet(object.createdAt)
-        ? globalThis.String(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.String(object.created_at)
-        : "",
-      expiresAt: isSet(object.expiresAt)
-        ? globalThis.String(object.expiresAt)
-        : isSet(object.expires_at)
-        ? globalThis.String(object.expires_at)
-        : "",
-      revokedAt: isSet(object.revokedAt)
-        ? globalThis.String(object.revokedAt)
-        : isSet(object.revoked_at)
-        ? globalThis.String(object.revoked_at)
-        : "",
-      lastUsedAt: isSet(object.lastUsedAt)
-        ? globalThis.String(object.lastUsedAt)
-        : isSet(object.last_used_at)
-        ? globalThis.String(object.last_used_at)
-        : "",
-    };
-  },
-
-  toJSON(message: TokenInfo): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.role !== "") {
-      obj.role = message.role;
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    if (message.createdAt !== "") {
-      obj.createdAt = message.createdAt;
-    }
-    if (message.expiresAt !== "") {
-      obj.expiresAt = message.expiresAt;
-    }
-    if (message.revokedAt !== "") {
-      obj.revokedAt = message.revokedAt;
-    }
-    if (message.lastUsedAt !== "") {
-      obj.lastUsedAt = message.lastUsedAt;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<TokenInfo>): TokenInfo {
-    return TokenInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<TokenInfo>): TokenInfo {
-    const message = createBaseTokenInfo();
-    message.name = object.name ?? "";
-    message.role = object.role ?? "";
-    message.team = object.team ?? "";
-    message.createdAt = object.createdAt ?? "";
-    message.expiresAt = object.expiresAt ?? "";
-    message.revokedAt = object.revokedAt ?? "";
-    message.lastUsedAt = object.lastUsedAt ?? "";
-    return message;
-  },
 };
 
 function createBaseCreateTokenRequest(): CreateTokenRequest {
@@ -1147,48 +1014,6 @@ export const CreateTokenRequest: MessageFns<CreateTokenRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): CreateTokenRequest {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      role: isSet(object.role) ? globalThis.String(object.role) : "",
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-      expiresInSeconds: isSet(object.expiresInSeconds)
-        ? globalThis.Number(object.expiresInSeconds)
-        : isSet(object.expires_in_seconds)
-        ? globalThis.Number(object.expires_in_seconds)
-        : 0,
-    };
-  },
-
-  toJSON(message: CreateTokenRequest): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.role !== "") {
-      obj.role = message.role;
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    if (message.expiresInSeconds !== 0) {
-      obj.expiresInSeconds = Math.round(message.expiresInSeconds);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CreateTokenRequest>): CreateTokenRequest {
-    return CreateTokenRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CreateTokenRequest>): CreateTokenRequest {
-    const message = createBaseCreateTokenRequest();
-    message.name = object.name ?? "";
-    message.role = object.role ?? "";
-    message.team = object.team ?? "";
-    message.expiresInSeconds = object.expiresInSeconds ?? 0;
-    return message;
-  },
 };
 
 function createBaseCreateTokenResponse(): CreateTokenResponse {
@@ -1246,34 +1071,6 @@ export const CreateTokenResponse: MessageFns<CreateTokenResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): CreateTokenResponse {
-    return {
-      info: isSet(object.info) ? TokenInfo.fromJSON(object.info) : undefined,
-      token: isSet(object.token) ? globalThis.String(object.token) : "",
-    };
-  },
-
-  toJSON(message: CreateTokenResponse): unknown {
-    const obj: any = {};
-    if (message.info !== undefined) {
-      obj.info = TokenInfo.toJSON(message.info);
-    }
-    if (message.token !== "") {
-      obj.token = message.token;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CreateTokenResponse>): CreateTokenResponse {
-    return CreateTokenResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CreateTokenResponse>): CreateTokenResponse {
-    const message = createBaseCreateTokenResponse();
-    message.info = (object.info !== undefined && object.info !== null) ? TokenInfo.fromPartial(object.info) : undefined;
-    message.token = object.token ?? "";
-    return message;
-  },
 };
 
 function createBaseListTokensRequest(): ListTokensRequest {
@@ -1308,23 +1105,6 @@ export const ListTokensRequest: MessageFns<ListTokensRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): ListTokensRequest {
-    return {};
-  },
-
-  toJSON(_: ListTokensRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListTokensRequest>): ListTokensRequest {
-    return ListTokensRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<ListTokensRequest>): ListTokensRequest {
-    const message = createBaseListTokensRequest();
-    return message;
   },
 };
 
@@ -1372,29 +1152,6 @@ export const ListTokensResponse: MessageFns<ListTokensResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ListTokensResponse {
-    return {
-      tokens: globalThis.Array.isArray(object?.tokens) ? object.tokens.map((e: any) => TokenInfo.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: ListTokensResponse): unknown {
-    const obj: any = {};
-    if (message.tokens?.length) {
-      obj.tokens = message.tokens.map((e) => TokenInfo.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListTokensResponse>): ListTokensResponse {
-    return ListTokensResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListTokensResponse>): ListTokensResponse {
-    const message = createBaseListTokensResponse();
-    message.tokens = object.tokens?.map((e) => TokenInfo.fromPartial(e)) || [];
-    return message;
-  },
 };
 
 function createBaseRevokeTokenRequest(): RevokeTokenRequest {
@@ -1440,27 +1197,6 @@ export const RevokeTokenRequest: MessageFns<RevokeTokenRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RevokeTokenRequest {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
-  },
-
-  toJSON(message: RevokeTokenRequest): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RevokeTokenRequest>): RevokeTokenRequest {
-    return RevokeTokenRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RevokeTokenRequest>): RevokeTokenRequest {
-    const message = createBaseRevokeTokenRequest();
-    message.name = object.name ?? "";
-    return message;
   },
 };
 
@@ -1563,74 +1299,6 @@ export const TeamInfo: MessageFns<TeamInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): TeamInfo {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      maxRunning: isSet(object.maxRunning)
-        ? globalThis.Number(object.maxRunning)
-        : isSet(object.max_running)
-        ? globalThis.Number(object.max_running)
-        : 0,
-      budgetCeilingUsd: isSet(object.budgetCeilingUsd)
-        ? globalThis.Number(object.budgetCeilingUsd)
-        : isSet(object.budget_ceiling_usd)
-        ? globalThis.Number(object.budget_ceiling_usd)
-        : 0,
-      spentUsd: isSet(object.spentUsd)
-        ? globalThis.Number(object.spentUsd)
-        : isSet(object.spent_usd)
-        ? globalThis.Number(object.spent_usd)
-        : 0,
-      reservedUsd: isSet(object.reservedUsd)
-        ? globalThis.Number(object.reservedUsd)
-        : isSet(object.reserved_usd)
-        ? globalThis.Number(object.reserved_usd)
-        : 0,
-      createdAt: isSet(object.createdAt)
-        ? globalThis.String(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.String(object.created_at)
-        : "",
-    };
-  },
-
-  toJSON(message: TeamInfo): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.maxRunning !== 0) {
-      obj.maxRunning = Math.round(message.maxRunning);
-    }
-    if (message.budgetCeilingUsd !== 0) {
-      obj.budgetCeilingUsd = floatToJson(message.budgetCeilingUsd);
-    }
-    if (message.spentUsd !== 0) {
-      obj.spentUsd = floatToJson(message.spentUsd);
-    }
-    if (message.reservedUsd !== 0) {
-      obj.reservedUsd = floatToJson(message.reservedUsd);
-    }
-    if (message.createdAt !== "") {
-      obj.createdAt = message.createdAt;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<TeamInfo>): TeamInfo {
-    return TeamInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<TeamInfo>): TeamInfo {
-    const message = createBaseTeamInfo();
-    message.name = object.name ?? "";
-    message.maxRunning = object.maxRunning ?? 0;
-    message.budgetCeilingUsd = object.budgetCeilingUsd ?? 0;
-    message.spentUsd = object.spentUsd ?? 0;
-    message.reservedUsd = object.reservedUsd ?? 0;
-    message.createdAt = object.createdAt ?? "";
-    return message;
-  },
 };
 
 function createBaseSetTeamRequest(): SetTeamRequest {
@@ -1688,38 +1356,6 @@ export const SetTeamRequest: MessageFns<SetTeamRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): SetTeamRequest {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      maxRunning: isSet(object.maxRunning)
-        ? globalThis.Number(object.maxRunning)
-        : isSet(object.max_running)
-        ? globalThis.Number(object.max_running)
-        : 0,
-    };
-  },
-
-  toJSON(message: SetTeamRequest): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.maxRunning !== 0) {
-      obj.maxRunning = Math.round(message.maxRunning);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<SetTeamRequest>): SetTeamRequest {
-    return SetTeamRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<SetTeamRequest>): SetTeamRequest {
-    const message = createBaseSetTeamRequest();
-    message.name = object.name ?? "";
-    message.maxRunning = object.maxRunning ?? 0;
-    return message;
-  },
 };
 
 function createBaseListTeamsRequest(): ListTeamsRequest {
@@ -1754,23 +1390,6 @@ export const ListTeamsRequest: MessageFns<ListTeamsRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): ListTeamsRequest {
-    return {};
-  },
-
-  toJSON(_: ListTeamsRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListTeamsRequest>): ListTeamsRequest {
-    return ListTeamsRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<ListTeamsRequest>): ListTeamsRequest {
-    const message = createBaseListTeamsRequest();
-    return message;
   },
 };
 
@@ -1817,27 +1436,6 @@ export const ListTeamsResponse: MessageFns<ListTeamsResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListTeamsResponse {
-    return { teams: globalThis.Array.isArray(object?.teams) ? object.teams.map((e: any) => TeamInfo.fromJSON(e)) : [] };
-  },
-
-  toJSON(message: ListTeamsResponse): unknown {
-    const obj: any = {};
-    if (message.teams?.length) {
-      obj.teams = message.teams.map((e) => TeamInfo.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListTeamsResponse>): ListTeamsResponse {
-    return ListTeamsResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListTeamsResponse>): ListTeamsResponse {
-    const message = createBaseListTeamsResponse();
-    message.teams = object.teams?.map((e) => TeamInfo.fromPartial(e)) || [];
-    return message;
   },
 };
 
@@ -1896,36 +1494,6 @@ export const UploadBlobRequest: MessageFns<UploadBlobRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): UploadBlobRequest {
-    return {
-      header: isSet(object.header) ? BlobHeader.fromJSON(object.header) : undefined,
-      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
-    };
-  },
-
-  toJSON(message: UploadBlobRequest): unknown {
-    const obj: any = {};
-    if (message.header !== undefined) {
-      obj.header = BlobHeader.toJSON(message.header);
-    }
-    if (message.data.length !== 0) {
-      obj.data = base64FromBytes(message.data);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<UploadBlobRequest>): UploadBlobRequest {
-    return UploadBlobRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<UploadBlobRequest>): UploadBlobRequest {
-    const message = createBaseUploadBlobRequest();
-    message.header = (object.header !== undefined && object.header !== null)
-      ? BlobHeader.fromPartial(object.header)
-      : undefined;
-    message.data = object.data ?? Buffer.alloc(0);
-    return message;
-  },
 };
 
 function createBaseHasCommitRequest(): HasCommitRequest {
@@ -1983,38 +1551,6 @@ export const HasCommitRequest: MessageFns<HasCommitRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): HasCommitRequest {
-    return {
-      repoId: isSet(object.repoId)
-        ? globalThis.String(object.repoId)
-        : isSet(object.repo_id)
-        ? globalThis.String(object.repo_id)
-        : "",
-      commit: isSet(object.commit) ? globalThis.String(object.commit) : "",
-    };
-  },
-
-  toJSON(message: HasCommitRequest): unknown {
-    const obj: any = {};
-    if (message.repoId !== "") {
-      obj.repoId = message.repoId;
-    }
-    if (message.commit !== "") {
-      obj.commit = message.commit;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<HasCommitRequest>): HasCommitRequest {
-    return HasCommitRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<HasCommitRequest>): HasCommitRequest {
-    const message = createBaseHasCommitRequest();
-    message.repoId = object.repoId ?? "";
-    message.commit = object.commit ?? "";
-    return message;
-  },
 };
 
 function createBaseHasCommitResponse(): HasCommitResponse {
@@ -2060,27 +1596,6 @@ export const HasCommitResponse: MessageFns<HasCommitResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HasCommitResponse {
-    return { present: isSet(object.present) ? globalThis.Boolean(object.present) : false };
-  },
-
-  toJSON(message: HasCommitResponse): unknown {
-    const obj: any = {};
-    if (message.present !== false) {
-      obj.present = message.present;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<HasCommitResponse>): HasCommitResponse {
-    return HasCommitResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<HasCommitResponse>): HasCommitResponse {
-    const message = createBaseHasCommitResponse();
-    message.present = object.present ?? false;
-    return message;
   },
 };
 
@@ -2250,93 +1765,6 @@ export const DispatchRequest: MessageFns<DispatchRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): DispatchRequest {
-    return {
-      task: isSet(object.task) ? globalThis.String(object.task) : "",
-      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
-      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
-      workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
-      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
-      model: isSet(object.model) ? globalThis.String(object.model) : "",
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-      agentFiles: globalThis.Array.isArray(object?.agentFiles)
-        ? object.agentFiles.map((e: any) => AgentFile.fromJSON(e))
-        : globalThis.Array.isArray(object?.agent_files)
-        ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
-        : [],
-      maxCostUsd: isSet(object.maxCostUsd)
-        ? globalThis.Number(object.maxCostUsd)
-        : isSet(object.max_cost_usd)
-        ? globalThis.Number(object.max_cost_usd)
-        : 0,
-      safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
-      timeoutMs: isSet(object.timeoutMs)
-        ? globalThis.Number(object.timeoutMs)
-        : isSet(object.timeout_ms)
-        ? globalThis.Number(object.timeout_ms)
-        : 0,
-    };
-  },
-
-  toJSON(message: DispatchRequest): unknown {
-    const obj: any = {};
-    if (message.task !== "") {
-      obj.task = message.task;
-    }
-    if (message.agent !== "") {
-      obj.agent = message.agent;
-    }
-    if (message.isolate !== false) {
-      obj.isolate = message.isolate;
-    }
-    if (message.workspace !== undefined) {
-      obj.workspace = WorkspaceRef.toJSON(message.workspace);
-    }
-    if (message.mode !== "") {
-      obj.mode = message.mode;
-    }
-    if (message.model !== "") {
-      obj.model = message.model;
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    if (message.agentFiles?.length) {
-      obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
-    }
-    if (message.maxCostUsd !== 0) {
-      obj.maxCostUsd = floatToJson(message.maxCostUsd);
-    }
-    if (message.safety !== "") {
-      obj.safety = message.safety;
-    }
-    if (message.timeoutMs !== 0) {
-      obj.timeoutMs = Math.round(message.timeoutMs);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DispatchRequest>): DispatchRequest {
-    return DispatchRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DispatchRequest>): DispatchRequest {
-    const message = createBaseDispatchRequest();
-    message.task = object.task ?? "";
-    message.agent = object.agent ?? "";
-    message.isolate = object.isolate ?? false;
-    message.workspace = (object.workspace !== undefined && object.workspace !== null)
-      ? WorkspaceRef.fromPartial(object.workspace)
-      : undefined;
-    message.mode = object.mode ?? "";
-    message.model = object.model ?? "";
-    message.submitter = object.submitter ?? "";
-    message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
-    message.maxCostUsd = object.maxCostUsd ?? 0;
-    message.safety = object.safety ?? "";
-    message.timeoutMs = object.timeoutMs ?? 0;
-    return message;
-  },
 };
 
 function createBaseAgentFile(): AgentFile {
@@ -2393,34 +1821,6 @@ export const AgentFile: MessageFns<AgentFile> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AgentFile {
-    return {
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      content: isSet(object.content) ? globalThis.String(object.content) : "",
-    };
-  },
-
-  toJSON(message: AgentFile): unknown {
-    const obj: any = {};
-    if (message.path !== "") {
-      obj.path = message.path;
-    }
-    if (message.content !== "") {
-      obj.content = message.content;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<AgentFile>): AgentFile {
-    return AgentFile.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<AgentFile>): AgentFile {
-    const message = createBaseAgentFile();
-    message.path = object.path ?? "";
-    message.content = object.content ?? "";
-    return message;
   },
 };
 
@@ -2479,34 +1879,6 @@ export const DispatchResponse: MessageFns<DispatchResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): DispatchResponse {
-    return {
-      run: isSet(object.run) ? RunInfo.fromJSON(object.run) : undefined,
-      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
-    };
-  },
-
-  toJSON(message: DispatchResponse): unknown {
-    const obj: any = {};
-    if (message.run !== undefined) {
-      obj.run = RunInfo.toJSON(message.run);
-    }
-    if (message.warnings?.length) {
-      obj.warnings = message.warnings;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DispatchResponse>): DispatchResponse {
-    return DispatchResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DispatchResponse>): DispatchResponse {
-    const message = createBaseDispatchResponse();
-    message.run = (object.run !== undefined && object.run !== null) ? RunInfo.fromPartial(object.run) : undefined;
-    message.warnings = object.warnings?.map((e) => e) || [];
-    return message;
-  },
 };
 
 function createBaseGetRunRequest(): GetRunRequest {
@@ -2552,33 +1924,6 @@ export const GetRunRequest: MessageFns<GetRunRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetRunRequest {
-    return {
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-    };
-  },
-
-  toJSON(message: GetRunRequest): unknown {
-    const obj: any = {};
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetRunRequest>): GetRunRequest {
-    return GetRunRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetRunRequest>): GetRunRequest {
-    const message = createBaseGetRunRequest();
-    message.runId = object.runId ?? "";
-    return message;
   },
 };
 
@@ -2659,44 +2004,6 @@ export const ListRunsRequest: MessageFns<ListRunsRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ListRunsRequest {
-    return {
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
-      user: isSet(object.user) ? globalThis.String(object.user) : "",
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-      mine: isSet(object.mine) ? globalThis.Boolean(object.mine) : false,
-    };
-  },
-
-  toJSON(message: ListRunsRequest): unknown {
-    const obj: any = {};
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
-    }
-    if (message.user !== "") {
-      obj.user = message.user;
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    if (message.mine !== false) {
-      obj.mine = message.mine;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListRunsRequest>): ListRunsRequest {
-    return ListRunsRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListRunsRequest>): ListRunsRequest {
-    const message = createBaseListRunsRequest();
-    message.limit = object.limit ?? 0;
-    message.user = object.user ?? "";
-    message.team = object.team ?? "";
-    message.mine = object.mine ?? false;
-    return message;
-  },
 };
 
 function createBaseListRunsResponse(): ListRunsResponse {
@@ -2742,27 +2049,6 @@ export const ListRunsResponse: MessageFns<ListRunsResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListRunsResponse {
-    return { runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => RunInfo.fromJSON(e)) : [] };
-  },
-
-  toJSON(message: ListRunsResponse): unknown {
-    const obj: any = {};
-    if (message.runs?.length) {
-      obj.runs = message.runs.map((e) => RunInfo.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListRunsResponse>): ListRunsResponse {
-    return ListRunsResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListRunsResponse>): ListRunsResponse {
-    const message = createBaseListRunsResponse();
-    message.runs = object.runs?.map((e) => RunInfo.fromPartial(e)) || [];
-    return message;
   },
 };
 
@@ -2832,47 +2118,6 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): WatchRunRequest {
-    return {
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      afterSeq: isSet(object.afterSeq)
-        ? globalThis.Number(object.afterSeq)
-        : isSet(object.after_seq)
-        ? globalThis.Number(object.after_seq)
-        : 0,
-      follow: isSet(object.follow) ? globalThis.Boolean(object.follow) : false,
-    };
-  },
-
-  toJSON(message: WatchRunRequest): unknown {
-    const obj: any = {};
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.afterSeq !== 0) {
-      obj.afterSeq = Math.round(message.afterSeq);
-    }
-    if (message.follow !== false) {
-      obj.follow = message.follow;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<WatchRunRequest>): WatchRunRequest {
-    return WatchRunRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<WatchRunRequest>): WatchRunRequest {
-    const message = createBaseWatchRunRequest();
-    message.runId = object.runId ?? "";
-    message.afterSeq = object.afterSeq ?? 0;
-    message.follow = object.follow ?? false;
-    return message;
-  },
 };
 
 function createBaseWatchRunResponse(): WatchRunResponse {
@@ -2930,36 +2175,6 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): WatchRunResponse {
-    return {
-      event: isSet(object.event) ? RunEvent.fromJSON(object.event) : undefined,
-      run: isSet(object.run) ? RunInfo.fromJSON(object.run) : undefined,
-    };
-  },
-
-  toJSON(message: WatchRunResponse): unknown {
-    const obj: any = {};
-    if (message.event !== undefined) {
-      obj.event = RunEvent.toJSON(message.event);
-    }
-    if (message.run !== undefined) {
-      obj.run = RunInfo.toJSON(message.run);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<WatchRunResponse>): WatchRunResponse {
-    return WatchRunResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<WatchRunResponse>): WatchRunResponse {
-    const message = createBaseWatchRunResponse();
-    message.event = (object.event !== undefined && object.event !== null)
-      ? RunEvent.fromPartial(object.event)
-      : undefined;
-    message.run = (object.run !== undefined && object.run !== null) ? RunInfo.fromPartial(object.run) : undefined;
-    return message;
-  },
 };
 
 function createBaseFetchPatchRequest(): FetchPatchRequest {
@@ -3006,33 +2221,6 @@ export const FetchPatchRequest: MessageFns<FetchPatchRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): FetchPatchRequest {
-    return {
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-    };
-  },
-
-  toJSON(message: FetchPatchRequest): unknown {
-    const obj: any = {};
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<FetchPatchRequest>): FetchPatchRequest {
-    return FetchPatchRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<FetchPatchRequest>): FetchPatchRequest {
-    const message = createBaseFetchPatchRequest();
-    message.runId = object.runId ?? "";
-    return message;
-  },
 };
 
 function createBaseGetReceiptRequest(): GetReceiptRequest {
@@ -3078,27 +2266,6 @@ export const GetReceiptRequest: MessageFns<GetReceiptRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetReceiptRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
-  },
-
-  toJSON(message: GetReceiptRequest): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetReceiptRequest>): GetReceiptRequest {
-    return GetReceiptRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetReceiptRequest>): GetReceiptRequest {
-    const message = createBaseGetReceiptRequest();
-    message.id = object.id ?? "";
-    return message;
   },
 };
 
@@ -3190,61 +2357,6 @@ export const Receipt: MessageFns<Receipt> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): Receipt {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      contentHash: isSet(object.contentHash)
-        ? globalThis.String(object.contentHash)
-        : isSet(object.content_hash)
-        ? globalThis.String(object.content_hash)
-        : "",
-      body: isSet(object.body) ? globalThis.String(object.body) : "",
-      createdAt: isSet(object.createdAt)
-        ? globalThis.String(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.String(object.created_at)
-        : "",
-    };
-  },
-
-  toJSON(message: Receipt): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.contentHash !== "") {
-      obj.contentHash = message.contentHash;
-    }
-    if (message.body !== "") {
-      obj.body = message.body;
-    }
-    if (message.createdAt !== "") {
-      obj.createdAt = message.createdAt;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<Receipt>): Receipt {
-    return Receipt.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<Receipt>): Receipt {
-    const message = createBaseReceipt();
-    message.id = object.id ?? "";
-    message.runId = object.runId ?? "";
-    message.contentHash = object.contentHash ?? "";
-    message.body = object.body ?? "";
-    message.createdAt = object.createdAt ?? "";
-    return message;
-  },
 };
 
 function createBaseListReceiptsRequest(): ListReceiptsRequest {
@@ -3290,27 +2402,6 @@ export const ListReceiptsRequest: MessageFns<ListReceiptsRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListReceiptsRequest {
-    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
-  },
-
-  toJSON(message: ListReceiptsRequest): unknown {
-    const obj: any = {};
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListReceiptsRequest>): ListReceiptsRequest {
-    return ListReceiptsRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListReceiptsRequest>): ListReceiptsRequest {
-    const message = createBaseListReceiptsRequest();
-    message.limit = object.limit ?? 0;
-    return message;
   },
 };
 
@@ -3358,29 +2449,6 @@ export const ListReceiptsResponse: MessageFns<ListReceiptsResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ListReceiptsResponse {
-    return {
-      receipts: globalThis.Array.isArray(object?.receipts) ? object.receipts.map((e: any) => Receipt.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: ListReceiptsResponse): unknown {
-    const obj: any = {};
-    if (message.receipts?.length) {
-      obj.receipts = message.receipts.map((e) => Receipt.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListReceiptsResponse>): ListReceiptsResponse {
-    return ListReceiptsResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListReceiptsResponse>): ListReceiptsResponse {
-    const message = createBaseListReceiptsResponse();
-    message.receipts = object.receipts?.map((e) => Receipt.fromPartial(e)) || [];
-    return message;
-  },
 };
 
 function createBaseGetKeysRequest(): GetKeysRequest {
@@ -3415,23 +2483,6 @@ export const GetKeysRequest: MessageFns<GetKeysRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): GetKeysRequest {
-    return {};
-  },
-
-  toJSON(_: GetKeysRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetKeysRequest>): GetKeysRequest {
-    return GetKeysRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<GetKeysRequest>): GetKeysRequest {
-    const message = createBaseGetKeysRequest();
-    return message;
   },
 };
 
@@ -3534,70 +2585,6 @@ export const SigningKeyInfo: MessageFns<SigningKeyInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): SigningKeyInfo {
-    return {
-      keyId: isSet(object.keyId)
-        ? globalThis.String(object.keyId)
-        : isSet(object.key_id)
-        ? globalThis.String(object.key_id)
-        : "",
-      role: isSet(object.role) ? globalThis.String(object.role) : "",
-      ownerId: isSet(object.ownerId)
-        ? globalThis.String(object.ownerId)
-        : isSet(object.owner_id)
-        ? globalThis.String(object.owner_id)
-        : "",
-      publicKeyPem: isSet(object.publicKeyPem)
-        ? globalThis.String(object.publicKeyPem)
-        : isSet(object.public_key_pem)
-        ? globalThis.String(object.public_key_pem)
-        : "",
-      createdAt: isSet(object.createdAt)
-        ? globalThis.String(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.String(object.created_at)
-        : "",
-      revoked: isSet(object.revoked) ? globalThis.Boolean(object.revoked) : false,
-    };
-  },
-
-  toJSON(message: SigningKeyInfo): unknown {
-    const obj: any = {};
-    if (message.keyId !== "") {
-      obj.keyId = message.keyId;
-    }
-    if (message.role !== "") {
-      obj.role = message.role;
-    }
-    if (message.ownerId !== "") {
-      obj.ownerId = message.ownerId;
-    }
-    if (message.publicKeyPem !== "") {
-      obj.publicKeyPem = message.publicKeyPem;
-    }
-    if (message.createdAt !== "") {
-      obj.createdAt = message.createdAt;
-    }
-    if (message.revoked !== false) {
-      obj.revoked = message.revoked;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<SigningKeyInfo>): SigningKeyInfo {
-    return SigningKeyInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<SigningKeyInfo>): SigningKeyInfo {
-    const message = createBaseSigningKeyInfo();
-    message.keyId = object.keyId ?? "";
-    message.role = object.role ?? "";
-    message.ownerId = object.ownerId ?? "";
-    message.publicKeyPem = object.publicKeyPem ?? "";
-    message.createdAt = object.createdAt ?? "";
-    message.revoked = object.revoked ?? false;
-    return message;
-  },
 };
 
 function createBaseGetKeysResponse(): GetKeysResponse {
@@ -3644,29 +2631,6 @@ export const GetKeysResponse: MessageFns<GetKeysResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): GetKeysResponse {
-    return {
-      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => SigningKeyInfo.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: GetKeysResponse): unknown {
-    const obj: any = {};
-    if (message.keys?.length) {
-      obj.keys = message.keys.map((e) => SigningKeyInfo.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetKeysResponse>): GetKeysResponse {
-    return GetKeysResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetKeysResponse>): GetKeysResponse {
-    const message = createBaseGetKeysResponse();
-    message.keys = object.keys?.map((e) => SigningKeyInfo.fromPartial(e)) || [];
-    return message;
-  },
 };
 
 function createBaseListAgentsRequest(): ListAgentsRequest {
@@ -3712,33 +2676,6 @@ export const ListAgentsRequest: MessageFns<ListAgentsRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListAgentsRequest {
-    return {
-      agentFiles: globalThis.Array.isArray(object?.agentFiles)
-        ? object.agentFiles.map((e: any) => AgentFile.fromJSON(e))
-        : globalThis.Array.isArray(object?.agent_files)
-        ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: ListAgentsRequest): unknown {
-    const obj: any = {};
-    if (message.agentFiles?.length) {
-      obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListAgentsRequest>): ListAgentsRequest {
-    return ListAgentsRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListAgentsRequest>): ListAgentsRequest {
-    const message = createBaseListAgentsRequest();
-    message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
-    return message;
   },
 };
 
@@ -3908,87 +2845,6 @@ export const AgentInfo: MessageFns<AgentInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): AgentInfo {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      description: isSet(object.description) ? globalThis.String(object.description) : "",
-      runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
-      model: isSet(object.model) ? globalThis.String(object.model) : "",
-      readonly: isSet(object.readonly) ? globalThis.Boolean(object.readonly) : false,
-      source: isSet(object.source) ? globalThis.String(object.source) : "",
-      tools: globalThis.Array.isArray(object?.tools) ? object.tools.map((e: any) => globalThis.String(e)) : [],
-      maxTurns: isSet(object.maxTurns)
-        ? globalThis.Number(object.maxTurns)
-        : isSet(object.max_turns)
-        ? globalThis.Number(object.max_turns)
-        : 0,
-      timeoutMs: isSet(object.timeoutMs)
-        ? globalThis.Number(object.timeoutMs)
-        : isSet(object.timeout_ms)
-        ? globalThis.Number(object.timeout_ms)
-        : 0,
-      network: isSet(object.network) ? globalThis.String(object.network) : "",
-      prompt: isSet(object.prompt) ? globalThis.String(object.prompt) : "",
-    };
-  },
-
-  toJSON(message: AgentInfo): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.description !== "") {
-      obj.description = message.description;
-    }
-    if (message.runtime !== "") {
-      obj.runtime = message.runtime;
-    }
-    if (message.model !== "") {
-      obj.model = message.model;
-    }
-    if (message.readonly !== false) {
-      obj.readonly = message.readonly;
-    }
-    if (message.source !== "") {
-      obj.source = message.source;
-    }
-    if (message.tools?.length) {
-      obj.tools = message.tools;
-    }
-    if (message.maxTurns !== 0) {
-      obj.maxTurns = Math.round(message.maxTurns);
-    }
-    if (message.timeoutMs !== 0) {
-      obj.timeoutMs = Math.round(message.timeoutMs);
-    }
-    if (message.network !== "") {
-      obj.network = message.network;
-    }
-    if (message.prompt !== "") {
-      obj.prompt = message.prompt;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<AgentInfo>): AgentInfo {
-    return AgentInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<AgentInfo>): AgentInfo {
-    const message = createBaseAgentInfo();
-    message.name = object.name ?? "";
-    message.description = object.description ?? "";
-    message.runtime = object.runtime ?? "";
-    message.model = object.model ?? "";
-    message.readonly = object.readonly ?? false;
-    message.source = object.source ?? "";
-    message.tools = object.tools?.map((e) => e) || [];
-    message.maxTurns = object.maxTurns ?? 0;
-    message.timeoutMs = object.timeoutMs ?? 0;
-    message.network = object.network ?? "";
-    message.prompt = object.prompt ?? "";
-    return message;
-  },
 };
 
 function createBaseListAgentsResponse(): ListAgentsResponse {
@@ -4046,34 +2902,6 @@ export const ListAgentsResponse: MessageFns<ListAgentsResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ListAgentsResponse {
-    return {
-      agents: globalThis.Array.isArray(object?.agents) ? object.agents.map((e: any) => AgentInfo.fromJSON(e)) : [],
-      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
-    };
-  },
-
-  toJSON(message: ListAgentsResponse): unknown {
-    const obj: any = {};
-    if (message.agents?.length) {
-      obj.agents = message.agents.map((e) => AgentInfo.toJSON(e));
-    }
-    if (message.warnings?.length) {
-      obj.warnings = message.warnings;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListAgentsResponse>): ListAgentsResponse {
-    return ListAgentsResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListAgentsResponse>): ListAgentsResponse {
-    const message = createBaseListAgentsResponse();
-    message.agents = object.agents?.map((e) => AgentInfo.fromPartial(e)) || [];
-    message.warnings = object.warnings?.map((e) => e) || [];
-    return message;
-  },
 };
 
 function createBaseClusterInfoRequest(): ClusterInfoRequest {
@@ -4108,23 +2936,6 @@ export const ClusterInfoRequest: MessageFns<ClusterInfoRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): ClusterInfoRequest {
-    return {};
-  },
-
-  toJSON(_: ClusterInfoRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<ClusterInfoRequest>): ClusterInfoRequest {
-    return ClusterInfoRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<ClusterInfoRequest>): ClusterInfoRequest {
-    const message = createBaseClusterInfoRequest();
-    return message;
   },
 };
 
@@ -4294,85 +3105,6 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): WorkerInfo {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
-      sandbox: isSet(object.sandbox) ? globalThis.String(object.sandbox) : "",
-      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
-      active: isSet(object.active) ? globalThis.Number(object.active) : 0,
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      lastHeartbeatAt: isSet(object.lastHeartbeatAt)
-        ? globalThis.String(object.lastHeartbeatAt)
-        : isSet(object.last_heartbeat_at)
-        ? globalThis.String(object.last_heartbeat_at)
-        : "",
-      runtimes: globalThis.Array.isArray(object?.runtimes) ? object.runtimes.map((e: any) => globalThis.String(e)) : [],
-      providers: globalThis.Array.isArray(object?.providers)
-        ? object.providers.map((e: any) => globalThis.String(e))
-        : [],
-      live: isSet(object.live) ? globalThis.Boolean(object.live) : false,
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-    };
-  },
-
-  toJSON(message: WorkerInfo): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.pool !== "") {
-      obj.pool = message.pool;
-    }
-    if (message.sandbox !== "") {
-      obj.sandbox = message.sandbox;
-    }
-    if (message.capacity !== 0) {
-      obj.capacity = Math.round(message.capacity);
-    }
-    if (message.active !== 0) {
-      obj.active = Math.round(message.active);
-    }
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.lastHeartbeatAt !== "") {
-      obj.lastHeartbeatAt = message.lastHeartbeatAt;
-    }
-    if (message.runtimes?.length) {
-      obj.runtimes = message.runtimes;
-    }
-    if (message.providers?.length) {
-      obj.providers = message.providers;
-    }
-    if (message.live !== false) {
-      obj.live = message.live;
-    }
-    if (message.version !== "") {
-      obj.version = message.version;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<WorkerInfo>): WorkerInfo {
-    return WorkerInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<WorkerInfo>): WorkerInfo {
-    const message = createBaseWorkerInfo();
-    message.id = object.id ?? "";
-    message.pool = object.pool ?? "";
-    message.sandbox = object.sandbox ?? "";
-    message.capacity = object.capacity ?? 0;
-    message.active = object.active ?? 0;
-    message.status = object.status ?? "";
-    message.lastHeartbeatAt = object.lastHeartbeatAt ?? "";
-    message.runtimes = object.runtimes?.map((e) => e) || [];
-    message.providers = object.providers?.map((e) => e) || [];
-    message.live = object.live ?? false;
-    message.version = object.version ?? "";
-    return message;
-  },
 };
 
 function createBaseProviderStatus(): ProviderStatus {
@@ -4440,43 +3172,6 @@ export const ProviderStatus: MessageFns<ProviderStatus> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ProviderStatus {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      models: globalThis.Array.isArray(object?.models) ? object.models.map((e: any) => globalThis.String(e)) : [],
-      workerIds: globalThis.Array.isArray(object?.workerIds)
-        ? object.workerIds.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.worker_ids)
-        ? object.worker_ids.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
-  toJSON(message: ProviderStatus): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.models?.length) {
-      obj.models = message.models;
-    }
-    if (message.workerIds?.length) {
-      obj.workerIds = message.workerIds;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ProviderStatus>): ProviderStatus {
-    return ProviderStatus.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ProviderStatus>): ProviderStatus {
-    const message = createBaseProviderStatus();
-    message.name = object.name ?? "";
-    message.models = object.models?.map((e) => e) || [];
-    message.workerIds = object.workerIds?.map((e) => e) || [];
-    return message;
   },
 };
 
@@ -4622,81 +3317,6 @@ export const ClusterInfoResponse: MessageFns<ClusterInfoResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ClusterInfoResponse {
-    return {
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
-      bus: isSet(object.bus) ? globalThis.String(object.bus) : "",
-      database: isSet(object.database) ? globalThis.String(object.database) : "",
-      workers: globalThis.Array.isArray(object?.workers) ? object.workers.map((e: any) => WorkerInfo.fromJSON(e)) : [],
-      providers: globalThis.Array.isArray(object?.providers)
-        ? object.providers.map((e: any) => ProviderStatus.fromJSON(e))
-        : [],
-      pendingRuns: isSet(object.pendingRuns)
-        ? globalThis.Number(object.pendingRuns)
-        : isSet(object.pending_runs)
-        ? globalThis.Number(object.pending_runs)
-        : 0,
-      runningRuns: isSet(object.runningRuns)
-        ? globalThis.Number(object.runningRuns)
-        : isSet(object.running_runs)
-        ? globalThis.Number(object.running_runs)
-        : 0,
-      budget: isSet(object.budget) ? BudgetInfo.fromJSON(object.budget) : undefined,
-    };
-  },
-
-  toJSON(message: ClusterInfoResponse): unknown {
-    const obj: any = {};
-    if (message.version !== "") {
-      obj.version = message.version;
-    }
-    if (message.draining !== false) {
-      obj.draining = message.draining;
-    }
-    if (message.bus !== "") {
-      obj.bus = message.bus;
-    }
-    if (message.database !== "") {
-      obj.database = message.database;
-    }
-    if (message.workers?.length) {
-      obj.workers = message.workers.map((e) => WorkerInfo.toJSON(e));
-    }
-    if (message.providers?.length) {
-      obj.providers = message.providers.map((e) => ProviderStatus.toJSON(e));
-    }
-    if (message.pendingRuns !== 0) {
-      obj.pendingRuns = Math.round(message.pendingRuns);
-    }
-    if (message.runningRuns !== 0) {
-      obj.runningRuns = Math.round(message.runningRuns);
-    }
-    if (message.budget !== undefined) {
-      obj.budget = BudgetInfo.toJSON(message.budget);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ClusterInfoResponse>): ClusterInfoResponse {
-    return ClusterInfoResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ClusterInfoResponse>): ClusterInfoResponse {
-    const message = createBaseClusterInfoResponse();
-    message.version = object.version ?? "";
-    message.draining = object.draining ?? false;
-    message.bus = object.bus ?? "";
-    message.database = object.database ?? "";
-    message.workers = object.workers?.map((e) => WorkerInfo.fromPartial(e)) || [];
-    message.providers = object.providers?.map((e) => ProviderStatus.fromPartial(e)) || [];
-    message.pendingRuns = object.pendingRuns ?? 0;
-    message.runningRuns = object.runningRuns ?? 0;
-    message.budget = (object.budget !== undefined && object.budget !== null)
-      ? BudgetInfo.fromPartial(object.budget)
-      : undefined;
-    return message;
-  },
 };
 
 function createBaseListModelsRequest(): ListModelsRequest {
@@ -4731,23 +3351,6 @@ export const ListModelsRequest: MessageFns<ListModelsRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): ListModelsRequest {
-    return {};
-  },
-
-  toJSON(_: ListModelsRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListModelsRequest>): ListModelsRequest {
-    return ListModelsRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<ListModelsRequest>): ListModelsRequest {
-    const message = createBaseListModelsRequest();
-    return message;
   },
 };
 
@@ -4872,76 +3475,6 @@ export const ModelInfo: MessageFns<ModelInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ModelInfo {
-    return {
-      ref: isSet(object.ref) ? globalThis.String(object.ref) : "",
-      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      api: isSet(object.api) ? globalThis.String(object.api) : "",
-      priceInput: isSet(object.priceInput)
-        ? globalThis.Number(object.priceInput)
-        : isSet(object.price_input)
-        ? globalThis.Number(object.price_input)
-        : 0,
-      priceOutput: isSet(object.priceOutput)
-        ? globalThis.Number(object.priceOutput)
-        : isSet(object.price_output)
-        ? globalThis.Number(object.price_output)
-        : 0,
-      workers: globalThis.Array.isArray(object?.workers) ? object.workers.map((e: any) => globalThis.String(e)) : [],
-      isDefault: isSet(object.isDefault)
-        ? globalThis.Boolean(object.isDefault)
-        : isSet(object.is_default)
-        ? globalThis.Boolean(object.is_default)
-        : false,
-    };
-  },
-
-  toJSON(message: ModelInfo): unknown {
-    const obj: any = {};
-    if (message.ref !== "") {
-      obj.ref = message.ref;
-    }
-    if (message.provider !== "") {
-      obj.provider = message.provider;
-    }
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.api !== "") {
-      obj.api = message.api;
-    }
-    if (message.priceInput !== 0) {
-      obj.priceInput = floatToJson(message.priceInput);
-    }
-    if (message.priceOutput !== 0) {
-      obj.priceOutput = floatToJson(message.priceOutput);
-    }
-    if (message.workers?.length) {
-      obj.workers = message.workers;
-    }
-    if (message.isDefault !== false) {
-      obj.isDefault = message.isDefault;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ModelInfo>): ModelInfo {
-    return ModelInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ModelInfo>): ModelInfo {
-    const message = createBaseModelInfo();
-    message.ref = object.ref ?? "";
-    message.provider = object.provider ?? "";
-    message.id = object.id ?? "";
-    message.api = object.api ?? "";
-    message.priceInput = object.priceInput ?? 0;
-    message.priceOutput = object.priceOutput ?? 0;
-    message.workers = object.workers?.map((e) => e) || [];
-    message.isDefault = object.isDefault ?? false;
-    return message;
-  },
 };
 
 function createBaseListModelsResponse(): ListModelsResponse {
@@ -5021,48 +3554,6 @@ export const ListModelsResponse: MessageFns<ListModelsResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ListModelsResponse {
-    return {
-      models: globalThis.Array.isArray(object?.models) ? object.models.map((e: any) => ModelInfo.fromJSON(e)) : [],
-      defaultModel: isSet(object.defaultModel)
-        ? globalThis.String(object.defaultModel)
-        : isSet(object.default_model)
-        ? globalThis.String(object.default_model)
-        : "",
-      source: isSet(object.source) ? globalThis.String(object.source) : "",
-      problems: globalThis.Array.isArray(object?.problems) ? object.problems.map((e: any) => globalThis.String(e)) : [],
-    };
-  },
-
-  toJSON(message: ListModelsResponse): unknown {
-    const obj: any = {};
-    if (message.models?.length) {
-      obj.models = message.models.map((e) => ModelInfo.toJSON(e));
-    }
-    if (message.defaultModel !== "") {
-      obj.defaultModel = message.defaultModel;
-    }
-    if (message.source !== "") {
-      obj.source = message.source;
-    }
-    if (message.problems?.length) {
-      obj.problems = message.problems;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListModelsResponse>): ListModelsResponse {
-    return ListModelsResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListModelsResponse>): ListModelsResponse {
-    const message = createBaseListModelsResponse();
-    message.models = object.models?.map((e) => ModelInfo.fromPartial(e)) || [];
-    message.defaultModel = object.defaultModel ?? "";
-    message.source = object.source ?? "";
-    message.problems = object.problems?.map((e) => e) || [];
-    return message;
-  },
 };
 
 function createBaseGetBudgetRequest(): GetBudgetRequest {
@@ -5108,27 +3599,6 @@ export const GetBudgetRequest: MessageFns<GetBudgetRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetBudgetRequest {
-    return { team: isSet(object.team) ? globalThis.String(object.team) : "" };
-  },
-
-  toJSON(message: GetBudgetRequest): unknown {
-    const obj: any = {};
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetBudgetRequest>): GetBudgetRequest {
-    return GetBudgetRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetBudgetRequest>): GetBudgetRequest {
-    const message = createBaseGetBudgetRequest();
-    message.team = object.team ?? "";
-    return message;
   },
 };
 
@@ -5197,43 +3667,6 @@ export const SetBudgetRequest: MessageFns<SetBudgetRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SetBudgetRequest {
-    return {
-      ceilingUsd: isSet(object.ceilingUsd)
-        ? globalThis.Number(object.ceilingUsd)
-        : isSet(object.ceiling_usd)
-        ? globalThis.Number(object.ceiling_usd)
-        : 0,
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-    };
-  },
-
-  toJSON(message: SetBudgetRequest): unknown {
-    const obj: any = {};
-    if (message.ceilingUsd !== 0) {
-      obj.ceilingUsd = floatToJson(message.ceilingUsd);
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<SetBudgetRequest>): SetBudgetRequest {
-    return SetBudgetRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<SetBudgetRequest>): SetBudgetRequest {
-    const message = createBaseSetBudgetRequest();
-    message.ceilingUsd = object.ceilingUsd ?? 0;
-    message.submitter = object.submitter ?? "";
-    message.team = object.team ?? "";
-    return message;
   },
 };
 
@@ -5391,102 +3824,6 @@ export const BudgetInfo: MessageFns<BudgetInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): BudgetInfo {
-    return {
-      ceilingUsd: isSet(object.ceilingUsd)
-        ? globalThis.Number(object.ceilingUsd)
-        : isSet(object.ceiling_usd)
-        ? globalThis.Number(object.ceiling_usd)
-        : 0,
-      spentUsd: isSet(object.spentUsd)
-        ? globalThis.Number(object.spentUsd)
-        : isSet(object.spent_usd)
-        ? globalThis.Number(object.spent_usd)
-        : 0,
-      reservedUsd: isSet(object.reservedUsd)
-        ? globalThis.Number(object.reservedUsd)
-        : isSet(object.reserved_usd)
-        ? globalThis.Number(object.reserved_usd)
-        : 0,
-      remainingUsd: isSet(object.remainingUsd)
-        ? globalThis.Number(object.remainingUsd)
-        : isSet(object.remaining_usd)
-        ? globalThis.Number(object.remaining_usd)
-        : 0,
-      estimatedNextUsd: isSet(object.estimatedNextUsd)
-        ? globalThis.Number(object.estimatedNextUsd)
-        : isSet(object.estimated_next_usd)
-        ? globalThis.Number(object.estimated_next_usd)
-        : 0,
-      runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
-      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
-      inputTokens: isSet(object.inputTokens)
-        ? globalThis.Number(object.inputTokens)
-        : isSet(object.input_tokens)
-        ? globalThis.Number(object.input_tokens)
-        : 0,
-      outputTokens: isSet(object.outputTokens)
-        ? globalThis.Number(object.outputTokens)
-        : isSet(object.output_tokens)
-        ? globalThis.Number(object.output_tokens)
-        : 0,
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-    };
-  },
-
-  toJSON(message: BudgetInfo): unknown {
-    const obj: any = {};
-    if (message.ceilingUsd !== 0) {
-      obj.ceilingUsd = floatToJson(message.ceilingUsd);
-    }
-    if (message.spentUsd !== 0) {
-      obj.spentUsd = floatToJson(message.spentUsd);
-    }
-    if (message.reservedUsd !== 0) {
-      obj.reservedUsd = floatToJson(message.reservedUsd);
-    }
-    if (message.remainingUsd !== 0) {
-      obj.remainingUsd = floatToJson(message.remainingUsd);
-    }
-    if (message.estimatedNextUsd !== 0) {
-      obj.estimatedNextUsd = floatToJson(message.estimatedNextUsd);
-    }
-    if (message.runs !== 0) {
-      obj.runs = Math.round(message.runs);
-    }
-    if (message.tokens !== 0) {
-      obj.tokens = Math.round(message.tokens);
-    }
-    if (message.inputTokens !== 0) {
-      obj.inputTokens = Math.round(message.inputTokens);
-    }
-    if (message.outputTokens !== 0) {
-      obj.outputTokens = Math.round(message.outputTokens);
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<BudgetInfo>): BudgetInfo {
-    return BudgetInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<BudgetInfo>): BudgetInfo {
-    const message = createBaseBudgetInfo();
-    message.ceilingUsd = object.ceilingUsd ?? 0;
-    message.spentUsd = object.spentUsd ?? 0;
-    message.reservedUsd = object.reservedUsd ?? 0;
-    message.remainingUsd = object.remainingUsd ?? 0;
-    message.estimatedNextUsd = object.estimatedNextUsd ?? 0;
-    message.runs = object.runs ?? 0;
-    message.tokens = object.tokens ?? 0;
-    message.inputTokens = object.inputTokens ?? 0;
-    message.outputTokens = object.outputTokens ?? 0;
-    message.team = object.team ?? "";
-    return message;
-  },
 };
 
 function createBaseListAuditRequest(): ListAuditRequest {
@@ -5554,43 +3891,6 @@ export const ListAuditRequest: MessageFns<ListAuditRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListAuditRequest {
-    return {
-      category: isSet(object.category) ? globalThis.String(object.category) : "",
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
-    };
-  },
-
-  toJSON(message: ListAuditRequest): unknown {
-    const obj: any = {};
-    if (message.category !== "") {
-      obj.category = message.category;
-    }
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListAuditRequest>): ListAuditRequest {
-    return ListAuditRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListAuditRequest>): ListAuditRequest {
-    const message = createBaseListAuditRequest();
-    message.category = object.category ?? "";
-    message.runId = object.runId ?? "";
-    message.limit = object.limit ?? 0;
-    return message;
   },
 };
 
@@ -5760,91 +4060,6 @@ export const AuditEntry: MessageFns<AuditEntry> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): AuditEntry {
-    return {
-      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
-      at: isSet(object.at) ? globalThis.String(object.at) : "",
-      category: isSet(object.category) ? globalThis.String(object.category) : "",
-      action: isSet(object.action) ? globalThis.String(object.action) : "",
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      actor: isSet(object.actor) ? globalThis.String(object.actor) : "",
-      gate: isSet(object.gate) ? globalThis.String(object.gate) : "",
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      dataJson: isSet(object.dataJson)
-        ? globalThis.String(object.dataJson)
-        : isSet(object.data_json)
-        ? globalThis.String(object.data_json)
-        : "",
-      prevHash: isSet(object.prevHash)
-        ? globalThis.String(object.prevHash)
-        : isSet(object.prev_hash)
-        ? globalThis.String(object.prev_hash)
-        : "",
-      hash: isSet(object.hash) ? globalThis.String(object.hash) : "",
-    };
-  },
-
-  toJSON(message: AuditEntry): unknown {
-    const obj: any = {};
-    if (message.seq !== 0) {
-      obj.seq = Math.round(message.seq);
-    }
-    if (message.at !== "") {
-      obj.at = message.at;
-    }
-    if (message.category !== "") {
-      obj.category = message.category;
-    }
-    if (message.action !== "") {
-      obj.action = message.action;
-    }
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.actor !== "") {
-      obj.actor = message.actor;
-    }
-    if (message.gate !== "") {
-      obj.gate = message.gate;
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.dataJson !== "") {
-      obj.dataJson = message.dataJson;
-    }
-    if (message.prevHash !== "") {
-      obj.prevHash = message.prevHash;
-    }
-    if (message.hash !== "") {
-      obj.hash = message.hash;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<AuditEntry>): AuditEntry {
-    return AuditEntry.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<AuditEntry>): AuditEntry {
-    const message = createBaseAuditEntry();
-    message.seq = object.seq ?? 0;
-    message.at = object.at ?? "";
-    message.category = object.category ?? "";
-    message.action = object.action ?? "";
-    message.runId = object.runId ?? "";
-    message.actor = object.actor ?? "";
-    message.gate = object.gate ?? "";
-    message.message = object.message ?? "";
-    message.dataJson = object.dataJson ?? "";
-    message.prevHash = object.prevHash ?? "";
-    message.hash = object.hash ?? "";
-    return message;
-  },
 };
 
 function createBaseListAuditResponse(): ListAuditResponse {
@@ -5891,29 +4106,6 @@ export const ListAuditResponse: MessageFns<ListAuditResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ListAuditResponse {
-    return {
-      entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => AuditEntry.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: ListAuditResponse): unknown {
-    const obj: any = {};
-    if (message.entries?.length) {
-      obj.entries = message.entries.map((e) => AuditEntry.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListAuditResponse>): ListAuditResponse {
-    return ListAuditResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListAuditResponse>): ListAuditResponse {
-    const message = createBaseListAuditResponse();
-    message.entries = object.entries?.map((e) => AuditEntry.fromPartial(e)) || [];
-    return message;
-  },
 };
 
 function createBaseVerifyAuditRequest(): VerifyAuditRequest {
@@ -5948,23 +4140,6 @@ export const VerifyAuditRequest: MessageFns<VerifyAuditRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): VerifyAuditRequest {
-    return {};
-  },
-
-  toJSON(_: VerifyAuditRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<VerifyAuditRequest>): VerifyAuditRequest {
-    return VerifyAuditRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<VerifyAuditRequest>): VerifyAuditRequest {
-    const message = createBaseVerifyAuditRequest();
-    return message;
   },
 };
 
@@ -6067,62 +4242,6 @@ export const VerifyAuditResponse: MessageFns<VerifyAuditResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): VerifyAuditResponse {
-    return {
-      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
-      entries: isSet(object.entries) ? globalThis.Number(object.entries) : 0,
-      brokenSeq: isSet(object.brokenSeq)
-        ? globalThis.Number(object.brokenSeq)
-        : isSet(object.broken_seq)
-        ? globalThis.Number(object.broken_seq)
-        : 0,
-      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-      headHash: isSet(object.headHash)
-        ? globalThis.String(object.headHash)
-        : isSet(object.head_hash)
-        ? globalThis.String(object.head_hash)
-        : "",
-    };
-  },
-
-  toJSON(message: VerifyAuditResponse): unknown {
-    const obj: any = {};
-    if (message.ok !== false) {
-      obj.ok = message.ok;
-    }
-    if (message.entries !== 0) {
-      obj.entries = Math.round(message.entries);
-    }
-    if (message.brokenSeq !== 0) {
-      obj.brokenSeq = Math.round(message.brokenSeq);
-    }
-    if (message.reason !== "") {
-      obj.reason = message.reason;
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    if (message.headHash !== "") {
-      obj.headHash = message.headHash;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<VerifyAuditResponse>): VerifyAuditResponse {
-    return VerifyAuditResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<VerifyAuditResponse>): VerifyAuditResponse {
-    const message = createBaseVerifyAuditResponse();
-    message.ok = object.ok ?? false;
-    message.entries = object.entries ?? 0;
-    message.brokenSeq = object.brokenSeq ?? 0;
-    message.reason = object.reason ?? "";
-    message.message = object.message ?? "";
-    message.headHash = object.headHash ?? "";
-    return message;
-  },
 };
 
 function createBaseDrainRequest(): DrainRequest {
@@ -6168,27 +4287,6 @@ export const DrainRequest: MessageFns<DrainRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DrainRequest {
-    return { submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "" };
-  },
-
-  toJSON(message: DrainRequest): unknown {
-    const obj: any = {};
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DrainRequest>): DrainRequest {
-    return DrainRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DrainRequest>): DrainRequest {
-    const message = createBaseDrainRequest();
-    message.submitter = object.submitter ?? "";
-    return message;
   },
 };
 
@@ -6258,47 +4356,6 @@ export const DrainResponse: MessageFns<DrainResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): DrainResponse {
-    return {
-      draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
-      alreadyDraining: isSet(object.alreadyDraining)
-        ? globalThis.Boolean(object.alreadyDraining)
-        : isSet(object.already_draining)
-        ? globalThis.Boolean(object.already_draining)
-        : false,
-      activeRuns: isSet(object.activeRuns)
-        ? globalThis.Number(object.activeRuns)
-        : isSet(object.active_runs)
-        ? globalThis.Number(object.active_runs)
-        : 0,
-    };
-  },
-
-  toJSON(message: DrainResponse): unknown {
-    const obj: any = {};
-    if (message.draining !== false) {
-      obj.draining = message.draining;
-    }
-    if (message.alreadyDraining !== false) {
-      obj.alreadyDraining = message.alreadyDraining;
-    }
-    if (message.activeRuns !== 0) {
-      obj.activeRuns = Math.round(message.activeRuns);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<DrainResponse>): DrainResponse {
-    return DrainResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<DrainResponse>): DrainResponse {
-    const message = createBaseDrainResponse();
-    message.draining = object.draining ?? false;
-    message.alreadyDraining = object.alreadyDraining ?? false;
-    message.activeRuns = object.activeRuns ?? 0;
-    return message;
-  },
 };
 
 function createBaseRevokeKeyRequest(): RevokeKeyRequest {
@@ -6355,38 +4412,6 @@ export const RevokeKeyRequest: MessageFns<RevokeKeyRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RevokeKeyRequest {
-    return {
-      keyId: isSet(object.keyId)
-        ? globalThis.String(object.keyId)
-        : isSet(object.key_id)
-        ? globalThis.String(object.key_id)
-        : "",
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-    };
-  },
-
-  toJSON(message: RevokeKeyRequest): unknown {
-    const obj: any = {};
-    if (message.keyId !== "") {
-      obj.keyId = message.keyId;
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RevokeKeyRequest>): RevokeKeyRequest {
-    return RevokeKeyRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RevokeKeyRequest>): RevokeKeyRequest {
-    const message = createBaseRevokeKeyRequest();
-    message.keyId = object.keyId ?? "";
-    message.submitter = object.submitter ?? "";
-    return message;
   },
 };
 
@@ -6445,38 +4470,6 @@ export const ReadmitWorkerRequest: MessageFns<ReadmitWorkerRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ReadmitWorkerRequest {
-    return {
-      workerId: isSet(object.workerId)
-        ? globalThis.String(object.workerId)
-        : isSet(object.worker_id)
-        ? globalThis.String(object.worker_id)
-        : "",
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-    };
-  },
-
-  toJSON(message: ReadmitWorkerRequest): unknown {
-    const obj: any = {};
-    if (message.workerId !== "") {
-      obj.workerId = message.workerId;
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ReadmitWorkerRequest>): ReadmitWorkerRequest {
-    return ReadmitWorkerRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ReadmitWorkerRequest>): ReadmitWorkerRequest {
-    const message = createBaseReadmitWorkerRequest();
-    message.workerId = object.workerId ?? "";
-    message.submitter = object.submitter ?? "";
-    return message;
-  },
 };
 
 function createBaseReadmitWorkerResponse(): ReadmitWorkerResponse {
@@ -6533,42 +4526,6 @@ export const ReadmitWorkerResponse: MessageFns<ReadmitWorkerResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ReadmitWorkerResponse {
-    return {
-      workerId: isSet(object.workerId)
-        ? globalThis.String(object.workerId)
-        : isSet(object.worker_id)
-        ? globalThis.String(object.worker_id)
-        : "",
-      revokedKeyId: isSet(object.revokedKeyId)
-        ? globalThis.String(object.revokedKeyId)
-        : isSet(object.revoked_key_id)
-        ? globalThis.String(object.revoked_key_id)
-        : "",
-    };
-  },
-
-  toJSON(message: ReadmitWorkerResponse): unknown {
-    const obj: any = {};
-    if (message.workerId !== "") {
-      obj.workerId = message.workerId;
-    }
-    if (message.revokedKeyId !== "") {
-      obj.revokedKeyId = message.revokedKeyId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ReadmitWorkerResponse>): ReadmitWorkerResponse {
-    return ReadmitWorkerResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ReadmitWorkerResponse>): ReadmitWorkerResponse {
-    const message = createBaseReadmitWorkerResponse();
-    message.workerId = object.workerId ?? "";
-    message.revokedKeyId = object.revokedKeyId ?? "";
-    return message;
   },
 };
 
@@ -6648,48 +4605,6 @@ export const BatchItem: MessageFns<BatchItem> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BatchItem {
-    return {
-      task: isSet(object.task) ? globalThis.String(object.task) : "",
-      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      error: isSet(object.error) ? globalThis.String(object.error) : "",
-    };
-  },
-
-  toJSON(message: BatchItem): unknown {
-    const obj: any = {};
-    if (message.task !== "") {
-      obj.task = message.task;
-    }
-    if (message.agent !== "") {
-      obj.agent = message.agent;
-    }
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.error !== "") {
-      obj.error = message.error;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<BatchItem>): BatchItem {
-    return BatchItem.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<BatchItem>): BatchItem {
-    const message = createBaseBatchItem();
-    message.task = object.task ?? "";
-    message.agent = object.agent ?? "";
-    message.runId = object.runId ?? "";
-    message.error = object.error ?? "";
-    return message;
   },
 };
 
@@ -6871,98 +4786,6 @@ export const CreateBatchRequest: MessageFns<CreateBatchRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): CreateBatchRequest {
-    return {
-      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => BatchItem.fromJSON(e)) : [],
-      concurrency: isSet(object.concurrency) ? globalThis.Number(object.concurrency) : 0,
-      staggerMs: isSet(object.staggerMs)
-        ? globalThis.Number(object.staggerMs)
-        : isSet(object.stagger_ms)
-        ? globalThis.Number(object.stagger_ms)
-        : 0,
-      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
-      workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
-      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
-      model: isSet(object.model) ? globalThis.String(object.model) : "",
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-      agentFiles: globalThis.Array.isArray(object?.agentFiles)
-        ? object.agentFiles.map((e: any) => AgentFile.fromJSON(e))
-        : globalThis.Array.isArray(object?.agent_files)
-        ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
-        : [],
-      maxCostUsd: isSet(object.maxCostUsd)
-        ? globalThis.Number(object.maxCostUsd)
-        : isSet(object.max_cost_usd)
-        ? globalThis.Number(object.max_cost_usd)
-        : 0,
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-      safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
-    };
-  },
-
-  toJSON(message: CreateBatchRequest): unknown {
-    const obj: any = {};
-    if (message.items?.length) {
-      obj.items = message.items.map((e) => BatchItem.toJSON(e));
-    }
-    if (message.concurrency !== 0) {
-      obj.concurrency = Math.round(message.concurrency);
-    }
-    if (message.staggerMs !== 0) {
-      obj.staggerMs = Math.round(message.staggerMs);
-    }
-    if (message.isolate !== false) {
-      obj.isolate = message.isolate;
-    }
-    if (message.workspace !== undefined) {
-      obj.workspace = WorkspaceRef.toJSON(message.workspace);
-    }
-    if (message.mode !== "") {
-      obj.mode = message.mode;
-    }
-    if (message.model !== "") {
-      obj.model = message.model;
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    if (message.agentFiles?.length) {
-      obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
-    }
-    if (message.maxCostUsd !== 0) {
-      obj.maxCostUsd = floatToJson(message.maxCostUsd);
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    if (message.safety !== "") {
-      obj.safety = message.safety;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CreateBatchRequest>): CreateBatchRequest {
-    return CreateBatchRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CreateBatchRequest>): CreateBatchRequest {
-    const message = createBaseCreateBatchRequest();
-    message.items = object.items?.map((e) => BatchItem.fromPartial(e)) || [];
-    message.concurrency = object.concurrency ?? 0;
-    message.staggerMs = object.staggerMs ?? 0;
-    message.isolate = object.isolate ?? false;
-    message.workspace = (object.workspace !== undefined && object.workspace !== null)
-      ? WorkspaceRef.fromPartial(object.workspace)
-      : undefined;
-    message.mode = object.mode ?? "";
-    message.model = object.model ?? "";
-    message.submitter = object.submitter ?? "";
-    message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
-    message.maxCostUsd = object.maxCostUsd ?? 0;
-    message.team = object.team ?? "";
-    message.safety = object.safety ?? "";
-    return message;
-  },
 };
 
 function createBaseStatusCount(): StatusCount {
@@ -7019,34 +4842,6 @@ export const StatusCount: MessageFns<StatusCount> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): StatusCount {
-    return {
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
-    };
-  },
-
-  toJSON(message: StatusCount): unknown {
-    const obj: any = {};
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.count !== 0) {
-      obj.count = Math.round(message.count);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<StatusCount>): StatusCount {
-    return StatusCount.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<StatusCount>): StatusCount {
-    const message = createBaseStatusCount();
-    message.status = object.status ?? "";
-    message.count = object.count ?? 0;
-    return message;
   },
 };
 
@@ -7252,114 +5047,6 @@ export const BatchInfo: MessageFns<BatchInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): BatchInfo {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      concurrency: isSet(object.concurrency) ? globalThis.Number(object.concurrency) : 0,
-      staggerMs: isSet(object.staggerMs)
-        ? globalThis.Number(object.staggerMs)
-        : isSet(object.stagger_ms)
-        ? globalThis.Number(object.stagger_ms)
-        : 0,
-      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
-      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => BatchItem.fromJSON(e)) : [],
-      runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => RunInfo.fromJSON(e)) : [],
-      counts: globalThis.Array.isArray(object?.counts) ? object.counts.map((e: any) => StatusCount.fromJSON(e)) : [],
-      costUsd: isSet(object.costUsd)
-        ? globalThis.Number(object.costUsd)
-        : isSet(object.cost_usd)
-        ? globalThis.Number(object.cost_usd)
-        : 0,
-      createdAt: isSet(object.createdAt)
-        ? globalThis.String(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.String(object.created_at)
-        : "",
-      finishedAt: isSet(object.finishedAt)
-        ? globalThis.String(object.finishedAt)
-        : isSet(object.finished_at)
-        ? globalThis.String(object.finished_at)
-        : "",
-      error: isSet(object.error) ? globalThis.String(object.error) : "",
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-      receiptId: isSet(object.receiptId)
-        ? globalThis.String(object.receiptId)
-        : isSet(object.receipt_id)
-        ? globalThis.String(object.receipt_id)
-        : "",
-    };
-  },
-
-  toJSON(message: BatchInfo): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.concurrency !== 0) {
-      obj.concurrency = Math.round(message.concurrency);
-    }
-    if (message.staggerMs !== 0) {
-      obj.staggerMs = Math.round(message.staggerMs);
-    }
-    if (message.isolate !== false) {
-      obj.isolate = message.isolate;
-    }
-    if (message.items?.length) {
-      obj.items = message.items.map((e) => BatchItem.toJSON(e));
-    }
-    if (message.runs?.length) {
-      obj.runs = message.runs.map((e) => RunInfo.toJSON(e));
-    }
-    if (message.counts?.length) {
-      obj.counts = message.counts.map((e) => StatusCount.toJSON(e));
-    }
-    if (message.costUsd !== 0) {
-      obj.costUsd = floatToJson(message.costUsd);
-    }
-    if (message.createdAt !== "") {
-      obj.createdAt = message.createdAt;
-    }
-    if (message.finishedAt !== "") {
-      obj.finishedAt = message.finishedAt;
-    }
-    if (message.error !== "") {
-      obj.error = message.error;
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    if (message.receiptId !== "") {
-      obj.receiptId = message.receiptId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<BatchInfo>): BatchInfo {
-    return BatchInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<BatchInfo>): BatchInfo {
-    const message = createBaseBatchInfo();
-    message.id = object.id ?? "";
-    message.status = object.status ?? "";
-    message.concurrency = object.concurrency ?? 0;
-    message.staggerMs = object.staggerMs ?? 0;
-    message.isolate = object.isolate ?? false;
-    message.items = object.items?.map((e) => BatchItem.fromPartial(e)) || [];
-    message.runs = object.runs?.map((e) => RunInfo.fromPartial(e)) || [];
-    message.counts = object.counts?.map((e) => StatusCount.fromPartial(e)) || [];
-    message.costUsd = object.costUsd ?? 0;
-    message.createdAt = object.createdAt ?? "";
-    message.finishedAt = object.finishedAt ?? "";
-    message.error = object.error ?? "";
-    message.submitter = object.submitter ?? "";
-    message.receiptId = object.receiptId ?? "";
-    return message;
-  },
 };
 
 function createBaseGetBatchRequest(): GetBatchRequest {
@@ -7405,27 +5092,6 @@ export const GetBatchRequest: MessageFns<GetBatchRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetBatchRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
-  },
-
-  toJSON(message: GetBatchRequest): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetBatchRequest>): GetBatchRequest {
-    return GetBatchRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetBatchRequest>): GetBatchRequest {
-    const message = createBaseGetBatchRequest();
-    message.id = object.id ?? "";
-    return message;
   },
 };
 
@@ -7473,27 +5139,6 @@ export const ListBatchesRequest: MessageFns<ListBatchesRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ListBatchesRequest {
-    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
-  },
-
-  toJSON(message: ListBatchesRequest): unknown {
-    const obj: any = {};
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListBatchesRequest>): ListBatchesRequest {
-    return ListBatchesRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListBatchesRequest>): ListBatchesRequest {
-    const message = createBaseListBatchesRequest();
-    message.limit = object.limit ?? 0;
-    return message;
-  },
 };
 
 function createBaseListBatchesResponse(): ListBatchesResponse {
@@ -7539,29 +5184,6 @@ export const ListBatchesResponse: MessageFns<ListBatchesResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListBatchesResponse {
-    return {
-      batches: globalThis.Array.isArray(object?.batches) ? object.batches.map((e: any) => BatchInfo.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: ListBatchesResponse): unknown {
-    const obj: any = {};
-    if (message.batches?.length) {
-      obj.batches = message.batches.map((e) => BatchInfo.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListBatchesResponse>): ListBatchesResponse {
-    return ListBatchesResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListBatchesResponse>): ListBatchesResponse {
-    const message = createBaseListBatchesResponse();
-    message.batches = object.batches?.map((e) => BatchInfo.fromPartial(e)) || [];
-    return message;
   },
 };
 
@@ -7619,34 +5241,6 @@ export const ChainStep: MessageFns<ChainStep> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ChainStep {
-    return {
-      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
-      task: isSet(object.task) ? globalThis.String(object.task) : "",
-    };
-  },
-
-  toJSON(message: ChainStep): unknown {
-    const obj: any = {};
-    if (message.agent !== "") {
-      obj.agent = message.agent;
-    }
-    if (message.task !== "") {
-      obj.task = message.task;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ChainStep>): ChainStep {
-    return ChainStep.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ChainStep>): ChainStep {
-    const message = createBaseChainStep();
-    message.agent = object.agent ?? "";
-    message.task = object.task ?? "";
-    return message;
   },
 };
 
@@ -7726,52 +5320,6 @@ export const RefineSpec: MessageFns<RefineSpec> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RefineSpec {
-    return {
-      builder: isSet(object.builder) ? globalThis.String(object.builder) : "",
-      reviewer: isSet(object.reviewer) ? globalThis.String(object.reviewer) : "",
-      maxRounds: isSet(object.maxRounds)
-        ? globalThis.Number(object.maxRounds)
-        : isSet(object.max_rounds)
-        ? globalThis.Number(object.max_rounds)
-        : 0,
-      reviewTask: isSet(object.reviewTask)
-        ? globalThis.String(object.reviewTask)
-        : isSet(object.review_task)
-        ? globalThis.String(object.review_task)
-        : "",
-    };
-  },
-
-  toJSON(message: RefineSpec): unknown {
-    const obj: any = {};
-    if (message.builder !== "") {
-      obj.builder = message.builder;
-    }
-    if (message.reviewer !== "") {
-      obj.reviewer = message.reviewer;
-    }
-    if (message.maxRounds !== 0) {
-      obj.maxRounds = Math.round(message.maxRounds);
-    }
-    if (message.reviewTask !== "") {
-      obj.reviewTask = message.reviewTask;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RefineSpec>): RefineSpec {
-    return RefineSpec.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RefineSpec>): RefineSpec {
-    const message = createBaseRefineSpec();
-    message.builder = object.builder ?? "";
-    message.reviewer = object.reviewer ?? "";
-    message.maxRounds = object.maxRounds ?? 0;
-    message.reviewTask = object.reviewTask ?? "";
-    return message;
   },
 };
 
@@ -7940,95 +5488,6 @@ export const CreateChainRequest: MessageFns<CreateChainRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CreateChainRequest {
-    return {
-      steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => ChainStep.fromJSON(e)) : [],
-      originalTask: isSet(object.originalTask)
-        ? globalThis.String(object.originalTask)
-        : isSet(object.original_task)
-        ? globalThis.String(object.original_task)
-        : "",
-      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
-      workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
-      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
-      model: isSet(object.model) ? globalThis.String(object.model) : "",
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-      agentFiles: globalThis.Array.isArray(object?.agentFiles)
-        ? object.agentFiles.map((e: any) => AgentFile.fromJSON(e))
-        : globalThis.Array.isArray(object?.agent_files)
-        ? object.agent_files.map((e: any) => AgentFile.fromJSON(e))
-        : [],
-      maxCostUsd: isSet(object.maxCostUsd)
-        ? globalThis.Number(object.maxCostUsd)
-        : isSet(object.max_cost_usd)
-        ? globalThis.Number(object.max_cost_usd)
-        : 0,
-      refine: isSet(object.refine) ? RefineSpec.fromJSON(object.refine) : undefined,
-      safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
-    };
-  },
-
-  toJSON(message: CreateChainRequest): unknown {
-    const obj: any = {};
-    if (message.steps?.length) {
-      obj.steps = message.steps.map((e) => ChainStep.toJSON(e));
-    }
-    if (message.originalTask !== "") {
-      obj.originalTask = message.originalTask;
-    }
-    if (message.isolate !== false) {
-      obj.isolate = message.isolate;
-    }
-    if (message.workspace !== undefined) {
-      obj.workspace = WorkspaceRef.toJSON(message.workspace);
-    }
-    if (message.mode !== "") {
-      obj.mode = message.mode;
-    }
-    if (message.model !== "") {
-      obj.model = message.model;
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    if (message.agentFiles?.length) {
-      obj.agentFiles = message.agentFiles.map((e) => AgentFile.toJSON(e));
-    }
-    if (message.maxCostUsd !== 0) {
-      obj.maxCostUsd = floatToJson(message.maxCostUsd);
-    }
-    if (message.refine !== undefined) {
-      obj.refine = RefineSpec.toJSON(message.refine);
-    }
-    if (message.safety !== "") {
-      obj.safety = message.safety;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CreateChainRequest>): CreateChainRequest {
-    return CreateChainRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CreateChainRequest>): CreateChainRequest {
-    const message = createBaseCreateChainRequest();
-    message.steps = object.steps?.map((e) => ChainStep.fromPartial(e)) || [];
-    message.originalTask = object.originalTask ?? "";
-    message.isolate = object.isolate ?? false;
-    message.workspace = (object.workspace !== undefined && object.workspace !== null)
-      ? WorkspaceRef.fromPartial(object.workspace)
-      : undefined;
-    message.mode = object.mode ?? "";
-    message.model = object.model ?? "";
-    message.submitter = object.submitter ?? "";
-    message.agentFiles = object.agentFiles?.map((e) => AgentFile.fromPartial(e)) || [];
-    message.maxCostUsd = object.maxCostUsd ?? 0;
-    message.refine = (object.refine !== undefined && object.refine !== null)
-      ? RefineSpec.fromPartial(object.refine)
-      : undefined;
-    message.safety = object.safety ?? "";
-    return message;
   },
 };
 
@@ -8294,151 +5753,6 @@ export const ChainInfo: MessageFns<ChainInfo> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ChainInfo {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => ChainStep.fromJSON(e)) : [],
-      originalTask: isSet(object.originalTask)
-        ? globalThis.String(object.originalTask)
-        : isSet(object.original_task)
-        ? globalThis.String(object.original_task)
-        : "",
-      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
-      runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => RunInfo.fromJSON(e)) : [],
-      failedStep: isSet(object.failedStep)
-        ? globalThis.Number(object.failedStep)
-        : isSet(object.failed_step)
-        ? globalThis.Number(object.failed_step)
-        : 0,
-      error: isSet(object.error) ? globalThis.String(object.error) : "",
-      costUsd: isSet(object.costUsd)
-        ? globalThis.Number(object.costUsd)
-        : isSet(object.cost_usd)
-        ? globalThis.Number(object.cost_usd)
-        : 0,
-      createdAt: isSet(object.createdAt)
-        ? globalThis.String(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.String(object.created_at)
-        : "",
-      finishedAt: isSet(object.finishedAt)
-        ? globalThis.String(object.finishedAt)
-        : isSet(object.finished_at)
-        ? globalThis.String(object.finished_at)
-        : "",
-      verdict: isSet(object.verdict) ? globalThis.String(object.verdict) : "",
-      rounds: isSet(object.rounds) ? globalThis.Number(object.rounds) : 0,
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-      refine: isSet(object.refine) ? RefineSpec.fromJSON(object.refine) : undefined,
-      counts: globalThis.Array.isArray(object?.counts)
-        ? object.counts.map((e: any) => StatusCount.fromJSON(e))
-        : [],
-      receiptId: isSet(object.receiptId)
-        ? globalThis.String(object.receiptId)
-        : isSet(object.receipt_id)
-        ? globalThis.String(object.receipt_id)
-        : "",
-      totalSteps: isSet(object.totalSteps)
-        ? globalThis.Number(object.totalSteps)
-        : isSet(object.total_steps)
-        ? globalThis.Number(object.total_steps)
-        : 0,
-    };
-  },
-
-  toJSON(message: ChainInfo): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.kind !== "") {
-      obj.kind = message.kind;
-    }
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.steps?.length) {
-      obj.steps = message.steps.map((e) => ChainStep.toJSON(e));
-    }
-    if (message.originalTask !== "") {
-      obj.originalTask = message.originalTask;
-    }
-    if (message.isolate !== false) {
-      obj.isolate = message.isolate;
-    }
-    if (message.runs?.length) {
-      obj.runs = message.runs.map((e) => RunInfo.toJSON(e));
-    }
-    if (message.failedStep !== 0) {
-      obj.failedStep = Math.round(message.failedStep);
-    }
-    if (message.error !== "") {
-      obj.error = message.error;
-    }
-    if (message.costUsd !== 0) {
-      obj.costUsd = floatToJson(message.costUsd);
-    }
-    if (message.createdAt !== "") {
-      obj.createdAt = message.createdAt;
-    }
-    if (message.finishedAt !== "") {
-      obj.finishedAt = message.finishedAt;
-    }
-    if (message.verdict !== "") {
-      obj.verdict = message.verdict;
-    }
-    if (message.rounds !== 0) {
-      obj.rounds = Math.round(message.rounds);
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    if (message.refine !== undefined) {
-      obj.refine = RefineSpec.toJSON(message.refine);
-    }
-    if (message.counts?.length) {
-      obj.counts = message.counts.map((e) => StatusCount.toJSON(e));
-    }
-    if (message.receiptId !== "") {
-      obj.receiptId = message.receiptId;
-    }
-    if (message.totalSteps !== 0) {
-      obj.totalSteps = Math.round(message.totalSteps);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ChainInfo>): ChainInfo {
-    return ChainInfo.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ChainInfo>): ChainInfo {
-    const message = createBaseChainInfo();
-    message.id = object.id ?? "";
-    message.kind = object.kind ?? "";
-    message.status = object.status ?? "";
-    message.steps = object.steps?.map((e) => ChainStep.fromPartial(e)) || [];
-    message.originalTask = object.originalTask ?? "";
-    message.isolate = object.isolate ?? false;
-    message.runs = object.runs?.map((e) => RunInfo.fromPartial(e)) || [];
-    message.failedStep = object.failedStep ?? 0;
-    message.error = object.error ?? "";
-    message.costUsd = object.costUsd ?? 0;
-    message.createdAt = object.createdAt ?? "";
-    message.finishedAt = object.finishedAt ?? "";
-    message.verdict = object.verdict ?? "";
-    message.rounds = object.rounds ?? 0;
-    message.submitter = object.submitter ?? "";
-    message.refine = (object.refine !== undefined && object.refine !== null)
-      ? RefineSpec.fromPartial(object.refine)
-      : undefined;
-    message.counts = object.counts?.map((e) => StatusCount.fromPartial(e)) || [];
-    message.receiptId = object.receiptId ?? "";
-    message.totalSteps = object.totalSteps ?? 0;
-    return message;
-  },
 };
 
 function createBaseGetChainRequest(): GetChainRequest {
@@ -8484,27 +5798,6 @@ export const GetChainRequest: MessageFns<GetChainRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetChainRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
-  },
-
-  toJSON(message: GetChainRequest): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetChainRequest>): GetChainRequest {
-    return GetChainRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetChainRequest>): GetChainRequest {
-    const message = createBaseGetChainRequest();
-    message.id = object.id ?? "";
-    return message;
   },
 };
 
@@ -8552,27 +5845,6 @@ export const ListChainsRequest: MessageFns<ListChainsRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ListChainsRequest {
-    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
-  },
-
-  toJSON(message: ListChainsRequest): unknown {
-    const obj: any = {};
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListChainsRequest>): ListChainsRequest {
-    return ListChainsRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListChainsRequest>): ListChainsRequest {
-    const message = createBaseListChainsRequest();
-    message.limit = object.limit ?? 0;
-    return message;
-  },
 };
 
 function createBaseListChainsResponse(): ListChainsResponse {
@@ -8618,29 +5890,6 @@ export const ListChainsResponse: MessageFns<ListChainsResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListChainsResponse {
-    return {
-      chains: globalThis.Array.isArray(object?.chains) ? object.chains.map((e: any) => ChainInfo.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: ListChainsResponse): unknown {
-    const obj: any = {};
-    if (message.chains?.length) {
-      obj.chains = message.chains.map((e) => ChainInfo.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ListChainsResponse>): ListChainsResponse {
-    return ListChainsResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ListChainsResponse>): ListChainsResponse {
-    const message = createBaseListChainsResponse();
-    message.chains = object.chains?.map((e) => ChainInfo.fromPartial(e)) || [];
-    return message;
   },
 };
 
@@ -8720,56 +5969,6 @@ export const StopRunRequest: MessageFns<StopRunRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): StopRunRequest {
-    return {
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      batchId: isSet(object.batchId)
-        ? globalThis.String(object.batchId)
-        : isSet(object.batch_id)
-        ? globalThis.String(object.batch_id)
-        : "",
-      chainId: isSet(object.chainId)
-        ? globalThis.String(object.chainId)
-        : isSet(object.chain_id)
-        ? globalThis.String(object.chain_id)
-        : "",
-      submitter: isSet(object.submitter) ? globalThis.String(object.submitter) : "",
-    };
-  },
-
-  toJSON(message: StopRunRequest): unknown {
-    const obj: any = {};
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.batchId !== "") {
-      obj.batchId = message.batchId;
-    }
-    if (message.chainId !== "") {
-      obj.chainId = message.chainId;
-    }
-    if (message.submitter !== "") {
-      obj.submitter = message.submitter;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<StopRunRequest>): StopRunRequest {
-    return StopRunRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<StopRunRequest>): StopRunRequest {
-    const message = createBaseStopRunRequest();
-    message.runId = object.runId ?? "";
-    message.batchId = object.batchId ?? "";
-    message.chainId = object.chainId ?? "";
-    message.submitter = object.submitter ?? "";
-    return message;
   },
 };
 
@@ -8861,57 +6060,6 @@ export const StopRunResponse: MessageFns<StopRunResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): StopRunResponse {
-    return {
-      target: isSet(object.target) ? globalThis.String(object.target) : "",
-      alreadyFinished: isSet(object.alreadyFinished)
-        ? globalThis.Boolean(object.alreadyFinished)
-        : isSet(object.already_finished)
-        ? globalThis.Boolean(object.already_finished)
-        : false,
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      stoppedRunIds: globalThis.Array.isArray(object?.stoppedRunIds)
-        ? object.stoppedRunIds.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.stopped_run_ids)
-        ? object.stopped_run_ids.map((e: any) => globalThis.String(e))
-        : [],
-      message: isSet(object.message) ? globalThis.String(object.message) : "",
-    };
-  },
-
-  toJSON(message: StopRunResponse): unknown {
-    const obj: any = {};
-    if (message.target !== "") {
-      obj.target = message.target;
-    }
-    if (message.alreadyFinished !== false) {
-      obj.alreadyFinished = message.alreadyFinished;
-    }
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.stoppedRunIds?.length) {
-      obj.stoppedRunIds = message.stoppedRunIds;
-    }
-    if (message.message !== "") {
-      obj.message = message.message;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<StopRunResponse>): StopRunResponse {
-    return StopRunResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<StopRunResponse>): StopRunResponse {
-    const message = createBaseStopRunResponse();
-    message.target = object.target ?? "";
-    message.alreadyFinished = object.alreadyFinished ?? false;
-    message.status = object.status ?? "";
-    message.stoppedRunIds = object.stoppedRunIds?.map((e) => e) || [];
-    message.message = object.message ?? "";
-    return message;
-  },
 };
 
 function createBaseGetCostRequest(): GetCostRequest {
@@ -8957,27 +6105,6 @@ export const GetCostRequest: MessageFns<GetCostRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GetCostRequest {
-    return { limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0 };
-  },
-
-  toJSON(message: GetCostRequest): unknown {
-    const obj: any = {};
-    if (message.limit !== 0) {
-      obj.limit = Math.round(message.limit);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetCostRequest>): GetCostRequest {
-    return GetCostRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GetCostRequest>): GetCostRequest {
-    const message = createBaseGetCostRequest();
-    message.limit = object.limit ?? 0;
-    return message;
   },
 };
 
@@ -9147,99 +6274,6 @@ export const RunCost: MessageFns<RunCost> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): RunCost {
-    return {
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      agent: isSet(object.agent) ? globalThis.String(object.agent) : "",
-      model: isSet(object.model) ? globalThis.String(object.model) : "",
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      inputTokens: isSet(object.inputTokens)
-        ? globalThis.Number(object.inputTokens)
-        : isSet(object.input_tokens)
-        ? globalThis.Number(object.input_tokens)
-        : 0,
-      outputTokens: isSet(object.outputTokens)
-        ? globalThis.Number(object.outputTokens)
-        : isSet(object.output_tokens)
-        ? globalThis.Number(object.output_tokens)
-        : 0,
-      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
-      costUsd: isSet(object.costUsd)
-        ? globalThis.Number(object.costUsd)
-        : isSet(object.cost_usd)
-        ? globalThis.Number(object.cost_usd)
-        : 0,
-      createdAt: isSet(object.createdAt)
-        ? globalThis.String(object.createdAt)
-        : isSet(object.created_at)
-        ? globalThis.String(object.created_at)
-        : "",
-      user: isSet(object.user) ? globalThis.String(object.user) : "",
-      team: isSet(object.team) ? globalThis.String(object.team) : "",
-    };
-  },
-
-  toJSON(message: RunCost): unknown {
-    const obj: any = {};
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.agent !== "") {
-      obj.agent = message.agent;
-    }
-    if (message.model !== "") {
-      obj.model = message.model;
-    }
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.inputTokens !== 0) {
-      obj.inputTokens = Math.round(message.inputTokens);
-    }
-    if (message.outputTokens !== 0) {
-      obj.outputTokens = Math.round(message.outputTokens);
-    }
-    if (message.tokens !== 0) {
-      obj.tokens = Math.round(message.tokens);
-    }
-    if (message.costUsd !== 0) {
-      obj.costUsd = floatToJson(message.costUsd);
-    }
-    if (message.createdAt !== "") {
-      obj.createdAt = message.createdAt;
-    }
-    if (message.user !== "") {
-      obj.user = message.user;
-    }
-    if (message.team !== "") {
-      obj.team = message.team;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RunCost>): RunCost {
-    return RunCost.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RunCost>): RunCost {
-    const message = createBaseRunCost();
-    message.runId = object.runId ?? "";
-    message.agent = object.agent ?? "";
-    message.model = object.model ?? "";
-    message.status = object.status ?? "";
-    message.inputTokens = object.inputTokens ?? 0;
-    message.outputTokens = object.outputTokens ?? 0;
-    message.tokens = object.tokens ?? 0;
-    message.costUsd = object.costUsd ?? 0;
-    message.createdAt = object.createdAt ?? "";
-    message.user = object.user ?? "";
-    message.team = object.team ?? "";
-    return message;
-  },
 };
 
 function createBaseCostTotal(): CostTotal {
@@ -9318,48 +6352,6 @@ export const CostTotal: MessageFns<CostTotal> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CostTotal {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
-      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
-      costUsd: isSet(object.costUsd)
-        ? globalThis.Number(object.costUsd)
-        : isSet(object.cost_usd)
-        ? globalThis.Number(object.cost_usd)
-        : 0,
-    };
-  },
-
-  toJSON(message: CostTotal): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.runs !== 0) {
-      obj.runs = Math.round(message.runs);
-    }
-    if (message.tokens !== 0) {
-      obj.tokens = Math.round(message.tokens);
-    }
-    if (message.costUsd !== 0) {
-      obj.costUsd = floatToJson(message.costUsd);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CostTotal>): CostTotal {
-    return CostTotal.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CostTotal>): CostTotal {
-    const message = createBaseCostTotal();
-    message.key = object.key ?? "";
-    message.runs = object.runs ?? 0;
-    message.tokens = object.tokens ?? 0;
-    message.costUsd = object.costUsd ?? 0;
-    return message;
   },
 };
 
@@ -9462,72 +6454,6 @@ export const CostReport: MessageFns<CostReport> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): CostReport {
-    return {
-      runs: globalThis.Array.isArray(object?.runs) ? object.runs.map((e: any) => RunCost.fromJSON(e)) : [],
-      byAgent: globalThis.Array.isArray(object?.byAgent)
-        ? object.byAgent.map((e: any) => CostTotal.fromJSON(e))
-        : globalThis.Array.isArray(object?.by_agent)
-        ? object.by_agent.map((e: any) => CostTotal.fromJSON(e))
-        : [],
-      byModel: globalThis.Array.isArray(object?.byModel)
-        ? object.byModel.map((e: any) => CostTotal.fromJSON(e))
-        : globalThis.Array.isArray(object?.by_model)
-        ? object.by_model.map((e: any) => CostTotal.fromJSON(e))
-        : [],
-      total: isSet(object.total) ? CostTotal.fromJSON(object.total) : undefined,
-      byUser: globalThis.Array.isArray(object?.byUser)
-        ? object.byUser.map((e: any) => CostTotal.fromJSON(e))
-        : globalThis.Array.isArray(object?.by_user)
-        ? object.by_user.map((e: any) => CostTotal.fromJSON(e))
-        : [],
-      byTeam: globalThis.Array.isArray(object?.byTeam)
-        ? object.byTeam.map((e: any) => CostTotal.fromJSON(e))
-        : globalThis.Array.isArray(object?.by_team)
-        ? object.by_team.map((e: any) => CostTotal.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: CostReport): unknown {
-    const obj: any = {};
-    if (message.runs?.length) {
-      obj.runs = message.runs.map((e) => RunCost.toJSON(e));
-    }
-    if (message.byAgent?.length) {
-      obj.byAgent = message.byAgent.map((e) => CostTotal.toJSON(e));
-    }
-    if (message.byModel?.length) {
-      obj.byModel = message.byModel.map((e) => CostTotal.toJSON(e));
-    }
-    if (message.total !== undefined) {
-      obj.total = CostTotal.toJSON(message.total);
-    }
-    if (message.byUser?.length) {
-      obj.byUser = message.byUser.map((e) => CostTotal.toJSON(e));
-    }
-    if (message.byTeam?.length) {
-      obj.byTeam = message.byTeam.map((e) => CostTotal.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CostReport>): CostReport {
-    return CostReport.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CostReport>): CostReport {
-    const message = createBaseCostReport();
-    message.runs = object.runs?.map((e) => RunCost.fromPartial(e)) || [];
-    message.byAgent = object.byAgent?.map((e) => CostTotal.fromPartial(e)) || [];
-    message.byModel = object.byModel?.map((e) => CostTotal.fromPartial(e)) || [];
-    message.total = (object.total !== undefined && object.total !== null)
-      ? CostTotal.fromPartial(object.total)
-      : undefined;
-    message.byUser = object.byUser?.map((e) => CostTotal.fromPartial(e)) || [];
-    message.byTeam = object.byTeam?.map((e) => CostTotal.fromPartial(e)) || [];
-    return message;
-  },
 };
 
 function createBaseGetMetricsRequest(): GetMetricsRequest {
@@ -9562,23 +6488,6 @@ export const GetMetricsRequest: MessageFns<GetMetricsRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): GetMetricsRequest {
-    return {};
-  },
-
-  toJSON(_: GetMetricsRequest): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<GetMetricsRequest>): GetMetricsRequest {
-    return GetMetricsRequest.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<GetMetricsRequest>): GetMetricsRequest {
-    const message = createBaseGetMetricsRequest();
-    return message;
   },
 };
 
@@ -9636,34 +6545,6 @@ export const MetricsStatusCount: MessageFns<MetricsStatusCount> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MetricsStatusCount {
-    return {
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
-    };
-  },
-
-  toJSON(message: MetricsStatusCount): unknown {
-    const obj: any = {};
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.runs !== 0) {
-      obj.runs = Math.round(message.runs);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<MetricsStatusCount>): MetricsStatusCount {
-    return MetricsStatusCount.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<MetricsStatusCount>): MetricsStatusCount {
-    const message = createBaseMetricsStatusCount();
-    message.status = object.status ?? "";
-    message.runs = object.runs ?? 0;
-    return message;
   },
 };
 
@@ -9777,75 +6658,6 @@ export const MetricsGroup: MessageFns<MetricsGroup> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): MetricsGroup {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      runs: isSet(object.runs) ? globalThis.Number(object.runs) : 0,
-      byStatus: globalThis.Array.isArray(object?.byStatus)
-        ? object.byStatus.map((e: any) => MetricsStatusCount.fromJSON(e))
-        : globalThis.Array.isArray(object?.by_status)
-        ? object.by_status.map((e: any) => MetricsStatusCount.fromJSON(e))
-        : [],
-      costUsd: isSet(object.costUsd)
-        ? globalThis.Number(object.costUsd)
-        : isSet(object.cost_usd)
-        ? globalThis.Number(object.cost_usd)
-        : 0,
-      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
-      p50DurationMs: isSet(object.p50DurationMs)
-        ? globalThis.Number(object.p50DurationMs)
-        : isSet(object.p50_duration_ms)
-        ? globalThis.Number(object.p50_duration_ms)
-        : 0,
-      p95DurationMs: isSet(object.p95DurationMs)
-        ? globalThis.Number(object.p95DurationMs)
-        : isSet(object.p95_duration_ms)
-        ? globalThis.Number(object.p95_duration_ms)
-        : 0,
-    };
-  },
-
-  toJSON(message: MetricsGroup): unknown {
-    const obj: any = {};
-    if (message.key !== "") {
-      obj.key = message.key;
-    }
-    if (message.runs !== 0) {
-      obj.runs = Math.round(message.runs);
-    }
-    if (message.byStatus?.length) {
-      obj.byStatus = message.byStatus.map((e) => MetricsStatusCount.toJSON(e));
-    }
-    if (message.costUsd !== 0) {
-      obj.costUsd = floatToJson(message.costUsd);
-    }
-    if (message.tokens !== 0) {
-      obj.tokens = Math.round(message.tokens);
-    }
-    if (message.p50DurationMs !== 0) {
-      obj.p50DurationMs = Math.round(message.p50DurationMs);
-    }
-    if (message.p95DurationMs !== 0) {
-      obj.p95DurationMs = Math.round(message.p95DurationMs);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<MetricsGroup>): MetricsGroup {
-    return MetricsGroup.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<MetricsGroup>): MetricsGroup {
-    const message = createBaseMetricsGroup();
-    message.key = object.key ?? "";
-    message.runs = object.runs ?? 0;
-    message.byStatus = object.byStatus?.map((e) => MetricsStatusCount.fromPartial(e)) || [];
-    message.costUsd = object.costUsd ?? 0;
-    message.tokens = object.tokens ?? 0;
-    message.p50DurationMs = object.p50DurationMs ?? 0;
-    message.p95DurationMs = object.p95DurationMs ?? 0;
-    return message;
-  },
 };
 
 function createBaseMetricsReport(): MetricsReport {
@@ -9902,40 +6714,6 @@ export const MetricsReport: MessageFns<MetricsReport> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MetricsReport {
-    return {
-      total: isSet(object.total) ? MetricsGroup.fromJSON(object.total) : undefined,
-      byAgent: globalThis.Array.isArray(object?.byAgent)
-        ? object.byAgent.map((e: any) => MetricsGroup.fromJSON(e))
-        : globalThis.Array.isArray(object?.by_agent)
-        ? object.by_agent.map((e: any) => MetricsGroup.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: MetricsReport): unknown {
-    const obj: any = {};
-    if (message.total !== undefined) {
-      obj.total = MetricsGroup.toJSON(message.total);
-    }
-    if (message.byAgent?.length) {
-      obj.byAgent = message.byAgent.map((e) => MetricsGroup.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<MetricsReport>): MetricsReport {
-    return MetricsReport.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<MetricsReport>): MetricsReport {
-    const message = createBaseMetricsReport();
-    message.total = (object.total !== undefined && object.total !== null)
-      ? MetricsGroup.fromPartial(object.total)
-      : undefined;
-    message.byAgent = object.byAgent?.map((e) => MetricsGroup.fromPartial(e)) || [];
-    return message;
   },
 };
 
@@ -10947,26 +7725,6 @@ export const ClientServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
-function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
-}
-
-function floatToJson(value: number | null | undefined): number | string | null | undefined {
-  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
-}
-
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
-
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
-  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
-  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
-  : Partial<T>;
-
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -10978,15 +7736,7 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
-  create(base?: DeepPartial<T>): T;
-  fromPartial(object: DeepPartial<T>): T;
 }

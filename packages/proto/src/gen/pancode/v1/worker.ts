@@ -323,47 +323,6 @@ export const RunLease: MessageFns<RunLease> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): RunLease {
-    return {
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
-      leaseToken: isSet(object.leaseToken)
-        ? globalThis.String(object.leaseToken)
-        : isSet(object.lease_token)
-        ? globalThis.String(object.lease_token)
-        : "",
-    };
-  },
-
-  toJSON(message: RunLease): unknown {
-    const obj: any = {};
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.attempt !== 0) {
-      obj.attempt = Math.round(message.attempt);
-    }
-    if (message.leaseToken !== "") {
-      obj.leaseToken = message.leaseToken;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RunLease>): RunLease {
-    return RunLease.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RunLease>): RunLease {
-    const message = createBaseRunLease();
-    message.runId = object.runId ?? "";
-    message.attempt = object.attempt ?? 0;
-    message.leaseToken = object.leaseToken ?? "";
-    return message;
-  },
 };
 
 function createBaseRegisterRequest(): RegisterRequest {
@@ -532,89 +491,6 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): RegisterRequest {
-    return {
-      workerId: isSet(object.workerId)
-        ? globalThis.String(object.workerId)
-        : isSet(object.worker_id)
-        ? globalThis.String(object.worker_id)
-        : "",
-      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
-      sandbox: isSet(object.sandbox) ? globalThis.String(object.sandbox) : "",
-      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      runtimes: globalThis.Array.isArray(object?.runtimes) ? object.runtimes.map((e: any) => globalThis.String(e)) : [],
-      providers: globalThis.Array.isArray(object?.providers)
-        ? object.providers.map((e: any) => globalThis.String(e))
-        : [],
-      publicKeyPem: isSet(object.publicKeyPem)
-        ? globalThis.String(object.publicKeyPem)
-        : isSet(object.public_key_pem)
-        ? globalThis.String(object.public_key_pem)
-        : "",
-      offers: globalThis.Array.isArray(object?.offers) ? object.offers.map((e: any) => ProviderOffer.fromJSON(e)) : [],
-      challenge: isSet(object.challenge) ? globalThis.String(object.challenge) : "",
-      signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
-    };
-  },
-
-  toJSON(message: RegisterRequest): unknown {
-    const obj: any = {};
-    if (message.workerId !== "") {
-      obj.workerId = message.workerId;
-    }
-    if (message.pool !== "") {
-      obj.pool = message.pool;
-    }
-    if (message.sandbox !== "") {
-      obj.sandbox = message.sandbox;
-    }
-    if (message.capacity !== 0) {
-      obj.capacity = Math.round(message.capacity);
-    }
-    if (message.version !== "") {
-      obj.version = message.version;
-    }
-    if (message.runtimes?.length) {
-      obj.runtimes = message.runtimes;
-    }
-    if (message.providers?.length) {
-      obj.providers = message.providers;
-    }
-    if (message.publicKeyPem !== "") {
-      obj.publicKeyPem = message.publicKeyPem;
-    }
-    if (message.offers?.length) {
-      obj.offers = message.offers.map((e) => ProviderOffer.toJSON(e));
-    }
-    if (message.challenge !== "") {
-      obj.challenge = message.challenge;
-    }
-    if (message.signature.length !== 0) {
-      obj.signature = base64FromBytes(message.signature);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RegisterRequest>): RegisterRequest {
-    return RegisterRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RegisterRequest>): RegisterRequest {
-    const message = createBaseRegisterRequest();
-    message.workerId = object.workerId ?? "";
-    message.pool = object.pool ?? "";
-    message.sandbox = object.sandbox ?? "";
-    message.capacity = object.capacity ?? 0;
-    message.version = object.version ?? "";
-    message.runtimes = object.runtimes?.map((e) => e) || [];
-    message.providers = object.providers?.map((e) => e) || [];
-    message.publicKeyPem = object.publicKeyPem ?? "";
-    message.offers = object.offers?.map((e) => ProviderOffer.fromPartial(e)) || [];
-    message.challenge = object.challenge ?? "";
-    message.signature = object.signature ?? Buffer.alloc(0);
-    return message;
-  },
 };
 
 function createBaseOfferedModel(): OfferedModel {
@@ -704,65 +580,6 @@ export const OfferedModel: MessageFns<OfferedModel> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OfferedModel {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      priceInput: isSet(object.priceInput)
-        ? globalThis.Number(object.priceInput)
-        : isSet(object.price_input)
-        ? globalThis.Number(object.price_input)
-        : 0,
-      priceOutput: isSet(object.priceOutput)
-        ? globalThis.Number(object.priceOutput)
-        : isSet(object.price_output)
-        ? globalThis.Number(object.price_output)
-        : 0,
-      priceCacheRead: isSet(object.priceCacheRead)
-        ? globalThis.Number(object.priceCacheRead)
-        : isSet(object.price_cache_read)
-        ? globalThis.Number(object.price_cache_read)
-        : 0,
-      priceCacheWrite: isSet(object.priceCacheWrite)
-        ? globalThis.Number(object.priceCacheWrite)
-        : isSet(object.price_cache_write)
-        ? globalThis.Number(object.price_cache_write)
-        : 0,
-    };
-  },
-
-  toJSON(message: OfferedModel): unknown {
-    const obj: any = {};
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.priceInput !== 0) {
-      obj.priceInput = floatToJson(message.priceInput);
-    }
-    if (message.priceOutput !== 0) {
-      obj.priceOutput = floatToJson(message.priceOutput);
-    }
-    if (message.priceCacheRead !== 0) {
-      obj.priceCacheRead = floatToJson(message.priceCacheRead);
-    }
-    if (message.priceCacheWrite !== 0) {
-      obj.priceCacheWrite = floatToJson(message.priceCacheWrite);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<OfferedModel>): OfferedModel {
-    return OfferedModel.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<OfferedModel>): OfferedModel {
-    const message = createBaseOfferedModel();
-    message.id = object.id ?? "";
-    message.priceInput = object.priceInput ?? 0;
-    message.priceOutput = object.priceOutput ?? 0;
-    message.priceCacheRead = object.priceCacheRead ?? 0;
-    message.priceCacheWrite = object.priceCacheWrite ?? 0;
-    return message;
   },
 };
 
@@ -865,62 +682,6 @@ export const ProviderOffer: MessageFns<ProviderOffer> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ProviderOffer {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      api: isSet(object.api) ? globalThis.String(object.api) : "",
-      baseUrl: isSet(object.baseUrl)
-        ? globalThis.String(object.baseUrl)
-        : isSet(object.base_url)
-        ? globalThis.String(object.base_url)
-        : "",
-      apiKeyEnv: isSet(object.apiKeyEnv)
-        ? globalThis.String(object.apiKeyEnv)
-        : isSet(object.api_key_env)
-        ? globalThis.String(object.api_key_env)
-        : "",
-      models: globalThis.Array.isArray(object?.models) ? object.models.map((e: any) => OfferedModel.fromJSON(e)) : [],
-      problem: isSet(object.problem) ? globalThis.String(object.problem) : "",
-    };
-  },
-
-  toJSON(message: ProviderOffer): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.api !== "") {
-      obj.api = message.api;
-    }
-    if (message.baseUrl !== "") {
-      obj.baseUrl = message.baseUrl;
-    }
-    if (message.apiKeyEnv !== "") {
-      obj.apiKeyEnv = message.apiKeyEnv;
-    }
-    if (message.models?.length) {
-      obj.models = message.models.map((e) => OfferedModel.toJSON(e));
-    }
-    if (message.problem !== "") {
-      obj.problem = message.problem;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ProviderOffer>): ProviderOffer {
-    return ProviderOffer.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ProviderOffer>): ProviderOffer {
-    const message = createBaseProviderOffer();
-    message.name = object.name ?? "";
-    message.api = object.api ?? "";
-    message.baseUrl = object.baseUrl ?? "";
-    message.apiKeyEnv = object.apiKeyEnv ?? "";
-    message.models = object.models?.map((e) => OfferedModel.fromPartial(e)) || [];
-    message.problem = object.problem ?? "";
-    return message;
-  },
 };
 
 function createBaseRegisterResponse(): RegisterResponse {
@@ -989,51 +750,6 @@ export const RegisterResponse: MessageFns<RegisterResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): RegisterResponse {
-    return {
-      heartbeatIntervalMs: isSet(object.heartbeatIntervalMs)
-        ? globalThis.Number(object.heartbeatIntervalMs)
-        : isSet(object.heartbeat_interval_ms)
-        ? globalThis.Number(object.heartbeat_interval_ms)
-        : 0,
-      leaseMs: isSet(object.leaseMs)
-        ? globalThis.Number(object.leaseMs)
-        : isSet(object.lease_ms)
-        ? globalThis.Number(object.lease_ms)
-        : 0,
-      sessionToken: isSet(object.sessionToken)
-        ? globalThis.String(object.sessionToken)
-        : isSet(object.session_token)
-        ? globalThis.String(object.session_token)
-        : "",
-    };
-  },
-
-  toJSON(message: RegisterResponse): unknown {
-    const obj: any = {};
-    if (message.heartbeatIntervalMs !== 0) {
-      obj.heartbeatIntervalMs = Math.round(message.heartbeatIntervalMs);
-    }
-    if (message.leaseMs !== 0) {
-      obj.leaseMs = Math.round(message.leaseMs);
-    }
-    if (message.sessionToken !== "") {
-      obj.sessionToken = message.sessionToken;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RegisterResponse>): RegisterResponse {
-    return RegisterResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RegisterResponse>): RegisterResponse {
-    const message = createBaseRegisterResponse();
-    message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
-    message.leaseMs = object.leaseMs ?? 0;
-    message.sessionToken = object.sessionToken ?? "";
-    return message;
-  },
 };
 
 function createBaseRegisterChallengeRequest(): RegisterChallengeRequest {
@@ -1080,33 +796,6 @@ export const RegisterChallengeRequest: MessageFns<RegisterChallengeRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): RegisterChallengeRequest {
-    return {
-      workerId: isSet(object.workerId)
-        ? globalThis.String(object.workerId)
-        : isSet(object.worker_id)
-        ? globalThis.String(object.worker_id)
-        : "",
-    };
-  },
-
-  toJSON(message: RegisterChallengeRequest): unknown {
-    const obj: any = {};
-    if (message.workerId !== "") {
-      obj.workerId = message.workerId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RegisterChallengeRequest>): RegisterChallengeRequest {
-    return RegisterChallengeRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RegisterChallengeRequest>): RegisterChallengeRequest {
-    const message = createBaseRegisterChallengeRequest();
-    message.workerId = object.workerId ?? "";
-    return message;
-  },
 };
 
 function createBaseRegisterChallengeResponse(): RegisterChallengeResponse {
@@ -1152,27 +841,6 @@ export const RegisterChallengeResponse: MessageFns<RegisterChallengeResponse> = 
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RegisterChallengeResponse {
-    return { challenge: isSet(object.challenge) ? globalThis.String(object.challenge) : "" };
-  },
-
-  toJSON(message: RegisterChallengeResponse): unknown {
-    const obj: any = {};
-    if (message.challenge !== "") {
-      obj.challenge = message.challenge;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RegisterChallengeResponse>): RegisterChallengeResponse {
-    return RegisterChallengeResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RegisterChallengeResponse>): RegisterChallengeResponse {
-    const message = createBaseRegisterChallengeResponse();
-    message.challenge = object.challenge ?? "";
-    return message;
   },
 };
 
@@ -1231,42 +899,6 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): HeartbeatRequest {
-    return {
-      workerId: isSet(object.workerId)
-        ? globalThis.String(object.workerId)
-        : isSet(object.worker_id)
-        ? globalThis.String(object.worker_id)
-        : "",
-      activeRunIds: globalThis.Array.isArray(object?.activeRunIds)
-        ? object.activeRunIds.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.active_run_ids)
-        ? object.active_run_ids.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
-  toJSON(message: HeartbeatRequest): unknown {
-    const obj: any = {};
-    if (message.workerId !== "") {
-      obj.workerId = message.workerId;
-    }
-    if (message.activeRunIds?.length) {
-      obj.activeRunIds = message.activeRunIds;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<HeartbeatRequest>): HeartbeatRequest {
-    return HeartbeatRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<HeartbeatRequest>): HeartbeatRequest {
-    const message = createBaseHeartbeatRequest();
-    message.workerId = object.workerId ?? "";
-    message.activeRunIds = object.activeRunIds?.map((e) => e) || [];
-    return message;
-  },
 };
 
 function createBaseHeartbeatResponse(): HeartbeatResponse {
@@ -1312,33 +944,6 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HeartbeatResponse {
-    return {
-      cancelRunIds: globalThis.Array.isArray(object?.cancelRunIds)
-        ? object.cancelRunIds.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.cancel_run_ids)
-        ? object.cancel_run_ids.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
-  toJSON(message: HeartbeatResponse): unknown {
-    const obj: any = {};
-    if (message.cancelRunIds?.length) {
-      obj.cancelRunIds = message.cancelRunIds;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<HeartbeatResponse>): HeartbeatResponse {
-    return HeartbeatResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<HeartbeatResponse>): HeartbeatResponse {
-    const message = createBaseHeartbeatResponse();
-    message.cancelRunIds = object.cancelRunIds?.map((e) => e) || [];
-    return message;
   },
 };
 
@@ -1408,51 +1013,6 @@ export const ClaimRunRequest: MessageFns<ClaimRunRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ClaimRunRequest {
-    return {
-      runId: isSet(object.runId)
-        ? globalThis.String(object.runId)
-        : isSet(object.run_id)
-        ? globalThis.String(object.run_id)
-        : "",
-      workerId: isSet(object.workerId)
-        ? globalThis.String(object.workerId)
-        : isSet(object.worker_id)
-        ? globalThis.String(object.worker_id)
-        : "",
-      deliveryCount: isSet(object.deliveryCount)
-        ? globalThis.Number(object.deliveryCount)
-        : isSet(object.delivery_count)
-        ? globalThis.Number(object.delivery_count)
-        : 0,
-    };
-  },
-
-  toJSON(message: ClaimRunRequest): unknown {
-    const obj: any = {};
-    if (message.runId !== "") {
-      obj.runId = message.runId;
-    }
-    if (message.workerId !== "") {
-      obj.workerId = message.workerId;
-    }
-    if (message.deliveryCount !== 0) {
-      obj.deliveryCount = Math.round(message.deliveryCount);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ClaimRunRequest>): ClaimRunRequest {
-    return ClaimRunRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ClaimRunRequest>): ClaimRunRequest {
-    const message = createBaseClaimRunRequest();
-    message.runId = object.runId ?? "";
-    message.workerId = object.workerId ?? "";
-    message.deliveryCount = object.deliveryCount ?? 0;
-    return message;
-  },
 };
 
 function createBaseSandboxLimits(): SandboxLimits {
@@ -1520,43 +1080,6 @@ export const SandboxLimits: MessageFns<SandboxLimits> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SandboxLimits {
-    return {
-      memoryMb: isSet(object.memoryMb)
-        ? globalThis.Number(object.memoryMb)
-        : isSet(object.memory_mb)
-        ? globalThis.Number(object.memory_mb)
-        : 0,
-      cpus: isSet(object.cpus) ? globalThis.Number(object.cpus) : 0,
-      pids: isSet(object.pids) ? globalThis.Number(object.pids) : 0,
-    };
-  },
-
-  toJSON(message: SandboxLimits): unknown {
-    const obj: any = {};
-    if (message.memoryMb !== 0) {
-      obj.memoryMb = Math.round(message.memoryMb);
-    }
-    if (message.cpus !== 0) {
-      obj.cpus = floatToJson(message.cpus);
-    }
-    if (message.pids !== 0) {
-      obj.pids = Math.round(message.pids);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<SandboxLimits>): SandboxLimits {
-    return SandboxLimits.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<SandboxLimits>): SandboxLimits {
-    const message = createBaseSandboxLimits();
-    message.memoryMb = object.memoryMb ?? 0;
-    message.cpus = object.cpus ?? 0;
-    message.pids = object.pids ?? 0;
-    return message;
   },
 };
 
@@ -1738,94 +1261,6 @@ export const ResolvedAgent: MessageFns<ResolvedAgent> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ResolvedAgent {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
-      image: isSet(object.image) ? globalThis.String(object.image) : "",
-      readonly: isSet(object.readonly) ? globalThis.Boolean(object.readonly) : false,
-      timeoutMs: isSet(object.timeoutMs)
-        ? globalThis.Number(object.timeoutMs)
-        : isSet(object.timeout_ms)
-        ? globalThis.Number(object.timeout_ms)
-        : 0,
-      limits: isSet(object.limits) ? SandboxLimits.fromJSON(object.limits) : undefined,
-      network: isSet(object.network) ? globalThis.String(object.network) : "",
-      model: isSet(object.model) ? globalThis.String(object.model) : "",
-      tools: globalThis.Array.isArray(object?.tools) ? object.tools.map((e: any) => globalThis.String(e)) : [],
-      maxTurns: isSet(object.maxTurns)
-        ? globalThis.Number(object.maxTurns)
-        : isSet(object.max_turns)
-        ? globalThis.Number(object.max_turns)
-        : 0,
-      prompt: isSet(object.prompt) ? globalThis.String(object.prompt) : "",
-      egress: globalThis.Array.isArray(object?.egress) ? object.egress.map((e: any) => globalThis.String(e)) : [],
-    };
-  },
-
-  toJSON(message: ResolvedAgent): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.runtime !== "") {
-      obj.runtime = message.runtime;
-    }
-    if (message.image !== "") {
-      obj.image = message.image;
-    }
-    if (message.readonly !== false) {
-      obj.readonly = message.readonly;
-    }
-    if (message.timeoutMs !== 0) {
-      obj.timeoutMs = Math.round(message.timeoutMs);
-    }
-    if (message.limits !== undefined) {
-      obj.limits = SandboxLimits.toJSON(message.limits);
-    }
-    if (message.network !== "") {
-      obj.network = message.network;
-    }
-    if (message.model !== "") {
-      obj.model = message.model;
-    }
-    if (message.tools?.length) {
-      obj.tools = message.tools;
-    }
-    if (message.maxTurns !== 0) {
-      obj.maxTurns = Math.round(message.maxTurns);
-    }
-    if (message.prompt !== "") {
-      obj.prompt = message.prompt;
-    }
-    if (message.egress?.length) {
-      obj.egress = message.egress;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ResolvedAgent>): ResolvedAgent {
-    return ResolvedAgent.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ResolvedAgent>): ResolvedAgent {
-    const message = createBaseResolvedAgent();
-    message.name = object.name ?? "";
-    message.runtime = object.runtime ?? "";
-    message.image = object.image ?? "";
-    message.readonly = object.readonly ?? false;
-    message.timeoutMs = object.timeoutMs ?? 0;
-    message.limits = (object.limits !== undefined && object.limits !== null)
-      ? SandboxLimits.fromPartial(object.limits)
-      : undefined;
-    message.network = object.network ?? "";
-    message.model = object.model ?? "";
-    message.tools = object.tools?.map((e) => e) || [];
-    message.maxTurns = object.maxTurns ?? 0;
-    message.prompt = object.prompt ?? "";
-    message.egress = object.egress?.map((e) => e) || [];
-    return message;
-  },
 };
 
 function createBaseModelTarget(): ModelTarget {
@@ -1981,98 +1416,6 @@ export const ModelTarget: MessageFns<ModelTarget> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ModelTarget {
-    return {
-      ref: isSet(object.ref) ? globalThis.String(object.ref) : "",
-      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      api: isSet(object.api) ? globalThis.String(object.api) : "",
-      baseUrl: isSet(object.baseUrl)
-        ? globalThis.String(object.baseUrl)
-        : isSet(object.base_url)
-        ? globalThis.String(object.base_url)
-        : "",
-      apiKeyEnv: isSet(object.apiKeyEnv)
-        ? globalThis.String(object.apiKeyEnv)
-        : isSet(object.api_key_env)
-        ? globalThis.String(object.api_key_env)
-        : "",
-      priceInput: isSet(object.priceInput)
-        ? globalThis.Number(object.priceInput)
-        : isSet(object.price_input)
-        ? globalThis.Number(object.price_input)
-        : 0,
-      priceOutput: isSet(object.priceOutput)
-        ? globalThis.Number(object.priceOutput)
-        : isSet(object.price_output)
-        ? globalThis.Number(object.price_output)
-        : 0,
-      priceCacheRead: isSet(object.priceCacheRead)
-        ? globalThis.Number(object.priceCacheRead)
-        : isSet(object.price_cache_read)
-        ? globalThis.Number(object.price_cache_read)
-        : 0,
-      priceCacheWrite: isSet(object.priceCacheWrite)
-        ? globalThis.Number(object.priceCacheWrite)
-        : isSet(object.price_cache_write)
-        ? globalThis.Number(object.price_cache_write)
-        : 0,
-    };
-  },
-
-  toJSON(message: ModelTarget): unknown {
-    const obj: any = {};
-    if (message.ref !== "") {
-      obj.ref = message.ref;
-    }
-    if (message.provider !== "") {
-      obj.provider = message.provider;
-    }
-    if (message.id !== "") {
-      obj.id = message.id;
-    }
-    if (message.api !== "") {
-      obj.api = message.api;
-    }
-    if (message.baseUrl !== "") {
-      obj.baseUrl = message.baseUrl;
-    }
-    if (message.apiKeyEnv !== "") {
-      obj.apiKeyEnv = message.apiKeyEnv;
-    }
-    if (message.priceInput !== 0) {
-      obj.priceInput = floatToJson(message.priceInput);
-    }
-    if (message.priceOutput !== 0) {
-      obj.priceOutput = floatToJson(message.priceOutput);
-    }
-    if (message.priceCacheRead !== 0) {
-      obj.priceCacheRead = floatToJson(message.priceCacheRead);
-    }
-    if (message.priceCacheWrite !== 0) {
-      obj.priceCacheWrite = floatToJson(message.priceCacheWrite);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ModelTarget>): ModelTarget {
-    return ModelTarget.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ModelTarget>): ModelTarget {
-    const message = createBaseModelTarget();
-    message.ref = object.ref ?? "";
-    message.provider = object.provider ?? "";
-    message.id = object.id ?? "";
-    message.api = object.api ?? "";
-    message.baseUrl = object.baseUrl ?? "";
-    message.apiKeyEnv = object.apiKeyEnv ?? "";
-    message.priceInput = object.priceInput ?? 0;
-    message.priceOutput = object.priceOutput ?? 0;
-    message.priceCacheRead = object.priceCacheRead ?? 0;
-    message.priceCacheWrite = object.priceCacheWrite ?? 0;
-    return message;
   },
 };
 
@@ -2326,150 +1669,6 @@ export const RunSpec: MessageFns<RunSpec> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): RunSpec {
-    return {
-      lease: isSet(object.lease) ? RunLease.fromJSON(object.lease) : undefined,
-      task: isSet(object.task) ? globalThis.String(object.task) : "",
-      agent: isSet(object.agent) ? ResolvedAgent.fromJSON(object.agent) : undefined,
-      workspace: isSet(object.workspace) ? WorkspaceRef.fromJSON(object.workspace) : undefined,
-      traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
-      model: isSet(object.model) ? ModelTarget.fromJSON(object.model) : undefined,
-      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
-      isolate: isSet(object.isolate) ? globalThis.Boolean(object.isolate) : false,
-      maxCostUsd: isSet(object.maxCostUsd)
-        ? globalThis.Number(object.maxCostUsd)
-        : isSet(object.max_cost_usd)
-        ? globalThis.Number(object.max_cost_usd)
-        : 0,
-      safety: isSet(object.safety) ? globalThis.String(object.safety) : "",
-      runToken: isSet(object.runToken)
-        ? globalThis.String(object.runToken)
-        : isSet(object.run_token)
-        ? globalThis.String(object.run_token)
-        : "",
-      depth: isSet(object.depth) ? globalThis.Number(object.depth) : 0,
-      parentRunId: isSet(object.parentRunId)
-        ? globalThis.String(object.parentRunId)
-        : isSet(object.parent_run_id)
-        ? globalThis.String(object.parent_run_id)
-        : "",
-      basePatchDigests: globalThis.Array.isArray(object?.basePatchDigests)
-        ? object.basePatchDigests.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.base_patch_digests)
-        ? object.base_patch_digests.map((e: any) => globalThis.String(e))
-        : [],
-      batchId: isSet(object.batchId)
-        ? globalThis.String(object.batchId)
-        : isSet(object.batch_id)
-        ? globalThis.String(object.batch_id)
-        : "",
-      chainId: isSet(object.chainId)
-        ? globalThis.String(object.chainId)
-        : isSet(object.chain_id)
-        ? globalThis.String(object.chain_id)
-        : "",
-      step: isSet(object.step) ? globalThis.Number(object.step) : 0,
-      previousReceiptDigest: isSet(object.previousReceiptDigest)
-        ? globalThis.String(object.previousReceiptDigest)
-        : isSet(object.previous_receipt_digest)
-        ? globalThis.String(object.previous_receipt_digest)
-        : "",
-    };
-  },
-
-  toJSON(message: RunSpec): unknown {
-    const obj: any = {};
-    if (message.lease !== undefined) {
-      obj.lease = RunLease.toJSON(message.lease);
-    }
-    if (message.task !== "") {
-      obj.task = message.task;
-    }
-    if (message.agent !== undefined) {
-      obj.agent = ResolvedAgent.toJSON(message.agent);
-    }
-    if (message.workspace !== undefined) {
-      obj.workspace = WorkspaceRef.toJSON(message.workspace);
-    }
-    if (message.traceparent !== "") {
-      obj.traceparent = message.traceparent;
-    }
-    if (message.model !== undefined) {
-      obj.model = ModelTarget.toJSON(message.model);
-    }
-    if (message.mode !== "") {
-      obj.mode = message.mode;
-    }
-    if (message.isolate !== false) {
-      obj.isolate = message.isolate;
-    }
-    if (message.maxCostUsd !== 0) {
-      obj.maxCostUsd = floatToJson(message.maxCostUsd);
-    }
-    if (message.safety !== "") {
-      obj.safety = message.safety;
-    }
-    if (message.runToken !== "") {
-      obj.runToken = message.runToken;
-    }
-    if (message.depth !== 0) {
-      obj.depth = Math.round(message.depth);
-    }
-    if (message.parentRunId !== "") {
-      obj.parentRunId = message.parentRunId;
-    }
-    if (message.basePatchDigests?.length) {
-      obj.basePatchDigests = message.basePatchDigests;
-    }
-    if (message.batchId !== "") {
-      obj.batchId = message.batchId;
-    }
-    if (message.chainId !== "") {
-      obj.chainId = message.chainId;
-    }
-    if (message.step !== 0) {
-      obj.step = Math.round(message.step);
-    }
-    if (message.previousReceiptDigest !== "") {
-      obj.previousReceiptDigest = message.previousReceiptDigest;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RunSpec>): RunSpec {
-    return RunSpec.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RunSpec>): RunSpec {
-    const message = createBaseRunSpec();
-    message.lease = (object.lease !== undefined && object.lease !== null)
-      ? RunLease.fromPartial(object.lease)
-      : undefined;
-    message.task = object.task ?? "";
-    message.agent = (object.agent !== undefined && object.agent !== null)
-      ? ResolvedAgent.fromPartial(object.agent)
-      : undefined;
-    message.workspace = (object.workspace !== undefined && object.workspace !== null)
-      ? WorkspaceRef.fromPartial(object.workspace)
-      : undefined;
-    message.traceparent = object.traceparent ?? "";
-    message.model = (object.model !== undefined && object.model !== null)
-      ? ModelTarget.fromPartial(object.model)
-      : undefined;
-    message.mode = object.mode ?? "";
-    message.isolate = object.isolate ?? false;
-    message.maxCostUsd = object.maxCostUsd ?? 0;
-    message.safety = object.safety ?? "";
-    message.runToken = object.runToken ?? "";
-    message.depth = object.depth ?? 0;
-    message.parentRunId = object.parentRunId ?? "";
-    message.basePatchDigests = object.basePatchDigests?.map((e) => e) || [];
-    message.batchId = object.batchId ?? "";
-    message.chainId = object.chainId ?? "";
-    message.step = object.step ?? 0;
-    message.previousReceiptDigest = object.previousReceiptDigest ?? "";
-    return message;
-  },
 };
 
 function createBaseClaimRunResponse(): ClaimRunResponse {
@@ -2538,47 +1737,6 @@ export const ClaimRunResponse: MessageFns<ClaimRunResponse> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ClaimRunResponse {
-    return {
-      spec: isSet(object.spec) ? RunSpec.fromJSON(object.spec) : undefined,
-      skipReason: isSet(object.skipReason)
-        ? globalThis.String(object.skipReason)
-        : isSet(object.skip_reason)
-        ? globalThis.String(object.skip_reason)
-        : "",
-      retryAfterMs: isSet(object.retryAfterMs)
-        ? globalThis.Number(object.retryAfterMs)
-        : isSet(object.retry_after_ms)
-        ? globalThis.Number(object.retry_after_ms)
-        : 0,
-    };
-  },
-
-  toJSON(message: ClaimRunResponse): unknown {
-    const obj: any = {};
-    if (message.spec !== undefined) {
-      obj.spec = RunSpec.toJSON(message.spec);
-    }
-    if (message.skipReason !== "") {
-      obj.skipReason = message.skipReason;
-    }
-    if (message.retryAfterMs !== 0) {
-      obj.retryAfterMs = Math.round(message.retryAfterMs);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ClaimRunResponse>): ClaimRunResponse {
-    return ClaimRunResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ClaimRunResponse>): ClaimRunResponse {
-    const message = createBaseClaimRunResponse();
-    message.spec = (object.spec !== undefined && object.spec !== null) ? RunSpec.fromPartial(object.spec) : undefined;
-    message.skipReason = object.skipReason ?? "";
-    message.retryAfterMs = object.retryAfterMs ?? 0;
-    return message;
-  },
 };
 
 function createBaseFetchBlobRequest(): FetchBlobRequest {
@@ -2635,36 +1793,6 @@ export const FetchBlobRequest: MessageFns<FetchBlobRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FetchBlobRequest {
-    return {
-      lease: isSet(object.lease) ? RunLease.fromJSON(object.lease) : undefined,
-      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
-    };
-  },
-
-  toJSON(message: FetchBlobRequest): unknown {
-    const obj: any = {};
-    if (message.lease !== undefined) {
-      obj.lease = RunLease.toJSON(message.lease);
-    }
-    if (message.digest !== "") {
-      obj.digest = message.digest;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<FetchBlobRequest>): FetchBlobRequest {
-    return FetchBlobRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<FetchBlobRequest>): FetchBlobRequest {
-    const message = createBaseFetchBlobRequest();
-    message.lease = (object.lease !== undefined && object.lease !== null)
-      ? RunLease.fromPartial(object.lease)
-      : undefined;
-    message.digest = object.digest ?? "";
-    return message;
   },
 };
 
@@ -2734,39 +1862,6 @@ export const ReportedEvent: MessageFns<ReportedEvent> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ReportedEvent {
-    return {
-      at: isSet(object.at) ? globalThis.String(object.at) : "",
-      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-      text: isSet(object.text) ? globalThis.String(object.text) : "",
-    };
-  },
-
-  toJSON(message: ReportedEvent): unknown {
-    const obj: any = {};
-    if (message.at !== "") {
-      obj.at = message.at;
-    }
-    if (message.kind !== "") {
-      obj.kind = message.kind;
-    }
-    if (message.text !== "") {
-      obj.text = message.text;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ReportedEvent>): ReportedEvent {
-    return ReportedEvent.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ReportedEvent>): ReportedEvent {
-    const message = createBaseReportedEvent();
-    message.at = object.at ?? "";
-    message.kind = object.kind ?? "";
-    message.text = object.text ?? "";
-    return message;
-  },
 };
 
 function createBaseReportEventsRequest(): ReportEventsRequest {
@@ -2824,36 +1919,6 @@ export const ReportEventsRequest: MessageFns<ReportEventsRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): ReportEventsRequest {
-    return {
-      lease: isSet(object.lease) ? RunLease.fromJSON(object.lease) : undefined,
-      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => ReportedEvent.fromJSON(e)) : [],
-    };
-  },
-
-  toJSON(message: ReportEventsRequest): unknown {
-    const obj: any = {};
-    if (message.lease !== undefined) {
-      obj.lease = RunLease.toJSON(message.lease);
-    }
-    if (message.events?.length) {
-      obj.events = message.events.map((e) => ReportedEvent.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ReportEventsRequest>): ReportEventsRequest {
-    return ReportEventsRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ReportEventsRequest>): ReportEventsRequest {
-    const message = createBaseReportEventsRequest();
-    message.lease = (object.lease !== undefined && object.lease !== null)
-      ? RunLease.fromPartial(object.lease)
-      : undefined;
-    message.events = object.events?.map((e) => ReportedEvent.fromPartial(e)) || [];
-    return message;
-  },
 };
 
 function createBaseReportEventsResponse(): ReportEventsResponse {
@@ -2899,27 +1964,6 @@ export const ReportEventsResponse: MessageFns<ReportEventsResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ReportEventsResponse {
-    return { stale: isSet(object.stale) ? globalThis.Boolean(object.stale) : false };
-  },
-
-  toJSON(message: ReportEventsResponse): unknown {
-    const obj: any = {};
-    if (message.stale !== false) {
-      obj.stale = message.stale;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ReportEventsResponse>): ReportEventsResponse {
-    return ReportEventsResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ReportEventsResponse>): ReportEventsResponse {
-    const message = createBaseReportEventsResponse();
-    message.stale = object.stale ?? false;
-    return message;
   },
 };
 
@@ -2988,43 +2032,6 @@ export const UploadPatchRequest: MessageFns<UploadPatchRequest> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UploadPatchRequest {
-    return {
-      lease: isSet(object.lease) ? RunLease.fromJSON(object.lease) : undefined,
-      header: isSet(object.header) ? BlobHeader.fromJSON(object.header) : undefined,
-      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
-    };
-  },
-
-  toJSON(message: UploadPatchRequest): unknown {
-    const obj: any = {};
-    if (message.lease !== undefined) {
-      obj.lease = RunLease.toJSON(message.lease);
-    }
-    if (message.header !== undefined) {
-      obj.header = BlobHeader.toJSON(message.header);
-    }
-    if (message.data.length !== 0) {
-      obj.data = base64FromBytes(message.data);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<UploadPatchRequest>): UploadPatchRequest {
-    return UploadPatchRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<UploadPatchRequest>): UploadPatchRequest {
-    const message = createBaseUploadPatchRequest();
-    message.lease = (object.lease !== undefined && object.lease !== null)
-      ? RunLease.fromPartial(object.lease)
-      : undefined;
-    message.header = (object.header !== undefined && object.header !== null)
-      ? BlobHeader.fromPartial(object.header)
-      : undefined;
-    message.data = object.data ?? Buffer.alloc(0);
-    return message;
   },
 };
 
@@ -3230,138 +2237,6 @@ export const CompleteRunRequest: MessageFns<CompleteRunRequest> = {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
   },
-
-  fromJSON(object: any): CompleteRunRequest {
-    return {
-      lease: isSet(object.lease) ? RunLease.fromJSON(object.lease) : undefined,
-      status: isSet(object.status) ? globalThis.String(object.status) : "",
-      hasExitCode: isSet(object.hasExitCode)
-        ? globalThis.Boolean(object.hasExitCode)
-        : isSet(object.has_exit_code)
-        ? globalThis.Boolean(object.has_exit_code)
-        : false,
-      exitCode: isSet(object.exitCode)
-        ? globalThis.Number(object.exitCode)
-        : isSet(object.exit_code)
-        ? globalThis.Number(object.exit_code)
-        : 0,
-      error: isSet(object.error) ? globalThis.String(object.error) : "",
-      outputTail: isSet(object.outputTail)
-        ? globalThis.String(object.outputTail)
-        : isSet(object.output_tail)
-        ? globalThis.String(object.output_tail)
-        : "",
-      startedAt: isSet(object.startedAt)
-        ? globalThis.String(object.startedAt)
-        : isSet(object.started_at)
-        ? globalThis.String(object.started_at)
-        : "",
-      finishedAt: isSet(object.finishedAt)
-        ? globalThis.String(object.finishedAt)
-        : isSet(object.finished_at)
-        ? globalThis.String(object.finished_at)
-        : "",
-      costUsd: isSet(object.costUsd)
-        ? globalThis.Number(object.costUsd)
-        : isSet(object.cost_usd)
-        ? globalThis.Number(object.cost_usd)
-        : 0,
-      patch: isSet(object.patch) ? PatchSummary.fromJSON(object.patch) : undefined,
-      imageDigest: isSet(object.imageDigest)
-        ? globalThis.String(object.imageDigest)
-        : isSet(object.image_digest)
-        ? globalThis.String(object.image_digest)
-        : "",
-      receiptEnvelope: isSet(object.receiptEnvelope)
-        ? globalThis.String(object.receiptEnvelope)
-        : isSet(object.receipt_envelope)
-        ? globalThis.String(object.receipt_envelope)
-        : "",
-      inputTokens: isSet(object.inputTokens)
-        ? globalThis.Number(object.inputTokens)
-        : isSet(object.input_tokens)
-        ? globalThis.Number(object.input_tokens)
-        : 0,
-      outputTokens: isSet(object.outputTokens)
-        ? globalThis.Number(object.outputTokens)
-        : isSet(object.output_tokens)
-        ? globalThis.Number(object.output_tokens)
-        : 0,
-    };
-  },
-
-  toJSON(message: CompleteRunRequest): unknown {
-    const obj: any = {};
-    if (message.lease !== undefined) {
-      obj.lease = RunLease.toJSON(message.lease);
-    }
-    if (message.status !== "") {
-      obj.status = message.status;
-    }
-    if (message.hasExitCode !== false) {
-      obj.hasExitCode = message.hasExitCode;
-    }
-    if (message.exitCode !== 0) {
-      obj.exitCode = Math.round(message.exitCode);
-    }
-    if (message.error !== "") {
-      obj.error = message.error;
-    }
-    if (message.outputTail !== "") {
-      obj.outputTail = message.outputTail;
-    }
-    if (message.startedAt !== "") {
-      obj.startedAt = message.startedAt;
-    }
-    if (message.finishedAt !== "") {
-      obj.finishedAt = message.finishedAt;
-    }
-    if (message.costUsd !== 0) {
-      obj.costUsd = floatToJson(message.costUsd);
-    }
-    if (message.patch !== undefined) {
-      obj.patch = PatchSummary.toJSON(message.patch);
-    }
-    if (message.imageDigest !== "") {
-      obj.imageDigest = message.imageDigest;
-    }
-    if (message.receiptEnvelope !== "") {
-      obj.receiptEnvelope = message.receiptEnvelope;
-    }
-    if (message.inputTokens !== 0) {
-      obj.inputTokens = Math.round(message.inputTokens);
-    }
-    if (message.outputTokens !== 0) {
-      obj.outputTokens = Math.round(message.outputTokens);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CompleteRunRequest>): CompleteRunRequest {
-    return CompleteRunRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CompleteRunRequest>): CompleteRunRequest {
-    const message = createBaseCompleteRunRequest();
-    message.lease = (object.lease !== undefined && object.lease !== null)
-      ? RunLease.fromPartial(object.lease)
-      : undefined;
-    message.status = object.status ?? "";
-    message.hasExitCode = object.hasExitCode ?? false;
-    message.exitCode = object.exitCode ?? 0;
-    message.error = object.error ?? "";
-    message.outputTail = object.outputTail ?? "";
-    message.startedAt = object.startedAt ?? "";
-    message.finishedAt = object.finishedAt ?? "";
-    message.costUsd = object.costUsd ?? 0;
-    message.patch = (object.patch !== undefined && object.patch !== null)
-      ? PatchSummary.fromPartial(object.patch)
-      : undefined;
-    message.imageDigest = object.imageDigest ?? "";
-    message.receiptEnvelope = object.receiptEnvelope ?? "";
-    message.inputTokens = object.inputTokens ?? 0;
-    message.outputTokens = object.outputTokens ?? 0;
-    return message;
-  },
 };
 
 function createBaseCompleteRunResponse(): CompleteRunResponse {
@@ -3429,43 +2304,6 @@ export const CompleteRunResponse: MessageFns<CompleteRunResponse> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CompleteRunResponse {
-    return {
-      accepted: isSet(object.accepted) ? globalThis.Boolean(object.accepted) : false,
-      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
-      receiptId: isSet(object.receiptId)
-        ? globalThis.String(object.receiptId)
-        : isSet(object.receipt_id)
-        ? globalThis.String(object.receipt_id)
-        : "",
-    };
-  },
-
-  toJSON(message: CompleteRunResponse): unknown {
-    const obj: any = {};
-    if (message.accepted !== false) {
-      obj.accepted = message.accepted;
-    }
-    if (message.reason !== "") {
-      obj.reason = message.reason;
-    }
-    if (message.receiptId !== "") {
-      obj.receiptId = message.receiptId;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<CompleteRunResponse>): CompleteRunResponse {
-    return CompleteRunResponse.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<CompleteRunResponse>): CompleteRunResponse {
-    const message = createBaseCompleteRunResponse();
-    message.accepted = object.accepted ?? false;
-    message.reason = object.reason ?? "";
-    message.receiptId = object.receiptId ?? "";
-    return message;
   },
 };
 
@@ -3702,26 +2540,6 @@ export const WorkerServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
-function base64FromBytes(arr: Uint8Array): string {
-  return globalThis.Buffer.from(arr).toString("base64");
-}
-
-function floatToJson(value: number | null | undefined): number | string | null | undefined {
-  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
-}
-
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
-
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
-  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
-  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
-  : Partial<T>;
-
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -3733,15 +2551,7 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
-  toJSON(message: T): unknown;
-  create(base?: DeepPartial<T>): T;
-  fromPartial(object: DeepPartial<T>): T;
 }

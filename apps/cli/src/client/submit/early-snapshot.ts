@@ -1,0 +1,12 @@
+import { snapshotWorkspace, type WorkspaceSnapshot } from "@pancode/git";
+
+/**
+ * Starts the snapshot of the checkout at `cwd` and returns it, to be awaited later: `pancode dispatch` starts it
+ * before it loads the gRPC client, so git's processes run beside that parse instead of after it. A failure is
+ * reported where the snapshot is awaited, not as an unhandled rejection in the meantime.
+ */
+export function startSnapshot(cwd: string): Promise<WorkspaceSnapshot> {
+  const snapshot = snapshotWorkspace(cwd);
+  snapshot.catch(() => {});
+  return snapshot;
+}
