@@ -9,7 +9,7 @@ import { formatMergeReport, type MergeBackResult, mergeBack, mergeBlocked } from
 import { type DispatchOptions, submitDispatch } from "../client/submit/submit.js";
 import { mergeJson } from "../orchestration-json.js";
 import { formatCost, formatDuration, printJson } from "../output.js";
-import type { DispatchFlags } from "./dispatch.js";
+import type { DispatchFlags } from "./submit-flags.js";
 
 async function watchLive(api: ClientApi, runId: string): Promise<RunInfo> {
   const { watchRuns } = await import("../client/watch/watch-runs.js");

@@ -4,15 +4,7 @@ import type { CommandRunner } from "../client/command-runner.js";
 import { UsageError } from "../client/exit-status.js";
 import { startSnapshot } from "../client/submit/early-snapshot.js";
 import { isRunToken, sessionSafety } from "../client/submit/safety-level.js";
-import { parseTimeout, type SubmitFlags, submitOptions } from "./submit-flags.js";
-
-/** The flags of `pancode dispatch`, as commander hands them over. */
-export interface DispatchFlags extends SubmitFlags {
-  agent?: string;
-  wait?: boolean;
-  json?: boolean;
-  timeout?: string;
-}
+import { type DispatchFlags, parseTimeout, submitOptions } from "./submit-flags.js";
 
 /** Runs a dispatch and, with --wait, follows it and merges its patch back; returns the exit code. */
 export async function dispatchCommand(task: string, options: DispatchFlags): Promise<number> {

@@ -11,6 +11,14 @@ export interface SubmitFlags {
   safety?: string;
 }
 
+/** The flags of `pancode dispatch`, as commander hands them over. */
+export interface DispatchFlags extends SubmitFlags {
+  agent?: string;
+  wait?: boolean;
+  json?: boolean;
+  timeout?: string;
+}
+
 /** The session's choices from a command's flags; a bad `--max-cost` is a usage error (exit 2) before any upload. */
 export function submitOptions(flags: SubmitFlags): SubmitOptions {
   return {
