@@ -20,6 +20,8 @@ const WARMUP = 200;
  */
 const PAUSED_WORKER_STAYS_LIVE = { PANCODE_HEARTBEAT_MS: "120000" };
 
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
 /** CPU used so far by the processes that share the machine's cores during the measurement. */
 function cpuNow(bench: BenchCluster): {
   coordinator: number;
@@ -48,13 +50,26 @@ function coresUsed(
   after: ReturnType<typeof cpuNow>,
   seconds: number,
 ): Record<keyof typeof before, number> {
-  const share = (k: keyof typeof before) => round((after[k] - before[k]) / 1000 / seconds);
+  const share = (k: keyof typeof before) => round2((after[k] - before[k]) / 1000 / seconds);
   return {
     coordinator: share("coordinator"),
     benchClient: share("benchClient"),
     coordinatorWaitingForCpu: share("coordinatorWaitingForCpu"),
     postgres: share("postgres"),
   };
+}
+
+/**
+ * CPU ms each process spent per admission: what the cores must supply for one admission, whatever else the machine
+ * is doing (the rate on a loaded machine is the cores left over divided by this).
+ */
+function cpuMsPerAdmission(
+  before: ReturnType<typeof cpuNow>,
+  after: ReturnType<typeof cpuNow>,
+  admissions: number,
+): Record<"coordinator" | "benchClient" | "postgres", number> {
+  const per = (k: "coordinator" | "benchClient" | "postgres") => round2((after[k] - before[k]) / admissions);
+  return { coordinator: per("coordinator"), benchClient: per("benchClient"), postgres: per("postgres") };
 }
 
 /**
@@ -152,7 +167,9 @@ export async function admissionsSuite(options: { admissions: number; concurrency
     const cpuBefore = cpuNow(bench);
     const statementsBefore = await statementsSoFar(bench);
     const sent = await dispatchMany(bench.api, bench.workspace, options.admissions, options.concurrency, task);
-    const cores = coresUsed(cpuBefore, cpuNow(bench), sent.seconds);
+    const cpuAfter = cpuNow(bench);
+    const cores = coresUsed(cpuBefore, cpuAfter, sent.seconds);
+    const cpuMs = cpuMsPerAdmission(cpuBefore, cpuAfter, options.admissions);
     const postgresWaits = await waits.stop();
     const transactions = (await statementsSoFar(bench)) - statementsBefore - postgresWaits.samples - 2;
     const transactionsPerAdmission = round(transactions / options.admissions);
@@ -178,6 +195,7 @@ export async function admissionsSuite(options: { admissions: number; concurrency
       lost: expected - Math.min(runs, admittedEntries),
       postgresWaits,
       coresUsed: cores,
+      cpuMsPerAdmission: cpuMs,
       transactionsPerAdmission,
       loadAverageAtStart: loadAtStart,
     };
@@ -211,6 +229,9 @@ export async function admissionsSuite(options: { admissions: number; concurrency
           .map(([k, v]) => `${k} ${v}`)
           .join(", ")}`,
         `  Postgres transactions per admission (a lone statement is one; a whole transaction is one): ${transactionsPerAdmission}`,
+        `  CPU ms per admission: ${Object.entries(cpuMs)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`,
         `  cores used (1 = one core busy): ${Object.entries(cores)
           .map(([k, v]) => `${k} ${v}`)
           .join(", ")}; load average at start ${loadAtStart}`,
