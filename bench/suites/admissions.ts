@@ -181,6 +181,9 @@ export async function admissionsSuite(options: { admissions: number; concurrency
     const runs = await bench.count("select count(*) from runs");
     const admittedEntries = await bench.count("select count(*) from audit_log where action = 'admitted'");
     const published = await bench.count("select count(*) from runs where published_at is not null");
+    // The audit chain must still verify after the burst (`pancode audit verify` exits 0 on PASS).
+    const verify = await bench.cluster.cli(["audit", "verify"], { cwd: process.cwd(), timeoutMs: 120_000 });
+    const auditVerified = verify.code === 0;
     const perSecond = round(options.admissions / sent.seconds);
     const latency = roundSummary(summarize(sent.latencyMs));
     const figures = {
@@ -192,6 +195,7 @@ export async function admissionsSuite(options: { admissions: number; concurrency
       runsCounted: runs,
       auditAdmittedCounted: admittedEntries,
       publishedCounted: published,
+      auditVerified,
       lost: expected - Math.min(runs, admittedEntries),
       postgresWaits,
       coresUsed: cores,
@@ -202,6 +206,7 @@ export async function admissionsSuite(options: { admissions: number; concurrency
     const targets = [
       target("admissions.perSecond", perSecond, ">=", TARGET_PER_SECOND),
       target("admissions.lost", figures.lost, "<=", 0),
+      target("admissions.auditVerifyFailed", auditVerified ? 0 : 1, "<=", 0),
     ];
     const chart = distributionChart({
       title: `Dispatch call latency at ${perSecond}/s (${options.concurrency} in flight)`,
@@ -222,7 +227,7 @@ export async function admissionsSuite(options: { admissions: number; concurrency
         "",
         `admissions: ${options.admissions} dispatches in ${figures.seconds} s, ${options.concurrency} in flight`,
         `  Dispatch latency p50 ${latency.p50} ms, p95 ${latency.p95} ms`,
-        `  counted after: ${runs} runs, ${admittedEntries} admitted audit entries, ${published} published (expected ${expected})`,
+        `  counted after: ${runs} runs, ${admittedEntries} admitted audit entries, ${published} published (expected ${expected}); audit verify ${auditVerified ? "PASS" : `FAILED: ${verify.stdout}${verify.stderr}`.trim()}`,
         `  Postgres sessions of the coordinator, mean over ${postgresWaits.samples} samples: ${Object.entries(
           postgresWaits.meanSessions,
         )
