@@ -240,6 +240,30 @@ describe("gate 7: loop detection", () => {
     await ended("shell", task, "done");
     expect((await client.dispatch(request(task))).warnings).toEqual([]);
   });
+
+  it("decides each of a burst of dispatches from its own task's history when their reads go out together", async () => {
+    // Concurrent dispatches have their loop history read in one statement (recentOutcomesMany): the looping task's
+    // repeats are all refused, the warned task's all warned, and the clean task in the same burst admitted clean.
+    const looping = `looping ${randomUUID()}`;
+    const warned = `warned ${randomUUID()}`;
+    const clean = `clean ${randomUUID()}`;
+    for (let i = 0; i < 5; i++) await ended("shell", looping, i % 2 ? "timeout" : "error");
+    for (let i = 0; i < 3; i++) await ended("shell", warned, "error");
+    await ended("shell", clean, "done");
+    const burst = [looping, warned, clean, looping, warned, clean, looping, warned, clean];
+    const answers = await Promise.allSettled(burst.map((task) => client.dispatch(request(task))));
+    const outcome = (a: (typeof answers)[number]) =>
+      a.status === "rejected"
+        ? (a.reason as { code?: string }).code
+        : a.value.warnings.some((w) => /failed 3 times in a row/.test(w))
+          ? "warned"
+          : a.value.warnings.length === 0
+            ? "admitted"
+            : a.value.warnings.join("; ");
+    expect(answers.map(outcome)).toEqual(
+      burst.map((task) => (task === looping ? "LOOP_DETECTED" : task === warned ? "warned" : "admitted")),
+    );
+  });
 });
 
 describe("gate order", () => {

@@ -79,6 +79,63 @@ describe.each(dbTargets())("admitRuns on $name", (target) => {
     expect(refused).toBe(96 - 20);
   });
 
+  test("a batch's runs are stored with every field given and the defaults of the rest, and returned as stored", async () => {
+    // The batch inserts by column (one array per column); a batch whose rows give different columns (one states its
+    // status) takes drizzle's VALUES instead. Both must store exactly what admitting alone stores.
+    const team = `fields-${randomUUID()}`;
+    // Every optional field given, as the dispatch service gives them (so the rows give the same columns).
+    const rows = (tag: string) =>
+      [
+        {
+          team,
+          userName: "ann",
+          taskHash: "h1",
+          batchId: `b-${tag}`,
+          chainId: null,
+          step: 2,
+          parentRunId: "",
+          depth: 0,
+        },
+        { team: null, userName: null, taskHash: "", batchId: null, chainId: null, step: 0, parentRunId: "p", depth: 1 },
+        {
+          team: null,
+          userName: "bo",
+          taskHash: "h3",
+          batchId: null,
+          chainId: `c-${tag}`,
+          step: 0,
+          parentRunId: "",
+          depth: 0,
+        },
+      ].map((fields, i) =>
+        newRun({
+          ...fields,
+          task: i === 0 ? 'quote " comma , {brace} \\ ünï' : "fix the bug",
+          isolate: i === 1,
+          spec: { ...newRun().spec, maxCostUsd: 0.25 * i } as NewRun["spec"],
+        }),
+      );
+    // Room for them whatever earlier tests reserved (PGlite shares its database across the file).
+    const start = await db.getBudget();
+    await db.setBudgetCeiling((cents(start.spentUsd + start.reservedUsd) + 100) / 100);
+    for (const mixed of [false, true]) {
+      const batch = rows(String(mixed)).map((r, i) => ({
+        ...r,
+        id: randomUUID(),
+        ...(mixed && i === 0 ? { status: "pending" as const } : {}),
+      }));
+      const runs = admitted(await db.admitRuns(batch.map((r, i) => admission(r, 0.01 * (i + 1)))));
+      expect(runs.map((r) => r.id)).toEqual(batch.map((r) => r.id));
+      for (const [i, run] of runs.entries()) {
+        expect(await db.getRun(run.id)).toEqual(run);
+        const { status: _status, ...given } = batch[i] as NewRun;
+        expect(run).toMatchObject({ ...given, status: "pending", attempt: 0, publishCount: 0, busSeq: null });
+        expect(cents(run.reservedUsd)).toBe(i + 1);
+        expect(run.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+      }
+    }
+  });
+
   test("a run the batch cannot take (a duplicate id) fails alone; the others are admitted", async () => {
     const start = await db.getBudget();
     await db.setBudgetCeiling((cents(start.spentUsd + start.reservedUsd) + 100) / 100);

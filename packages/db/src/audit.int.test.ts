@@ -56,6 +56,31 @@ describe("audit trail on postgres", () => {
     expect((await db.listAudit({ limit: 2 })).map((e) => e.seq)).toEqual([6, 5]);
   });
 
+  test("entries of awkward text are stored exactly as appended and returned, and the chain verifies", async () => {
+    // Entries go in as one array parameter per column: quotes, backslashes, braces, commas, NULL-looking text and
+    // non-ASCII must survive the array literal unchanged, a null run id must stay null.
+    const awkward = ['say "hi", {now}', 'back\\slash \\" NULL', "NULL", "", "ünïcødé ✓ \n tab\t"];
+    const appended = [];
+    for (const [i, text] of awkward.entries()) {
+      appended.push(
+        await db.appendAudit({
+          category: "dispatch",
+          action: text || "empty",
+          runId: i % 2 ? null : text,
+          actor: text,
+          gate: text,
+          message: text,
+          data: { text, list: [text, null, { 'k,"': text }] },
+        }),
+      );
+    }
+    expect(await db.verifyAudit()).toMatchObject({ ok: true, entries: awkward.length });
+    const listed = (await db.listAudit({})).reverse();
+    expect(listed).toEqual(appended);
+    expect(listed.map((e) => e.message)).toEqual(awkward);
+    expect(listed.map((e) => e.runId)).toEqual(awkward.map((text, i) => (i % 2 ? null : text)));
+  });
+
   test("an edited entry is reported as edited, at its seq", async () => {
     await appendSome(5);
     await raw.query("update audit_log set message = 'nothing to see' where seq = 3");

@@ -81,7 +81,7 @@ import {
   type RenewLeasesOptions,
   renewLeases,
 } from "./queries/leases.js";
-import { type RunOutcome, recentOutcomes } from "./queries/loop-history.js";
+import { type OutcomeQuery, type RunOutcome, recentOutcomes, recentOutcomesMany } from "./queries/loop-history.js";
 import {
   listPendingRuns,
   markPublished,
@@ -172,6 +172,8 @@ export interface Database {
   findRunsByPrefix(prefix: string, limit?: number): Promise<RunRow[]>;
   /** Ended runs (done, error, timeout) of an agent on a task since a time, newest first: loop detection. */
   recentOutcomes(options: { agent: string; taskHash: string; since: Date; limit: number }): Promise<RunOutcome[]>;
+  /** {@link recentOutcomes} of many (agent, task) pairs in one statement, answered in the order asked. */
+  recentOutcomesMany(queries: readonly OutcomeQuery[]): Promise<RunOutcome[][]>;
   /** Newest runs first. */
   listRuns(options: { limit: number; userName?: string; team?: string }): Promise<RunRow[]>;
   /** Runs still pending or running, oldest first. */
@@ -387,6 +389,7 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     countRuns: () => countRuns(db),
     getRun: (id) => getRun(db, id),
     recentOutcomes: (options) => recentOutcomes(db, options),
+    recentOutcomesMany: (queries) => recentOutcomesMany(db, queries),
     findRunsByPrefix: (prefix, limit) => findRunsByPrefix(db, prefix, limit),
     listRuns: (o) => listRuns(db, o),
     listActiveRuns: () => listActiveRuns(db),

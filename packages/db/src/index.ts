@@ -44,7 +44,7 @@ export type { NewEvent } from "./queries/events.js";
 export type { GroupKind } from "./queries/group-leases.js";
 export type { GroupReceiptRow } from "./queries/group-receipts.js";
 export type { ClaimRunOptions, ClaimRunResult, LeaseCheck, RenewLeasesOptions } from "./queries/leases.js";
-export type { RunOutcome } from "./queries/loop-history.js";
+export type { OutcomeQuery, RunOutcome } from "./queries/loop-history.js";
 export type { PublishedMessage } from "./queries/publishing.js";
 export type { NewReceipt } from "./queries/receipts.js";
 export type { BlobContent } from "./queries/shared-blobs.js";

@@ -24,8 +24,11 @@ import { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 /** Root of the repository (this file lives in packages/testing/src). */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** The service host (`pancode-server`): `coordinator` and `worker` are its subcommands. */
-export const SERVER_MAIN = join(REPO_ROOT, "apps/server/dist/main.js");
+/**
+ * The service host (`pancode-server`): `coordinator` and `worker` are its subcommands. PANCODE_BENCH_SERVER_MAIN
+ * points the benches at another checkout's build (before/after comparisons against main with the same client).
+ */
+export const SERVER_MAIN = process.env.PANCODE_BENCH_SERVER_MAIN || join(REPO_ROOT, "apps/server/dist/main.js");
 const CLI_BIN = join(REPO_ROOT, "apps/cli/bin/pancode.js");
 
 /** Options of {@link startCluster}. */

@@ -5,6 +5,7 @@ import type { NewRun, RunRow } from "../rows.js";
 import { budget, runs, teams } from "../schema/index.js";
 import { type AuditFor, appendAuditFor, type NewAuditEntry } from "./audit.js";
 import { insertRunWithReservation, type ReservationResult } from "./budget.js";
+import { insertManyByColumn } from "./insert-many.js";
 import { toRunRow } from "./mappers.js";
 
 /** One run to admit with its reservation and the admission's audit entries (see {@link insertRunWithReservation}). */
@@ -80,11 +81,7 @@ async function admitTogether(db: DbHandle, batch: readonly RunAdmission[]): Prom
   });
   return db.transaction(async (tx) => {
     // Inserted before any lock is taken: the insert contends with nothing.
-    const inserted = await tx
-      .insert(runs)
-      .values(batch.map((item, i) => ({ ...item.row, reservedUsd: sql`${estimates[i]}::numeric` })))
-      .returning();
-    const byId = new Map(inserted.map((r) => [r.id, toRunRow(r)]));
+    const byId = new Map((await insertBatchRuns(tx, batch, estimates)).map((r) => [r.id, toRunRow(r)]));
     const teamNames = [...new Set(batch.map((item) => item.row.team).filter((t): t is string => !!t))].sort();
     const { teamRooms, newTeams } = await lockTeams(tx, teamNames);
     const cluster = await lockBudget(tx);
@@ -114,6 +111,29 @@ async function admitTogether(db: DbHandle, batch: readonly RunAdmission[]): Prom
     await appendAuditFor(tx, entries);
     return admitted;
   });
+}
+
+/**
+ * The batch's run rows, inserted by column (one array parameter per column) and read back in one statement; a batch
+ * whose rows give different columns goes through drizzle's VALUES ... RETURNING instead.
+ */
+async function insertBatchRuns(
+  tx: DbHandle,
+  batch: readonly RunAdmission[],
+  estimates: readonly string[],
+): Promise<(typeof runs.$inferSelect)[]> {
+  const rows = batch.map((item, i) => ({ ...item.row, reservedUsd: estimates[i] }));
+  if (!(await insertManyByColumn(tx, runs, rows))) {
+    return tx
+      .insert(runs)
+      .values(rows.map((row) => ({ ...row, reservedUsd: sql`${row.reservedUsd}::numeric` })))
+      .returning();
+  }
+  const ids = rows.map((row) => row.id);
+  return tx
+    .select()
+    .from(runs)
+    .where(sql`${runs.id} = any(${sql.param(ids)}::text[])`);
 }
 
 /** Creates the batch's new teams and locks every team's row, by name (the order every batch locks them in). */

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, type SQL, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { runs } from "../schema/index.js";
 
@@ -33,4 +33,61 @@ export async function recentOutcomes(
     .orderBy(desc(runs.finishedAt), desc(runs.id))
     .limit(options.limit);
   return rows.map((r) => ({ status: r.status as RunOutcome["status"], finishedAt: r.finishedAt ?? options.since }));
+}
+
+/** One loop-history question of {@link recentOutcomesMany}: the same options {@link recentOutcomes} takes. */
+export interface OutcomeQuery {
+  agent: string;
+  taskHash: string;
+  since: Date;
+  limit: number;
+}
+
+/**
+ * {@link recentOutcomes} for many (agent, task) pairs in one statement: the admissions that arrive together read
+ * their loop history in one round trip instead of one each. Each pair is answered by the same index scan as alone
+ * (a LATERAL subquery per pair, ordered and limited the same way); answers come back in the order asked.
+ */
+export async function recentOutcomesMany(db: DbHandle, queries: readonly OutcomeQuery[]): Promise<RunOutcome[][]> {
+  const answers: RunOutcome[][] = queries.map(() => []);
+  if (queries.length === 0) return answers;
+  const result = await db.execute(sql`
+    select q.i::int as i, r.status, r.finished_at
+    from unnest(
+      ${sqlArray(queries.map((q) => q.agent))}::text[],
+      ${sqlArray(queries.map((q) => q.taskHash))}::text[],
+      ${sqlArray(queries.map((q) => q.since.toISOString()))}::timestamptz[],
+      ${sqlArray(queries.map((q) => q.limit))}::int[]
+    ) with ordinality as q(agent, task_hash, since, lim, i)
+    cross join lateral (
+      select ${runs.id} as id, ${runs.status} as status, ${runs.finishedAt} as finished_at
+      from ${runs}
+      where ${runs.agent} = q.agent and ${runs.taskHash} = q.task_hash
+        and ${runs.status} in ('done', 'error', 'timeout') and ${runs.finishedAt} >= q.since
+      order by ${runs.finishedAt} desc, ${runs.id} desc
+      limit q.lim
+    ) r
+    order by q.i, r.finished_at desc, r.id desc`);
+  for (const row of rowsOf(result)) {
+    const query = queries[Number(row.i) - 1];
+    if (!query) continue;
+    const finishedAt = toDate(row.finished_at) ?? query.since;
+    answers[Number(row.i) - 1]?.push({ status: row.status as RunOutcome["status"], finishedAt });
+  }
+  return answers;
+}
+
+function toDate(value: unknown): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  return value instanceof Date ? value : new Date(String(value));
+}
+
+/** A JS array as one bound parameter (both drivers send it as a Postgres array literal). */
+function sqlArray(values: readonly (string | number)[]): SQL {
+  return sql`${sql.param(values)}`;
+}
+
+/** The rows of a raw statement's result, whichever driver ran it (node-postgres and PGlite both answer `rows`). */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  return (result as { rows: Record<string, unknown>[] }).rows;
 }

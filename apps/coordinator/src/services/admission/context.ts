@@ -11,10 +11,20 @@ import type { SafetyLevel } from "../safety-scope.js";
 import type { WorkerDirectory } from "../worker-directory.js";
 import type { WorkspaceTrees } from "../workspace-trees.js";
 
-/** What admission reads and writes in the database: a narrow port, so admission does not depend on all of it. */
+/**
+ * What admission reads and writes in the database: a narrow port, so admission does not depend on all of it. The
+ * gates read loop history one task at a time (`recentOutcomes`); {@link sharedReads} answers those reads of
+ * concurrent admissions with one `recentOutcomesMany`.
+ */
 export type AdmissionStore = Pick<
   Database,
-  "getRun" | "recentOutcomes" | "findCommit" | "recordCommit" | "insertRunWithReservation" | "admitRuns"
+  | "getRun"
+  | "recentOutcomes"
+  | "recentOutcomesMany"
+  | "findCommit"
+  | "recordCommit"
+  | "insertRunWithReservation"
+  | "admitRuns"
 >;
 
 /** What the gates consult besides the request. */

@@ -1,3 +1,4 @@
+import { batched } from "../batched.js";
 import type { AdmissionDeps, AdmissionStore } from "./context.js";
 import { singleFlight } from "./single-flight.js";
 
@@ -6,6 +7,9 @@ import { singleFlight } from "./single-flight.js";
  * the drain flag (gate 3), live workers (gate 10), a commit's bundle (the workspace's blobs) and an agent's cost estimate (gate 8, for the
  * cluster's own agents; a dispatch with repository agent files estimates alone). Recording a commit's bundle is an
  * idempotent insert, so concurrent admissions of one workspace share it too (each still waits for it to commit).
+ * Whether a blob is stored (the workspace's state, its bundle) is shared per digest the same way. Loop history
+ * differs per task, so it is not shared but batched: the reads asked in one event-loop turn go out as one statement
+ * (each still answered from committed state read after it was asked).
  */
 export function sharedReads(deps: AdmissionDeps): AdmissionDeps {
   const { db, workers, budget } = deps;
@@ -25,9 +29,16 @@ export function sharedReads(deps: AdmissionDeps): AdmissionDeps {
     (agent: string, model: string) => budget.estimate(agent, model),
     (agent, model) => JSON.stringify([agent, model]),
   );
+  const hasBlob = singleFlight(
+    (digest: string) => deps.blobs.has(digest),
+    (digest) => digest,
+  );
   const store: AdmissionStore = {
     getRun: (id) => db.getRun(id),
-    recentOutcomes: (options) => db.recentOutcomes(options),
+    recentOutcomes: batched((queries: Parameters<AdmissionStore["recentOutcomes"]>[0][]) =>
+      db.recentOutcomesMany(queries),
+    ),
+    recentOutcomesMany: (queries) => db.recentOutcomesMany(queries),
     findCommit,
     recordCommit,
     insertRunWithReservation: (row, estimateUsd, audit, subRuns) =>
@@ -38,6 +49,7 @@ export function sharedReads(deps: AdmissionDeps): AdmissionDeps {
     ...deps,
     isDraining: singleFlight(deps.isDraining, () => ""),
     db: store,
+    blobs: { has: hasBlob },
     workers: { liveWorkers, servesModel: (id, provider, model) => workers.servesModel(id, provider, model) },
     budget: {
       check: (estimateUsd, team) => budget.check(estimateUsd, team),
