@@ -25,12 +25,6 @@ const CoordinatorEnv = z.object({
   /** Bearer token of workers. Unset: read or create `<data dir>/worker.token`. */
   PANCODE_WORKER_TOKEN: OptionalStringEnv,
   /**
-   * How long, in ms, a client token found valid is trusted without asking the database again: a token revoked on
-   * another coordinator replica is refused here at most this long after. A revocation on this replica takes effect
-   * at once; expiry is checked on every call. 0: every call asks the database.
-   */
-  PANCODE_TOKEN_CACHE_MS: z.coerce.number().int().nonnegative().default(1_000),
-  /**
    * TLS certificate and key (PEM paths). Both unset: plaintext on loopback; off loopback a CA and server certificate
    * generated in `<data dir>/tls` (clients trust `ca.crt`).
    */
@@ -161,7 +155,6 @@ export const CoordinatorConfig = CoordinatorEnv.transform((env) => ({
   auth: {
     clientToken: env.PANCODE_TOKEN,
     workerToken: env.PANCODE_WORKER_TOKEN,
-    tokenCacheMs: env.PANCODE_TOKEN_CACHE_MS,
     runTokenSecret: env.PANCODE_RUN_TOKEN_SECRET,
   },
   db: { url: env.DATABASE_URL },

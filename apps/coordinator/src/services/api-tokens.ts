@@ -25,10 +25,6 @@ const BOOTSTRAP_TOKEN_NAME = "admin";
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._@-]{0,63}$/i;
 /** last_used_at is written at most this often per token, so busy clients do not write on every call. */
 const TOUCH_EVERY_MS = 60_000;
-/** PANCODE_TOKEN_CACHE_MS's default: how long a valid token is trusted without a look-up. */
-export const DEFAULT_TOKEN_CACHE_MS = 1_000;
-/** Most tokens trusted at once; beyond it the cache starts over (it only ever holds valid tokens, so this is slack). */
-const MAX_CACHED_TOKENS = 10_000;
 
 /** An authenticated person. */
 export interface UserIdentity {
@@ -61,28 +57,19 @@ export function checkName(what: "token" | "team", name: string): void {
 const ROLES: readonly string[] = ["admin", "member", "viewer"];
 
 /**
- * Client tokens, one per person, looked up by hash in the database. A token found valid is trusted for `cacheMs`
- * (PANCODE_TOKEN_CACHE_MS, 1 s) before it is looked up again, so a busy client costs one look-up a second instead of
- * one per call; a revocation by another coordinator replica therefore takes effect within `cacheMs`, one on this
- * replica at once, and expiry is checked against the clock on every call. Unknown and revoked tokens are never
- * cached (a guessed token costs a look-up every time, as before). Calls with one token that arrive together share one
- * look-up in flight.
+ * Client tokens, one per person. Every call is looked up by hash in the database (no cache), so a revocation by any
+ * coordinator replica takes effect on the very next call everywhere. Calls with one token that arrive together share
+ * one lookup in flight (a burst of dispatches from one CLI or script costs one round trip, not one each); a call that
+ * starts after the lookup answered makes its own.
  */
 export class ApiTokens {
   private readonly touched = new Map<string, number>();
-  /** Valid token rows by hash, each with the time (ms) it must be looked up again. */
-  private readonly trusted = new Map<string, { row: ApiTokenRow; until: number }>();
   private readonly findByHash = singleFlight(
     (hash: string) => this.deps.db.findApiTokenByHash(hash),
     (hash) => hash,
   );
-  private readonly cacheMs: number;
-  /** Bumped by every revocation here: a look-up that started before one is not trusted afterwards. */
-  private revocations = 0;
 
-  constructor(private readonly deps: { db: TokenStore; logger: Logger; now?: () => Date; cacheMs?: number }) {
-    this.cacheMs = deps.cacheMs ?? DEFAULT_TOKEN_CACHE_MS;
-  }
+  constructor(private readonly deps: { db: TokenStore; logger: Logger; now?: () => Date }) {}
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -96,7 +83,7 @@ export class ApiTokens {
   /** The person the token belongs to; UNAUTHENTICATED for an unknown, revoked or expired token. */
   async verify(token: string): Promise<UserIdentity> {
     if (!token) throw new PanCodeError("UNAUTHENTICATED", "missing client bearer token");
-    const row = await this.lookUp(hashToken(token));
+    const row = await this.findByHash(hashToken(token));
     if (!row) throw new PanCodeError("UNAUTHENTICATED", "invalid client bearer token");
     if (row.revokedAt) {
       throw new PanCodeError(
@@ -113,23 +100,6 @@ export class ApiTokens {
     }
     this.touch(row.name, now);
     return { name: row.name, role: row.role, team: row.team, expiresAt: row.expiresAt };
-  }
-
-  /** The token's row: the trusted copy while it is fresh, else from the database (trusted anew when not revoked). */
-  private async lookUp(hash: string): Promise<ApiTokenRow | undefined> {
-    const asked = this.now().getTime();
-    const trusted = this.trusted.get(hash);
-    if (trusted && asked < trusted.until) return trusted.row;
-    const revocations = this.revocations;
-    const row = await this.findByHash(hash);
-    if (!row || row.revokedAt || this.cacheMs === 0 || revocations !== this.revocations) {
-      this.trusted.delete(hash);
-      return row;
-    }
-    if (this.trusted.size >= MAX_CACHED_TOKENS) this.trusted.clear();
-    // From when it was asked, not answered: a slow look-up never stretches the bound.
-    this.trusted.set(hash, { row, until: asked + this.cacheMs });
-    return row;
   }
 
   /** Creates a token; the plain token is returned once and only its hash is kept. */
@@ -165,16 +135,8 @@ export class ApiTokens {
     return this.deps.db.listApiTokens();
   }
 
-  /** Revokes the token; this replica refuses it from the next call on (others within PANCODE_TOKEN_CACHE_MS). */
-  async revoke(name: string): Promise<ApiTokenRow> {
-    const row = await this.deps.db.revokeApiToken(name, this.now());
-    this.revocations++;
-    this.distrust(name);
-    return row;
-  }
-
-  private distrust(name: string): void {
-    for (const [hash, { row }] of this.trusted) if (row.name === name) this.trusted.delete(hash);
+  revoke(name: string): Promise<ApiTokenRow> {
+    return this.deps.db.revokeApiToken(name, this.now());
   }
 
   /** Best effort: a failed last_used_at write never fails the call it belongs to. */

@@ -101,11 +101,7 @@ async function createIdentityServices(ctx: ServicesContext): Promise<IdentitySer
   });
   const audit = new AuditLog({ db, logger: logger.child({ component: "audit" }) });
   // client.token (or PANCODE_TOKEN) stays the local admin's credential: registered as the token named "admin".
-  const apiTokens = new ApiTokens({
-    db,
-    logger: logger.child({ component: "tokens" }),
-    cacheMs: config.auth.tokenCacheMs,
-  });
+  const apiTokens = new ApiTokens({ db, logger: logger.child({ component: "tokens" }) });
   await apiTokens.bootstrap(setup.clientToken);
   const workers = new WorkerDirectory({
     db,
