@@ -12,7 +12,8 @@
  * PANCODE_BENCH_BASELINE_CLI=/other/checkout/apps/cli/bin/pancode.js tsx bench/cli-start-bench.ts   # before/after
  * ```
  *
- * With PANCODE_BENCH_BASELINE_CLI, that CLI's `--version` and whole `dispatch --wait` join the series, interleaved.
+ * With PANCODE_BENCH_BASELINE_CLI, that CLI's `--version`, `runs` and whole `dispatch --wait` join the series,
+ * interleaved.
  * PANCODE_BENCH_CLI_RUNS (default 15) and PANCODE_BENCH_DISPATCH_RUNS (default 9) set the sample counts.
  */
 import { spawn } from "node:child_process";
@@ -145,7 +146,10 @@ async function measureStart(
     cli("pancode diff <id>", ["diff", runId]),
     cli("pancode runs --json", ["runs", "--json"]),
   ];
-  if (baselineCli) probes.push(cli(`baseline CLI --version (${baselineCli})`, ["--version"], baselineCli));
+  if (baselineCli) {
+    probes.push(cli(`baseline CLI --version (${baselineCli})`, ["--version"], baselineCli));
+    probes.push(cli(`baseline CLI runs (${baselineCli})`, ["runs"], baselineCli));
+  }
   log(`client start-up: ${probes.length} commands, ${runs} runs each, interleaved`);
   const series = await interleaved(probes, runs, { cwd: repo.dir, env: cluster.clientEnv });
   return series.map((s, i) =>
