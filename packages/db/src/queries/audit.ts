@@ -6,6 +6,7 @@ import type { AuditRow, RunRow } from "../rows.js";
 import { auditLog } from "../schema/index.js";
 import { auditEntryHash } from "./audit-hash.js";
 import { toDatabaseError } from "./db-errors.js";
+import { insertManyByColumn } from "./insert-many.js";
 
 /** Categories of audit entries. */
 export const AUDIT_CATEGORIES = [
@@ -158,28 +159,13 @@ async function insertEntries(db: DbHandle, entries: readonly NewAuditEntry[]): P
 }
 
 /**
- * Inserts linked entries as one statement with one array parameter per column (unnest), not one parameter per field:
- * an admission batch appends hundreds of entries, and building a statement of thousands of parameters cost more
- * coordinator CPU than the rest of the batch's transaction (bench/README.md, admissions). Every column is given, so
- * the rows stored are exactly `rows`, which is what the caller gets back.
+ * Inserts linked entries as one statement with one array parameter per column ({@link insertManyByColumn}), not one
+ * parameter per field: an admission batch appends hundreds of entries, and building a statement of thousands of
+ * parameters cost more coordinator CPU than the rest of the batch's transaction (bench/README.md, admissions). Every
+ * column is given, so the rows stored are exactly `rows`, which is what the caller gets back.
  */
 async function insertRows(tx: DbHandle, rows: readonly AuditRow[]): Promise<void> {
-  const column = <T>(pick: (row: AuditRow) => T) => sql.param(rows.map(pick));
-  await tx.execute(sql`
-    insert into ${auditLog} (seq, at, category, action, run_id, actor, gate, message, data, prev_hash, hash)
-    select * from unnest(
-      ${column((r) => r.seq)}::bigint[],
-      ${column((r) => r.at.toISOString())}::timestamptz[],
-      ${column((r) => r.category)}::text[],
-      ${column((r) => r.action)}::text[],
-      ${column((r) => r.runId)}::text[],
-      ${column((r) => r.actor)}::text[],
-      ${column((r) => r.gate)}::text[],
-      ${column((r) => r.message)}::text[],
-      ${column((r) => JSON.stringify(r.data))}::jsonb[],
-      ${column((r) => r.prevHash)}::text[],
-      ${column((r) => r.hash)}::text[]
-    )`);
+  if (!(await insertManyByColumn(tx, auditLog, rows))) await tx.insert(auditLog).values([...rows]);
 }
 
 /** Entries matching the filter, newest first. */

@@ -12,8 +12,9 @@ import type { DbHandle } from "../handle.js";
 export async function insertManyByColumn(
   tx: DbHandle,
   table: PgTable,
-  rows: readonly Record<string, unknown>[],
+  rowObjects: readonly object[],
 ): Promise<boolean> {
+  const rows = rowObjects as readonly Record<string, unknown>[];
   const first = rows[0];
   if (!first) return true;
   const columns = getTableColumns(table) as Record<string, PgColumn>;
