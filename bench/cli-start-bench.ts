@@ -28,6 +28,7 @@ import { BARE_ARGS } from "./docker-run.js";
 import { createBenchRepo } from "./fixture.js";
 import { checkPrerequisites, REPO_ROOT } from "./prerequisites.js";
 import { round, roundSummary, type Summary, summarize } from "./stats.js";
+import { SHIPPED_TIMERS } from "./suites/harness.js";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const CLI = join(REPO_ROOT, "apps/cli/bin/pancode.js");
@@ -37,8 +38,8 @@ const START_TARGETS: Record<string, number> = { "runs --json": 3 };
 const DEFAULT_START_TARGET = 2;
 
 /** The shipped timers, so the dispatch figure is what users get (the test cluster tightens them). */
-const COORDINATOR_ENV = { PANCODE_HEARTBEAT_MS: "10000", PANCODE_LEASE_MS: "30000", PANCODE_ACK_WAIT_MS: "30000" };
-const WORKER_ENV = { PANCODE_ACK_WAIT_MS: "30000", PANCODE_WORKER_CONCURRENCY: "1" };
+const COORDINATOR_ENV = SHIPPED_TIMERS;
+const WORKER_ENV = { PANCODE_ACK_WAIT_MS: SHIPPED_TIMERS.PANCODE_ACK_WAIT_MS, PANCODE_WORKER_CONCURRENCY: "1" };
 
 /** One command line to time: the program and its arguments. */
 interface Probe {

@@ -29,16 +29,13 @@ import { type PipelineSample, timeDispatch } from "./pipeline-run.js";
 import { checkPrerequisites } from "./prerequisites.js";
 import { type BenchResult, formatReport, TARGET_RATIO, writeResult } from "./report.js";
 import { round, roundSummary, summarize } from "./stats.js";
+import { SHIPPED_TIMERS } from "./suites/harness.js";
 import { timeWorktreeCycles } from "./worktree-cycle.js";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 /** Warm re-uploads timed for the "workspace upload" line (snapshot + HasCommit + state blob; no bundle). */
 const UPLOAD_SAMPLES = 5;
 
-/**
- * The shipped defaults for the timers the test cluster tightens (heartbeat 500 ms, lease and ack wait 3 s), so the
- * bench measures what users run. Debug logs give the breakdown its markers; a few lines per run cost microseconds.
- */
 /** The bench's own switches come from the environment it was started in (not a build input). */
 function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   return env;
@@ -51,14 +48,13 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
 const WITH_METRICS = readEnv(process.env).PANCODE_BENCH_METRICS === "1";
 const METRICS_ENV: Record<string, string> = WITH_METRICS ? { PANCODE_METRICS_LISTEN: "127.0.0.1:0" } : {};
 const SCRAPE_EVERY_MS = 5000;
-const COORDINATOR_ENV = {
-  PANCODE_HEARTBEAT_MS: "10000",
-  PANCODE_LEASE_MS: "30000",
-  PANCODE_ACK_WAIT_MS: "30000",
-  ...METRICS_ENV,
-};
+/**
+ * The shipped defaults for the timers the test cluster tightens (heartbeat 500 ms, lease and ack wait 3 s), so the
+ * bench measures what users run. Debug logs give the breakdown its markers; a few lines per run cost microseconds.
+ */
+const COORDINATOR_ENV = { ...SHIPPED_TIMERS, ...METRICS_ENV };
 const WORKER_ENV = {
-  PANCODE_ACK_WAIT_MS: "30000",
+  PANCODE_ACK_WAIT_MS: SHIPPED_TIMERS.PANCODE_ACK_WAIT_MS,
   PANCODE_WORKER_CONCURRENCY: "1",
   PANCODE_LOG_LEVEL: "debug",
   ...METRICS_ENV,

@@ -19,12 +19,13 @@ import { BARE_ARGS, timeDockerRun } from "./docker-run.js";
 import { createBenchRepo } from "./fixture.js";
 import { timeDispatch, type WorkspaceRef } from "./pipeline-run.js";
 import { summarize } from "./stats.js";
+import { SHIPPED_TIMERS } from "./suites/harness.js";
 
-/** The same shipped timer defaults as dispatch-bench. */
+/** The shipped timer defaults, as dispatch-bench runs them. */
 const OPTIONS: ClusterOptions = {
   workers: 1,
-  coordinatorEnv: { PANCODE_HEARTBEAT_MS: "10000", PANCODE_LEASE_MS: "30000", PANCODE_ACK_WAIT_MS: "30000" },
-  workerEnv: { PANCODE_ACK_WAIT_MS: "30000", PANCODE_WORKER_CONCURRENCY: "1" },
+  coordinatorEnv: SHIPPED_TIMERS,
+  workerEnv: { PANCODE_ACK_WAIT_MS: SHIPPED_TIMERS.PANCODE_ACK_WAIT_MS, PANCODE_WORKER_CONCURRENCY: "1" },
 };
 const WARMUP = 2;
 
