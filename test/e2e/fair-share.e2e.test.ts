@@ -78,7 +78,9 @@ describe("fair share between teams", () => {
   it("a team's backlog waits held; another team's run starts next, after at most one of the backlog's runs", async () => {
     const backlog: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const { runId, stderr } = await dispatch("pat", "sleep 1");
+      // Long enough that the run ahead is still on the bus when the next CLI dispatch arrives, even on a loaded
+      // machine where one `pancode dispatch` takes over a second (with `sleep 1` a fast pipeline could end it first).
+      const { runId, stderr } = await dispatch("pat", "sleep 3");
       backlog.push(runId);
       // Only the first goes on the bus; the others are held and say so.
       if (i > 0) expect(stderr).toMatch(/waits its turn: team payments is at its limit/);
