@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Database } from "./database.js";
-import { dbTargets, newRun } from "./fixtures/targets.js";
+import { dbTargets, newRun, openPerTest } from "./fixtures/targets.js";
 import type { AdmissionOutcome, RunAdmission } from "./queries/admit-batch.js";
 import type { NewRun } from "./rows.js";
 
@@ -10,13 +10,13 @@ import type { NewRun } from "./rows.js";
 
 describe.each(dbTargets())("admitRuns on $name", (target) => {
   let db: Database;
-  beforeAll(() => target.setup());
-  afterAll(() => target.teardown());
-  beforeEach(async () => {
-    db = await target.open();
-    await db.initBudget(10);
-  });
-  afterEach(() => db.close());
+  openPerTest(
+    target,
+    (opened) => {
+      db = opened;
+    },
+    { budgetUsd: 10 },
+  );
 
   const cents = (usd: number) => Math.round(usd * 100);
   const admission = (row: NewRun, estimateUsd = 0.1): RunAdmission => ({

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { PatchSummary } from "@pancode/core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Database } from "./database.js";
-import { dbTargets, newRun } from "./fixtures/targets.js";
+import { dbTargets, newRun, openPerTest } from "./fixtures/targets.js";
 
 const LEASE_MS = 30_000;
 
@@ -11,12 +11,9 @@ const afterLease = () => new Date(Date.now() + LEASE_MS + 1000);
 
 describe.each(dbTargets())("run lifecycle on $name", (target) => {
   let db: Database;
-  beforeAll(() => target.setup());
-  afterAll(() => target.teardown());
-  beforeEach(async () => {
-    db = await target.open();
+  openPerTest(target, (opened) => {
+    db = opened;
   });
-  afterEach(() => db.close());
 
   const claim = (runId: string, workerId: string, now?: Date) =>
     db.claimRun({ runId, workerId, leaseToken: `tok-${randomUUID()}`, leaseMs: LEASE_MS, now });

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { RunStatus } from "@pancode/core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Database } from "./database.js";
-import { dbTargets, newRun } from "./fixtures/targets.js";
+import { dbTargets, newRun, openPerTest } from "./fixtures/targets.js";
 import type { OutcomeQuery } from "./queries/loop-history.js";
 
 // Loop history of many admissions in one statement (recentOutcomesMany) must answer each question exactly as the
@@ -10,13 +10,13 @@ import type { OutcomeQuery } from "./queries/loop-history.js";
 
 describe.each(dbTargets())("recentOutcomesMany on $name", (target) => {
   let db: Database;
-  beforeAll(() => target.setup());
-  afterAll(() => target.teardown());
-  beforeEach(async () => {
-    db = await target.open();
-    await db.initBudget(10);
-  });
-  afterEach(() => db.close());
+  openPerTest(
+    target,
+    (opened) => {
+      db = opened;
+    },
+    { budgetUsd: 10 },
+  );
 
   const base = Date.now() - 60_000;
   async function ended(agent: string, taskHash: string, status: RunStatus, secondsIn: number): Promise<void> {

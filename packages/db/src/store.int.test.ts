@@ -1,16 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Database } from "./database.js";
-import { dbTargets, newRun } from "./fixtures/targets.js";
+import { dbTargets, newRun, openPerTest } from "./fixtures/targets.js";
 
 describe.each(dbTargets())("store on $name", (target) => {
   let db: Database;
-  beforeAll(() => target.setup());
-  afterAll(() => target.teardown());
-  beforeEach(async () => {
-    db = await target.open();
+  openPerTest(target, (opened) => {
+    db = opened;
   });
-  afterEach(() => db.close());
 
   test("insertRun, getRun, listRuns newest first, duplicate id is ALREADY_EXISTS", async () => {
     // Far-future creation times make these the newest rows even when other tests share the database.

@@ -1,19 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Database } from "./database.js";
-import { dbTargets, newRun } from "./fixtures/targets.js";
+import { dbTargets, newRun, openPerTest } from "./fixtures/targets.js";
 
 // The PGlite target shares one database across the file: every test uses its own team and token names.
 
 describe.each(dbTargets())("teams and tokens on $name", (target) => {
   let db: Database;
-  beforeAll(() => target.setup());
-  afterAll(() => target.teardown());
-  beforeEach(async () => {
-    db = await target.open();
-    await db.initBudget(10);
-  });
-  afterEach(() => db.close());
+  openPerTest(
+    target,
+    (opened) => {
+      db = opened;
+    },
+    { budgetUsd: 10 },
+  );
 
   const cents = (usd: number) => Math.round(usd * 100);
 

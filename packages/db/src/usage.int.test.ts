@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Database } from "./database.js";
-import { dbTargets, newRun } from "./fixtures/targets.js";
+import { dbTargets, newRun, openPerTest } from "./fixtures/targets.js";
 
 const ev = (e: unknown) => JSON.stringify(e);
 const usage = (input: number, output: number, costUsd: number | null) =>
@@ -8,12 +8,9 @@ const usage = (input: number, output: number, costUsd: number | null) =>
 
 describe.each(dbTargets())("run usage on $name", (target) => {
   let db: Database;
-  beforeAll(() => target.setup());
-  afterAll(() => target.teardown());
-  beforeEach(async () => {
-    db = await target.open();
+  openPerTest(target, (opened) => {
+    db = opened;
   });
-  afterEach(() => db.close());
 
   test("folds agent events per attempt: turns, current tool, tokens, cost; a new attempt starts from zero", async () => {
     const run = await db.insertRun(newRun());

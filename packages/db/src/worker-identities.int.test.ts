@@ -1,16 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { Database } from "./database.js";
-import { dbTargets } from "./fixtures/targets.js";
+import { dbTargets, openPerTest } from "./fixtures/targets.js";
 
 describe.each(dbTargets())("worker identities on $name", (target) => {
   let db: Database;
-  beforeAll(() => target.setup());
-  afterAll(() => target.teardown());
-  beforeEach(async () => {
-    db = await target.open();
+  openPerTest(target, (opened) => {
+    db = opened;
   });
-  afterEach(() => db.close());
 
   const keyOf = () => `sha256:${randomUUID().replaceAll("-", "")}`;
   const recordWorkerKey = (keyId: string, ownerId: string) =>
