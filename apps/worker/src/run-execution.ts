@@ -100,14 +100,15 @@ const FETCH_RETRIES = 4;
 
 /**
  * Runs `fetch` (a download of workspace blob `digest`), retrying transient failures with backoff a few times; after
- * that the attempt is given up before anything ran.
+ * that the attempt is given up before anything ran. Once `abandon` aborts (the workspace failed for another reason,
+ * so nobody will use this blob) it stops retrying and rethrows the last failure.
  */
-async function withFetchRetries<T>(digest: string, fetch: () => Promise<T>): Promise<T> {
+export async function withFetchRetries<T>(digest: string, fetch: () => Promise<T>, abandon?: AbortSignal): Promise<T> {
   for (let failures = 0; ; failures++) {
     try {
       return await fetch();
     } catch (err) {
-      if (!isTransient(err)) throw err;
+      if (!isTransient(err) || abandon?.aborted) throw err;
       if (failures >= FETCH_RETRIES) {
         throw new PanCodeError(
           "UNAVAILABLE",
@@ -118,14 +119,14 @@ async function withFetchRetries<T>(digest: string, fetch: () => Promise<T>): Pro
           },
         );
       }
-      await sleep(backoffDelay(failures + 1, COORDINATOR_BACKOFF));
+      if (!(await sleep(backoffDelay(failures + 1, COORDINATOR_BACKOFF), abandon))) throw err;
     }
   }
 }
 
 /** Fetches a workspace blob into memory (patches), with {@link withFetchRetries}. */
-function fetchWorkspaceBlob(deps: ExecutionDeps, lease: RunLease, digest: string): Promise<Buffer> {
-  return withFetchRetries(digest, () => deps.api.fetchBlob(lease, digest));
+function fetchWorkspaceBlob(deps: ExecutionDeps, lease: RunLease, digest: string, abandon: AbortSignal) {
+  return withFetchRetries(digest, () => deps.api.fetchBlob(lease, digest), abandon);
 }
 
 /**
@@ -135,18 +136,30 @@ function fetchWorkspaceBlob(deps: ExecutionDeps, lease: RunLease, digest: string
  */
 async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLease): Promise<PreparedWorktree> {
   const w = spec.workspace;
+  // Aborted when the base commit cannot be had: the blobs fetched beside it are then never used, so they stop
+  // retrying instead of calling the coordinator for seconds after the attempt was given up.
+  const abandon = new AbortController();
   const statePatch =
-    w.stateDigest === EMPTY_DIGEST ? Promise.resolve(Buffer.alloc(0)) : fetchWorkspaceBlob(deps, lease, w.stateDigest);
+    w.stateDigest === EMPTY_DIGEST
+      ? Promise.resolve(Buffer.alloc(0))
+      : fetchWorkspaceBlob(deps, lease, w.stateDigest, abandon.signal);
   // Earlier chain steps' patches, in order: this run starts from the state they left.
-  const basePatches = Promise.all(spec.basePatches.map((digest) => fetchWorkspaceBlob(deps, lease, digest)));
+  const basePatches = Promise.all(
+    spec.basePatches.map((digest) => fetchWorkspaceBlob(deps, lease, digest, abandon.signal)),
+  );
   // createWorktree awaits both; until then a failed fetch must not count as an unhandled rejection.
   for (const fetching of [statePatch, basePatches]) fetching.catch(() => undefined);
-  if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
-    await withFetchRetries(w.bundleDigest, () =>
-      withDownloadedFile(deps.api.fetchBlobChunks(lease, w.bundleDigest), deps.dataDir, (file) =>
-        deps.cache.importBundle(w.repoId, file),
-      ),
-    );
+  try {
+    if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
+      await withFetchRetries(w.bundleDigest, () =>
+        withDownloadedFile(deps.api.fetchBlobChunks(lease, w.bundleDigest), deps.dataDir, (file) =>
+          deps.cache.importBundle(w.repoId, file),
+        ),
+      );
+    }
+  } catch (err) {
+    abandon.abort();
+    throw err;
   }
   return deps.cache.createWorktree({
     repoId: w.repoId,
