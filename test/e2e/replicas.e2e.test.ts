@@ -36,6 +36,8 @@ const replicas: ChildProcess[] = [];
 interface Replica {
   child: ChildProcess;
   address: string;
+  /** The web console's URL when the replica was started with PANCODE_CONSOLE_LISTEN. */
+  consoleUrl: string;
   client: ClientApi;
   worker: WorkerApi;
 }
@@ -47,13 +49,14 @@ async function startReplica(extra: Record<string, string> = {}): Promise<Replica
   const { child, match } = await spawnService(
     "coordinator",
     { ...env, PANCODE_DATA_DIR: dataDir, ...extra },
-    /listening on (\S+)/,
+    extra.PANCODE_CONSOLE_LISTEN ? /listening on (\S+)\n(?:.*\n)*?pancode console: (\S+)/ : /listening on (\S+)/,
   );
   replicas.push(child);
   const address = match[1] as string;
   return {
     child,
     address,
+    consoleUrl: match[2] ?? "",
     client: createClientApi({ address, token: env.PANCODE_TOKEN ?? "", credentials: INSECURE }),
     worker: createWorkerApi({ address, token: env.PANCODE_WORKER_TOKEN ?? "", credentials: INSECURE }),
   };
@@ -183,6 +186,32 @@ describe("two coordinator replicas on one Postgres", () => {
     await follow;
     expect(seen.at(-1)).toBe("done");
     await runToEnd(b.worker, onB.run?.id ?? "");
+  });
+
+  it("keeps a console login made on one replica good on the other, and a logout on either ends it on both", async () => {
+    const consoleOf = () => startReplica({ PANCODE_CONSOLE_LISTEN: "127.0.0.1:0" });
+    const [left, right] = await Promise.all([consoleOf(), consoleOf()]);
+    const call = (replica: Replica, method: string, headers: Record<string, string> = {}, body?: string) =>
+      fetch(new URL("/api/v1/session", replica.consoleUrl), { method, headers, ...(body ? { body } : {}) });
+    try {
+      const login = await call(left, "POST", {}, JSON.stringify({ token: env.PANCODE_TOKEN }));
+      expect(login.status).toBe(200);
+      const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+      expect(cookie).toMatch(/^pancode_session=/);
+      // What a load balancer without sticky sessions does: the next request goes to the other replica.
+      const onRight = await call(right, "GET", { Cookie: cookie });
+      expect(onRight.status).toBe(200);
+      expect(await onRight.json()).toMatchObject({ role: "admin" });
+      const logout = await call(right, "DELETE", { Cookie: cookie, "X-PanCode-CSRF": "1" });
+      expect(logout.status).toBe(200);
+      expect((await call(left, "GET", { Cookie: cookie })).status).toBe(401);
+    } finally {
+      for (const replica of [left, right]) {
+        replica.client.close();
+        replica.worker.close();
+        await stopProcess(replica.child, 5000);
+      }
+    }
   });
 
   it("a client given `dead,alive` in its coordinator list works", async () => {

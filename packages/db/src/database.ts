@@ -68,6 +68,13 @@ import {
   finishRun,
   requeueRun,
 } from "./queries/completion.js";
+import {
+  type ConsoleSessionRow,
+  closeConsoleSession,
+  findConsoleSession,
+  type NewConsoleSession,
+  openConsoleSession,
+} from "./queries/console-sessions.js";
 import { toDatabaseError } from "./queries/db-errors.js";
 import { appendEvents, listEvents, type NewEvent } from "./queries/events.js";
 import { type GroupKind, leaseGroup, releaseGroups } from "./queries/group-leases.js";
@@ -351,6 +358,12 @@ export interface Database {
   /** Turns a cluster-wide switch off; false when it was not on. */
   clearClusterFlag(name: string): Promise<boolean>;
   getClusterFlag(name: string): Promise<ClusterFlag | undefined>;
+  /** Stores a console session (forgetting expired ones and the token's oldest beyond its cap). */
+  openConsoleSession(row: NewConsoleSession, now: Date): Promise<void>;
+  /** The console session with this id hash while it lives. */
+  findConsoleSession(idHash: string, now: Date): Promise<ConsoleSessionRow | undefined>;
+  /** Ends a console session (logout), on every replica at once. */
+  closeConsoleSession(idHash: string): Promise<void>;
   /** Tells every coordinator on this database that something changed: a run (its id), or a group ("batch:<id>"). */
   announceRun(runId: string): Promise<void>;
   /** Hears {@link Database.announceRun} of every coordinator (itself included); resolves to the unsubscribe. */
@@ -477,6 +490,9 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     setClusterFlag: (name, setBy) => setClusterFlag(db, name, setBy),
     clearClusterFlag: (name) => clearClusterFlag(db, name),
     getClusterFlag: (name) => getClusterFlag(db, name),
+    openConsoleSession: (row, now) => openConsoleSession(db, row, now),
+    findConsoleSession: (idHash, now) => findConsoleSession(db, idHash, now),
+    closeConsoleSession: (idHash) => closeConsoleSession(db, idHash),
     announceRun: async (runId) => {
       if (options.driver === "pglite") return;
       await db.execute(sql`select pg_notify(${RUN_CHANNEL}, ${runId})`);

@@ -40,6 +40,11 @@ export type { ReservationResult } from "./queries/budget.js";
 export type { ChainProgress } from "./queries/chains.js";
 export type { ClusterFlag } from "./queries/cluster-flags.js";
 export type { CompleteRunOptions, CompleteRunResult, FinishRunOptions } from "./queries/completion.js";
+export {
+  type ConsoleSessionRow,
+  MAX_SESSIONS_PER_TOKEN,
+  type NewConsoleSession,
+} from "./queries/console-sessions.js";
 export type { NewEvent } from "./queries/events.js";
 export type { GroupKind } from "./queries/group-leases.js";
 export type { GroupReceiptRow } from "./queries/group-receipts.js";

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { parseCookies, SESSION_COOKIE } from "./cookies.js";
 import { HttpError } from "./errors.js";
-import type { SessionStore } from "./sessions.js";
+import type { Session } from "./sessions.js";
 
 /** Header a browser sends with every state-changing request authenticated by the cookie (forms cannot set it). */
 const CSRF_HEADER = "x-pancode-csrf";
@@ -20,11 +20,14 @@ export interface Credentials {
  * The caller's credential. A cookie-authenticated request that changes state must carry `X-PanCode-CSRF: 1`: a
  * cross-site form or image cannot add a header, so a page elsewhere cannot act with the user's session.
  */
-export function credentialsOf(req: IncomingMessage, sessions: SessionStore): Credentials {
+export async function credentialsOf(
+  req: IncomingMessage,
+  findSession: (id: string) => Promise<Session | undefined>,
+): Promise<Credentials> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
   if (bearer) return { token: bearer, via: "bearer", sessionId: undefined };
   const sessionId = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-  const session = sessionId ? sessions.get(sessionId) : undefined;
+  const session = sessionId ? await findSession(sessionId) : undefined;
   if (!session) return { token: "", via: "none", sessionId };
   if (!SAFE_METHODS.has(req.method ?? "GET") && req.headers[CSRF_HEADER] !== "1") {
     throw new HttpError(

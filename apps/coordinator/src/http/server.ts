@@ -9,7 +9,7 @@ import { credentialsOf } from "./credentials.js";
 import { errorAnswer, HttpError } from "./errors.js";
 import { Router } from "./router.js";
 import { SECURITY_HEADERS } from "./security-headers.js";
-import { SessionStore } from "./sessions.js";
+import type { SessionStore } from "./sessions.js";
 import { serveAsset } from "./static-assets.js";
 
 /** Options of {@link startConsoleServer}. */
@@ -20,6 +20,8 @@ export interface ConsoleServerOptions {
   tls?: { certPath: string; keyPath: string };
   /** The client service, called in-process as each request's caller. */
   api: InProcessClient;
+  /** Where logins are kept (shared by every replica). */
+  sessions: SessionStore;
   /** Built console assets served at `/`; none = API only. */
   assetsDir?: string;
   logger: Logger;
@@ -58,7 +60,7 @@ function hostAndPort(listen: string): { host: string; port: number } {
  */
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const router = new Router<ApiHandler>(API_ROUTES);
-  const sessions = new SessionStore();
+  const { sessions } = options;
   const secure = Boolean(options.tls);
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -67,7 +69,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (match.kind === "method-not-allowed") {
       throw new HttpError(405, "method_not_allowed", `${req.method} ${url.pathname}: use ${match.allow.join(", ")}`);
     }
-    const credentials = credentialsOf(req, sessions);
+    const credentials = await credentialsOf(req, (id) => sessions.get(id));
     const abort = new AbortController();
     res.on("close", () => abort.abort());
     const ctx: ApiContext = {

@@ -2,6 +2,7 @@ import { inProcessClient } from "../grpc/in-process.js";
 import type { Implementation } from "../grpc/status.js";
 import { resolveConsoleAssets } from "../http/console-assets.js";
 import { type ConsoleServer, startConsoleServer } from "../http/server.js";
+import { SessionStore } from "../http/sessions.js";
 import { coordinatorReadiness, startCoordinatorOps } from "../ops.js";
 import type { ServicesContext } from "./context.js";
 import type { Services } from "./create-services.js";
@@ -22,6 +23,8 @@ function startConsole(ctx: ServicesContext, clientService: Implementation): Prom
     listen: ctx.config.console.listen,
     ...(tls.mode === "plaintext" ? {} : { tls: tls.credentials }),
     api: inProcessClient(clientService),
+    // Sealed with the run-token secret: the one secret every replica is configured to share.
+    sessions: new SessionStore(ctx.stores.db, ctx.setup.runTokenSecret),
     assetsDir: resolveConsoleAssets(ctx.config.console.assetsDir),
     logger: ctx.logger.child({ component: "console" }),
   });

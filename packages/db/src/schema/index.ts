@@ -7,6 +7,7 @@ export { blobs } from "./blobs.js";
 export { budget } from "./budget.js";
 export { chains } from "./chains.js";
 export { clusterFlags } from "./cluster-flags.js";
+export { consoleSessions } from "./console-sessions.js";
 export { groupReceipts } from "./group-receipts.js";
 export { receipts } from "./receipts.js";
 export { repoCommits } from "./repo-commits.js";

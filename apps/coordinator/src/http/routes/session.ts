@@ -12,7 +12,7 @@ function whoJson(me: WhoAmIResponse) {
 async function login(ctx: ApiContext) {
   const token = stringField(await jsonBody(ctx.req), "token", true);
   const me = await ctx.api.unary("whoAmI", {}, token);
-  const { id, session } = ctx.sessions.open(token, me.expiresAt ? Date.parse(me.expiresAt) : 0);
+  const { id, session } = await ctx.sessions.open(token, me.expiresAt ? Date.parse(me.expiresAt) : 0);
   const maxAgeSeconds = Math.max(1, Math.floor((session.expiresAt - Date.now()) / 1000));
   return {
     headers: { "Set-Cookie": sessionCookie(id, { secure: ctx.secure, maxAgeSeconds }) },
@@ -21,7 +21,7 @@ async function login(ctx: ApiContext) {
 }
 
 async function logout(ctx: ApiContext) {
-  if (ctx.sessionId) ctx.sessions.close(ctx.sessionId);
+  if (ctx.sessionId) await ctx.sessions.close(ctx.sessionId);
   return { headers: { "Set-Cookie": clearedSessionCookie(ctx.secure) }, json: { loggedOut: true } };
 }
 
