@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { InProcessClient } from "../grpc/in-process.js";
+import type { RunSubscription } from "../services/run-notifier.js";
 import { HttpError } from "./errors.js";
 import type { Params } from "./router.js";
 import type { SessionStore } from "./sessions.js";
@@ -17,6 +18,8 @@ export interface ApiContext {
   /** The client service's own handlers, called in-process: roles and behaviour are the gRPC API's. */
   api: InProcessClient;
   sessions: SessionStore;
+  /** Wakes on any run's change, on this replica or another. */
+  runChanges: () => RunSubscription;
   /** True when the listener serves TLS (cookies get `Secure`). */
   secure: boolean;
   /** Aborted when the client goes away (ends live streams). */

@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { Logger } from "@pancode/telemetry";
 import type { InProcessClient } from "../grpc/in-process.js";
+import type { RunSubscription } from "../services/run-notifier.js";
 import { API_ROUTES } from "./api-routes.js";
 import { type ApiContext, type ApiHandler, HANDLED } from "./context.js";
 import { credentialsOf } from "./credentials.js";
@@ -22,6 +23,8 @@ export interface ConsoleServerOptions {
   api: InProcessClient;
   /** Where logins are kept (shared by every replica). */
   sessions: SessionStore;
+  /** Wakes on any run's change, on this replica or another (the cluster-wide event stream). */
+  runChanges: () => RunSubscription;
   /** Built console assets served at `/`; none = API only. */
   assetsDir?: string;
   logger: Logger;
@@ -81,6 +84,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       sessionId: credentials.sessionId,
       api: options.api,
       sessions,
+      runChanges: options.runChanges,
       secure,
       signal: abort.signal,
     };

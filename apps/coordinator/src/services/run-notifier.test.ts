@@ -42,3 +42,17 @@ describe("RunNotifier.subscribe", () => {
     await waiting;
   });
 });
+
+describe("RunNotifier.subscribeAll", () => {
+  it("wakes on a change of any run, told here or heard from another replica", async () => {
+    const notifier = new RunNotifier();
+    const changes = notifier.subscribeAll();
+    const first = changes.next(NEVER_MS);
+    notifier.notify("run-1");
+    await first;
+    const second = changes.next(NEVER_MS);
+    notifier.hear("run-2");
+    await second;
+    changes.close();
+  });
+});

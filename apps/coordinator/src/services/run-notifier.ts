@@ -6,6 +6,9 @@ import { EventEmitter } from "node:events";
  * a change while a watcher reads the database is kept for it ({@link RunNotifier.subscribe}). With several
  * coordinator replicas each change is also announced to the others (Postgres NOTIFY), whose watchers {@link hear} it.
  */
+/** The event every change also emits, whichever the run (the console's cluster-wide stream waits on it). */
+const ANY_RUN = Symbol("any run");
+
 export class RunNotifier {
   private readonly emitter = new EventEmitter();
 
@@ -17,6 +20,7 @@ export class RunNotifier {
   /** Something about the run changed here: wakes this replica's watchers and tells the other replicas. */
   notify(runId: string): void {
     this.emitter.emit(runId);
+    this.emitter.emit(ANY_RUN);
     // Best effort: a lost announcement costs the other replicas' watchers one poll interval.
     this.announce(runId).catch(() => undefined);
   }
@@ -24,6 +28,12 @@ export class RunNotifier {
   /** Another replica (or this one, echoed) announced a change: wakes this replica's watchers. */
   hear(runId: string): void {
     this.emitter.emit(runId);
+    this.emitter.emit(ANY_RUN);
+  }
+
+  /** Like {@link subscribe}, for a change of any run, on this replica or (announced) another. */
+  subscribeAll(): RunSubscription {
+    return this.subscribe(ANY_RUN);
   }
 
   /**
@@ -31,7 +41,7 @@ export class RunNotifier {
    * kept, so its next {@link RunSubscription.next} returns at once instead of sleeping a whole poll interval (the
    * completion often lands right after the final events' notification woke the watcher). `close` when done.
    */
-  subscribe(runId: string): RunSubscription {
+  subscribe(runId: string | typeof ANY_RUN): RunSubscription {
     let missed = false;
     let wake: (() => void) | undefined;
     const onChange = (): void => {

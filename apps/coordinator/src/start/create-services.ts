@@ -64,6 +64,8 @@ interface RunServices {
 export interface Services extends IdentityServices, RunServices, OrchestrationServices {
   telemetry: Awaited<ReturnType<typeof coordinatorMetrics>>;
   meter: Meter;
+  /** Tells watchers that a run changed (the console's cluster-wide stream listens to every change). */
+  notifier: RunNotifier;
 }
 
 /** The services a run's end concerns, bound once they exist (the orchestrator and reconciler are built last). */
@@ -88,7 +90,7 @@ export async function createServices(ctx: ServicesContext): Promise<Services> {
   const orchestration = await createOrchestration({ ...ctx, ...identity, ...run, notifier });
   ended.orchestrator = orchestration.orchestrator;
   ended.reconciler = orchestration.reconciler;
-  return { ...identity, ...run, ...orchestration, telemetry, meter };
+  return { ...identity, ...run, ...orchestration, telemetry, meter, notifier };
 }
 
 async function createIdentityServices(ctx: ServicesContext): Promise<IdentityServices> {

@@ -17,7 +17,7 @@ export interface Listeners {
 }
 
 /** The console on PANCODE_CONSOLE_LISTEN: it calls the client service's handlers in-process, as each request's caller. */
-function startConsole(ctx: ServicesContext, clientService: Implementation): Promise<ConsoleServer> {
+function startConsole(ctx: ServicesContext, services: Services, clientService: Implementation): Promise<ConsoleServer> {
   const { tls } = ctx.setup;
   return startConsoleServer({
     listen: ctx.config.console.listen,
@@ -25,6 +25,7 @@ function startConsole(ctx: ServicesContext, clientService: Implementation): Prom
     api: inProcessClient(clientService),
     // Sealed with the run-token secret: the one secret every replica is configured to share.
     sessions: new SessionStore(ctx.stores.db, ctx.setup.runTokenSecret),
+    runChanges: () => services.notifier.subscribeAll(),
     assetsDir: resolveConsoleAssets(ctx.config.console.assetsDir),
     logger: ctx.logger.child({ component: "console" }),
   });
@@ -50,7 +51,7 @@ export async function startListeners(
     }),
   });
   const consoleServer = ctx.config.console.listen
-    ? await startConsole(ctx, clientService).catch(async (err: unknown) => {
+    ? await startConsole(ctx, services, clientService).catch(async (err: unknown) => {
         await ops.close();
         throw err;
       })

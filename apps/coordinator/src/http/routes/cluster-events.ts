@@ -1,11 +1,17 @@
 import { isPanCodeError } from "@pancode/core";
 import { type RunInfo, runJson } from "@pancode/proto";
+import type { RunSubscription } from "../../services/run-notifier.js";
 import { type ApiAnswer, type ApiContext, type ApiHandler, HANDLED } from "../context.js";
 import type { Route } from "../router.js";
 import { openEventStream } from "../sse.js";
 
-/** How often the cluster-wide stream looks for changed runs: live enough for a list, one query per viewer. */
-const POLL_MS = 1000;
+/** Shortest time between two reads of the runs by one stream: live enough for a list, at most one query a second. */
+const MIN_INTERVAL_MS = 1000;
+/**
+ * Longest a stream waits without a change notification before it reads anyway: what changes without one (a run's
+ * live cost from usage reports, a notification lost between replicas) shows within this.
+ */
+const IDLE_INTERVAL_MS = 5000;
 /** Newest runs watched: the first page of the Runs page and then some. */
 const WATCHED_RUNS = 200;
 
@@ -31,17 +37,37 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /**
  * `GET /api/v1/events`: SSE of run changes cluster-wide for the Runs page. `event: run` with the run (runs --json
  * item) whenever a run appears or its status or progress changes; the first pass sends nothing, the page has just
- * listed the runs. It polls the client service as the caller (so roles apply) and never ends by itself.
+ * listed the runs. It reads through the client service as the caller (so roles apply) when a run changed anywhere in
+ * the cluster (at most once a second), or every few seconds when nothing did, and never ends by itself.
  */
 async function clusterEvents(ctx: ApiContext): Promise<ApiAnswer> {
   const list = async () =>
     (await ctx.api.unary("listRuns", { limit: WATCHED_RUNS, user: "", team: "", mine: false }, ctx.token)).runs;
-  // Read before the stream opens, so a refusal is a JSON error.
-  const seen = new Map((await list()).map((r) => [r.id, fingerprint(r)]));
+  // Listening before the first read, so a change made while it runs is not missed.
+  const changes = ctx.runChanges();
+  try {
+    // Read before the stream opens, so a refusal is a JSON error.
+    const seen = new Map((await list()).map((r) => [r.id, fingerprint(r)]));
+    await sendChanges(ctx, changes, list, seen);
+  } finally {
+    changes.close();
+  }
+  return HANDLED;
+}
+
+/** The stream itself: after each change (or idle interval), the runs whose fingerprint moved since `seen`. */
+async function sendChanges(
+  ctx: ApiContext,
+  changes: RunSubscription,
+  list: () => Promise<RunInfo[]>,
+  seen: Map<string, string>,
+): Promise<void> {
   const stream = openEventStream(ctx.res);
   try {
     while (!ctx.signal.aborted) {
-      await sleep(POLL_MS, ctx.signal);
+      // A change during this pause is kept by the subscription, so the wait after it returns at once.
+      await sleep(MIN_INTERVAL_MS, ctx.signal);
+      await changes.next(IDLE_INTERVAL_MS - MIN_INTERVAL_MS, ctx.signal);
       if (ctx.signal.aborted) break;
       const runs = await list();
       // Runs that dropped off the watched page are forgotten, so the map stays as small as the page.
@@ -60,7 +86,6 @@ async function clusterEvents(ctx: ApiContext): Promise<ApiAnswer> {
   } finally {
     stream.end();
   }
-  return HANDLED;
 }
 
 export const clusterEventRoutes: Route<ApiHandler>[] = [
