@@ -158,6 +158,8 @@ describe("a run over HTTP, field for field as the CLI prints it", () => {
     const listed = await apiJson<{ runs: { runId: string }[] }>("/api/v1/runs?user=mia&status=done", "eli");
     const cliRuns = await cliJson<{ runs: { runId: string }[] }>("eli", ["runs", "--user", "mia"]);
     expect(listed.runs.find((r) => r.runId === runId)).toEqual(cliRuns.runs.find((r) => r.runId === runId));
+    // The list carries the run's tokens (the console's Runs page shows them; a shell agent reports none).
+    expect(listed.runs.find((r) => r.runId === runId)).toHaveProperty("tokens", 0);
     const shown = await api(`/api/v1/runs/${runId}`, { as: "eli" });
     expectSecurityHeaders(shown);
     expect(shown.headers.get("content-type")).toBe("application/json; charset=utf-8");

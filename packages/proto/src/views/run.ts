@@ -32,6 +32,8 @@ export interface RunJson {
   user: string | null;
   /** That person's team; null = none. */
   team: string | null;
+  /** Input plus output tokens the agent has reported so far (0 for an agent that reports none). */
+  tokens: number;
 }
 
 /** Converts a run from the wire into its JSON shape. */
@@ -70,18 +72,18 @@ export function runJson(run: RunInfo): RunJson {
     depth: run.depth,
     user: run.user || null,
     team: run.team || null,
+    tokens: run.tokens,
   };
 }
 
 /** One run as `pancode show --json` prints it: the run plus its progress from the agent's events. */
 export function runDetailJson(
   run: RunInfo,
-): RunJson & { turns: number; inputTokens: number; outputTokens: number; tokens: number } {
+): RunJson & { turns: number; inputTokens: number; outputTokens: number } {
   return {
     ...runJson(run),
     turns: run.turns,
     inputTokens: run.inputTokens,
     outputTokens: run.outputTokens,
-    tokens: run.tokens,
   };
 }
