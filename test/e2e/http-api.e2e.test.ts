@@ -402,12 +402,16 @@ describe("cluster endpoints", () => {
     expect(budget.cluster).toEqual(await cliJson("eli", ["budget"]));
   });
 
-  it("workers, audit, audit verify and cost equal the CLI's --json", async () => {
+  it("workers, audit, audit verify, cost and agents equal the CLI's --json", async () => {
     // Heartbeat times move between two calls: the workers and their fields must match.
     const ids = (doc: { workers: { id: string }[] }) => doc.workers.map((w) => Object.keys(w).join(",") + w.id);
     expect(ids(await apiJson("/api/v1/workers", "eli"))).toEqual(ids(await cliJson("eli", ["workers"])));
     expect(await apiJson("/api/v1/audit?filter=budget", "eli")).toEqual(await cliJson("eli", ["audit", "budget"]));
     expect(await apiJson("/api/v1/audit/verify", "eli")).toEqual(await cliJson("eli", ["audit", "verify"]));
     expect(await apiJson("/api/v1/cost?by=user", "eli")).toEqual(await cliJson("eli", ["cost", "--by", "user"]));
+    // The fixture repository defines no agents of its own, so the CLI there lists the cluster's, as the API does.
+    const agents = await apiJson<{ agents: { name: string }[] }>("/api/v1/agents", "eli");
+    expect(agents.agents.map((a) => a.name)).toContain("shell");
+    expect(agents).toEqual(await cliJson("eli", ["agents"]));
   });
 });

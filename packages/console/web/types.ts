@@ -103,6 +103,15 @@ export interface CostTotal {
   costUsd: number;
 }
 
+/** One of the cluster's agents, as `pancode agents --json` lists it (the fields the console shows). */
+export interface AgentSummary {
+  name: string;
+  runtime: string;
+  model: string;
+  readonly: boolean;
+  description: string;
+}
+
 /** A repository state the caller's CLI uploaded, named by the run that uploaded it. */
 export interface Workspace {
   ref: string;

@@ -288,6 +288,8 @@ describe.skipIf(skip)("the web console", () => {
     await member.goto("/dispatch");
     // The repository state the member's CLI uploaded (named by the newest run that used it).
     await member.locator('#workspace option[value^="run:"]').first().waitFor({ state: "attached" });
+    // The agent field suggests the cluster's agents (the member's "dev" among them).
+    await member.locator('#cluster-agents option[value="dev"]').waitFor({ state: "attached" });
     await member.fill("#agent", "shell");
     await member.fill("#task", "echo dispatched from the console");
     await screenshot(member, "15-dispatch");

@@ -5,12 +5,17 @@ import { ErrorNote } from "../components/status.js";
 import { formatTime, shortId } from "../format.js";
 import { messageOf, useData } from "../hooks.js";
 import { useIdentity } from "../session.js";
-import type { Workspace } from "../types.js";
+import type { AgentSummary, Workspace } from "../types.js";
 
 /** "commit 1a2b3c4d · 12/5/2026, 3:01 AM · as for: <task>" */
 function workspaceLabel(w: Workspace): string {
   const task = w.task ? ` · as for: ${w.task.length > 60 ? `${w.task.slice(0, 60)}…` : w.task}` : "";
   return `commit ${shortId(w.commit ?? w.ref)} · ${formatTime(w.uploadedAt)}${task}`;
+}
+
+/** "pi · read-only · Reviews the diff" : what the agent suggestion shows beside its name. */
+function agentLabel(a: AgentSummary): string {
+  return [a.runtime, a.readonly ? "read-only" : "", a.description].filter(Boolean).join(" · ");
 }
 
 /**
@@ -21,6 +26,8 @@ export function DispatchPage() {
   const me = useIdentity();
   const { route } = useLocation();
   const workspaces = useData(() => getJson<{ workspaces: Workspace[] }>("/workspaces"), []);
+  // Suggestions only: an agent defined in the workspace's own .pancode/agents is typed by name.
+  const agents = useData(() => getJson<{ agents: AgentSummary[] }>("/agents"), []);
   const [form, setForm] = useState({ task: "", agent: "", model: "", workspace: "" });
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -66,7 +73,20 @@ export function DispatchPage() {
         </select>
         <ErrorNote message={workspaces.error} />
         <label for="agent">Agent</label>
-        <input id="agent" name="agent" value={form.agent} onInput={set("agent")} placeholder="e.g. pi" required />
+        <input
+          id="agent"
+          name="agent"
+          list="cluster-agents"
+          value={form.agent}
+          onInput={set("agent")}
+          placeholder={agents.data?.agents[0]?.name ? `e.g. ${agents.data.agents[0].name}` : "e.g. pi"}
+          required
+        />
+        <datalist id="cluster-agents">
+          {(agents.data?.agents ?? []).map((a) => (
+            <option key={a.name} value={a.name} label={agentLabel(a)} />
+          ))}
+        </datalist>
         <label for="model">Model (optional)</label>
         <input id="model" name="model" value={form.model} onInput={set("model")} placeholder="the agent's default" />
         <label for="task">Task</label>

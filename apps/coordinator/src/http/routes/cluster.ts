@@ -105,7 +105,16 @@ async function workers(ctx: ApiContext) {
   return { json: { workers: info.workers.filter((w) => all || w.live).map(workerJson) } };
 }
 
+/**
+ * `GET /api/v1/agents`: the cluster's agents, as `pancode agents --json` prints them outside a repository with agent
+ * files of its own (a browser has no repository to layer on top).
+ */
+async function agents(ctx: ApiContext) {
+  return { json: await ctx.api.unary("listAgents", { agentFiles: [] }, ctx.token) };
+}
+
 export const clusterRoutes: Route<ApiHandler>[] = [
+  { method: "GET", path: "/api/v1/agents", handler: agents },
   { method: "GET", path: "/api/v1/budget", handler: budget },
   { method: "PUT", path: "/api/v1/budget", handler: setBudget },
   { method: "GET", path: "/api/v1/cost", handler: cost },
