@@ -77,9 +77,7 @@ export function runJson(run: RunInfo): RunJson {
 }
 
 /** One run as `pancode show --json` prints it: the run plus its progress from the agent's events. */
-export function runDetailJson(
-  run: RunInfo,
-): RunJson & { turns: number; inputTokens: number; outputTokens: number } {
+export function runDetailJson(run: RunInfo): RunJson & { turns: number; inputTokens: number; outputTokens: number } {
   return {
     ...runJson(run),
     turns: run.turns,
