@@ -188,7 +188,7 @@ export class JobRunner {
   }
 
   /**
-   * Runs an attempt's deferred cleanups (its worktree's removal) after its outcome was delivered, without holding
+   * Runs an attempt's deferred cleanups (its worktree's removal, the sandbox's upkeep) after its outcome was delivered, without holding
    * up the message's ack and the next run. Bounded: with {@link MAX_BACKGROUND_CLEANUPS} under way, the next one
    * waits for one of them. A failing cleanup is logged; the outcome is already with the coordinator (or in the
    * outbox), and the start-up reaper removes what is left.
@@ -196,13 +196,16 @@ export class JobRunner {
   private async cleanUpInBackground(runId: string, cleanups: (() => Promise<void>)[], log: Logger): Promise<void> {
     if (cleanups.length === 0) return;
     while (this.cleaning.size >= MAX_BACKGROUND_CLEANUPS) await Promise.race(this.cleaning.values());
-    const cleaning = (async () => {
-      for (const cleanup of cleanups) {
-        await cleanup().catch((err: unknown) => log.warn("run cleanup failed", { error: err as Error }));
-      }
-    })().finally(() => {
-      if (this.cleaning.get(runId) === cleaning) this.cleaning.delete(runId);
-    });
+    // Independent of one another (the worktree's removal, the sandbox's upkeep): side by side.
+    const cleaning = Promise.all(
+      cleanups.map((cleanup) =>
+        cleanup().catch((err: unknown) => log.warn("run cleanup failed", { error: err as Error })),
+      ),
+    )
+      .then(() => undefined)
+      .finally(() => {
+        if (this.cleaning.get(runId) === cleaning) this.cleaning.delete(runId);
+      });
     this.cleaning.set(runId, cleaning);
   }
 

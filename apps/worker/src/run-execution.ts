@@ -278,7 +278,8 @@ export async function executeRun(
     const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
       deps.sandbox.run(
         containerRequest(deps, spec, worktree, net, invocation),
-        { onOutput: (stream, text) => output.push(stream, text) },
+        // The sandbox's upkeep (used container removal, pool refill) waits until the completion was sent.
+        { onOutput: (stream, text) => output.push(stream, text), defer: (upkeep) => stop.deferCleanup(upkeep) },
         stop.signal,
       ),
     );
