@@ -3,7 +3,12 @@
  * e.g. main) are up at once, and their no-op dispatches alternate (which goes first swaps every round), with a bare
  * `docker run` after each pair. Load swings on a shared machine then hit both builds alike, which two bench runs one
  * after the other cannot promise. Prints both p50s, their ratios to the docker run, and the median of the paired
- * differences. Not part of `npm run bench`.
+ * differences, and the p50 of each breakdown stage (bench/breakdown.ts) of both builds side by side. Not part of
+ * `npm run bench`.
+ *
+ * PANCODE_BENCH_GAP_MS (default 0) pauses that long after every timed operation: work a build leaves in the
+ * background after its run ended (removing containers and worktrees, refilling the warm pool) then settles before
+ * the next measurement instead of landing on it, whichever build or the docker run comes next.
  *
  * ```sh
  * PANCODE_BENCH_BASELINE_ROOT=/work/main npx tsx bench/pipeline-ab.ts   # PANCODE_BENCH_RUNS, default 20
@@ -15,9 +20,10 @@ import { join } from "node:path";
 import { type ClientApi, clientCredentials, createClientApi } from "@pancode/proto";
 import { type Cluster, type ClusterOptions, startCluster } from "@pancode/testing/cluster";
 import { uploadWorkspace } from "../apps/cli/src/client/submit/workspace-upload.js";
+import { breakDown, STAGES, summarizeStages } from "./breakdown.js";
 import { BARE_ARGS, timeDockerRun } from "./docker-run.js";
 import { createBenchRepo } from "./fixture.js";
-import { timeDispatch, type WorkspaceRef } from "./pipeline-run.js";
+import { type PipelineSample, timeDispatch, type WorkspaceRef } from "./pipeline-run.js";
 import { summarize } from "./stats.js";
 import { SHIPPED_TIMERS } from "./suites/harness.js";
 
@@ -25,7 +31,12 @@ import { SHIPPED_TIMERS } from "./suites/harness.js";
 const OPTIONS: ClusterOptions = {
   workers: 1,
   coordinatorEnv: SHIPPED_TIMERS,
-  workerEnv: { PANCODE_ACK_WAIT_MS: SHIPPED_TIMERS.PANCODE_ACK_WAIT_MS, PANCODE_WORKER_CONCURRENCY: "1" },
+  // Debug logs give the breakdown its markers (as in dispatch-bench).
+  workerEnv: {
+    PANCODE_ACK_WAIT_MS: SHIPPED_TIMERS.PANCODE_ACK_WAIT_MS,
+    PANCODE_WORKER_CONCURRENCY: "1",
+    PANCODE_LOG_LEVEL: "debug",
+  },
 };
 const WARMUP = 2;
 
@@ -34,7 +45,7 @@ interface Side {
   cluster: Cluster;
   api: ClientApi;
   workspace: WorkspaceRef;
-  ms: number[];
+  samples: PipelineSample[];
 }
 
 /** The other checkout's own startCluster, so its cluster runs its own build. */
@@ -52,7 +63,7 @@ async function side(name: string, cluster: Cluster, repoDir: string): Promise<Si
   });
   const workspace = (await uploadWorkspace(api, repoDir)).ref;
   for (let i = 0; i < WARMUP; i++) await timeDispatch(api, workspace);
-  return { name, cluster, api, workspace, ms: [] };
+  return { name, cluster, api, workspace, samples: [] };
 }
 
 /** The bench's own switches come from the environment it was started in (not a build input). */
@@ -64,11 +75,26 @@ function median(values: number[]): number {
   return summarize(values).p50;
 }
 
+/** The p50 of every breakdown stage, one column per build. */
+function stageTable(sides: Side[]): string {
+  const stages = sides.map((s) => {
+    const workerLogs = s.cluster.workers.map((w) => w.logs()).join("\n");
+    return summarizeStages(breakDown(s.samples, s.cluster.coordinatorLogs(), workerLogs));
+  });
+  const rows = [`${"stage p50 (ms)".padEnd(50)}${sides.map((s) => s.name.padStart(14)).join("")}`];
+  for (const [i, stage] of STAGES.entries()) {
+    const cells = stages.map((st) => (st[i]?.summary.p50 ?? Number.NaN).toFixed(1).padStart(14));
+    rows.push(`${stage.name.padEnd(50)}${cells.join("")}`);
+  }
+  return rows.join("\n");
+}
+
 async function main(): Promise<void> {
   const env = readEnv(process.env);
   const root = env.PANCODE_BENCH_BASELINE_ROOT;
   if (!root) throw new Error("set PANCODE_BENCH_BASELINE_ROOT to the baseline checkout (built), e.g. /work/main");
   const runs = Number(env.PANCODE_BENCH_RUNS ?? 20);
+  const gapMs = Number(env.PANCODE_BENCH_GAP_MS ?? 0);
   const loadBefore = loadavg();
   const repo = await createBenchRepo();
   const sides: Side[] = [];
@@ -76,22 +102,26 @@ async function main(): Promise<void> {
     sides.push(await side("baseline", await (await baselineStart(root))(OPTIONS), repo.dir));
     sides.push(await side("this build", await startCluster(OPTIONS), repo.dir));
     const docker: number[] = [];
+    const settle = () => new Promise((resolve) => setTimeout(resolve, gapMs));
     for (let i = 0; i < runs; i++) {
-      for (const s of i % 2 === 0 ? sides : [...sides].reverse())
-        s.ms.push((await timeDispatch(s.api, s.workspace)).totalMs);
+      for (const s of i % 2 === 0 ? sides : [...sides].reverse()) {
+        s.samples.push(await timeDispatch(s.api, s.workspace));
+        await settle();
+      }
       docker.push(await timeDockerRun(BARE_ARGS));
+      await settle();
     }
     const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(" ");
-    const out = [`${runs} runs each, load average ${fmt(loadBefore)} -> ${fmt(loadavg())}`];
+    const out = [`${runs} runs each, gap ${gapMs} ms, load average ${fmt(loadBefore)} -> ${fmt(loadavg())}`];
     out.push(`docker run --rm          p50 ${median(docker).toFixed(1)} ms`);
-    for (const s of sides) {
-      const p50 = median(s.ms);
+    const totals = sides.map((s) => s.samples.map((x) => x.totalMs));
+    for (const [i, s] of sides.entries()) {
+      const p50 = median(totals[i] as number[]);
       out.push(`${s.name.padEnd(24)} p50 ${p50.toFixed(1)} ms, ratio ${(p50 / median(docker)).toFixed(2)}`);
     }
-    const [base, mine] = sides as [Side, Side];
-    out.push(
-      `paired baseline - this build: median ${median(base.ms.map((b, i) => b - (mine.ms[i] ?? b))).toFixed(1)} ms`,
-    );
+    const [base, mine] = totals as [number[], number[]];
+    out.push(`paired baseline - this build: median ${median(base.map((b, i) => b - (mine[i] ?? b))).toFixed(1)} ms`);
+    out.push("", stageTable(sides));
     process.stdout.write(`${out.join("\n")}\n`);
   } finally {
     for (const s of sides) {
