@@ -113,6 +113,26 @@ describe.each(dbTargets())("run lifecycle on $name", (target) => {
     expect(await db.checkLease(run.id, 1, claimed.run.leaseToken)).toBe("finished");
   });
 
+  test("claimRun appends the new attempt's status event in its transaction; a refused claim appends none", async () => {
+    const run = await db.insertRun(newRun());
+    const event = (r: { attempt: number; workerId: string }) => ({
+      at: new Date(),
+      kind: "status",
+      text: `running: attempt ${r.attempt} on ${r.workerId}`,
+    });
+    const claimWith = (workerId: string, now?: Date) =>
+      db.claimRun({ runId: run.id, workerId, leaseToken: `tok-${randomUUID()}`, leaseMs: LEASE_MS, now, event });
+    const first = await claimWith("w1");
+    expect(first.ok && first.run).toMatchObject({ attempt: 1, eventSeq: 1 });
+    expect(await claimWith("w2")).toEqual({ ok: false, reason: "busy" });
+    expect((await claimWith("w2", afterLease())).ok).toBe(true);
+    const events = await db.listEvents(run.id, 0, 10);
+    expect(events.map((e) => [e.seq, e.attempt, e.text])).toEqual([
+      [1, 1, "running: attempt 1 on w1"],
+      [2, 2, "running: attempt 2 on w2"],
+    ]);
+  });
+
   test("completeRun stores the status event and the receipt in its transaction; a stale report stores neither", async () => {
     const run = await db.insertRun(newRun());
     const first = await claim(run.id, "w1");

@@ -173,6 +173,12 @@ export class RunLifecycle {
       leaseMs: this.deps.leaseMs,
       maxAttempts: this.deps.maxAttempts,
       audit: (run) => startedEntry(run, workerId),
+      // In the claim's transaction: one transaction less between the delivery and the worker's start.
+      event: (run) => ({
+        at: new Date(),
+        kind: "status",
+        text: `running: attempt ${run.attempt} on worker ${workerId}`,
+      }),
     });
     if (!claimed.ok) {
       if (claimed.reason === "exhausted") {
@@ -191,9 +197,6 @@ export class RunLifecycle {
     this.metrics.runClaimed(row);
     // The worker records these in the receipt it signs; a chain step's receipt links to the previous step's.
     const facts = await orchestrationFactsOf(this.deps.db, row);
-    await this.deps.db.appendEvents(row.id, row.attempt, [
-      { at: new Date(), kind: "status", text: `running: attempt ${row.attempt} on worker ${workerId}` },
-    ]);
     this.deps.notifier.notify(row.id);
     this.deps.logger.info("run claimed", { runId: row.id, workerId, attempt: row.attempt });
     return {
