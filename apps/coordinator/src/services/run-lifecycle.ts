@@ -10,7 +10,7 @@ import {
   RunStatus,
   ZERO_USAGE,
 } from "@pancode/core";
-import type { Database, NewEvent, RunRow } from "@pancode/db";
+import type { Database, NewEvent, RunRow, SigningKeyRow } from "@pancode/db";
 import type { BlobSource } from "@pancode/proto";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
@@ -57,6 +57,14 @@ function parseSafetyFinding(text: string): { action: string; message: string } |
   if (colon < 0 || !SAFETY_FINDINGS.has(action)) return undefined;
   return { action, message: text.slice(colon + 2, colon + 2 + 2000) };
 }
+
+/** What the statement check reads: the run, its recorded usage and model calls, the signing keys. */
+type StatementReads = [
+  RunRow | undefined,
+  Awaited<ReturnType<RunStore["getRunUsage"]>>,
+  Awaited<ReturnType<typeof recordedModelCalls>>,
+  SigningKeyRow[],
+];
 
 /** The status event of an ended run: `done (exit 0)`, `error: <reason>`. */
 function statusEventOf(run: Pick<RunRow, "status" | "error" | "exitCode">): NewEvent {
@@ -304,10 +312,13 @@ export class RunLifecycle {
     if (!status.success || !isTerminalStatus(status.data)) {
       throw new PanCodeError("INVALID_ARGUMENT", `completion status must be terminal, got "${c.status}"`);
     }
+    // The patch's presence is asked beside the statement's reads; it is still checked first.
+    const reads = this.statementReads(c.lease);
+    reads.catch(() => undefined);
     if (c.patch && c.patch.digest !== EMPTY_DIGEST && !(await this.deps.blobs.has(c.patch.digest))) {
       throw new PanCodeError("INVALID_ARGUMENT", `patch ${c.patch.digest} was not uploaded before completion`);
     }
-    const envelope = await this.checkStatement(c);
+    const envelope = await this.checkStatement(c, await reads);
     // Countersigned ahead, stored with the terminal status and its event in one transaction: the watchers, woken
     // once, find the ended run with its receipt and its last event, and the receipt costs no second transaction.
     const receipt = envelope && this.deps.receipts.workerReceipt(envelope);
@@ -381,22 +392,28 @@ export class RunLifecycle {
   }
 
   /**
-   * The worker's signed statement must agree with its completion and its attempt before anything is committed.
-   * A superseded attempt is refused (FAILED_PRECONDITION, the worker drops its result); a finished run skips the
-   * check: completeRun refuses it anyway. A completion without a statement is refused: every worker signs, so a
-   * missing one is a broken or forged worker, and accepting it would let a run end with no worker vouching for it.
+   * Every read the statement check needs, side by side (they sit between the worker's CompleteRun and the client
+   * seeing `done`): one read of the run for both its standing and the statement's facts (completeRun re-checks the
+   * lease anyway), the usage and model calls recorded from the attempt's events, the signing keys.
    */
-  private async checkStatement(c: LeasedCompletion): Promise<DsseEnvelope | undefined> {
-    const lease = c.lease;
-    // Every read the check needs, side by side (they sit between the worker's CompleteRun and the client seeing
-    // `done`): one read of the run for both its standing and the statement's facts (completeRun re-checks the lease
-    // anyway), the usage and model calls recorded from the attempt's events, the signing keys.
-    const [run, usage, modelCalls, keys] = await Promise.all([
+  private statementReads(lease: Lease): Promise<StatementReads> {
+    return Promise.all([
       this.deps.db.getRun(lease.runId),
       this.deps.db.getRunUsage([lease.runId]),
       recordedModelCalls(this.deps.db, lease.runId, lease.attempt),
       this.deps.receipts.listKeys(),
     ]);
+  }
+
+  /**
+   * The worker's signed statement must agree with its completion and its attempt before anything is committed.
+   * A superseded attempt is refused (FAILED_PRECONDITION, the worker drops its result); a finished run skips the
+   * check: completeRun refuses it anyway. A completion without a statement is refused: every worker signs, so a
+   * missing one is a broken or forged worker, and accepting it would let a run end with no worker vouching for it.
+   */
+  private async checkStatement(c: LeasedCompletion, reads: StatementReads): Promise<DsseEnvelope | undefined> {
+    const lease = c.lease;
+    const [run, usage, modelCalls, keys] = reads;
     const standing = attemptStanding(run, lease);
     if (standing === "foreign") throw heldByAnother(lease);
     if (standing === "superseded") throw superseded(lease);
