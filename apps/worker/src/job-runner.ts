@@ -188,10 +188,10 @@ export class JobRunner {
   }
 
   /**
-   * Runs an attempt's deferred cleanups (its worktree's removal, the sandbox's upkeep) after its outcome was delivered, without holding
-   * up the message's ack and the next run. Bounded: with {@link MAX_BACKGROUND_CLEANUPS} under way, the next one
-   * waits for one of them. A failing cleanup is logged; the outcome is already with the coordinator (or in the
-   * outbox), and the start-up reaper removes what is left.
+   * Runs an attempt's deferred cleanups (its worktree's removal, the sandbox's upkeep) after its outcome was
+   * delivered, without holding up the message's ack and the next run. Bounded: with {@link MAX_BACKGROUND_CLEANUPS}
+   * under way, the next one waits for one of them. A failing cleanup is logged; the outcome is already with the
+   * coordinator (or in the outbox), and the start-up reaper removes what is left.
    */
   private async cleanUpInBackground(runId: string, cleanups: (() => Promise<void>)[], log: Logger): Promise<void> {
     if (cleanups.length === 0) return;

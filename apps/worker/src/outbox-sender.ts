@@ -100,7 +100,10 @@ export class OutboxSender {
     const log = this.deps.logger.child({ runId, attempt });
     const first = await this.deliverOnce(entry, log).then(
       () => true,
-      () => false,
+      (err: unknown) => {
+        log.debug("first delivery attempt failed; retried from the outbox once written", { error: err as Error });
+        return false;
+      },
     );
     try {
       await recorded;
