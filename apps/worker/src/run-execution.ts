@@ -141,20 +141,27 @@ async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLe
   const basePatches = Promise.all(spec.basePatches.map((digest) => fetchWorkspaceBlob(deps, lease, digest)));
   // createWorktree awaits both; until then a failed fetch must not count as an unhandled rejection.
   for (const fetching of [statePatch, basePatches]) fetching.catch(() => undefined);
-  if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
-    await withFetchRetries(w.bundleDigest, () =>
-      withDownloadedFile(deps.api.fetchBlobChunks(lease, w.bundleDigest), deps.dataDir, (file) =>
-        deps.cache.importBundle(w.repoId, file),
-      ),
-    );
+  const create = () =>
+    deps.cache.createWorktree({
+      repoId: w.repoId,
+      baseCommit: w.baseCommit,
+      statePatch,
+      basePatches,
+      runId: spec.runId,
+    });
+  // Optimistic: a worker that ran the repository before holds the base commit, so the checkout is tried at once
+  // (one git process less than asking first). Only a checkout that failed for want of the commit fetches the bundle.
+  try {
+    return await create();
+  } catch (err) {
+    if (await deps.cache.hasCommit(w.repoId, w.baseCommit)) throw err;
   }
-  return deps.cache.createWorktree({
-    repoId: w.repoId,
-    baseCommit: w.baseCommit,
-    statePatch,
-    basePatches,
-    runId: spec.runId,
-  });
+  await withFetchRetries(w.bundleDigest, () =>
+    withDownloadedFile(deps.api.fetchBlobChunks(lease, w.bundleDigest), deps.dataDir, (file) =>
+      deps.cache.importBundle(w.repoId, file),
+    ),
+  );
+  return create();
 }
 
 type RunLease = { runId: string; attempt: number; leaseToken: string };
