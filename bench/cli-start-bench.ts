@@ -14,7 +14,8 @@
  *
  * With PANCODE_BENCH_BASELINE_CLI, that CLI's `--version`, `runs` and whole `dispatch --wait` join the series,
  * interleaved.
- * PANCODE_BENCH_CLI_RUNS (default 15) and PANCODE_BENCH_DISPATCH_RUNS (default 9) set the sample counts.
+ * PANCODE_BENCH_CLI_RUNS (default 15) and PANCODE_BENCH_DISPATCH_RUNS (default 9) set the sample counts;
+ * PANCODE_BENCH_GAP_MS pauses after every timed command (see GAP_MS).
  */
 import { spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -32,6 +33,16 @@ import { SHIPPED_TIMERS } from "./suites/harness.js";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const CLI = join(REPO_ROOT, "apps/cli/bin/pancode.js");
+/**
+ * PANCODE_BENCH_GAP_MS (default 0): a pause after every timed command, so what the worker does in the background
+ * after a run (container and worktree removal, the warm pool's refill) settles before the next one is timed.
+ */
+const GAP_MS = gapMs(process.env);
+
+/** The bench's own switch, read from the environment it was started in (not a build input). */
+function gapMs(env: NodeJS.ProcessEnv): number {
+  return Number(env.PANCODE_BENCH_GAP_MS ?? 0);
+}
 
 /** Largest median(command) / median(node -e 0) each client command may cost (issue 10, item 3). */
 const START_TARGETS: Record<string, number> = { "runs --json": 3 };
@@ -99,7 +110,10 @@ async function interleaved(
   for (const probe of probes) await timeProbe(probe, options);
   const samples = probes.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
-    for (const [j, probe] of probes.entries()) samples[j]?.push(await timeProbe(probe, options));
+    for (const [j, probe] of probes.entries()) {
+      samples[j]?.push(await timeProbe(probe, options));
+      await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+    }
   }
   const baseline = summarize(samples[0] ?? []).p50;
   return probes.map((probe, j) => {

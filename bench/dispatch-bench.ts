@@ -49,6 +49,12 @@ const WITH_METRICS = readEnv(process.env).PANCODE_BENCH_METRICS === "1";
 const METRICS_ENV: Record<string, string> = WITH_METRICS ? { PANCODE_METRICS_LISTEN: "127.0.0.1:0" } : {};
 const SCRAPE_EVERY_MS = 5000;
 /**
+ * PANCODE_BENCH_GAP_MS (default 0): a pause after every measured dispatch and docker run, so work the worker leaves
+ * in the background after a run (removing the used container and the worktree, refilling the warm pool) settles
+ * before the next measurement instead of landing on the docker run that follows.
+ */
+const GAP_MS = Number(readEnv(process.env).PANCODE_BENCH_GAP_MS ?? 0);
+/**
  * The shipped defaults for the timers the test cluster tightens (heartbeat 500 ms, lease and ack wait 3 s), so the
  * bench measures what users run. Debug logs give the breakdown its markers; a few lines per run cost microseconds.
  */
@@ -130,9 +136,12 @@ async function measure(options: BenchOptions, res: Resources): Promise<BenchResu
   log(`measuring: ${options.runs} dispatches and ${options.runs} docker runs, interleaved`);
   const samples: PipelineSample[] = [];
   const dockerMs: number[] = [];
+  const settle = () => new Promise((resolve) => setTimeout(resolve, GAP_MS));
   for (let i = 0; i < options.runs; i++) {
     samples.push(await timeDispatch(api, workspace));
+    await settle();
     dockerMs.push(await timeDockerRun(BARE_ARGS));
+    await settle();
   }
   stopScraping();
   const pipeline = roundSummary(summarize(samples.map((s) => s.totalMs)));
@@ -156,7 +165,7 @@ async function measure(options: BenchOptions, res: Resources): Promise<BenchResu
       workerEnv: WORKER_ENV,
       workspace: "snapshotted and uploaded once before the runs; every dispatch reuses that reference",
       task: "true (agent shell: sh -c true in pancode/agent:dev)",
-      order: "interleaved: dispatch, docker run, dispatch, ...",
+      order: `interleaved: dispatch, docker run, dispatch, ...; ${GAP_MS} ms pause after each`,
       cpus: cpus().length,
       node: process.version,
       docker: await dockerVersion(),

@@ -189,6 +189,12 @@ describe("a 64 MiB blob", () => {
       inputTokens: 0,
       outputTokens: 0,
     };
+    // A completion naming a patch that was never uploaded is refused, and ends nothing.
+    const missing = { ...facts, patch: { ...facts.patch, digest: `sha256:${"0".repeat(64)}` } };
+    const unsent = signedStatement(claim.spec, missing, "wa", workerKey);
+    await expect(node.worker.completeRun({ ...missing, lease, receiptEnvelope: unsent })).rejects.toThrow(
+      "was not uploaded before completion",
+    );
     const envelope = signedStatement(claim.spec, facts, "wa", workerKey);
     expect(await node.worker.completeRun({ ...facts, lease, receiptEnvelope: envelope })).toMatchObject({
       accepted: true,

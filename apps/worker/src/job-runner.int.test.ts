@@ -140,6 +140,8 @@ describe("the job runner", () => {
     const run = await showRun(cluster, repo.dir, runId);
     expect(run).toMatchObject({ exitCode: 3, workerId: worker.id });
     expect(String(run.outputTail)).toContain("going-down");
+    // The first run's checkout found no mirror and fetched the bundle; this one's found the commit at once.
+    expect(logged.filter((line) => line.msg === "bundle imported")).toHaveLength(1);
   });
 
   it("removes the worktree after the completion was sent, and a removal that fails loses nothing", async () => {

@@ -188,21 +188,24 @@ export class JobRunner {
   }
 
   /**
-   * Runs an attempt's deferred cleanups (its worktree's removal) after its outcome was delivered, without holding
-   * up the message's ack and the next run. Bounded: with {@link MAX_BACKGROUND_CLEANUPS} under way, the next one
-   * waits for one of them. A failing cleanup is logged; the outcome is already with the coordinator (or in the
-   * outbox), and the start-up reaper removes what is left.
+   * Runs an attempt's deferred cleanups (its worktree's removal, the sandbox's upkeep) after its outcome was
+   * delivered, without holding up the message's ack and the next run. Bounded: with {@link MAX_BACKGROUND_CLEANUPS}
+   * under way, the next one waits for one of them. A failing cleanup is logged; the outcome is already with the
+   * coordinator (or in the outbox), and the start-up reaper removes what is left.
    */
   private async cleanUpInBackground(runId: string, cleanups: (() => Promise<void>)[], log: Logger): Promise<void> {
     if (cleanups.length === 0) return;
     while (this.cleaning.size >= MAX_BACKGROUND_CLEANUPS) await Promise.race(this.cleaning.values());
-    const cleaning = (async () => {
-      for (const cleanup of cleanups) {
-        await cleanup().catch((err: unknown) => log.warn("run cleanup failed", { error: err as Error }));
-      }
-    })().finally(() => {
-      if (this.cleaning.get(runId) === cleaning) this.cleaning.delete(runId);
-    });
+    // Independent of one another (the worktree's removal, the sandbox's upkeep): side by side.
+    const cleaning = Promise.all(
+      cleanups.map((cleanup) =>
+        cleanup().catch((err: unknown) => log.warn("run cleanup failed", { error: err as Error })),
+      ),
+    )
+      .then(() => undefined)
+      .finally(() => {
+        if (this.cleaning.get(runId) === cleaning) this.cleaning.delete(runId);
+      });
     this.cleaning.set(runId, cleaning);
   }
 
@@ -252,19 +255,24 @@ export class JobRunner {
         outputTail: message,
       };
     }
-    // Durable before the completion is sent, the final events included: the last flush may hang on a coordinator
-    // that is frozen, so it runs beside the write rather than before it (its events are in the entry either way),
-    // and from here on the result survives the coordinator, its database and a kill of this worker.
+    // Written to the outbox, the final events included, beside the last flush (which may hang on a coordinator
+    // that is frozen; its events are in the entry either way): once written, the result survives the coordinator,
+    // its database and a kill of this worker.
     const entry = this.outboxEntry(assignment, outcome, reporter.peekPending());
-    const [recorded] = await Promise.allSettled([this.options.outbox.put(entry), reporter.close()]);
-    if (recorded.status === "rejected") throw recorded.reason;
-    log.info("outcome recorded in the outbox", { status: outcome.status, attempt: spec.attempt });
+    const put = this.options.outbox.put(entry);
+    put.catch(() => undefined);
+    await reporter.close();
     // What the final flush delivered is not sent twice: the entry keeps only what is still undelivered.
     const delivering = { ...entry, outcome: { ...entry.outcome, events: reporter.takePending() } };
-    if (entry.outcome.events.length > 0 || delivering.outcome.events.length > 0) {
-      await this.options.outbox.update(delivering.outcome);
-    }
-    return this.options.sender.deliver(delivering);
+    const recorded = put.then(async () => {
+      if (entry.outcome.events.length > 0 || delivering.outcome.events.length > 0) {
+        await this.options.outbox.update(delivering.outcome);
+      }
+      log.info("outcome recorded in the outbox", { status: outcome.status, attempt: spec.attempt });
+    });
+    recorded.catch(() => undefined);
+    // The completion goes out while the outbox write syncs (see deliverWhileRecording: a crash loses nothing more).
+    return this.options.sender.deliverWhileRecording(delivering, recorded);
   }
 
   /** The outbox entry of a finished attempt: lease, undelivered events, patch and signed completion(s). */

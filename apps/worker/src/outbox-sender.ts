@@ -79,6 +79,44 @@ export class OutboxSender {
     return delivery;
   }
 
+  /**
+   * Delivers `entry` while its outbox write (`recorded`) is still under way: the first attempt goes out at once
+   * instead of after the write's syncs. This loses nothing on a crash: until the write is durable a crash loses the
+   * outcome either way (the message is then redelivered and the run executed again), and once it is, the entry is
+   * delivered from the outbox as always. A first attempt that fails for whatever reason is retried as
+   * {@link deliver} does, from the recorded entry; a failed write fails the delivery unless the coordinator already
+   * holds the result. Only for an entry without events: those go first, and their delivery rewrites the entry.
+   */
+  deliverWhileRecording(entry: OutboxEntry, recorded: Promise<void>): Promise<DeliveryResult> {
+    if (entry.outcome.events.length > 0) return recorded.then(() => this.deliver(entry));
+    const name = entryName(entry.outcome);
+    const delivery = this.firstAttemptThenSettle(entry, recorded).finally(() => this.holding.delete(name));
+    this.holding.set(name, delivery);
+    return delivery;
+  }
+
+  private async firstAttemptThenSettle(entry: OutboxEntry, recorded: Promise<void>): Promise<DeliveryResult> {
+    const { runId, attempt } = entry.outcome;
+    const log = this.deps.logger.child({ runId, attempt });
+    const first = await this.deliverOnce(entry, log).then(
+      () => true,
+      (err: unknown) => {
+        log.debug("first delivery attempt failed; retried from the outbox once written", { error: err as Error });
+        return false;
+      },
+    );
+    try {
+      await recorded;
+    } catch (err) {
+      if (!first) throw err;
+      log.warn("outcome delivered; its outbox write failed (nothing left to deliver from it)", { error: err as Error });
+      return "delivered";
+    }
+    if (!first) return this.deliverUntilSettled(entry);
+    await this.deps.outbox.remove(entry.outcome);
+    return "delivered";
+  }
+
   /** Starts delivering every entry of the outbox this worker recorded (worker start). Returns how many. */
   async resume(): Promise<number> {
     const entries = await this.deps.outbox.scan();

@@ -229,6 +229,74 @@ describe("OutboxSender", () => {
     await expect.poll(async () => (await outbox.scan()).map((e) => e.outcome.runId)).toEqual(["theirs"]);
   });
 
+  /** An entry whose events the final flush delivered: what the job runner hands over while the write syncs. */
+  function flushedEntry(): OutboxEntry {
+    const entry = sampleEntry();
+    return { ...entry, outcome: { ...entry.outcome, events: [] } };
+  }
+
+  it("sends the completion while the outbox write is under way, and removes the entry once it is written", async () => {
+    const c = coordinator();
+    const entry = flushedEntry();
+    let written: () => void = () => {};
+    const recorded = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const sender = senderFor(c.api);
+    let settled = false;
+    const delivery = sender.deliverWhileRecording(entry, recorded).finally(() => {
+      settled = true;
+    });
+    // The coordinator holds the result before the write ended; the delivery still waits for the write.
+    await expect.poll(() => c.completions.length).toBe(1);
+    expect(c.calls).toEqual(["patch", "complete"]);
+    expect(sender.held()).toEqual(["run-1"]);
+    expect(settled).toBe(false);
+    await outbox.put(entry);
+    written();
+    expect(await delivery).toBe("delivered");
+    expect(await outbox.scan()).toEqual([]);
+    expect(sender.held()).toEqual([]);
+  });
+
+  it("a first attempt that fails is retried from the written entry", async () => {
+    const c = coordinator({ outage: 1 });
+    const entry = flushedEntry();
+    expect(await senderFor(c.api).deliverWhileRecording(entry, outbox.put(entry))).toBe("delivered");
+    expect(c.calls).toEqual(["patch", "patch", "complete"]);
+    expect(c.completions).toHaveLength(1);
+    expect(await outbox.scan()).toEqual([]);
+  });
+
+  it("a write that fails fails the delivery, unless the coordinator already holds the result", async () => {
+    const diskFull = () => Promise.reject(new Error("ENOSPC: no space left on device"));
+    const away = coordinator({ outage: 1_000_000 });
+    await expect(senderFor(away.api).deliverWhileRecording(flushedEntry(), diskFull())).rejects.toThrow("ENOSPC");
+    expect(away.completions).toEqual([]);
+    const up = coordinator();
+    expect(await senderFor(up.api).deliverWhileRecording(flushedEntry(), diskFull())).toBe("delivered");
+    expect(up.completions).toHaveLength(1);
+    expect(lines.some((l) => l.includes("outbox write failed"))).toBe(true);
+  });
+
+  it("an entry that still holds events is delivered as before: written first, events before the completion", async () => {
+    const c = coordinator();
+    const entry = sampleEntry();
+    let written = false;
+    const recorded = outbox.put(entry).then(() => {
+      written = true;
+    });
+    const sender = senderFor({
+      ...c.api,
+      reportEvents: (lease, batch) => {
+        expect(written).toBe(true);
+        return c.api.reportEvents(lease, batch);
+      },
+    });
+    expect(await sender.deliverWhileRecording(entry, recorded)).toBe("delivered");
+    expect(c.calls).toEqual(["events", "patch", "complete"]);
+  });
+
   it("stops retrying when the worker stops, keeping the entry for the next start", async () => {
     const c = coordinator({ outage: 1_000_000 });
     const entry = sampleEntry();

@@ -149,25 +149,32 @@ async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLe
   );
   // createWorktree awaits both; until then a failed fetch must not count as an unhandled rejection.
   for (const fetching of [statePatch, basePatches]) fetching.catch(() => undefined);
+  const create = () =>
+    deps.cache.createWorktree({
+      repoId: w.repoId,
+      baseCommit: w.baseCommit,
+      statePatch,
+      basePatches,
+      runId: spec.runId,
+    });
+  // Optimistic: a worker that ran the repository before holds the base commit, so the checkout is tried at once
+  // (one git process less than asking first). Only a checkout that failed for want of the commit fetches the bundle.
   try {
-    if (!(await deps.cache.hasCommit(w.repoId, w.baseCommit))) {
-      await withFetchRetries(w.bundleDigest, () =>
-        withDownloadedFile(deps.api.fetchBlobChunks(lease, w.bundleDigest), deps.dataDir, (file) =>
-          deps.cache.importBundle(w.repoId, file),
-        ),
-      );
-    }
+    return await create();
+  } catch (err) {
+    if (await deps.cache.hasCommit(w.repoId, w.baseCommit)) throw err;
+  }
+  try {
+    await withFetchRetries(w.bundleDigest, () =>
+      withDownloadedFile(deps.api.fetchBlobChunks(lease, w.bundleDigest), deps.dataDir, (file) =>
+        deps.cache.importBundle(w.repoId, file),
+      ),
+    );
   } catch (err) {
     abandon.abort();
     throw err;
   }
-  return deps.cache.createWorktree({
-    repoId: w.repoId,
-    baseCommit: w.baseCommit,
-    statePatch,
-    basePatches,
-    runId: spec.runId,
-  });
+  return create();
 }
 
 type RunLease = { runId: string; attempt: number; leaseToken: string };
@@ -291,7 +298,8 @@ export async function executeRun(
     const result = await withSpan("pancode.container.run", { ...attrs, "pancode.image": spec.agent.image }, () =>
       deps.sandbox.run(
         containerRequest(deps, spec, worktree, net, invocation),
-        { onOutput: (stream, text) => output.push(stream, text) },
+        // The sandbox's upkeep (used container removal, pool refill) waits until the completion was sent.
+        { onOutput: (stream, text) => output.push(stream, text), defer: (upkeep) => stop.deferCleanup(upkeep) },
         stop.signal,
       ),
     );

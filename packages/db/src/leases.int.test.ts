@@ -110,6 +110,76 @@ describe.each(dbTargets())("run lifecycle on $name", (target) => {
     expect(await db.checkLease(run.id, 1, claimed.run.leaseToken)).toBe("finished");
   });
 
+  test("claimRun appends the new attempt's status event in its transaction; a refused claim appends none", async () => {
+    const run = await db.insertRun(newRun());
+    const event = (r: { attempt: number; workerId: string }) => ({
+      at: new Date(),
+      kind: "status",
+      text: `running: attempt ${r.attempt} on ${r.workerId}`,
+    });
+    const claimWith = (workerId: string, now?: Date) =>
+      db.claimRun({ runId: run.id, workerId, leaseToken: `tok-${randomUUID()}`, leaseMs: LEASE_MS, now, event });
+    const first = await claimWith("w1");
+    expect(first.ok && first.run).toMatchObject({ attempt: 1, eventSeq: 1 });
+    expect(await claimWith("w2")).toEqual({ ok: false, reason: "busy" });
+    expect((await claimWith("w2", afterLease())).ok).toBe(true);
+    const events = await db.listEvents(run.id, 0, 10);
+    expect(events.map((e) => [e.seq, e.attempt, e.text])).toEqual([
+      [1, 1, "running: attempt 1 on w1"],
+      [2, 2, "running: attempt 2 on w2"],
+    ]);
+  });
+
+  test("completeRun stores the status event and the receipt in its transaction; a stale report stores neither", async () => {
+    const run = await db.insertRun(newRun());
+    const first = await claim(run.id, "w1");
+    if (!first.ok) throw new Error("claim failed");
+    await db.appendEvents(run.id, 1, [{ at: new Date(), kind: "log", text: "working" }]);
+    const second = await claim(run.id, "w2", afterLease());
+    if (!second.ok) throw new Error("second claim failed");
+    const receipt = (attempt: number) => ({
+      id: `rcpt-${run.id}-${attempt}`,
+      contentHash: `sha256:${attempt}`,
+      body: "{}",
+    });
+    const ended = (attempt: number) => [{ at: new Date(), kind: "status", text: `done (exit 0) of ${attempt}` }];
+    const stale = { ...result(run.id, 1, first.run.leaseToken), events: ended(1), receipt: receipt(1) };
+    expect(await db.completeRun(stale)).toEqual({ ok: false, reason: "stale" });
+    expect(await db.getReceipt(run.id)).toBeUndefined();
+
+    const live = { ...result(run.id, 2, second.run.leaseToken), events: ended(2), receipt: receipt(2) };
+    const done = await db.completeRun(live);
+    expect(done.ok && done.run).toMatchObject({ status: "done", receiptId: `rcpt-${run.id}-2`, eventSeq: 2 });
+    expect(await db.getReceipt(run.id)).toMatchObject({
+      id: `rcpt-${run.id}-2`,
+      runId: run.id,
+      contentHash: "sha256:2",
+    });
+    const events = await db.listEvents(run.id, 0, 10);
+    expect(events.map((e) => [e.seq, e.attempt, e.kind, e.text])).toEqual([
+      [1, 1, "log", "working"],
+      [2, 2, "status", "done (exit 0) of 2"],
+    ]);
+    // Events appended later keep counting from there.
+    expect(await db.appendEvents(run.id, 2, [{ at: new Date(), kind: "log", text: "late" }])).toBe(3);
+  });
+
+  test("completeRun with a receipt the run cannot take (one is stored already) commits nothing", async () => {
+    const run = await db.insertRun(newRun());
+    const claimed = await claim(run.id, "w1");
+    if (!claimed.ok) throw new Error("claim failed");
+    await db.setReceipt(run.id, { id: `rcpt-${run.id}`, contentHash: "sha256:first", body: "{}" });
+    const report = {
+      ...result(run.id, 1, claimed.run.leaseToken),
+      events: [{ at: new Date(), kind: "status", text: "done (exit 0)" }],
+      receipt: { id: `rcpt-${run.id}-other`, contentHash: "sha256:other", body: "{}" },
+    };
+    await expect(db.completeRun(report)).rejects.toThrow();
+    expect(await db.getRun(run.id)).toMatchObject({ status: "running", receiptId: `rcpt-${run.id}`, eventSeq: 0 });
+    expect(await db.listEvents(run.id, 0, 10)).toEqual([]);
+    expect(await db.getReceipt(run.id)).toMatchObject({ contentHash: "sha256:first" });
+  });
+
   test("unknown runs: claim, complete and checkLease say not_found", async () => {
     const id = randomUUID();
     expect(await claim(id, "w1")).toEqual({ ok: false, reason: "not_found" });

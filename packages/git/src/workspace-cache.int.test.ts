@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readdir, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRepo, type FixtureRepo, readModes, readTree, writeFiles } from "@pancode/testing/git";
 import { afterEach, describe, expect, it } from "vitest";
@@ -95,6 +95,26 @@ describe("WorkspaceCache", () => {
       outcome: "empty",
       files: [],
     });
+  });
+
+  it("sees a change that keeps the file's size and puts its times back, also when nothing else changed", async () => {
+    const { repo, w } = await setup({ "a.txt": "aaaa\n", "b.txt": "bbbb\n" });
+    const { worktree } = await dispatchTo(w, repo.dir, "run-stealth");
+    // Past git's racy window (a second): from here on the baseline's entries are trusted by their stat data alone,
+    // which is what a forged mtime aims at (within the window git re-reads every file anyway).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await w.cache.computePatch(worktree)).patch.length).toBe(0);
+    // What a hostile agent might try so that the change looks like nothing happened: same size, old times.
+    const path = join(worktree.path, "a.txt");
+    const before = await stat(path);
+    await writeFile(path, "AAAA\n");
+    await utimes(path, before.atime, before.mtime);
+    const { patch, files } = await w.cache.computePatch(worktree);
+    expect(files.map((f) => f.path)).toEqual(["a.txt"]);
+    expect(patch.toString("utf8")).toContain("+AAAA");
+    // Put back, the file is the baseline's again: every capture starts from the baseline's own index.
+    await writeFile(path, "aaaa\n");
+    expect((await w.cache.computePatch(worktree)).patch.length).toBe(0);
   });
 
   it("creates two worktrees of one repo in parallel, and a second cache instance on the same dir can too", async () => {

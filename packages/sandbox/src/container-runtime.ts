@@ -50,6 +50,13 @@ export interface SandboxHooks {
    * delivered whole). A throwing hook is logged and ignored so it cannot wedge the run.
    */
   onOutput(stream: "stdout" | "stderr", text: string): void;
+  /**
+   * Takes the sandbox's upkeep after a run (removing a used warm container, refilling the warm pool) for the caller
+   * to start once it is done with the run's result: on a small host that Docker work competes for the CPU the
+   * patch and the completion need. The run's files are always back before `run` resolves; a used container is
+   * never given to another run, whenever it is removed. Absent: the upkeep starts at once.
+   */
+  defer?(upkeep: () => Promise<void>): void;
 }
 
 /** How a sandboxed command ended. Non-zero exits are data, not exceptions. */

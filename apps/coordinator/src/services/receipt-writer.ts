@@ -1,5 +1,5 @@
 import { EMPTY_DIGEST, ModelTarget, PanCodeError, sha256Digest, type Usage } from "@pancode/core";
-import type { Database, RunRow } from "@pancode/db";
+import type { Database, NewReceipt, RunRow, SigningKeyRow } from "@pancode/db";
 import {
   type AttemptResult,
   type AttemptRun,
@@ -78,14 +78,19 @@ export class ReceiptWriter {
    * Checks a worker-signed envelope before the completion is committed; INVALID_ARGUMENT naming what does not match.
    * A statement the coordinator cannot vouch for must not make it into a receipt.
    */
-  async checkWorkerEnvelope(envelopeJson: string, expected: ExpectedStatement): Promise<DsseEnvelope> {
+  async checkWorkerEnvelope(
+    envelopeJson: string,
+    expected: ExpectedStatement,
+    /** The signing keys, when the caller listed them already (beside its own reads). */
+    listed?: SigningKeyRow[],
+  ): Promise<DsseEnvelope> {
     const envelope = parseEnvelope(envelopeJson);
     const { runId, attempt, workerId } = expected.run;
     const where = `receipt of run ${runId} attempt ${attempt}`;
     if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
       throw new PanCodeError("INVALID_ARGUMENT", `${where}: payload type must be ${IN_TOTO_PAYLOAD_TYPE}`);
     }
-    const keys = (await this.deps.db.listKeys()).filter(
+    const keys = (listed ?? (await this.listKeys())).filter(
       (k) => k.role === "worker" && k.ownerId === workerId && !k.revoked,
     );
     const signed = envelope.signatures.filter((s) => {
@@ -110,9 +115,17 @@ export class ReceiptWriter {
     return envelope;
   }
 
-  /** Countersigns a checked worker envelope and stores it as the run's receipt; returns the receipt id. */
-  async writeWorkerReceipt(run: RunRow, envelope: DsseEnvelope): Promise<string> {
-    return this.store(run, countersignRunReceipt(envelope, this.deps.key.privateKey));
+  /** Every signing key, revoked ones included (a worker's statement is checked against its owner's live ones). */
+  listKeys(): Promise<SigningKeyRow[]> {
+    return this.deps.db.listKeys();
+  }
+
+  /**
+   * The receipt of a checked worker envelope, countersigned, ready to be stored with the completion that brought it
+   * (one transaction: the ended run is never seen without its receipt).
+   */
+  workerReceipt(envelope: DsseEnvelope): NewReceipt {
+    return receiptRow(countersignRunReceipt(envelope, this.deps.key.privateKey));
   }
 
   /** Builds, signs and stores a coordinator-only receipt of a run no worker reported on; returns its id. */
@@ -122,11 +135,16 @@ export class ReceiptWriter {
   }
 
   private async store(run: RunRow, envelope: DsseEnvelope): Promise<string> {
-    const id = readStatement(envelope).predicate.receiptId;
-    const contentHash = payloadHash(envelopePayload(envelope));
-    await this.deps.db.setReceipt(run.id, { id, contentHash, body: JSON.stringify(envelope) });
-    return id;
+    const receipt = receiptRow(envelope);
+    await this.deps.db.setReceipt(run.id, receipt);
+    return receipt.id;
   }
+}
+
+/** A signed envelope as the receipts table stores it. */
+function receiptRow(envelope: DsseEnvelope): NewReceipt {
+  const id = readStatement(envelope).predicate.receiptId;
+  return { id, contentHash: payloadHash(envelopePayload(envelope)), body: JSON.stringify(envelope) };
 }
 
 /** The predicate of a run as the coordinator's database knows it. */

@@ -10,7 +10,7 @@ import {
   RunStatus,
   ZERO_USAGE,
 } from "@pancode/core";
-import type { Database, RunRow } from "@pancode/db";
+import type { Database, NewEvent, RunRow, SigningKeyRow } from "@pancode/db";
 import type { BlobSource } from "@pancode/proto";
 import type { DsseEnvelope } from "@pancode/receipts";
 import type { Logger } from "@pancode/telemetry";
@@ -56,6 +56,20 @@ function parseSafetyFinding(text: string): { action: string; message: string } |
   const action = text.slice(0, colon);
   if (colon < 0 || !SAFETY_FINDINGS.has(action)) return undefined;
   return { action, message: text.slice(colon + 2, colon + 2 + 2000) };
+}
+
+/** What the statement check reads: the run, its recorded usage and model calls, the signing keys. */
+type StatementReads = [
+  RunRow | undefined,
+  Awaited<ReturnType<RunStore["getRunUsage"]>>,
+  Awaited<ReturnType<typeof recordedModelCalls>>,
+  SigningKeyRow[],
+];
+
+/** The status event of an ended run: `done (exit 0)`, `error: <reason>`. */
+function statusEventOf(run: Pick<RunRow, "status" | "error" | "exitCode">): NewEvent {
+  const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
+  return { at: new Date(), kind: "status", text: `${run.status}${detail}` };
 }
 
 /** A lease presented by a worker session other than the one holding the attempt (a stolen lease token). */
@@ -167,6 +181,12 @@ export class RunLifecycle {
       leaseMs: this.deps.leaseMs,
       maxAttempts: this.deps.maxAttempts,
       audit: (run) => startedEntry(run, workerId),
+      // In the claim's transaction: one transaction less between the delivery and the worker's start.
+      event: (run) => ({
+        at: new Date(),
+        kind: "status",
+        text: `running: attempt ${run.attempt} on worker ${workerId}`,
+      }),
     });
     if (!claimed.ok) {
       if (claimed.reason === "exhausted") {
@@ -185,9 +205,6 @@ export class RunLifecycle {
     this.metrics.runClaimed(row);
     // The worker records these in the receipt it signs; a chain step's receipt links to the previous step's.
     const facts = await orchestrationFactsOf(this.deps.db, row);
-    await this.deps.db.appendEvents(row.id, row.attempt, [
-      { at: new Date(), kind: "status", text: `running: attempt ${row.attempt} on worker ${workerId}` },
-    ]);
     this.deps.notifier.notify(row.id);
     this.deps.logger.info("run claimed", { runId: row.id, workerId, attempt: row.attempt });
     return {
@@ -295,10 +312,16 @@ export class RunLifecycle {
     if (!status.success || !isTerminalStatus(status.data)) {
       throw new PanCodeError("INVALID_ARGUMENT", `completion status must be terminal, got "${c.status}"`);
     }
+    // The patch's presence is asked beside the statement's reads; it is still checked first.
+    const reads = this.statementReads(c.lease);
+    reads.catch(() => undefined);
     if (c.patch && c.patch.digest !== EMPTY_DIGEST && !(await this.deps.blobs.has(c.patch.digest))) {
       throw new PanCodeError("INVALID_ARGUMENT", `patch ${c.patch.digest} was not uploaded before completion`);
     }
-    const envelope = await this.checkStatement(c);
+    const envelope = await this.checkStatement(c, await reads);
+    // Countersigned ahead, stored with the terminal status and its event in one transaction: the watchers, woken
+    // once, find the ended run with its receipt and its last event, and the receipt costs no second transaction.
+    const receipt = envelope && this.deps.receipts.workerReceipt(envelope);
     const result = await this.deps.db.completeRun({
       runId: c.lease.runId,
       attempt: c.lease.attempt,
@@ -313,6 +336,8 @@ export class RunLifecycle {
       inputTokens: c.inputTokens,
       outputTokens: c.outputTokens,
       audit: (run) => endedEntry(run, run.workerId),
+      events: [statusEventOf({ status: status.data, error: c.error, exitCode: c.exitCode })],
+      ...(receipt ? { receipt } : {}),
     });
     if (!result.ok) {
       this.deps.logger.warn("completion refused", {
@@ -323,7 +348,9 @@ export class RunLifecycle {
       if (result.reason === "stale") throw superseded(c.lease);
       return { accepted: false, reason: result.reason, receiptId: "" };
     }
-    const receiptId = await this.afterTerminal(result.run, c.imageDigest, envelope);
+    // Without a checked statement (no receipt in the transaction) the run gets the coordinator's own, as before.
+    const receiptId = receipt ? receipt.id : await this.writeReceiptAndEvent(result.run, c.imageDigest);
+    this.announceEnded(result.run);
     this.deps.logger.info("run finished", {
       runId: result.run.id,
       status: result.run.status,
@@ -343,7 +370,8 @@ export class RunLifecycle {
     });
     if (!run) return undefined;
     await this.withdrawFromBus(run, reason);
-    await this.afterTerminal(run, "");
+    await this.writeReceiptAndEvent(run, "");
+    this.announceEnded(run);
     this.deps.logger.info("run ended by coordinator", { runId, status, reason });
     return run;
   }
@@ -364,15 +392,28 @@ export class RunLifecycle {
   }
 
   /**
+   * Every read the statement check needs, side by side (they sit between the worker's CompleteRun and the client
+   * seeing `done`): one read of the run for both its standing and the statement's facts (completeRun re-checks the
+   * lease anyway), the usage and model calls recorded from the attempt's events, the signing keys.
+   */
+  private statementReads(lease: Lease): Promise<StatementReads> {
+    return Promise.all([
+      this.deps.db.getRun(lease.runId),
+      this.deps.db.getRunUsage([lease.runId]),
+      recordedModelCalls(this.deps.db, lease.runId, lease.attempt),
+      this.deps.receipts.listKeys(),
+    ]);
+  }
+
+  /**
    * The worker's signed statement must agree with its completion and its attempt before anything is committed.
    * A superseded attempt is refused (FAILED_PRECONDITION, the worker drops its result); a finished run skips the
    * check: completeRun refuses it anyway. A completion without a statement is refused: every worker signs, so a
    * missing one is a broken or forged worker, and accepting it would let a run end with no worker vouching for it.
    */
-  private async checkStatement(c: LeasedCompletion): Promise<DsseEnvelope | undefined> {
+  private async checkStatement(c: LeasedCompletion, reads: StatementReads): Promise<DsseEnvelope | undefined> {
     const lease = c.lease;
-    // One read of the run for both its standing and the statement's facts (completeRun re-checks the lease anyway).
-    const run = await this.deps.db.getRun(lease.runId);
+    const [run, usage, modelCalls, keys] = reads;
     const standing = attemptStanding(run, lease);
     if (standing === "foreign") throw heldByAnother(lease);
     if (standing === "superseded") throw superseded(lease);
@@ -389,34 +430,34 @@ export class RunLifecycle {
       );
     }
     if (!run) return undefined;
-    // Independent reads, side by side: they sit between the worker's CompleteRun and the client seeing `done`.
-    const [usage, facts, modelCalls] = await Promise.all([
-      this.deps.db.getRunUsage([run.id]),
-      orchestrationFactsOf(this.deps.db, run),
-      recordedModelCalls(this.deps.db, run.id, run.attempt),
-    ]);
+    // A chain step's previous receipt: the only read that needs the run (none for plain dispatches).
+    const facts = await orchestrationFactsOf(this.deps.db, run);
     const recorded = usage.get(run.id);
     try {
-      return await this.deps.receipts.checkWorkerEnvelope(c.receiptEnvelope, {
-        run: attemptRunOf(run, facts),
-        result: {
-          status: c.status,
-          exitCode: c.exitCode,
-          finishedAt: c.finishedAt.toISOString(),
-          tokens: {
-            input: c.inputTokens ?? 0,
-            output: c.outputTokens ?? 0,
-            cacheRead: recorded?.attempt === run.attempt ? recorded.usage.cacheRead : 0,
-            cacheWrite: recorded?.attempt === run.attempt ? recorded.usage.cacheWrite : 0,
+      return await this.deps.receipts.checkWorkerEnvelope(
+        c.receiptEnvelope,
+        {
+          run: attemptRunOf(run, facts),
+          result: {
+            status: c.status,
+            exitCode: c.exitCode,
+            finishedAt: c.finishedAt.toISOString(),
+            tokens: {
+              input: c.inputTokens ?? 0,
+              output: c.outputTokens ?? 0,
+              cacheRead: recorded?.attempt === run.attempt ? recorded.usage.cacheRead : 0,
+              cacheWrite: recorded?.attempt === run.attempt ? recorded.usage.cacheWrite : 0,
+            },
+            costUsd: c.costUsd,
+            outputTail: c.outputTail,
+            patch: c.patch ? { ...c.patch, files: c.patch.files.map((f) => f.path) } : null,
+            imageDigest: c.imageDigest,
+            modelCalls,
           },
-          costUsd: c.costUsd,
-          outputTail: c.outputTail,
-          patch: c.patch ? { ...c.patch, files: c.patch.files.map((f) => f.path) } : null,
-          imageDigest: c.imageDigest,
-          modelCalls,
+          recordedUsage: recorded?.attempt === run.attempt ? recorded.usage : ZERO_USAGE,
         },
-        recordedUsage: recorded?.attempt === run.attempt ? recorded.usage : ZERO_USAGE,
-      });
+        keys,
+      );
     } catch (err) {
       // A statement the coordinator refuses to countersign is a broken or compromised worker: on the record.
       await this.deps.audit.record(receiptRefusedEntry(run, err));
@@ -424,21 +465,20 @@ export class RunLifecycle {
     }
   }
 
-  private async afterTerminal(run: RunRow, imageDigest: string, envelope?: DsseEnvelope): Promise<string> {
-    const detail = run.error ? `: ${run.error}` : run.exitCode === null ? "" : ` (exit ${run.exitCode})`;
-    // The receipt and the status event touch different rows: written side by side, watchers woken after both.
+  /** The coordinator's own receipt of a run it ended (no worker statement) and its status event, side by side. */
+  private async writeReceiptAndEvent(run: RunRow, imageDigest: string): Promise<string> {
     const [receiptId] = await Promise.all([
-      envelope
-        ? this.deps.receipts.writeWorkerReceipt(run, envelope)
-        : this.deps.receipts.writeCoordinatorReceipt(run, imageDigest),
-      this.deps.db.appendEvents(run.id, run.attempt, [
-        { at: new Date(), kind: "status", text: `${run.status}${detail}` },
-      ]),
+      this.deps.receipts.writeCoordinatorReceipt(run, imageDigest),
+      this.deps.db.appendEvents(run.id, run.attempt, [statusEventOf(run)]),
     ]);
+    return receiptId;
+  }
+
+  /** Wakes the run's watchers and tells orchestration and metrics, once its end is stored. */
+  private announceEnded(run: RunRow): void {
     this.deps.notifier.notify(run.id);
     this.deps.onRunEnded?.(run);
     this.metrics.runEnded(run);
-    return receiptId;
   }
 
   /**

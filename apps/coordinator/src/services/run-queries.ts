@@ -95,13 +95,18 @@ export class RunQueries {
     yield { run };
     let seq = afterSeq;
     while (!signal.aborted) {
-      const events = await this.deps.db.listEvents(run.id, seq, 500);
+      // Both reads at once: a run read as ended is followed by a last read of its events below, so the events
+      // need not be read before it.
+      const [events, latest] = await Promise.all([
+        this.deps.db.listEvents(run.id, seq, 500),
+        this.deps.db.getRun(run.id),
+      ]);
       for (const event of events) {
         seq = event.seq;
         yield { event };
       }
       if (events.length === 500) continue;
-      run = (await this.deps.db.getRun(run.id)) ?? run;
+      run = latest ?? run;
       if (run.status !== lastStatus) {
         lastStatus = run.status;
         yield { run };

@@ -1,11 +1,13 @@
 import { isTerminalStatus, PanCodeError, type PatchSummary, type RunStatus } from "@pancode/core";
-import { and, eq, inArray, lt, ne } from "drizzle-orm";
+import { and, eq, inArray, lt, ne, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
-import { runs } from "../schema/index.js";
+import { receipts, runs } from "../schema/index.js";
 import { type AuditFor, appendAuditFor } from "./audit.js";
 import { settleRun } from "./budget.js";
+import { insertEventRows, type NewEvent } from "./events.js";
 import { toRunRow } from "./mappers.js";
+import type { NewReceipt } from "./receipts.js";
 
 /** Options of {@link completeRun}: the worker's final report of one attempt. */
 export interface CompleteRunOptions {
@@ -26,6 +28,16 @@ export interface CompleteRunOptions {
   outputTokens?: number;
   /** Audit entry of the terminal transition, appended in its transaction. */
   audit?: AuditFor;
+  /**
+   * Events appended in the same transaction (the terminal status event; one per run): a watcher that sees the
+   * ended run also finds them. They take the attempt of the report.
+   */
+  events?: NewEvent[];
+  /**
+   * The run's receipt, stored in the same transaction (`runs.receipt_id` points at it): the ended run is never seen
+   * without it. A run has at most one receipt, so one already stored fails the whole completion.
+   */
+  receipt?: NewReceipt;
 }
 
 /** Result of {@link completeRun}. */
@@ -40,6 +52,7 @@ export type CompleteRunResult = { ok: true; run: RunRow } | { ok: false; reason:
  */
 export async function completeRun(db: DbHandle, options: CompleteRunOptions): Promise<CompleteRunResult> {
   assertTerminal(options.status, options.runId);
+  const events = options.events ?? [];
   return db.transaction(async (tx) => {
     const [done] = await tx
       .update(runs)
@@ -57,6 +70,8 @@ export async function completeRun(db: DbHandle, options: CompleteRunOptions): Pr
         patchFiles: options.patch?.files ?? [],
         leaseToken: "",
         leaseExpiresAt: null,
+        ...(events.length > 0 ? { eventSeq: sql`${runs.eventSeq} + ${events.length}` } : {}),
+        ...(options.receipt ? { receiptId: options.receipt.id } : {}),
       })
       .where(
         and(
@@ -73,6 +88,8 @@ export async function completeRun(db: DbHandle, options: CompleteRunOptions): Pr
       await settleRun(tx, options.runId);
       const run = toRunRow({ ...done, reservedUsd: 0 });
       if (options.audit) await appendAuditFor(tx, options.audit(run));
+      if (events.length > 0) await insertEventRows(tx, run.id, run.attempt, events, done.eventSeq);
+      if (options.receipt) await tx.insert(receipts).values({ ...options.receipt, runId: run.id });
       return { ok: true as const, run };
     }
     const [row] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, options.runId));

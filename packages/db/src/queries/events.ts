@@ -33,13 +33,27 @@ export async function appendEvents(db: DbHandle, runId: string, attempt: number,
       .where(eq(runs.id, runId))
       .returning({ eventSeq: runs.eventSeq });
     if (!bumped) throw new PanCodeError("NOT_FOUND", `run not found: ${runId}`);
-    const first = bumped.eventSeq - events.length + 1;
-    const rows = events.map((e, i) => ({ runId, attempt, seq: first + i, at: e.at, kind: e.kind, text: e.text }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await tx.insert(runEvents).values(rows.slice(i, i + INSERT_CHUNK));
-    }
+    await insertEventRows(tx, runId, attempt, events, bumped.eventSeq);
     return bumped.eventSeq;
   });
+}
+
+/**
+ * Inserts `events` as the last ones of the run, whose `event_seq` the caller already bumped by their count to
+ * `lastSeq` in its transaction (which holds the run row's lock, so the seqs are the caller's alone).
+ */
+export async function insertEventRows(
+  tx: DbHandle,
+  runId: string,
+  attempt: number,
+  events: readonly NewEvent[],
+  lastSeq: number,
+): Promise<void> {
+  const first = lastSeq - events.length + 1;
+  const rows = events.map((e, i) => ({ runId, attempt, seq: first + i, at: e.at, kind: e.kind, text: e.text }));
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await tx.insert(runEvents).values(rows.slice(i, i + INSERT_CHUNK));
+  }
 }
 
 /** Events of a run with seq > `afterSeq`, in seq order, at most `limit`. */

@@ -4,6 +4,7 @@ import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
 import { type AuditFor, appendAuditFor } from "./audit.js";
+import { insertEventRows, type NewEvent } from "./events.js";
 import { toRunRow } from "./mappers.js";
 
 /** Options of {@link claimRun}. */
@@ -20,6 +21,8 @@ export interface ClaimRunOptions {
   maxAttempts?: number;
   /** Audit entry of the new attempt, appended in the claim's transaction. */
   audit?: AuditFor;
+  /** The new attempt's status event, appended in the claim's transaction (with the attempt's number). */
+  event?: (run: RunRow) => NewEvent;
 }
 
 /** Result of {@link claimRun}. */
@@ -45,6 +48,7 @@ export async function claimRun(db: DbHandle, options: ClaimRunOptions): Promise<
         leaseToken: options.leaseToken,
         leaseExpiresAt: new Date(now.getTime() + options.leaseMs),
         startedAt: sql`coalesce(${runs.startedAt}, ${now.toISOString()}::timestamptz)`,
+        ...(options.event ? { eventSeq: sql`${runs.eventSeq} + 1` } : {}),
       })
       .where(
         and(
@@ -57,6 +61,7 @@ export async function claimRun(db: DbHandle, options: ClaimRunOptions): Promise<
     if (claimed) {
       const run = toRunRow(claimed);
       if (options.audit) await appendAuditFor(tx, options.audit(run));
+      if (options.event) await insertEventRows(tx, run.id, run.attempt, [options.event(run)], claimed.eventSeq);
       return { ok: true as const, run };
     }
     const [existing] = await tx

@@ -43,8 +43,14 @@ export async function runContainer(
   } finally {
     // Only after the container is gone, so nothing writes while ownership goes back.
     await restoreOwner();
-    ctx.pool?.replenish();
+    upkeep(hooks, async () => ctx.pool?.replenish());
   }
+}
+
+/** Starts the sandbox's upkeep after a run when the caller says (see `SandboxHooks.defer`), or at once. */
+function upkeep(hooks: SandboxHooks, work: () => Promise<void>): void {
+  if (hooks.defer) hooks.defer(work);
+  else void work();
 }
 
 async function createAndRun(
@@ -128,7 +134,9 @@ async function runWarm(
     if (!exited) await removeContainer(ctx, warm.container, name);
     for (const back of moveBack.reverse()) await back();
     ctx.logger.debug("container released", { runId: spec.runId, container: name });
-    ctx.pool?.retire(warm, exited ? () => removeContainer(ctx, warm.container, name) : async () => {});
+    // Exited (its init gone) and out of the pool for good: only its removal waits, and may wait for the caller.
+    if (exited) upkeep(hooks, async () => ctx.pool?.retire(warm, () => removeContainer(ctx, warm.container, name)));
+    else ctx.pool?.retire(warm, async () => {});
   }
 }
 

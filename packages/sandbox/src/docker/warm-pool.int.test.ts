@@ -288,6 +288,40 @@ describe.skipIf(await skipWithoutDocker())("warm container pool", () => {
     expect(after.some((id) => before.includes(id))).toBe(false);
   });
 
+  it("a caller that defers the upkeep gets it after the run: the used container waits exited, then goes; the pool refills", async () => {
+    // A pool of its own, of one container: the upkeep of its run is the only thing that could refill it.
+    const deferWorker = `${workerId}-defer`;
+    const runtime = createDockerRuntime({
+      owner: { workerId: deferWorker, host: hostname(), pid: process.pid },
+      warmPool: { size: 1, dir: join(await tempDir(), "slots") },
+    });
+    try {
+      await run(runtime, await spec());
+      const [pooled] = await warmContainers(deferWorker, 1);
+      const upkeep: (() => Promise<void>)[] = [];
+      const s = await spec({ argv: ["sh", "-c", "echo made > /workspace/out.txt"] });
+      const result = await runtime.run(
+        s,
+        { onOutput: () => {}, defer: (work) => upkeep.push(work) },
+        new AbortController().signal,
+      );
+      expect(result.exitCode).toBe(0);
+      // The run's files are back before the upkeep; the used container (the pooled one) is left to the caller.
+      expect(await readFile(join(s.workspacePath, "out.txt"), "utf8")).toBe("made\n");
+      expect(upkeep).toHaveLength(2);
+      const used = (await containersOfWorker(deferWorker)).find((c) => c.Id === pooled?.Id);
+      expect(used?.State).toBe("exited");
+      expect(used?.Names.some((n) => n.startsWith(`/pancode-${s.runId}-`))).toBe(true);
+      await Promise.all(upkeep.map((work) => work()));
+      expect(await removedEventually(deferWorker, (pooled as Docker.ContainerInfo).Id.slice(0, 12))).toBe(true);
+      const refilled = await warmContainers(deferWorker, 1);
+      expect(refilled[0]?.Id).not.toBe(pooled?.Id);
+    } finally {
+      await runtime.close?.();
+    }
+    expect(await containersOfWorker(deferWorker)).toEqual([]);
+  });
+
   it("a run of another profile falls back to a fresh container, and the pool follows the new profile", async () => {
     const other = await spec({ limits: { memoryMb: 128, cpus: 1, pids: 64 } });
     const r = await run(warm, { ...other, argv: ["sh", "-c", MEMORY_LIMIT] });
