@@ -9,6 +9,9 @@ import type { QueuedTaskRef } from "./types.js";
  */
 const MAX_LISTED_DELETIONS = 10_000;
 
+/** Messages read at once to check which run they hold (the first time each is asked). */
+const READS_AT_ONCE = 100;
+
 /** Which sequences the task stream still stores, from a stream info. */
 interface StoredSeqs {
   /** When this incarnation of the stream was created: a recreated stream numbers its messages from 1 again. */
@@ -48,7 +51,11 @@ export class QueuedTaskLookup {
     }
     this.forgetGone(stored);
     const answers: boolean[] = [];
-    for (const task of tasks) answers.push(await this.isQueued(task, stored));
+    // The reads go out a chunk at a time, so the client writes a chunk's requests to its socket together.
+    for (let i = 0; i < tasks.length; i += READS_AT_ONCE) {
+      const chunk = tasks.slice(i, i + READS_AT_ONCE);
+      answers.push(...(await Promise.all(chunk.map((task) => this.isQueued(task, stored)))));
+    }
     return answers;
   }
 
@@ -70,12 +77,15 @@ export class QueuedTaskLookup {
   private async storedSeqs(): Promise<StoredSeqs | undefined> {
     try {
       const info = await this.jsm.streams.info(this.stream);
+      // The server leaves num_deleted out when it is 0.
+      const deletions = (state: { num_deleted?: number }) => state.num_deleted ?? 0;
+      const count = deletions(info.state);
       const listed =
-        info.state.num_deleted > 0 && info.state.num_deleted <= MAX_LISTED_DELETIONS
+        count > 0 && count <= MAX_LISTED_DELETIONS
           ? await this.jsm.streams.info(this.stream, { deleted_details: true })
           : info;
       const { state } = listed;
-      const deleted = state.num_deleted === 0 ? new Set<number>() : state.deleted ? new Set(state.deleted) : undefined;
+      const deleted = deletions(state) === 0 ? new Set<number>() : state.deleted ? new Set(state.deleted) : undefined;
       return { created: listed.created, first: state.first_seq, last: state.last_seq, deleted };
     } catch (err) {
       if (isStreamNotFound(err)) return undefined;
