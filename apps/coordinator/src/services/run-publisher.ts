@@ -44,24 +44,6 @@ export class RunPublisher {
     return published.map((p) => recorded.has(p.runId));
   });
 
-  /**
-   * The publishes of a burst go out in one synchronous loop, so the NATS client writes their requests to its socket
-   * together (it flushes once per microtask turn) instead of one write each: those writes were 5% of the
-   * coordinator's CPU under a burst of admissions (bench/README.md, admissions). Each caller still gets its own ack
-   * or error.
-   */
-  private readonly sendTogether = batched(async (runs: { run: RunRow; generation: number }[]) =>
-    Promise.allSettled(
-      runs.map(({ run, generation }) =>
-        this.deps.bus.publishTask(
-          { v: 1, runId: run.id, pool: run.pool, enqueuedAt: new Date().toISOString() },
-          run.traceparent ? { traceparent: run.traceparent } : {},
-          { msgId: publishMsgId(run, generation) },
-        ),
-      ),
-    ),
-  );
-
   constructor(private readonly deps: RunPublisherDeps) {
     this.gate = deps.gate ?? OPEN_GATE;
   }
@@ -75,9 +57,12 @@ export class RunPublisher {
   private async publishIfAllowed(run: RunRow): Promise<"published" | "held"> {
     if (!(await this.gate.mayPublish(run))) return "held";
     const generation = run.publishCount + 1;
-    const sent = await this.sendTogether({ run, generation });
-    if (sent.status === "rejected") throw sent.reason;
-    await this.recordPublished({ runId: run.id, generation, seq: sent.value.seq });
+    const { seq } = await this.deps.bus.publishTask(
+      { v: 1, runId: run.id, pool: run.pool, enqueuedAt: new Date().toISOString() },
+      run.traceparent ? { traceparent: run.traceparent } : {},
+      { msgId: publishMsgId(run, generation) },
+    );
+    await this.recordPublished({ runId: run.id, generation, seq });
     return "published";
   }
 }
