@@ -45,8 +45,10 @@ async function insertByColumn(
   if (!first) return [];
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(columns).filter((key) => first[key] !== undefined);
+  const givenKeys = new Set(keys);
+  const columnKeys = Object.keys(columns);
   const given = (row: Record<string, unknown>) =>
-    Object.keys(columns).every((key) => (row[key] === undefined) === !keys.includes(key));
+    columnKeys.every((key) => (row[key] === undefined) === !givenKeys.has(key));
   if (!rows.every(given)) return undefined;
   const names: SQL[] = [];
   const arrays: SQL[] = [];
@@ -73,7 +75,7 @@ async function insertByColumn(
     await tx.execute(insert);
     return readRows;
   }
-  if (!keyColumn || !keys.includes(keyColumn[0])) {
+  if (!keyColumn || !givenKeys.has(keyColumn[0])) {
     throw new Error(`insertManyReadBack: table ${getTableName(table)} needs its primary key given`);
   }
   const [keyName, key] = keyColumn;
