@@ -70,20 +70,3 @@ export function runQueueWaitMs(pid: number | undefined): number {
     return 0;
   }
 }
-
-/** Pid of the nats-server listening on `url`'s port (started with `-p <port>`, as packages/testing starts it). */
-export function natsServerPid(url: string): number | undefined {
-  const port = new URL(url).port;
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      const p = args.indexOf("-p");
-      if (args[0]?.endsWith("nats-server") && p >= 0 && args[p + 1] === port) return pid;
-    } catch {
-      // Gone meanwhile, or not ours to read.
-    }
-  }
-  return undefined;
-}

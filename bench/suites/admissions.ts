@@ -5,7 +5,7 @@
  */
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { cpuMsOf, natsServerPid, postmasterPid, runQueueWaitMs, treeCpuMs } from "../process-cpu.js";
+import { cpuMsOf, postmasterPid, runQueueWaitMs, treeCpuMs } from "../process-cpu.js";
 import { round, roundSummary, summarize } from "../stats.js";
 import { distributionChart } from "../svg-chart.js";
 import { type BenchCluster, dispatchMany, SHIPPED_TIMERS, sleep, startBenchCluster } from "./harness.js";
@@ -39,7 +39,7 @@ function cpuNow(bench: BenchCluster): {
     coordinatorWaitingForCpu: runQueueWaitMs(coordinator),
     benchClient: (usage.user + usage.system) / 1000,
     postgres: socketUrl ? treeCpuMs(postmasterPid(socketUrl)) : 0,
-    nats: cpuMsOf(natsServerPid(bench.cluster.natsServer.url)),
+    nats: cpuMsOf(bench.cluster.natsServer.pid()),
   };
 }
 

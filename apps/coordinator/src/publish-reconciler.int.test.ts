@@ -178,7 +178,7 @@ describe.skipIf(!enabled)("publish reconciler", () => {
 
   it("republishes a run whose message is deleted from the middle of the stream after passes saw it queued", async () => {
     const rig = await startRig();
-    const runs = [];
+    const runs: string[] = [];
     for (const task of ["echo first", "echo middle", "echo last"]) runs.push((await dispatch(rig, task)).runId);
     const [first, middle, last] = runs as [string, string, string];
     const middleSeq = (await runRow(rig, middle)).busSeq ?? 0;
