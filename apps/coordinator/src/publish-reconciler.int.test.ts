@@ -176,6 +176,27 @@ describe.skipIf(!enabled)("publish reconciler", () => {
     expect(claimsOf(rig, runId)).toBe(1);
   });
 
+  it("republishes a run whose message is deleted from the middle of the stream after passes saw it queued", async () => {
+    const rig = await startRig();
+    const runs: string[] = [];
+    for (const task of ["echo first", "echo middle", "echo last"]) runs.push((await dispatch(rig, task)).runId);
+    const [first, middle, last] = runs as [string, string, string];
+    const middleSeq = (await runRow(rig, middle)).busSeq ?? 0;
+    // Passes every 200 ms: by now several have looked at the three runs and found their messages queued.
+    await sleep(1000);
+    expect((await Promise.all(runs.map((id) => runRow(rig, id)))).map((r) => r.publishCount)).toEqual([1, 1, 1]);
+    const admin = await openTaskStreamAdmin({ url: rig.nats.url, ...rig.nats.coordinator });
+    cleanups.push(() => admin.close());
+    expect(await admin.deleteMessage(middleSeq)).toBe(true);
+
+    await until("the middle run is republished", async () => (await runRow(rig, middle)).publishCount === 2);
+    await startClaimer(rig);
+    await until("all three are claimed", () => runs.every((id) => claimsOf(rig, id) === 1));
+    await sleep(1000);
+    expect(runs.map((id) => claimsOf(rig, id))).toEqual([1, 1, 1]);
+    expect([(await runRow(rig, first)).publishCount, (await runRow(rig, last)).publishCount]).toEqual([1, 1]);
+  });
+
   it("republishes a run whose message was dropped after max deliveries; it is claimed once", async () => {
     const rig = await startRig({ PANCODE_MAX_DELIVER: "2", PANCODE_ACK_WAIT_MS: "1000" });
     // A worker that takes the task and never settles it (its coordinator unreachable): two deliveries, then

@@ -13,6 +13,7 @@ import type {
   BusOptions,
   PublishResult,
   PublishTaskOptions,
+  QueuedTaskRef,
   TaskBus,
   TaskHandler,
   TaskSubscription,
@@ -87,6 +88,10 @@ export function createInProcessBus(options?: BusOptions): TaskBus {
       // Sequences never restart in this process, so the sequence alone names the run's message.
       const pool = seqPool.get(seq);
       return pool !== undefined && queueOf(pool).has(seq);
+    },
+
+    async hasQueuedTasks(tasks: readonly QueuedTaskRef[]): Promise<boolean[]> {
+      return Promise.all(tasks.map((t) => this.hasQueuedTask(t.seq, t.runId)));
     },
 
     async deliveredUpTo(pool: string): Promise<number> {

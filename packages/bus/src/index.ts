@@ -36,6 +36,7 @@ export type {
   ConsumeTasksOptions,
   PublishResult,
   PublishTaskOptions,
+  QueuedTaskRef,
   TaskBus,
   TaskDelivery,
   TaskHandler,

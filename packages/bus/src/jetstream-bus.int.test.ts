@@ -128,6 +128,28 @@ describe.runIf(run)("jetstream bus", () => {
     await redelivered[0]?.ack();
   });
 
+  test("hasQueuedTasks sees a purge, and a recreated stream whose sequences now hold other runs' tasks", async () => {
+    const { streamName, subjectPrefix } = names();
+    const bus = await open({ streamName, subjectPrefix });
+    const task = (runId: string): TaskMessage => ({ v: 1, runId, pool: "p", enqueuedAt: new Date().toISOString() });
+    const a = { runId: "run-a", seq: (await bus.publishTask(task("run-a"))).seq };
+    const b = { runId: "run-b", seq: (await bus.publishTask(task("run-b"))).seq };
+    expect(await bus.hasQueuedTasks([a, b])).toEqual([true, true]);
+    await jsm.streams.purge(streamName);
+    expect(await bus.hasQueuedTasks([a, b])).toEqual([false, false]);
+    const c = { runId: "run-c", seq: (await bus.publishTask(task("run-c"))).seq };
+    expect(await bus.hasQueuedTasks([a, b, c])).toEqual([false, false, true]);
+
+    // Deleted and recreated: numbering starts again, and b's and a's republished tasks take the first sequences.
+    await jsm.streams.delete(streamName);
+    expect(await bus.hasQueuedTasks([a, b, c])).toEqual([false, false, false]);
+    expect(await bus.ensureTaskQueue(["p"])).toBe(true);
+    const b2 = { runId: "run-b", seq: (await bus.publishTask(task("run-b"), {}, { msgId: "run-b:2" })).seq };
+    const a2 = { runId: "run-a", seq: (await bus.publishTask(task("run-a"), {}, { msgId: "run-a:2" })).seq };
+    expect([b2.seq, a2.seq]).toEqual([a.seq, b.seq]);
+    expect(await bus.hasQueuedTasks([a, b, a2, b2])).toEqual([false, false, true, true]);
+  });
+
   test("normal operation logs no warnings", async () => {
     const { streamName, subjectPrefix } = names();
     const pool = uniqueName("pool");

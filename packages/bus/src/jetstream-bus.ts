@@ -5,6 +5,7 @@ import { decodeTask, encodeTask } from "./codec.js";
 import type { ControlMessage } from "./control-message.js";
 import { publishNatsControl, subscribeNatsControl } from "./jetstream-control.js";
 import { startDeadLetterSweeper } from "./jetstream-dead-letter.js";
+import { QueuedTaskLookup } from "./jetstream-queued.js";
 import { type PullSubscription, startPullSubscription } from "./jetstream-subscription.js";
 import { connectNats, isConsumerNotFound, isNoMessage, isStreamNotFound, safeUrl } from "./nats-connection.js";
 import { toNatsHeaders } from "./nats-headers.js";
@@ -33,6 +34,7 @@ import type {
   ConsumeTasksOptions,
   PublishResult,
   PublishTaskOptions,
+  QueuedTaskRef,
   ResolvedBusOptions,
   TaskBus,
   TaskHandler,
@@ -133,6 +135,7 @@ class JetStreamBus implements TaskBus {
   private closed = false;
   /** False between a disconnect and the reconnect: a publish then fails at once instead of at its timeout. */
   private linkUp = true;
+  private readonly queued: QueuedTaskLookup;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -140,6 +143,7 @@ class JetStreamBus implements TaskBus {
     private readonly config: BusConfig,
   ) {
     this.js = jsm.jetstream();
+    this.queued = new QueuedTaskLookup(jsm, config.stream, (seq, runId) => this.hasQueuedTask(seq, runId));
     void this.followLink();
   }
 
@@ -189,6 +193,18 @@ class JetStreamBus implements TaskBus {
     } catch (err) {
       if (isNoMessage(err) || isStreamNotFound(err)) return false;
       throw new PanCodeError("UNAVAILABLE", `cannot look up task seq ${seq} in stream ${stream}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  async hasQueuedTasks(tasks: readonly QueuedTaskRef[]): Promise<boolean[]> {
+    try {
+      return await this.queued.hasQueuedTasks(tasks);
+    } catch (err) {
+      if (isPanCodeError(err)) throw err;
+      throw new PanCodeError("UNAVAILABLE", `cannot look up ${tasks.length} tasks in stream ${this.config.stream}`, {
         cause: err,
         retryable: true,
       });

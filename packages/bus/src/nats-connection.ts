@@ -21,6 +21,10 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
       name: options.connectionName,
       // A worker or coordinator outlives NATS restarts: keep reconnecting instead of dying after 10 tries.
       maxReconnectAttempts: -1,
+      // Without this every request (each JetStream publish and API call) captures a stack in an Error made in
+      // advance, in case it fails: about 6% of the coordinator's CPU under a burst of admissions
+      // (bench/README.md, admissions). Our errors name the operation themselves.
+      noAsyncTraces: true,
       ...(options.token ? { token: options.token } : {}),
       ...(options.user ? { user: options.user, pass: options.pass ?? "" } : {}),
     });

@@ -8,6 +8,8 @@ export interface TaskStreamAdmin {
   deleteStream(): Promise<boolean>;
   /** Removes every message of the stream (consumers stay). */
   purgeStream(): Promise<void>;
+  /** Removes one message; false when the stream no longer had it. */
+  deleteMessage(seq: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function openTaskStreamAdmin(options: {
     purgeStream: async () => {
       await jsm.streams.purge(stream);
     },
+    deleteMessage: (seq) => jsm.streams.deleteMessage(stream, seq, false),
     close: () => nc.close(),
   };
 }

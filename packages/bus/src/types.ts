@@ -77,6 +77,11 @@ export interface TaskBus {
    */
   hasQueuedTask(seq: number, runId: string): Promise<boolean>;
   /**
+   * {@link hasQueuedTask} for many tasks at once, answered in order: what the publish reconciler asks of every
+   * pending run on each pass. JetStream answers it from one stream info rather than one look-up per task.
+   */
+  hasQueuedTasks(tasks: readonly QueuedTaskRef[]): Promise<boolean[]>;
+  /**
    * Highest sequence of `pool` delivered at least once (0: none). A message at or below it that is still queued is
    * waiting for a redelivery, or is stuck: JetStream keeps a message that ran out of deliveries until someone deletes
    * it, and nobody does when the owner missed the server's advisory.
@@ -135,4 +140,10 @@ export interface ResolvedBusOptions {
   maxDeliver: number;
   retryDelayMs: number;
   logger: LoggerPort;
+}
+
+/** A run's task message as its publisher recorded it: the stream sequence and the run. */
+export interface QueuedTaskRef {
+  seq: number;
+  runId: string;
 }

@@ -366,6 +366,8 @@ export interface Database {
   closeConsoleSession(idHash: string): Promise<void>;
   /** Tells every coordinator on this database that something changed: a run (its id), or a group ("batch:<id>"). */
   announceRun(runId: string): Promise<void>;
+  /** {@link announceRun} of many in one statement (the admissions of a burst). */
+  announceRuns(runIds: readonly string[]): Promise<void>;
   /** Hears {@link Database.announceRun} of every coordinator (itself included); resolves to the unsubscribe. */
   listenRuns(onRun: (runId: string) => void): Promise<() => Promise<void>>;
   /** Throws UNAVAILABLE when the database does not answer (readiness probes). */
@@ -496,6 +498,10 @@ export function createDatabase(options: CreateDatabaseOptions): Database {
     announceRun: async (runId) => {
       if (options.driver === "pglite") return;
       await db.execute(sql`select pg_notify(${RUN_CHANNEL}, ${runId})`);
+    },
+    announceRuns: async (runIds) => {
+      if (options.driver === "pglite" || runIds.length === 0) return;
+      await db.execute(sql`select pg_notify(${RUN_CHANNEL}, id) from unnest(${sql.param([...runIds])}::text[]) as id`);
     },
     listenRuns: (onRun) => (options.listenRuns ?? embeddedRunListener)(onRun),
     ping: async () => {

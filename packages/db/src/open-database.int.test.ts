@@ -29,6 +29,24 @@ describe("openDatabase", () => {
     await reopened.close();
   });
 
+  test("Postgres: runs announced together are each heard by every coordinator on the database", async () => {
+    const url = await freshDatabaseUrl(server.url);
+    const [a, b] = await Promise.all([openDatabase({ url }), openDatabase({ url })]);
+    const heard: string[] = [];
+    const unlisten = await b.listenRuns((runId) => heard.push(runId));
+    try {
+      await a.announceRuns(["r1", "r2", "r3"]);
+      await a.announceRuns([]);
+      await a.announceRun("batch:b1");
+      const deadline = Date.now() + 10_000;
+      while (heard.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toEqual(["r1", "r2", "r3", "batch:b1"]);
+    } finally {
+      await unlisten();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   test("Postgres unreachable: UNAVAILABLE, retryable, password not in the message", async () => {
     const err = await openDatabase({ url: "postgres://u:s3cret@127.0.0.1:1/x" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "UNAVAILABLE", retryable: true });

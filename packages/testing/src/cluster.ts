@@ -135,10 +135,15 @@ export function spawnService(
       () => reject(new Error(`pancode-server ${service} not ready after ${timeoutMs} ms:\n${output}`)),
       timeoutMs,
     );
+    let started = false;
     child.stderr?.on("data", (d: Buffer) => {
       output += d.toString();
+      // Once ready, only keep the logs: matching the whole output again on every line made the bench process's
+      // CPU grow with every line the service logged (bench/README.md, admissions).
+      if (started) return;
       const match = output.match(ready);
       if (match) {
+        started = true;
         clearTimeout(timer);
         resolve({ child, match, logs: () => output });
       }

@@ -25,6 +25,8 @@ export interface NatsServer {
   coordinator: NatsCredentials;
   /** The workers' user: consume tasks, receive control messages. */
   worker: NatsCredentials;
+  /** Pid of the server process (its CPU for the benches); undefined for a reused server. */
+  pid(): number | undefined;
   /** Stops the server and deletes its store dir (no-op for a server reused via PANCODE_TEST_NATS_URL). */
   stop(): Promise<void>;
   /** SIGKILLs the server, keeping its store dir, as a crash would. Fault tests only; throws for a reused server. */
@@ -51,6 +53,7 @@ export async function startNats(): Promise<NatsServer> {
       url: reuse,
       coordinator: { user: "coordinator", pass: process.env.PANCODE_TEST_NATS_COORDINATOR_PASSWORD ?? "" },
       worker: { user: "worker", pass: process.env.PANCODE_TEST_NATS_WORKER_PASSWORD ?? "" },
+      pid: () => undefined,
       stop: async () => {},
       kill: notOwned,
       restart: notOwned,
@@ -87,6 +90,7 @@ export async function startNats(): Promise<NatsServer> {
       url: `nats://127.0.0.1:${port}`,
       coordinator,
       worker,
+      pid: () => child.pid,
       stop: () => {
         stopped ??= (async () => {
           process.removeListener("exit", killSync);

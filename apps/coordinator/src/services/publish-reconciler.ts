@@ -117,6 +117,7 @@ export class PublishReconciler {
     const pools = new Set([...this.deps.pools, ...pending.map((r) => r.pool)]);
     result.streamRecreated = (await pass.tryBus(() => this.deps.bus.ensureTaskQueue([...pools]))) ?? false;
     this.forgetStallsExcept(pending);
+    await pass.lookUpQueued(pending);
     for (const found of pending) await this.reconcileRun(found, pass, result);
     await this.deps.db.touchHeldRuns(result.held);
     if (result.published.length + result.ended.length > 0 || result.streamRecreated) {
@@ -133,8 +134,7 @@ export class PublishReconciler {
   /** Leaves a run with a live message alone; publishes, holds or ends one without. */
   private async reconcileRun(found: RunRow, pass: PassState, result: ReconcilePass): Promise<void> {
     // A message that cannot be looked up (bus away) is not known to be gone.
-    const run =
-      found.publishedAt === null ? found : await pass.tryBus(() => this.withoutLiveMessage(found, pass.delivered));
+    const run = found.publishedAt === null ? found : await pass.tryBus(() => this.withoutLiveMessage(found, pass));
     if (run === undefined) return;
     const reason = this.undeliverable(run);
     if (reason) {
@@ -151,13 +151,10 @@ export class PublishReconciler {
    * The run handed back to the publisher when its message is gone; undefined while the message is live, or when the
    * run moved on meanwhile (claimed, finished, published again).
    */
-  private async withoutLiveMessage(
-    run: RunRow,
-    delivered: (pool: string) => Promise<number>,
-  ): Promise<RunRow | undefined> {
+  private async withoutLiveMessage(run: RunRow, pass: PassState): Promise<RunRow | undefined> {
     const seq = run.busSeq;
-    const queued = seq !== null && (await this.deps.bus.hasQueuedTask(seq, run.id));
-    if (queued && !(await this.hasStalled(run, seq, delivered))) return undefined;
+    const queued = seq !== null && pass.isQueued(run);
+    if (queued && !(await this.hasStalled(run, seq, pass.delivered))) return undefined;
     if (!(await this.deps.db.markUnpublished(run.id, run.publishCount))) return undefined;
     // A stuck message would never be delivered again; a live one delivered late would only be dropped by the claim.
     if (queued) await this.deps.bus.discardTask(seq, run.id);
@@ -229,6 +226,8 @@ function durationText(ms: number): string {
 class PassState {
   private down = false;
   private readonly deliveredUpTo = new Map<string, Promise<number>>();
+  /** Published runs whose task message the bus still held when the pass asked. */
+  private readonly queued = new Set<string>();
 
   constructor(
     private readonly bus: TaskBus,
@@ -245,6 +244,26 @@ class PassState {
       this.logger.warn("task bus unavailable; publishing waits for it", { error: err as Error });
       return undefined;
     }
+  }
+
+  /**
+   * Asks the bus once, for every published run of the pass, whether its task message is still queued: with a
+   * backlog, a look-up per pending run on every pass was as much of the coordinator's CPU as publishing them
+   * (bench/README.md, admissions). A run claimed, republished or lost after this answer is seen on the next pass.
+   */
+  async lookUpQueued(pending: readonly RunRow[]): Promise<void> {
+    const published = pending.filter(
+      (r): r is RunRow & { busSeq: number } => r.publishedAt !== null && r.busSeq !== null,
+    );
+    const answers = await this.tryBus(() =>
+      this.bus.hasQueuedTasks(published.map((r) => ({ seq: r.busSeq, runId: r.id }))),
+    );
+    for (const [i, run] of published.entries()) if (answers?.[i]) this.queued.add(run.id);
+  }
+
+  /** Whether the run's task message was queued when the pass asked ({@link lookUpQueued}). */
+  isQueued(run: RunRow): boolean {
+    return this.queued.has(run.id);
   }
 
   /** The pool's highest delivered sequence, asked once per pass. */

@@ -9,6 +9,7 @@ import { coordinatorMetrics } from "../ops.js";
 import type { Orchestrator } from "../orchestration/orchestrator.js";
 import { ApiTokens } from "../services/api-tokens.js";
 import { AuditLog } from "../services/audit-log.js";
+import { batched } from "../services/batched.js";
 import { BudgetService } from "../services/budget-service.js";
 import { ClusterDrain } from "../services/cluster-drain.js";
 import { ClusterMetrics } from "../services/cluster-metrics.js";
@@ -84,7 +85,13 @@ export async function createServices(ctx: ServicesContext): Promise<Services> {
     logger: ctx.logger,
     liveSince: () => identity.workers.liveSince(),
   });
-  const notifier = new RunNotifier((runId) => ctx.stores.db.announceRun(runId));
+  // The announcements of a burst (one per admission) go out as one statement: alone they were a Postgres round trip
+  // per admission, the most frequent statement under load (bench/README.md, admissions).
+  const announce = batched(async (runIds: string[]) => {
+    await ctx.stores.db.announceRuns(runIds);
+    return runIds.map(() => undefined);
+  });
+  const notifier = new RunNotifier(announce);
   const ended: RunEndListeners = {};
   const run = await createRunServices(ctx, { ...identity, metrics, notifier, ended });
   const orchestration = await createOrchestration({ ...ctx, ...identity, ...run, notifier });

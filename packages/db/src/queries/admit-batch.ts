@@ -5,7 +5,7 @@ import type { NewRun, RunRow } from "../rows.js";
 import { budget, runs, teams } from "../schema/index.js";
 import { type AuditFor, appendAuditFor, type NewAuditEntry } from "./audit.js";
 import { insertRunWithReservation, type ReservationResult } from "./budget.js";
-import { insertManyByColumn } from "./insert-many.js";
+import { insertManyReadBack } from "./insert-many.js";
 import { toRunRow } from "./mappers.js";
 
 /** One run to admit with its reservation and the admission's audit entries (see {@link insertRunWithReservation}). */
@@ -114,8 +114,9 @@ async function admitTogether(db: DbHandle, batch: readonly RunAdmission[]): Prom
 }
 
 /**
- * The batch's run rows, inserted by column (one array parameter per column) and read back in one statement; a batch
- * whose rows give different columns goes through drizzle's VALUES ... RETURNING instead.
+ * The batch's run rows, inserted by column (one array parameter per column) and returned as stored without reading
+ * them back (only `created_at` and `unpublished_since`, the database's now(), come back); a batch whose rows give
+ * different columns goes through drizzle's VALUES ... RETURNING instead.
  */
 async function insertBatchRuns(
   tx: DbHandle,
@@ -123,17 +124,12 @@ async function insertBatchRuns(
   estimates: readonly string[],
 ): Promise<(typeof runs.$inferSelect)[]> {
   const rows = batch.map((item, i) => ({ ...item.row, reservedUsd: estimates[i] }));
-  if (!(await insertManyByColumn(tx, runs, rows))) {
-    return tx
-      .insert(runs)
-      .values(rows.map((row) => ({ ...row, reservedUsd: sql`${row.reservedUsd}::numeric` })))
-      .returning();
-  }
-  const ids = rows.map((row) => row.id);
+  const inserted = await insertManyReadBack(tx, runs, rows);
+  if (inserted) return inserted;
   return tx
-    .select()
-    .from(runs)
-    .where(sql`${runs.id} = any(${sql.param(ids)}::text[])`);
+    .insert(runs)
+    .values(rows.map((row) => ({ ...row, reservedUsd: sql`${row.reservedUsd}::numeric` })))
+    .returning();
 }
 
 /** Creates the batch's new teams and locks every team's row, by name (the order every batch locks them in). */

@@ -3,6 +3,7 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { apiTokens, teams } from "../schema/index.js";
 import { isUniqueViolation } from "./db-errors.js";
+import { preparedPer } from "./prepared.js";
 
 /** The roles of the client API, weakest first. */
 export const API_ROLES = ["viewer", "member", "admin"] as const;
@@ -67,9 +68,17 @@ export async function ensureBootstrapToken(db: DbHandle, name: string, tokenHash
   return row;
 }
 
+const apiTokenByHash = preparedPer((db) =>
+  db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.tokenHash, sql.placeholder("tokenHash")))
+    .prepare("pancode_api_token_by_hash"),
+);
+
 /** The token row with this hash (revoked and expired rows included: the caller says why it refuses). */
 export async function findApiTokenByHash(db: DbHandle, tokenHash: string): Promise<ApiTokenRow | undefined> {
-  const [row] = await db.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash));
+  const [row] = await apiTokenByHash(db).execute({ tokenHash });
   return row;
 }
 

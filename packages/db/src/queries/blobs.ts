@@ -1,6 +1,7 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { blobs, repoCommits } from "../schema/index.js";
+import { preparedPer } from "./prepared.js";
 
 /** Records that the blob store holds `digest`. Idempotent: the first record wins. */
 export async function putBlob(db: DbHandle, digest: string, bytes: number, kind: string): Promise<void> {
@@ -24,9 +25,14 @@ export async function findCommit(
   repoId: string,
   commit: string,
 ): Promise<{ bundleDigest: string } | undefined> {
-  const [row] = await db
-    .select({ bundleDigest: repoCommits.bundleDigest })
-    .from(repoCommits)
-    .where(and(eq(repoCommits.repoId, repoId), eq(repoCommits.commit, commit)));
+  const [row] = await commitByRepo(db).execute({ repoId, commit });
   return row;
 }
+
+const commitByRepo = preparedPer((db) =>
+  db
+    .select({ bundleDigest: repoCommits.bundleDigest })
+    .from(repoCommits)
+    .where(and(eq(repoCommits.repoId, sql.placeholder("repoId")), eq(repoCommits.commit, sql.placeholder("commit"))))
+    .prepare("pancode_commit_by_repo"),
+);

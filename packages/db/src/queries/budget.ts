@@ -6,6 +6,7 @@ import { budget, runs, teams } from "../schema/index.js";
 import { type AuditFor, appendAudit, appendAuditFor, type NewAuditEntry } from "./audit.js";
 import { isUniqueViolation } from "./db-errors.js";
 import { toRunRow } from "./mappers.js";
+import { preparedPer } from "./prepared.js";
 import { lockAndCountSubRuns, type SubRunQuota } from "./sub-runs.js";
 import type { TeamRow } from "./teams.js";
 
@@ -158,18 +159,25 @@ export async function settleRun(tx: DbHandle, runId: string): Promise<void> {
   await tx.update(runs).set({ reservedUsd: 0 }).where(eq(runs.id, runId));
 }
 
+const costByAgentAndModel = preparedPer((db) =>
+  db
+    .select({
+      byModel: sql<
+        string | null
+      >`round(avg(${runs.costUsd}) filter (where ${runs.model} = ${sql.placeholder("model")}), 6)`,
+      byAgent: sql<string | null>`round(avg(${runs.costUsd}), 6)`,
+    })
+    .from(runs)
+    .where(and(eq(runs.agent, sql.placeholder("agent")), inArray(runs.status, [...TERMINAL])))
+    .prepare("pancode_cost_by_agent_and_model"),
+);
+
 /**
  * Estimated cost of the next run of `agent` with `model`: the average actual cost of its ended runs with the same
  * model, else of all its ended runs (rounded to 6 decimals in SQL); null when it never ran.
  */
 export async function estimateRunCost(db: DbHandle, agent: string, model: string): Promise<number | null> {
-  const [row] = await db
-    .select({
-      byModel: sql<string | null>`round(avg(${runs.costUsd}) filter (where ${runs.model} = ${model}), 6)`,
-      byAgent: sql<string | null>`round(avg(${runs.costUsd}), 6)`,
-    })
-    .from(runs)
-    .where(and(eq(runs.agent, agent), inArray(runs.status, [...TERMINAL])));
+  const [row] = await costByAgentAndModel(db).execute({ agent, model });
   const value = row?.byModel ?? row?.byAgent ?? null;
   return value === null ? null : Number(value);
 }
@@ -202,8 +210,10 @@ async function reserveForTeam(tx: DbHandle, name: string, estimate: string): Pro
   return team;
 }
 
+const budgetRow = preparedPer((db) => db.select().from(budget).where(eq(budget.id, 1)).prepare("pancode_budget_row"));
+
 async function readBudget(db: DbHandle): Promise<BudgetRow> {
-  const [row] = await db.select().from(budget).where(eq(budget.id, 1));
+  const [row] = await budgetRow(db).execute();
   if (!row) throw new PanCodeError("NOT_FOUND", "the budget is not initialised (the coordinator creates it at start)");
   return row;
 }

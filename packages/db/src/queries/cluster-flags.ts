@@ -1,6 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { clusterFlags } from "../schema/index.js";
+import { preparedPer } from "./prepared.js";
 
 /** A cluster-wide switch that is on. */
 export interface ClusterFlag {
@@ -28,8 +29,16 @@ export async function clearClusterFlag(db: DbHandle, name: string): Promise<bool
   return removed.length > 0;
 }
 
+const clusterFlagByName = preparedPer((db) =>
+  db
+    .select()
+    .from(clusterFlags)
+    .where(eq(clusterFlags.name, sql.placeholder("name")))
+    .prepare("pancode_cluster_flag_by_name"),
+);
+
 /** The flag when on, else undefined. */
 export async function getClusterFlag(db: DbHandle, name: string): Promise<ClusterFlag | undefined> {
-  const [row] = await db.select().from(clusterFlags).where(eq(clusterFlags.name, name));
+  const [row] = await clusterFlagByName(db).execute({ name });
   return row;
 }

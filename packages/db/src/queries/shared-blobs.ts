@@ -1,6 +1,7 @@
 import { and, eq, lt, notExists, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { blobChunks, blobContents } from "../schema/index.js";
+import { preparedPer } from "./prepared.js";
 
 /** Where a stored blob's chunks are. */
 export interface BlobContent {
@@ -34,12 +35,17 @@ export async function discardBlobUpload(db: DbHandle, uploadId: string): Promise
   await db.delete(blobChunks).where(eq(blobChunks.uploadId, uploadId));
 }
 
-/** The content of `digest`, or undefined when it is not stored. */
-export async function getBlobContent(db: DbHandle, digest: string): Promise<BlobContent | undefined> {
-  const [row] = await db
+const blobContentByDigest = preparedPer((db) =>
+  db
     .select({ uploadId: blobContents.uploadId, bytes: blobContents.bytes, chunks: blobContents.chunks })
     .from(blobContents)
-    .where(eq(blobContents.digest, digest));
+    .where(eq(blobContents.digest, sql.placeholder("digest")))
+    .prepare("pancode_blob_content_by_digest"),
+);
+
+/** The content of `digest`, or undefined when it is not stored. */
+export async function getBlobContent(db: DbHandle, digest: string): Promise<BlobContent | undefined> {
+  const [row] = await blobContentByDigest(db).execute({ digest });
   return row;
 }
 

@@ -4,6 +4,7 @@ import type { WorkerRegistration, WorkerRow } from "../rows.js";
 import { workers } from "../schema/index.js";
 import { appendAudit, type NewAuditEntry } from "./audit.js";
 import { toWorkerRow } from "./mappers.js";
+import { preparedPer } from "./prepared.js";
 
 /**
  * Registers a worker, or registers it again (status back to 'up', fields replaced, registration time renewed).
@@ -43,9 +44,13 @@ export async function heartbeatWorker(db: DbHandle, id: string, active: number, 
   return updated.length > 0;
 }
 
+const allWorkers = preparedPer((db) =>
+  db.select().from(workers).orderBy(asc(workers.id)).prepare("pancode_all_workers"),
+);
+
 /** All known workers, 'up' and 'gone', by id. */
 export async function listWorkers(db: DbHandle): Promise<WorkerRow[]> {
-  const rows = await db.select().from(workers).orderBy(asc(workers.id));
+  const rows = await allWorkers(db).execute();
   return rows.map(toWorkerRow);
 }
 
