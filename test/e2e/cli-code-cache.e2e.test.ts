@@ -41,7 +41,7 @@ function run(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(command, args, {
     cwd: dir,
-    env: { ...process.env, XDG_CACHE_HOME: home, PANCODE_CODE_CACHE: "", ...env },
+    env: { ...process.env, XDG_CACHE_HOME: home, PANCODE_CODE_CACHE: "", NODE_OPTIONS: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -53,11 +53,15 @@ function run(
 
 const version = () => run(process.execPath, [CLI, "--version"]);
 
-/** The cache file `pancode --version` uses: named by the bundle's hash, Node's version and arch, the command. */
+/**
+ * The cache file `pancode --version` uses: named by the bundle's hash, Node's version and arch, a CRC of Node's
+ * flags (none here: no execArgv, no NODE_OPTIONS) and the command.
+ */
 async function versionCacheFile(): Promise<string> {
   const hash = /sha256:([0-9a-f]{64})/.exec(await readFile(BUNDLE, "latin1"))?.[1];
   expect(hash).toBeDefined();
-  return join(cacheDir, `${hash?.slice(0, 32)}-${process.version}-${process.arch}-default.v8cache`);
+  const flags = crc32("\0").toString(16);
+  return join(cacheDir, `${hash?.slice(0, 32)}-${process.version}-${process.arch}-${flags}-default.v8cache`);
 }
 
 const withHeader = (payload: Buffer) => {

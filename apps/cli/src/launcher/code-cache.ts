@@ -8,11 +8,14 @@ const HEADER_BYTES = MAGIC.length + 4;
 const SUFFIX = ".v8cache";
 
 /**
- * The cache file of one bundle build, Node release and command: the bundle's content hash comes first, so an
- * upgrade never meets bytecode compiled from other source, and a new build's first write removes the old files.
+ * The cache file of one bundle build, Node release, set of Node flags and command: the bundle's content hash comes
+ * first, so an upgrade never meets bytecode compiled from other source, and a new build's first write removes the
+ * old files. V8 rejects data made under other flags (`--cpu-prof`, some NODE_OPTIONS), so each set has its own file
+ * rather than two ways of starting rewriting one file in turn.
  */
 export function cacheFileName(bundleHash: string, command: string): string {
-  return `${bundleHash}-${process.version}-${process.arch}-${command}${SUFFIX}`;
+  const flags = crc32(`${process.execArgv.join(" ")}\0${process.env.NODE_OPTIONS ?? ""}`).toString(16);
+  return `${bundleHash}-${process.version}-${process.arch}-${flags}-${command}${SUFFIX}`;
 }
 
 /**
