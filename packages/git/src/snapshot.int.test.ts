@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRepo, type FixtureRepo, makeTempDir, readModes, readTree, writeFiles } from "@pancode/testing/git";
 import { afterEach, describe, expect, it } from "vitest";
@@ -102,6 +102,33 @@ describe("snapshotWorkspace", () => {
     // A file that does not hold a commit id is not believed.
     await writeFile(kept, `${head} not-an-id\n`);
     expect((await snapshotWorkspace(repo.dir)).repoId).toBe(root);
+  });
+
+  it("seeds its index from a guessed .git only when rev-parse confirms it, and leaves no temp index behind", async () => {
+    const repo = await repoWith({ "a.txt": "one\n", "inner/b.txt": "two\n" });
+    await writeFiles(repo.dir, { "a.txt": "changed\n" });
+    const expected = await snapshotWorkspace(repo.dir);
+    // An empty `.git` directory is no repository: git goes on up to the real one, so the guess of inner/ is wrong.
+    await mkdir(join(repo.dir, "inner", ".git"));
+    const temp = await makeTempDir("pancode-tmpdir-");
+    const noGit = await makeTempDir("pancode-nogit-");
+    cleanups.push(() => rm(temp, { recursive: true, force: true }));
+    cleanups.push(() => rm(noGit, { recursive: true, force: true }));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = temp;
+    try {
+      const fromInner = await snapshotWorkspace(join(repo.dir, "inner"));
+      expect(fromInner.repoRoot).toBe(expected.repoRoot);
+      expect(fromInner.stateTree).toBe(expected.stateTree);
+      expect(fromInner.statePatch.equals(expected.statePatch)).toBe(true);
+      const fromRoot = await snapshotWorkspace(repo.dir);
+      expect(fromRoot.stateTree).toBe(expected.stateTree);
+      await expect(snapshotWorkspace(noGit)).rejects.toMatchObject({ code: "NOT_A_GIT_REPO" });
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    expect(await readdir(temp)).toEqual([]);
   });
 
   it("gives an empty patch and HEAD's tree for a clean checkout", async () => {
