@@ -33,7 +33,7 @@ export function codeCacheDir(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** A directory of this user (not a symlink) that nobody else can write into. */
-export function isPrivateDir(stats: Stats, uid: number): boolean {
+function isPrivateDir(stats: Stats, uid: number): boolean {
   return stats.isDirectory() && stats.uid === uid && (stats.mode & WRITABLE_BY_OTHERS) === 0;
 }
 
