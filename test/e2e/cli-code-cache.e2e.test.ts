@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -130,6 +130,17 @@ describe("the CLI's V8 code cache", () => {
     const rewritten = await readFile(file);
     expect(rewritten.equals(corrupted)).toBe(false);
     expect(isIntact(rewritten)).toBe(true);
+  });
+
+  it("removes another build's cache files once they are a day old, and keeps younger ones", async () => {
+    const other = (name: string) => join(cacheDir, `${"0".repeat(31)}${name}-v0-x64-0-runs.v8cache`);
+    await plant(other("a"), Buffer.from("old build\n"));
+    await plant(other("b"), Buffer.from("another checkout\n"));
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    await utimes(other("a"), twoDaysAgo, twoDaysAgo);
+    expect((await version()).stdout).toBe("0.1.0\n");
+    const names = (await readdir(cacheDir)).sort();
+    expect(names).toEqual([other("b"), await versionCacheFile()].map((path) => path.split("/").pop()).sort());
   });
 
   it("premise of the tests below: V8 runs a planted cache of the same length, whatever the source says", async () => {

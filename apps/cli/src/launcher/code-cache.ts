@@ -1,4 +1,14 @@
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 
@@ -40,10 +50,13 @@ export function readCodeCache(dir: string, name: string): Buffer | undefined {
   }
 }
 
+/** Cache files of other bundle builds are removed once this old: several checkouts of one user do not take turns. */
+const STALE_MS = 24 * 60 * 60 * 1000;
+
 /**
  * Writes `data` as `dir/name` atomically (a private temp file renamed over it, so a concurrent CLI reads the old
- * file or the new one, never half of one) and removes the cache files of other bundle builds. Best effort: a
- * failure only means the next start compiles again.
+ * file or the new one, never half of one) and removes the day-old cache files of other bundle builds. Best effort:
+ * a failure only means the next start compiles again.
  */
 export function writeCodeCache(dir: string, name: string, data: Buffer, bundleHash: string): void {
   // Unique per process and moment; "wx" refuses a file that exists, so a clash fails instead of sharing one.
@@ -55,7 +68,9 @@ export function writeCodeCache(dir: string, name: string, data: Buffer, bundleHa
     writeFileSync(temp, Buffer.concat([header, data]), { mode: 0o600, flag: "wx" });
     renameSync(temp, join(dir, name));
     for (const old of readdirSync(dir)) {
-      if (old.endsWith(SUFFIX) && !old.startsWith(`${bundleHash}-`)) rmSync(join(dir, old), { force: true });
+      if (!old.endsWith(SUFFIX) || old.startsWith(`${bundleHash}-`)) continue;
+      const path = join(dir, old);
+      if (Date.now() - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
     }
   } catch {
     rmSync(temp, { force: true });
