@@ -126,6 +126,16 @@ describe("client start-up imports", () => {
     expect(urls.some((u) => u.includes("/packages/telemetry/"))).toBe(true);
   });
 
+  it("bin/pancode.js loads telemetry too: with OTEL_* it runs the split bundle, as cached code cannot import()", async () => {
+    const env = { OTEL_TRACES_EXPORTER: "console", XDG_CACHE_HOME: join(dir, "cache") };
+    for (const round of ["compiles", "from the cache"]) {
+      const { code, urls } = await loadedBy(["runs"], env, CLI);
+      expect(code, round).toBe(4); // the coordinator is unreachable; not an import failure (exit 1)
+      expect(urls.some((u) => u.includes("/packages/telemetry/"))).toBe(true);
+      expect(urls.some((u) => u.includes("/apps/cli/dist/bundle/main.js"))).toBe(true);
+    }
+  });
+
   it("the single-file bundle runs no command's module for --version, and only its own for runs", async () => {
     const version = await evaluatedBy(["--version"]);
     expect(version.code).toBe(0);

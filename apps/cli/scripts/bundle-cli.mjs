@@ -55,6 +55,7 @@ const cjs = await build({
 // CommonJS wrapper Node would add, plus import.meta.url as a parameter.
 const wrapped = `(function (exports, require, module, __filename, __dirname, __pancodeImportMetaUrl) {${cjs.outputFiles[0].text}\n})`;
 assertAsciiCode(wrapped);
+assertOnlyTelemetryImport(wrapped);
 const hash = createHash("sha256").update(wrapped).digest("hex");
 await writeFile(single, `// pancode-cli-bundle sha256:${hash}\n${wrapped}`);
 
@@ -73,4 +74,16 @@ function assertAsciiCode(text) {
     if (before.includes("//") || /^\s*(\/\*|\*)/.test(line)) continue;
     throw new Error(`dist/pancode.cjs: non-ASCII character outside a comment: ${line.trim().slice(0, 120)}`);
   }
+}
+
+/**
+ * Code compiled through vm.Script cannot run import() (see src/launcher/run-bundle.ts): the one allowed is the
+ * telemetry SDK's, which the launcher avoids by taking the split bundle when OTEL_* variables are set. Any other
+ * would fail only at run time, so it fails the build here.
+ */
+function assertOnlyTelemetryImport(text) {
+  // A call has an argument; `import()` with none is prose in a comment.
+  const imports = [...text.matchAll(/(?<![\w$.])import\(([^)]+)\)/g)].map((match) => match[1]);
+  const others = imports.filter((specifier) => specifier !== '"@pancode/telemetry"');
+  if (others.length > 0) throw new Error(`dist/pancode.cjs: import() of ${others.join(", ")} cannot run there`);
 }

@@ -28,12 +28,10 @@ export function runBundle(bundlePath: string, cacheDir: string): boolean {
   const name = cacheFileName(hash.slice(0, 32), commandKey(process.argv));
   const cachedData = readCodeCache(cacheDir, name);
   // The file is one function expression (the CommonJS wrapper plus import.meta.url as a parameter), evaluated below.
-  const script = new Script(source, {
-    filename: bundlePath,
-    cachedData,
-    // The bundle's own import() of external ESM packages (telemetry) goes through Node's loader.
-    importModuleDynamically: (specifier: string) => import(specifier),
-  });
+  // No import() works in it: Node 20 drops the dynamic-import callback of code that comes from the cache, and a
+  // callback of our own needs --experimental-vm-modules. Its one import(), of the telemetry SDK, is never reached
+  // (bin/pancode.js takes the split bundle when OTEL_* variables are set; scripts/bundle-cli.mjs allows no other).
+  const script = new Script(source, { filename: bundlePath, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once("exit", () => writeCodeCache(cacheDir, name, script.createCachedData(), hash.slice(0, 32)));
   }
