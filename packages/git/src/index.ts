@@ -27,7 +27,13 @@ export { type MergePatchOptions, mergePatch, type PatchReview } from "./merge-pa
 export type { HeldEntry, MergeFileStatus, MergeReport } from "./merge-report.js";
 export { findRepoRoot, gitDirOf } from "./repo-root.js";
 export { RUN_BRANCH, RUN_GIT_IDENTITY } from "./run-git-dir.js";
-export { STATE_REF_PREFIX, snapshotWorkspace, type WorkspaceSnapshot } from "./snapshot.js";
+export {
+  type CapturedWorkspace,
+  captureWorkspace,
+  STATE_REF_PREFIX,
+  snapshotWorkspace,
+  type WorkspaceSnapshot,
+} from "./snapshot.js";
 export type { StateTree, TreeFile } from "./state-tree.js";
 export type { EscapingSymlink } from "./symlink-escape.js";
 export { type PreparedWorktree, WorkspaceCache, type WorkspaceCacheOptions } from "./workspace-cache.js";

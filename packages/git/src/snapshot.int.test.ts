@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, readFile, rm, unlink } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRepo, type FixtureRepo, makeTempDir, readModes, readTree, writeFiles } from "@pancode/testing/git";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestWorker, dispatchTo, type TestWorker, without } from "./fixtures/workspace.js";
 import { findRepoRoot } from "./repo-root.js";
 import { snapshotWorkspace } from "./snapshot.js";
+import { diffTrees } from "./tree-diff.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -67,6 +68,67 @@ describe("snapshotWorkspace", () => {
     expect(await repo.git("status", "--porcelain")).toBe(statusBefore);
     expect(sha(await readFile(join(repo.dir, ".git", "index")))).toBe(indexBefore);
     expect(await repo.git("rev-parse", `refs/pancode/state/${snapshot.stateTree}^{tree}`)).toBe(snapshot.stateTree);
+  });
+
+  it("reads the patch from the index: the same bytes diff-tree gives from HEAD to the state tree", async () => {
+    const repo = await repoWith({
+      "keep.txt": "same\n",
+      "moved-from.txt": `${"a line that makes the rename detectable\n".repeat(20)}`,
+      "gone.txt": "bye\n",
+      "tool.sh": "#!/bin/sh\n",
+    });
+    await writeFiles(repo.dir, { "moved/to.txt": await readFile(join(repo.dir, "moved-from.txt")) });
+    await unlink(join(repo.dir, "moved-from.txt"));
+    await unlink(join(repo.dir, "gone.txt"));
+    await chmod(join(repo.dir, "tool.sh"), 0o755);
+    await writeFiles(repo.dir, { "bin.dat": randomBytes(2048), "new.txt": "new\n" });
+    const snapshot = await snapshotWorkspace(repo.dir);
+    const viaTrees = await diffTrees({ cwd: repo.dir }, await repo.git("rev-parse", "HEAD^{tree}"), snapshot.stateTree);
+    expect(snapshot.statePatch.equals(viaTrees)).toBe(true);
+    expect(snapshot.statePatch.toString("latin1")).toContain("rename to moved/to.txt");
+  });
+
+  it("keeps the repository id of the last HEAD in the git directory, and recomputes it for another HEAD", async () => {
+    const repo = await repoWith({ "a.txt": "one\n" });
+    const root = await repo.git("rev-list", "--max-parents=0", "HEAD");
+    const kept = join(repo.dir, ".git", "pancode-repo-id");
+    expect((await snapshotWorkspace(repo.dir)).repoId).toBe(root);
+    expect(await readFile(kept, "utf8")).toBe(`${root} ${root}\n`);
+    await writeFiles(repo.dir, { "a.txt": "two\n" });
+    await repo.git("commit", "--quiet", "-am", "two");
+    const head = await repo.git("rev-parse", "HEAD");
+    expect((await snapshotWorkspace(repo.dir)).repoId).toBe(root);
+    expect(await readFile(kept, "utf8")).toBe(`${head} ${root}\n`);
+    // A file that does not hold a commit id is not believed.
+    await writeFile(kept, `${head} not-an-id\n`);
+    expect((await snapshotWorkspace(repo.dir)).repoId).toBe(root);
+  });
+
+  it("seeds its index from a guessed .git only when rev-parse confirms it, and leaves no temp index behind", async () => {
+    const repo = await repoWith({ "a.txt": "one\n", "inner/b.txt": "two\n" });
+    await writeFiles(repo.dir, { "a.txt": "changed\n" });
+    const expected = await snapshotWorkspace(repo.dir);
+    // An empty `.git` directory is no repository: git goes on up to the real one, so the guess of inner/ is wrong.
+    await mkdir(join(repo.dir, "inner", ".git"));
+    const temp = await makeTempDir("pancode-tmpdir-");
+    const noGit = await makeTempDir("pancode-nogit-");
+    cleanups.push(() => rm(temp, { recursive: true, force: true }));
+    cleanups.push(() => rm(noGit, { recursive: true, force: true }));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = temp;
+    try {
+      const fromInner = await snapshotWorkspace(join(repo.dir, "inner"));
+      expect(fromInner.repoRoot).toBe(expected.repoRoot);
+      expect(fromInner.stateTree).toBe(expected.stateTree);
+      expect(fromInner.statePatch.equals(expected.statePatch)).toBe(true);
+      const fromRoot = await snapshotWorkspace(repo.dir);
+      expect(fromRoot.stateTree).toBe(expected.stateTree);
+      await expect(snapshotWorkspace(noGit)).rejects.toMatchObject({ code: "NOT_A_GIT_REPO" });
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    expect(await readdir(temp)).toEqual([]);
   });
 
   it("gives an empty patch and HEAD's tree for a clean checkout", async () => {

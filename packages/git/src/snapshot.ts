@@ -1,10 +1,10 @@
-import { access } from "node:fs/promises";
+import { access, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type CheckoutHead, readCheckoutHead } from "./checkout-head.js";
 import { commitTree, updateRef } from "./commit-objects.js";
 import { type GitTarget, git } from "./git-runner.js";
-import { captureWorkingTree } from "./temp-index.js";
-import { diffTrees } from "./tree-diff.js";
+import { seedAhead } from "./seed-ahead.js";
+import { captureWorkingState } from "./temp-index.js";
 
 /** Everything a worker needs to rebuild the developer's exact working state, computed in the developer's checkout. */
 export interface WorkspaceSnapshot {
@@ -34,33 +34,70 @@ export const STATE_REF_PREFIX = "refs/pancode/state/";
  * `NOT_A_GIT_REPO` outside a checkout or when the repository has no commit yet.
  */
 export async function snapshotWorkspace(checkout: string): Promise<WorkspaceSnapshot> {
+  const { snapshot, stateKept } = await captureWorkspace(checkout);
+  await stateKept;
+  return snapshot;
+}
+
+/** A snapshot as soon as its tree and patch are known, and the ref that keeps its blobs as it is being written. */
+export interface CapturedWorkspace {
+  snapshot: WorkspaceSnapshot;
+  /** Settles once `refs/pancode/state/<tree>` exists (rejects when it could not be written): await it. */
+  stateKept: Promise<void>;
+}
+
+/**
+ * {@link snapshotWorkspace} without waiting for the state ref: `pancode dispatch` uploads the state while git writes
+ * the ref (two git processes when the state is new), and awaits `stateKept` before it dispatches.
+ */
+export async function captureWorkspace(checkout: string): Promise<CapturedWorkspace> {
+  // The throwaway index is seeded while rev-parse finds the checkout, from a guess that rev-parse then confirms.
+  const ahead = seedAhead(checkout);
   // Paths in the patch are relative to the top level, whatever directory the caller passed.
-  const head = await readCheckoutHead(checkout);
+  const head = await readCheckoutHead(checkout).catch(async (err: unknown) => {
+    await ahead?.abandon();
+    throw err;
+  });
+  const seeded = await ahead?.confirm(head);
   const { repoRoot, baseCommit } = head;
   const target: GitTarget = { cwd: repoRoot };
   // Steps that do not need each other's output run side by side: each is a git process, and `pancode dispatch`
   // waits for their start-up one after another otherwise. The repository id needs only HEAD.
   const [repoId, { stateTree, statePatch }] = await Promise.all([
-    rootCommit(target, baseCommit),
-    captureState(target, head),
+    repositoryId(target, head),
+    captureWorkingState({ target, baseTree: head.headTree, seedIndex: head.indexPath, seeded }),
   ]);
-  return { repoRoot, repoId, baseCommit, stateTree, statePatch, bytes: statePatch.length };
+  const stateKept = keepState(target, head, stateTree);
+  // Awaited by the caller; until then a failure must not count as unhandled.
+  stateKept.catch(() => {});
+  return {
+    snapshot: { repoRoot, repoId, baseCommit, stateTree, statePatch, bytes: statePatch.length },
+    stateKept,
+  };
 }
 
-/** The state tree (HEAD + staged + unstaged + untracked), its patch against HEAD, and the ref that keeps it. */
-async function captureState(target: GitTarget, head: CheckoutHead) {
-  const stateTree = await captureWorkingTree({ target, baseTree: head.headTree, seedIndex: head.indexPath });
-  const [statePatch] = await Promise.all([
-    diffTrees(target, head.headTree, stateTree),
-    keepState(target, head, stateTree),
-  ]);
-  return { stateTree, statePatch };
+/**
+ * The repository id: the first of HEAD's root commits, sorted, so every clone agrees. A commit's roots never change,
+ * so the answer for the last HEAD is kept in the git directory (`pancode-repo-id`) and a dispatch from the same
+ * HEAD spares the `rev-list` over its history.
+ */
+async function repositoryId(target: GitTarget, head: CheckoutHead): Promise<string> {
+  const file = join(head.commonDir, REPO_ID_FILE);
+  const [commit, id] = (await readFile(file, "utf8").catch(() => "")).trim().split(" ");
+  if (commit === head.baseCommit && id && /^[0-9a-f]{40,64}$/.test(id)) return id;
+  const roots = (await git(target, ["rev-list", "--max-parents=0", head.baseCommit])).split("\n").filter(Boolean);
+  const repoId = roots.sort()[0] ?? head.baseCommit;
+  await writeFileAtomically(file, `${head.baseCommit} ${repoId}\n`).catch(() => {});
+  return repoId;
 }
 
-/** The repository id: the first of its root commits, sorted, so every clone agrees. */
-async function rootCommit(target: GitTarget, baseCommit: string): Promise<string> {
-  const roots = (await git(target, ["rev-list", "--max-parents=0", baseCommit])).split("\n").filter(Boolean).sort();
-  return roots[0] ?? baseCommit;
+/** Where {@link repositoryId} keeps its last answer, in the repository's common git directory. */
+const REPO_ID_FILE = "pancode-repo-id";
+
+async function writeFileAtomically(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, path);
 }
 
 /**

@@ -19,6 +19,15 @@ export async function diffTrees(target: GitTarget, from: string, to: string): Pr
   return res.stdout;
 }
 
+/**
+ * The same patch as {@link diffTrees} from tree `from` to the tree the index (`target`'s GIT_INDEX_FILE) would write:
+ * plumbing `diff-index --cached` reads the index, so it runs beside the `write-tree` of that index instead of after.
+ */
+export async function diffTreeToIndex(target: GitTarget, from: string): Promise<Buffer> {
+  const res = await gitBytes(target, ["diff-index", "--cached", ...PATCH_FLAGS, ...PREFIX_FLAGS, from]);
+  return res.stdout;
+}
+
 /** The files that differ between trees `from` and `to`, with rename detection and git's binary verdict. */
 export async function listChangedFiles(target: GitTarget, from: string, to: string): Promise<PatchFile[]> {
   if (from === to) return [];

@@ -1,4 +1,4 @@
-import type { WorkspaceSnapshot } from "@pancode/git";
+import type { CapturedWorkspace } from "@pancode/git";
 import type { AgentFile, ClientApi, WorkspaceRefMessage } from "@pancode/proto";
 import type { CliEnv } from "../cli-env.js";
 import { readAgentFiles } from "./agent-files.js";
@@ -46,7 +46,7 @@ export async function sessionSubmission(
   env: CliEnv,
   options: SubmitOptions,
   upload = true,
-  snapshot?: Promise<WorkspaceSnapshot>,
+  snapshot?: Promise<CapturedWorkspace>,
 ): Promise<{ submission: Submission; workspace?: UploadedWorkspace }> {
   const safety = sessionSafety(options.safety, env);
   const workspace = upload ? await uploadWorkspace(api, env.cwd, { snapshot }) : undefined;

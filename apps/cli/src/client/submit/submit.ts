@@ -1,5 +1,5 @@
 import { PanCodeError } from "@pancode/core/errors";
-import type { WorkspaceSnapshot } from "@pancode/git";
+import type { CapturedWorkspace } from "@pancode/git";
 import type { ClientApi, DispatchResponse, RunInfo } from "@pancode/proto";
 import type { CliEnv } from "../cli-env.js";
 import { isRunToken } from "./safety-level.js";
@@ -13,7 +13,7 @@ export interface DispatchOptions extends SubmitOptions {
   /** ms; 0 = the agent's timeout. */
   timeoutMs?: number;
   /** The snapshot of `env.cwd` when already under way (see startSnapshot); else it is taken here. */
-  snapshot?: Promise<WorkspaceSnapshot>;
+  snapshot?: Promise<CapturedWorkspace>;
 }
 
 /** An admitted run with the coordinator's warnings and the workspace it runs on. */

@@ -1,6 +1,6 @@
 import { EMPTY_DIGEST } from "@pancode/core/digest";
 import { PanCodeError } from "@pancode/core/errors";
-import { snapshotWorkspace, type WorkspaceSnapshot, withBundleFile } from "@pancode/git";
+import { type CapturedWorkspace, captureWorkspace, type WorkspaceSnapshot, withBundleFile } from "@pancode/git";
 import { type ClientApi, fileSource } from "@pancode/proto";
 
 /** Largest uncommitted state the CLI sends before asking the user to commit or ignore files (matches the server). */
@@ -19,24 +19,26 @@ export interface UploadedWorkspace {
 export async function uploadWorkspace(
   api: ClientApi,
   cwd: string,
-  options: { maxBytes?: number; snapshot?: Promise<WorkspaceSnapshot> } = {},
+  options: { maxBytes?: number; snapshot?: Promise<CapturedWorkspace> } = {},
 ): Promise<UploadedWorkspace> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_WORKSPACE_BYTES;
   // The connection comes up while git takes the snapshot, not after it.
   api.preconnect();
-  const snapshot = await (options.snapshot ?? snapshotWorkspace(cwd));
+  const { snapshot, stateKept } = await (options.snapshot ?? captureWorkspace(cwd));
   if (snapshot.statePatch.length > maxBytes) {
     throw new PanCodeError(
       "WORKSPACE_TOO_LARGE",
       `uncommitted changes are ${snapshot.statePatch.length} bytes, over the limit of ${maxBytes}; commit them or add large files to .gitignore`,
     );
   }
-  // The history check (and bundle upload) and the state upload do not depend on each other: one round trip, not two.
+  // The history check (and bundle upload) and the state upload do not depend on each other: one round trip, not two;
+  // git writes the ref that keeps the state's blobs meanwhile.
   const [bundleDigest, stateDigest] = await Promise.all([
     uploadHistory(api, snapshot, maxBytes),
     snapshot.statePatch.length === 0
       ? EMPTY_DIGEST
       : api.uploadBlob("state", snapshot.statePatch).then((blob) => blob.digest),
+    stateKept,
   ]);
   return {
     snapshot,
