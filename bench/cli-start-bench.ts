@@ -34,14 +34,17 @@ import { SHIPPED_TIMERS } from "./suites/harness.js";
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const CLI = join(REPO_ROOT, "apps/cli/bin/pancode.js");
 /**
- * PANCODE_BENCH_GAP_MS (default 0): a pause after every timed command, so what the worker does in the background
- * after a run (container and worktree removal, the warm pool's refill) settles before the next one is timed.
+ * PANCODE_BENCH_GAP_MS (default 500): a pause after every timed command, so what the worker does in the background
+ * after a run (container and worktree removal, the warm pool's refill, which start once `done` is sent) settles
+ * before the next one is timed, the docker run included: otherwise that work lands on whatever is timed next and
+ * flatters the ratio. 0 times them back to back.
  */
+const DEFAULT_GAP_MS = 500;
 const GAP_MS = gapMs(process.env);
 
 /** The bench's own switch, read from the environment it was started in (not a build input). */
 function gapMs(env: NodeJS.ProcessEnv): number {
-  return Number(env.PANCODE_BENCH_GAP_MS ?? 0);
+  return Number(env.PANCODE_BENCH_GAP_MS ?? DEFAULT_GAP_MS);
 }
 
 /** Largest median(command) / median(node -e 0) each client command may cost (issue 10, item 3). */
