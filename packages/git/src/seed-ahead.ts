@@ -1,7 +1,7 @@
 import { lstatSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { type CapturedAhead, captureAhead } from "./capture-ahead.js";
 import type { CheckoutHead } from "./checkout-head.js";
-import { type SeededIndex, seedIndexAhead } from "./temp-index.js";
 
 /** Where a plain checkout's top level and index are, found from the file system alone. */
 interface GuessedLayout {
@@ -27,34 +27,28 @@ function guessLayout(checkout: string): GuessedLayout | undefined {
   }
 }
 
-/** A capture's index seeding started before `git rev-parse` has said where the checkout is (see seedAhead). */
+/** A capture started before `git rev-parse` has said where the checkout is (see seedAhead). */
 export interface SeedAhead {
-  /** The seeded index when the guess matches the checkout `head` describes; otherwise disposes of it. */
-  confirm(head: CheckoutHead): Promise<SeededIndex | undefined>;
-  /** Disposes of the seeded index (the snapshot failed before it was used). */
-  abandon(): Promise<void>;
+  /** The capture, when the guess and the HEAD it read match the checkout `head` describes. */
+  confirm(head: CheckoutHead): Promise<CapturedAhead | undefined>;
 }
 
 /**
- * Starts seeding the snapshot's throwaway index (copy of the checkout's index, `read-tree --reset HEAD`) beside the
- * `git rev-parse` that finds the checkout, from a guess of where its index is: one git step fewer one after
- * another. The guess is used only when rev-parse confirms both the top level and the index path; otherwise it cost
- * one git process and nothing else. (HEAD is read by each process on its own, as any two steps of a snapshot do.)
+ * Starts the whole capture of the working state (seeded throwaway index, `add -A`, `write-tree`, the patch; one
+ * shell chain, see capture-ahead.ts) beside the `git rev-parse` that finds the checkout, from a guess of where its
+ * index is, so no git step of the snapshot waits for Node. The capture is used only when rev-parse confirms the top
+ * level, the index path, HEAD and its tree; otherwise it cost some git processes and nothing else.
  */
 export function seedAhead(checkout: string): SeedAhead | undefined {
   const guess = guessLayout(checkout);
   if (guess === undefined) return undefined;
-  const seeded = seedIndexAhead({ cwd: guess.repoRoot }, guess.indexPath, "HEAD");
-  const dispose = async () => {
-    await (await seeded)?.dispose();
-  };
+  const captured = captureAhead(guess.repoRoot, guess.indexPath);
   return {
     async confirm(head) {
-      const matches = head.repoRoot === guess.repoRoot && head.indexPath === guess.indexPath;
-      if (matches) return seeded;
-      await dispose();
-      return undefined;
+      const layout = head.repoRoot === guess.repoRoot && head.indexPath === guess.indexPath;
+      const state = await captured;
+      const sameHead = state?.baseCommit === head.baseCommit && state.baseTree === head.headTree;
+      return layout && sameHead ? state : undefined;
     },
-    abandon: dispose,
   };
 }

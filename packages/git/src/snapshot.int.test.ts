@@ -3,9 +3,11 @@ import { chmod, mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/
 import { join } from "node:path";
 import { createRepo, type FixtureRepo, makeTempDir, readModes, readTree, writeFiles } from "@pancode/testing/git";
 import { afterEach, describe, expect, it } from "vitest";
+import { captureAhead } from "./capture-ahead.js";
 import { createTestWorker, dispatchTo, type TestWorker, without } from "./fixtures/workspace.js";
 import { findRepoRoot } from "./repo-root.js";
 import { snapshotWorkspace } from "./snapshot.js";
+import { captureWorkingState } from "./temp-index.js";
 import { diffTrees } from "./tree-diff.js";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -86,6 +88,37 @@ describe("snapshotWorkspace", () => {
     const viaTrees = await diffTrees({ cwd: repo.dir }, await repo.git("rev-parse", "HEAD^{tree}"), snapshot.stateTree);
     expect(snapshot.statePatch.equals(viaTrees)).toBe(true);
     expect(snapshot.statePatch.toString("latin1")).toContain("rename to moved/to.txt");
+  });
+
+  it("captures ahead (one shell chain) exactly the tree and patch of the ordinary capture, renames and modes included", async () => {
+    const repo = await repoWith({
+      ".gitignore": "*.log\n",
+      "moved-from.txt": `${"a line that makes the rename detectable\n".repeat(20)}`,
+      "gone.txt": "bye\n",
+      "tool.sh": "#!/bin/sh\n",
+      "it's quoted.txt": "x\n",
+    });
+    await writeFiles(repo.dir, { "moved/to.txt": await readFile(join(repo.dir, "moved-from.txt")) });
+    await unlink(join(repo.dir, "moved-from.txt"));
+    await unlink(join(repo.dir, "gone.txt"));
+    await chmod(join(repo.dir, "tool.sh"), 0o755);
+    await writeFiles(repo.dir, { "bin.dat": randomBytes(2048), "skip.log": "ignored\n", "it's quoted.txt": "y\n" });
+    const baseTree = await repo.git("rev-parse", "HEAD^{tree}");
+    const ordinary = await captureWorkingState({
+      target: { cwd: repo.dir },
+      baseTree,
+      seedIndex: join(repo.dir, ".git", "index"),
+    });
+    const ahead = await captureAhead(repo.dir, join(repo.dir, ".git", "index"));
+    expect(ahead).toMatchObject({ baseCommit: await repo.git("rev-parse", "HEAD"), baseTree });
+    expect(ahead?.stateTree).toBe(ordinary.stateTree);
+    expect(ahead?.statePatch.equals(ordinary.statePatch)).toBe(true);
+    expect(ahead?.statePatch.toString("latin1")).toContain("rename to moved/to.txt");
+    expect(ahead?.statePatch.toString("latin1")).not.toContain("skip.log");
+    // Outside a repository, or with no index to seed from, it gives up quietly: the snapshot takes its ordinary path.
+    const noGit = await makeTempDir("pancode-nogit-");
+    cleanups.push(() => rm(noGit, { recursive: true, force: true }));
+    expect(await captureAhead(noGit, join(noGit, ".git", "index"))).toBeUndefined();
   });
 
   it("keeps the repository id of the last HEAD in the git directory, and recomputes it for another HEAD", async () => {

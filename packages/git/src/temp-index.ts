@@ -1,4 +1,3 @@
-import { copyFileSync, mkdtempSync, statSync, utimesSync } from "node:fs";
 import { copyFile, mkdtemp, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,61 +57,16 @@ async function captureWith(options: CaptureTreeOptions, indexFile: string): Prom
  * patch is read from the index by a `diff-index` that runs beside the `write-tree`, one git start-up saved.
  */
 export async function captureWorkingState(
-  options: Omit<CaptureTreeOptions, "keepIndexAt"> & {
-    /** An index already seeded with `baseTree` (see seedAhead): used, then disposed of, instead of a new one. */
-    seeded?: SeededIndex;
-  },
+  options: Omit<CaptureTreeOptions, "keepIndexAt">,
 ): Promise<{ stateTree: string; statePatch: Buffer }> {
-  const capture = async (target: GitTarget) => {
+  return withTempIndex(async (indexFile) => {
+    const target = await addAll(options, indexFile);
     const [stateTree, statePatch] = await Promise.all([
       git(target, ["write-tree"]),
       diffTreeToIndex(target, options.baseTree),
     ]);
     return { stateTree, statePatch };
-  };
-  const { seeded } = options;
-  if (seeded === undefined) return withTempIndex(async (indexFile) => capture(await addAll(options, indexFile)));
-  try {
-    const target = withEnv(options.target, { GIT_INDEX_FILE: seeded.indexFile });
-    await git(target, ["add", "-A"]);
-    return await capture(target);
-  } finally {
-    await seeded.dispose();
-  }
-}
-
-/** A throwaway index seeded ahead of time; the caller owns it until `dispose()`. */
-export interface SeededIndex {
-  indexFile: string;
-  dispose(): Promise<void>;
-}
-
-/**
- * Copies `seedIndex` into a fresh private temp dir and resets it to `rev`'s tree, keeping the stat data: the first
- * step of a capture, on its own so it can start before the checkout's layout is confirmed. Undefined (nothing left
- * behind) when that fails, e.g. outside a repository, in one git refuses to open, or without a commit.
- */
-export async function seedIndexAhead(
-  target: GitTarget,
-  seedIndex: string,
-  rev: string,
-): Promise<SeededIndex | undefined> {
-  let dir: string | undefined;
-  const dispose = () => (dir ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
-  try {
-    // Synchronous on purpose: the copy is done and read-tree spawned before the caller spawns its rev-parse, rather
-    // than after four thread-pool round trips that each wait for that spawn (several ms in a large process).
-    dir = mkdtempSync(join(tmpdir(), "pancode-index-"));
-    const indexFile = join(dir, "index");
-    const seedStat = statSync(seedIndex);
-    copyFileSync(seedIndex, indexFile);
-    utimesSync(indexFile, seedStat.atime, seedStat.mtime); // as in seedFromIndex
-    await git(withEnv(target, { GIT_INDEX_FILE: indexFile }), ["read-tree", "--reset", rev]);
-    return { indexFile, dispose };
-  } catch {
-    await dispose();
-    return undefined;
-  }
+  });
 }
 
 /** Fills `indexFile` with `baseTree` plus everything `git add -A` sees; returns the target that uses that index. */

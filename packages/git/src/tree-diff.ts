@@ -24,8 +24,13 @@ export async function diffTrees(target: GitTarget, from: string, to: string): Pr
  * plumbing `diff-index --cached` reads the index, so it runs beside the `write-tree` of that index instead of after.
  */
 export async function diffTreeToIndex(target: GitTarget, from: string): Promise<Buffer> {
-  const res = await gitBytes(target, ["diff-index", "--cached", ...PATCH_FLAGS, ...PREFIX_FLAGS, from]);
+  const res = await gitBytes(target, diffIndexArgs(from));
   return res.stdout;
+}
+
+/** The arguments of {@link diffTreeToIndex}'s git command (also run from a shell chain: capture-ahead.ts). */
+export function diffIndexArgs(from: string): string[] {
+  return ["diff-index", "--cached", ...PATCH_FLAGS, ...PREFIX_FLAGS, from];
 }
 
 /** The files that differ between trees `from` and `to`, with rename detection and git's binary verdict. */
