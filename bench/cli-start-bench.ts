@@ -124,7 +124,8 @@ async function interleaved(
     return {
       label: probe.label,
       summary,
-      ratio: round(summary.p50 / baseline),
+      // Two decimals, as dispatch.ratioP50: `round` (0.1, for ms) would turn 1.28 into 1.3 and 2.04 into 2.0.
+      ratio: Math.round((summary.p50 / baseline) * 100) / 100,
       samplesMs: (samples[j] ?? []).map(round),
     };
   });
