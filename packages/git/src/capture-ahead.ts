@@ -1,15 +1,14 @@
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, statSync, utimesSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { CheckoutHead } from "./checkout-head.js";
 import { GIT_CONFIG, gitEnv } from "./git-env.js";
 import { diffIndexArgs } from "./tree-diff.js";
 
-/** A working state captured before `git rev-parse` has said where the checkout is (see seed-ahead.ts). */
+/** A checkout and its working state, captured by one shell chain (see captureAhead). */
 export interface CapturedAhead {
-  /** HEAD as the capture read it, to be checked against the checkout's. */
-  baseCommit: string;
-  baseTree: string;
+  head: CheckoutHead;
   stateTree: string;
   statePatch: Buffer;
 }
@@ -20,48 +19,64 @@ function shellQuote(text: string): string {
 }
 
 /**
- * The whole capture as one shell chain: HEAD and its tree, the seeded index reset to HEAD (stat data kept), `add -A`,
- * `write-tree` and the patch from the index. Its git processes follow one another without waiting for Node, whose
- * thread is busy loading the dispatch's modules meanwhile. Prints the commit, the base tree and the state tree, a
- * line each, then the patch bytes.
+ * The whole capture as one shell chain, given the throwaway index's path as `$1`: the `rev-parse` that finds the
+ * checkout and HEAD (the same query as readCheckoutHead), a copy of the checkout's index reset to HEAD (stat data
+ * kept, mtime too: git's racy-clean check compares file mtimes with the index's own), `add -A`, `write-tree` and the
+ * patch from the index. Prints rev-parse's five lines, the state tree, then the patch bytes.
  */
 function captureScript(): string {
   const config = GIT_CONFIG.map((setting) => `-c ${shellQuote(setting)}`).join(" ");
-  const diff = diffIndexArgs("PLACEHOLDER").slice(0, -1).map(shellQuote).join(" ");
+  const diff = diffIndexArgs("").slice(0, -1).map(shellQuote).join(" ");
   return [
-    "set -e",
+    "set -ef",
     `g() { git ${config} "$@"; }`,
-    `commit=$(g rev-parse --verify --quiet 'HEAD^{commit}')`,
-    `tree=$(g rev-parse --verify --quiet "$commit^{tree}")`,
-    `g read-tree --reset "$commit"`,
+    "temp=$1",
+    // The index path is asked before GIT_INDEX_FILE points at the copy (rev-parse would name the copy).
+    `head=$(g rev-parse --show-toplevel --path-format=absolute --git-path index --git-common-dir 'HEAD^{commit}' 'HEAD^{tree}')`,
+    `IFS='\n'`,
+    "set -- $head",
+    '[ "$#" -eq 5 ]',
+    `cd "$1"`,
+    `cp -p "$2" "$temp"`,
+    "export GIT_INDEX_FILE=$temp",
+    `g read-tree --reset "$4"`,
     "g add -A",
-    `printf '%s\\n%s\\n' "$commit" "$tree"`,
+    `printf '%s\\n' "$head"`,
     "g write-tree",
-    `g ${diff} "$tree"`,
+    `g ${diff} "$5"`,
   ].join("\n");
 }
 
 const HEX_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-/** The three id lines and the patch after them, or undefined when the output is not that. */
+/** The six lines and the patch after them, or undefined when the output is not that. */
 function parseCapture(stdout: Buffer): CapturedAhead | undefined {
-  const ids: string[] = [];
+  const lines: string[] = [];
   let offset = 0;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 6; i++) {
     const end = stdout.indexOf(0x0a, offset);
     if (end < 0) return undefined;
-    ids.push(stdout.subarray(offset, end).toString("latin1"));
+    lines.push(stdout.subarray(offset, end).toString("utf8"));
     offset = end + 1;
   }
-  const [baseCommit = "", baseTree = "", stateTree = ""] = ids;
-  if (![baseCommit, baseTree, stateTree].every((id) => HEX_ID.test(id))) return undefined;
-  return { baseCommit, baseTree, stateTree, statePatch: stdout.subarray(offset) };
+  const [repoRoot = "", indexPath = "", commonDir = "", baseCommit = "", headTree = "", stateTree = ""] = lines;
+  if (![baseCommit, headTree, stateTree].every((id) => HEX_ID.test(id))) return undefined;
+  if (![repoRoot, indexPath, commonDir].every((path) => path.startsWith("/"))) return undefined;
+  return {
+    head: { repoRoot, indexPath, commonDir, baseCommit, headTree },
+    stateTree,
+    statePatch: stdout.subarray(offset),
+  };
 }
 
 /** Runs `script` with /bin/sh in `cwd`; its stdout when it exits 0, else undefined. */
-function runShell(script: string, cwd: string, env: Record<string, string>): Promise<Buffer | undefined> {
+function runShell(script: string, args: string[], cwd: string): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const child = spawn("/bin/sh", ["-c", script], { cwd, env, stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn("/bin/sh", ["-c", script, "pancode-capture", ...args], {
+      cwd,
+      env: gitEnv(),
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const out: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.on("error", () => resolve(undefined));
@@ -70,22 +85,17 @@ function runShell(script: string, cwd: string, env: Record<string, string>): Pro
 }
 
 /**
- * Captures the working state of the checkout whose top level is guessed to be `repoRoot` (index `seedIndex`) in a
- * throwaway index seeded from the checkout's own, removed afterwards. Undefined when anything fails: the snapshot
- * then takes its ordinary path, which says what is wrong. Blobs it writes land in that repository's object database,
- * as any capture's do.
+ * Captures the checkout containing `checkout` and its working state in one process: its git steps follow one another
+ * without waiting for Node, whose thread is busy loading the dispatch's modules meanwhile, and Node pays for one
+ * spawn instead of several. The throwaway index lives in a private temp dir, removed afterwards. Undefined when
+ * anything fails (not a checkout, no commit, a git older than 2.31, ...): the snapshot then takes its ordinary
+ * path, which says exactly what is wrong.
  */
-export async function captureAhead(repoRoot: string, seedIndex: string): Promise<CapturedAhead | undefined> {
+export async function captureAhead(checkout: string): Promise<CapturedAhead | undefined> {
   let dir: string | undefined;
   try {
-    // Synchronous on purpose: the copy is done and the chain spawned before the caller spawns its rev-parse.
     dir = mkdtempSync(join(tmpdir(), "pancode-index-"));
-    const indexFile = join(dir, "index");
-    const seedStat = statSync(seedIndex);
-    copyFileSync(seedIndex, indexFile);
-    // Keep the original mtime: git's racy-clean check compares file mtimes with the index's own (see temp-index.ts).
-    utimesSync(indexFile, seedStat.atime, seedStat.mtime);
-    const stdout = await runShell(captureScript(), repoRoot, gitEnv({ GIT_INDEX_FILE: indexFile }));
+    const stdout = await runShell(captureScript(), [join(dir, "index")], checkout);
     return stdout ? parseCapture(stdout) : undefined;
   } catch {
     return undefined;

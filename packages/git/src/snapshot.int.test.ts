@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { chmod, mkdir, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, realpath, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRepo, type FixtureRepo, makeTempDir, readModes, readTree, writeFiles } from "@pancode/testing/git";
 import { afterEach, describe, expect, it } from "vitest";
@@ -90,7 +90,7 @@ describe("snapshotWorkspace", () => {
     expect(snapshot.statePatch.toString("latin1")).toContain("rename to moved/to.txt");
   });
 
-  it("captures ahead (one shell chain) exactly the tree and patch of the ordinary capture, renames and modes included", async () => {
+  it("captures in one shell chain exactly the tree and patch of the ordinary capture, renames and modes included", async () => {
     const repo = await repoWith({
       ".gitignore": "*.log\n",
       "moved-from.txt": `${"a line that makes the rename detectable\n".repeat(20)}`,
@@ -109,8 +109,10 @@ describe("snapshotWorkspace", () => {
       baseTree,
       seedIndex: join(repo.dir, ".git", "index"),
     });
-    const ahead = await captureAhead(repo.dir, join(repo.dir, ".git", "index"));
-    expect(ahead).toMatchObject({ baseCommit: await repo.git("rev-parse", "HEAD"), baseTree });
+    // From a subdirectory, as `pancode dispatch` run there.
+    const ahead = await captureAhead(join(repo.dir, "moved"));
+    expect(ahead?.head).toMatchObject({ baseCommit: await repo.git("rev-parse", "HEAD"), headTree: baseTree });
+    expect(ahead?.head.indexPath).toBe(join(await realpath(repo.dir), ".git", "index"));
     expect(ahead?.stateTree).toBe(ordinary.stateTree);
     expect(ahead?.statePatch.equals(ordinary.statePatch)).toBe(true);
     expect(ahead?.statePatch.toString("latin1")).toContain("rename to moved/to.txt");
@@ -118,7 +120,7 @@ describe("snapshotWorkspace", () => {
     // Outside a repository, or with no index to seed from, it gives up quietly: the snapshot takes its ordinary path.
     const noGit = await makeTempDir("pancode-nogit-");
     cleanups.push(() => rm(noGit, { recursive: true, force: true }));
-    expect(await captureAhead(noGit, join(noGit, ".git", "index"))).toBeUndefined();
+    expect(await captureAhead(noGit)).toBeUndefined();
   });
 
   it("keeps the repository id of the last HEAD in the git directory, and recomputes it for another HEAD", async () => {
@@ -137,11 +139,11 @@ describe("snapshotWorkspace", () => {
     expect((await snapshotWorkspace(repo.dir)).repoId).toBe(root);
   });
 
-  it("seeds its index from a guessed .git only when rev-parse confirms it, and leaves no temp index behind", async () => {
+  it("captures the checkout git finds (not an empty .git below it) and leaves no temp index behind", async () => {
     const repo = await repoWith({ "a.txt": "one\n", "inner/b.txt": "two\n" });
     await writeFiles(repo.dir, { "a.txt": "changed\n" });
     const expected = await snapshotWorkspace(repo.dir);
-    // An empty `.git` directory is no repository: git goes on up to the real one, so the guess of inner/ is wrong.
+    // An empty `.git` directory is no repository: git goes on up to the real one.
     await mkdir(join(repo.dir, "inner", ".git"));
     const temp = await makeTempDir("pancode-tmpdir-");
     const noGit = await makeTempDir("pancode-nogit-");

@@ -1,9 +1,9 @@
 import { access, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { captureAhead } from "./capture-ahead.js";
 import { type CheckoutHead, readCheckoutHead } from "./checkout-head.js";
 import { commitTree, updateRef } from "./commit-objects.js";
 import { type GitTarget, git } from "./git-runner.js";
-import { type SeedAhead, seedAhead } from "./seed-ahead.js";
 import { captureWorkingState } from "./temp-index.js";
 
 /** Everything a worker needs to rebuild the developer's exact working state, computed in the developer's checkout. */
@@ -51,17 +51,17 @@ export interface CapturedWorkspace {
  * the ref (two git processes when the state is new), and awaits `stateKept` before it dispatches.
  */
 export async function captureWorkspace(checkout: string): Promise<CapturedWorkspace> {
-  // The capture runs while rev-parse finds the checkout, from a guess that rev-parse then confirms.
-  const ahead = seedAhead(checkout);
-  // Paths in the patch are relative to the top level, whatever directory the caller passed.
-  const head = await readCheckoutHead(checkout);
+  // One shell chain finds the checkout and captures its state; only when it fails are the steps taken one by one,
+  // for the exact error. Paths in the patch are relative to the top level, whatever directory the caller passed.
+  const ahead = await captureAhead(checkout);
+  const head = ahead?.head ?? (await readCheckoutHead(checkout));
   const { repoRoot, baseCommit } = head;
   const target: GitTarget = { cwd: repoRoot };
   // Steps that do not need each other's output run side by side: each is a git process, and `pancode dispatch`
   // waits for their start-up one after another otherwise. The repository id needs only HEAD.
   const [repoId, { stateTree, statePatch }] = await Promise.all([
     repositoryId(target, head),
-    workingState(ahead, target, head),
+    ahead ?? captureWorkingState({ target, baseTree: head.headTree, seedIndex: head.indexPath }),
   ]);
   const stateKept = keepState(target, head, stateTree);
   // Awaited by the caller; until then a failure must not count as unhandled.
@@ -70,12 +70,6 @@ export async function captureWorkspace(checkout: string): Promise<CapturedWorksp
     snapshot: { repoRoot, repoId, baseCommit, stateTree, statePatch, bytes: statePatch.length },
     stateKept,
   };
-}
-
-/** The working state: the capture started ahead when it matches the checkout, else one made now. */
-async function workingState(ahead: SeedAhead | undefined, target: GitTarget, head: CheckoutHead) {
-  const captured = await ahead?.confirm(head);
-  return captured ?? captureWorkingState({ target, baseTree: head.headTree, seedIndex: head.indexPath });
 }
 
 /**
