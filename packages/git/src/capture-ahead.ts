@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CheckoutHead } from "./checkout-head.js";
@@ -100,6 +101,7 @@ export async function captureAhead(checkout: string): Promise<CapturedAhead | un
   } catch {
     return undefined;
   } finally {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    // Not awaited: the removal runs on libuv's threads while the dispatch goes on (a synchronous one cost ms here).
+    if (dir) rm(dir, { recursive: true, force: true }).catch(() => {});
   }
 }

@@ -163,7 +163,8 @@ describe("snapshotWorkspace", () => {
       if (before === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = before;
     }
-    expect(await readdir(temp)).toEqual([]);
+    // The capture removes its temp index in the background, right after it.
+    await expect.poll(() => readdir(temp), { timeout: 5000 }).toEqual([]);
   });
 
   it("gives an empty patch and HEAD's tree for a clean checkout", async () => {
