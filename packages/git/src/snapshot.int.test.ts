@@ -27,6 +27,31 @@ async function worker(): Promise<TestWorker> {
   return w;
 }
 
+/**
+ * A committed repository with a rename, a deletion, a mode change, a binary and a text file added, a file whose name
+ * has a quote modified, and an ignored file, none of it staged.
+ */
+async function repoWithEveryKindOfChange(): Promise<FixtureRepo> {
+  const repo = await repoWith({
+    ".gitignore": "*.log\n",
+    "moved-from.txt": `${"a line that makes the rename detectable\n".repeat(20)}`,
+    "gone.txt": "bye\n",
+    "tool.sh": "#!/bin/sh\n",
+    "it's quoted.txt": "x\n",
+  });
+  await writeFiles(repo.dir, { "moved/to.txt": await readFile(join(repo.dir, "moved-from.txt")) });
+  await unlink(join(repo.dir, "moved-from.txt"));
+  await unlink(join(repo.dir, "gone.txt"));
+  await chmod(join(repo.dir, "tool.sh"), 0o755);
+  await writeFiles(repo.dir, {
+    "bin.dat": randomBytes(2048),
+    "new.txt": "new\n",
+    "skip.log": "ignored\n",
+    "it's quoted.txt": "y\n",
+  });
+  return repo;
+}
+
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 describe("snapshotWorkspace", () => {
@@ -73,17 +98,7 @@ describe("snapshotWorkspace", () => {
   });
 
   it("reads the patch from the index: the same bytes diff-tree gives from HEAD to the state tree", async () => {
-    const repo = await repoWith({
-      "keep.txt": "same\n",
-      "moved-from.txt": `${"a line that makes the rename detectable\n".repeat(20)}`,
-      "gone.txt": "bye\n",
-      "tool.sh": "#!/bin/sh\n",
-    });
-    await writeFiles(repo.dir, { "moved/to.txt": await readFile(join(repo.dir, "moved-from.txt")) });
-    await unlink(join(repo.dir, "moved-from.txt"));
-    await unlink(join(repo.dir, "gone.txt"));
-    await chmod(join(repo.dir, "tool.sh"), 0o755);
-    await writeFiles(repo.dir, { "bin.dat": randomBytes(2048), "new.txt": "new\n" });
+    const repo = await repoWithEveryKindOfChange();
     const snapshot = await snapshotWorkspace(repo.dir);
     const viaTrees = await diffTrees({ cwd: repo.dir }, await repo.git("rev-parse", "HEAD^{tree}"), snapshot.stateTree);
     expect(snapshot.statePatch.equals(viaTrees)).toBe(true);
@@ -91,18 +106,7 @@ describe("snapshotWorkspace", () => {
   });
 
   it("captures in one shell chain exactly the tree and patch of the ordinary capture, renames and modes included", async () => {
-    const repo = await repoWith({
-      ".gitignore": "*.log\n",
-      "moved-from.txt": `${"a line that makes the rename detectable\n".repeat(20)}`,
-      "gone.txt": "bye\n",
-      "tool.sh": "#!/bin/sh\n",
-      "it's quoted.txt": "x\n",
-    });
-    await writeFiles(repo.dir, { "moved/to.txt": await readFile(join(repo.dir, "moved-from.txt")) });
-    await unlink(join(repo.dir, "moved-from.txt"));
-    await unlink(join(repo.dir, "gone.txt"));
-    await chmod(join(repo.dir, "tool.sh"), 0o755);
-    await writeFiles(repo.dir, { "bin.dat": randomBytes(2048), "skip.log": "ignored\n", "it's quoted.txt": "y\n" });
+    const repo = await repoWithEveryKindOfChange();
     const baseTree = await repo.git("rev-parse", "HEAD^{tree}");
     const ordinary = await captureWorkingState({
       target: { cwd: repo.dir },
