@@ -161,8 +161,10 @@ async function prepareWorkspace(deps: ExecutionDeps, spec: RunSpec, lease: RunLe
   // (one git process less than asking first). Only a checkout that failed for want of the commit fetches the bundle.
   try {
     return await create();
-  } catch (err) {
-    if (await deps.cache.hasCommit(w.repoId, w.baseCommit)) throw err;
+  } catch {
+    // The commit is there now: another run of the repository imported it while this checkout failed for want of
+    // it (runs of a new repository start side by side), or the failure was another one, which a second try repeats.
+    if (await deps.cache.hasCommit(w.repoId, w.baseCommit)) return create();
   }
   try {
     await withFetchRetries(w.bundleDigest, () =>
