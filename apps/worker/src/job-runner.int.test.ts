@@ -2,7 +2,8 @@ import { readdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createJetStreamBus, type TaskBus, type TaskSubscription } from "@pancode/bus";
-import { WorkspaceCache } from "@pancode/git";
+import { PanCodeError } from "@pancode/core";
+import { WorkspaceCache, withBundleFile } from "@pancode/git";
 import { createDockerRuntime } from "@pancode/sandbox";
 import { createJsonLogger, type Logger, noopLogger } from "@pancode/telemetry";
 import type { Cluster } from "@pancode/testing/cluster";
@@ -47,6 +48,22 @@ class RemovalFails extends WorkspaceCache {
     throw new Error("worktree removal refused (test)");
   }
 }
+
+/**
+ * Plays the race of two runs of a new repository started side by side on one worker: while this run's first checkout
+ * fails for want of the commit, the other run imports it (here the cache itself does, from the repository's bundle).
+ */
+class CommitArrivesMeanwhile extends WorkspaceCache {
+  #raced = false;
+
+  override async createWorktree(options: Parameters<WorkspaceCache["createWorktree"]>[0]) {
+    if (this.#raced) return super.createWorktree(options);
+    this.#raced = true;
+    await withBundleFile(raceRepo.dir, options.baseCommit, (file) => this.importBundle(options.repoId, file));
+    throw new PanCodeError("GIT_FAILED", "git read-tree failed: bad object (the other run's import came too late)");
+  }
+}
+let raceRepo: FixtureRepo;
 
 /** The messages logged for `runId`, in order. */
 function messagesOf(runId: string): string[] {
@@ -142,6 +159,24 @@ describe("the job runner", () => {
     expect(String(run.outputTail)).toContain("going-down");
     // The first run's checkout found no mirror and fetched the bundle; this one's found the commit at once.
     expect(logged.filter((line) => line.msg === "bundle imported")).toHaveLength(1);
+  });
+
+  it("checks out again, not ends in error, when the commit arrived while its first checkout failed", async () => {
+    raceRepo = await createRepo({ files: { "b.txt": "b\n" } });
+    current = new JobRunner({
+      ...runnerOptions,
+      cache: new CommitArrivesMeanwhile({ cacheDir, worktreeRoot, logger: log }),
+    });
+    try {
+      const runId = await dispatch(cluster, raceRepo.dir, "cat b.txt");
+      await expect
+        .poll(async () => (await showRun(cluster, raceRepo.dir, runId)).status, { timeout: 60_000, interval: 250 })
+        .toBe("done");
+      expect(messagesOf(runId).filter((msg) => msg === "worktree created")).toHaveLength(1);
+    } finally {
+      current = runner;
+      await raceRepo.cleanup();
+    }
   });
 
   it("removes the worktree after the completion was sent, and a removal that fails loses nothing", async () => {
