@@ -1,6 +1,7 @@
 import { getTableColumns, getTableName, is, SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { DbHandle } from "../handle.js";
+import { rowsOf } from "./raw-rows.js";
 
 /**
  * Inserts many rows as `INSERT ... SELECT * FROM unnest(...)`: one array parameter per column instead of one
@@ -44,9 +45,9 @@ async function insertByColumn(
   const first = rows[0];
   if (!first) return [];
   const columns = getTableColumns(table) as Record<string, PgColumn>;
-  const keys = Object.keys(columns).filter((key) => first[key] !== undefined);
-  const givenKeys = new Set(keys);
   const columnKeys = Object.keys(columns);
+  const keys = columnKeys.filter((key) => first[key] !== undefined);
+  const givenKeys = new Set(keys);
   const given = (row: Record<string, unknown>) =>
     columnKeys.every((key) => (row[key] === undefined) === !givenKeys.has(key));
   if (!rows.every(given)) return undefined;
@@ -68,7 +69,7 @@ async function insertByColumn(
   // What only the database knows: the columns left to an SQL default (now()), matched to their rows by key.
   const keyColumn = Object.entries(columns).find(([, column]) => column.primary);
   const fromDatabase = Object.entries(columns).filter(
-    ([key, column]) => !keys.includes(key) && is(column.default, SQL),
+    ([key, column]) => !givenKeys.has(key) && is(column.default, SQL),
   );
   const readRows = rows.map((_, i) => readBackSent(columns, sent, i));
   if (fromDatabase.length === 0) {
@@ -85,7 +86,7 @@ async function insertByColumn(
   );
   const result = await tx.execute(sql`${insert} returning ${returned}`);
   const byKey = new Map(readRows.map((row) => [String(row[keyName]), row]));
-  for (const stored of (result as unknown as { rows: Record<string, unknown>[] }).rows) {
+  for (const stored of rowsOf(result)) {
     const row = byKey.get(String(stored[key.name]));
     if (!row) continue;
     for (const [name, column] of fromDatabase) row[name] = fromDriver(column, stored[column.name]);

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, type SQL, sql } from "drizzle-orm";
 import type { DbHandle } from "../handle.js";
 import { runs } from "../schema/index.js";
+import { rowsOf } from "./raw-rows.js";
 
 /** Statuses that say something about whether an agent can do a task: a success, or a failure of its own. */
 const OUTCOMES = ["done", "error", "timeout"] as const;
@@ -85,9 +86,4 @@ function toDate(value: unknown): Date | undefined {
 /** A JS array as one bound parameter (both drivers send it as a Postgres array literal). */
 function sqlArray(values: readonly (string | number)[]): SQL {
   return sql`${sql.param(values)}`;
-}
-
-/** The rows of a raw statement's result, whichever driver ran it (node-postgres and PGlite both answer `rows`). */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  return (result as { rows: Record<string, unknown>[] }).rows;
 }

@@ -3,6 +3,7 @@ import type { DbHandle } from "../handle.js";
 import type { RunRow } from "../rows.js";
 import { runs } from "../schema/index.js";
 import { toRunRow } from "./mappers.js";
+import { rowsOf } from "./raw-rows.js";
 
 /** Pending runs in admission order (oldest first): what the publish reconciler looks after. */
 export async function listPendingRuns(db: DbHandle, limit: number): Promise<RunRow[]> {
@@ -53,7 +54,7 @@ export async function markPublishedMany(db: DbHandle, published: readonly Publis
     ) as m(id, seq, generation)
     where ${runs.id} = m.id and ${runs.publishCount} < m.generation
     returning ${runs.id} as id`);
-  return new Set((result as unknown as { rows: { id: string }[] }).rows.map((r) => r.id));
+  return new Set(rowsOf(result).map((r) => String(r.id)));
 }
 
 /**
