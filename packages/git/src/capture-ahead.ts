@@ -3,9 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CheckoutHead } from "./checkout-head.js";
+import { type CheckoutHead, HEAD_QUERY } from "./checkout-head.js";
 import { GIT_CONFIG, gitEnv } from "./git-env.js";
-import { diffIndexArgs } from "./tree-diff.js";
+import { DIFF_INDEX } from "./tree-diff.js";
 
 /** A checkout and its working state, captured by one shell chain (see captureAhead). */
 export interface CapturedAhead {
@@ -21,19 +21,19 @@ function shellQuote(text: string): string {
 
 /**
  * The whole capture as one shell chain, given the throwaway index's path as `$1`: the `rev-parse` that finds the
- * checkout and HEAD (the same query as readCheckoutHead), a copy of the checkout's index reset to HEAD (stat data
+ * checkout and HEAD (readCheckoutHead's HEAD_QUERY), a copy of the checkout's index reset to HEAD (stat data
  * kept, mtime too: git's racy-clean check compares file mtimes with the index's own), `add -A`, `write-tree` and the
  * patch from the index. Prints rev-parse's five lines, the state tree, then the patch bytes.
  */
 function captureScript(): string {
   const config = GIT_CONFIG.map((setting) => `-c ${shellQuote(setting)}`).join(" ");
-  const diff = diffIndexArgs("").slice(0, -1).map(shellQuote).join(" ");
+  const words = (args: readonly string[]) => args.map(shellQuote).join(" ");
   return [
     "set -ef",
     `g() { git ${config} "$@"; }`,
     "temp=$1",
     // The index path is asked before GIT_INDEX_FILE points at the copy (rev-parse would name the copy).
-    `head=$(g rev-parse --show-toplevel --path-format=absolute --git-path index --git-common-dir 'HEAD^{commit}' 'HEAD^{tree}')`,
+    `head=$(g ${words(HEAD_QUERY)})`,
     `IFS='\n'`,
     "set -- $head",
     '[ "$#" -eq 5 ]',
@@ -44,7 +44,7 @@ function captureScript(): string {
     "g add -A",
     `printf '%s\\n' "$head"`,
     "g write-tree",
-    `g ${diff} "$5"`,
+    `g ${words(DIFF_INDEX)} "$5"`,
   ].join("\n");
 }
 

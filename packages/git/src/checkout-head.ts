@@ -17,13 +17,19 @@ export interface CheckoutHead {
   commonDir: string;
 }
 
-const HEAD_QUERY = [
+/**
+ * The one `rev-parse` that finds a checkout and its HEAD: top level, index, common git dir, HEAD and its tree, a line
+ * each (also run by the snapshot's shell chain, capture-ahead.ts).
+ */
+export const HEAD_QUERY = [
   "rev-parse",
   "--show-toplevel",
   "--path-format=absolute",
   "--git-path",
   "index",
   "--git-common-dir",
+  "HEAD^{commit}",
+  "HEAD^{tree}",
 ] as const;
 
 /**
@@ -32,7 +38,7 @@ const HEAD_QUERY = [
  * older than 2.31) takes the step-by-step path, which says exactly what is wrong.
  */
 export async function readCheckoutHead(checkout: string): Promise<CheckoutHead> {
-  const res = await gitBytes({ cwd: checkout }, [...HEAD_QUERY, "HEAD^{commit}", "HEAD^{tree}"], {
+  const res = await gitBytes({ cwd: checkout }, HEAD_QUERY, {
     okExitCodes: [0, 1, 128, 129],
   }).catch(() => undefined);
   const lines = res?.exitCode === 0 ? res.stdout.toString("utf8").split("\n") : [];

@@ -24,14 +24,12 @@ export async function diffTrees(target: GitTarget, from: string, to: string): Pr
  * plumbing `diff-index --cached` reads the index, so it runs beside the `write-tree` of that index instead of after.
  */
 export async function diffTreeToIndex(target: GitTarget, from: string): Promise<Buffer> {
-  const res = await gitBytes(target, diffIndexArgs(from));
+  const res = await gitBytes(target, [...DIFF_INDEX, from]);
   return res.stdout;
 }
 
-/** The arguments of {@link diffTreeToIndex}'s git command (also run from a shell chain: capture-ahead.ts). */
-export function diffIndexArgs(from: string): string[] {
-  return ["diff-index", "--cached", ...PATCH_FLAGS, ...PREFIX_FLAGS, from];
-}
+/** {@link diffTreeToIndex}'s git command without the tree it diffs from (also run by a shell chain: capture-ahead.ts). */
+export const DIFF_INDEX: readonly string[] = ["diff-index", "--cached", ...PATCH_FLAGS, ...PREFIX_FLAGS];
 
 /** The files that differ between trees `from` and `to`, with rename detection and git's binary verdict. */
 export async function listChangedFiles(target: GitTarget, from: string, to: string): Promise<PatchFile[]> {
