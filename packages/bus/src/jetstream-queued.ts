@@ -60,7 +60,7 @@ export class QueuedTaskLookup {
   }
 
   private async isQueued({ seq, runId }: QueuedTaskRef, stored: StoredSeqs): Promise<boolean> {
-    if (seq < stored.first || seq > stored.last || stored.deleted?.has(seq)) return false;
+    if (!isStored(seq, stored)) return false;
     if (stored.deleted && this.verified.get(seq) === runId) return true;
     const queued = await this.readTask(seq, runId);
     if (queued) this.verified.set(seq, runId);
@@ -69,9 +69,7 @@ export class QueuedTaskLookup {
 
   /** Drops what it remembers of messages the stream no longer stores. */
   private forgetGone(stored: StoredSeqs): void {
-    for (const seq of this.verified.keys()) {
-      if (seq < stored.first || seq > stored.last || stored.deleted?.has(seq)) this.verified.delete(seq);
-    }
+    for (const seq of this.verified.keys()) if (!isStored(seq, stored)) this.verified.delete(seq);
   }
 
   private async storedSeqs(): Promise<StoredSeqs | undefined> {
@@ -92,4 +90,9 @@ export class QueuedTaskLookup {
       throw err;
     }
   }
+}
+
+/** Whether the stream still stores `seq`: between its first and last, and not among its listed deletions. */
+function isStored(seq: number, stored: StoredSeqs): boolean {
+  return seq >= stored.first && seq <= stored.last && !stored.deleted?.has(seq);
 }
