@@ -29,23 +29,12 @@ import { BARE_ARGS } from "./docker-run.js";
 import { createBenchRepo } from "./fixture.js";
 import { checkPrerequisites, REPO_ROOT } from "./prerequisites.js";
 import { round, roundSummary, type Summary, summarize } from "./stats.js";
-import { SHIPPED_TIMERS } from "./suites/harness.js";
+import { SHIPPED_TIMERS, settleGapMs } from "./suites/harness.js";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const CLI = join(REPO_ROOT, "apps/cli/bin/pancode.js");
-/**
- * PANCODE_BENCH_GAP_MS (default 500): a pause after every timed command, so what the worker does in the background
- * after a run (container and worktree removal, the warm pool's refill, which start once `done` is sent) settles
- * before the next one is timed, the docker run included: otherwise that work lands on whatever is timed next and
- * flatters the ratio. 0 times them back to back.
- */
-const DEFAULT_GAP_MS = 500;
-const GAP_MS = gapMs(process.env);
-
-/** The bench's own switch, read from the environment it was started in (not a build input). */
-function gapMs(env: NodeJS.ProcessEnv): number {
-  return Number(env.PANCODE_BENCH_GAP_MS ?? DEFAULT_GAP_MS);
-}
+/** Pause after every timed command: {@link settleGapMs}. */
+const GAP_MS = settleGapMs(process.env);
 
 /** Largest median(command) / median(node -e 0) each client command may cost (issue 10, item 3). */
 const START_TARGETS: Record<string, number> = { "runs --json": 3 };

@@ -29,7 +29,7 @@ import { type PipelineSample, timeDispatch } from "./pipeline-run.js";
 import { checkPrerequisites } from "./prerequisites.js";
 import { type BenchResult, formatReport, TARGET_RATIO, writeResult } from "./report.js";
 import { round, roundSummary, summarize } from "./stats.js";
-import { SHIPPED_TIMERS } from "./suites/harness.js";
+import { SHIPPED_TIMERS, settleGapMs } from "./suites/harness.js";
 import { timeWorktreeCycles } from "./worktree-cycle.js";
 
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
@@ -48,13 +48,8 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
 const WITH_METRICS = readEnv(process.env).PANCODE_BENCH_METRICS === "1";
 const METRICS_ENV: Record<string, string> = WITH_METRICS ? { PANCODE_METRICS_LISTEN: "127.0.0.1:0" } : {};
 const SCRAPE_EVERY_MS = 5000;
-/**
- * PANCODE_BENCH_GAP_MS (default 500): a pause after every measured dispatch and docker run, so work the worker
- * leaves in the background after a run (removing the used container and the worktree, refilling the warm pool)
- * settles before the next measurement instead of landing on the docker run that follows and flattering the ratio.
- * 0 measures back to back.
- */
-const GAP_MS = Number(readEnv(process.env).PANCODE_BENCH_GAP_MS ?? 500);
+/** Pause after every measured dispatch and docker run: {@link settleGapMs}. */
+const GAP_MS = settleGapMs(process.env);
 /**
  * The shipped defaults for the timers the test cluster tightens (heartbeat 500 ms, lease and ack wait 3 s), so the
  * bench measures what users run. Debug logs give the breakdown its markers; a few lines per run cost microseconds.

@@ -29,6 +29,17 @@ export const SHIPPED_TIMERS = {
   PANCODE_ACK_WAIT_MS: "30000",
 };
 
+/**
+ * PANCODE_BENCH_GAP_MS (default 500): the pause after every timed operation of the dispatch and cli benches, the
+ * docker run included, so what the worker does in the background after a run (removing the used container and the
+ * worktree, refilling the warm pool, which start once `done` is sent) settles before the next one is timed instead
+ * of landing on it and flattering the ratio. 0 times them back to back. Read from the environment the bench was
+ * started in (not a build input).
+ */
+export function settleGapMs(env: NodeJS.ProcessEnv): number {
+  return Number(env.PANCODE_BENCH_GAP_MS ?? 500);
+}
+
 /** Starts NATS, Postgres, the coordinator and `options.workers` workers, then uploads the bench's fixture repo once. */
 export async function startBenchCluster(options: ClusterOptions): Promise<BenchCluster> {
   let repo: FixtureRepo | undefined;
